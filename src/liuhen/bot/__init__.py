@@ -1,0 +1,1 @@
+"""Telegram adapter and composition root (DESIGN.md "Layers")."""

@@ -1,0 +1,201 @@
+"""The `liuhen` command (DESIGN.md external interface). Thin: parse, call one use case, print."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from liuhen.bot.config import Settings
+from liuhen.bot.runtime import Runtime, open_runtime
+from liuhen.domain.roster import parse_roster
+from liuhen.domain.services import enrolment
+from liuhen.domain.services.roster import RosterRejected, import_roster
+
+app = typer.Typer(help="留痕 liuhen — 干预过问案件记录系统", no_args_is_help=True, add_completion=False)
+org = typer.Typer(help="人员名册与登记", no_args_is_help=True)
+app.add_typer(org, name="org")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+CLI_ACTOR = "cli"
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _with_runtime(fn: Callable[[Runtime], Awaitable[T]]) -> T:
+    async def main() -> T:
+        runtime = await open_runtime(_settings())
+        try:
+            return await fn(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(main())
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]错误：[/red]{message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def init() -> None:
+    """初始化数据目录与数据库（可重复执行）。"""
+    rt = _with_runtime(lambda rt: asyncio.sleep(0, rt))
+    out.print(f"已初始化：{rt.settings.data_dir}（数据库 {rt.db.backend}，本院：{rt.court_name}）")
+
+
+@org.command("import")
+def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) -> None:
+    """导入名册（全部有效才导入；未出现在新名册中的人员将被停用，不会删除）。"""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"无法读取 {file}：{exc}")
+    roster = parse_roster(text)
+    if not roster.ok:
+        err.print(f"[red]名册有 {len(roster.errors)} 处错误，未导入任何内容：[/red]")
+        for error in roster.errors:
+            err.print(f"  {error}")
+        raise typer.Exit(1)
+
+    async def run(rt: Runtime) -> Any:
+        return await import_roster(
+            rt.db.uow(), court_id=rt.court_id, roster=roster, clock=rt.clock, actor=CLI_ACTOR
+        )
+
+    try:
+        summary = _with_runtime(run)
+    except RosterRejected as exc:  # pragma: no cover - parse_roster already rejected it
+        _fail(str(exc))
+    table = Table(title=f"名册已导入：{file.name}")
+    table.add_column("变化")
+    table.add_column("人数", justify="right")
+    table.add_column("工号")
+    for label, ids in (
+        ("新增", summary.added),
+        ("更新", summary.updated),
+        ("恢复", summary.reactivated),
+        ("停用", summary.deactivated),
+        ("未变", summary.unchanged),
+    ):
+        table.add_row(label, str(len(ids)), ", ".join(ids[:12]) + (" …" if len(ids) > 12 else ""))
+    out.print(table)
+    if summary.departments_added:
+        out.print("新增部门：" + "、".join(summary.departments_added))
+    for warning in summary.warnings:
+        err.print(f"[yellow]提醒：[/yellow]{warning}")
+
+
+@org.command("invite")
+def org_invite(
+    staff_id: Annotated[str, typer.Argument(help="工号")],
+    days: Annotated[int | None, typer.Option(help="有效天数（默认 7 天）")] = None,
+) -> None:
+    """发放一次性登记码：第一行是登记码，第二行是登记链接。"""
+    from datetime import timedelta
+
+    async def run(rt: Runtime) -> tuple[enrolment.Invite, str]:
+        ttl = timedelta(days=days or rt.settings.enrolment_code_days)
+        invite = await enrolment.issue_invite(
+            rt.db.uow(), court_id=rt.court_id, staff_id=staff_id, clock=rt.clock, ttl=ttl, actor=CLI_ACTOR
+        )
+        return invite, await _bot_username(rt.settings)
+
+    try:
+        invite, username = _with_runtime(run)
+    except enrolment.InviteError as exc:
+        _fail(str(exc))
+    print(invite.code)
+    print(f"https://t.me/{username}?start={invite.code}")
+    err.print(f"{invite.staff.name}（{staff_id}）的登记码，有效期至 {invite.expires_at_iso}，只能使用一次。")
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    if settings.telegram_token is None:
+        return "liuhen_bot"
+    from telegram import Bot
+
+    try:
+        async with Bot(settings.token_value(), base_url=settings.telegram_base_url) as bot:
+            return bot.username
+    except Exception:
+        err.print("[yellow]提醒：[/yellow]无法向 Telegram 查询机器人用户名，请设置 LIUHEN_BOT_USERNAME。")
+        return "liuhen_bot"
+
+
+@org.command("list")
+def org_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
+    """列出名册人员及其登记状态。"""
+
+    async def run(rt: Runtime) -> list[dict[str, Any]]:
+        async with rt.db.uow() as uow:
+            depts = {d.id: d.name for d in await uow.departments.list(rt.court_id)}
+            return [
+                {
+                    "staff_id": s.staff_id,
+                    "name": s.name,
+                    "department": depts.get(s.department_id, ""),
+                    "position": s.position,
+                    "role": s.role,
+                    "active": s.active,
+                    "enrolled": s.enrolled,
+                    "enrolled_at": s.enrolled_at.isoformat() if s.enrolled_at else None,
+                }
+                for s in await uow.staff.list(rt.court_id)
+            ]
+
+    people = _with_runtime(run)
+    if as_json:
+        print(json.dumps(people, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"名册（{len(people)} 人，已登记 {sum(p['enrolled'] for p in people)} 人）")
+    for column in ("工号", "姓名", "部门", "职务", "角色", "状态"):
+        table.add_column(column)
+    for p in people:
+        state = "已停用" if not p["active"] else ("已登记" if p["enrolled"] else "未登记")
+        table.add_row(p["staff_id"], p["name"], p["department"], p["position"], p["role"], state)
+    out.print(table)
+
+
+@app.command()
+def run() -> None:
+    """以长轮询方式运行机器人（需要 LIUHEN_TELEGRAM_TOKEN）。"""
+    from liuhen.bot.app import run as run_bot
+
+    settings = _settings()
+    if settings.telegram_token is None:
+        _fail("未设置 LIUHEN_TELEGRAM_TOKEN。试用请运行 `liuhen demo`（本地沙盒，无需令牌）。")
+    asyncio.run(run_bot(settings))
+
+
+@app.command()
+def demo(
+    reset: Annotated[bool, typer.Option("--reset", help="清空演示数据，重新开始")] = False,
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8080,
+) -> None:
+    """本地演示：内置沙盒 Bot API + 浏览器聊天页面，无需令牌和外网。"""
+    from liuhen.bot.demo import run_demo
+
+    asyncio.run(run_demo(_settings(), reset=reset, host=host, port=port))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

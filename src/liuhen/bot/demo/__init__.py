@@ -1,0 +1,122 @@
+"""`liuhen demo`: the real bot against the built-in sandbox Bot API, with a demo court (issues 3, 10).
+
+Everything lives under ``<data dir>/demo`` and never mixes with production data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+
+import structlog
+
+from liuhen.bot.app import build_application, polling
+from liuhen.bot.config import Settings
+from liuhen.bot.logs import configure_logging
+from liuhen.bot.runtime import Runtime, open_runtime
+from liuhen.bot.sandbox.client import SandboxClient
+from liuhen.bot.sandbox.server import SandboxServer
+from liuhen.domain.roster import parse_roster
+from liuhen.domain.services import enrolment
+from liuhen.domain.services.roster import import_roster
+
+log = structlog.get_logger(__name__)
+
+DEMO_TOKEN = "100000001:DEMO-sandbox-token-not-a-secret-000000"  # noqa: S105 - sandbox only
+#: Who is enrolled at start, and the sandbox user id each plays with. `n001` is left for the newcomer.
+DEMO_PEOPLE: dict[str, int] = {
+    "j001": 20001,
+    "h001": 20002,
+    "v001": 20003,
+    "k001": 20004,
+    "p001": 20005,
+    "h002": 20006,
+    "j002": 20007,
+    "m001": 20008,
+    "a001": 20009,
+}
+NEWCOMER = ("n001", 20010)
+
+
+@dataclass
+class DemoHandle:
+    runtime: Runtime
+    server: SandboxServer
+    newcomer_code: str
+
+
+def demo_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "data_dir": settings.data_dir / "demo",
+            "database_url": None,
+            "court_name": "演示县人民法院",
+            "court_code": "demo",
+            "bot_username": "liuhen_sandbox_bot",
+        }
+    )
+
+
+async def seed(runtime: Runtime, sim: SandboxClient) -> str:
+    """Load the demo roster and enrol everyone through the real `/start CODE` flow; return a fresh code
+    for the newcomer so that a person can try enrolment by hand."""
+    text = resources.files(__package__).joinpath("roster.csv").read_text(encoding="utf-8")
+    roster = parse_roster(text)
+    await import_roster(
+        runtime.db.uow(), court_id=runtime.court_id, roster=roster, clock=runtime.clock, actor="demo"
+    )
+    names = {row.staff_id: row.name for row in roster.rows}
+    async with runtime.db.uow() as uow:
+        enrolled = {s.staff_id for s in await uow.staff.list(runtime.court_id) if s.enrolled}
+    for staff_id, user_id in DEMO_PEOPLE.items():
+        await sim.create_user(id=user_id, first_name=names[staff_id])
+        if staff_id in enrolled:
+            continue
+        invite = await enrolment.issue_invite(
+            runtime.db.uow(), court_id=runtime.court_id, staff_id=staff_id, clock=runtime.clock, actor="demo"
+        )
+        sent = await sim.send_text(user_id, f"/start {invite.code}")
+        await sim.wait_for(user_id, lambda m, after=sent["message"]["message_id"]: m["message_id"] > after)
+    await sim.create_user(id=NEWCOMER[1], first_name=names[NEWCOMER[0]])
+    invite = await enrolment.issue_invite(
+        runtime.db.uow(), court_id=runtime.court_id, staff_id=NEWCOMER[0], clock=runtime.clock, actor="demo"
+    )
+    return invite.code
+
+
+async def run_demo(settings: Settings, *, reset: bool, host: str, port: int) -> None:
+    settings = demo_settings(settings)
+    configure_logging(level=settings.log_level, secrets=[DEMO_TOKEN])
+    if reset and settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+    server = SandboxServer()
+    await server.start(host, port)
+    runtime = await open_runtime(settings)
+    app = build_application(
+        runtime,
+        token=DEMO_TOKEN,
+        base_url=server.bot_api_url,
+        base_file_url=server.file_url,
+        rate_limit=False,
+    )
+    try:
+        async with polling(app, poll_timeout=5), SandboxClient(server.base_url, DEMO_TOKEN) as sim:
+            code = await seed(runtime, sim)
+            print(_banner(server, code), flush=True)
+            await asyncio.Event().wait()
+    finally:
+        await runtime.close()
+        await server.stop()
+
+
+def _banner(server: SandboxServer, code: str) -> str:
+    return (
+        "\n留痕 liuhen 演示已启动（本地沙盒，无需令牌、无需外网）\n"
+        f"  浏览器打开：{server.base_url}/\n"
+        f"  模拟 API：  {server.base_url}/sim/<token>/…（见 README）\n"
+        f"  演示数据：  var/demo（`liuhen demo --reset` 重新开始）\n"
+        f"  新同事（n001）的登记码：{code}  —— 在页面上以“新同事”身份发送 /start {code}\n"
+        "按 Ctrl+C 结束。\n"
+    )

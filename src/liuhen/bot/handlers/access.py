@@ -1,0 +1,48 @@
+"""The access gate (issue 3): only enrolled, active staff are served; nobody else's input is stored."""
+
+from __future__ import annotations
+
+import structlog
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop
+
+from liuhen.bot import texts
+from liuhen.bot.context import Context
+from liuhen.domain.services.enrolment import current_member
+
+log = structlog.get_logger(__name__)
+
+
+def _is_enrolment_attempt(update: Update) -> bool:
+    message = update.message
+    return bool(
+        message and message.text and message.text.startswith("/start") and len(message.text.split()) > 1
+    )
+
+
+async def gate(update: Update, context: Context) -> None:
+    user = update.effective_user
+    if user is None or (update.effective_chat and update.effective_chat.type != "private"):
+        raise ApplicationHandlerStop  # channels, groups: liuhen works only in private chats
+    if _is_enrolment_attempt(update):
+        return  # /start CODE is handled by the enrolment handler
+    member = await current_member(context.runtime.db.uow(read_only=True), user.id)
+    if member is None:
+        await _refuse(update)
+        raise ApplicationHandlerStop
+    context.member = member
+    structlog.contextvars.bind_contextvars(staff=member.staff.staff_id, update_id=update.update_id)
+
+
+async def _refuse(update: Update) -> None:
+    if update.callback_query:
+        await update.callback_query.answer(texts.NOT_ENROLLED, show_alert=True)
+    elif update.effective_chat:
+        await update.effective_chat.send_message(texts.NOT_ENROLLED)
+
+
+async def on_error(update: object, context: Context) -> None:
+    log.error("handler_failed", error=repr(context.error), exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        await update.effective_chat.send_message(texts.INTERNAL_ERROR, parse_mode=ParseMode.HTML)

@@ -1,0 +1,64 @@
+"""/start CODE, /help, /whoami (issue 3)."""
+
+from __future__ import annotations
+
+import structlog
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ParseMode
+
+from liuhen.bot import texts
+from liuhen.bot.context import Context
+from liuhen.domain.services import enrolment
+from liuhen.domain.services.enrolment import EnrolOutcome, Member
+
+log = structlog.get_logger(__name__)
+
+_REFUSALS = {
+    EnrolOutcome.INVALID: texts.ENROL_INVALID,
+    EnrolOutcome.USED: texts.ENROL_USED,
+    EnrolOutcome.EXPIRED: texts.ENROL_EXPIRED,
+    EnrolOutcome.INACTIVE: texts.ENROL_INACTIVE,
+    EnrolOutcome.THROTTLED: texts.ENROL_THROTTLED,
+}
+
+
+async def start(update: Update, context: Context) -> None:
+    assert update.message is not None and update.effective_user is not None
+    if not context.args:
+        await _greet(update, context, context.me)
+        return
+    rt = context.runtime
+    result = await enrolment.redeem(
+        rt.db.uow(),
+        code_text=" ".join(context.args),
+        telegram_user_id=update.effective_user.id,
+        chat_id=update.message.chat_id,
+        update_id=update.update_id,
+        clock=rt.clock,
+    )
+    log.info("enrolment", outcome=result.outcome.value)
+    if result.outcome is EnrolOutcome.DUPLICATE:
+        return
+    if result.member is None:
+        await update.message.reply_text(_REFUSALS[result.outcome])
+        return
+    await _greet(update, context, result.member)
+
+
+async def _greet(update: Update, context: Context, member: Member) -> None:
+    assert update.message is not None
+    await context.bot.set_my_commands(
+        [BotCommand(c, d) for c, d in texts.COMMANDS], scope=BotCommandScopeChat(update.message.chat_id)
+    )
+    await update.message.reply_text(texts.greeting(member.staff, member.department, member.court))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    assert update.message is not None
+    await update.message.reply_text(texts.HELP, parse_mode=ParseMode.HTML)
+
+
+async def whoami(update: Update, context: Context) -> None:
+    assert update.message is not None
+    me = context.me
+    await update.message.reply_text(texts.whoami(me.staff, me.department, me.court))

@@ -1,0 +1,119 @@
+"""Entities of the organisation: courts, departments, staff, enrolment.
+
+Plain dataclasses. The storage layer maps them onto tables (SQLAlchemy imperative mapping), so the
+domain never imports the ORM (DESIGN.md "Layers").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Role(enum.StrEnum):
+    """Roles of the roster (DESIGN.md external interface; trial_management added per issue 6,
+    seed 002 §6: the trial management office gets a copy of every record)."""
+
+    STAFF = "staff"
+    DEPT_HEAD = "dept_head"
+    VICE_PRESIDENT = "vice_president"
+    PRESIDENT = "president"
+    DISCIPLINE = "discipline"
+    ADMIN = "admin"
+    TRIAL_MANAGEMENT = "trial_management"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.STAFF: "干警",
+    Role.DEPT_HEAD: "部门负责人",
+    Role.VICE_PRESIDENT: "分管院领导",
+    Role.PRESIDENT: "院长",
+    Role.DISCIPLINE: "纪检监察",
+    Role.ADMIN: "系统管理员",
+    Role.TRIAL_MANAGEMENT: "审判管理",
+}
+
+
+class DeadlineProfile(enum.StrEnum):
+    """Deadline presets (DOMAIN.md "Deadlines"): court = seed 002 §6, procuratorate = seed 004 §7, §13."""
+
+    COURT = "court"
+    PROCURATORATE = "procuratorate"
+
+
+@dataclass(eq=False)
+class Court:
+    """One court (or procuratorate). `parent_id` links to the court above for roll-up (seed 001 §7)."""
+
+    code: str
+    name: str
+    parent_id: int | None = None
+    deadline_profile: str = DeadlineProfile.COURT.value
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Department:
+    court_id: int
+    name: str
+    vice_president_id: int | None = None  # the staff.id of the vice-president in charge (分管院领导)
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Staff:
+    """A person of the roster. Never deleted: leaving the roster deactivates (issue 3)."""
+
+    court_id: int
+    staff_id: str
+    name: str
+    department_id: int
+    position: str
+    role: str
+    phone: str = ""
+    active: bool = True
+    telegram_user_id: int | None = None
+    telegram_chat_id: int | None = None
+    enrolled_at: datetime | None = None
+    deactivated_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role_enum]
+
+    @property
+    def enrolled(self) -> bool:
+        return self.active and self.telegram_user_id is not None
+
+
+@dataclass(eq=False)
+class EnrolmentCode:
+    """A one-time enrolment code; only its SHA-256 is stored (issue 3)."""
+
+    staff_pk: int
+    code_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by_telegram_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class EnrolmentAttempt:
+    """A failed enrolment attempt from one Telegram account, for throttling (issue 3)."""
+
+    telegram_user_id: int
+    at: datetime
+    id: int | None = None

@@ -1,0 +1,50 @@
+"""One handle on the database: engine, session factory, units of work, migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from liuhen.domain.model import Court
+from liuhen.storage.engine import make_engine, make_session_factory
+from liuhen.storage.migrate import upgrade
+from liuhen.storage.uow import SqlUnitOfWork
+
+
+class Database:
+    def __init__(self, url: str, *, now: Callable[[], datetime] | None = None) -> None:
+        self.engine: AsyncEngine = make_engine(url)
+        self.sessions = make_session_factory(self.engine)
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, self._now, read_only=read_only)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine)
+
+    async def ensure_court(self, code: str, name: str, deadline_profile: str) -> Court:
+        """The deployment's court (one per deployment for now; issue 12 adds the hierarchy)."""
+        async with self.uow() as uow:
+            court = await uow.courts.by_code(code)
+            if court is None:
+                court = Court(code=code, name=name, deadline_profile=deadline_profile, created_at=self._now())
+                await uow.courts.add(court)
+                await uow.ledger.append(
+                    actor="system",
+                    action="court.create",
+                    object_type="court",
+                    object_id=code,
+                    payload={"name": name},
+                )
+                await uow.commit()
+            return court
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,146 @@
+"""Repositories of the organisation and enrolment, over one AsyncSession."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liuhen.domain import ledger as rules
+from liuhen.domain.ledger import LedgerEntry
+from liuhen.domain.model import Court, Department, EnrolmentAttempt, EnrolmentCode, Staff
+from liuhen.storage import tables as t
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class SqlCourtRepository(_Repo):
+    async def get(self, pk: int) -> Court | None:
+        return await self.session.get(Court, pk)
+
+    async def by_code(self, code: str) -> Court | None:
+        return (await self.session.scalars(select(Court).where(t.courts.c.code == code))).first()
+
+    async def list(self) -> Sequence[Court]:
+        return (await self.session.scalars(select(Court).order_by(t.courts.c.id))).all()
+
+    async def add(self, court: Court) -> None:
+        self.session.add(court)
+
+
+class SqlDepartmentRepository(_Repo):
+    async def get(self, pk: int) -> Department | None:
+        return await self.session.get(Department, pk)
+
+    async def list(self, court_id: int) -> Sequence[Department]:
+        stmt = select(Department).where(t.departments.c.court_id == court_id).order_by(t.departments.c.id)
+        return (await self.session.scalars(stmt)).all()
+
+    async def add(self, department: Department) -> None:
+        self.session.add(department)
+
+
+class SqlStaffRepository(_Repo):
+    async def get(self, pk: int) -> Staff | None:
+        return await self.session.get(Staff, pk)
+
+    async def by_staff_id(self, court_id: int, staff_id: str) -> Staff | None:
+        stmt = select(Staff).where(t.staff.c.court_id == court_id, t.staff.c.staff_id == staff_id)
+        return (await self.session.scalars(stmt)).first()
+
+    async def by_telegram(self, telegram_user_id: int) -> Staff | None:
+        stmt = select(Staff).where(t.staff.c.telegram_user_id == telegram_user_id)
+        return (await self.session.scalars(stmt)).first()
+
+    async def list(self, court_id: int) -> Sequence[Staff]:
+        stmt = select(Staff).where(t.staff.c.court_id == court_id).order_by(t.staff.c.id)
+        return (await self.session.scalars(stmt)).all()
+
+    async def add(self, staff: Staff) -> None:
+        self.session.add(staff)
+
+
+class SqlEnrolmentCodeRepository(_Repo):
+    async def by_hash(self, code_hash: str) -> EnrolmentCode | None:
+        stmt = select(EnrolmentCode).where(t.enrolment_codes.c.code_hash == code_hash)
+        return (await self.session.scalars(stmt)).first()
+
+    async def add(self, code: EnrolmentCode) -> None:
+        self.session.add(code)
+
+
+class SqlEnrolmentAttemptRepository(_Repo):
+    async def count_since(self, telegram_user_id: int, since: datetime) -> int:
+        c = t.enrolment_attempts.c
+        stmt = select(func.count()).where(c.telegram_user_id == telegram_user_id, c.at >= since)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def add(self, attempt: EnrolmentAttempt) -> None:
+        self.session.add(attempt)
+
+
+class SqlInbox(_Repo):
+    """Update ids already handled (DESIGN.md "Idempotency")."""
+
+    def __init__(self, session: AsyncSession, now: Any) -> None:
+        super().__init__(session)
+        self._now = now
+
+    async def claim(self, update_id: int, *, chat_id: int | None, kind: str) -> bool:
+        values = {"update_id": update_id, "chat_id": chat_id, "kind": kind, "received_at": self._now()}
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(t.inbox).values(**values).on_conflict_do_nothing(index_elements=["update_id"])
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlLedger(_Repo):
+    """Appends hash-chained entries in the caller's transaction (domain/ledger.py has the rules)."""
+
+    def __init__(self, session: AsyncSession, now: Any) -> None:
+        super().__init__(session)
+        self._now = now
+
+    async def append(
+        self, *, actor: str, action: str, object_type: str, object_id: str, payload: dict[str, Any]
+    ) -> None:
+        head = (
+            await self.session.execute(
+                select(t.ledger_head.c.seq, t.ledger_head.c.entry_hash)
+                .where(t.ledger_head.c.id == 1)
+                .with_for_update()
+            )
+        ).one()
+        seq, at = head.seq + 1, self._now()
+        digest = rules.payload_hash(payload)
+        entry_hash = rules.entry_hash(
+            prev_hash=head.entry_hash,
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            payload_digest=digest,
+        )
+        self.session.add(
+            LedgerEntry(
+                seq, at, actor, action, object_type, object_id, payload, digest, head.entry_hash, entry_hash
+            )
+        )
+        await self.session.execute(
+            update(t.ledger_head).where(t.ledger_head.c.id == 1).values(seq=seq, entry_hash=entry_hash)
+        )
+
+    async def entries(self, after: int = 0, limit: int = 10_000) -> Sequence[LedgerEntry]:
+        stmt = select(LedgerEntry).where(t.ledger.c.seq > after).order_by(t.ledger.c.seq).limit(limit)
+        return (await self.session.scalars(stmt)).all()

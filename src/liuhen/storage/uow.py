@@ -1,0 +1,69 @@
+"""The unit of work: one transaction, the repositories over it, commit or roll back (DESIGN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from liuhen.storage.engine import READ_ONLY
+from liuhen.storage.repositories import (
+    SqlCourtRepository,
+    SqlDepartmentRepository,
+    SqlEnrolmentAttemptRepository,
+    SqlEnrolmentCodeRepository,
+    SqlInbox,
+    SqlLedger,
+    SqlStaffRepository,
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlUnitOfWork:
+    """Use as ``async with uow:``; leaving without ``commit()`` rolls back. Not reentrant."""
+
+    session: AsyncSession
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        now: Callable[[], datetime] = _utcnow,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        self._factory = session_factory
+        self._now = now
+        self.read_only = read_only
+
+    async def __aenter__(self) -> Self:
+        self.session = self._factory()
+        if self.read_only:
+            await self.session.connection(execution_options={READ_ONLY: True})
+        s = self.session
+        self.courts = SqlCourtRepository(s)
+        self.departments = SqlDepartmentRepository(s)
+        self.staff = SqlStaffRepository(s)
+        self.codes = SqlEnrolmentCodeRepository(s)
+        self.attempts = SqlEnrolmentAttemptRepository(s)
+        self.inbox = SqlInbox(s, self._now)
+        self.ledger = SqlLedger(s, self._now)
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # close() rolls back what was not committed and detaches the objects without expiring them,
+        # so results stay readable after the block.
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def flush(self) -> None:
+        await self.session.flush()

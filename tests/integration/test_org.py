@@ -1,0 +1,170 @@
+"""Roster import and enrolment against the real database (issue 3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from liuhen.domain.clock import FixedClock
+from liuhen.domain.roster import REQUIRED_COLUMNS, parse_roster
+from liuhen.domain.services import enrolment
+from liuhen.domain.services.enrolment import EnrolOutcome
+from liuhen.domain.services.roster import RosterRejected, import_roster
+from liuhen.storage.database import Database
+
+HEADER = ",".join(REQUIRED_COLUMNS)
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def court_id(db: Database) -> int:
+    court = await db.ensure_court("c1", "测试法院", "court")
+    assert court.id is not None
+    return court.id
+
+
+async def load(db: Database, court_id: int, text: str, clock: FixedClock | None = None) -> object:
+    return await import_roster(
+        db.uow(), court_id=court_id, roster=parse_roster(text), clock=clock or FixedClock(NOW), actor="test"
+    )
+
+
+async def test_import_creates_people_departments_and_oversight(
+    db: Database, court_id: int, roster_csv: str
+) -> None:
+    summary = await load(db, court_id, roster_csv)
+    assert len(summary.added) == 10  # type: ignore[attr-defined]
+    async with db.uow() as uow:
+        depts = {d.name: d for d in await uow.departments.list(court_id)}
+        vp = await uow.staff.by_staff_id(court_id, "v001")
+        assert vp is not None
+        assert depts["民事审判第一庭"].vice_president_id == vp.id
+        assert depts["纪检监察室"].vice_president_id is None
+        assert len(await uow.staff.list(court_id)) == 10
+
+
+async def test_bad_file_imports_nothing(db: Database, court_id: int) -> None:
+    text = HEADER + "\na1,张三,一庭,审判员,staff,,\na2,李四,一庭,审判员,nobody,,\n"
+    with pytest.raises(RosterRejected):
+        await load(db, court_id, text)
+    async with db.uow() as uow:
+        assert await uow.staff.list(court_id) == []
+
+
+async def test_reimport_updates_deactivates_and_reactivates(db: Database, court_id: int) -> None:
+    first = HEADER + "\na1,张三,一庭,审判员,staff,,\na2,李四,一庭,书记员,staff,,\n"
+    await load(db, court_id, first)
+    invite = await enrolment.issue_invite(
+        db.uow(), court_id=court_id, staff_id="a2", clock=FixedClock(NOW), actor="t"
+    )
+    res = await enrolment.redeem(
+        db.uow(), code_text=invite.code, telegram_user_id=900, chat_id=900, update_id=1, clock=FixedClock(NOW)
+    )
+    assert res.outcome is EnrolOutcome.ENROLLED
+
+    second = HEADER + "\na1,张三,一庭,副庭长,staff,,\n"  # a1 promoted, a2 gone
+    summary = await load(db, court_id, second)
+    assert summary.updated == ["a1"] and summary.deactivated == ["a2"]  # type: ignore[attr-defined]
+    async with db.uow() as uow:
+        a2 = await uow.staff.by_staff_id(court_id, "a2")
+        assert a2 is not None and not a2.active and a2.telegram_user_id is None
+    assert await enrolment.current_member(db.uow(), 900) is None  # access ends at once
+
+    summary = await load(db, court_id, first)
+    assert summary.reactivated == ["a2"]  # type: ignore[attr-defined]
+    async with db.uow() as uow:
+        assert len(await uow.staff.list(court_id)) == 2  # never deleted, never duplicated
+
+
+async def test_enrolment_outcomes(db: Database, court_id: int, roster_csv: str) -> None:
+    await load(db, court_id, roster_csv)
+    clock = FixedClock(NOW)
+    invite = await enrolment.issue_invite(
+        db.uow(), court_id=court_id, staff_id="j001", clock=clock, ttl=timedelta(days=7), actor="t"
+    )
+
+    async def redeem(code: str, user: int, update_id: int) -> EnrolOutcome:
+        result = await enrolment.redeem(
+            db.uow(), code_text=code, telegram_user_id=user, chat_id=user, update_id=update_id, clock=clock
+        )
+        return result.outcome
+
+    assert await redeem("AAAA-BBBB-CCCC-DDDD", 1, 1) is EnrolOutcome.INVALID
+    assert await redeem(invite.code.lower(), 1, 2) is EnrolOutcome.ENROLLED
+    assert await redeem(invite.code, 1, 2) is EnrolOutcome.DUPLICATE  # replayed update
+    assert await redeem(invite.code, 2, 3) is EnrolOutcome.USED
+    member = await enrolment.current_member(db.uow(), 1)
+    assert member is not None and member.staff.name == "张法官" and member.department == "民事审判第一庭"
+
+    late = await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="h001", clock=clock, actor="t")
+    clock.set(NOW + timedelta(days=7, seconds=1))
+    assert await redeem(late.code, 3, 4) is EnrolOutcome.EXPIRED
+
+
+async def test_failures_are_throttled_per_account(db: Database, court_id: int, roster_csv: str) -> None:
+    await load(db, court_id, roster_csv)
+    clock = FixedClock(NOW)
+    invite = await enrolment.issue_invite(
+        db.uow(), court_id=court_id, staff_id="j001", clock=clock, actor="t"
+    )
+    for i in range(enrolment.THROTTLE_MAX_FAILURES):
+        r = await enrolment.redeem(
+            db.uow(),
+            code_text="WRONGWRONGWRONG2",
+            telegram_user_id=5,
+            chat_id=5,
+            update_id=10 + i,
+            clock=clock,
+        )
+        assert r.outcome is EnrolOutcome.INVALID
+    right = await enrolment.redeem(
+        db.uow(), code_text=invite.code, telegram_user_id=5, chat_id=5, update_id=20, clock=clock
+    )
+    assert right.outcome is EnrolOutcome.THROTTLED  # even the right code waits
+    other = await enrolment.redeem(
+        db.uow(), code_text=invite.code, telegram_user_id=6, chat_id=6, update_id=21, clock=clock
+    )
+    assert other.outcome is EnrolOutcome.ENROLLED  # another account is not affected
+    clock.set(NOW + enrolment.THROTTLE_WINDOW + timedelta(seconds=1))
+    again = await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="h001", clock=clock, actor="t")
+    later = await enrolment.redeem(
+        db.uow(), code_text=again.code, telegram_user_id=5, chat_id=5, update_id=22, clock=clock
+    )
+    assert later.outcome is EnrolOutcome.ENROLLED
+
+
+async def test_deactivated_person_cannot_get_or_use_a_code(db: Database, court_id: int) -> None:
+    await load(db, court_id, HEADER + "\na1,张三,一庭,审判员,staff,,\na2,李四,一庭,书记员,staff,,\n")
+    clock = FixedClock(NOW)
+    old = await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="a2", clock=clock, actor="t")
+    await load(db, court_id, HEADER + "\na1,张三,一庭,审判员,staff,,\n")
+    with pytest.raises(enrolment.InviteError, match="已停用"):
+        await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="a2", clock=clock, actor="t")
+    with pytest.raises(enrolment.InviteError, match="没有工号"):
+        await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="zz", clock=clock, actor="t")
+    result = await enrolment.redeem(
+        db.uow(), code_text=old.code, telegram_user_id=8, chat_id=8, update_id=1, clock=clock
+    )
+    assert result.outcome is EnrolOutcome.INACTIVE
+
+
+async def test_new_phone_moves_the_binding(db: Database, court_id: int, roster_csv: str) -> None:
+    await load(db, court_id, roster_csv)
+    clock = FixedClock(NOW)
+    for update_id, user in ((1, 100), (2, 200)):
+        inv = await enrolment.issue_invite(
+            db.uow(), court_id=court_id, staff_id="j001", clock=clock, actor="t"
+        )
+        res = await enrolment.redeem(
+            db.uow(),
+            code_text=inv.code,
+            telegram_user_id=user,
+            chat_id=user,
+            update_id=update_id,
+            clock=clock,
+        )
+        assert res.outcome is EnrolOutcome.ENROLLED
+    assert res.rebound_from == 100
+    assert await enrolment.current_member(db.uow(), 100) is None
+    assert await enrolment.current_member(db.uow(), 200) is not None

@@ -1,0 +1,92 @@
+"""Roster validation (issue 3; DESIGN.md external interface: header and roles)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from liuhen.domain.roster import REQUIRED_COLUMNS, parse_roster
+
+HEADER = ",".join(REQUIRED_COLUMNS)
+
+
+def test_sample_roster_is_valid(roster_csv: str) -> None:
+    roster = parse_roster(roster_csv)
+    assert roster.ok, roster.errors
+    assert len(roster.rows) == 10
+    assert roster.overseer_of() == {"民事审判第一庭": "v001", "刑事审判庭": "v001"}
+    assert "民事审判第一庭" in roster.departments()
+
+
+def test_every_bad_row_is_reported_with_its_line() -> None:
+    text = "\n".join(
+        [
+            HEADER,
+            "a1,张三,一庭,审判员,staff,13800000000,",
+            ",李四,一庭,审判员,staff,,",  # line 3: no staff_id
+            "a3,王五,一庭,审判员,judge,,",  # line 4: unknown role
+            "a1,赵六,一庭,审判员,staff,,",  # line 5: duplicate id
+            "a5,钱七,一庭,审判员,staff,12ab,",  # line 6: bad phone
+            "a6,孙八,一庭,审判员,staff,,一庭",  # line 7: oversees on a non-leader
+        ]
+    )
+    roster = parse_roster(text)
+    assert not roster.ok
+    lines = sorted({e.line for e in roster.errors})
+    assert lines == [3, 4, 5, 6, 7]
+    reasons = " ".join(str(e) for e in roster.errors)
+    assert "第 4 行" in reasons and "judge" in reasons
+    assert "与第 2 行重复" in reasons
+
+
+def test_missing_header_column_is_rejected() -> None:
+    roster = parse_roster("staff_id,name,department\na1,张三,一庭\n")
+    assert not roster.ok
+    assert roster.errors[0].line == 1
+    assert "position" in roster.errors[0].reason
+
+
+def test_extra_columns_are_kept_and_bom_is_accepted() -> None:
+    text = "\ufeff" + HEADER + ",email\na1,张三,一庭,审判员,staff,,,z@example.org\n"
+    roster = parse_roster(text)
+    assert roster.ok
+    assert roster.rows[0].extra == {"email": "z@example.org"}
+
+
+def test_oversight_of_unknown_or_doubly_overseen_department() -> None:
+    text = "\n".join(
+        [
+            HEADER,
+            "v1,甲,院领导,副院长,vice_president,,一庭;不存在的庭",
+            "v2,乙,院领导,副院长,vice_president,,一庭",
+            "s1,丙,一庭,审判员,staff,,",
+        ]
+    )
+    roster = parse_roster(text)
+    reasons = [str(e) for e in roster.errors]
+    assert any("不存在的庭" in r for r in reasons)
+    assert any("已由第 2 行的 甲 分管" in r for r in reasons)
+
+
+def test_full_width_semicolon_separates_oversees() -> None:
+    text = (
+        HEADER
+        + "\nv1,甲,院领导,副院长,vice_president,,一庭；二庭"
+        + "\ns1,丙,一庭,审判员,staff,,\ns2,丁,二庭,审判员,staff,,\n"
+    )
+    roster = parse_roster(text)
+    assert roster.ok
+    assert roster.rows[0].oversees == ("一庭", "二庭")
+
+
+def test_warnings_name_a_department_without_head() -> None:
+    roster = parse_roster(HEADER + "\nk1,甲,纪检监察室,主任,discipline,,\ns1,丙,一庭,审判员,staff,,\n")
+    assert roster.ok
+    assert any("一庭" in w and "dept_head" in w for w in roster.warnings)
+
+
+@given(st.text(max_size=400))
+def test_any_text_gives_rows_or_errors_never_an_exception(text: str) -> None:
+    roster = parse_roster(HEADER + "\n" + text)
+    assert roster.ok or roster.errors
+    assert all(e.reason for e in roster.errors)
