@@ -30,7 +30,7 @@ LiuhenApp = Application[Any, Context, Any, Any, Any, Any]
 def build_application(
     runtime: Runtime, *, token: str, base_url: str, base_file_url: str, rate_limit: bool = True
 ) -> LiuhenApp:
-    builder = (
+    builder: Any = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)

@@ -59,13 +59,20 @@ class Ledger(Protocol):
 
 
 class UnitOfWork(Protocol):
-    courts: CourtRepository
-    departments: DepartmentRepository
-    staff: StaffRepository
-    codes: EnrolmentCodeRepository
-    attempts: EnrolmentAttemptRepository
-    inbox: Inbox
-    ledger: Ledger
+    @property
+    def courts(self) -> CourtRepository: ...
+    @property
+    def departments(self) -> DepartmentRepository: ...
+    @property
+    def staff(self) -> StaffRepository: ...
+    @property
+    def codes(self) -> EnrolmentCodeRepository: ...
+    @property
+    def attempts(self) -> EnrolmentAttemptRepository: ...
+    @property
+    def inbox(self) -> Inbox: ...
+    @property
+    def ledger(self) -> Ledger: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

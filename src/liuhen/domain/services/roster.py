@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Department, Staff
@@ -27,10 +28,7 @@ class ImportSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-_FIELDS = ("name", "position", "role", "phone")
-
-
-def _row_values(row: RosterRow, department_id: int) -> dict[str, object]:
+def _row_values(row: RosterRow, department_id: int) -> dict[str, Any]:
     return {
         "name": row.name,
         "position": row.position,
@@ -68,7 +66,7 @@ async def import_roster(
             if person is None:
                 person = Staff(
                     court_id=court_id, staff_id=row.staff_id, created_at=now, updated_at=now, **values
-                )  # type: ignore[arg-type]
+                )
                 await uow.staff.add(person)
                 existing[row.staff_id] = person
                 summary.added.append(row.staff_id)

@@ -1,0 +1,3 @@
+from liuhen.bot.cli import main
+
+main()

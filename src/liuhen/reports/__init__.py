@@ -1,0 +1,1 @@
+"""Read models and documents: PDF (reportlab, CJK font) and XLSX (openpyxl)."""

@@ -1,0 +1,87 @@
+"""The `liuhen` command as an administrator uses it (issue 3; DESIGN.md external interface)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+
+LIUHEN = [sys.executable, "-m", "liuhen"]
+
+
+@pytest.fixture
+def run_cli(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {
+        **os.environ,
+        "LIUHEN_DATA_DIR": str(tmp_path / "data"),
+        "LIUHEN_DATABASE_URL": db_url,
+        "LIUHEN_BOT_USERNAME": "court_liuhen_bot",
+        "COLUMNS": "200",
+    }
+    env.pop("LIUHEN_TELEGRAM_TOKEN", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*LIUHEN, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    return run
+
+
+def test_import_invite_list(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("org", "import", str(SAMPLES / "roster.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "新增" in result.stdout and "22" in result.stdout
+
+    invite = run_cli("org", "invite", "s001")
+    assert invite.returncode == 0, invite.stderr
+    lines = invite.stdout.splitlines()
+    assert re.fullmatch(r"[A-Z2-7]{16}", lines[0])
+    assert lines[1] == f"https://t.me/court_liuhen_bot?start={lines[0]}"
+    assert "韩雪" in invite.stderr
+
+    people = json.loads(run_cli("org", "list", "--json").stdout)
+    assert len(people) == 22
+    assert {p["staff_id"]: p["enrolled"] for p in people}["s001"] is False
+    assert {p["staff_id"]: p["department"] for p in people}["s001"] == "民事审判第一庭"
+
+    again = run_cli("org", "import", str(SAMPLES / "roster.csv"))
+    assert again.returncode == 0
+    assert "未变" in again.stdout
+
+
+def test_bad_roster_names_lines_and_imports_nothing(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "staff_id,name,department,position,role,phone,oversees\n"
+        "a1,张三,一庭,审判员,staff,,\n"
+        "a2,,一庭,审判员,staff,,\n"
+        "a3,王五,一庭,审判员,boss,,\n",
+        encoding="utf-8",
+    )
+    result = run_cli("org", "import", str(bad))
+    assert result.returncode == 1
+    assert "第 3 行" in result.stderr and "第 4 行" in result.stderr
+    assert "未导入任何内容" in result.stderr
+    assert json.loads(run_cli("org", "list", "--json").stdout) == []
+
+
+def test_unknown_staff_and_missing_file_get_clear_errors(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("org", "invite", "nobody")
+    assert result.returncode == 1
+    assert "没有工号为 nobody 的人员" in result.stderr
+    assert result.stdout == ""
+    missing = run_cli("org", "import", "no-such-file.csv")
+    assert missing.returncode == 1
+    assert "无法读取" in missing.stderr
+
+
+def test_run_without_token_points_to_the_demo(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("run")
+    assert result.returncode == 1
+    assert "LIUHEN_TELEGRAM_TOKEN" in result.stderr and "liuhen demo" in result.stderr
