@@ -117,3 +117,30 @@ class EnrolmentAttempt:
     telegram_user_id: int
     at: datetime
     id: int | None = None
+
+
+@dataclass(eq=False)
+class Conversation:
+    """Where a person stands in the chat: the database is the conversation state (DESIGN.md)."""
+
+    staff_pk: int
+    force_new_draft: bool = False
+    current_record_id: int | None = None
+    pending_field: str | None = None
+    hints_shown: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None
+
+
+@dataclass(eq=False)
+class Callback:
+    """An opaque button token (≤ 64 bytes of callback data), resolved and re-authorised on the server
+    (DESIGN.md "Callback data"): the token is bound to the person it was shown to."""
+
+    token: str
+    staff_pk: int
+    action: str
+    created_at: datetime
+    record_id: int | None = None
+    evidence_id: int | None = None
+    arg: str | None = None
+    used_at: datetime | None = None

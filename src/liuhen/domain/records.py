@@ -1,0 +1,197 @@
+"""Records and their evidence (DOMAIN.md "What a record holds"; seed 001 实施办法 §4, seed 002 §3).
+
+A record starts as a draft the moment the first piece of evidence arrives; the questions come after.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class RecordStatus(enum.StrEnum):
+    """Exactly the statuses of DESIGN.md (external interface)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    AWAITING_DEPARTMENT_HEAD = "awaiting_department_head"
+    AWAITING_VICE_PRESIDENT = "awaiting_vice_president"
+    AWAITING_DISCIPLINE = "awaiting_discipline"
+    RETURNED = "returned"
+    FILED = "filed"
+
+
+STATUS_LABELS = {
+    RecordStatus.DRAFT: "草稿",
+    RecordStatus.SUBMITTED: "已提交",
+    RecordStatus.AWAITING_DEPARTMENT_HEAD: "待部门负责人审批",
+    RecordStatus.AWAITING_VICE_PRESIDENT: "待分管院领导审批",
+    RecordStatus.AWAITING_DISCIPLINE: "待纪检监察审批",
+    RecordStatus.RETURNED: "已退回补正",
+    RecordStatus.FILED: "已归档",
+}
+
+
+class EvidenceKind(enum.StrEnum):
+    TEXT = "text"  # a message with text, typically forwarded from WeChat/SMS screenshots' sender
+    NOTE = "note"  # the recorder's own typed description
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+    VIDEO_NOTE = "video_note"
+
+
+KIND_LABELS = {
+    EvidenceKind.TEXT: "文字消息",
+    EvidenceKind.NOTE: "本人说明",
+    EvidenceKind.PHOTO: "截图/照片",
+    EvidenceKind.DOCUMENT: "文件",
+    EvidenceKind.VOICE: "语音",
+    EvidenceKind.AUDIO: "音频",
+    EvidenceKind.VIDEO: "视频",
+    EvidenceKind.VIDEO_NOTE: "视频消息",
+}
+
+
+class EvidenceState(enum.StrEnum):
+    STORED = "stored"  # bytes on disk, hash recorded
+    PENDING = "pending"  # download failed for now; retried in the background
+    TOO_BIG = "too_big"  # over Telegram's 20 MB download limit: the original must be handed in
+    FAILED = "failed"  # retries exhausted
+
+
+#: Telegram bots may download files up to 20 MB (Bot API getFile).
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file as Telegram describes it; never trust `file_name` for a path."""
+
+    file_id: str
+    file_unique_id: str
+    size: int | None
+    mime_type: str | None = None
+    file_name: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: int | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Provenance of a forwarded message (Bot API ``forward_origin``), or ``direct`` when sent by the
+    recorder. ``name`` is what Telegram shows for the sender."""
+
+    type: str  # user | hidden_user | chat | channel | direct
+    name: str | None = None
+    username: str | None = None
+    sender_id: int | None = None
+    chat_title: str | None = None
+    message_id: int | None = None
+    author_signature: str | None = None
+    date: datetime | None = None  # when the original was sent
+
+    def as_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if v is not None}
+        if self.date is not None:
+            data["date"] = self.date.isoformat()
+        return data
+
+    @property
+    def forwarded(self) -> bool:
+        return self.type != "direct"
+
+
+@dataclass(frozen=True)
+class IncomingEvidence:
+    """One Telegram message, reduced to what the record keeps (the adapter builds it)."""
+
+    kind: EvidenceKind
+    chat_id: int
+    message_id: int
+    update_id: int
+    sent_at: datetime
+    origin: Origin
+    text: str | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    file: FileRef | None = None
+    media_group_id: str | None = None
+    photo_compressed: bool | None = None  # True for photos (Telegram re-encodes); False for images as files
+
+
+@dataclass(eq=False)
+class Record:
+    court_id: int
+    number: str
+    recorder_id: int
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    last_evidence_at: datetime
+    evidence_count: int = 0
+    answers: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+    direct_to_discipline: bool = False
+    submitted_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[RecordStatus(self.status)]
+
+
+@dataclass(eq=False)
+class Evidence:
+    record_id: int
+    seq: int
+    kind: str
+    state: str
+    received_at: datetime
+    chat_id: int
+    message_id: int
+    update_id: int
+    origin: dict[str, Any]
+    sha256: str | None = None
+    size: int | None = None
+    media_type: str | None = None
+    text: str | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    file_name: str | None = None
+    telegram_file_id: str | None = None
+    telegram_file_unique_id: str | None = None
+    media_group_id: str | None = None
+    message_sha256: str | None = None
+    photo_compressed: bool | None = None
+    download_attempts: int = 0
+    stored_at: datetime | None = None
+    receipt_message_id: int | None = None
+    inspection: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[EvidenceKind(self.kind)]
+
+
+def record_number(year: int, seq: int) -> str:
+    """`LH-2026-0042`: per court and year (DESIGN.md receipt example)."""
+    return f"LH-{year}-{seq:04d}"
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "大小未知"
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def short_hash(sha256: str | None) -> str:
+    return f"{sha256[:4]}…{sha256[-2:]}" if sha256 else "—"
