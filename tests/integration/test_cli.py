@@ -28,7 +28,9 @@ def run_cli(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     env.pop("LIUHEN_TELEGRAM_TOKEN", None)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*LIUHEN, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [*LIUHEN, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
 
     return run
 

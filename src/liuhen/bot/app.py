@@ -18,7 +18,9 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from liuhen.bot import handlers
 from liuhen.bot.config import Settings
 from liuhen.bot.context import RUNTIME_KEY, Context
+from liuhen.bot.handlers import intake as intake_handlers
 from liuhen.bot.logs import configure_logging
+from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
 from liuhen.bot.runtime import Runtime, open_runtime
 
@@ -37,12 +39,20 @@ def build_application(
         .base_file_url(base_file_url)
         .context_types(ContextTypes(context=Context))
         .concurrent_updates(PerChatUpdateProcessor())
+        .updater(None)  # our DurablePoller (bot/poller.py) or the webhook server feeds updates
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: LiuhenApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
     handlers.register(app)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            intake_handlers.retry_downloads,
+            interval=runtime.settings.download_retry_seconds,
+            first=5,
+            name="retry_downloads",
+        )
     return app
 
 
@@ -57,12 +67,12 @@ async def polling(app: LiuhenApp, *, poll_timeout: int = 10) -> AsyncIterator[Li
     await app.initialize()
     await _post_init(app)
     await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=poll_timeout, drop_pending_updates=False)
+    poller = DurablePoller(app, timeout=poll_timeout)
+    await poller.start()
     try:
         yield app
     finally:
-        await app.updater.stop()
+        await poller.stop()
         await app.stop()
         await app.shutdown()
 

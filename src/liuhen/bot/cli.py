@@ -22,6 +22,8 @@ from liuhen.domain.services.roster import RosterRejected, import_roster
 app = typer.Typer(help="留痕 liuhen — 干预过问案件记录系统", no_args_is_help=True, add_completion=False)
 org = typer.Typer(help="人员名册与登记", no_args_is_help=True)
 app.add_typer(org, name="org")
+records_app = typer.Typer(help="记录", no_args_is_help=True)
+app.add_typer(records_app, name="records")
 
 out = Console()
 err = Console(stderr=True)
@@ -168,6 +170,41 @@ def org_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")
     for p in people:
         state = "已停用" if not p["active"] else ("已登记" if p["enrolled"] else "未登记")
         table.add_row(p["staff_id"], p["name"], p["department"], p["position"], p["role"], state)
+    out.print(table)
+
+
+@records_app.command("list")
+def records_list(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    status: Annotated[str | None, typer.Option(help="按状态筛选，如 draft、submitted")] = None,
+    recorder: Annotated[str | None, typer.Option(help="按记录人工号筛选")] = None,
+) -> None:
+    """列出记录及其证据（编号、状态、记录人、证据哈希），不显示记录内容。"""
+    from liuhen.domain.services.records import UnknownFilter, list_records
+
+    async def run(rt: Runtime) -> list[dict[str, Any]]:
+        return await list_records(
+            rt.db.uow(read_only=True), court_id=rt.court_id, status=status, recorder=recorder
+        )
+
+    try:
+        rows = _with_runtime(run)
+    except UnknownFilter as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"记录（{len(rows)} 件）")
+    for column in ("编号", "状态", "记录人", "证据", "创建时间"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["number"],
+            r["status"],
+            f"{r['recorder_name']}（{r['recorder']}）",
+            str(len(r["evidence"])),
+            r["created_at"][:16],
+        )
     out.print(table)
 
 

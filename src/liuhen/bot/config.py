@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     court_code: str = Field(default="default", description="Code of this deployment's court")
     court_name: str = Field(default="本院", description="Name of this deployment's court")
     deadline_profile: DeadlineProfile = Field(default=DeadlineProfile.COURT)
+    draft_join_minutes: int = Field(default=30, ge=0, le=24 * 60, description="Evidence joins the open draft")
+    download_retry_seconds: float = Field(
+        default=30.0, gt=0, description="Background retry of failed downloads"
+    )
+    download_max_attempts: int = Field(default=10, ge=1)
     enrolment_code_days: int = Field(default=7, ge=1, le=90)
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="JSON log lines (production)")

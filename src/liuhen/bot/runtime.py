@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from liuhen.bot.config import Settings
 from liuhen.domain.clock import Clock, SystemClock
+from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage.database import Database
 
 
@@ -16,6 +17,7 @@ class Runtime:
     clock: Clock
     court_id: int
     court_name: str
+    store: FileEvidenceStore
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -29,4 +31,8 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     await db.migrate()
     court = await db.ensure_court(settings.court_code, settings.court_name, settings.deadline_profile.value)
     assert court.id is not None
-    return Runtime(settings=settings, db=db, clock=clock, court_id=court.id, court_name=court.name)
+    store = FileEvidenceStore(settings.data_dir / "evidence")
+    await store.cleanup_tmp()
+    return Runtime(
+        settings=settings, db=db, clock=clock, court_id=court.id, court_name=court.name, store=store
+    )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from liuhen.domain.model import Staff
+from liuhen.domain.records import STATUS_LABELS, Evidence, EvidenceState, RecordStatus, human_size, short_hash
+from liuhen.domain.services.intake import Arrival, DraftSummary, Receipt
 
 NOT_ENROLLED = (
     "您好，这里是“留痕”——干预过问案件记录系统，仅为已登记的本院工作人员服务。\n"
@@ -22,13 +26,17 @@ HELP = (
     "① 直接把微信/短信消息<b>转发</b>给我，或发送<b>截图、语音、照片、文件</b>；\n"
     "② 我会先留存证据并给出回执，再逐项询问还缺的内容，能点按钮就不用打字。\n"
     "拿不准是否属于干预？照样记录，由纪检监察部门认定。\n\n"
+    "/drafts 查看未完成的草稿\n"
+    "/new 下一份证据另立新记录\n"
     "/whoami 查看我的登记信息\n"
     "/help 显示本说明"
 )
 
 COMMANDS: list[tuple[str, str]] = [
-    ("help", "使用说明"),
+    ("drafts", "未完成的草稿"),
+    ("new", "下一份证据另立新记录"),
     ("whoami", "我的登记信息"),
+    ("help", "使用说明"),
 ]
 
 
@@ -46,4 +54,92 @@ def whoami(staff: Staff, department: str, court: str) -> str:
     )
 
 
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用命令；要记录过问，直接转发消息或发送截图、语音即可。"
 INTERNAL_ERROR = "抱歉，处理时出现内部错误。您已发送的内容不会丢失；请稍后再试，或联系信息管理员。"
+
+
+# ---- intake (issue 4) -------------------------------------------------------------------------------
+
+BUTTON_FILL = "开始补充"
+BUTTON_LATER = "稍后"
+BUTTON_SPLIT = "这是另一件事"
+BUTTON_DIRECT = "直接报告纪检"
+
+PHOTO_HINT = "提示：Telegram 会压缩照片。需要保留原图时，请选择“以文件形式发送”。"
+TOO_BIG = (
+    "⚠️ 文件超过 Telegram 机器人 20 MB 的下载上限，未能取得原件（已登记其名称、大小等信息）。"
+    "请把原始载体（手机、U 盘等）交纪检监察部门，并在“特别说明”中写明原件保存位置。"
+)
+PENDING = "⚠️ 文件暂时未能下载，已登记其信息，系统会在后台自动重试，取得后会通知您。"
+FAILED = "⚠️ 文件多次下载失败。请重新发送该文件，或把原始载体交纪检监察部门并写明保存位置。"
+BUTTON_FORBIDDEN = "该按钮无效或已过期。"
+BUTTON_STALE = "该记录已提交，不能再从这里修改。"
+LATER = "草稿已保存，随时发送 /drafts 继续补充。"
+NEW_DRAFT = "好的，您发送的下一份证据将开启一条新记录。"
+NO_DRAFTS = "目前没有未完成的草稿。遇到过问或干预时，直接转发消息或发送截图、语音即可开始记录。"
+
+
+def _evidence_line(e: Evidence) -> str:
+    size = human_size(e.size)
+    digest = f"，sha256 {short_hash(e.sha256)}" if e.sha256 else ""
+    return f"#{e.seq}（{e.kind_label}，{size}{digest}）"
+
+
+def receipt(r: Receipt) -> str:
+    status = STATUS_LABELS[RecordStatus(r.record_status)]
+    items = r.items
+    if len(items) == 1:
+        head = f"已留存证据 {_evidence_line(items[0])}"
+    else:
+        head = f"已留存 {len(items)} 项证据：" + "、".join(_evidence_line(e) for e in items)
+    lines = [f"{head}→ 记录 {r.record_number}（{status}）"]
+    states = {e.state for e in items}
+    if EvidenceState.TOO_BIG.value in states:
+        lines.append(TOO_BIG)
+    if EvidenceState.PENDING.value in states:
+        lines.append(PENDING)
+    if EvidenceState.FAILED.value in states:
+        lines.append(FAILED)
+    lines.append(f"还差 {r.missing} 项即可提交。现在补充？" if r.missing else "各项已齐全，可以提交。")
+    if r.photo_hint:
+        lines.append(PHOTO_HINT)
+    return "\n".join(lines)
+
+
+def split_done(number: str) -> str:
+    return f"已另立新记录 {number}。"
+
+
+def direct_marked(number: str) -> str:
+    return (
+        f"记录 {number} 已标记为“直接报告纪检监察部门”（三个规定允许任何记录人直接报告）。"
+        "提交后将直接送纪检监察部门，不经部门负责人和分管院领导。"
+    )
+
+
+def missing_list(number: str, labels: tuple[str, ...]) -> str:
+    if not labels:
+        return f"记录 {number} 各项已齐全。"
+    items = "\n".join(f"{i}. {label}" for i, label in enumerate(labels, start=1))
+    return f"记录 {number} 还差以下 {len(labels)} 项：\n{items}"
+
+
+def drafts(summaries: list[DraftSummary], tz: tzinfo) -> str:
+    if not summaries:
+        return NO_DRAFTS
+    lines = [f"未完成的草稿（{len(summaries)} 件）："]
+    for d in summaries:
+        when = d.last_evidence_at.astimezone(tz).strftime("%m-%d %H:%M")
+        lack = f"还差 {len(d.missing)} 项（{'、'.join(d.missing[:3])}{'…' if len(d.missing) > 3 else ''}）"
+        lines.append(
+            f"• {d.number}：{d.evidence_count} 项证据，最近 {when}，{lack if d.missing else '可提交'}"
+        )
+    return "\n".join(lines)
+
+
+def file_arrived(a: Arrival) -> str:
+    e = a.evidence
+    if e.state == EvidenceState.STORED.value:
+        size, digest = human_size(e.size), short_hash(e.sha256)
+        return f"记录 {a.record_number} 证据 #{e.seq}（{e.kind_label}）文件已取得：{size}，sha256 {digest}。"
+    return f"记录 {a.record_number} 的证据 #{e.seq}：{FAILED}"

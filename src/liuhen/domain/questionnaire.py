@@ -12,7 +12,6 @@ from typing import Any
 
 from liuhen.domain.catalogue import ELECTRONIC_METHODS, ORAL_METHODS
 
-
 Answers = Mapping[str, Any]
 
 

@@ -13,7 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.domain import ledger as rules
 from liuhen.domain.ledger import LedgerEntry
-from liuhen.domain.model import Court, Department, EnrolmentAttempt, EnrolmentCode, Staff
+from liuhen.domain.model import (
+    Callback,
+    Conversation,
+    Court,
+    Department,
+    EnrolmentAttempt,
+    EnrolmentCode,
+    Staff,
+)
+from liuhen.domain.records import Evidence, EvidenceState, Record, RecordStatus
 from liuhen.storage import tables as t
 
 
@@ -96,9 +105,11 @@ class SqlInbox(_Repo):
 
     async def claim(self, update_id: int, *, chat_id: int | None, kind: str) -> bool:
         values = {"update_id": update_id, "chat_id": chat_id, "kind": kind, "received_at": self._now()}
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(t.inbox).values(**values).on_conflict_do_nothing(index_elements=["update_id"])
+        stmt = (
+            _insert_for(self.session)(t.inbox)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -144,3 +155,126 @@ class SqlLedger(_Repo):
     async def entries(self, after: int = 0, limit: int = 10_000) -> Sequence[LedgerEntry]:
         stmt = select(LedgerEntry).where(t.ledger.c.seq > after).order_by(t.ledger.c.seq).limit(limit)
         return (await self.session.scalars(stmt)).all()
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+class SqlRecordRepository(_Repo):
+    async def get(self, pk: int) -> Record | None:
+        return await self.session.get(Record, pk)
+
+    async def by_number(self, court_id: int, number: str) -> Record | None:
+        c = t.records.c
+        return (
+            await self.session.scalars(select(Record).where(c.court_id == court_id, c.number == number))
+        ).first()
+
+    async def add(self, record: Record) -> None:
+        self.session.add(record)
+
+    async def latest_draft(self, recorder_id: int) -> Record | None:
+        c = t.records.c
+        stmt = (
+            select(Record)
+            .where(c.recorder_id == recorder_id, c.status == RecordStatus.DRAFT.value)
+            .order_by(c.last_evidence_at.desc(), c.id.desc())
+            .limit(1)
+        )
+        return (await self.session.scalars(stmt)).first()
+
+    async def drafts(self, recorder_id: int) -> Sequence[Record]:
+        c = t.records.c
+        stmt = (
+            select(Record)
+            .where(c.recorder_id == recorder_id, c.status == RecordStatus.DRAFT.value, c.evidence_count > 0)
+            .order_by(c.last_evidence_at.desc())
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def next_number(self, court_id: int, year: int) -> int:
+        """Per court and year; the counter row is locked for the rest of the transaction."""
+        insert = _insert_for(self.session)
+        await self.session.execute(
+            insert(t.record_counters)
+            .values(court_id=court_id, year=year, last=0)
+            .on_conflict_do_nothing(index_elements=["court_id", "year"])
+        )
+        c = t.record_counters.c
+        result = await self.session.execute(
+            update(t.record_counters)
+            .where(c.court_id == court_id, c.year == year)
+            .values(last=c.last + 1)
+            .returning(c.last)
+        )
+        return int(result.scalar_one())
+
+    async def list(
+        self, *, court_id: int, status: str | None = None, recorder_id: int | None = None
+    ) -> Sequence[Record]:
+        c = t.records.c
+        stmt = select(Record).where(c.court_id == court_id)
+        if status is not None:
+            stmt = stmt.where(c.status == status)
+        if recorder_id is not None:
+            stmt = stmt.where(c.recorder_id == recorder_id)
+        return (await self.session.scalars(stmt.order_by(c.id))).all()
+
+
+class SqlEvidenceRepository(_Repo):
+    async def get(self, pk: int) -> Evidence | None:
+        return await self.session.get(Evidence, pk)
+
+    async def add(self, evidence: Evidence) -> None:
+        self.session.add(evidence)
+
+    async def by_update(self, update_id: int) -> Evidence | None:
+        return (
+            await self.session.scalars(select(Evidence).where(t.evidence.c.update_id == update_id))
+        ).first()
+
+    async def for_record(self, record_id: int) -> Sequence[Evidence]:
+        c = t.evidence.c
+        return (
+            await self.session.scalars(select(Evidence).where(c.record_id == record_id).order_by(c.seq))
+        ).all()
+
+    async def in_group(self, recorder_chat_id: int, media_group_id: str) -> Sequence[Evidence]:
+        c = t.evidence.c
+        stmt = (
+            select(Evidence)
+            .where(c.chat_id == recorder_chat_id, c.media_group_id == media_group_id)
+            .order_by(c.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def for_records(self, record_ids: Sequence[int]) -> Sequence[Evidence]:
+        if not record_ids:
+            return []
+        c = t.evidence.c
+        stmt = select(Evidence).where(c.record_id.in_(list(record_ids))).order_by(c.record_id, c.seq)
+        return (await self.session.scalars(stmt)).all()
+
+    async def unfinished(self, limit: int = 100) -> Sequence[Evidence]:
+        c = t.evidence.c
+        stmt = select(Evidence).where(c.state == EvidenceState.PENDING.value).order_by(c.id).limit(limit)
+        return (await self.session.scalars(stmt)).all()
+
+
+class SqlConversationRepository(_Repo):
+    async def get(self, staff_pk: int) -> Conversation:
+        conversation = await self.session.get(Conversation, staff_pk)
+        if conversation is None:
+            conversation = Conversation(staff_pk=staff_pk)
+            self.session.add(conversation)
+        return conversation
+
+
+class SqlCallbackRepository(_Repo):
+    async def get(self, token: str) -> Callback | None:
+        return await self.session.get(Callback, token)
+
+    async def add(self, callback: Callback) -> None:
+        self.session.add(callback)

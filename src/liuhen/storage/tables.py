@@ -17,12 +17,22 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import registry
 
 from liuhen.domain.ledger import LedgerEntry
-from liuhen.domain.model import Court, Department, EnrolmentAttempt, EnrolmentCode, Staff
+from liuhen.domain.model import (
+    Callback,
+    Conversation,
+    Court,
+    Department,
+    EnrolmentAttempt,
+    EnrolmentCode,
+    Staff,
+)
+from liuhen.domain.records import Evidence, Record
 from liuhen.storage.types import BigId, UTCDateTime
 
 metadata = MetaData(
@@ -133,6 +143,93 @@ ledger_head = Table(
     Column("entry_hash", String(64), nullable=False),
 )
 
+records = Table(
+    "records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("recorder_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("last_evidence_at", UTCDateTime(), nullable=False),
+    Column("evidence_count", Integer, nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("direct_to_discipline", Boolean, nullable=False),
+    Column("submitted_at", UTCDateTime()),
+    UniqueConstraint("court_id", "number", name="uq_records_court_number"),
+    Index("ix_records_recorder_status", "recorder_id", "status"),
+    Index("ix_records_court_status", "court_id", "status"),
+)
+
+record_counters = Table(
+    "record_counters",
+    metadata,
+    Column("court_id", Integer, ForeignKey("courts.id"), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("update_id", BigInteger, nullable=False, unique=True),
+    Column("origin", JSON, nullable=False),
+    Column("sha256", String(64)),
+    Column("size", BigInteger),
+    Column("media_type", String(128)),
+    Column("text", Text),
+    Column("entities", JSON, nullable=False),
+    Column("file_name", String(255)),
+    Column("telegram_file_id", String(255)),
+    Column("telegram_file_unique_id", String(64)),
+    Column("media_group_id", String(64)),
+    Column("message_sha256", String(64)),
+    Column("photo_compressed", Boolean),
+    Column("download_attempts", Integer, nullable=False),
+    Column("stored_at", UTCDateTime()),
+    Column("receipt_message_id", BigInteger),
+    Column("inspection", JSON, nullable=False),
+    Index("ix_evidence_record", "record_id", "seq"),
+    Index("ix_evidence_group", "chat_id", "media_group_id"),
+    Index("ix_evidence_sha256", "sha256"),
+    Index("ix_evidence_state", "state"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("staff_pk", Integer, ForeignKey("staff.id"), primary_key=True, autoincrement=False),
+    Column("force_new_draft", Boolean, nullable=False),
+    Column("current_record_id", Integer, ForeignKey("records.id")),
+    Column("pending_field", String(64)),
+    Column("hints_shown", JSON, nullable=False),
+    Column("updated_at", UTCDateTime()),
+)
+
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("token", String(24), primary_key=True),
+    Column("staff_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("record_id", Integer, ForeignKey("records.id")),
+    Column("evidence_id", Integer, ForeignKey("evidence.id")),
+    Column("arg", String(64)),
+    Column("used_at", UTCDateTime()),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
@@ -148,4 +245,8 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(EnrolmentCode, enrolment_codes)
     mapper_registry.map_imperatively(EnrolmentAttempt, enrolment_attempts)
     mapper_registry.map_imperatively(LedgerEntry, ledger)
+    mapper_registry.map_imperatively(Record, records)
+    mapper_registry.map_imperatively(Evidence, evidence)
+    mapper_registry.map_imperatively(Conversation, conversations)
+    mapper_registry.map_imperatively(Callback, callbacks)
     _mapped = True

@@ -11,12 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liuhen.storage.engine import READ_ONLY
 from liuhen.storage.repositories import (
+    SqlCallbackRepository,
+    SqlConversationRepository,
     SqlCourtRepository,
     SqlDepartmentRepository,
     SqlEnrolmentAttemptRepository,
     SqlEnrolmentCodeRepository,
+    SqlEvidenceRepository,
     SqlInbox,
     SqlLedger,
+    SqlRecordRepository,
     SqlStaffRepository,
 )
 
@@ -53,6 +57,10 @@ class SqlUnitOfWork:
         self.attempts = SqlEnrolmentAttemptRepository(s)
         self.inbox = SqlInbox(s, self._now)
         self.ledger = SqlLedger(s, self._now)
+        self.records = SqlRecordRepository(s)
+        self.evidence = SqlEvidenceRepository(s)
+        self.conversations = SqlConversationRepository(s)
+        self.callbacks = SqlCallbackRepository(s)
         return self
 
     async def __aexit__(

@@ -77,8 +77,8 @@ async def seed(runtime: Runtime, sim: SandboxClient) -> str:
         invite = await enrolment.issue_invite(
             runtime.db.uow(), court_id=runtime.court_id, staff_id=staff_id, clock=runtime.clock, actor="demo"
         )
-        sent = await sim.send_text(user_id, f"/start {invite.code}")
-        await sim.wait_for(user_id, lambda m, after=sent["message"]["message_id"]: m["message_id"] > after)
+        await sim.send_text(user_id, f"/start {invite.code}")
+        await sim.wait_for(user_id, "已完成登记", timeout=30)
     await sim.create_user(id=NEWCOMER[1], first_name=names[NEWCOMER[0]])
     invite = await enrolment.issue_invite(
         runtime.db.uow(), court_id=runtime.court_id, staff_id=NEWCOMER[0], clock=runtime.clock, actor="demo"

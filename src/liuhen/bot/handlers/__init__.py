@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, TypeHandler
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from liuhen.bot.handlers import access, enrolment
+from liuhen.bot import keyboards
+from liuhen.bot.handlers import access, enrolment, intake
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -15,4 +23,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("start", enrolment.start))
     app.add_handler(CommandHandler("help", enrolment.help_command))
     app.add_handler(CommandHandler("whoami", enrolment.whoami))
+    app.add_handler(CommandHandler("new", intake.new_command))
+    app.add_handler(CommandHandler("drafts", intake.drafts_command))
+    app.add_handler(CallbackQueryHandler(intake.on_button, pattern=f"^{keyboards.INTAKE_PREFIX}"))
+    # Everything else a person sends is evidence (nothing is discarded); unknown commands included.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, intake.on_message))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, enrolment.unknown_command))
     app.add_error_handler(access.on_error)

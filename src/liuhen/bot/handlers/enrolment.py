@@ -62,3 +62,8 @@ async def whoami(update: Update, context: Context) -> None:
     assert update.message is not None
     me = context.me
     await update.message.reply_text(texts.whoami(me.staff, me.department, me.court))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    assert update.message is not None
+    await update.message.reply_text(texts.UNKNOWN_COMMAND)

@@ -8,6 +8,7 @@ ledger entry in one transaction. Only then may the receipt be sent.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -420,7 +421,7 @@ async def file_outcome(
         return Arrival(evidence, record.number, evidence.chat_id)
 
 
-async def record_inspection(uow: UnitOfWork, *, evidence_id: int, details: dict[str, object]) -> None:
+async def record_inspection(uow: UnitOfWork, *, evidence_id: int, details: Mapping[str, object]) -> None:
     """Store what image inspection found (issue 4: off the receipt path)."""
     async with uow:
         evidence = await uow.evidence.get(evidence_id)

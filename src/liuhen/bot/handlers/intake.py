@@ -1,0 +1,183 @@
+"""Evidence first (issue 4): store the bytes durably, commit, and only then send the receipt."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import structlog
+from telegram import Bot, Message, Update
+from telegram.error import BadRequest, TelegramError
+
+from liuhen.bot import keyboards, texts
+from liuhen.bot.context import Context
+from liuhen.bot.parse import incoming_from
+from liuhen.bot.runtime import Runtime
+from liuhen.domain.ledger import canonical_json
+from liuhen.domain.records import TELEGRAM_DOWNLOAD_LIMIT, EvidenceState, FileRef, IncomingEvidence
+from liuhen.domain.services import intake
+from liuhen.domain.services.intake import PressOutcome, ReceiptAction, StoredContent
+from liuhen.evidence.inspect import MEDIA_MIME_TYPES, inspect_image, sniff_media_type
+from liuhen.evidence.store import FileEvidenceStore
+
+log = structlog.get_logger(__name__)
+
+MESSAGE_MEDIA_TYPE = "application/vnd.telegram.message+json"
+
+
+async def download(bot: Bot, store: FileEvidenceStore, ref: FileRef) -> StoredContent:
+    """Fetch a file into the evidence store; the state says what happened (never raises for Telegram)."""
+    if ref.size is not None and ref.size > TELEGRAM_DOWNLOAD_LIMIT:
+        return StoredContent(EvidenceState.TOO_BIG, message_sha256="")
+    try:
+        tg_file = await bot.get_file(ref.file_id)
+        data = await tg_file.download_as_bytearray()
+    except BadRequest as exc:
+        if "too big" in exc.message.lower():
+            return StoredContent(EvidenceState.TOO_BIG, message_sha256="")
+        log.warning("download_failed", error=exc.message)
+        return StoredContent(EvidenceState.PENDING, message_sha256="")
+    except (TelegramError, OSError) as exc:
+        log.warning("download_failed", error=repr(exc))
+        return StoredContent(EvidenceState.PENDING, message_sha256="")
+    blob = await store.put_bytes(bytes(data))
+    sniffed = sniff_media_type(bytes(data[:512]))
+    media_type = MEDIA_MIME_TYPES.get(sniffed or "", ref.mime_type)
+    return StoredContent(EvidenceState.STORED, "", sha256=blob.sha256, size=blob.size, media_type=media_type)
+
+
+async def _store(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
+    store = context.runtime.store
+    raw = await store.put_bytes(canonical_json(message.to_dict()))
+    if incoming.file is None:  # the message itself is the evidence
+        return StoredContent(
+            EvidenceState.STORED, raw.sha256, sha256=raw.sha256, size=raw.size, media_type=MESSAGE_MEDIA_TYPE
+        )
+    got = await download(context.bot, store, incoming.file)
+    return StoredContent(got.state, raw.sha256, sha256=got.sha256, size=got.size, media_type=got.media_type)
+
+
+async def on_message(update: Update, context: Context) -> None:
+    message = update.message
+    assert message is not None
+    incoming = incoming_from(message, update.update_id)
+    content = await _store(context, message, incoming)
+    rt = context.runtime
+    receipt = await intake.receive(
+        rt.db.uow(),
+        staff=context.me.staff,
+        incoming=incoming,
+        content=content,
+        clock=rt.clock,
+        join_window=timedelta(minutes=rt.settings.draft_join_minutes),
+    )
+    if receipt is None:
+        return  # a replay that was receipted already: nothing new, nothing re-sent
+    await send_receipt(context.bot, message.chat_id, receipt, rt)
+    newest = receipt.items[-1]
+    if newest.id is not None and newest.sha256 and (newest.media_type or "").startswith("image/"):
+        context.application.create_task(_inspect(rt, newest.id, newest.sha256), name="inspect-image")
+
+
+async def _inspect(rt: Runtime, evidence_id: int, sha256: str) -> None:
+    """Off the receipt path: dimensions, format, EXIF and a thumbnail, with Pillow's limits."""
+    data = await rt.store.read(sha256)  # decoded bytes (the store may encrypt at rest)
+    info = await asyncio.to_thread(inspect_image, data)
+    thumbnail = await rt.store.put_bytes(info.thumbnail_jpeg) if info.thumbnail_jpeg else None
+    details = {
+        "ok": info.ok,
+        "format": info.format,
+        "width": info.width,
+        "height": info.height,
+        "exif": info.exif,
+        "error": info.error,
+        "thumbnail_sha256": thumbnail.sha256 if thumbnail else None,
+    }
+    await intake.record_inspection(rt.db.uow(), evidence_id=evidence_id, details=details)
+
+
+async def send_receipt(bot: Bot, chat_id: int, receipt: intake.Receipt, rt: Runtime) -> None:
+    text, markup = texts.receipt(receipt), keyboards.receipt(receipt)
+    sent_id: int | None = None
+    if receipt.edit_message_id is not None:
+        try:
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=receipt.edit_message_id, reply_markup=markup
+            )
+            sent_id = receipt.edit_message_id
+        except BadRequest as exc:
+            log.warning("receipt_edit_failed", error=exc.message)
+    if sent_id is None:
+        sent = await bot.send_message(chat_id, text, reply_markup=markup)
+        sent_id = sent.message_id
+    ids = [e.id for e in receipt.items if e.id is not None and e.receipt_message_id is None]
+    await intake.receipt_sent(rt.db.uow(), evidence_ids=ids, message_id=sent_id)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    rt = context.runtime
+    token = query.data.removeprefix(keyboards.INTAKE_PREFIX)
+    result = await intake.press(rt.db.uow(), staff=context.me.staff, token=token, clock=rt.clock)
+    if result.outcome == PressOutcome.FORBIDDEN:
+        log.warning("button_refused", action="intake")
+        await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
+        return
+    if result.outcome == PressOutcome.STALE:
+        await query.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    assert result.record is not None
+    number = result.record.number
+    if result.action == ReceiptAction.LATER:
+        await query.answer(texts.LATER)
+        await query.edit_message_reply_markup(None)
+    elif result.action == ReceiptAction.SPLIT:
+        assert result.receipt is not None
+        await query.answer(texts.split_done(number))
+        await query.edit_message_text(
+            texts.receipt(result.receipt), reply_markup=keyboards.receipt(result.receipt)
+        )
+    elif result.action == ReceiptAction.DIRECT:
+        await query.answer()
+        await context.bot.send_message(
+            query.message.chat.id if query.message else 0, texts.direct_marked(number)
+        )
+    else:  # FILL: the questions themselves come with the questionnaire (issue 5)
+        await query.answer()
+        await context.bot.send_message(
+            query.message.chat.id if query.message else 0, texts.missing_list(number, result.missing)
+        )
+
+
+async def new_command(update: Update, context: Context) -> None:
+    assert update.message is not None
+    await intake.start_new_draft(context.runtime.db.uow(), staff=context.me.staff)
+    await update.message.reply_text(texts.NEW_DRAFT)
+
+
+async def drafts_command(update: Update, context: Context) -> None:
+    assert update.message is not None
+    rt = context.runtime
+    summaries = await intake.open_drafts(rt.db.uow(read_only=True), staff=context.me.staff)
+    await update.message.reply_text(texts.drafts(summaries, rt.settings.tz))
+
+
+async def retry_downloads(context: Context) -> None:
+    """Job: fetch files whose download failed at intake, and tell the recorder when they arrive."""
+    rt = context.runtime
+    async with rt.db.uow(read_only=True) as uow:
+        pending = list(await uow.evidence.unfinished())
+    for evidence in pending:
+        assert evidence.id is not None and evidence.telegram_file_id is not None
+        ref = FileRef(evidence.telegram_file_id, evidence.telegram_file_unique_id or "", evidence.size)
+        got = await download(context.bot, rt.store, ref)
+        arrival = await intake.file_outcome(
+            rt.db.uow(),
+            evidence_id=evidence.id,
+            content=got if got.state is EvidenceState.STORED else None,
+            clock=rt.clock,
+            max_attempts=rt.settings.download_max_attempts,
+        )
+        if arrival is not None:
+            await context.bot.send_message(arrival.chat_id, texts.file_arrived(arrival))

@@ -1,0 +1,111 @@
+"""The real liuhen Application against the sandbox Bot API over HTTP, as a user meets it."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from liuhen.bot.app import LiuhenApp, build_application, polling
+from liuhen.bot.config import Settings
+from liuhen.bot.runtime import Runtime, open_runtime
+from liuhen.bot.sandbox.client import SandboxClient
+from liuhen.bot.sandbox.server import SandboxServer
+from liuhen.domain.clock import FixedClock
+from liuhen.domain.roster import parse_roster
+from liuhen.domain.services import enrolment
+from liuhen.domain.services.roster import import_roster
+from tests.conftest import DEMO_ROSTER
+
+TOKEN = "123456789:TEST-token-for-the-sandbox-aaaaaaaaaaaa"
+START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Beijing
+
+Message = dict[str, Any]
+
+
+@dataclass
+class Harness:
+    server: SandboxServer
+    sim: SandboxClient
+    runtime: Runtime
+    app: LiuhenApp
+    clock: FixedClock
+    _ids: itertools.count[int]
+
+    def new_user_id(self) -> int:
+        return next(self._ids)
+
+    async def invite(self, staff_id: str) -> str:
+        rt = self.runtime
+        inv = await enrolment.issue_invite(
+            rt.db.uow(), court_id=rt.court_id, staff_id=staff_id, clock=self.clock, actor="test"
+        )
+        return inv.code
+
+    async def user(self, name: str = "访客") -> int:
+        user_id = self.new_user_id()
+        await self.sim.create_user(id=user_id, first_name=name)
+        return user_id
+
+    async def say(self, user_id: int, text: str, **kwargs: Any) -> Message:
+        """Send text and return the bot's next message (new or edited) after it."""
+        sent = await self.sim.send_text(user_id, text, **kwargs)
+        return await self.reply_after(user_id, sent["message"]["message_id"])
+
+    async def reply_after(self, user_id: int, message_id: int, wait: float = 10.0) -> Message:
+        def newer(m: Message) -> bool:
+            return bool(m.get("from_bot")) and m["message_id"] > message_id
+
+        return await self.sim.wait_for(user_id, newer, timeout=wait)
+
+    async def enrol(self, staff_id: str, name: str | None = None) -> int:
+        user_id = await self.user(name or staff_id)
+        reply = await self.say(user_id, f"/start {await self.invite(staff_id)}")
+        assert "已完成登记" in reply["text"], reply
+        return user_id
+
+    async def bot_texts(self, user_id: int) -> list[str]:
+        return [
+            m.get("text") or m.get("caption") or "" for m in await self.sim.chat(user_id) if m.get("from_bot")
+        ]
+
+
+@contextlib.asynccontextmanager
+async def start_harness(
+    db_url: str, tmp_path: Path, *, roster: str | None = None, settings: dict[str, Any] | None = None
+) -> AsyncIterator[Harness]:
+    server = SandboxServer()
+    await server.start("127.0.0.1", 0)
+    config = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        court_name="测试县人民法院",
+        **(settings or {}),
+    )
+    clock = FixedClock(START)
+    runtime = await open_runtime(config, clock=clock)
+    text = roster if roster is not None else DEMO_ROSTER.read_text(encoding="utf-8")
+    await import_roster(
+        runtime.db.uow(), court_id=runtime.court_id, roster=parse_roster(text), clock=clock, actor="test"
+    )
+    app = build_application(
+        runtime, token=TOKEN, base_url=server.bot_api_url, base_file_url=server.file_url, rate_limit=False
+    )
+    try:
+        async with polling(app, poll_timeout=1), SandboxClient(server.base_url, TOKEN) as sim:
+            yield Harness(server, sim, runtime, app, clock, itertools.count(50001))
+    finally:
+        await runtime.close()
+        await server.stop()
+
+
+def text_of(message: Message) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+Predicate = Callable[[Message], bool]
