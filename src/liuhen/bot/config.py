@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Background retry of failed downloads"
     )
     download_max_attempts: int = Field(default=10, ge=1)
+    special_items_profile: str = Field(
+        default="court",
+        description="特别报告事项 list: court (seed 001, 15 items), county (seed 002), procuratorate",
+    )
     enrolment_code_days: int = Field(default=7, ge=1, le=90)
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="JSON log lines (production)")

@@ -7,6 +7,7 @@ from datetime import tzinfo
 from liuhen.domain.model import Staff
 from liuhen.domain.records import STATUS_LABELS, Evidence, EvidenceState, RecordStatus, human_size, short_hash
 from liuhen.domain.services.intake import Arrival, DraftSummary, Receipt
+from liuhen.domain.services.questionnaire import View
 
 NOT_ENROLLED = (
     "您好，这里是“留痕”——干预过问案件记录系统，仅为已登记的本院工作人员服务。\n"
@@ -143,3 +144,29 @@ def file_arrived(a: Arrival) -> str:
         size, digest = human_size(e.size), short_hash(e.sha256)
         return f"记录 {a.record_number} 证据 #{e.seq}（{e.kind_label}）文件已取得：{size}，sha256 {digest}。"
     return f"记录 {a.record_number} 的证据 #{e.seq}：{FAILED}"
+
+
+# ---- questions (issue 5) ----------------------------------------------------------------------------
+
+
+def question_view(v: View) -> str:
+    if v.kind == "question":
+        lines = [f"【{v.record_number}】{v.title}（还差 {v.missing} 项）", v.text]
+        if v.error:
+            lines.insert(0, f"⚠️ {v.error}")
+        return "\n".join(lines)
+    if v.kind == "review":
+        lines = [f"【{v.record_number}】请核对记录："]
+        lines += [f"· {label}：{value}" for label, value in v.summary]
+        if v.missing_labels:
+            lines.append(f"还差 {len(v.missing_labels)} 项：{'、'.join(v.missing_labels)}")
+        else:
+            lines.append("各项已齐全，确认无误请点“提交”。")
+        if v.error:
+            lines.insert(0, f"⚠️ {v.error}")
+        return "\n".join(lines)
+    if v.kind == "submitted":
+        return f"记录 {v.record_number} 已提交，将按规定报送审批。感谢您如实记录。"
+    if v.kind == "later":
+        return f"记录 {v.record_number} 的草稿已保存，随时发送 /drafts 继续补充。"
+    return f"⚠️ {v.error or '无法继续。'}"

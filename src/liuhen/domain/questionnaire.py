@@ -1,55 +1,473 @@
-"""The questions that complete a record, as data (DESIGN.md; issue 5 asks them one at a time).
+"""The questions that complete a record, as data (issue 5; DESIGN.md "asks only what is still missing").
 
-Each field names the registration-form row (seed 004 登记表) or article it comes from. ``missing`` gives
-the fields still to answer, in asking order; the receipt shows their count ("还差 N 项").
+Each field names the registration-form row (seed 004 登记表) or article it comes from, its answer kind,
+whether it is required and when it applies. The next question is always the first field that applies and
+has no answer; "还差 N 项" counts the required ones. A skipped optional field is stored as ``None``
+(knowingly skipped). Keys starting with ``_`` in the answers are working state, never fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import enum
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from liuhen.domain import catalogue as cat
+from liuhen.domain.casenumber import parse_case_answer
 from liuhen.domain.catalogue import ELECTRONIC_METHODS, ORAL_METHODS
 
 Answers = Mapping[str, Any]
+MAX_TEXT = 2000
+
+
+class Kind(enum.StrEnum):
+    CHOICE = "choice"  # one button
+    MULTI = "multi"  # several buttons, then 完成
+    YESNO = "yesno"
+    TEXT = "text"  # typed, with optional quick buttons
+    DATETIME = "datetime"
+    CASE = "case"  # case number (案号) or 尚未立案
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules need besides the answers."""
+
+    special_profile: str = "court"
+    late: bool = False  # recorded after the deadline: a late-entry reason is required (seed 004 §7)
+
+
+def _choices(entries: Sequence[cat.Entry]) -> tuple[Option, ...]:
+    return tuple(Option(e.key, e.label, getattr(e, "hint", "")) for e in entries)
+
+
+YES_NO = (Option("yes", "是"), Option("no", "否"))
+
+
+def _always(_a: Answers, _c: Context) -> bool:
+    return True
+
+
+def _type_in(*types: str) -> Callable[[Answers, Context], bool]:
+    return lambda a, _c: a.get("record_type") in types
 
 
 @dataclass(frozen=True)
 class Field:
     key: str
     label: str
+    question: str
+    kind: Kind
     source: str
+    section: str
     required: bool = True
-    applies: Callable[[Answers], bool] = lambda _a: True
+    applies: Callable[[Answers, Context], bool] = _always
+    options: Callable[[Context], tuple[Option, ...]] = lambda _c: ()
+    quick: tuple[str, ...] = ()  # quick answers for typed fields
 
+
+SECTIONS: dict[str, str] = {
+    "type": "记录类型",
+    "event": "过问时间、方式、地点",
+    "intervener": "过问人",
+    "case": "被过问案件",
+    "content": "主要内容与答复",
+    "notes": "特别报告与说明",
+}
 
 FIELDS: tuple[Field, ...] = (
-    Field("record_type", "记录类型", "seed 003 §11"),
-    Field("intervention_time", "过问时间", "seed 004 登记表"),
-    Field("method", "过问方式", "seed 004 登记表; seed 001 实施办法 §4"),
-    Field("intervener_name", "过问人姓名", "seed 004 登记表"),
-    Field("intervener_unit", "过问人所在单位及职务", "seed 004 登记表"),
-    Field("case", "被过问案件（案号、案由、诉讼阶段、承办人）", "seed 004 登记表"),
-    Field("content", "主要内容", "seed 004 登记表"),
+    Field(
+        "record_type",
+        "记录类型",
+        "这属于哪一类？拿不准就选“不确定”，照样记录。",
+        Kind.CHOICE,
+        "seed 003 §11, §5",
+        "type",
+        options=lambda _c: _choices(cat.RECORD_TYPES),
+    ),
+    Field(
+        "intervention_time",
+        "过问时间",
+        "过问发生在什么时间？可点建议时间，或输入如“11-23 09:30”“昨天 15:00”。",
+        Kind.DATETIME,
+        "seed 004 登记表",
+        "event",
+    ),
+    Field(
+        "method",
+        "过问方式",
+        "以什么方式过问？",
+        Kind.CHOICE,
+        "seed 001 实施办法 §4; seed 004 登记表",
+        "event",
+        options=lambda _c: _choices(cat.METHODS),
+    ),
     Field(
         "storage_medium",
         "信息存储介质",
-        "seed 001 实施办法 §4",
-        applies=lambda a: a.get("method") in ELECTRONIC_METHODS,
+        "原始信息保存在哪里？（如：本人手机微信）",
+        Kind.TEXT,
+        "seed 001 实施办法 §4; seed 002 §3",
+        "event",
+        applies=lambda a, _c: a.get("method") in ELECTRONIC_METHODS,
+        quick=("本人手机微信", "本人手机短信", "本人电子邮箱", "本人手机微博"),
     ),
     Field(
-        "place_and_present",
-        "发生场所及在场人员",
+        "place",
+        "发生场所",
+        "在什么地方？（如：本人办公室）",
+        Kind.TEXT,
         "seed 001 实施办法 §4",
-        applies=lambda a: a.get("method") in ORAL_METHODS,
+        "event",
+        applies=lambda a, _c: a.get("method") in ORAL_METHODS,
+        quick=("本人办公室", "电话中，本人在办公室"),
     ),
-    Field("response", "记录人答复的形式及内容", "seed 004 登记表"),
-    Field("special_items", "特别报告事项", "seed 001 实施办法 §7", required=False),
-    Field("special_notes", "需要特别说明的事项", "seed 004 登记表, §18", required=False),
+    Field(
+        "persons_present",
+        "在场人员",
+        "当时还有谁在场？写姓名，用顿号隔开；在场的本院人员会收到确认请求。",
+        Kind.TEXT,
+        "seed 001 实施办法 §4",
+        "event",
+        applies=lambda a, _c: a.get("method") in ORAL_METHODS,
+        quick=("无其他人在场",),
+    ),
+    Field("intervener_name", "过问人姓名", "过问人叫什么名字？", Kind.TEXT, "seed 004 登记表", "intervener"),
+    Field(
+        "intervener_unit",
+        "过问人单位及职务",
+        "过问人的所在单位及职务？（如：某县委 书记；不清楚可写“不详”）",
+        Kind.TEXT,
+        "seed 004 登记表; seed 001 实施办法 §4",
+        "intervener",
+        quick=("不详",),
+    ),
+    Field(
+        "relation",
+        "与领导干部的关系",
+        "过问人是领导干部本人，还是其身边工作人员、亲属，或以组织名义？",
+        Kind.CHOICE,
+        "seed 001 §5; 实施办法 §2",
+        "intervener",
+        applies=_type_in("external"),
+        options=lambda _c: _choices(cat.RELATIONS),
+    ),
+    Field(
+        "organ_category",
+        "过问人所在机关类别",
+        "过问人所在机关属于哪一类？",
+        Kind.CHOICE,
+        "seed 001 §12; 实施办法 §10",
+        "intervener",
+        applies=_type_in("external", "internal"),
+        options=lambda _c: _choices(cat.ORGAN_CATEGORIES),
+    ),
+    Field(
+        "retired",
+        "是否离退休",
+        "过问人是否为离退休领导干部？",
+        Kind.YESNO,
+        "seed 001 实施办法 §10",
+        "intervener",
+        applies=_type_in("external"),
+        options=lambda _c: YES_NO,
+    ),
+    Field(
+        "principal_leader",
+        "是否同级党委或政法委主要领导",
+        "过问人是否为同级党委或党委政法委的主要领导？（是则须同时报送上一级）",
+        Kind.YESNO,
+        "seed 001 实施办法 §6",
+        "intervener",
+        applies=_type_in("external"),
+        options=lambda _c: YES_NO,
+    ),
+    Field(
+        "case_number",
+        "案号",
+        "被过问案件的案号？（如：（2026）豫0825民初1187号；未立案点“尚未立案”）",
+        Kind.CASE,
+        "seed 004 登记表; seed 002 §3",
+        "case",
+        quick=("尚未立案",),
+    ),
+    Field(
+        "case_cause",
+        "案由或案件名称",
+        "案由或案件名称？（如：民间借贷纠纷）",
+        Kind.TEXT,
+        "seed 004 登记表",
+        "case",
+    ),
+    Field(
+        "stage",
+        "诉讼阶段",
+        "案件处于哪个阶段？",
+        Kind.CHOICE,
+        "seed 004 登记表; seed 001 §8(1)",
+        "case",
+        options=lambda _c: _choices(cat.STAGES),
+    ),
+    Field(
+        "case_officer", "承办人", "案件承办人是谁？", Kind.TEXT, "seed 004 登记表", "case", quick=("本人",)
+    ),
+    Field(
+        "content",
+        "主要内容",
+        "过问的主要内容？可直接使用转发的原文，或简要写明。",
+        Kind.TEXT,
+        "seed 004 登记表",
+        "content",
+    ),
+    Field(
+        "response",
+        "记录人答复",
+        "您是如何答复的？",
+        Kind.CHOICE,
+        "seed 004 登记表",
+        "content",
+        options=lambda _c: _choices(cat.RESPONSES),
+    ),
+    Field(
+        "response_detail",
+        "答复内容",
+        "请简要写明您的答复内容。",
+        Kind.TEXT,
+        "seed 004 登记表",
+        "content",
+        applies=lambda a, _c: a.get("response") == "other",
+    ),
+    Field(
+        "special_items",
+        "特别报告事项",
+        "是否涉及以下特别报告事项？可多选，选完点“完成”；都不涉及直接点“完成”。",
+        Kind.MULTI,
+        "seed 001 实施办法 §7; seed 002 §9",
+        "notes",
+        required=False,
+        applies=_type_in("external", "uncertain"),
+        options=lambda c: _choices(cat.special_items(c.special_profile)),
+    ),
+    Field(
+        "defer_suggestion",
+        "建议暂缓调查",
+        "口头过问未留痕迹：是否建议暂缓调查、通报？",
+        Kind.YESNO,
+        "seed 004 §18",
+        "notes",
+        required=False,
+        applies=lambda a, _c: a.get("method") in ORAL_METHODS,
+        options=lambda _c: YES_NO,
+    ),
+    Field(
+        "special_notes",
+        "需要特别说明的事项",
+        "还有需要特别说明的吗？没有就点“跳过”。",
+        Kind.TEXT,
+        "seed 004 登记表, §18",
+        "notes",
+        required=False,
+    ),
+    Field(
+        "late_reason",
+        "补记理由",
+        "已超过记录时限，请写明补记理由（需部门负责人审核）。",
+        Kind.TEXT,
+        "seed 004 §7",
+        "notes",
+        applies=lambda _a, c: c.late,
+    ),
+)
+
+BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
+
+
+def answered(answers: Answers, key: str) -> bool:
+    return key in answers
+
+
+def pending(answers: Answers, ctx: Context) -> list[Field]:
+    """Every field that applies and has no answer yet, required or not, in asking order."""
+    return [f for f in FIELDS if f.applies(answers, ctx) and not answered(answers, f.key)]
+
+
+def missing(answers: Answers, ctx: Context | None = None) -> list[Field]:
+    """Required fields that apply and have no answer yet, in asking order."""
+    return [f for f in pending(answers, ctx or Context()) if f.required]
+
+
+def next_field(answers: Answers, ctx: Context) -> Field | None:
+    """The first pending field; fields being edited (``_editing``) come first."""
+    editing = [BY_KEY[k] for k in answers.get("_editing", []) if k in BY_KEY]
+    for f in editing:
+        if f.applies(answers, ctx) and not answered(answers, f.key):
+            return f
+    todo = pending(answers, ctx)
+    return todo[0] if todo else None
+
+
+class Invalid(ValueError):
+    """A clear Chinese explanation of why an answer was not accepted."""
+
+
+_DT_PATTERNS = (
+    re.compile(
+        r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?\s*(?P<H>\d{1,2})[:：点时](?P<M>\d{1,2})?分?$"
+    ),
+    re.compile(r"^(?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?\s*(?P<H>\d{1,2})[:：点时](?P<M>\d{1,2})?分?$"),
+    re.compile(r"^(?P<rel>今天|昨天|前天)\s*(?P<H>\d{1,2})[:：点时](?P<M>\d{1,2})?分?$"),
 )
 
 
-def missing(answers: Answers) -> list[Field]:
-    """Required fields that apply and have no answer yet, in asking order."""
-    return [f for f in FIELDS if f.required and f.applies(answers) and f.key not in answers]
+def parse_datetime(text: str, now: datetime, tz: tzinfo) -> datetime:
+    """A local date-time typed by a person → aware UTC. Not in the future, not before 2000."""
+    s = text.strip().replace("上午", "").replace("下午", "")
+    pm = "下午" in text or "晚上" in text
+    local_now = now.astimezone(tz)
+    for pattern in _DT_PATTERNS:
+        m = pattern.match(s.replace("晚上", ""))
+        if not m:
+            continue
+        g = m.groupdict()
+        hour, minute = int(g["H"]), int(g["M"] or 0)
+        if pm and hour < 12:
+            hour += 12
+        if g.get("rel"):
+            day = local_now.date() - timedelta(days={"今天": 0, "昨天": 1, "前天": 2}[g["rel"]])
+            year, month, dom = day.year, day.month, day.day
+        else:
+            year, month, dom = int(g.get("y") or local_now.year), int(g["m"]), int(g["d"])
+        try:
+            local = datetime(year, month, dom, hour, minute, tzinfo=tz)
+        except ValueError as exc:
+            raise Invalid("日期或时间不存在，请检查。") from exc
+        if not g.get("y") and local > local_now + timedelta(minutes=5):
+            local = local.replace(year=year - 1)  # "12-30 10:00" typed in January
+        return _check_time(local.astimezone(UTC), now)
+    raise Invalid("没有看懂这个时间。请按“11-23 09:30”“2026-11-23 9:30”或“昨天 15:00”的格式输入。")
+
+
+def _check_time(value: datetime, now: datetime) -> datetime:
+    if value > now + timedelta(minutes=5):
+        raise Invalid("过问时间不能晚于现在。")
+    if value.year < 2000:
+        raise Invalid("时间过早，请检查年份。")
+    return value
+
+
+def validate(f: Field, value: Any, ctx: Context, *, now: datetime, tz: tzinfo) -> Any:
+    """The stored form of an answer, or `Invalid` with the reason (nothing invalid is ever stored)."""
+    if value is None:
+        if f.required:
+            raise Invalid(f"“{f.label}”是必填项，不能跳过。")
+        return None
+    if f.kind in (Kind.CHOICE, Kind.YESNO):
+        if value not in {o.value for o in f.options(ctx)}:
+            raise Invalid("请点击下方按钮选择。")
+        return value
+    if f.kind is Kind.MULTI:
+        allowed = {o.value for o in f.options(ctx)}
+        if not isinstance(value, list) or not set(value) <= allowed:
+            raise Invalid("请点击下方按钮选择。")
+        return [o.value for o in f.options(ctx) if o.value in value]
+    text = str(value).strip()
+    if f.kind is Kind.DATETIME:
+        if re.match(r"^\d{4}-\d{2}-\d{2}T", text):
+            return _check_time(datetime.fromisoformat(text).astimezone(UTC), now).isoformat()
+        return parse_datetime(text, now, tz).isoformat()
+    if f.kind is Kind.CASE:
+        case = parse_case_answer(text)
+        if case is None:
+            raise Invalid("没有识别出案号。请按“（2026）豫0825民初1187号”的格式输入，未立案请点“尚未立案”。")
+        return case
+    if not text:
+        raise Invalid("内容不能为空。")
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"内容过长（最多 {MAX_TEXT} 字），请精简后再发送。")
+    return text
+
+
+def option_label(f: Field, value: Any, ctx: Context) -> str:
+    """How an answer reads on the summary card and the registration form."""
+    if value is None:
+        return "（已跳过）"
+    options = {o.value: o.label for o in f.options(ctx)}
+    if f.kind is Kind.MULTI:
+        return "、".join(options.get(v, v) for v in value) or "无"
+    if f.kind is Kind.DATETIME:
+        return str(value)
+    return options.get(str(value), str(value))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A pre-filled answer taken from the evidence, offered as one button to confirm."""
+
+    value: str
+    label: str
+
+
+@dataclass
+class EvidenceFacts:
+    """What the evidence already tells (forward origin, dates, kinds, texts)."""
+
+    origin_names: list[str] = field(default_factory=list)
+    origin_dates: list[datetime] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    case_numbers: list[str] = field(default_factory=list)
+    recorder_name: str = ""
+
+
+METHOD_BY_KIND = {
+    "voice": "phone",
+    "audio": "phone",
+    "photo": "wechat",
+    "text": "wechat",
+    "document": "letter",
+}
+USE_FORWARDED_TEXT = "@forwarded"
+SELF = "本人"
+
+
+def suggestions(f: Field, facts: EvidenceFacts, tz: tzinfo) -> list[Suggestion]:
+    """Answers the evidence already tells, to be confirmed with one tap (issue 5 "pre-fill")."""
+    if f.key == "intervention_time":
+        seen: list[Suggestion] = []
+        for d in facts.origin_dates[:3]:
+            s = Suggestion(d.isoformat(), f"{d.astimezone(tz):%m-%d %H:%M}（原消息时间）")
+            if s not in seen:
+                seen.append(s)
+        return seen
+    if f.key == "method":
+        for kind in facts.kinds:
+            if kind in METHOD_BY_KIND:
+                key = METHOD_BY_KIND[kind]
+                return [Suggestion(key, f"{cat.label(cat.METHODS, key)}（按证据推断）")]
+        return []
+    if f.key == "intervener_name":
+        return [Suggestion(n, n) for n in dict.fromkeys(facts.origin_names) if n][:3]
+    if f.key == "case_number":
+        return [Suggestion(c, c) for c in dict.fromkeys(facts.case_numbers)][:3]
+    if f.key == "content" and facts.texts:
+        return [Suggestion(USE_FORWARDED_TEXT, "使用转发的原文")]
+    return []
+
+
+def resolve_special(f: Field, value: str, facts: EvidenceFacts) -> str:
+    """Quick answers that stand for something else: the forwarded text, the recorder's own name."""
+    if f.key == "content" and value == USE_FORWARDED_TEXT:
+        return "\n".join(facts.texts)[:MAX_TEXT]
+    if f.key == "case_officer" and value == SELF:
+        return facts.recorder_name or value
+    return value

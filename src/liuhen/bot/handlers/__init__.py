@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from liuhen.bot import keyboards
-from liuhen.bot.handlers import access, enrolment, intake
+from liuhen.bot.handlers import access, enrolment, intake, questions
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -26,6 +26,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("new", intake.new_command))
     app.add_handler(CommandHandler("drafts", intake.drafts_command))
     app.add_handler(CallbackQueryHandler(intake.on_button, pattern=f"^{keyboards.INTAKE_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(questions.on_button, pattern=f"^{questions.PREFIX}"))
     # Everything else a person sends is evidence (nothing is discarded); unknown commands included.
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, intake.on_message))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, enrolment.unknown_command))

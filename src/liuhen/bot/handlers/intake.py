@@ -11,6 +11,7 @@ from telegram.error import BadRequest, TelegramError
 
 from liuhen.bot import keyboards, texts
 from liuhen.bot.context import Context
+from liuhen.bot.handlers import questions
 from liuhen.bot.parse import incoming_from
 from liuhen.bot.runtime import Runtime
 from liuhen.domain.ledger import canonical_json
@@ -60,6 +61,8 @@ async def _store(context: Context, message: Message, incoming: IncomingEvidence)
 async def on_message(update: Update, context: Context) -> None:
     message = update.message
     assert message is not None
+    if await questions.try_text_answer(update, context):
+        return
     incoming = incoming_from(message, update.update_id)
     content = await _store(context, message, incoming)
     rt = context.runtime
@@ -143,11 +146,10 @@ async def on_button(update: Update, context: Context) -> None:
         await context.bot.send_message(
             query.message.chat.id if query.message else 0, texts.direct_marked(number)
         )
-    else:  # FILL: the questions themselves come with the questionnaire (issue 5)
+    else:  # FILL: the guided questions (issue 5)
         await query.answer()
-        await context.bot.send_message(
-            query.message.chat.id if query.message else 0, texts.missing_list(number, result.missing)
-        )
+        assert result.record.id is not None and query.message is not None
+        await questions.start(context.bot, rt, context, query.message.chat.id, result.record.id)
 
 
 async def new_command(update: Update, context: Context) -> None:

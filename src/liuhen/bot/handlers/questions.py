@@ -1,0 +1,93 @@
+"""The guided questions (issue 5): one message per question, edited in place as buttons are pressed."""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from liuhen.bot import texts
+from liuhen.bot.context import Context
+from liuhen.bot.runtime import Runtime
+from liuhen.domain.services import questionnaire
+from liuhen.domain.services.questionnaire import View
+
+PREFIX = "q:"
+
+
+def settings_of(rt: Runtime) -> questionnaire.Settings:
+    return questionnaire.Settings(
+        tz=rt.settings.tz,
+        deadline_profile=rt.settings.deadline_profile.value,
+        special_profile=rt.settings.special_items_profile,
+    )
+
+
+def markup(view: View) -> InlineKeyboardMarkup | None:
+    if not view.rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=PREFIX + b.token) for b in row] for row in view.rows]
+    )
+
+
+async def show(bot: Bot, chat_id: int, view: View, *, edit_message_id: int | None = None) -> None:
+    text, keyboard = texts.question_view(view), markup(view)
+    if edit_message_id is not None:
+        try:
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=edit_message_id, reply_markup=keyboard
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return
+    await bot.send_message(chat_id, text, reply_markup=keyboard)
+
+
+async def start(bot: Bot, rt: Runtime, context: Context, chat_id: int, record_id: int) -> None:
+    view = await questionnaire.ask(
+        rt.db.uow(), staff=context.me.staff, record_id=record_id, clock=rt.clock, settings=settings_of(rt)
+    )
+    if view is not None:
+        await show(bot, chat_id, view)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    rt = context.runtime
+    result = await questionnaire.press(
+        rt.db.uow(),
+        staff=context.me.staff,
+        token=query.data.removeprefix(PREFIX),
+        clock=rt.clock,
+        settings=settings_of(rt),
+    )
+    await query.answer(result.notice or None)
+    if result.view is None or query.message is None:
+        return
+    await show(context.bot, query.message.chat.id, result.view, edit_message_id=query.message.message_id)
+
+
+async def try_text_answer(update: Update, context: Context) -> bool:
+    """A typed answer to a pending question. False when the text is not an answer (it is evidence)."""
+    message = update.message
+    assert message is not None
+    if message.forward_origin is not None or not message.text:
+        return False
+    rt = context.runtime
+    if not await questionnaire.pending_text_field(rt.db.uow(read_only=True), staff=context.me.staff):
+        return False
+    view = await questionnaire.answer_text(
+        rt.db.uow(),
+        staff=context.me.staff,
+        text=message.text,
+        update_id=update.update_id,
+        clock=rt.clock,
+        settings=settings_of(rt),
+    )
+    if view is None:
+        return False
+    if view.kind != "duplicate":
+        await show(context.bot, message.chat_id, view)
+    return True

@@ -1,0 +1,210 @@
+"""Guided questions through the real bot (issue 5): from a forwarded message to a submitted record,
+answering only what the evidence did not tell (seed 004 登记表; seed 001 实施办法 §4–§7; seed 003 §5, §11)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from liuhen.bot import texts
+from liuhen.domain.services.records import list_records
+from tests.bot.harness import Harness, start_harness, text_of
+from tests.bot.test_intake import ORIGINS, PRESSURE, png
+
+
+@pytest.fixture
+async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with start_harness(db_url, tmp_path) as harness:
+        yield harness
+
+
+async def latest_question(h: Harness, user: int, after_seq: int = 0) -> dict[str, Any]:
+    def is_question(m: dict[str, Any]) -> bool:
+        return bool(m.get("from_bot")) and text_of(m).startswith(("【LH-", "⚠️"))
+
+    return await h.sim.wait_for(user, is_question, timeout=10)
+
+
+def labels(m: dict[str, Any]) -> list[str]:
+    return [b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+
+async def press(h: Harness, user: int, m: dict[str, Any], label: str) -> dict[str, Any]:
+    assert label in labels(m), (label, labels(m), text_of(m))
+    before = (text_of(m), labels(m))
+    await h.sim.press(user, m["message_id"], text=label)
+    return await h.sim.wait_for(
+        user, lambda x: x["message_id"] == m["message_id"] and (text_of(x), labels(x)) != before, timeout=10
+    )
+
+
+async def type_answer(h: Harness, user: int, text: str) -> dict[str, Any]:
+    sent = await h.sim.send_text(user, text)
+    return await h.reply_after(user, sent["message"]["message_id"])
+
+
+def title(m: dict[str, Any]) -> str:
+    first = text_of(m).splitlines()[0]
+    return first.split("】", 1)[1].split("（还差")[0] if "】" in first else first
+
+
+async def test_wechat_screenshot_story_to_submitted(h: Harness) -> None:
+    """Scenario 1: a county party secretary's WeChat message (external, principal leader, 地方保护)."""
+    judge = await h.enrol("j001", "张法官")
+    await h.say(judge, PRESSURE, forward_origin=ORIGINS["user"])
+    sent = await h.sim.send_file(judge, "photo", png("white"))
+    receipt = await h.reply_after(judge, sent["message"]["message_id"])
+    await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
+    m = await h.reply_after(judge, receipt["message_id"])
+    asked: list[str] = []
+    for _ in range(40):
+        t = title(m)
+        asked.append(t)
+        if t == "记录类型":
+            assert "不确定" in " ".join(labels(m))  # seed 003 §5: record anyway
+            m = await press(h, judge, m, "外部人员过问")
+        elif t == "过问时间":
+            [suggested] = [b for b in labels(m) if "原消息时间" in b]  # pre-filled from forward_origin.date
+            assert "11-23 09:25" in suggested
+            m = await press(h, judge, m, suggested)
+        elif t == "过问方式":
+            assert any("按证据推断" in b for b in labels(m))
+            m = await press(h, judge, m, "微信")
+        elif t == "信息存储介质":
+            m = await press(h, judge, m, "本人手机微信")
+        elif t == "过问人姓名":
+            m = await press(h, judge, m, "✓ 李 书记")  # the forward origin's name, confirmed with one tap
+        elif t == "过问人单位及职务":
+            m = await type_answer(h, judge, "某县委 书记")
+        elif t == "与领导干部的关系":
+            m = await press(h, judge, m, "本人")
+        elif t == "过问人所在机关类别":
+            m = await press(h, judge, m, labels(m)[0])
+        elif t == "是否离退休":
+            m = await press(h, judge, m, "否")
+        elif t == "是否同级党委或政法委主要领导":
+            m = await press(h, judge, m, "是")
+        elif t == "案号":
+            assert "✓ （2026）豫0825民初1187号" in labels(m)  # found in the forwarded text
+            m = await type_answer(h, judge, "2026豫0825民初123")  # no brackets: not a case number
+            assert text_of(m).startswith("⚠️") and "案号" in text_of(m)
+            m = await press(h, judge, m, "✓ （2026）豫0825民初1187号")
+        elif t == "案由或案件名称":
+            m = await type_answer(h, judge, "民间借贷纠纷")
+        elif t == "诉讼阶段":
+            m = await press(h, judge, m, "审判")
+        elif t == "承办人":
+            m = await press(h, judge, m, "本人")
+        elif t == "主要内容":
+            m = await press(h, judge, m, "✓ 使用转发的原文")
+        elif t == "记录人答复":
+            m = await press(h, judge, m, "告知相关规定并拒绝")
+        elif t == "特别报告事项":
+            assert sum(1 for b in labels(m) if b.startswith("☐")) == 15  # seed 001 实施办法 §7
+            m = await press(h, judge, m, labels(m)[3])
+            assert any(b.startswith("☑") for b in labels(m))
+            m = await press(h, judge, m, "完成")
+        elif t == "需要特别说明的事项":
+            m = await press(h, judge, m, "跳过")
+        elif text_of(m).startswith("【LH-2026-0001】请核对记录"):
+            break
+        else:
+            raise AssertionError(f"unexpected question {t!r}: {text_of(m)}")
+    card = text_of(m)
+    assert "过问人姓名：李 书记" in card and "案号：（2026）豫0825民初1187号" in card
+    assert "需要特别说明的事项：（已跳过）" in card
+    assert "补记理由" not in asked  # recorded in time
+    m = await press(h, judge, m, "提交")
+    assert "已提交" in text_of(m)
+    [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
+    assert record["status"] == "submitted" and record["type"] == "external"
+
+
+async def test_phone_call_story_asks_place_and_persons_and_late_reason(h: Harness) -> None:
+    """Scenario 2 (oral, seed 001 实施办法 §4) recorded after the deadline (seed 004 §7 补记)."""
+    judge = await h.enrol("j001", "张法官")
+    receipt = await h.say(judge, "刚才市人大退休的副主任打电话，要求对那家公司账户查封“手下留情”。")
+    await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
+    m = await h.reply_after(judge, receipt["message_id"])
+    seen: list[str] = []
+    for _ in range(40):
+        t = title(m)
+        seen.append(t)
+        answers_by_button = {
+            "记录类型": "外部人员过问",
+            "过问方式": "电话",
+            "与领导干部的关系": "本人",
+            "是否离退休": "是",
+            "是否同级党委或政法委主要领导": "否",
+            "诉讼阶段": "执行",
+            "承办人": "本人",
+            "记录人答复": "告知相关规定并拒绝",
+            "建议暂缓调查": "否",
+            "需要特别说明的事项": "跳过",
+            "案号": "尚未立案",
+            "发生场所": "本人办公室",
+        }
+        typed = {
+            "过问时间": (h.clock.now() - timedelta(days=6))
+            .astimezone(h.runtime.settings.tz)
+            .strftime("%m-%d 10:00"),
+            "过问人姓名": "赵某",
+            "过问人单位及职务": "市人大常委会 原副主任",
+            "在场人员": "杨帆、外单位司机",
+            "案由或案件名称": "某公司执行案",
+            "主要内容": "要求暂缓查封公司账户",
+            "补记理由": "出差刚回",
+        }
+        if t in answers_by_button and t != "过问人所在机关类别":
+            m = await press(h, judge, m, answers_by_button[t])
+        elif t == "过问人所在机关类别":
+            m = await press(h, judge, m, labels(m)[1])
+        elif t in typed:
+            m = await type_answer(h, judge, typed[t])
+        elif t == "特别报告事项":
+            m = await press(h, judge, m, "完成")
+        elif "请核对记录" in text_of(m):
+            break
+        else:
+            raise AssertionError(f"unexpected question {t!r}: {text_of(m)}")
+    assert {"发生场所", "在场人员", "建议暂缓调查", "补记理由"} <= set(seen)
+    assert "信息存储介质" not in seen
+    m = await press(h, judge, m, "提交")
+    assert "已提交" in text_of(m)
+
+
+async def test_invalid_answers_are_explained_and_not_stored(h: Harness) -> None:
+    judge = await h.enrol("j001", "张法官")
+    receipt = await h.say(judge, "有人打电话过问")
+    await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
+    m = await h.reply_after(judge, receipt["message_id"])
+    m = await press(h, judge, m, "不确定（由纪检监察部门认定）")
+    assert title(m) == "过问时间"
+    future = (h.clock.now() + timedelta(days=2)).astimezone(h.runtime.settings.tz).strftime("%Y-%m-%d 10:00")
+    m = await type_answer(h, judge, future)
+    assert "不能晚于现在" in text_of(m)
+    m = await type_answer(h, judge, "上周某天")
+    assert "没有看懂这个时间" in text_of(m)
+    [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
+    assert record["type"] == "uncertain"
+    async with h.runtime.db.uow(read_only=True) as uow:
+        stored = await uow.records.get(record["id"])
+        assert stored is not None and "intervention_time" not in stored.answers
+    # 稍后: the draft stays; /drafts continues it later
+    m = await press(h, judge, m, "稍后")
+    assert "草稿已保存" in text_of(m)
+
+
+async def test_forwarded_message_while_a_question_is_pending_is_evidence(h: Harness) -> None:
+    judge = await h.enrol("j001", "张法官")
+    receipt = await h.say(judge, PRESSURE, forward_origin=ORIGINS["user"])
+    await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
+    m = await h.reply_after(judge, receipt["message_id"])
+    m = await press(h, judge, m, "外部人员过问")
+    assert title(m) == "过问时间"
+    another = await h.say(judge, "补充一条他后来发的", forward_origin=ORIGINS["user"])
+    assert "#2" in text_of(another) and "已留存证据" in text_of(another)
