@@ -248,3 +248,21 @@ async def test_forged_or_foreign_buttons_change_nothing(h: Harness, judge: int) 
     [record] = await records(h)
     assert record["direct_to_discipline"] is False and len(record["evidence"]) == 1
     assert not any("LH-2026" in t for t in await h.bot_texts(colleague))
+
+
+async def test_failed_download_is_kept_retried_and_announced(db_url: str, tmp_path: Path) -> None:
+    async with start_harness(db_url, tmp_path, settings={"download_retry_seconds": 0.5}) as h:
+        judge = await h.enrol("j001", "张法官")
+        await h.sim.set_faults(getFile=2)  # the intake attempt and the first retry fail
+        shot = png("orange")
+        receipt = await send_file(h, judge, "photo", shot)
+        assert texts.PENDING in text_of(receipt)
+        [record] = await records(h)
+        assert record["evidence"][0]["state"] == "pending"  # the row exists at once: nothing is lost
+        arrived = await h.sim.wait_for(
+            judge, lambda m: m.get("from_bot") and "文件已取得" in text_of(m), timeout=15
+        )
+        digest = hashlib.sha256(shot).hexdigest()
+        assert digest[:4] in text_of(arrived) and "LH-2026-0001" in text_of(arrived)
+        [record] = await records(h)
+        assert record["evidence"][0]["state"] == "stored" and record["evidence"][0]["sha256"] == digest

@@ -50,7 +50,7 @@ def build_application(
         app.job_queue.run_repeating(
             intake_handlers.retry_downloads,
             interval=runtime.settings.download_retry_seconds,
-            first=5,
+            first=runtime.settings.download_retry_seconds,
             name="retry_downloads",
         )
     return app

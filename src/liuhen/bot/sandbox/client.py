@@ -366,6 +366,11 @@ class SandboxClient:
         result: Json = await self._call("POST", "/limits", body=body)
         return result
 
+    async def set_faults(self, **failures: int) -> Json:
+        """The next N calls of each named Bot API method fail with 502 Bad Gateway, e.g. getFile=2."""
+        result: Json = await self._call("POST", "/faults", body=failures)
+        return result
+
     async def stats(self) -> Json:
         result: Json = await self._call("GET", "/stats")
         return result

@@ -935,6 +935,8 @@ class BotState:
         self.updates = UpdateQueue()
         self.events = EventLog()
         self.limits = RateLimiter()
+        # method name (lower case) → how many of its next calls fail with 502 Bad Gateway (sim /faults)
+        self.faults: dict[str, int] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
         self.commands: dict[str, list[Json]] = {}
         self.last_commands_key: str | None = None
@@ -1178,6 +1180,9 @@ class BotApi:
         if handler is None:
             raise ApiError(404, "Not Found")
         self.s.api_calls[method] += 1
+        if self.s.faults.get(method.lower(), 0) > 0:
+            self.s.faults[method.lower()] -= 1
+            raise ApiError(502, "Bad Gateway")
         return await handler(params)
 
     # helpers -----------------------------------------------------------------------------------------
@@ -1732,6 +1737,14 @@ class Simulation:
         self.s.limits.per_chat_per_second = rates["per_chat_per_second"]
         return self.s.limits.as_json()
 
+    def set_faults(self, body: Json) -> Json:
+        """Make the next N calls of a Bot API method fail with 502 (transient failures in tests)."""
+        for method, count in body.items():
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise SimError(400, f"{method}: the number of failures must be a whole number ≥ 0")
+            self.s.faults[str(method).lower()] = count
+        return dict(self.s.faults)
+
     def stats(self) -> Json:
         counters = ("sent", "edited", "deleted", "rejected_429", "callback_queries", "callback_answers")
         return {
@@ -1861,6 +1874,10 @@ async def _sim_limits(sim: Simulation, request: web.Request) -> Any:
     return sim.set_limits(await _json_body(request))
 
 
+async def _sim_faults(sim: Simulation, request: web.Request) -> Any:
+    return sim.set_faults(await _json_body(request))
+
+
 async def _sim_stats(sim: Simulation, request: web.Request) -> Any:
     return sim.stats()
 
@@ -1895,6 +1912,7 @@ SIM_ROUTES: tuple[tuple[str, str, SimHandler], ...] = (
     ("POST", "/block", _sim_block),
     ("POST", "/replay", _sim_replay),
     ("POST", "/limits", _sim_limits),
+    ("POST", "/faults", _sim_faults),
     ("GET", "/stats", _sim_stats),
     ("GET", "/commands", _sim_commands),
     ("GET", "/files/{file_id}", _sim_file),
