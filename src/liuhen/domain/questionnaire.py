@@ -351,7 +351,7 @@ def parse_datetime(text: str, now: datetime, tz: tzinfo) -> datetime:
             local = datetime(year, month, dom, hour, minute, tzinfo=tz)
         except ValueError as exc:
             raise Invalid("日期或时间不存在，请检查。") from exc
-        if not g.get("y") and local > local_now + timedelta(minutes=5):
+        if not g.get("y") and not g.get("rel") and local > local_now + timedelta(minutes=5):
             local = local.replace(year=year - 1)  # "12-30 10:00" typed in January
         return _check_time(local.astimezone(UTC), now)
     raise Invalid("没有看懂这个时间。请按“11-23 09:30”“2026-11-23 9:30”或“昨天 15:00”的格式输入。")
