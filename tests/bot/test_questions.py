@@ -208,3 +208,36 @@ async def test_forwarded_message_while_a_question_is_pending_is_evidence(h: Harn
     assert title(m) == "过问时间"
     another = await h.say(judge, "补充一条他后来发的", forward_origin=ORIGINS["user"])
     assert "#2" in text_of(another) and "已留存证据" in text_of(another)
+
+
+@pytest.mark.parametrize(
+    ("recorded_local", "late"), [("2026-02-25 09:00", False), ("2026-02-26 09:00", True)]
+)
+async def test_late_entry_across_the_spring_festival_seed_004_art7(
+    db_url: str, tmp_path: Path, recorded_local: str, late: bool
+) -> None:
+    """Procuratorate profile: record within 3 working days (seed 004 §7). Pressure on Fri 2026-02-13;
+    the official calendar makes Sat 02-14 a workday and 02-15…02-23 the Spring Festival holiday, so the
+    deadline is the end of Wed 02-25 (a plain Mon–Fri count would have ended on 02-18)."""
+    from datetime import datetime as dt
+
+    from liuhen.bot.handlers.questions import settings_of
+    from liuhen.domain import questionnaire as q
+    from liuhen.domain.services.questionnaire import context_of
+
+    async with start_harness(db_url, tmp_path, settings={"deadline_profile": "procuratorate"}) as h:
+        tz = h.runtime.settings.tz
+        h.clock.set(dt.strptime(recorded_local, "%Y-%m-%d %H:%M").replace(tzinfo=tz))
+        judge = await h.enrol("j001", "张检察官")
+        receipt = await h.say(judge, "节前那个周五，某局长打电话过问案子。")
+        await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
+        m = await h.reply_after(judge, receipt["message_id"])
+        m = await press(h, judge, m, "外部人员过问")
+        m = await type_answer(h, judge, "2026-02-13 10:00")
+        assert title(m) == "过问方式"
+        [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
+        async with h.runtime.db.uow(read_only=True) as uow:
+            stored = await uow.records.get(record["id"])
+        assert stored is not None
+        missing = [f.key for f in q.missing(stored.answers, context_of(stored, settings_of(h.runtime)))]
+        assert ("late_reason" in missing) is late
