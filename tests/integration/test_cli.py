@@ -87,3 +87,16 @@ def test_run_without_token_points_to_the_demo(run_cli) -> None:  # type: ignore[
     result = run_cli("run")
     assert result.returncode == 1
     assert "LIUHEN_TELEGRAM_TOKEN" in result.stderr and "liuhen demo" in result.stderr
+
+
+def test_calendar_overrides_for_a_year_the_library_does_not_know(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Issue 5: beyond the official calendar, weekends plus the administrator's entries count."""
+    assert run_cli("calendar", "set", "2031-02-10", "holiday").returncode == 0
+    assert run_cli("calendar", "set", "2031-02-08", "workday").returncode == 0  # a Saturday made a workday
+    shown = run_cli("calendar", "show", "2031")
+    assert shown.returncode == 0
+    assert "2031-02-10 放假（本院录入）" in shown.stdout
+    assert "2031-02-08 上班（本院录入）" in shown.stdout
+    assert "未收录 2031 年" in shown.stderr
+    bad = run_cli("calendar", "set", "2031-13-01", "holiday")
+    assert bad.returncode == 1 and "格式不对" in bad.stderr

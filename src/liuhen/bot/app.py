@@ -19,6 +19,7 @@ from liuhen.bot import handlers
 from liuhen.bot.config import Settings
 from liuhen.bot.context import RUNTIME_KEY, Context
 from liuhen.bot.handlers import intake as intake_handlers
+from liuhen.bot.handlers import jobs
 from liuhen.bot.logs import configure_logging
 from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
@@ -52,6 +53,12 @@ def build_application(
             interval=runtime.settings.download_retry_seconds,
             first=runtime.settings.download_retry_seconds,
             name="retry_downloads",
+        )
+        app.job_queue.run_repeating(
+            jobs.reminders,
+            interval=runtime.settings.reminder_check_seconds,
+            first=min(10.0, runtime.settings.reminder_check_seconds),
+            name="reminders",
         )
     return app
 

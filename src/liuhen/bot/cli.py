@@ -24,6 +24,8 @@ org = typer.Typer(help="人员名册与登记", no_args_is_help=True)
 app.add_typer(org, name="org")
 records_app = typer.Typer(help="记录", no_args_is_help=True)
 app.add_typer(records_app, name="records")
+calendar_app = typer.Typer(help="工作日历（法定节假日与调休）", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
 
 out = Console()
 err = Console(stderr=True)
@@ -206,6 +208,56 @@ def records_list(
             r["created_at"][:16],
         )
     out.print(table)
+
+
+@calendar_app.command("set")
+def calendar_set(
+    day: Annotated[str, typer.Argument(help="日期，如 2027-02-08")],
+    kind: Annotated[str, typer.Argument(help="holiday（放假）或 workday（上班，如调休）")],
+) -> None:
+    """录入本院的节假日或调休工作日（优先于官方日历；用于日历库尚未收录的年份）。"""
+    from datetime import date
+
+    from liuhen.domain.services.deadlines import set_calendar_day
+
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        _fail(f"日期“{day}”格式不对，应为 YYYY-MM-DD")
+    if kind not in ("holiday", "workday"):
+        _fail("第二个参数应为 holiday 或 workday")
+
+    async def run(rt: Runtime) -> None:
+        await set_calendar_day(
+            rt.db.uow(), court_id=rt.court_id, day=parsed, workday=kind == "workday", actor=CLI_ACTOR
+        )
+
+    _with_runtime(run)
+    out.print(f"已设置：{parsed.isoformat()} 为{'工作日' if kind == 'workday' else '节假日'}")
+
+
+@calendar_app.command("show")
+def calendar_show(year: Annotated[int, typer.Argument(help="年份")]) -> None:
+    """列出某年的非工作日（含调休）与本院录入的调整。"""
+    from datetime import date, timedelta
+
+    from liuhen.domain.services.deadlines import calendar_for
+
+    async def run(rt: Runtime) -> Any:
+        async with rt.db.uow(read_only=True) as uow:
+            return await calendar_for(uow, rt.court_id)
+
+    cal = _with_runtime(run)
+    if not cal.knows_year(year):
+        err.print(f"[yellow]提醒：[/yellow]日历库未收录 {year} 年，按周一至周五及本院录入的调整计算。")
+    day, off = date(year, 1, 1), []
+    while day.year == year:
+        weekend = day.weekday() >= 5
+        if cal.is_workday(day) == weekend or day in cal.overrides:
+            mark = "（本院录入）" if day in cal.overrides else ""
+            off.append(f"{day.isoformat()} {'上班' if cal.is_workday(day) else '放假'}{mark}")
+        day += timedelta(days=1)
+    out.print("\n".join(off) or "无调整")
 
 
 @app.command()

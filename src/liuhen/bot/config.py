@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     download_retry_seconds: float = Field(
         default=30.0, gt=0, description="Background retry of failed downloads"
     )
+    reminder_check_seconds: float = Field(
+        default=300.0, gt=0, description="How often due reminders are looked for"
+    )
     download_max_attempts: int = Field(default=10, ge=1)
     special_items_profile: str = Field(
         default="court",

@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from liuhen.domain.model import Staff
 from liuhen.domain.records import STATUS_LABELS, Evidence, EvidenceState, RecordStatus, human_size, short_hash
+from liuhen.domain.services.deadlines import Reminder
 from liuhen.domain.services.intake import Arrival, DraftSummary, Receipt
 from liuhen.domain.services.questionnaire import View
 
@@ -170,3 +171,20 @@ def question_view(v: View) -> str:
     if v.kind == "later":
         return f"记录 {v.record_number} 的草稿已保存，随时发送 /drafts 继续补充。"
     return f"⚠️ {v.error or '无法继续。'}"
+
+
+def draft_reminder(r: Reminder, tz: tzinfo) -> str:
+    when = r.deadline.astimezone(tz).strftime("%m月%d日 %H:%M")
+    head = "明天就到记录时限了" if r.final else "提醒：记录尚未完成"
+    lack = "、".join(r.missing[:5]) + ("…" if len(r.missing) > 5 else "")
+    return (
+        f"{head}：记录 {r.record_number} 还差 {len(r.missing)} 项（{lack}），时限 {when}。"
+        "发送 /drafts 继续补充；逾期提交需要写明补记理由。"
+    )
+
+
+def calendar_warning(year: int) -> str:
+    return (
+        f"系统尚不知道 {year} 年的法定节假日和调休安排，工作日期限将暂按周一至周五计算。"
+        f"请在国务院公布安排后，用 `liuhen calendar set 日期 holiday|workday` 录入，或升级 chinesecalendar。"
+    )

@@ -6,7 +6,7 @@ The storage layer implements them on SQLAlchemy; tests may use the real storage 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -86,6 +86,21 @@ class CallbackRepository(Protocol):
     async def add(self, callback: Callback) -> None: ...
 
 
+class CalendarRepository(Protocol):
+    async def overrides(self, court_id: int) -> dict[date, bool]: ...
+    async def set(self, court_id: int, day: date, workday: bool, actor: str) -> None: ...
+
+
+class Notices(Protocol):
+    async def claim(self, key: str, chat_id: int | None) -> bool:
+        """True the first time a notice key is claimed (then send it); False forever after."""
+        ...
+
+    async def mark_sent(self, key: str) -> None: ...
+    async def unsent(self, prefix: str) -> list[tuple[str, int | None]]: ...
+    async def release_unsent(self, prefix: str, older_than: datetime) -> int: ...
+
+
 class Inbox(Protocol):
     async def claim(self, update_id: int, *, chat_id: int | None, kind: str) -> bool:
         """Record an update as handled; False if it was already (a replay: do nothing, send nothing)."""
@@ -123,6 +138,10 @@ class UnitOfWork(Protocol):
     def conversations(self) -> ConversationRepository: ...
     @property
     def callbacks(self) -> CallbackRepository: ...
+    @property
+    def calendar(self) -> CalendarRepository: ...
+    @property
+    def notices(self) -> Notices: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -278,3 +278,66 @@ class SqlCallbackRepository(_Repo):
 
     async def add(self, callback: Callback) -> None:
         self.session.add(callback)
+
+
+class SqlCalendar(_Repo):
+    """Administrators' working-day overrides per court (issue 5: `liuhen calendar set`)."""
+
+    def __init__(self, session: AsyncSession, now: Any) -> None:
+        super().__init__(session)
+        self._now = now
+
+    async def overrides(self, court_id: int) -> dict[date, bool]:
+        c = t.calendar_overrides.c
+        rows = await self.session.execute(select(c.day, c.workday).where(c.court_id == court_id))
+        return {row.day: bool(row.workday) for row in rows}
+
+    async def set(self, court_id: int, day: date, workday: bool, actor: str) -> None:
+        c = t.calendar_overrides.c
+        await self.session.execute(t.calendar_overrides.delete().where(c.court_id == court_id, c.day == day))
+        await self.session.execute(
+            t.calendar_overrides.insert().values(
+                court_id=court_id, day=day, workday=workday, set_by=actor, set_at=self._now()
+            )
+        )
+
+
+class SqlNotices(_Repo):
+    def __init__(self, session: AsyncSession, now: Any) -> None:
+        super().__init__(session)
+        self._now = now
+
+    async def claim(self, key: str, chat_id: int | None) -> bool:
+        """True the first time a notice key is claimed, ever."""
+        stmt = (
+            _insert_for(self.session)(t.notices)
+            .values(key=key, chat_id=chat_id, created_at=self._now())
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_sent(self, key: str) -> None:
+        await self.session.execute(
+            update(t.notices).where(t.notices.c.key == key).values(sent_at=self._now())
+        )
+
+    async def release_unsent(self, prefix: str, older_than: datetime) -> int:
+        """Forget claims that were never sent (a crash or a failed send) so they are decided again."""
+        c = t.notices.c
+        result = await self.session.execute(
+            t.notices.delete().where(
+                c.key.like(f"{prefix}%"),
+                c.sent_at.is_(None),
+                c.chat_id.is_not(None),
+                c.created_at < older_than,
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def unsent(self, prefix: str) -> list[tuple[str, int | None]]:
+        c = t.notices.c
+        rows = await self.session.execute(
+            select(c.key, c.chat_id).where(c.key.like(f"{prefix}%"), c.sent_at.is_(None))
+        )
+        return [(row.key, row.chat_id) for row in rows]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -228,6 +229,27 @@ callbacks = Table(
     Column("evidence_id", Integer, ForeignKey("evidence.id")),
     Column("arg", String(64)),
     Column("used_at", UTCDateTime()),
+)
+
+calendar_overrides = Table(
+    "calendar_overrides",
+    metadata,
+    Column("court_id", Integer, ForeignKey("courts.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("workday", Boolean, nullable=False),
+    Column("set_by", String(64), nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+
+# Notices sent once (reminders, warnings): the key says what and for which period; inserted in the same
+# transaction that decides to send, so that a restart never repeats one (issue 5 reminders).
+notices = Table(
+    "notices",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("chat_id", BigInteger),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
 )
 
 mapper_registry = registry(metadata=metadata)

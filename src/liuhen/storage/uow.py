@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liuhen.storage.engine import READ_ONLY
 from liuhen.storage.repositories import (
+    SqlCalendar,
     SqlCallbackRepository,
     SqlConversationRepository,
     SqlCourtRepository,
@@ -20,6 +21,7 @@ from liuhen.storage.repositories import (
     SqlEvidenceRepository,
     SqlInbox,
     SqlLedger,
+    SqlNotices,
     SqlRecordRepository,
     SqlStaffRepository,
 )
@@ -61,6 +63,8 @@ class SqlUnitOfWork:
         self.evidence = SqlEvidenceRepository(s)
         self.conversations = SqlConversationRepository(s)
         self.callbacks = SqlCallbackRepository(s)
+        self.calendar = SqlCalendar(s, self._now)
+        self.notices = SqlNotices(s, self._now)
         return self
 
     async def __aexit__(

@@ -4,7 +4,7 @@ evidence, validated with a Chinese explanation, resumable at any time (the recor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -209,6 +209,11 @@ class _Session:
         return await self.view()
 
 
+async def _with_calendar(uow: UnitOfWork, staff: Staff, settings: Settings) -> Settings:
+    """The court's administrator overrides on top of the official calendar."""
+    return replace(settings, calendar=WorkCalendar(await uow.calendar.overrides(staff.court_id)))
+
+
 async def _open(uow: UnitOfWork, staff: Staff, record_id: int | None) -> Record | None:
     record = await uow.records.get(record_id) if record_id else None
     if record is None or record.recorder_id != staff.id:
@@ -221,6 +226,7 @@ async def ask(
 ) -> View | None:
     """Show the next question (or the review card) of a draft."""
     async with uow:
+        settings = await _with_calendar(uow, staff, settings)
         record = await _open(uow, staff, record_id)
         if record is None:
             return None
@@ -245,6 +251,7 @@ async def answer_text(
     """A typed answer to the pending question; None when no question is pending. A replayed update
     answers nothing (kind "duplicate")."""
     async with uow:
+        settings = await _with_calendar(uow, staff, settings)
         if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="answer"):
             return View("", "duplicate")
         conversation = await uow.conversations.get(staff.id or 0)
@@ -269,6 +276,7 @@ async def press(
 ) -> PressResult:
     """A question or review button; the token is resolved and re-authorised, never trusted."""
     async with uow:
+        settings = await _with_calendar(uow, staff, settings)
         callback = await uow.callbacks.get(token)
         if callback is None or callback.staff_pk != staff.id or callback.action != ACTION:
             return PressResult(None, "该按钮无效或已过期。")

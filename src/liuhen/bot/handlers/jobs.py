@@ -1,0 +1,44 @@
+"""Scheduled work, rebuilt from the database at every start (nothing lives only in memory)."""
+
+from __future__ import annotations
+
+import structlog
+from telegram.error import Forbidden, TelegramError
+
+from liuhen.bot import texts
+from liuhen.bot.context import Context
+from liuhen.domain.services import deadlines
+
+log = structlog.get_logger(__name__)
+
+
+async def reminders(context: Context) -> None:
+    """Draft reminders (half-way, day before the deadline) and the calendar warning for admins."""
+    rt = context.runtime
+    now = rt.clock.now()
+    due = await deadlines.due_reminders(
+        rt.db.uow(),
+        court_id=rt.court_id,
+        now=now,
+        tz=rt.settings.tz,
+        deadline_profile=rt.settings.deadline_profile.value,
+    )
+    for reminder in due:
+        try:
+            await context.bot.send_message(reminder.chat_id, texts.draft_reminder(reminder, rt.settings.tz))
+        except Forbidden:
+            log.warning("reminder_unreachable", record=reminder.record_number)
+        except TelegramError as exc:
+            log.warning("reminder_failed", record=reminder.record_number, error=repr(exc))
+            continue
+        await deadlines.notice_sent(rt.db.uow(), reminder.key)
+    warning = await deadlines.calendar_warning(
+        rt.db.uow(), court_id=rt.court_id, today=now.astimezone(rt.settings.tz).date()
+    )
+    if warning is not None:
+        for chat_id in warning.chat_ids:
+            try:
+                await context.bot.send_message(chat_id, texts.calendar_warning(warning.year))
+            except TelegramError as exc:
+                log.warning("calendar_warning_failed", error=repr(exc))
+        await deadlines.notice_sent(rt.db.uow(), warning.key)
