@@ -1,8 +1,8 @@
 """Deadlines in working days, reminders for unfinished drafts, the calendar overrides (issue 5).
 
 Drafts get at most two reminders — half-way to the record deadline and the day before it (seed 002 §6,
-seed 004 §7), moved out of the night to 08:00 — never after submission. What was sent is kept in the database (`notices`), so reminders
-survive restarts and are never repeated.
+seed 004 §7), moved out of the night to 08:00 — never after submission. What was sent is kept in the
+database (`notices`), so reminders survive restarts and are never repeated.
 """
 
 from __future__ import annotations
