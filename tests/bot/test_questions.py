@@ -125,8 +125,10 @@ async def test_wechat_screenshot_story_to_submitted(h: Harness) -> None:
 
 
 async def test_phone_call_story_asks_place_and_persons_and_late_reason(h: Harness) -> None:
-    """Scenario 2 (oral, seed 001 实施办法 §4) recorded after the deadline (seed 004 §7 补记)."""
+    """Scenario 2 (oral, seed 001 实施办法 §4) recorded after the deadline (seed 004 §7 补记); the colleague
+    present confirms by signature, the outsider is kept by name only."""
     judge = await h.enrol("j001", "张法官")
+    colleague = await h.enrol("j002", "钱法官")
     receipt = await h.say(judge, "刚才市人大退休的副主任打电话，要求对那家公司账户查封“手下留情”。")
     await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
     m = await h.reply_after(judge, receipt["message_id"])
@@ -154,7 +156,7 @@ async def test_phone_call_story_asks_place_and_persons_and_late_reason(h: Harnes
             .strftime("%m-%d 10:00"),
             "过问人姓名": "赵某",
             "过问人单位及职务": "市人大常委会 原副主任",
-            "在场人员": "杨帆、外单位司机",
+            "在场人员": "钱法官、外单位司机",
             "案由或案件名称": "某公司执行案",
             "主要内容": "要求暂缓查封公司账户",
             "补记理由": "出差刚回",
@@ -175,6 +177,23 @@ async def test_phone_call_story_asks_place_and_persons_and_late_reason(h: Harnes
     assert "信息存储介质" not in seen
     m = await press(h, judge, m, "提交")
     assert "已提交" in text_of(m)
+    card = await h.sim.wait_for(colleague, lambda x: x.get("from_bot") and "在场人员确认" in text_of(x))
+    assert "张法官" in text_of(card) and "赵某" in text_of(card)
+    await h.sim.press(colleague, card["message_id"], text=texts.WITNESS_CONFIRM)
+    told = await h.sim.wait_for(
+        judge, lambda x: x.get("from_bot") and "钱法官" in text_of(x) and "确认属实" in text_of(x)
+    )
+    assert "LH-2026-0001" in text_of(told)
+    dispute = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row][1]
+    await h.sim.press(colleague, card["message_id"], data=dispute, forge=True)  # a stale second answer
+    await h.say(colleague, "/whoami")
+    [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
+    async with h.runtime.db.uow(read_only=True) as uow:
+        stored = await uow.records.get(record["id"])
+    assert stored is not None
+    assert stored.answers["_witnesses"]["j002"]["status"] == "confirmed"
+    assert stored.answers["_witnesses"]["j002"]["at"]
+    assert "外单位司机" not in stored.answers["_witnesses"]
 
 
 async def test_invalid_answers_are_explained_and_not_stored(h: Harness) -> None:

@@ -9,6 +9,7 @@ from liuhen.domain.records import STATUS_LABELS, Evidence, EvidenceState, Record
 from liuhen.domain.services.deadlines import Reminder
 from liuhen.domain.services.intake import Arrival, DraftSummary, Receipt
 from liuhen.domain.services.questionnaire import View
+from liuhen.domain.services.witnesses import WitnessRequest, WitnessResult
 
 NOT_ENROLLED = (
     "您好，这里是“留痕”——干预过问案件记录系统，仅为已登记的本院工作人员服务。\n"
@@ -188,3 +189,31 @@ def calendar_warning(year: int) -> str:
         f"系统尚不知道 {year} 年的法定节假日和调休安排，工作日期限将暂按周一至周五计算。"
         f"请在国务院公布安排后，用 `liuhen calendar set 日期 holiday|workday` 录入，或升级 chinesecalendar。"
     )
+
+
+# ---- witnesses (seed 001 实施办法 §4) ----------------------------------------------------------------
+
+WITNESS_CONFIRM = "确认属实"
+WITNESS_DISPUTE = "有异议（说明）"
+
+
+def witness_request(r: WitnessRequest) -> str:
+    return (
+        f"【在场人员确认】{r.recorder_name} 提交了记录 {r.record_number}，其中您被列为在场人员。\n{r.gist}\n"
+        "按规定，在场的本院工作人员应当签字确认（最高法实施办法第四条）。请确认记录是否属实："
+    )
+
+
+def witness_done(r: WitnessResult) -> str:
+    if r.status == "confirmed":
+        return f"您已确认记录 {r.record_number} 属实，确认时间已留痕。"
+    return f"您对记录 {r.record_number} 提出了异议。请直接发送一段文字说明异议内容。"
+
+
+def witness_to_recorder(r: WitnessResult) -> str:
+    verdict = "已确认属实" if r.status == "confirmed" else "提出了异议"
+    return f"在场人员 {r.witness_name} 对记录 {r.record_number} {verdict}。"
+
+
+def dispute_noted(number: str) -> str:
+    return f"您对记录 {number} 的异议说明已记录，纪检监察部门审查时可见。"

@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from liuhen.bot import keyboards
-from liuhen.bot.handlers import access, enrolment, intake, questions
+from liuhen.bot.handlers import access, enrolment, intake, questions, witnesses
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -27,6 +27,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("drafts", intake.drafts_command))
     app.add_handler(CallbackQueryHandler(intake.on_button, pattern=f"^{keyboards.INTAKE_PREFIX}"))
     app.add_handler(CallbackQueryHandler(questions.on_button, pattern=f"^{questions.PREFIX}"))
+    app.add_handler(CallbackQueryHandler(witnesses.on_button, pattern=f"^{witnesses.PREFIX}"))
     # Everything else a person sends is evidence (nothing is discarded); unknown commands included.
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, intake.on_message))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, enrolment.unknown_command))

@@ -7,6 +7,7 @@ from telegram.error import BadRequest
 
 from liuhen.bot import texts
 from liuhen.bot.context import Context
+from liuhen.bot.handlers import witnesses as witness_handlers
 from liuhen.bot.runtime import Runtime
 from liuhen.domain.services import questionnaire
 from liuhen.domain.services.questionnaire import View
@@ -67,6 +68,8 @@ async def on_button(update: Update, context: Context) -> None:
     if result.view is None or query.message is None:
         return
     await show(context.bot, query.message.chat.id, result.view, edit_message_id=query.message.message_id)
+    if result.witness_requests:
+        await witness_handlers.send_requests(context.bot, result.witness_requests)
 
 
 async def try_text_answer(update: Update, context: Context) -> bool:

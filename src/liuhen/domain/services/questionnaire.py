@@ -14,6 +14,7 @@ from liuhen.domain.clock import Clock
 from liuhen.domain.model import Callback, Staff
 from liuhen.domain.ports import UnitOfWork
 from liuhen.domain.records import EvidenceKind, Record, RecordStatus
+from liuhen.domain.services import witnesses
 from liuhen.domain.services.intake import new_token
 from liuhen.domain.workdays import WorkCalendar, is_late, profile_named
 
@@ -269,6 +270,7 @@ class PressResult:
     view: View | None
     notice: str | None = None  # a toast
     submitted: Record | None = None
+    witness_requests: tuple[witnesses.WitnessRequest, ...] = ()
 
 
 async def press(
@@ -353,4 +355,7 @@ async def _submit(session: _Session) -> PressResult:
     )
     conversation = await session.uow.conversations.get(session.staff.id or 0)
     conversation.pending_field = None
-    return PressResult(View(record.number, "submitted"), "已提交", submitted=record)
+    requests = await witnesses.requests_for(session.uow, record, session.staff, session.now)
+    return PressResult(
+        View(record.number, "submitted"), "已提交", submitted=record, witness_requests=tuple(requests)
+    )

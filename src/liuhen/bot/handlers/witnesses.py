@@ -1,0 +1,61 @@
+"""Witness confirmation of oral interventions (签字确认, seed 001 实施办法 §4)."""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from liuhen.bot import texts
+from liuhen.bot.context import Context
+from liuhen.domain.services import witnesses
+from liuhen.domain.services.witnesses import WitnessRequest
+
+PREFIX = "w:"
+
+
+async def send_requests(bot: Bot, requests: tuple[WitnessRequest, ...]) -> None:
+    for r in requests:
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(texts.WITNESS_CONFIRM, callback_data=PREFIX + r.confirm_token),
+                    InlineKeyboardButton(texts.WITNESS_DISPUTE, callback_data=PREFIX + r.dispute_token),
+                ]
+            ]
+        )
+        try:
+            await bot.send_message(r.chat_id, texts.witness_request(r), reply_markup=keyboard)
+        except TelegramError:
+            continue  # unreachable: the record shows the confirmation as pending
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    rt = context.runtime
+    result = await witnesses.answer(
+        rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(PREFIX), now=rt.clock.now()
+    )
+    await query.answer(result.notice, show_alert=result.record_number is None)
+    if result.status is None or query.message is None:
+        return
+    await query.edit_message_reply_markup(None)
+    await context.bot.send_message(query.message.chat.id, texts.witness_done(result))
+    if result.recorder_chat_id is not None:
+        await context.bot.send_message(result.recorder_chat_id, texts.witness_to_recorder(result))
+
+
+async def try_dispute_note(update: Update, context: Context) -> bool:
+    message = update.message
+    assert message is not None
+    if message.forward_origin is not None or not message.text:
+        return False
+    rt = context.runtime
+    number = await witnesses.dispute_note(
+        rt.db.uow(), staff=context.me.staff, text=message.text, update_id=update.update_id, now=rt.clock.now()
+    )
+    if number is None:
+        return False
+    if number:
+        await message.reply_text(texts.dispute_noted(number))
+    return True

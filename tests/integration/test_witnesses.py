@@ -1,0 +1,69 @@
+"""Witness signatures (seed 001 实施办法 §4): confirm, dispute with a note, outsiders by name only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from liuhen.domain.clock import FixedClock
+from liuhen.domain.records import Record
+from liuhen.domain.roster import parse_roster
+from liuhen.domain.services import enrolment, witnesses
+from liuhen.domain.services.roster import import_roster
+from liuhen.storage.database import Database
+
+NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
+
+
+async def test_dispute_is_recorded_with_a_note_and_replays_do_nothing(db: Database, roster_csv: str) -> None:
+    court = await db.ensure_court("c", "法院", "court")
+    assert court.id is not None
+    clock = FixedClock(NOW)
+    await import_roster(db.uow(), court_id=court.id, roster=parse_roster(roster_csv), clock=clock, actor="t")
+    for update_id, (staff_id, tg) in enumerate((("j001", 1), ("j002", 2)), start=1):
+        inv = await enrolment.issue_invite(
+            db.uow(), court_id=court.id, staff_id=staff_id, clock=clock, actor="t"
+        )
+        await enrolment.redeem(
+            db.uow(), code_text=inv.code, telegram_user_id=tg, chat_id=tg, update_id=update_id, clock=clock
+        )
+    async with db.uow() as uow:
+        recorder = await uow.staff.by_staff_id(court.id, "j001")
+        witness = await uow.staff.by_staff_id(court.id, "j002")
+        assert recorder is not None and witness is not None and recorder.id is not None
+        record = Record(
+            court_id=court.id,
+            number="LH-2026-0009",
+            recorder_id=recorder.id,
+            status="submitted",
+            created_at=NOW,
+            updated_at=NOW,
+            last_evidence_at=NOW,
+            answers={"method": "phone", "place": "办公室", "persons_present": "钱法官、外单位司机"},
+        )
+        await uow.records.add(record)
+        await uow.flush()
+        [request] = await witnesses.requests_for(uow, record, recorder, NOW)
+        await uow.commit()
+    assert request.chat_id == 2 and "办公室" in request.gist
+    assert set(record.answers["_witnesses"]) == {"j002"}  # the outsider is not asked
+
+    result = await witnesses.answer(db.uow(), staff=witness, token=request.dispute_token, now=NOW)
+    assert result.status == "disputed" and result.ask_note and result.recorder_chat_id == 1
+    again = await witnesses.answer(db.uow(), staff=witness, token=request.confirm_token, now=NOW)
+    assert again.status is None and again.notice == "已处理。"
+    stranger = await witnesses.answer(db.uow(), staff=recorder, token=request.confirm_token, now=NOW)
+    assert stranger.notice == "该按钮无效或已过期。"
+
+    assert (
+        await witnesses.dispute_note(db.uow(), staff=witness, text="我当时不在场", update_id=50, now=NOW)
+        == "LH-2026-0009"
+    )
+    assert (
+        await witnesses.dispute_note(db.uow(), staff=witness, text="我当时不在场", update_id=50, now=NOW)
+        is None
+    )
+    async with db.uow(read_only=True) as uow:
+        stored = await uow.records.get(record.id or 0)
+    assert stored is not None
+    entry = stored.answers["_witnesses"]["j002"]
+    assert entry["status"] == "disputed" and entry["note"] == "我当时不在场" and entry["at"]
