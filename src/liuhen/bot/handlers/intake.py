@@ -11,7 +11,7 @@ from telegram.error import BadRequest, TelegramError
 
 from liuhen.bot import keyboards, texts
 from liuhen.bot.context import Context
-from liuhen.bot.handlers import questions
+from liuhen.bot.handlers import questions, witnesses
 from liuhen.bot.parse import incoming_from
 from liuhen.bot.runtime import Runtime
 from liuhen.domain.ledger import canonical_json
@@ -61,7 +61,7 @@ async def _store(context: Context, message: Message, incoming: IncomingEvidence)
 async def on_message(update: Update, context: Context) -> None:
     message = update.message
     assert message is not None
-    if await questions.try_text_answer(update, context):
+    if await witnesses.try_dispute_note(update, context) or await questions.try_text_answer(update, context):
         return
     incoming = incoming_from(message, update.update_id)
     content = await _store(context, message, incoming)
