@@ -31,12 +31,14 @@ HELP = (
     "拿不准是否属于干预？照样记录，由纪检监察部门认定。\n\n"
     "/drafts 查看未完成的草稿\n"
     "/new 下一份证据另立新记录\n"
+    "/amend 编号 修改已提交的记录（旧版本永久保留）\n"
     "/whoami 查看我的登记信息\n"
     "/help 显示本说明"
 )
 
 COMMANDS: list[tuple[str, str]] = [
     ("drafts", "未完成的草稿"),
+    ("amend", "修改已提交的记录（保留旧版本）"),
     ("new", "下一份证据另立新记录"),
     ("whoami", "我的登记信息"),
     ("help", "使用说明"),
@@ -217,3 +219,10 @@ def witness_to_recorder(r: WitnessResult) -> str:
 
 def dispute_noted(number: str) -> str:
     return f"您对记录 {number} 的异议说明已记录，纪检监察部门审查时可见。"
+
+
+AMEND_USAGE = "用法：/amend 记录编号，例如 /amend LH-2026-0001。修改会生成新版本，旧版本永久保留。"
+
+
+def amend_ask_reason(number: str) -> str:
+    return f"请发送修改记录 {number} 的原因（将与旧版本一起永久保存）。"

@@ -211,6 +211,26 @@ class SqlRecordRepository(_Repo):
         )
         return int(result.scalar_one())
 
+    async def save_version(self, record: Record, *, reason: str, actor: str, at: datetime) -> None:
+        await self.session.execute(
+            t.record_versions.insert().values(
+                record_id=record.id,
+                version=record.version,
+                status=record.status,
+                answers=record.answers,
+                reason=reason,
+                actor=actor,
+                created_at=at,
+            )
+        )
+
+    async def versions(self, record_id: int) -> list[dict[str, Any]]:
+        c = t.record_versions.c
+        rows = await self.session.execute(
+            select(t.record_versions).where(c.record_id == record_id).order_by(c.version)
+        )
+        return [dict(row._mapping) for row in rows]
+
     async def list(
         self, *, court_id: int, status: str | None = None, recorder_id: int | None = None
     ) -> Sequence[Record]:

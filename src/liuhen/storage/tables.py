@@ -252,6 +252,20 @@ notices = Table(
     Column("sent_at", UTCDateTime()),
 )
 
+# Earlier versions of a record: an amendment after submission keeps the version it replaces, with the
+# reason (DOMAIN.md "Nothing is ever deleted"; 全程留痕).
+record_versions = Table(
+    "record_versions",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(32), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 

@@ -25,6 +25,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("whoami", enrolment.whoami))
     app.add_handler(CommandHandler("new", intake.new_command))
     app.add_handler(CommandHandler("drafts", intake.drafts_command))
+    app.add_handler(CommandHandler("amend", questions.amend_command))
     app.add_handler(CallbackQueryHandler(intake.on_button, pattern=f"^{keyboards.INTAKE_PREFIX}"))
     app.add_handler(CallbackQueryHandler(questions.on_button, pattern=f"^{questions.PREFIX}"))
     app.add_handler(CallbackQueryHandler(witnesses.on_button, pattern=f"^{witnesses.PREFIX}"))

@@ -9,6 +9,7 @@ from liuhen.bot import texts
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import witnesses as witness_handlers
 from liuhen.bot.runtime import Runtime
+from liuhen.domain.questionnaire import Invalid
 from liuhen.domain.services import questionnaire
 from liuhen.domain.services.questionnaire import View
 
@@ -82,6 +83,43 @@ async def try_text_answer(update: Update, context: Context) -> bool:
     if not await questionnaire.pending_text_field(rt.db.uow(read_only=True), staff=context.me.staff):
         return False
     view = await questionnaire.answer_text(
+        rt.db.uow(),
+        staff=context.me.staff,
+        text=message.text,
+        update_id=update.update_id,
+        clock=rt.clock,
+        settings=settings_of(rt),
+    )
+    if view is None:
+        return False
+    if view.kind != "duplicate":
+        await show(context.bot, message.chat_id, view)
+    return True
+
+
+async def amend_command(update: Update, context: Context) -> None:
+    """/amend NUMBER: a new version of a submitted record, with a reason (the old one is kept)."""
+    assert update.message is not None
+    if not context.args:
+        await update.message.reply_text(texts.AMEND_USAGE)
+        return
+    try:
+        number = await questionnaire.begin_amend(
+            context.runtime.db.uow(), staff=context.me.staff, number=context.args[0]
+        )
+    except Invalid as exc:
+        await update.message.reply_text(f"⚠️ {exc}")
+        return
+    await update.message.reply_text(texts.amend_ask_reason(number))
+
+
+async def try_amend_reason(update: Update, context: Context) -> bool:
+    message = update.message
+    assert message is not None
+    if message.forward_origin is not None or not message.text:
+        return False
+    rt = context.runtime
+    view = await questionnaire.amend_reason(
         rt.db.uow(),
         staff=context.me.staff,
         text=message.text,

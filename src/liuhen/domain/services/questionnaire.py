@@ -359,3 +359,59 @@ async def _submit(session: _Session) -> PressResult:
     return PressResult(
         View(record.number, "submitted"), "已提交", submitted=record, witness_requests=tuple(requests)
     )
+
+
+PENDING_AMEND = "_amend:"
+
+
+async def begin_amend(uow: UnitOfWork, *, staff: Staff, number: str) -> str:
+    """`/amend NUMBER`: after submission a change is a new version with a reason (DOMAIN.md). Returns the
+    number to ask the reason for, or raises `q.Invalid` with the reason it cannot be amended."""
+    async with uow:
+        record = await uow.records.by_number(staff.court_id, number.strip().upper())
+        if record is None or record.recorder_id != staff.id:
+            raise q.Invalid(f"没有找到您的记录 {number}。发送 /drafts 查看草稿。")
+        if record.status == RecordStatus.DRAFT.value:
+            raise q.Invalid(f"记录 {record.number} 还是草稿，直接发送 /drafts 继续修改即可。")
+        conversation = await uow.conversations.get(staff.id or 0)
+        conversation.pending_field = f"{PENDING_AMEND}{record.id}"
+        conversation.current_record_id = record.id
+        await uow.commit()
+        return record.number
+
+
+async def amend_reason(
+    uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, clock: Clock, settings: Settings
+) -> View | None:
+    """The reason of an amendment: the current version is kept, a new one opens at the review card."""
+    async with uow:
+        settings = await _with_calendar(uow, staff, settings)
+        conversation = await uow.conversations.get(staff.id or 0)
+        pending = conversation.pending_field or ""
+        if not pending.startswith(PENDING_AMEND):
+            return None
+        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="amend"):
+            return View("", "duplicate")
+        record = await _open(uow, staff, int(pending.removeprefix(PENDING_AMEND)))
+        if record is None:
+            conversation.pending_field = None
+            await uow.commit()
+            return None
+        reason, now = text.strip(), clock.now()
+        if not reason:
+            return View(record.number, "error", error="修改原因不能为空。")
+        await uow.records.save_version(record, reason=reason, actor=f"staff:{staff.staff_id}", at=now)
+        await uow.ledger.append(
+            actor=f"staff:{staff.staff_id}",
+            action="record.amend",
+            object_type="record",
+            object_id=record.number,
+            payload={"from_version": record.version, "reason": reason},
+        )
+        record.version += 1
+        record.status = RecordStatus.DRAFT.value
+        record.updated_at = now
+        conversation.pending_field = None
+        view = await _Session(uow, staff, record, settings, now).review()
+        await uow.commit()
+        return view
