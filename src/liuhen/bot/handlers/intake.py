@@ -61,8 +61,9 @@ async def _store(context: Context, message: Message, incoming: IncomingEvidence)
 async def on_message(update: Update, context: Context) -> None:
     message = update.message
     assert message is not None
-    if await witnesses.try_dispute_note(update, context) or await questions.try_text_answer(update, context):
-        return
+    for typed_answer in (witnesses.try_dispute_note, questions.try_amend_reason, questions.try_text_answer):
+        if await typed_answer(update, context):
+            return
     incoming = incoming_from(message, update.update_id)
     content = await _store(context, message, incoming)
     rt = context.runtime
