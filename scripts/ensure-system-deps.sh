@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs on a fresh machine: Chromium for the browser tests (tests/web),
-# poppler-utils (pdftoppm) to look at generated PDFs, the PostgreSQL client. Installs only what is missing,
-# and only where it can (root with apt-get); elsewhere it says what to install.
+# a CJK font (the demo's sample screenshot, the OCR tests' screenshots, Chinese text in Chromium's screenshots),
+# poppler-utils (pdftoppm) to look at generated PDFs, the PostgreSQL client, libGL and glib for OCR (cv2).
+# Installs only what is missing, and only where it can (root with apt-get); elsewhere it says what to install.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh file 2>/dev/null)" ]; then
+  need+=(fontconfig fonts-wqy-microhei)
+fi
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
+# OCR (the `ocr` extra) pulls opencv-python, whose cv2 loads libGL and glib.
+libs=$({ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)
+grep -q 'libGL\.so\.1' <<<"$libs" || need+=(libgl1)
+grep -q 'libgthread-2\.0\.so\.0' <<<"$libs" || need+=(libglib2.0-0)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian packages: ${need[*]}" >&2

@@ -102,6 +102,7 @@ async def run(settings: Settings, *, base_url: str | None = None, base_file_url:
         token=token,
         base_url=base_url or settings.telegram_base_url,
         base_file_url=base_file_url or settings.telegram_base_file_url,
+        rate_limit=settings.rate_limit,
     )
     try:
         async with polling(app):

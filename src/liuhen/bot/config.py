@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         description="特别报告事项 list: court (seed 001, 15 items), county (seed 002), procuratorate",
     )
     enrolment_code_days: int = Field(default=7, ge=1, le=90)
+    rate_limit: bool = Field(
+        default=True, description="Keep to Telegram's limits (30 messages/s); off only against the sandbox"
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="JSON log lines (production)")
 

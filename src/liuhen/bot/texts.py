@@ -122,13 +122,6 @@ def direct_marked(number: str) -> str:
     )
 
 
-def missing_list(number: str, labels: tuple[str, ...]) -> str:
-    if not labels:
-        return f"记录 {number} 各项已齐全。"
-    items = "\n".join(f"{i}. {label}" for i, label in enumerate(labels, start=1))
-    return f"记录 {number} 还差以下 {len(labels)} 项：\n{items}"
-
-
 def drafts(summaries: list[DraftSummary], tz: tzinfo) -> str:
     if not summaries:
         return NO_DRAFTS

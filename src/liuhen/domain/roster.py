@@ -127,8 +127,11 @@ def parse_roster(text: str) -> Roster:
     rows: list[RosterRow] = []
     errors: list[RosterError] = []
     seen_ids: dict[str, int] = {}
-    for raw in reader:
-        line = reader.line_num
+    try:
+        raws = [(reader.line_num, raw) for raw in reader]
+    except csv.Error as exc:
+        return Roster((), (RosterError(reader.line_num + 1, f"CSV 格式错误（{exc}），请检查引号和换行"),))
+    for line, raw in raws:
         if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
             continue  # blank line
         if None in raw:

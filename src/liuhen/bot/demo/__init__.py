@@ -9,18 +9,23 @@ import asyncio
 import shutil
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import structlog
+from sqlalchemy import func, select
 
 from liuhen.bot.app import build_application, polling
 from liuhen.bot.config import Settings
+from liuhen.bot.demo.samples import find_cjk_font, write_samples
+from liuhen.bot.demo.web import DemoServer, DemoState, phones_from_roster
 from liuhen.bot.logs import configure_logging
 from liuhen.bot.runtime import Runtime, open_runtime
 from liuhen.bot.sandbox.client import SandboxClient
 from liuhen.bot.sandbox.server import SandboxServer
-from liuhen.domain.roster import parse_roster
+from liuhen.domain.roster import Roster, parse_roster
 from liuhen.domain.services import enrolment
 from liuhen.domain.services.roster import import_roster
+from liuhen.storage import tables
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +43,8 @@ DEMO_PEOPLE: dict[str, int] = {
     "a001": 20009,
 }
 NEWCOMER = ("n001", 20010)
+#: The phones of the browser page besides the newcomer's: judge, department head, vice-president, discipline.
+ON_PAGE = ("j001", "h001", "v001", "k001")
 
 
 @dataclass
@@ -59,11 +66,14 @@ def demo_settings(settings: Settings) -> Settings:
     )
 
 
+def demo_roster() -> Roster:
+    return parse_roster(resources.files(__package__).joinpath("roster.csv").read_text(encoding="utf-8"))
+
+
 async def seed(runtime: Runtime, sim: SandboxClient) -> str:
     """Load the demo roster and enrol everyone through the real `/start CODE` flow; return a fresh code
     for the newcomer so that a person can try enrolment by hand."""
-    text = resources.files(__package__).joinpath("roster.csv").read_text(encoding="utf-8")
-    roster = parse_roster(text)
+    roster = demo_roster()
     await import_roster(
         runtime.db.uow(), court_id=runtime.court_id, roster=roster, clock=runtime.clock, actor="demo"
     )
@@ -91,9 +101,20 @@ async def run_demo(settings: Settings, *, reset: bool, host: str, port: int) -> 
     configure_logging(level=settings.log_level, secrets=[DEMO_TOKEN])
     if reset and settings.data_dir.exists():
         shutil.rmtree(settings.data_dir)
-    server = SandboxServer()
+    font = await asyncio.to_thread(find_cjk_font)
+    samples = await asyncio.to_thread(write_samples, settings.data_dir / "samples", font)
+    state = DemoState(
+        token=DEMO_TOKEN,
+        court_name=settings.court_name,
+        phones=phones_from_roster(demo_roster(), DEMO_PEOPLE, ON_PAGE, NEWCOMER),
+        samples=samples,
+    )
+    server = DemoServer(state)
     await server.start(host, port)
     runtime = await open_runtime(settings)
+    # The bot ignores an update id it has handled before (its inbox), and a new sandbox counts from 1 again:
+    # after a restart without --reset, the sandbox's ids continue after the last one the bot has seen.
+    server.bot(DEMO_TOKEN).updates.created = await last_update_id(runtime)
     app = build_application(
         runtime,
         token=DEMO_TOKEN,
@@ -104,19 +125,33 @@ async def run_demo(settings: Settings, *, reset: bool, host: str, port: int) -> 
     try:
         async with polling(app, poll_timeout=5), SandboxClient(server.base_url, DEMO_TOKEN) as sim:
             code = await seed(runtime, sim)
-            print(_banner(server, code), flush=True)
+            state.runtime, state.newcomer_code = runtime, code
+            print(_banner(server, code, data_dir=settings.data_dir, cjk_font=font is not None), flush=True)
             await asyncio.Event().wait()
     finally:
         await runtime.close()
         await server.stop()
 
 
-def _banner(server: SandboxServer, code: str) -> str:
+async def last_update_id(runtime: Runtime) -> int:
+    """The highest Telegram update id in the bot's inbox (0 for a new database)."""
+    async with runtime.db.engine.connect() as connection:
+        value = await connection.scalar(select(func.max(tables.inbox.c.update_id)))
+    return int(value or 0)
+
+
+def _banner(server: SandboxServer, code: str, *, data_dir: Path, cjk_font: bool = True) -> str:
+    font_note = (
+        ""
+        if cjk_font
+        else "  注意：本机没有中文字体，示例截图改用占位图（Debian：apt-get install fonts-wqy-microhei）。\n"
+    )
     return (
         "\n留痕 liuhen 演示已启动（本地沙盒，无需令牌、无需外网）\n"
         f"  浏览器打开：{server.base_url}/\n"
         f"  模拟 API：  {server.base_url}/sim/<token>/…（见 README）\n"
-        f"  演示数据：  var/demo（`liuhen demo --reset` 重新开始）\n"
+        f"  演示数据：  {data_dir}（`liuhen demo --reset` 重新开始）\n"
         f"  新同事（n001）的登记码：{code}  —— 在页面上以“新同事”身份发送 /start {code}\n"
+        f"{font_note}"
         "按 Ctrl+C 结束。\n"
     )

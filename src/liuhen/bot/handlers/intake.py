@@ -18,6 +18,7 @@ from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import TELEGRAM_DOWNLOAD_LIMIT, EvidenceState, FileRef, IncomingEvidence
 from liuhen.domain.services import intake
 from liuhen.domain.services.intake import PressOutcome, ReceiptAction, StoredContent
+from liuhen.evidence import ocr
 from liuhen.evidence.inspect import MEDIA_MIME_TYPES, inspect_image, sniff_media_type
 from liuhen.evidence.store import FileEvidenceStore
 
@@ -84,7 +85,8 @@ async def on_message(update: Update, context: Context) -> None:
 
 
 async def _inspect(rt: Runtime, evidence_id: int, sha256: str) -> None:
-    """Off the receipt path: dimensions, format, EXIF and a thumbnail, with Pillow's limits."""
+    """Off the receipt path: dimensions, format, EXIF and a thumbnail, with Pillow's limits; then the text
+    of the image by offline OCR when it is installed (stored in a second step: it takes about a second)."""
     data = await rt.store.read(sha256)  # decoded bytes (the store may encrypt at rest)
     info = await asyncio.to_thread(inspect_image, data)
     thumbnail = await rt.store.put_bytes(info.thumbnail_jpeg) if info.thumbnail_jpeg else None
@@ -98,6 +100,11 @@ async def _inspect(rt: Runtime, evidence_id: int, sha256: str) -> None:
         "thumbnail_sha256": thumbnail.sha256 if thumbnail else None,
     }
     await intake.record_inspection(rt.db.uow(), evidence_id=evidence_id, details=details)
+    if info.ok and ocr.ocr_available():  # issue 5: text read from the screenshot pre-fills the questions
+        found = await asyncio.to_thread(ocr.read_text, data)
+        if found is not None:
+            details |= {"ocr_text": found.text, "ocr_engine": found.engine, "ocr_title": found.title}
+            await intake.record_inspection(rt.db.uow(), evidence_id=evidence_id, details=details)
 
 
 async def send_receipt(bot: Bot, chat_id: int, receipt: intake.Receipt, rt: Runtime) -> None:

@@ -53,7 +53,22 @@ class View:
 
 
 def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
+    def chat_partner(title: str) -> str | None:
+        """The other party of a one-to-one chat screenshot: OCR's centred top-bar line (WeChat, SMS) when it
+        reads like a name; a group's title ends in its member count, "(12)"; UI words, typing notices,
+        sentences and phone numbers are no names. Only ever a suggestion the recorder confirms."""
+        t = title.strip().rstrip(".…").strip()
+        if not 2 <= len(t) <= 12 or t == recorder_name or t in ui_words or "正在输入" in t:
+            return None
+        if t[-1] in ")）" and t[:-1].rstrip("0123456789").endswith(("(", "（")):
+            return None  # a group chat
+        if any(ch in "，。！？、；：,!?;:@/" for ch in t) or not any(ch.isalpha() for ch in t):
+            return None
+        return None if sum(ch.isdigit() for ch in t) * 2 > len(t) else t
+
+    ui_words = {"微信", "WeChat", "聊天信息", "通讯录", "发现", "短信", "信息", "消息", "文件传输助手"}
     facts = q.EvidenceFacts(recorder_name=recorder_name)
+    read_names: list[str] = []
     for e in evidence:
         facts.kinds.append(e.kind)
         origin = e.origin or {}
@@ -64,8 +79,15 @@ def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
                 facts.origin_dates.append(datetime.fromisoformat(origin["date"]))
             if e.kind == EvidenceKind.TEXT.value and e.text:
                 facts.texts.append(e.text)
-        for text in (e.text or "", (e.inspection or {}).get("ocr_text") or ""):
+        ocr_text = str((e.inspection or {}).get("ocr_text") or "")
+        # A chat bubble wraps wherever the line is full, even inside a case number ("民初11" / "87号", read
+        # as 民初11 with 号 left out): OCR text is searched with its lines joined first, then as read.
+        for text in (e.text or "", ocr_text.replace("\n", ""), ocr_text):
             facts.case_numbers.extend(c.normalised for c in find_case_numbers(text))
+        name = chat_partner(str((e.inspection or {}).get("ocr_title") or ""))
+        if name:
+            read_names.append(name)
+    facts.origin_names.extend(read_names)  # after the forward origins' names, which are certain
     return facts
 
 

@@ -1,0 +1,178 @@
+"""Generic helpers of the bot benchmarks: bot subprocesses, a generated roster, a throw-away PostgreSQL
+database, and a tap on the sandbox's event log that tells a waiter the moment a bot posts to a user."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from liuhen.bot.sandbox.server import EventLog
+
+Json = dict[str, Any]
+Match = Callable[[Json], bool]
+
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "no_proxy")
+_LOCAL = "127.0.0.1,localhost"
+
+
+def local_only(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without proxy settings and with NO_PROXY for the loopback: bots talk to 127.0.0.1 only."""
+    clean = {k: v for k, v in env.items() if k.lower() not in _PROXY_VARIABLES}
+    clean.update(NO_PROXY=_LOCAL, no_proxy=_LOCAL)
+    return clean
+
+
+_started: list[BotSubprocess] = []
+
+
+class BotSubprocess:
+    """A bot as a child process, its output in ``log``; :meth:`stop` is SIGTERM, then SIGKILL."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.name, self.argv, self.env, self.log = name, argv, env, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        _started.append(self)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def cpu_seconds(self) -> float | None:
+        """User plus system CPU time of the process so far (Linux /proc), None when unknown."""
+        if not self.alive() or self.proc is None:
+            return None
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat[stat.rindex(")") + 2 :].split()  # the name in parentheses may contain spaces
+        utime, stime = int(fields[11]), int(fields[12])
+        return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+    async def stop(self, grace: float = 10.0) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(self.proc.wait, grace)
+        self.kill()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def kill_all_started() -> None:
+    """Last resort (interrupts): no bot outlives the benchmark."""
+    for bot in _started:
+        bot.kill()
+
+
+def generated_roster(users: int) -> tuple[str, list[str]]:
+    """A valid roster (domain/roster.py): ``users`` judges (role staff) in one department with its head,
+    the vice-president in charge of it and a discipline officer. Returns the CSV and the judges' ids."""
+    dept = "民事审判第一庭"
+    rows = [
+        "staff_id,name,department,position,role,phone,oversees",
+        f"h001,李庭长,{dept},庭长,dept_head,13900000002,",
+        f"v001,王副院长,院领导,副院长,vice_president,13900000003,{dept}",
+        "k001,赵主任,纪检监察室,主任,discipline,13900000004,",
+    ]
+    ids = [f"j{i:04d}" for i in range(1, users + 1)]
+    rows += [f"{staff_id},法官{staff_id[1:]},{dept},审判员,staff,," for staff_id in ids]
+    return "\n".join(rows) + "\n", ids
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    conn = await asyncpg.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database=parsed.database or "postgres",
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_pg_database(server_url: str) -> AsyncIterator[str]:
+    """A new database on the server of ``server_url`` (whose own database is only used to create and drop
+    it), for the duration of the block; yields its SQLAlchemy URL."""
+    name = f"liuhen_bench_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            make_url(server_url)
+            .set(drivername="postgresql+asyncpg", database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        await _pg_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class ReceiptTap(EventLog):
+    """The event log of one bot in the sandbox, which also resolves a waiter's future with
+    ``time.perf_counter()`` as soon as the bot posts (or edits) a message that the waiter is looking for.
+
+    Install it before the bot runs: ``server.bot(token).events = tap``. Unlike per-user long polls of the
+    simulation API (every event wakes every poll of the bot), this is O(1) per event, so the harness
+    stays cheap at 50 concurrent users and the timestamp is when the sandbox got the bot's message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiters: dict[int, tuple[Match, asyncio.Future[float]]] = {}
+
+    def add(self, user_id: int, kind: str, **payload: Any) -> Json:
+        event = super().add(user_id, kind, **payload)
+        waiter = self._waiters.get(user_id)
+        if waiter is not None and kind in ("message", "edited_message"):
+            match, future = waiter
+            message = payload.get("message") or {}
+            if message.get("from_bot") and not future.done() and match(message):
+                future.set_result(time.perf_counter())
+                del self._waiters[user_id]
+        return event
+
+    def expect(self, user_id: int, match: Match) -> asyncio.Future[float]:
+        """A future for the next bot message to ``user_id`` satisfying ``match`` (one waiter per user)."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters[user_id] = (match, future)
+        return future
+
+    def forget(self, user_id: int, future: asyncio.Future[float]) -> None:
+        waiter = self._waiters.get(user_id)
+        if waiter is not None and waiter[1] is future:
+            del self._waiters[user_id]

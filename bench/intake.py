@@ -1,0 +1,542 @@
+"""Receipt latency and throughput of liuhen's intake through the sandbox, with a bare python-telegram-bot
+echo bot on the same sandbox as the baseline, in one run (issue 4).
+
+    .venv/bin/python bench/intake.py [--users 50] [--messages 40] [--sequential 200] [--database-url URL]
+
+The sandbox runs in this process (127.0.0.1, a free port); each bot runs as a subprocess against it, one
+after the other (echo first, then liuhen), so they never compete for the CPU.
+
+- Phase A: one judge forwards --sequential texts (forward_origin of kind user), one after another.
+- Phase B: --users judges forward --messages texts each, concurrently; each sends, waits for its receipt,
+  sends the next. Throughput is receipts per second of the phase's wall time.
+
+Latency runs from the simulation API's send call returning to the sandbox receiving the bot's answer (the
+receipt "已留存证据" for liuhen, the echoed text for the echo bot). liuhen runs with its real settings:
+SQLite in a temp directory (WAL, synchronous=FULL, evidence fsync'ed) unless --database-url names a
+PostgreSQL server (a fresh database is created there and dropped afterwards); every judge is enrolled
+through the real `/start CODE` flow. Targets (issue 4): p50 ≤ 150 ms, p99 ≤ 400 ms for a forwarded text,
+throughput liuhen/echo ≥ 0.6. They are printed with PASS/MISS, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import telegram
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.bot.procs; bench/ is on it already
+
+from tests.bot.procs import bot_env, prepare
+
+from _bots import (
+    BotSubprocess,
+    Json,
+    Match,
+    ReceiptTap,
+    fresh_pg_database,
+    generated_roster,
+    kill_all_started,
+    local_only,
+)
+from liuhen.bot.sandbox.client import SandboxClient, origin_user
+from liuhen.bot.sandbox.server import SandboxServer
+
+LIUHEN_TOKEN = "700000001:bench-liuhen-token-aaaaaaaaaaaaaaaaaaa"
+ECHO_TOKEN = "700000002:bench-echo-token-bbbbbbbbbbbbbbbbbbbbb"
+RECEIPT = "已留存证据"
+ENROLLED = "已完成登记"
+TARGET_P50_MS = 150.0
+TARGET_P99_MS = 400.0
+TARGET_RATIO = 0.6
+FIRST_USER_ID = 20001
+FIRST_SENDER_ID = 900001
+WARMUP = 5
+ROUND_TIMEOUT = 20.0  # one receipt
+START_TIMEOUT = 60.0  # a bot's first answer (the process is still starting)
+SHUTDOWN_RESERVE = 15.0
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ------------------------------------------------------------------------------------------ measurements
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (q in 0..1); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+@dataclass
+class Phase:
+    bot: str
+    name: str
+    expected: int
+    latencies_ms: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+    failures: int = 0
+    timed_out: bool = False
+    bot_cpu_s: float | None = None
+    harness_cpu_s: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def complete(self) -> bool:
+        return not self.timed_out and not self.failures and self.done == self.expected
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies_ms, 0.50)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies_ms, 0.99)
+
+    @property
+    def throughput(self) -> float:
+        return self.done / self.wall_s if self.wall_s > 0 else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "bot": self.bot,
+            "phase": self.name,
+            "expected": self.expected,
+            "receipts": self.done,
+            "failures": self.failures,
+            "timed_out": self.timed_out,
+            "p50_ms": self.p50,
+            "p99_ms": self.p99,
+            "max_ms": max(self.latencies_ms, default=float("nan")),
+            "wall_s": self.wall_s,
+            "receipts_per_s": self.throughput,
+            "bot_cpu_s": self.bot_cpu_s,
+            "harness_cpu_s": self.harness_cpu_s,
+        }
+
+
+class Budget:
+    """The whole run's time limit; each phase gets its own cap, cut to what is left."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def limit(self, cap: float) -> float:
+        return max(min(cap, self.end - time.monotonic() - SHUTDOWN_RESERVE), 5.0)
+
+
+@dataclass
+class Bot:
+    name: str
+    proc: BotSubprocess
+    sim: SandboxClient
+    tap: ReceiptTap
+    users: list[int]
+    answer_to: Callable[[str], Match]  # the sent text → what the bot's answer looks like
+
+
+def receipt_for(_text: str) -> Match:
+    return lambda message: RECEIPT in (message.get("text") or "")
+
+
+def echo_of(text: str) -> Match:
+    return lambda message: message.get("text") == text
+
+
+async def round_trip(bot: Bot, user: int, text: str, origin: Json, timeout: float) -> float:  # noqa: ASYNC109
+    """Seconds from the send call returning to the bot's answer reaching the sandbox."""
+    answered = bot.tap.expect(user, bot.answer_to(text))  # before sending: a quick answer is not missed
+    try:
+        await bot.sim.send_text(user, text, forward_origin=origin)
+        sent = time.perf_counter()
+        async with asyncio.timeout(timeout):
+            at = await answered
+    finally:
+        bot.tap.forget(user, answered)
+    return max(at - sent, 0.0)
+
+
+async def run_phase(
+    bot: Bot,
+    name: str,
+    users: list[int],
+    per_user: int,
+    *,
+    limit: float,
+    progress: Progress,
+    round_timeout: float = ROUND_TIMEOUT,
+) -> Phase:
+    result = Phase(bot.name, name, expected=len(users) * per_user)
+    task = progress.add_task(f"{bot.name} · {name}", total=result.expected)
+
+    async def judge(k: int, user: int) -> None:
+        origin = origin_user(
+            FIRST_SENDER_ID + k, "某律师", username=f"lawyer_{k}", date=int(time.time()) - 3600
+        )
+        for i in range(per_user):
+            text = f"王庭长：那个案子请多关照，改天一起吃个饭。（{name} · {user} · {i + 1}）"
+            try:
+                latency = await round_trip(bot, user, text, origin, round_timeout)
+            except TimeoutError:
+                result.failures += 1
+                return  # a late answer would be taken for the next message's
+            result.latencies_ms.append(latency * 1000)
+            progress.advance(task)
+
+    cpu_before, own_before = bot.proc.cpu_seconds(), time.process_time()
+    start = time.perf_counter()
+    try:
+        async with asyncio.timeout(limit), asyncio.TaskGroup() as group:
+            for k, user in enumerate(users):
+                group.create_task(judge(k, user))
+    except TimeoutError:
+        result.timed_out = True
+    result.wall_s = time.perf_counter() - start
+    cpu_after = bot.proc.cpu_seconds()
+    if cpu_before is not None and cpu_after is not None:
+        result.bot_cpu_s = cpu_after - cpu_before
+    result.harness_cpu_s = time.process_time() - own_before
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ bots
+
+
+def tapped(server: SandboxServer, token: str) -> ReceiptTap:
+    tap = ReceiptTap()
+    server.bot(token).events = tap  # before the bot or any user acts
+    return tap
+
+
+async def create_users(sim: SandboxClient, count: int) -> list[int]:
+    ids = [FIRST_USER_ID + i for i in range(count)]
+    for n, user_id in enumerate(ids, start=1):
+        await sim.create_user(id=user_id, first_name=f"法官{n:04d}")
+    return ids
+
+
+async def enrol(bot: Bot, codes: list[str], *, limit: float, progress: Progress) -> None:
+    """Every judge sends `/start CODE` (all at once) and gets the greeting."""
+    task = progress.add_task(f"{bot.name} · enrolment (/start CODE)", total=len(codes))
+
+    async def one(user: int, code: str) -> None:
+        greeted = bot.tap.expect(user, lambda message: ENROLLED in (message.get("text") or ""))
+        try:
+            await bot.sim.send_text(user, f"/start {code}")
+            await greeted
+        finally:
+            bot.tap.forget(user, greeted)
+        progress.advance(task)
+
+    async with asyncio.timeout(limit), asyncio.TaskGroup() as group:
+        for user, code in zip(bot.users, codes, strict=True):
+            group.create_task(one(user, code))
+
+
+class SetupFailed(Exception):
+    pass
+
+
+async def measure(bot: Bot, args: argparse.Namespace, budget: Budget, progress: Progress) -> list[Phase]:
+    warm = await run_phase(
+        bot,
+        "warm-up",
+        bot.users[:1],
+        WARMUP,
+        limit=budget.limit(90),
+        progress=progress,
+        round_timeout=START_TIMEOUT,
+    )
+    if not warm.complete:
+        raise SetupFailed(f"{bot.name} did not answer the warm-up messages")
+    phase_a = await run_phase(
+        bot,
+        "A: 1 judge, sequential",
+        bot.users[:1],
+        args.sequential,
+        limit=budget.limit(90),
+        progress=progress,
+    )
+    phase_b = await run_phase(
+        bot,
+        f"B: {len(bot.users)} judges × {args.messages}",
+        bot.users,
+        args.messages,
+        limit=budget.limit(200),
+        progress=progress,
+    )
+    return [phase_a, phase_b]
+
+
+# --------------------------------------------------------------------------------------------- report
+
+
+def fs_type(path: Path) -> str:
+    resolved, best, kind = str(path.resolve()), "", "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/mounts").read_text().splitlines():
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            mount = parts[1]
+            inside = resolved == mount or resolved.startswith(mount.rstrip("/") + "/")
+            if inside and len(mount) > len(best):
+                best, kind = mount, parts[2]
+    return kind
+
+
+def _ms(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.1f}"
+
+
+def results_table(phases: list[Phase]) -> Table:
+    table = Table(
+        title="Receipt latency (ms, send call returned → answer in the sandbox) and throughput",
+        caption="CPU: % of one core over the phase; harness = this process (sandbox and simulated users)",
+    )
+    table.add_column("")
+    table.add_column("bot")
+    for column in (
+        "receipts",
+        "p50",
+        "p99",
+        "max",
+        "per s",
+        "bot CPU\nms/receipt",
+        "bot\nCPU %",
+        "harness\nCPU %",
+    ):
+        table.add_column(column, justify="right")
+    for p in phases:
+        count = f"{p.done}/{p.expected}"
+        if p.failures:
+            count += f" [red]{p.failures} lost[/red]"
+        if p.timed_out:
+            count += " [red](timed out)[/red]"
+        cpu = p.bot_cpu_s
+        table.add_row(
+            p.name.split(":")[0],
+            p.bot,
+            count,
+            _ms(p.p50),
+            _ms(p.p99),
+            _ms(max(p.latencies_ms, default=float("nan"))),
+            f"{p.throughput:.1f}",
+            "—" if cpu is None or not p.done else f"{cpu * 1000 / p.done:.1f}",
+            "—" if cpu is None or not p.wall_s else f"{cpu * 100 / p.wall_s:.0f}",
+            f"{p.harness_cpu_s * 100 / p.wall_s:.0f}" if p.wall_s else "—",
+        )
+    return table
+
+
+def _verdict(ok: bool, complete: bool) -> str:
+    text = "[green]PASS[/green]" if ok else "[red]MISS[/red]"
+    return text if complete else f"{text} [yellow](incomplete phase)[/yellow]"
+
+
+def targets_table(liuhen: list[Phase], echo: list[Phase]) -> tuple[Table, dict[str, Any]]:
+    table = Table(title="Targets (issue 4) — printed, never asserted")
+    table.add_column("target")
+    table.add_column("liuhen", justify="right")
+    table.add_column("echo", justify="right")
+    table.add_column("ratio liuhen/echo", justify="right")
+    table.add_column("")
+    found: dict[str, Any] = {}
+    for mine, theirs in zip(liuhen, echo, strict=True):
+        tag = mine.name.split(":")[0]
+        complete = mine.complete and theirs.complete
+        for label, value, other, goal in (
+            ("p50", mine.p50, theirs.p50, TARGET_P50_MS),
+            ("p99", mine.p99, theirs.p99, TARGET_P99_MS),
+        ):
+            ok = value <= goal
+            found[f"{tag}_{label}_ms"] = {"liuhen": value, "echo": other, "target": goal, "pass": ok}
+            ratio = value / other if other else float("nan")
+            table.add_row(
+                f"{tag} {label} ≤ {goal:.0f} ms",
+                _ms(value),
+                _ms(other),
+                f"{ratio:.1f}×" if label == "p50" else "",
+                _verdict(ok, complete),
+            )
+        ratio = mine.throughput / theirs.throughput if theirs.throughput else float("nan")
+        found[f"{tag}_throughput_ratio"] = {"value": ratio, "target": TARGET_RATIO if tag == "B" else None}
+        table.add_row(
+            f"{tag} throughput" + (f" ratio ≥ {TARGET_RATIO}" if tag == "B" else " (no target)"),
+            f"{mine.throughput:.1f}/s",
+            f"{theirs.throughput:.1f}/s",
+            f"{ratio:.2f}",
+            _verdict(ratio >= TARGET_RATIO, complete) if tag == "B" else "",
+        )
+    return table, found
+
+
+# ----------------------------------------------------------------------------------------------- main
+
+
+async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | None:
+    """Runs everything; returns the figures, or None when the setup failed."""
+    budget = Budget(args.budget)
+    work = Path(tempfile.mkdtemp(prefix="liuhen-bench-"))
+    console.print(
+        f"[bold]liuhen intake benchmark[/bold] · Python {platform.python_version()} · "
+        f"python-telegram-bot {telegram.__version__} · "
+        f"{'PostgreSQL' if args.database_url else 'SQLite'} · work dir {work} ({fs_type(work)}) · "
+        f"{os.cpu_count()} CPUs, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    server = SandboxServer()
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    echo_phases: list[Phase] = []
+    liuhen_phases: list[Phase] = []
+    current: Bot | None = None
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    try:
+        await server.start("127.0.0.1", 0)
+        async with contextlib.AsyncExitStack() as stack:
+            if args.database_url:
+                db_url = await stack.enter_async_context(fresh_pg_database(args.database_url))
+            else:
+                db_url = f"sqlite+aiosqlite:///{work / 'data' / 'liuhen.db'}"
+            stack.enter_context(progress)
+
+            # the baseline: a bare PTB echo bot
+            echo_env = local_only(
+                {
+                    **os.environ,
+                    "ECHO_TOKEN": ECHO_TOKEN,
+                    "ECHO_BASE_URL": server.bot_api_url,
+                    "ECHO_BASE_FILE_URL": server.file_url,
+                }
+            )
+            echo_proc = BotSubprocess(
+                "echo", [sys.executable, str(ROOT / "bench" / "echo_bot.py")], echo_env, work / "echo.log"
+            )
+            echo_sim = SandboxClient(server.base_url, ECHO_TOKEN, session=session)
+            echo_tap = tapped(server, ECHO_TOKEN)
+            current = Bot(
+                "echo", echo_proc, echo_sim, echo_tap, await create_users(echo_sim, args.users), echo_of
+            )
+            stack.push_async_callback(echo_proc.stop)
+            echo_proc.start()
+            progress.console.print(f"[dim]echo bot: pid {echo_proc.pid}, log {echo_proc.log}[/dim]")
+            echo_phases = await measure(current, args, budget, progress)
+            await echo_proc.stop()
+
+            # liuhen, with its real storage and enrolment
+            env = local_only(
+                bot_env(
+                    token=LIUHEN_TOKEN,
+                    api_url=server.bot_api_url,
+                    file_url=server.file_url,
+                    data_dir=work / "data",
+                    db_url=db_url,
+                )
+            )
+            env["LIUHEN_RATE_LIMIT"] = "true" if args.telegram_limits else "false"
+            roster, staff_ids = generated_roster(args.users)
+            codes = await prepare(env, roster, staff_ids)
+            liuhen_proc = BotSubprocess(
+                "liuhen", [sys.executable, "-m", "liuhen", "run"], env, work / "liuhen.log"
+            )
+            liuhen_sim = SandboxClient(server.base_url, LIUHEN_TOKEN, session=session)
+            liuhen_tap = tapped(server, LIUHEN_TOKEN)
+            users = await create_users(liuhen_sim, args.users)
+            current = Bot("liuhen", liuhen_proc, liuhen_sim, liuhen_tap, users, receipt_for)
+            stack.push_async_callback(liuhen_proc.stop)
+            liuhen_proc.start()
+            progress.console.print(f"[dim]liuhen: pid {liuhen_proc.pid}, log {liuhen_proc.log}[/dim]")
+            try:
+                await enrol(current, [codes[s] for s in staff_ids], limit=budget.limit(90), progress=progress)
+            except TimeoutError as exc:
+                raise SetupFailed("liuhen did not greet every judge after /start CODE") from exc
+            liuhen_phases = await measure(current, args, budget, progress)
+            await liuhen_proc.stop()
+            current = None
+    except SetupFailed as exc:
+        console.print(f"[red]setup failed:[/red] {exc}")
+        if current is not None:
+            console.print(f"[dim]{current.name} log (last lines):[/dim]\n{current.proc.log_tail()}")
+            with contextlib.suppress(Exception):
+                console.print(await current.sim.transcript(current.users[0]))
+        return None
+    finally:
+        await session.close()
+        await server.stop()
+        if args.keep:
+            console.print(f"[dim]kept {work}[/dim]")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    phases = [p for pair in zip(liuhen_phases, echo_phases, strict=True) for p in pair]
+    console.print(results_table(phases))
+    targets, found = targets_table(liuhen_phases, echo_phases)
+    console.print(targets)
+    return {"phases": [p.summary() for p in phases], "targets": found, "argv": sys.argv[1:]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--telegram-limits",
+        action="store_true",
+        help="keep liuhen's 30 messages/s limiter on (the echo baseline has none)",
+    )
+    parser.add_argument("--users", type=int, default=50, help="judges in phase B (default 50)")
+    parser.add_argument("--messages", type=int, default=40, help="messages per judge in phase B (default 40)")
+    parser.add_argument("--sequential", type=int, default=200, help="messages in phase A (default 200)")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432/test: a fresh database is "
+        "created there (its own database is used only to create and drop it); default SQLite",
+    )
+    parser.add_argument("--budget", type=float, default=280.0, help="seconds for the whole run (default 280)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, database)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    args = parser.parse_args()
+    if min(args.users, args.messages, args.sequential) < 1:
+        parser.error("--users, --messages and --sequential must be at least 1")
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    try:
+        report = asyncio.run(bench(args, console))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        kill_all_started()
+    if report is None:
+        sys.exit(1)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""A WeChat screenshot alone pre-fills the questions (issue 5): after the receipt the bot reads the picture
+with offline OCR in the background; the case number and the chat partner's name it finds are offered as
+one-tap buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from liuhen.bot import texts
+from liuhen.domain.services.records import list_records
+from tests.bot.harness import Harness, start_harness
+from tests.bot.test_questions import labels, press, title, type_answer
+from tests.integration.test_ocr import CASE, SENDER, wechat_bubble
+
+pytestmark = pytest.mark.skipif(
+    sys.version_info >= (3, 13), reason="rapidocr-onnxruntime (the ocr extra) is for Python < 3.13"
+)
+
+
+@pytest.fixture
+async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with start_harness(db_url, tmp_path) as harness:
+        yield harness
+
+
+async def inspection_with_text(h: Harness, record_id: int, seconds: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while True:
+        async with h.runtime.db.uow(read_only=True) as uow:
+            [evidence] = await uow.evidence.for_record(record_id)
+        inspection = dict(evidence.inspection or {})
+        if "ocr_text" in inspection or time.monotonic() > deadline:
+            return inspection
+        await asyncio.sleep(0.2)
+
+
+async def test_screenshot_alone_offers_the_case_number_and_the_name_it_shows(h: Harness) -> None:
+    judge = await h.enrol("j001", "张法官")
+    sent = await h.sim.send_file(judge, "photo", wechat_bubble())
+    receipt = await h.reply_after(judge, sent["message"]["message_id"])
+    [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
+    inspection = await inspection_with_text(h, record["id"])
+    assert CASE.removesuffix("号") in inspection.get("ocr_text", ""), inspection
+    assert inspection["ocr_engine"].startswith("rapidocr-onnxruntime") and inspection["ocr_title"] == SENDER
+
+    await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
+    m = await h.reply_after(judge, receipt["message_id"])
+    earlier = (h.clock.now() - timedelta(hours=1)).astimezone(h.runtime.settings.tz)
+    by_button = {
+        "记录类型": "外部人员过问",
+        "信息存储介质": "本人手机微信",
+        "与领导干部的关系": "本人",
+        "是否离退休": "否",
+        "是否同级党委或政法委主要领导": "否",
+    }
+    typed = {"过问时间": earlier.strftime("%m-%d %H:%M"), "过问人单位及职务": "某县招商局 局长"}
+    for _ in range(20):
+        t = title(m)
+        if t in by_button:
+            m = await press(h, judge, m, by_button[t])
+        elif t in typed:
+            m = await type_answer(h, judge, typed[t])
+        elif t == "过问方式":
+            assert any("按证据推断" in b for b in labels(m))  # a photo: WeChat, suggested
+            m = await press(h, judge, m, "微信")
+        elif t == "过问人姓名":
+            m = await press(h, judge, m, f"✓ {SENDER}")  # the chat's title in the screenshot
+        elif t == "过问人所在机关类别":
+            m = await press(h, judge, m, labels(m)[0])
+        elif t == "案号":
+            assert f"✓ {CASE}" in labels(m), labels(m)  # read from the screenshot
+            m = await press(h, judge, m, f"✓ {CASE}")
+            break
+        else:
+            raise AssertionError(f"unexpected question {t!r}: {m.get('text')}")
+    else:
+        raise AssertionError("the case number was never asked")
+    assert title(m) != "案号"
+    async with h.runtime.db.uow(read_only=True) as uow:
+        stored = await uow.records.get(record["id"])
+    assert stored is not None
+    assert stored.answers["case_number"] == CASE and stored.answers["intervener_name"] == SENDER
