@@ -60,6 +60,7 @@ async def test_screenshot_alone_offers_the_case_number_and_the_name_it_shows(h: 
         "与领导干部的关系": "本人",
         "是否离退休": "否",
         "是否同级党委或政法委主要领导": "否",
+        "过问人联系方式": "跳过",
     }
     typed = {"过问时间": earlier.strftime("%m-%d %H:%M"), "过问人单位及职务": "某县招商局 局长"}
     for _ in range(20):

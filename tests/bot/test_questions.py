@@ -80,6 +80,8 @@ async def test_wechat_screenshot_story_to_submitted(h: Harness) -> None:
             m = await press(h, judge, m, "✓ 李 书记")  # the forward origin's name, confirmed with one tap
         elif t == "过问人单位及职务":
             m = await type_answer(h, judge, "某县委 书记")
+        elif t == "过问人联系方式":
+            m = await type_answer(h, judge, "13900001111")
         elif t == "与领导干部的关系":
             m = await press(h, judge, m, "本人")
         elif t == "过问人所在机关类别":
@@ -171,6 +173,7 @@ async def test_phone_call_story_asks_place_and_persons_and_late_reason(h: Harnes
             "记录人答复": "告知相关规定并拒绝",
             "建议暂缓调查": "否",
             "需要特别说明的事项": "跳过",
+            "过问人联系方式": "跳过",
             "案号": "尚未立案",
             "发生场所": "本人办公室",
         }

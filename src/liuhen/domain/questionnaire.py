@@ -153,6 +153,15 @@ FIELDS: tuple[Field, ...] = (
         quick=("不详",),
     ),
     Field(
+        "intervener_contact",
+        "过问人联系方式",
+        "过问人的联系方式（电话等）？不知道就点“跳过”。",
+        Kind.TEXT,
+        "seed 004 登记表（联系方式）",
+        "intervener",
+        required=False,
+    ),
+    Field(
         "relation",
         "与领导干部的关系",
         "过问人是领导干部本人，还是其身边工作人员、亲属，或以组织名义？",
