@@ -1,0 +1,992 @@
+"""The sign-off chain (签批): routing, the chain as a state machine, delegations (DOMAIN.md "The sign-off
+chain"; issue 6).
+
+Seed 004 §13: the recorder reports to the department head (部门主要负责人), who reports to the vice-president
+in charge (分管院领导) and the discipline inspection office (纪检监察机构), each within three working days; a
+department head's own record goes to the vice-president and the discipline office, a court leader's own
+record straight to the discipline office, and any recorder may report directly to the discipline office.
+Seed 004 §14: everyone receiving the report signs the form's row with an opinion and their own name.
+Seed 004 §17, §18, §20: the discipline office disposes of the record.
+
+Everything here is pure: a ``Route`` is computed from the roster people the caller looked up, and a ``Chain``
+is an immutable value whose transitions return ``(new_chain, events)``; the events say whom to tell what.
+Nothing is ever removed from a chain: decisions, lapses and skips only accumulate (全程留痕).
+
+Statuses are exactly those of DESIGN.md: ``submitted → awaiting_department_head → awaiting_vice_president →
+awaiting_discipline → filed``, or ``returned`` (退回补正) and, on resubmission, back to the first level.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from liuhen.domain import catalogue as cat
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.records import RecordStatus
+from liuhen.domain.workdays import (
+    DEFAULT_TIMEZONE,
+    PROCURATORATE,
+    DeadlineProfile,
+    WorkCalendar,
+    defer_answer_deadline,
+    signoff_deadline,
+)
+
+SHANGHAI = ZoneInfo(DEFAULT_TIMEZONE)
+
+# ---------------------------------------------------------------------------------------------------------
+# Levels
+
+
+class Level(enum.StrEnum):
+    """The three levels of the chain, in order (seed 004 §13)."""
+
+    DEPARTMENT_HEAD = "department_head"
+    VICE_PRESIDENT = "vice_president"
+    DISCIPLINE = "discipline"
+
+
+LEVELS: tuple[Level, ...] = (Level.DEPARTMENT_HEAD, Level.VICE_PRESIDENT, Level.DISCIPLINE)
+PERSON_LEVELS: tuple[Level, ...] = (Level.DEPARTMENT_HEAD, Level.VICE_PRESIDENT)
+_ORDER: Mapping[Level, int] = {level: n for n, level in enumerate(LEVELS)}
+
+LEVEL_LABELS: Mapping[Level, str] = {
+    Level.DEPARTMENT_HEAD: "部门负责人",
+    Level.VICE_PRESIDENT: "分管院领导",
+    Level.DISCIPLINE: "纪检监察机构",
+}
+
+LEVEL_STATUS: Mapping[Level, RecordStatus] = {
+    Level.DEPARTMENT_HEAD: RecordStatus.AWAITING_DEPARTMENT_HEAD,
+    Level.VICE_PRESIDENT: RecordStatus.AWAITING_VICE_PRESIDENT,
+    Level.DISCIPLINE: RecordStatus.AWAITING_DISCIPLINE,
+}
+STATUS_LEVEL: Mapping[RecordStatus, Level] = {status: level for level, status in LEVEL_STATUS.items()}
+
+#: The statuses a chain can be in (``draft`` is before the chain exists).
+CHAIN_STATUSES: frozenset[RecordStatus] = frozenset(
+    {RecordStatus.SUBMITTED, RecordStatus.RETURNED, RecordStatus.FILED, *LEVEL_STATUS.values()}
+)
+
+
+def level_of(status: RecordStatus | str) -> Level | None:
+    """The level a status waits for, or None (submitted, returned, filed, draft)."""
+    return STATUS_LEVEL.get(RecordStatus(status))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Errors: every message is Chinese and can be shown to the person who pressed the button as it is.
+
+
+class SignoffError(Exception):
+    """A sign-off action that changes nothing. ``str(error)`` is the Chinese message for the user."""
+
+
+class NotAllowed(SignoffError):
+    """The person may not act here (wrong person, conflicted, expired delegation, not the recorder)."""
+
+
+class AlreadyDecided(SignoffError):
+    """The level was decided already, or the record is filed: the card is stale (issue 6: "已处理")."""
+
+    def __init__(self, message: str = "已处理") -> None:
+        super().__init__(message)
+
+
+class OutOfOrder(SignoffError):
+    """The action does not fit the chain's current status (a level not reached yet, not submitted …)."""
+
+
+class InvalidDecision(SignoffError):
+    """The decision itself is incomplete or inconsistent (no reason, unknown disposition, …)."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Routing
+
+
+class SkipReason(enum.StrEnum):
+    OWN_RECORD = "own_record"  # the recorder is this level's officer or ranks above it (seed 004 §13)
+    MISSING = "missing"  # the roster has no (active) officer for this level
+    CONFLICT = "conflict"  # the officer is the intervener or named as involved (回避)
+    SAME_OFFICER = "same_officer"  # the officer already signs at an earlier level of this route
+    DIRECT = "direct"  # the recorder reported directly to the discipline office (seed 004 §13)
+
+
+SKIP_LABELS: Mapping[SkipReason, str] = {
+    SkipReason.OWN_RECORD: "本人记录",
+    SkipReason.MISSING: "无人在岗",
+    SkipReason.CONFLICT: "回避",
+    SkipReason.SAME_OFFICER: "同一人",
+    SkipReason.DIRECT: "直接报告",
+}
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A noted skip, shown on the record and the registration form.
+
+    At a person level (department head, vice-president) it means the whole level is left out. At the
+    discipline level the level itself is never left out: the entry notes one member of the office who may
+    not sign this record (``officer_pk``), the others sign.
+    """
+
+    level: Level
+    reason: SkipReason
+    text: str  # Chinese, for the record and the form
+    source: str  # the article the rule comes from
+    officer_pk: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One level the record passes. ``officer_pk`` is the person expected at a person level; None at the
+    discipline level, where any member of the office (``Route.discipline``) may sign."""
+
+    level: Level
+    officer_pk: int | None = None
+
+
+def _normalised(involved: Iterable[str]) -> frozenset[str]:
+    return frozenset(s.strip() for s in involved if s and s.strip())
+
+
+def is_involved(person: Staff, involved: Iterable[str]) -> bool:
+    """Whether ``person`` is the intervener or named as involved: the exact name, or the staff_id (case
+    ignored). A namesake is matched too: a needless skip is noted and harmless, a missed one is not."""
+    keys = _normalised(involved)
+    if person.name.strip() in keys:
+        return True
+    staff_id = person.staff_id.strip().casefold()
+    return bool(staff_id) and staff_id in {k.casefold() for k in keys}
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a record goes: the ordered levels with their officers, the discipline office's signers, and
+    every skip with its reason.
+
+    Invariants (checked on construction): the levels are in chain order and end with the discipline level;
+    every person level has an officer; every level left out has a noted ``Skip``; no officer is barred.
+    ``barred`` holds the recorder and every roster person found to be the intervener or involved: they never
+    sign, not even as a deputy. ``involved`` keeps the names and staff_ids, to check a deputy by name.
+    """
+
+    recorder_pk: int
+    steps: tuple[Step, ...]
+    skips: tuple[Skip, ...] = ()
+    discipline: frozenset[int] = frozenset()
+    barred: frozenset[int] = frozenset()
+    involved: frozenset[str] = frozenset()
+    direct: bool = False
+
+    def __post_init__(self) -> None:
+        if self.recorder_pk not in self.barred:
+            object.__setattr__(self, "barred", self.barred | {self.recorder_pk})
+        levels = [s.level for s in self.steps]
+        if not levels or levels[-1] is not Level.DISCIPLINE:
+            raise ValueError("a route ends at the discipline office (seed 004 §13)")
+        if any(_ORDER[a] >= _ORDER[b] for a, b in itertools.pairwise(levels)):
+            raise ValueError("route levels out of order")
+        for step in self.steps:
+            if step.level is Level.DISCIPLINE:
+                if step.officer_pk is not None:
+                    raise ValueError("the discipline level is the office, not one officer")
+            elif step.officer_pk is None:
+                raise ValueError(f"no officer for {step.level}")
+            elif step.officer_pk in self.barred:
+                raise ValueError(f"officer {step.officer_pk} is barred from this record")
+        noted = {s.level for s in self.skips}
+        for level in PERSON_LEVELS:
+            if level not in levels and level not in noted:
+                raise ValueError(f"{level} left out without a noted skip")
+        if self.discipline & self.barred:
+            raise ValueError("a barred person is among the discipline signers")
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        return tuple(s.level for s in self.steps)
+
+    @property
+    def first(self) -> Level:
+        return self.steps[0].level
+
+    @property
+    def skipped_levels(self) -> tuple[Level, ...]:
+        """Person levels this route leaves out (each has a noted skip)."""
+        return tuple(level for level in PERSON_LEVELS if level not in self.levels)
+
+    @property
+    def vacant(self) -> bool:
+        """No member of the discipline office may sign: the record must also go to the discipline office
+        of the court above (seed 004 §13 "直接向…上级检察院纪检监察机构报告", §17(2)). The service tells the
+        admins; the chain itself waits at the discipline level."""
+        return not self.discipline
+
+    def officer(self, level: Level) -> int | None:
+        """The officer expected at a person level of this route (None for the discipline level or a level
+        the route leaves out)."""
+        for step in self.steps:
+            if step.level is level:
+                return step.officer_pk
+        return None
+
+    @property
+    def officers(self) -> frozenset[int]:
+        """The officers of the person levels."""
+        return frozenset(s.officer_pk for s in self.steps if s.officer_pk is not None)
+
+    def holders(self, level: Level) -> frozenset[int]:
+        """Who signs ``level`` in their own right: its officer, or the discipline office's members."""
+        if level not in self.levels:
+            return frozenset()
+        if level is Level.DISCIPLINE:
+            return self.discipline
+        officer = self.officer(level)
+        return frozenset() if officer is None else frozenset({officer})
+
+    def next_after(self, level: Level) -> Level | None:
+        levels = self.levels
+        index = levels.index(level)
+        return levels[index + 1] if index + 1 < len(levels) else None
+
+    def status_of(self, level: Level) -> RecordStatus:
+        return LEVEL_STATUS[level]
+
+    def involves(self, person: Staff) -> bool:
+        """The person is barred from this record: the recorder, the intervener or someone involved."""
+        return person.id in self.barred or is_involved(person, self.involved)
+
+    def direct_from(self, level: Level | None) -> Route:
+        """This route after the recorder reports directly to the discipline office (seed 004 §13) while the
+        record waits at ``level`` (None: before any level, e.g. on resubmission). Levels before ``level``
+        stay (they have signed); ``level`` and the person levels after it are skipped with a noted reason."""
+        start = _ORDER[level] if level is not None else 0
+        kept = tuple(s for s in self.steps if s.level is Level.DISCIPLINE or _ORDER[s.level] < start)
+        skips = list(self.skips)
+        for step in self.steps:
+            if step.level is not Level.DISCIPLINE and _ORDER[step.level] >= start:
+                skips.append(_direct_skip(step.level, step.officer_pk))
+        return replace(self, steps=kept, skips=tuple(skips), direct=True)
+
+
+def _direct_skip(level: Level, officer_pk: int | None) -> Skip:
+    return Skip(
+        level,
+        SkipReason.DIRECT,
+        f"记录人直接向纪检监察机构报告，不经{LEVEL_LABELS[level]}",
+        "seed 004 §13（检察人员也可根据实际情况，直接向本院或上级检察院纪检监察机构报告）; "
+        "seed 004 登记表备注",
+        officer_pk,
+    )
+
+
+_SOURCE_CHAIN = "seed 004 §13"
+_SOURCE_CONFLICT = "seed 004 §13（可直接报告，不经过问人之手）; DOMAIN.md The sign-off chain 2; issue 6"
+
+
+def _pk(person: Staff, what: str) -> int:
+    if person.id is None:
+        raise ValueError(f"{what} {person.staff_id} has no id (not saved)")
+    return person.id
+
+
+def route(
+    recorder: Staff,
+    *,
+    department_head: Staff | None,
+    vice_president: Staff | None,
+    discipline: Sequence[Staff],
+    involved: Iterable[str],
+    direct: bool,
+) -> Route:
+    """The route of a record (seed 004 §13, §14).
+
+    ``department_head`` is the head of the recorder's department, ``vice_president`` the vice-president in
+    charge of it (``Department.vice_president_id``), ``discipline`` the discipline office's members; pass
+    None (or an inactive person) where the roster has nobody. ``involved`` holds the names and staff_ids of
+    the intervener and of everyone named as involved.
+
+    Rules, in this order for each person level (the first that applies is the noted reason):
+
+    1. own record — a department head's own record starts at the vice-president; a vice-president's or the
+       president's goes straight to the discipline office (seed 004 §13); nobody signs their own record;
+    2. missing — a level without an active officer in the roster is skipped;
+    3. conflict — an officer who is the intervener or named as involved is skipped (回避);
+    4. same officer — the vice-president level is skipped when its officer already signs as department head
+       (one person signs one row, seed 004 §14);
+    5. direct — ``direct=True`` (直接报告纪检, seed 004 §13 and the 登记表 note "必要时也可直接向…纪检监察
+       机构报告") skips every person level.
+
+    The discipline level is never skipped; members of the office who are the recorder or involved are
+    excluded from signing, with a note. Inactive members are simply not in the office.
+    """
+    recorder_pk = _pk(recorder, "recorder")
+    keys = _normalised(involved)
+    role = recorder.role
+    steps: list[Step] = []
+    skips: list[Skip] = []
+    barred: set[int] = {recorder_pk}
+    seen_officers: set[int] = set()
+
+    own_levels: dict[Level, tuple[str, str]] = {}
+    if role in (Role.VICE_PRESIDENT.value, Role.PRESIDENT.value):
+        text = "记录人系院领导，本人所作的记录直接移交本院纪检监察机构"
+        source = "seed 004 §13（院领导本人所作的记录应当在三个工作日内移交本院纪检监察机构）"
+        own_levels = {Level.DEPARTMENT_HEAD: (text, source), Level.VICE_PRESIDENT: (text, source)}
+    elif role == Role.DEPT_HEAD.value:
+        own_levels = {
+            Level.DEPARTMENT_HEAD: (
+                "记录人系部门负责人，本人所作的记录直接报告分管院领导和纪检监察机构",
+                "seed 004 §13（部门主要负责人本人所作的记录应当在三个工作日内向分管院领导和本院纪检监察机构"
+                "报告）",
+            )
+        }
+
+    for level, officer in ((Level.DEPARTMENT_HEAD, department_head), (Level.VICE_PRESIDENT, vice_president)):
+        label = LEVEL_LABELS[level]
+        officer_pk = _pk(officer, label) if officer is not None else None
+        if officer is not None and officer_pk is not None and is_involved(officer, keys):
+            barred.add(officer_pk)  # never signs this record, not even as someone's deputy
+        if level in own_levels:
+            text, source = own_levels[level]
+            skips.append(Skip(level, SkipReason.OWN_RECORD, text, source))
+        elif officer_pk == recorder_pk:
+            skips.append(
+                Skip(
+                    level,
+                    SkipReason.OWN_RECORD,
+                    f"记录人本人系{label}，不签署本人的记录",
+                    "seed 004 §13, §14",
+                )
+            )
+        elif officer is None or officer_pk is None or not officer.active:
+            where = (
+                "记录人所在部门的部门负责人"
+                if level is Level.DEPARTMENT_HEAD
+                else "分管记录人所在部门的院领导"
+            )
+            skips.append(
+                Skip(
+                    level,
+                    SkipReason.MISSING,
+                    f"名册中没有在岗的{where}，跳过该环节",
+                    _SOURCE_CHAIN,
+                    officer_pk,
+                )
+            )
+        elif officer_pk in barred:
+            skips.append(
+                Skip(
+                    level,
+                    SkipReason.CONFLICT,
+                    f"{label}{officer.name}系过问人或被列为涉及人员，回避，跳过该环节",
+                    _SOURCE_CONFLICT,
+                    officer_pk,
+                )
+            )
+        elif officer_pk in seen_officers:
+            skips.append(
+                Skip(
+                    level,
+                    SkipReason.SAME_OFFICER,
+                    f"{label}{officer.name}已在前一环节签署，同一人不重复签署",
+                    "seed 004 §14（接到报告的人员均应当在相应栏目内签署意见和本人姓名）",
+                    officer_pk,
+                )
+            )
+        elif direct:
+            skips.append(_direct_skip(level, officer_pk))
+        else:
+            steps.append(Step(level, officer_pk))
+            seen_officers.add(officer_pk)
+
+    members: set[int] = set()
+    for member in discipline:
+        if not member.active:
+            continue
+        member_pk = _pk(member, "discipline member")
+        if member_pk == recorder_pk:
+            skips.append(
+                Skip(
+                    Level.DISCIPLINE,
+                    SkipReason.OWN_RECORD,
+                    f"纪检监察人员{member.name}系记录人，不签署本人的记录，由纪检监察机构其他人员签署",
+                    "seed 004 §13, §14",
+                    member_pk,
+                )
+            )
+        elif is_involved(member, keys):
+            barred.add(member_pk)
+            skips.append(
+                Skip(
+                    Level.DISCIPLINE,
+                    SkipReason.CONFLICT,
+                    f"纪检监察人员{member.name}系过问人或被列为涉及人员，回避，由纪检监察机构其他人员签署",
+                    _SOURCE_CONFLICT,
+                    member_pk,
+                )
+            )
+        else:
+            members.add(member_pk)
+    steps.append(Step(Level.DISCIPLINE))
+    # A person-level officer who is also a discipline member signs their own row only (seed 004 §14).
+    return Route(
+        recorder_pk=recorder_pk,
+        steps=tuple(steps),
+        skips=tuple(skips),
+        discipline=frozenset(members),
+        barred=frozenset(barred),
+        involved=keys,
+        direct=direct,
+    )
+
+
+def chain_people(route: Route) -> set[int]:
+    """The officers of a route: person-level officers and the discipline office's signers (need-to-know,
+    seed 003 §12, seed 004 §15). Officers skipped for a conflict are not among them: they never see it."""
+    return set(route.officers | route.discipline)
+
+
+VACANT_TEXT = "本院纪检监察机构暂无可签署人员（均为记录人或涉及人员，或名册中无人），应报告上级纪检监察机构"
+VACANT_SOURCE = "seed 004 §13; seed 004 §17(2)"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Delegations
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """An officer away names a deputy, who signs "代" in their own name until ``until`` (inclusive, local
+    date) (issue 6: ``liuhen org delegate STAFF_ID DEPUTY_ID --until DATE``)."""
+
+    officer_pk: int
+    deputy_pk: int
+    until: date
+
+    def __post_init__(self) -> None:
+        if self.officer_pk == self.deputy_pk:
+            raise ValueError("an officer cannot be their own deputy")
+
+    def valid_on(self, day: date) -> bool:
+        return day <= self.until
+
+
+def _local_day(at: datetime, tz: tzinfo) -> date:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("sign-off times must be aware datetimes (store UTC)")
+    return at.astimezone(tz).date()
+
+
+def represented(
+    level: Level,
+    person: int,
+    route: Route,
+    delegations: Iterable[Delegation],
+    at: datetime,
+    *,
+    tz: tzinfo = SHANGHAI,
+) -> frozenset[int]:
+    """The holders of ``level`` for whom ``person`` may sign as deputy at ``at``.
+
+    A deputy is never barred (recorder, intervener, involved), never another officer of this route (that
+    would let one person sign two rows, seed 004 §14), and never a holder of the level in their own right.
+    Delegations do not chain: a deputy's deputy may not sign.
+    """
+    holders = route.holders(level)
+    if not holders or person in route.barred or person in route.officers or person in holders:
+        return frozenset()
+    day = _local_day(at, tz)
+    return frozenset(
+        d.officer_pk
+        for d in delegations
+        if d.deputy_pk == person and d.officer_pk in holders and d.valid_on(day)
+    )
+
+
+def may_sign(
+    level: Level,
+    person: int | Staff,
+    route: Route,
+    delegations: Iterable[Delegation],
+    at: datetime,
+    *,
+    tz: tzinfo = SHANGHAI,
+) -> bool:
+    """Whether ``person`` may decide ``level`` of ``route`` at ``at``: its holder in their own right, or a
+    valid deputy of one. Pass the ``Staff`` where you have it: a deputy is then also checked by name
+    against the intervener and the involved."""
+    if isinstance(person, Staff):
+        if person.id is None or not person.active or route.involves(person):
+            return False
+        pk = person.id
+    else:
+        pk = person
+    if pk in route.barred:
+        return False
+    if pk in route.holders(level):
+        return True
+    return bool(represented(level, pk, route, delegations, at, tz=tz))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The chain
+
+
+@dataclass(frozen=True)
+class SignoffTerms:
+    """The deadline configuration a chain runs on: 3 working days per level (seed 004 §13) and 3 working
+    days to tell the recorder of an overridden defer suggestion (seed 004 §18), on the court's calendar."""
+
+    profile: DeadlineProfile = PROCURATORATE
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    tz: tzinfo = SHANGHAI
+
+    def level_due(self, received_at: datetime) -> datetime:
+        return signoff_deadline(received_at, self.profile, self.calendar, self.tz)
+
+    def defer_due(self, received_at: datetime) -> datetime:
+        return defer_answer_deadline(received_at, self.profile, self.calendar, self.tz)
+
+
+class DecisionKind(enum.StrEnum):
+    SUBMIT = "submit"  # the recorder submits (seed 004 §13)
+    RESUBMIT = "resubmit"  # the recorder resubmits after correction
+    DIRECT = "direct"  # the recorder reports directly to the discipline office (seed 004 §13)
+    APPROVE = "approve"  # 同意 with an opinion (seed 004 §14)
+    RETURN = "return"  # 退回补正 with a reason
+    DISPOSE = "dispose"  # the discipline office's disposition (seed 004 §17, §18, §20)
+
+
+class DeferAnswer(enum.StrEnum):
+    """The discipline office's answer to the recorder's suggestion to defer or not investigate, route or
+    publicise (暂缓或不予调查、分流、通报, seed 004 §18)."""
+
+    ACCEPT = "accept"  # 采纳
+    OVERRIDE = "override"  # 不采纳：确需调查或分流、通报 — needs the chief's approval, recorder told in 3 wd
+
+
+#: Dispositions that contradict an accepted defer suggestion (调查、分流, seed 004 §18).
+DEFER_CONFLICTING: frozenset[str] = frozenset({"investigate", "transfer", "escalate"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One attributed act on the chain: who (``signer_pk``, and ``on_behalf_of`` when a deputy signs "代"),
+    when, at which level, what, and the text (opinion or reason) — the rows of the 登记表 (seed 004 §14)."""
+
+    kind: DecisionKind
+    level: Level | None
+    signer_pk: int
+    at: datetime
+    text: str
+    round: int
+    on_behalf_of: int | None = None
+    disposition: str | None = None
+    defer_answer: DeferAnswer | None = None
+
+    @property
+    def by_deputy(self) -> bool:
+        return self.on_behalf_of is not None
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """A level that let its deadline pass (seed 004 §13: 三个工作日内)."""
+
+    level: Level
+    round: int
+    received_at: datetime
+    deadline: datetime
+    noticed_at: datetime
+    holders: frozenset[int]
+
+
+class EventKind(enum.StrEnum):
+    ARRIVED = "arrived"  # a level received the record: tell its holders (card with the deadline)
+    APPROVED = "approved"  # tell the recorder
+    RETURNED = "returned"  # tell the recorder, with the reason
+    FILED = "filed"  # tell the recorder the outcome (DOMAIN.md: "The recorder gets the outcome back")
+    ESCALATED = "escalated"  # a level lapsed: tell the next level and the discipline office
+    DEFER_OVERRIDDEN = "defer_overridden"  # tell the recorder by ``deadline`` (seed 004 §18)
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    at: datetime
+    level: Level | None
+    notify: frozenset[int]
+    deadline: datetime | None = None
+    decision: Decision | None = None
+    note: str = ""
+
+
+Events = tuple[Event, ...]
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("sign-off times must be aware datetimes (store UTC)")
+    return at
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The sign-off state of one record. Immutable: each transition returns ``(new_chain, events)`` and
+    raises a ``SignoffError`` (changing nothing) when the act is not allowed.
+
+    ``status`` is the record's status; the level it waits for is derived from it (``level``), so a record is
+    in exactly one status. ``received_at``/``deadline`` belong to the level it waits for. ``round`` counts
+    submissions (1 after the first, +1 per resubmission after a return).
+    """
+
+    terms: SignoffTerms = field(default_factory=SignoffTerms, compare=False, repr=False)
+    status: RecordStatus = RecordStatus.SUBMITTED
+    route: Route | None = None
+    round: int = 0
+    received_at: datetime | None = None
+    deadline: datetime | None = None
+    defer_suggested: bool = False
+    defer_tell_by: datetime | None = None
+    decisions: tuple[Decision, ...] = ()
+    lapses: tuple[Lapse, ...] = ()
+
+    def __post_init__(self) -> None:
+        status = RecordStatus(self.status)
+        if status not in CHAIN_STATUSES:
+            raise ValueError(f"a chain is never {status}")
+        object.__setattr__(self, "status", status)
+        level = STATUS_LEVEL.get(status)
+        if (level is None) != (self.received_at is None) or (level is None) != (self.deadline is None):
+            raise ValueError("received_at and deadline belong to an awaited level")
+        if level is not None and (self.route is None or level not in self.route.levels):
+            raise ValueError(f"status {status} is not on the route")
+        if status is not RecordStatus.SUBMITTED and self.route is None:
+            raise ValueError(f"status {status} needs a route")
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    @classmethod
+    def submitted(cls, terms: SignoffTerms | None = None, *, defer_suggested: bool = False) -> Chain:
+        """A record just submitted: not yet routed."""
+        return cls(terms=terms or SignoffTerms(), defer_suggested=defer_suggested)
+
+    @property
+    def level(self) -> Level | None:
+        """The level the record waits for, or None."""
+        return STATUS_LEVEL.get(self.status)
+
+    @property
+    def filed(self) -> bool:
+        return self.status is RecordStatus.FILED
+
+    def holders(self) -> frozenset[int]:
+        """Who may decide the current level in their own right (empty when nothing is awaited)."""
+        level = self.level
+        return frozenset() if level is None or self.route is None else self.route.holders(level)
+
+    def round_decisions(self, round_: int | None = None) -> tuple[Decision, ...]:
+        r = self.round if round_ is None else round_
+        return tuple(d for d in self.decisions if d.round == r)
+
+    def opinions(self) -> dict[Level, Decision]:
+        """The current round's signed rows of the 登记表 by level (seed 004 §14)."""
+        kinds = (DecisionKind.APPROVE, DecisionKind.RETURN, DecisionKind.DISPOSE)
+        return {d.level: d for d in self.round_decisions() if d.kind in kinds and d.level is not None}
+
+    def overdue(self, now: datetime) -> bool:
+        return self.deadline is not None and _aware(now) > self.deadline
+
+    def people(self) -> set[int]:
+        """Need-to-know (seed 003 §12, seed 004 §15): the current route's officers plus everyone who has
+        signed, deputies included. The recorder is added by the caller."""
+        people = chain_people(self.route) if self.route is not None else set()
+        for d in self.decisions:
+            people.add(d.signer_pk)
+            if d.on_behalf_of is not None:
+                people.add(d.on_behalf_of)
+        return people
+
+    # -- transitions ----------------------------------------------------------------------------------
+
+    def start(self, route: Route, at: datetime) -> tuple[Chain, Events]:
+        """Route a submitted record to its first level (seed 004 §13)."""
+        if self.status is RecordStatus.FILED:
+            raise AlreadyDecided()
+        if self.status is not RecordStatus.SUBMITTED:
+            raise OutOfOrder("记录已进入签批流程")
+        return self._enter(route, _aware(at), DecisionKind.SUBMIT, "提交")
+
+    def resubmit(
+        self, by_pk: int, at: datetime, *, route: Route | None = None, defer_suggested: bool | None = None
+    ) -> tuple[Chain, Events]:
+        """The recorder resubmits a corrected record: back to the first level of ``route`` (a new route when
+        the correction changed the people involved or the roster changed; else the old one)."""
+        if self.status is RecordStatus.FILED:
+            raise AlreadyDecided()
+        if self.status is not RecordStatus.RETURNED or self.route is None:
+            raise OutOfOrder("只有已退回补正的记录才能重新提交")
+        if by_pk != self.route.recorder_pk:
+            raise NotAllowed("只有记录人本人可以重新提交")
+        new_route = route or self.route
+        if new_route.recorder_pk != self.route.recorder_pk:
+            raise ValueError("a resubmitted record keeps its recorder")
+        chain = self if defer_suggested is None else replace(self, defer_suggested=defer_suggested)
+        return chain._enter(new_route, _aware(at), DecisionKind.RESUBMIT, "补正后重新提交")
+
+    def report_direct(self, by_pk: int, at: datetime) -> tuple[Chain, Events]:
+        """The recorder sends the record straight to the discipline office (直接报告纪检, seed 004 §13),
+        while it waits at a person level or after it was returned. The levels not yet signed are skipped
+        with a noted reason. (Before submission: ``route(..., direct=True)`` and ``start``.)"""
+        at = _aware(at)
+        if self.status is RecordStatus.FILED:
+            raise AlreadyDecided()
+        if self.route is None:
+            raise OutOfOrder("记录尚未提交，请提交时选择直接报告纪检监察机构")
+        if by_pk != self.route.recorder_pk:
+            raise NotAllowed("只有记录人本人可以直接报告纪检监察机构")
+        if self.status is RecordStatus.AWAITING_DISCIPLINE:
+            raise OutOfOrder("记录已在纪检监察机构")
+        if self.status is RecordStatus.RETURNED:
+            return self._enter(self.route.direct_from(None), at, DecisionKind.DIRECT, "直接报告纪检监察机构")
+        level = self.level
+        assert level is not None
+        decision = Decision(DecisionKind.DIRECT, level, by_pk, at, "直接报告纪检监察机构", self.round)
+        return self._arrive(
+            self.route.direct_from(level), Level.DISCIPLINE, at, decision, note="记录人直接报告"
+        )
+
+    def approve(
+        self,
+        level: Level,
+        signer_pk: int,
+        opinion: str,
+        at: datetime,
+        *,
+        on_behalf_of: int | None = None,
+        delegations: Iterable[Delegation] = (),
+    ) -> tuple[Chain, Events]:
+        """同意 at a person level, with an opinion (seed 004 §14; an empty opinion reads "同意")."""
+        at = _aware(at)
+        route = self._authorise(level, signer_pk, at, on_behalf_of, delegations)
+        self._require_current(level)
+        if level is Level.DISCIPLINE:
+            raise InvalidDecision("纪检监察机构请选择处理方式")
+        decision = Decision(
+            DecisionKind.APPROVE, level, signer_pk, at, opinion.strip() or "同意", self.round, on_behalf_of
+        )
+        nxt = route.next_after(level)
+        assert nxt is not None  # the discipline level is always last
+        chain, events = self._arrive(route, nxt, at, decision)
+        told = Event(EventKind.APPROVED, at, level, frozenset({route.recorder_pk}), decision=decision)
+        return chain, (told, *events)
+
+    def return_for_correction(
+        self,
+        level: Level,
+        signer_pk: int,
+        reason: str,
+        at: datetime,
+        *,
+        on_behalf_of: int | None = None,
+        delegations: Iterable[Delegation] = (),
+    ) -> tuple[Chain, Events]:
+        """退回补正 at any level, with a reason; the recorder corrects and resubmits."""
+        at = _aware(at)
+        route = self._authorise(level, signer_pk, at, on_behalf_of, delegations)
+        self._require_current(level)
+        if not reason.strip():
+            raise InvalidDecision("请填写退回补正的理由")
+        decision = Decision(
+            DecisionKind.RETURN, level, signer_pk, at, reason.strip(), self.round, on_behalf_of
+        )
+        chain = replace(
+            self,
+            status=RecordStatus.RETURNED,
+            received_at=None,
+            deadline=None,
+            decisions=(*self.decisions, decision),
+        )
+        event = Event(EventKind.RETURNED, at, level, frozenset({route.recorder_pk}), decision=decision)
+        return chain, (event,)
+
+    def dispose(
+        self,
+        signer_pk: int,
+        disposition_key: str,
+        opinion: str,
+        at: datetime,
+        *,
+        defer_answer: str | None = None,
+        on_behalf_of: int | None = None,
+        delegations: Iterable[Delegation] = (),
+    ) -> tuple[Chain, Events]:
+        """The discipline office disposes of the record and files it (seed 004 §17, §20; seed 001 §7,
+        实施办法 §5, §6). A recorder's defer suggestion (seed 004 §18) needs ``defer_answer`` ("accept" or
+        "override"); an override must be told to the recorder within 3 working days of the office's receipt
+        (``defer_tell_by``, and a DEFER_OVERRIDDEN event)."""
+        at = _aware(at)
+        route = self._authorise(Level.DISCIPLINE, signer_pk, at, on_behalf_of, delegations)
+        self._require_current(Level.DISCIPLINE)
+        dispositions = cat.by_key(cat.DISPOSITIONS)
+        if disposition_key not in dispositions:
+            raise InvalidDecision("未知的处理方式")
+        answer: DeferAnswer | None = None
+        if self.defer_suggested:
+            if defer_answer is None:
+                raise InvalidDecision("记录人建议暂缓或不予调查、分流、通报，请明确是否采纳（seed 004 §18）")
+            try:
+                answer = DeferAnswer(defer_answer)
+            except ValueError:
+                raise InvalidDecision("请选择采纳或不采纳暂缓建议") from None
+            if answer is DeferAnswer.ACCEPT and disposition_key in DEFER_CONFLICTING:
+                raise InvalidDecision("已采纳暂缓或不予调查、分流的建议，不能同时作出该处理（seed 004 §18）")
+        elif defer_answer is not None:
+            raise InvalidDecision("记录人未提出暂缓建议")
+        text = opinion.strip() or dispositions[disposition_key].label
+        decision = Decision(
+            DecisionKind.DISPOSE,
+            Level.DISCIPLINE,
+            signer_pk,
+            at,
+            text,
+            self.round,
+            on_behalf_of,
+            disposition=disposition_key,
+            defer_answer=answer,
+        )
+        tell_by: datetime | None = None
+        events: list[Event] = []
+        recorder = frozenset({route.recorder_pk})
+        if answer is DeferAnswer.OVERRIDE:
+            assert self.received_at is not None
+            tell_by = self.terms.defer_due(self.received_at)
+            events.append(
+                Event(
+                    EventKind.DEFER_OVERRIDDEN,
+                    at,
+                    Level.DISCIPLINE,
+                    recorder,
+                    deadline=tell_by,
+                    decision=decision,
+                    note="纪检监察机构未采纳暂缓建议（应经检察长批准），"
+                    "三个工作日内告知记录人（seed 004 §18）",
+                )
+            )
+        events.append(Event(EventKind.FILED, at, Level.DISCIPLINE, recorder, decision=decision))
+        chain = replace(
+            self,
+            status=RecordStatus.FILED,
+            received_at=None,
+            deadline=None,
+            defer_tell_by=tell_by,
+            decisions=(*self.decisions, decision),
+        )
+        return chain, tuple(events)
+
+    def lapse(self, now: datetime) -> tuple[Chain, Events]:
+        """Note a level whose 3 working days have passed (seed 004 §13) and escalate once: to the next
+        level and the discipline office. The record stays where it is (no level is skipped by a lapse); the
+        recorder can still report directly. Calling it again for the same lapse changes nothing."""
+        now = _aware(now)
+        level = self.level
+        if level is None or self.route is None or not self.overdue(now):
+            return self, ()
+        if any(lp.level is level and lp.round == self.round for lp in self.lapses):
+            return self, ()
+        assert self.received_at is not None and self.deadline is not None
+        route = self.route
+        nxt = route.next_after(level)
+        notify = route.discipline | (route.holders(nxt) if nxt is not None else frozenset())
+        lapse = Lapse(level, self.round, self.received_at, self.deadline, now, route.holders(level))
+        note = f"{LEVEL_LABELS[level]}逾期未签署（三个工作日，seed 004 §13）"
+        if level is Level.DISCIPLINE:
+            note = "纪检监察机构逾期未处理（三个工作日，seed 004 §13），必要时报告上级纪检监察机构"
+        event = Event(EventKind.ESCALATED, now, level, notify, deadline=self.deadline, note=note)
+        return replace(self, lapses=(*self.lapses, lapse)), (event,)
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    def _enter(self, route: Route, at: datetime, kind: DecisionKind, text: str) -> tuple[Chain, Events]:
+        round_ = self.round + 1
+        decision = Decision(kind, None, route.recorder_pk, at, text, round_)
+        chain = replace(self, round=round_, defer_tell_by=None)
+        note = "记录人直接报告" if route.direct else ""
+        return chain._arrive(route, route.first, at, decision, note=note)
+
+    def _arrive(
+        self, route: Route, level: Level, at: datetime, decision: Decision, note: str = ""
+    ) -> tuple[Chain, Events]:
+        """Move to ``level`` of ``route`` (in one step, so no intermediate state exists), appending
+        ``decision``; the level gets its deadline (seed 004 §13)."""
+        deadline = self.terms.level_due(at)
+        chain = replace(
+            self,
+            route=route,
+            status=LEVEL_STATUS[level],
+            received_at=at,
+            deadline=deadline,
+            decisions=(*self.decisions, decision),
+        )
+        if level is Level.DISCIPLINE and route.vacant:
+            note = f"{note}；{VACANT_TEXT}" if note else VACANT_TEXT
+        event = Event(EventKind.ARRIVED, at, level, route.holders(level), deadline=deadline, note=note)
+        return chain, (event,)
+
+    def _authorise(
+        self,
+        level: Level,
+        signer_pk: int,
+        at: datetime,
+        on_behalf_of: int | None,
+        delegations: Iterable[Delegation],
+    ) -> Route:
+        route = self.route
+        if route is None:
+            raise OutOfOrder("记录尚未进入签批流程")
+        label = LEVEL_LABELS[level]
+        if level not in route.levels:
+            passed = {s.officer_pk for s in route.skips if s.level is level and s.reason is SkipReason.DIRECT}
+            if signer_pk in passed or (on_behalf_of is not None and on_behalf_of in passed):
+                raise AlreadyDecided()  # a stale card after a direct report: say no more than that
+            raise NotAllowed(f"该记录不经{label}签批")
+        if signer_pk in route.barred:
+            raise NotAllowed("您是该记录的记录人或涉及人员，不能签署")
+        if on_behalf_of is None:
+            if signer_pk not in route.holders(level):
+                raise NotAllowed(f"您不是该记录的{label}签批人")
+            return route
+        if on_behalf_of not in route.holders(level):
+            raise NotAllowed(f"被代签人不是该记录的{label}签批人")
+        if on_behalf_of not in represented(level, signer_pk, route, delegations, at, tz=self.terms.tz):
+            raise NotAllowed("您没有有效的代签授权")
+        return route
+
+    def _require_current(self, level: Level) -> None:
+        if self.status is RecordStatus.FILED:
+            raise AlreadyDecided()
+        if self.level is level:
+            return
+        decided = any(
+            d.level is level and d.kind in (DecisionKind.APPROVE, DecisionKind.RETURN, DecisionKind.DISPOSE)
+            for d in self.round_decisions()
+        )
+        if decided:
+            raise AlreadyDecided()
+        if self.status is RecordStatus.RETURNED:
+            raise OutOfOrder("记录已退回补正，待记录人重新提交")
+        if self.status is RecordStatus.SUBMITTED:
+            raise OutOfOrder("记录尚未进入签批流程")
+        current = self.level
+        assert current is not None
+        if _ORDER[level] < _ORDER[current]:
+            # Passed without a decision at this level in this round (e.g. a direct report): the card is stale.
+            raise AlreadyDecided()
+        raise OutOfOrder(f"尚未轮到{LEVEL_LABELS[level]}签批，当前为{LEVEL_LABELS[current]}")
