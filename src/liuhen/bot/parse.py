@@ -11,6 +11,7 @@ from telegram import (
     MessageOriginChat,
     MessageOriginHiddenUser,
     MessageOriginUser,
+    Update,
 )
 
 from liuhen.domain.records import EvidenceKind, FileRef, IncomingEvidence, Origin
@@ -171,3 +172,11 @@ def incoming_from(message: Message, update_id: int) -> IncomingEvidence:
         text=message.text or _describe(message),
         entities=[e.to_dict() for e in message.entities or ()],
     )
+
+
+def typed_text(update: Update) -> str | None:
+    """Text a person typed themselves (not forwarded): the only thing that can answer a question."""
+    message = update.message
+    if message is None or message.forward_origin is not None or not message.text:
+        return None
+    return message.text

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from liuhen.bot import texts
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import witnesses as witness_handlers
+from liuhen.bot.parse import typed_text
 from liuhen.bot.runtime import Runtime
 from liuhen.domain.questionnaire import Invalid
 from liuhen.domain.services import questionnaire
@@ -73,19 +76,16 @@ async def on_button(update: Update, context: Context) -> None:
         await witness_handlers.send_requests(context.bot, result.witness_requests)
 
 
-async def try_text_answer(update: Update, context: Context) -> bool:
-    """A typed answer to a pending question. False when the text is not an answer (it is evidence)."""
-    message = update.message
-    assert message is not None
-    if message.forward_origin is not None or not message.text:
+async def _answer_typed(update: Update, context: Context, answer: Any) -> bool:
+    """Hand typed text to `answer` (a questionnaire use case); False when it is not an answer."""
+    text = typed_text(update)
+    if text is None:
         return False
     rt = context.runtime
-    if not await questionnaire.pending_text_field(rt.db.uow(read_only=True), staff=context.me.staff):
-        return False
-    view = await questionnaire.answer_text(
+    view = await answer(
         rt.db.uow(),
         staff=context.me.staff,
-        text=message.text,
+        text=text,
         update_id=update.update_id,
         clock=rt.clock,
         settings=settings_of(rt),
@@ -93,8 +93,17 @@ async def try_text_answer(update: Update, context: Context) -> bool:
     if view is None:
         return False
     if view.kind != "duplicate":
-        await show(context.bot, message.chat_id, view)
+        await show(context.bot, update.effective_chat.id if update.effective_chat else 0, view)
     return True
+
+
+async def try_text_answer(update: Update, context: Context) -> bool:
+    """A typed answer to a pending question. False when the text is not an answer (it is evidence)."""
+    if typed_text(update) is None or not await questionnaire.pending_text_field(
+        context.runtime.db.uow(read_only=True), staff=context.me.staff
+    ):
+        return False
+    return await _answer_typed(update, context, questionnaire.answer_text)
 
 
 async def amend_command(update: Update, context: Context) -> None:
@@ -114,21 +123,5 @@ async def amend_command(update: Update, context: Context) -> None:
 
 
 async def try_amend_reason(update: Update, context: Context) -> bool:
-    message = update.message
-    assert message is not None
-    if message.forward_origin is not None or not message.text:
-        return False
-    rt = context.runtime
-    view = await questionnaire.amend_reason(
-        rt.db.uow(),
-        staff=context.me.staff,
-        text=message.text,
-        update_id=update.update_id,
-        clock=rt.clock,
-        settings=settings_of(rt),
-    )
-    if view is None:
-        return False
-    if view.kind != "duplicate":
-        await show(context.bot, message.chat_id, view)
-    return True
+    """The reason of an amendment asked for by /amend."""
+    return await _answer_typed(update, context, questionnaire.amend_reason)

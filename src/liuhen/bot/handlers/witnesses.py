@@ -7,6 +7,7 @@ from telegram.error import TelegramError
 
 from liuhen.bot import texts
 from liuhen.bot.context import Context
+from liuhen.bot.parse import typed_text
 from liuhen.domain.services import witnesses
 from liuhen.domain.services.witnesses import WitnessRequest
 
@@ -46,13 +47,12 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 async def try_dispute_note(update: Update, context: Context) -> bool:
-    message = update.message
-    assert message is not None
-    if message.forward_origin is not None or not message.text:
+    message, text = update.message, typed_text(update)
+    if message is None or text is None:
         return False
     rt = context.runtime
     number = await witnesses.dispute_note(
-        rt.db.uow(), staff=context.me.staff, text=message.text, update_id=update.update_id, now=rt.clock.now()
+        rt.db.uow(), staff=context.me.staff, text=text, update_id=update.update_id, now=rt.clock.now()
     )
     if number is None:
         return False

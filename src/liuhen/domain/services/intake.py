@@ -67,22 +67,40 @@ def new_token() -> str:
     return secrets.token_urlsafe(9)  # 12 characters, 72 bits
 
 
+async def issue_button(
+    uow: UnitOfWork,
+    *,
+    staff_pk: int,
+    action: str,
+    now: datetime,
+    record_id: int | None = None,
+    evidence_id: int | None = None,
+    arg: str | None = None,
+) -> str:
+    """A fresh opaque token bound to the one person it is shown to (DESIGN.md "Callback data")."""
+    token = new_token()
+    await uow.callbacks.add(
+        Callback(
+            token=token,
+            staff_pk=staff_pk,
+            action=action,
+            created_at=now,
+            record_id=record_id,
+            evidence_id=evidence_id,
+            arg=arg,
+        )
+    )
+    return token
+
+
 async def _issue_buttons(
     uow: UnitOfWork, staff: Staff, record: Record, evidence: Evidence, now: datetime
 ) -> dict[str, str]:
     assert staff.id is not None and record.id is not None
     buttons: dict[str, str] = {}
     for action in RECEIPT_ACTIONS:
-        token = new_token()
-        await uow.callbacks.add(
-            Callback(
-                token=token,
-                staff_pk=staff.id,
-                action=action,
-                created_at=now,
-                record_id=record.id,
-                evidence_id=evidence.id,
-            )
+        token = await issue_button(
+            uow, staff_pk=staff.id, action=action, now=now, record_id=record.id, evidence_id=evidence.id
         )
         buttons[action] = token
     return buttons

@@ -11,11 +11,11 @@ from typing import Any
 from liuhen.domain import questionnaire as q
 from liuhen.domain.casenumber import find_case_numbers
 from liuhen.domain.clock import Clock
-from liuhen.domain.model import Callback, Staff
+from liuhen.domain.model import Staff
 from liuhen.domain.ports import UnitOfWork
 from liuhen.domain.records import EvidenceKind, Record, RecordStatus
 from liuhen.domain.services import witnesses
-from liuhen.domain.services.intake import new_token
+from liuhen.domain.services.intake import issue_button
 from liuhen.domain.workdays import WorkCalendar, is_late, profile_named
 
 ACTION = "q"
@@ -116,16 +116,8 @@ class _Session:
 
     async def button(self, label: str, arg: str) -> Button:
         assert self.staff.id is not None
-        token = new_token()
-        await self.uow.callbacks.add(
-            Callback(
-                token=token,
-                staff_pk=self.staff.id,
-                action=ACTION,
-                created_at=self.now,
-                record_id=self.record.id,
-                arg=arg,
-            )
+        token = await issue_button(
+            self.uow, staff_pk=self.staff.id, action=ACTION, now=self.now, record_id=self.record.id, arg=arg
         )
         return Button(label, token)
 

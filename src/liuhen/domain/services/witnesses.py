@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from liuhen.domain import catalogue as cat
-from liuhen.domain.model import Callback, Staff
+from liuhen.domain.model import Staff
 from liuhen.domain.ports import UnitOfWork
 from liuhen.domain.records import Record
-from liuhen.domain.services.intake import new_token
+from liuhen.domain.services.intake import issue_button
 
 ACTION = "w"
 CONFIRM, DISPUTE = "confirm", "dispute"
@@ -71,16 +71,8 @@ async def requests_for(
             continue
         tokens = []
         for choice in (CONFIRM, DISPUTE):
-            token = new_token()
-            await uow.callbacks.add(
-                Callback(
-                    token=token,
-                    staff_pk=person.id,
-                    action=ACTION,
-                    created_at=now,
-                    record_id=record.id,
-                    arg=choice,
-                )
+            token = await issue_button(
+                uow, staff_pk=person.id, action=ACTION, now=now, record_id=record.id, arg=choice
             )
             tokens.append(token)
         requests.append(
