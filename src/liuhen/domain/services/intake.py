@@ -278,7 +278,6 @@ class PressResult:
     outcome: str
     action: str | None = None
     record: Record | None = None
-    missing: tuple[str, ...] = ()
     moved: tuple[Evidence, ...] = ()
     receipt: Receipt | None = None
 
@@ -311,14 +310,7 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock) -> P
             conversation.current_record_id = record.id
         callback.used_at = now
         await uow.commit()
-        if result.missing or callback.action == ReceiptAction.SPLIT:
-            return result
-        return PressResult(
-            result.outcome,
-            result.action,
-            result.record,
-            tuple(f.label for f in questionnaire.missing(record.answers)),
-        )
+        return result
 
 
 async def _split(
