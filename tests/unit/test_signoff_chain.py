@@ -44,31 +44,12 @@ from liuhen.domain.signoff import (
     route,
 )
 from liuhen.domain.workdays import COURT, PROCURATORATE, WorkCalendar
+from tests.unit.signoff_people import CLERK, D1, D2, DH, DISC, HEAD, RECORDER, VICE, VP, person
 
 SH = ZoneInfo("Asia/Shanghai")
-DH, VP, DISC = Level.DEPARTMENT_HEAD, Level.VICE_PRESIDENT, Level.DISCIPLINE
 TERMS = SignoffTerms(PROCURATORATE, WorkCalendar(), SH)
 
 
-def person(pk: int, role: Role, name: str, staff_id: str, *, active: bool = True) -> Staff:
-    return Staff(
-        court_id=1,
-        staff_id=staff_id,
-        name=name,
-        department_id=1,
-        position="",
-        role=role.value,
-        active=active,
-        id=pk,
-    )
-
-
-RECORDER = person(1, Role.STAFF, "李明", "S001")
-HEAD = person(2, Role.DEPT_HEAD, "王庭长", "H001")
-VICE = person(3, Role.VICE_PRESIDENT, "赵副院长", "V001")
-D1 = person(4, Role.DISCIPLINE, "钱纪检", "D001")
-D2 = person(5, Role.DISCIPLINE, "孙监察", "D002")
-CLERK = person(6, Role.STAFF, "周书记员", "S006")
 OTHER = person(7, Role.STAFF, "吴法官", "S007")
 PEOPLE = (RECORDER, HEAD, VICE, D1, D2, CLERK, OTHER)
 PKS = tuple(p.id or 0 for p in PEOPLE)

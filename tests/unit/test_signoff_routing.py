@@ -31,29 +31,9 @@ from liuhen.domain.signoff import (
     represented,
     route,
 )
+from tests.unit.signoff_people import CLERK, D1, D2, DH, DISC, HEAD, RECORDER, VICE, VP, person
 
-DH, VP, DISC = Level.DEPARTMENT_HEAD, Level.VICE_PRESIDENT, Level.DISCIPLINE
-
-
-def person(pk: int, role: Role, name: str, staff_id: str, *, active: bool = True) -> Staff:
-    return Staff(
-        court_id=1,
-        staff_id=staff_id,
-        name=name,
-        department_id=1,
-        position="",
-        role=role.value,
-        active=active,
-        id=pk,
-    )
-
-
-RECORDER = person(1, Role.STAFF, "李明", "S001")
-HEAD = person(2, Role.DEPT_HEAD, "王庭长", "H001")
-VICE = person(3, Role.VICE_PRESIDENT, "赵副院长", "V001")
-D1 = person(4, Role.DISCIPLINE, "钱纪检", "D001")
-D2 = person(5, Role.DISCIPLINE, "孙监察", "D002")
-OUTSIDER = person(6, Role.STAFF, "周书记员", "S006")
+OUTSIDER = CLERK
 AT = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
