@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from liuhen.bot.clitools import CLI_ACTOR, err, fail, out, settings, with_runtime
 from liuhen.bot.config import Settings
-from liuhen.bot.runtime import Runtime, open_runtime
+from liuhen.bot.runtime import Runtime
 from liuhen.domain.roster import parse_roster
 from liuhen.domain.services import enrolment
 from liuhen.domain.services.roster import RosterRejected, import_roster
@@ -27,36 +26,11 @@ app.add_typer(records_app, name="records")
 calendar_app = typer.Typer(help="工作日历（法定节假日与调休）", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 
-out = Console()
-err = Console(stderr=True)
-T = TypeVar("T")
-CLI_ACTOR = "cli"
-
-
-def _settings() -> Settings:
-    return Settings()
-
-
-def _with_runtime(fn: Callable[[Runtime], Awaitable[T]]) -> T:
-    async def main() -> T:
-        runtime = await open_runtime(_settings())
-        try:
-            return await fn(runtime)
-        finally:
-            await runtime.close()
-
-    return asyncio.run(main())
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]错误：[/red]{message}")
-    raise typer.Exit(code)
-
 
 @app.command()
 def init() -> None:
     """初始化数据目录与数据库（可重复执行）。"""
-    rt = _with_runtime(lambda rt: asyncio.sleep(0, rt))
+    rt = with_runtime(lambda rt: asyncio.sleep(0, rt))
     out.print(f"已初始化：{rt.settings.data_dir}（数据库 {rt.db.backend}，本院：{rt.court_name}）")
 
 
@@ -66,7 +40,7 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"无法读取 {file}：{exc}")
+        fail(f"无法读取 {file}：{exc}")
     roster = parse_roster(text)
     if not roster.ok:
         err.print(f"[red]名册有 {len(roster.errors)} 处错误，未导入任何内容：[/red]")
@@ -80,9 +54,9 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
         )
 
     try:
-        summary = _with_runtime(run)
+        summary = with_runtime(run)
     except RosterRejected as exc:  # pragma: no cover - parse_roster already rejected it
-        _fail(str(exc))
+        fail(str(exc))
     table = Table(title=f"名册已导入：{file.name}")
     table.add_column("变化")
     table.add_column("人数", justify="right")
@@ -118,9 +92,9 @@ def org_invite(
         return invite, await _bot_username(rt.settings)
 
     try:
-        invite, username = _with_runtime(run)
+        invite, username = with_runtime(run)
     except enrolment.InviteError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     print(invite.code)
     print(f"https://t.me/{username}?start={invite.code}")
     err.print(f"{invite.staff.name}（{staff_id}）的登记码，有效期至 {invite.expires_at_iso}，只能使用一次。")
@@ -162,7 +136,7 @@ def org_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")
                 for s in await uow.staff.list(rt.court_id)
             ]
 
-    people = _with_runtime(run)
+    people = with_runtime(run)
     if as_json:
         print(json.dumps(people, ensure_ascii=False, indent=2))
         return
@@ -190,9 +164,9 @@ def records_list(
         )
 
     try:
-        rows = _with_runtime(run)
+        rows = with_runtime(run)
     except UnknownFilter as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -223,16 +197,16 @@ def calendar_set(
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
-        _fail(f"日期“{day}”格式不对，应为 YYYY-MM-DD")
+        fail(f"日期“{day}”格式不对，应为 YYYY-MM-DD")
     if kind not in ("holiday", "workday"):
-        _fail("第二个参数应为 holiday 或 workday")
+        fail("第二个参数应为 holiday 或 workday")
 
     async def run(rt: Runtime) -> None:
         await set_calendar_day(
             rt.db.uow(), court_id=rt.court_id, day=parsed, workday=kind == "workday", actor=CLI_ACTOR
         )
 
-    _with_runtime(run)
+    with_runtime(run)
     out.print(f"已设置：{parsed.isoformat()} 为{'工作日' if kind == 'workday' else '节假日'}")
 
 
@@ -247,7 +221,7 @@ def calendar_show(year: Annotated[int, typer.Argument(help="年份")]) -> None:
         async with rt.db.uow(read_only=True) as uow:
             return await calendar_for(uow, rt.court_id)
 
-    cal = _with_runtime(run)
+    cal = with_runtime(run)
     if not cal.knows_year(year):
         err.print(f"[yellow]提醒：[/yellow]日历库未收录 {year} 年，按周一至周五及本院录入的调整计算。")
     day, off = date(year, 1, 1), []
@@ -265,10 +239,10 @@ def run() -> None:
     """以长轮询方式运行机器人（需要 LIUHEN_TELEGRAM_TOKEN）。"""
     from liuhen.bot.app import run as run_bot
 
-    settings = _settings()
-    if settings.telegram_token is None:
-        _fail("未设置 LIUHEN_TELEGRAM_TOKEN。试用请运行 `liuhen demo`（本地沙盒，无需令牌）。")
-    asyncio.run(run_bot(settings))
+    config = settings()
+    if config.telegram_token is None:
+        fail("未设置 LIUHEN_TELEGRAM_TOKEN。试用请运行 `liuhen demo`（本地沙盒，无需令牌）。")
+    asyncio.run(run_bot(config))
 
 
 @app.command()
@@ -280,7 +254,7 @@ def demo(
     """本地演示：内置沙盒 Bot API + 浏览器聊天页面，无需令牌和外网。"""
     from liuhen.bot.demo import run_demo
 
-    asyncio.run(run_demo(_settings(), reset=reset, host=host, port=port))
+    asyncio.run(run_demo(settings(), reset=reset, host=host, port=port))
 
 
 def main() -> None:
