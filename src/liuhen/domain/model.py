@@ -129,6 +129,7 @@ class Conversation:
     pending_field: str | None = None
     hints_shown: list[str] = field(default_factory=list)
     updated_at: datetime | None = None
+    scratch: dict[str, Any] | None = None
 
 
 @dataclass(eq=False)

@@ -138,6 +138,10 @@ class Record:
     version: int = 1
     direct_to_discipline: bool = False
     submitted_at: datetime | None = None
+    chain: dict[str, Any] | None = None  # the serialized sign-off chain (domain.signoff.chain_to_json)
+    level_deadline: datetime | None = None
+    filed_at: datetime | None = None
+    disposition: str | None = None
     id: int | None = None
 
     @property

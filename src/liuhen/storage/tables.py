@@ -160,6 +160,12 @@ records = Table(
     Column("version", Integer, nullable=False),
     Column("direct_to_discipline", Boolean, nullable=False),
     Column("submitted_at", UTCDateTime()),
+    # The sign-off chain (issue 6): the serialized `domain.signoff.Chain`, the deadline of the level it waits
+    # for (indexed for reminders and /pending), and the outcome once filed.
+    Column("chain", JSON),
+    Column("level_deadline", UTCDateTime()),
+    Column("filed_at", UTCDateTime()),
+    Column("disposition", String(32)),
     UniqueConstraint("court_id", "number", name="uq_records_court_number"),
     Index("ix_records_recorder_status", "recorder_id", "status"),
     Index("ix_records_court_status", "court_id", "status"),
@@ -216,6 +222,7 @@ conversations = Table(
     Column("pending_field", String(64)),
     Column("hints_shown", JSON, nullable=False),
     Column("updated_at", UTCDateTime()),
+    Column("scratch", JSON),  # working state of a multi-step action (e.g. an officer's opinion being typed)
 )
 
 callbacks = Table(
@@ -250,6 +257,7 @@ notices = Table(
     Column("chat_id", BigInteger),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime()),
+    Column("payload", JSON),  # what to send, for notices sent by an outbox job (sign-off cards, escalations)
 )
 
 # Earlier versions of a record: an amendment after submission keeps the version it replaces, with the
@@ -264,6 +272,73 @@ record_versions = Table(
     Column("reason", Text, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# ---- Sign-off (issue 6; seed 004 §13, §14, §17, §18, §20) ----------------------------------------------
+
+# Every attributed act on a record's chain: the rows of the 登记表 (seed 004 §14). Append-only; the chain JSON
+# in `records.chain` is the state, these rows are what reports query.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("level", String(32)),
+    Column("signer_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("on_behalf_of", Integer, ForeignKey("staff.id")),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("disposition", String(32)),
+    Column("defer_answer", String(16)),
+    UniqueConstraint("record_id", "seq", name="uq_decisions_record_seq"),
+    Index("ix_decisions_signer", "signer_id"),
+)
+
+# A level that let its three working days pass (seed 004 §13).
+signoff_lapses = Table(
+    "signoff_lapses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("level", String(32), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("deadline", UTCDateTime(), nullable=False),
+    Column("noticed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("record_id", "round", "level", name="uq_signoff_lapses_record_round_level"),
+)
+
+# An officer away names a deputy who signs "代" (issue 6: `liuhen org delegate`).
+delegations = Table(
+    "delegations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("officer_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("deputy_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("until", Date, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    Index("ix_delegations_deputy", "deputy_id"),
+)
+
+# The cards sent to officers, to edit them when the level is decided.
+signoff_cards = Table(
+    "signoff_cards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("level", String(32), nullable=False),
+    Column("staff_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
+    Index("ix_signoff_cards_record", "record_id", "round", "level"),
 )
 
 mapper_registry = registry(metadata=metadata)
