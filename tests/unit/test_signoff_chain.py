@@ -8,6 +8,7 @@ make the deadlines below visibly calendar-aware.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -40,7 +41,9 @@ from liuhen.domain.signoff import (
     SignoffError,
     SignoffTerms,
     SkipReason,
+    chain_from_json,
     chain_people,
+    chain_to_json,
     route,
 )
 from liuhen.domain.workdays import COURT, PROCURATORATE, WorkCalendar
@@ -667,6 +670,12 @@ class SignoffMachine(RuleBasedStateMachine):
         note_event(f"ended {self.chain.status}, round {self.chain.round}, {len(self.chain.lapses)} lapses")
 
     # -- invariants ---------------------------------------------------------------------------------------
+
+    @invariant()
+    def survives_storage_as_json(self) -> None:
+        """The chain is stored as JSON on the record (records.chain): every state must come back equal."""
+        data = json.loads(json.dumps(chain_to_json(self.chain)))
+        assert chain_from_json(data, self.chain.terms) == self.chain
 
     @invariant()
     def exactly_one_consistent_status(self) -> None:

@@ -23,6 +23,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from liuhen.domain import catalogue as cat
@@ -990,3 +991,132 @@ class Chain:
             # Passed without a decision at this level in this round (e.g. a direct report): the card is stale.
             raise AlreadyDecided()
         raise OutOfOrder(f"尚未轮到{LEVEL_LABELS[level]}签批，当前为{LEVEL_LABELS[current]}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Serialization: the chain is stored as JSON on the record (``records.chain``); the terms are not stored
+# (they come from the court's settings and calendar when the chain is loaded).
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse_dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _decision_json(d: Decision) -> dict[str, object]:
+    return {
+        "kind": d.kind.value,
+        "level": d.level.value if d.level is not None else None,
+        "signer": d.signer_pk,
+        "at": d.at.isoformat(),
+        "text": d.text,
+        "round": d.round,
+        "on_behalf_of": d.on_behalf_of,
+        "disposition": d.disposition,
+        "defer_answer": d.defer_answer.value if d.defer_answer is not None else None,
+    }
+
+
+def _decision_from(data: Mapping[str, object]) -> Decision:
+    level, answer = data.get("level"), data.get("defer_answer")
+    return Decision(
+        DecisionKind(str(data["kind"])),
+        Level(str(level)) if level else None,
+        int(str(data["signer"])),
+        datetime.fromisoformat(str(data["at"])),
+        str(data["text"]),
+        int(str(data["round"])),
+        int(str(data["on_behalf_of"])) if data.get("on_behalf_of") is not None else None,
+        str(data["disposition"]) if data.get("disposition") else None,
+        DeferAnswer(str(answer)) if answer else None,
+    )
+
+
+def route_to_json(r: Route) -> dict[str, object]:
+    return {
+        "recorder": r.recorder_pk,
+        "steps": [{"level": s.level.value, "officer": s.officer_pk} for s in r.steps],
+        "skips": [
+            {
+                "level": s.level.value,
+                "reason": s.reason.value,
+                "text": s.text,
+                "source": s.source,
+                "officer": s.officer_pk,
+            }
+            for s in r.skips
+        ],
+        "discipline": sorted(r.discipline),
+        "barred": sorted(r.barred),
+        "involved": sorted(r.involved),
+        "direct": r.direct,
+    }
+
+
+def route_from_json(data: Mapping[str, Any]) -> Route:
+    return Route(
+        recorder_pk=int(data["recorder"]),
+        steps=tuple(Step(Level(s["level"]), s.get("officer")) for s in data["steps"]),
+        skips=tuple(
+            Skip(Level(s["level"]), SkipReason(s["reason"]), s["text"], s["source"], s.get("officer"))
+            for s in data["skips"]
+        ),
+        discipline=frozenset(int(x) for x in data["discipline"]),
+        barred=frozenset(int(x) for x in data["barred"]),
+        involved=frozenset(data["involved"]),
+        direct=bool(data["direct"]),
+    )
+
+
+def chain_to_json(chain: Chain) -> dict[str, object]:
+    """The chain as JSON for ``records.chain`` (everything but the terms)."""
+    return {
+        "status": chain.status.value,
+        "route": route_to_json(chain.route) if chain.route is not None else None,
+        "round": chain.round,
+        "received_at": _dt(chain.received_at),
+        "deadline": _dt(chain.deadline),
+        "defer_suggested": chain.defer_suggested,
+        "defer_tell_by": _dt(chain.defer_tell_by),
+        "decisions": [_decision_json(d) for d in chain.decisions],
+        "lapses": [
+            {
+                "level": lp.level.value,
+                "round": lp.round,
+                "received_at": lp.received_at.isoformat(),
+                "deadline": lp.deadline.isoformat(),
+                "noticed_at": lp.noticed_at.isoformat(),
+                "holders": sorted(lp.holders),
+            }
+            for lp in chain.lapses
+        ],
+    }
+
+
+def chain_from_json(data: Mapping[str, Any], terms: SignoffTerms | None = None) -> Chain:
+    """Inverse of ``chain_to_json``; ``terms`` are the court's current deadline terms."""
+    return Chain(
+        terms=terms or SignoffTerms(),
+        status=RecordStatus(data["status"]),
+        route=route_from_json(data["route"]) if data.get("route") else None,
+        round=int(data["round"]),
+        received_at=_parse_dt(data.get("received_at")),
+        deadline=_parse_dt(data.get("deadline")),
+        defer_suggested=bool(data.get("defer_suggested")),
+        defer_tell_by=_parse_dt(data.get("defer_tell_by")),
+        decisions=tuple(_decision_from(d) for d in data.get("decisions", [])),
+        lapses=tuple(
+            Lapse(
+                Level(lp["level"]),
+                int(lp["round"]),
+                datetime.fromisoformat(lp["received_at"]),
+                datetime.fromisoformat(lp["deadline"]),
+                datetime.fromisoformat(lp["noticed_at"]),
+                frozenset(int(x) for x in lp["holders"]),
+            )
+            for lp in data.get("lapses", [])
+        ),
+    )

@@ -355,6 +355,43 @@ class SqlNotices(_Repo):
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def post(self, key: str, chat_id: int | None, payload: dict[str, Any]) -> bool:
+        """An outbox message: stored once per key in the deciding transaction, sent after commit (by the
+        handler that posted it, or later by the outbox job); False if the key exists already."""
+        stmt = (
+            _insert_for(self.session)(t.notices)
+            .values(key=key, chat_id=chat_id, created_at=self._now(), payload=payload)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def outbox(self, prefix: str, created_before: datetime, limit: int = 100) -> list[str]:
+        """Keys of unsent outbox messages older than ``created_before`` (for the outbox job)."""
+        c = t.notices.c
+        rows = await self.session.execute(
+            select(c.key)
+            .where(c.key.like(f"{prefix}%"), c.sent_at.is_(None), c.payload.is_not(None))
+            .where(c.created_at < created_before)
+            .order_by(c.created_at)
+            .limit(limit)
+        )
+        return [row.key for row in rows]
+
+    async def take(self, key: str, stale_before: datetime) -> tuple[int | None, dict[str, Any]] | None:
+        """Lease one unsent outbox message for sending: only one process wins (the lease moves its time to
+        now, so nobody else takes it before it is stale again). Returns (chat_id, payload) or None."""
+        c = t.notices.c
+        result = await self.session.execute(
+            update(t.notices)
+            .where(c.key == key, c.sent_at.is_(None), c.created_at < stale_before)
+            .values(created_at=self._now())
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return None
+        row = (await self.session.execute(select(c.chat_id, c.payload).where(c.key == key))).one()
+        return row.chat_id, dict(row.payload or {})
+
     async def unsent(self, prefix: str) -> list[tuple[str, int | None]]:
         c = t.notices.c
         rows = await self.session.execute(

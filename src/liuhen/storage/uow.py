@@ -25,6 +25,7 @@ from liuhen.storage.repositories import (
     SqlRecordRepository,
     SqlStaffRepository,
 )
+from liuhen.storage.signoff_repo import SqlSignoff
 
 
 def _utcnow() -> datetime:
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.callbacks = SqlCallbackRepository(s)
         self.calendar = SqlCalendar(s, self._now)
         self.notices = SqlNotices(s, self._now)
+        self.signoff = SqlSignoff(s)
         return self
 
     async def __aexit__(

@@ -1,0 +1,62 @@
+"""Need-to-know (issue 9; seed 003 §12 "严格保密", seed 004 §15 "全程留痕…严格保密", DOMAIN.md).
+
+One policy for every read path (bot views, evidence files, reports, exports, CLI): a record's content is
+visible to its recorder, the people of its sign-off chain (and their deputies while a delegation is valid),
+and the discipline office — never to anyone barred from it (the intervener or people named as involved, even
+when they hold one of those roles). Trial management sees counts only; administrators manage the roster and
+settings but do not read records. A draft is the recorder's alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.records import Record, RecordStatus
+from liuhen.domain.signoff import Chain, Delegation, is_involved
+
+#: Who may read summaries (quarterly summary, seed 002 §7; trial management counts only, seed 002 §6).
+SUMMARY_ROLES = frozenset({Role.DISCIPLINE.value, Role.PRESIDENT.value, Role.TRIAL_MANAGEMENT.value})
+
+DENIED = "未找到该记录，或您无权查看。"  # never says whether the record exists
+
+
+def may_read_record(
+    person: Staff,
+    record: Record,
+    chain: Chain | None,
+    delegations: Iterable[Delegation] = (),
+    *,
+    today: date | None = None,
+) -> bool:
+    """Whether ``person`` may read ``record``'s content and evidence."""
+    if not person.active or person.id is None or person.court_id != record.court_id:
+        return False
+    if person.id == record.recorder_id:
+        return True
+    if record.status == RecordStatus.DRAFT.value or chain is None or chain.route is None:
+        return False
+    route = chain.route
+    if route.involves(person) or is_involved(person, _named(record)):
+        return False
+    people = chain.people()
+    if person.id in people:
+        return True
+    if person.role == Role.DISCIPLINE.value:
+        return True
+    if today is not None:
+        for d in delegations:
+            if d.deputy_pk == person.id and d.officer_pk in people and d.valid_on(today):
+                return True
+    return False
+
+
+def may_read_summary(person: Staff) -> bool:
+    return person.active and person.role in SUMMARY_ROLES
+
+
+def _named(record: Record) -> list[str]:
+    a = record.answers
+    names = [str(a.get("intervener_name") or "")]
+    return [n for n in names if n]
