@@ -10,7 +10,13 @@ if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh file 2>/dev/
   need+=(fontconfig fonts-wqy-microhei)
 fi
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# poppler-data: the Adobe-GB1 tables with which poppler reads and renders the reports' Chinese CID font
+# (STSong-Light, liuhen/reports/pdf.py); sqlite3: the baseline of bench/reports.py.
+[ -d /usr/share/poppler/cMap/Adobe-GB1 ] || need+=(poppler-data)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
+# openssl: the tests' throwaway RFC 3161 timestamp authority (`openssl ts -reply`, tests/tsa.py; issue 9).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # OCR (the `ocr` extra) pulls opencv-python, whose cv2 loads libGL and glib.
 libs=$({ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)
 grep -q 'libGL\.so\.1' <<<"$libs" || need+=(libgl1)

@@ -122,8 +122,10 @@ async def test_wechat_screenshot_story_to_submitted(h: Harness) -> None:
     assert "补记理由" not in asked  # recorded in time
     m = await press(h, judge, m, "提交")
     assert "已提交" in text_of(m)
+    await h.sim.wait_for(judge, lambda x: "已送部门负责人 李庭长签批" in text_of(x), timeout=10)
     [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
-    assert record["status"] == "submitted" and record["type"] == "external"
+    # Submitted into the sign-off chain at once (issue 6): the department head of 民一庭 signs first.
+    assert record["status"] == "awaiting_department_head" and record["type"] == "external"
 
     # After submission a change is a new version with a reason; the history is kept (DOMAIN.md).
     assert "没有找到" in text_of(await h.say(judge, "/amend LH-2026-0099"))

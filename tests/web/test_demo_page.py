@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from liuhen.bot.demo import DEMO_PEOPLE, DEMO_TOKEN
+from liuhen.bot.demo import DEMO_PEOPLE
 from tests.web.demo_proc import Demo, running_demo
 
 CHROMIUM = Path(os.environ.get("LIUHEN_CHROMIUM", "/usr/bin/chromium"))
@@ -33,6 +35,14 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 STEP_TIMEOUT_MS = 15_000
+#: Typed answers for the questions that have no button answer (the rest take the suggested or first button).
+TYPED = {
+    "过问人单位及职务": "某县委 书记",
+    "过问人联系方式": "13900001111",
+    "案由或案件名称": "民间借贷纠纷",
+    "主要内容": "请关照李某的借贷案。",
+    "过问人姓名": "刘书记",
+}
 RECORD_NUMBER = re.compile(r"LH-\d{4}-\d{4}")
 
 pytestmark = pytest.mark.timeout(180)
@@ -67,6 +77,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_newcomer_enrols_and_judge_records_evidence(demo: Demo, browser: Any) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     expect.set_options(timeout=STEP_TIMEOUT_MS)
@@ -142,44 +153,104 @@ def test_newcomer_enrols_and_judge_records_evidence(demo: Demo, browser: Any) ->
         expect(bot_messages.last).not_to_contain_text("已留存证据")
         shot("06-first-question", judge)
 
-        # the side panel: the draft with its two pieces of evidence, and what later issues will add
+        # the side panel: the draft with its two pieces of evidence
         record = page.locator(f'#records .record[data-number="{number}"]')
         expect(record).to_have_attribute("data-status", "draft")
         expect(record.locator(".rec-status")).to_have_text("草稿")
         expect(record.locator(".rec-evidence li")).to_have_count(2)
         expect(record).to_contain_text("2 项证据")
         expect(record).to_contain_text("张法官")
-        expect(record.locator("button:disabled", has_text="即将提供")).to_have_count(2)
-        expect(page.locator("#verify")).to_be_disabled()
         record.scroll_into_view_if_needed()
         shot("07-records-panel")
 
-        # what the bot sends as a document (the registration form PDF of a later issue) can be downloaded
-        pdf = b"%PDF-1.4\n% liuhen demo test\n%%EOF\n"
-        sent = page.request.post(
-            f"{demo.url}bot{DEMO_TOKEN}/sendDocument",
-            multipart={
-                "chat_id": str(DEMO_PEOPLE["j001"]),
-                "caption": f"{number} 登记表",
-                "document": {"name": "登记表.pdf", "mimeType": "application/pdf", "buffer": pdf},
-            },
-        )
-        assert sent.ok, sent.text()
-        document = judge.locator(".msg.in").filter(has_text="登记表.pdf")
-        expect(document).to_have_count(1)
+        # the judge answers every question on the phone, then submits
+        question = bot_messages.last
+        for step in range(45):
+            text = question.inner_text()
+            buttons = [b.strip() for b in question.locator(".ikb button").all_inner_texts()]
+            if "请核对记录" in text and "提交" in buttons:
+                break
+            title = text.split("】", 1)[1].split("（还差")[0] if "】" in text else text
+            if title in TYPED:
+                judge.locator("textarea").fill(TYPED[title])
+                judge.locator("textarea").press("Enter")
+            else:
+                choice = next((b for b in buttons if b.startswith("✓")), None)
+                if any(b.startswith("☐") for b in buttons):
+                    choice = "完成"
+                if choice is None:
+                    choice = next((b for b in buttons if b not in ("稍后", "跳过")), "跳过")
+                try:  # the message may be re-rendered under the pointer: then read it again and retry
+                    question.locator(".ikb button", has_text=choice).first.click(timeout=3000)
+                except PlaywrightTimeout:
+                    continue
+            expect(question).not_to_contain_text(text.splitlines()[0])  # the next question's header
+            if step == 2:
+                shot("08-answering", judge)
+        else:
+            raise AssertionError("the questions did not end at the review card")
+        shot("09-review-card", judge)
+        question.locator(".ikb button", has_text="提交").click()
+        expect(judge.locator(".msg.in").filter(has_text="已送部门负责人")).to_have_count(1)
+
+        # the three officers press 同意 on their cards; the discipline office chooses a disposition
+        for staff_id, name in (("h001", "李庭长"), ("v001", "王副院长"), ("k001", "赵主任")):
+            phone = page.locator(f'.phone[data-staff="{staff_id}"]')
+            phone.scroll_into_view_if_needed()
+            card = phone.locator(".msg.in").filter(has_text="待签批").filter(has_text=number).last
+            expect(card.locator(".ikb button", has_text="同意")).to_have_count(1)
+            shot(f"10-card-{staff_id}", phone)
+            card.locator(".ikb button", has_text="同意").click()
+            if staff_id == "k001":
+                expect(card.locator(".ikb button", has_text="纳入季度汇总")).to_have_count(1)
+                shot("11-disposition", phone)
+                card.locator(".ikb button", has_text="纳入季度汇总").click()
+            expect(phone.locator(".msg.in").filter(has_text=f"已处理：{name}")).to_have_count(1)
+        expect(judge.locator(".msg.in").filter(has_text="已办结")).to_have_count(1)
+        expect(record).to_have_attribute("data-status", "filed")
+        record.scroll_into_view_if_needed()
+        shot("12-filed")
+
+        # the side panel's registration form and evidence bundle download
+        with page.expect_download() as download:
+            record.locator("a", has_text="登记表 PDF").click()
+        form = Path(download.value.path()).read_bytes()
+        assert form.startswith(b"%PDF")
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(download.value.path()), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert number in text and "李庭长" in text and "纳入季度汇总" in text
+        with page.expect_download() as download:
+            record.locator("a", has_text="证据包").click()
+        with zipfile.ZipFile(download.value.path()) as bundle:
+            assert "manifest.json" in bundle.namelist()
+        shot("13-documents")
+
+        # the judge asks the bot for the form: the document in the chat downloads
+        judge.scroll_into_view_if_needed()
+        judge.locator("textarea").fill(f"/form {number}")
+        judge.locator("textarea").press("Enter")
+        document = judge.locator(".msg.in").filter(has=page.locator(".file-sub a")).last
+        expect(document).to_contain_text(".pdf")
         with page.expect_download() as download:
             document.locator(".file-sub a").click()
-        assert download.value.suggested_filename == "登记表.pdf"
-        assert Path(download.value.path()).read_bytes() == pdf
-        shot("08-bot-document", judge)
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+        shot("14-form-in-chat", judge)
 
         rows = demo.get("/demo/api/records")["records"]
         row = next(r for r in rows if r["number"] == number)
-        assert row["status"] == "draft" and row["recorder"] == "j001"
+        assert row["status"] == "filed" and row["recorder"] == "j001"
         assert len(row["evidence"]) == 2 and all(e["sha256"] for e in row["evidence"])
         assert not errors, errors
     except Exception:
         shot("failure")
+        sim = demo.get("/demo/api/config")["sim"]
+        for m in demo.get(f"{sim}/chats/{DEMO_PEOPLE['j001']}")["messages"][-40:]:
+            who = "bot" if m.get("from_bot") else "usr"
+            print("  ", who, repr((m.get("text") or "")[:90]), file=sys.stderr)
         print(f"demo log ({demo.log}):\n{demo.log.read_text()}", file=sys.stderr)
         raise
     finally:

@@ -77,7 +77,8 @@ async def test_page_config_samples_and_static_allowlist(demo_server: DemoServer)
         assert [p["staff_id"] for p in config["phones"]] == ["j001", "h001", "v001", "k001", "n001"]
         assert config["phones"][-1]["newcomer"] is True and config["phones"][0]["name"] == "张法官"
         assert config["sim"] == f"/sim/{DEMO_TOKEN}"
-        assert not any(config["features"][k] for k in ("registration_pdf", "evidence_bundle", "verify"))
+        # everything the page offers works: sign-off (issue 6), documents (issue 8), verify (issue 9)
+        assert all(config["features"].values()), config["features"]
         screenshot = next(s for s in config["samples"] if s["name"] == "screenshot")
         async with http.get(screenshot["url"]) as response:
             assert response.content_type == "image/png"

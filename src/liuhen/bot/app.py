@@ -15,15 +15,21 @@ import structlog
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from liuhen.bot import handlers
+from liuhen.bot import handlers, integrity
 from liuhen.bot.config import Settings
 from liuhen.bot.context import RUNTIME_KEY, Context
+from liuhen.bot.handlers import complaint as complaint_handlers
 from liuhen.bot.handlers import intake as intake_handlers
 from liuhen.bot.handlers import jobs
+from liuhen.bot.handlers import monthly as monthly_handlers
+from liuhen.bot.handlers import signoff as signoff_handlers
 from liuhen.bot.logs import configure_logging
 from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
 from liuhen.bot.runtime import Runtime, open_runtime
+from liuhen.bot.webhook import WebhookOptions, WebhookServer, ensure_webhook, run_jobs_on_leader
+from liuhen.evidence.keys import KeyFileError
+from liuhen.storage.locks import ProcessLocks, one_at_a_time
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +66,29 @@ def build_application(
             first=min(10.0, runtime.settings.reminder_check_seconds),
             name="reminders",
         )
+        app.job_queue.run_repeating(
+            signoff_handlers.outbox_job,
+            interval=runtime.settings.reminder_check_seconds,
+            first=min(5.0, runtime.settings.reminder_check_seconds),
+            name="signoff_outbox",
+        )
+        # issue 9: daily signed checkpoint (first run soon after start), complaints to the discipline office
+        checkpoint_every = min(600.0, runtime.settings.checkpoint_seconds)
+        app.job_queue.run_repeating(
+            jobs.checkpoints, interval=checkpoint_every, first=min(5.0, checkpoint_every), name="checkpoints"
+        )
+        app.job_queue.run_repeating(
+            complaint_handlers.deliver_job,
+            interval=runtime.settings.reminder_check_seconds,
+            first=min(15.0, runtime.settings.reminder_check_seconds),
+            name="complaint_deliveries",
+        )
+        app.job_queue.run_repeating(  # issue 7: monthly reports, rebuilt from the database at every start
+            monthly_handlers.job,
+            interval=runtime.settings.monthly_check_seconds,
+            first=min(1.0, runtime.settings.monthly_check_seconds),
+            name="monthly",
+        )
     return app
 
 
@@ -84,6 +113,31 @@ async def polling(app: LiuhenApp, *, poll_timeout: int = 10) -> AsyncIterator[Li
         await app.shutdown()
 
 
+@contextlib.asynccontextmanager
+async def webhook(app: LiuhenApp, options: WebhookOptions) -> AsyncIterator[WebhookServer]:
+    """Run the application behind our webhook server for the duration of the block (issue 12, bot/webhook.py).
+    Leaving the block drains it: new updates get 503, those in flight are finished."""
+    runtime: Runtime = app.bot_data[RUNTIME_KEY]
+    locks = ProcessLocks(runtime.db.engine)
+    run_jobs_on_leader(app, locks)  # with several instances, one runs the scheduled jobs
+    server = WebhookServer(app, options=options, locks=locks, database=runtime.db)
+    await app.initialize()
+    try:
+        await _post_init(app)
+        await app.start()
+        await locks.leader()  # at once; then the lease job tries again while another instance holds it
+        await server.start()
+        await ensure_webhook(app.bot, options)
+        yield server
+    finally:
+        await server.drain()
+        await server.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        await locks.close()
+
+
 async def _wait_for_signal() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -92,11 +146,23 @@ async def _wait_for_signal() -> None:
     await stop.wait()
 
 
-async def run(settings: Settings, *, base_url: str | None = None, base_file_url: str | None = None) -> None:
-    """`liuhen run`: long polling against Telegram (or the URLs given) until SIGINT/SIGTERM."""
+async def run(
+    settings: Settings,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    webhook_options: WebhookOptions | None = None,
+) -> None:
+    """`liuhen run`: long polling (or, with ``webhook_options``, our webhook server) against Telegram (or
+    the URLs given) until SIGINT/SIGTERM."""
     token = settings.token_value()
-    configure_logging(level=settings.log_level, json=settings.log_json, secrets=[token])
-    runtime = await open_runtime(settings)
+    secrets = [token] + ([webhook_options.secret_token] if webhook_options else [])
+    configure_logging(level=settings.log_level, json=settings.log_json, secrets=secrets)
+    async with one_at_a_time(settings.db_url):  # issue 12: instances started together migrate in turn
+        runtime = await open_runtime(settings)
+    if (problem := integrity.missing_keyring_problem(runtime)) is not None:
+        await runtime.close()
+        raise KeyFileError(problem)
     app = build_application(
         runtime,
         token=token,
@@ -105,8 +171,17 @@ async def run(settings: Settings, *, base_url: str | None = None, base_file_url:
         rate_limit=settings.rate_limit,
     )
     try:
-        async with polling(app):
-            log.info("running", court=runtime.court_name, database=runtime.db.backend)
-            await _wait_for_signal()
+        if webhook_options is not None:  # issue 12: several instances may run; the lease holder checkpoints
+            async with webhook(app, webhook_options) as server:
+                log.info("running", court=runtime.court_name, database=runtime.db.backend, mode="webhook")
+                await _wait_for_signal()
+                checkpoint = server.locks.is_leader
+        else:
+            async with polling(app):
+                log.info("running", court=runtime.court_name, database=runtime.db.backend)
+                await _wait_for_signal()
+            checkpoint = True
+        if checkpoint:
+            await integrity.scheduled_checkpoint(runtime, at_shutdown=True)  # issue 9
     finally:
         await runtime.close()

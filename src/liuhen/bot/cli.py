@@ -11,12 +11,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from liuhen.bot import cli_integrity, cli_reports, cli_webhook
 from liuhen.bot.clitools import CLI_ACTOR, err, fail, out, settings, with_runtime
 from liuhen.bot.config import Settings
 from liuhen.bot.runtime import Runtime
 from liuhen.domain.roster import parse_roster
 from liuhen.domain.services import enrolment
-from liuhen.domain.services.roster import RosterRejected, import_roster
+from liuhen.domain.services.roster import RosterRejected, UnknownCourts, import_roster_file
 
 app = typer.Typer(help="留痕 liuhen — 干预过问案件记录系统", no_args_is_help=True, add_completion=False)
 org = typer.Typer(help="人员名册与登记", no_args_is_help=True)
@@ -25,13 +26,20 @@ records_app = typer.Typer(help="记录", no_args_is_help=True)
 app.add_typer(records_app, name="records")
 calendar_app = typer.Typer(help="工作日历（法定节假日与调休）", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(cli_reports.report_app, name="report")  # issue 8; `report monthly` joins this group
+app.add_typer(cli_reports.export_app, name="export")
+# issue 9: keys, revoking a lost phone (verify, checkpoint, backup, restore: at the end, after `demo`)
+app.add_typer(cli_integrity.key_app, name="key")
+app.add_typer(cli_webhook.webhook_app, name="webhook")  # issue 12: `liuhen webhook set|info`
+org.command("revoke")(cli_integrity.org_revoke)
 
 
 @app.command()
 def init() -> None:
-    """初始化数据目录与数据库（可重复执行）。"""
+    """初始化数据目录、数据库与密钥（可重复执行；已有的密钥不会被替换）。"""
     rt = with_runtime(lambda rt: asyncio.sleep(0, rt))
     out.print(f"已初始化：{rt.settings.data_dir}（数据库 {rt.db.backend}，本院：{rt.court_name}）")
+    cli_integrity.init_keys(rt.settings)  # issue 9: checkpoint signing key, evidence keyring
 
 
 @org.command("import")
@@ -49,14 +57,16 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
         raise typer.Exit(1)
 
     async def run(rt: Runtime) -> Any:
-        return await import_roster(
-            rt.db.uow(), court_id=rt.court_id, roster=roster, clock=rt.clock, actor=CLI_ACTOR
+        return await import_roster_file(
+            rt.db.uow(), roster=roster, default_court_id=rt.court_id, clock=rt.clock, actor=CLI_ACTOR
         )
 
     try:
         summary = with_runtime(run)
     except RosterRejected as exc:  # pragma: no cover - parse_roster already rejected it
         fail(str(exc))
+    except UnknownCourts as exc:
+        fail(f"{exc}；未导入任何内容。")
     table = Table(title=f"名册已导入：{file.name}")
     table.add_column("变化")
     table.add_column("人数", justify="right")
@@ -80,14 +90,22 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
 def org_invite(
     staff_id: Annotated[str, typer.Argument(help="工号")],
     days: Annotated[int | None, typer.Option(help="有效天数（默认 7 天）")] = None,
+    court: Annotated[str | None, typer.Option("--court", help="法院代码（默认：本部署的法院）")] = None,
 ) -> None:
     """发放一次性登记码：第一行是登记码，第二行是登记链接。"""
     from datetime import timedelta
 
     async def run(rt: Runtime) -> tuple[enrolment.Invite, str]:
         ttl = timedelta(days=days or rt.settings.enrolment_code_days)
+        court_id = rt.court_id
+        if court:
+            async with rt.db.uow(read_only=True) as uow:
+                found = await uow.courts.by_code(court)
+            if found is None or found.id is None:
+                raise enrolment.InviteError(f"没有法院 {court}（liuhen org add-court 添加）")
+            court_id = found.id
         invite = await enrolment.issue_invite(
-            rt.db.uow(), court_id=rt.court_id, staff_id=staff_id, clock=rt.clock, ttl=ttl, actor=CLI_ACTOR
+            rt.db.uow(), court_id=court_id, staff_id=staff_id, clock=rt.clock, ttl=ttl, actor=CLI_ACTOR
         )
         return invite, await _bot_username(rt.settings)
 
@@ -113,6 +131,74 @@ async def _bot_username(settings: Settings) -> str:
     except Exception:
         err.print("[yellow]提醒：[/yellow]无法向 Telegram 查询机器人用户名，请设置 LIUHEN_BOT_USERNAME。")
         return "liuhen_bot"
+
+
+@org.command("add-court")
+def org_add_court(
+    code: Annotated[str, typer.Argument(help="法院代码，如 henan-zz-zhongmu")],
+    name: Annotated[str, typer.Argument(help="法院名称")],
+    parent: Annotated[str | None, typer.Option("--parent", help="上级法院代码")] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="期限方案：court 或 procuratorate（默认同本部署）")
+    ] = None,
+) -> None:
+    """添加一个法院（省级部署：高院 → 中院 → 基层法院；记录和汇总按规定向上级报送）。"""
+    from liuhen.domain.services import courts
+
+    async def run(rt: Runtime) -> str:
+        court = await courts.add_court(
+            rt.db.uow(),
+            code=code,
+            name=name,
+            parent_code=parent,
+            deadline_profile=profile or rt.settings.deadline_profile.value,
+            clock=rt.clock,
+            actor=CLI_ACTOR,
+        )
+        return court.name
+
+    try:
+        added = with_runtime(run)
+    except courts.CourtError as exc:
+        fail(str(exc))
+    out.print(f"已添加：{added}（{code}）" + (f"，上级 {parent}" if parent else "（最高一级）"))
+
+
+@org.command("delegate")
+def org_delegate(
+    staff_id: Annotated[str, typer.Argument(help="签批人工号")],
+    deputy_id: Annotated[str, typer.Argument(help="代签人工号")],
+    until: Annotated[str, typer.Option("--until", help="截止日期（含），如 2026-12-05")],
+) -> None:
+    """指定代签人：签批人外出期间由代签人以本人名义署“代”签批（签批链，检察机关规定第十三条）。"""
+    from datetime import date
+
+    from liuhen.domain.services import signoff
+
+    try:
+        day = date.fromisoformat(until)
+    except ValueError:
+        fail(f"日期格式不对：{until}（应为 YYYY-MM-DD）")
+
+    async def run(rt: Runtime) -> tuple[str, str, int]:
+        officer, deputy, keys = await signoff.delegate(
+            rt.db.uow(),
+            court_id=rt.court_id,
+            officer_id=staff_id,
+            deputy_id=deputy_id,
+            until=day,
+            actor=CLI_ACTOR,
+            clock=rt.clock,
+            tz=rt.settings.tz,
+        )
+        return officer.name, deputy.name, len(keys)
+
+    try:
+        officer, deputy, count = with_runtime(run)
+    except signoff.DelegationError as exc:
+        fail(str(exc))
+    out.print(f"已指定：{deputy} 在 {day.isoformat()} 前代 {officer} 签批。")
+    out.print(f"运行中的机器人将发出 {count} 条通知（双方及待签批记录）。")
 
 
 @org.command("list")
@@ -235,14 +321,27 @@ def calendar_show(year: Annotated[int, typer.Argument(help="年份")]) -> None:
 
 
 @app.command()
-def run() -> None:
-    """以长轮询方式运行机器人（需要 LIUHEN_TELEGRAM_TOKEN）。"""
+def run(
+    webhook: cli_webhook.WebhookFlag = False,
+    listen: cli_webhook.ListenOption = None,
+    url: cli_webhook.UrlOption = None,
+    secret_token: cli_webhook.SecretOption = None,
+) -> None:
+    """运行机器人（需要 LIUHEN_TELEGRAM_TOKEN）：默认长轮询；--webhook 接收推送（issue 12）。"""
     from liuhen.bot.app import run as run_bot
 
     config = settings()
     if config.telegram_token is None:
         fail("未设置 LIUHEN_TELEGRAM_TOKEN。试用请运行 `liuhen demo`（本地沙盒，无需令牌）。")
-    asyncio.run(run_bot(config))
+    options = cli_webhook.run_options(
+        config, webhook=webhook, listen=listen, url=url, secret_token=secret_token
+    )
+    from liuhen.evidence.keys import KeyFileError
+
+    try:
+        asyncio.run(run_bot(config, webhook_options=options))
+    except KeyFileError as exc:  # issue 9: encrypted evidence and no keyring to read it with
+        fail(str(exc))
 
 
 @app.command()
@@ -255,6 +354,12 @@ def demo(
     from liuhen.bot.demo import run_demo
 
     asyncio.run(run_demo(settings(), reset=reset, host=host, port=port))
+
+
+app.command()(cli_integrity.verify)  # issue 9
+app.command()(cli_integrity.checkpoint)
+app.command()(cli_integrity.backup)
+app.command()(cli_integrity.restore)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ The only module that reads settings; everything else receives a ``Settings`` obj
 
 from __future__ import annotations
 
+from datetime import time as dt_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,47 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="JSON log lines (production)")
+    # issue 7: monthly reports and zero reports (seed 003 §13, §20)
+    monthly_auto: bool = Field(default=True, description="Ask the monthly report on schedule")
+    monthly_prompt_workday: int = Field(default=1, ge=1, le=20, description="Asked on this workday of M+1")
+    monthly_prompt_time: dt_time = Field(default=dt_time(9, 0), description="Local time of prompt, reminders")
+    monthly_remind_after_workdays: int = Field(default=3, ge=0, le=20, description="First reminder; 0: none")
+    monthly_final_reminder: bool = Field(default=True, description="A reminder the day before the deadline")
+    monthly_deadline_workday: int = Field(default=5, ge=1, le=20, description="Due by end of this workday")
+    monthly_suspicious_months: int = Field(default=6, ge=1, le=36, description="Only zero reports this long…")
+    monthly_suspicious_cases: int = Field(default=10, ge=0, description="…while handling this many cases")
+    monthly_check_seconds: float = Field(default=60.0, gt=0, description="How often the schedule is read")
+    monthly_send_rate: float = Field(default=29.0, gt=0, le=30, description="Broadcast messages per second")
+    monthly_send_workers: int = Field(default=4, ge=1, le=32, description="Concurrent broadcast requests")
+    # issue 9: keys outside the database, checkpoints, trusted timestamps
+    key_dir: Path | None = Field(
+        default=None, description="Checkpoint signing key and public keys; default <data_dir>/keys"
+    )
+    evidence_key_file: Path | None = Field(
+        default=None, description="Evidence keyring (AES-GCM at rest); default <key_dir>/evidence.keys"
+    )
+    checkpoint_seconds: float = Field(
+        default=24 * 3600.0, gt=0, description="A signed ledger checkpoint when the last is older than this"
+    )
+    tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority for checkpoints")
+    tsa_ca_file: Path | None = Field(default=None, description="PEM root certificate(s) of the TSA")
+    # issue 12: webhook mode (`liuhen run --webhook`; the options override these)
+    webhook_listen: str = Field(default="127.0.0.1:8088", description="HOST:PORT our webhook server binds")
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL Telegram posts updates to")
+    webhook_secret_token: SecretStr | None = Field(
+        default=None, description="X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -); never logged"
+    )
+    webhook_drain_seconds: float = Field(
+        default=30.0, gt=0, description="On SIGTERM, wait this long for updates in flight"
+    )
+
+    @property
+    def keys_path(self) -> Path:
+        return self.key_dir or self.data_dir / "keys"
+
+    @property
+    def evidence_keyring_path(self) -> Path:
+        return self.evidence_key_file or self.keys_path / "evidence.keys"
 
     @property
     def db_url(self) -> str:

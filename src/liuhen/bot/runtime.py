@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from liuhen.bot.config import Settings
 from liuhen.domain.clock import Clock, SystemClock
+from liuhen.evidence.keys import load_keyring
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage.database import Database
 
@@ -31,7 +32,9 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     await db.migrate()
     court = await db.ensure_court(settings.court_code, settings.court_name, settings.deadline_profile.value)
     assert court.id is not None
-    store = FileEvidenceStore(settings.data_dir / "evidence")
+    # evidence encrypted at rest when the deployment has a keyring (`liuhen init` creates it; issue 9)
+    keyring = load_keyring(settings.evidence_keyring_path)
+    store = FileEvidenceStore(settings.data_dir / "evidence", keyring=keyring)
     await store.cleanup_tmp()
     return Runtime(
         settings=settings, db=db, clock=clock, court_id=court.id, court_name=court.name, store=store

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
+from liuhen.domain.complaints import ComplaintItem
 from liuhen.domain.model import Staff
-from liuhen.domain.records import STATUS_LABELS, Evidence, EvidenceState, RecordStatus, human_size, short_hash
+from liuhen.domain.records import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    Evidence,
+    EvidenceKind,
+    EvidenceState,
+    RecordStatus,
+    human_size,
+    short_hash,
+)
+from liuhen.domain.services.complaint import Delivery, has_file
 from liuhen.domain.services.deadlines import Reminder
 from liuhen.domain.services.intake import Arrival, DraftSummary, Receipt
 from liuhen.domain.services.questionnaire import View
@@ -32,6 +43,11 @@ HELP = (
     "/drafts 查看未完成的草稿\n"
     "/new 下一份证据另立新记录\n"
     "/amend 编号 修改已提交的记录（旧版本永久保留）\n"
+    "/form 编号 获取登记表（PDF，记录人和签批人）\n"
+    "/quarterly 季度汇总分析（PDF 和 XLSX，纪检监察、院领导、审判管理）\n"
+    "/complaint 因如实记录遭受刁难、打击报复，直接向纪检监察部门控告（不经本部门领导）\n"
+    "/casezero 逐案零报告（办结的案件没有遇到干预过问，由部门负责人确认后入卷）\n"
+    "/monthly 月报告执行情况（部门负责人看本部门，纪检监察、院领导、管理员看全院）\n"
     "/whoami 查看我的登记信息\n"
     "/help 显示本说明"
 )
@@ -39,7 +55,12 @@ HELP = (
 COMMANDS: list[tuple[str, str]] = [
     ("drafts", "未完成的草稿"),
     ("amend", "修改已提交的记录（保留旧版本）"),
+    ("pending", "待我签批的记录"),
+    ("form", "登记表 PDF"),
     ("new", "下一份证据另立新记录"),
+    ("complaint", "控告打击报复（直送纪检监察）"),
+    ("casezero", "逐案零报告"),
+    ("monthly", "月报告执行情况"),
     ("whoami", "我的登记信息"),
     ("help", "使用说明"),
 ]
@@ -219,3 +240,102 @@ AMEND_USAGE = "用法：/amend 记录编号，例如 /amend LH-2026-0001。修�
 
 def amend_ask_reason(number: str) -> str:
     return f"请发送修改记录 {number} 的原因（将与旧版本一起永久保存）。"
+
+
+# ---- Documents (issue 8): registration form, quarterly summary -----------------------------------------
+
+FORM_USAGE = "用法：/form 记录编号，例如 /form LH-2026-0001。记录人和签批人可获取该记录的登记表（PDF）。"
+FORM_WORKING = "正在生成登记表，请稍候……"
+QUARTERLY_WORKING = "正在生成季度汇总分析，请稍候……"
+
+
+def form_caption(number: str) -> str:
+    return f"登记表 {number}（一式两份：记录人留存、纪检监察机构留存）。本次查阅已记入审计日志。"
+
+
+def quarterly_caption(label: str, due: str, fmt: str) -> str:
+    kind = "PDF" if fmt == "pdf" else "XLSX（含图表，可再统计）"
+    return f"{label}汇总分析 {kind}。报送期限：{due}前（季度结束后五日内）。"
+
+
+def quarterly_reminder(label: str, due: str, key: str) -> str:
+    return (
+        f"提醒：请于 {due} 前报送{label}干预、插手、过问案件记录情况汇总分析"
+        f"（季度结束后五日内）。发送 /quarterly {key} 获取 PDF 和 XLSX。"
+    )
+
+
+# ---- Complaints straight to the discipline office (issue 9; seed 001 §6, 实施办法 §9) ----------------------
+
+COMPLAINT_SUBMIT = "提交控告"
+COMPLAINT_CANCEL = "取消"
+COMPLAINT_EMPTY = "还没有控告内容。请先发送文字说明，或截图、语音、文件，再点“提交控告”。"
+COMPLAINT_STALE = "该控告已提交或已取消。"
+
+
+def complaint_intro(number: str, resumed: bool, items: int) -> str:
+    head = (
+        f"继续填写控告 {number}（已有 {items} 项内容）。"
+        if resumed
+        else f"控告 {number}：因如实记录干预过问情况而遭受刁难、打击或报复的，可以直接控告"
+        "（《三个规定》第六条；最高法实施办法第九条）。"
+    )
+    return (
+        f"{head}\n"
+        "• 控告直接送达本院纪检监察部门，不经过您的部门负责人和分管院领导；\n"
+        "• 被控告的人不会收到任何通知；\n"
+        "• 请发送控告内容：文字说明，以及截图、语音、文件等证据，可以分几条发送；\n"
+        "• 发送完毕后点“提交控告”。"
+    )
+
+
+def complaint_item(number: str, item: ComplaintItem) -> str:
+    size = human_size(item.size)
+    digest = f"，sha256 {short_hash(item.sha256)}" if item.sha256 else ""
+    kind = KIND_LABELS.get(EvidenceKind(item.kind), item.kind)
+    lines = [f"已收入控告 {number} 第 {item.seq} 项（{kind}，{size}{digest}）。"]
+    if item.state == EvidenceState.TOO_BIG.value:
+        lines.append(TOO_BIG)
+    elif item.state != EvidenceState.STORED.value:
+        lines.append("⚠️ 文件未能下载，请重新发送该文件。")
+    lines.append("可以继续发送；发送完毕请点“提交控告”。")
+    return "\n".join(lines)
+
+
+def complaint_submitted(number: str, recipients: int) -> str:
+    if recipients == 0:
+        return (
+            f"控告 {number} 已提交并永久保存。本院纪检监察部门目前还没有人登记使用本系统，"
+            "一旦有人登记将立即送达。被控告的人不会收到任何通知。"
+        )
+    return (
+        f"控告 {number} 已提交，已直接送达本院纪检监察部门（{recipients} 人），不经过您的部门负责人和"
+        "分管院领导。被控告的人不会收到任何通知。"
+    )
+
+
+def complaint_cancelled(number: str) -> str:
+    return f"控告 {number} 已取消（内容仍保存，不会送出）。之后发送的消息将照常作为干预记录的证据。"
+
+
+def complaint_delivery(d: Delivery, tz: tzinfo) -> str:
+    when = d.submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    who = d.complainant
+    lines = [
+        f"【控告 · 直送纪检监察】{d.number}",
+        f"控告人：{who.name}（{d.department} {who.position}，工号 {who.staff_id}）",
+        f"提交时间：{when}",
+        "（依据《三个规定》第六条、最高法实施办法第九条：司法人员如实记录受保护，不得打击报复。"
+        "本控告未经控告人所在部门负责人和分管院领导。）",
+    ]
+    texts_ = [i.text for i in d.items if i.text]
+    if texts_:
+        lines.append("控告内容：")
+        lines += [f"· {t}" for t in texts_]
+    files = [i for i in d.items if has_file(i) or i.state != EvidenceState.STORED.value]
+    if files:
+        lines.append(f"所附材料 {len(files)} 项：")
+        for i in files:
+            kind = KIND_LABELS.get(EvidenceKind(i.kind), i.kind)
+            lines.append(f"· 第 {i.seq} 项 {kind}，{human_size(i.size)}，sha256 {i.sha256 or '—'}")
+    return "\n".join(lines)[:4000]

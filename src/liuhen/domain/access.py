@@ -21,6 +21,18 @@ SUMMARY_ROLES = frozenset({Role.DISCIPLINE.value, Role.PRESIDENT.value, Role.TRI
 
 DENIED = "未找到该记录，或您无权查看。"  # never says whether the record exists
 
+#: Dispositions that send a record to the level above (seed 001 §7 一事一报; seed 004 §17(2)).
+UPWARD_DISPOSITIONS = frozenset({"immediate", "escalate"})
+
+
+def reported_upward(record: Record) -> bool:
+    """Whether the rules send this record to the court above: the intervener is a principal leader of the
+    same-level party committee or its political-legal committee (seed 001 实施办法 §6: 同时报送上一级), or the
+    discipline office reported it upward (一事一报, seed 001 §7; seed 004 §17(2))."""
+    if record.status == RecordStatus.DRAFT.value:
+        return False
+    return record.answers.get("principal_leader") == "yes" or record.disposition in UPWARD_DISPOSITIONS
+
 
 def may_read_record(
     person: Staff,
@@ -29,10 +41,20 @@ def may_read_record(
     delegations: Iterable[Delegation] = (),
     *,
     today: date | None = None,
+    parent_court_id: int | None = None,
 ) -> bool:
-    """Whether ``person`` may read ``record``'s content and evidence."""
-    if not person.active or person.id is None or person.court_id != record.court_id:
+    """Whether ``person`` may read ``record``'s content and evidence. ``parent_court_id`` is the court above
+    the record's court: its discipline office reads what the rules send upward, nothing else (issue 12)."""
+    if not person.active or person.id is None:
         return False
+    if person.court_id != record.court_id:
+        return (
+            parent_court_id is not None
+            and person.court_id == parent_court_id
+            and person.role == Role.DISCIPLINE.value
+            and reported_upward(record)
+            and not is_involved(person, _named(record))
+        )
     if person.id == record.recorder_id:
         return True
     if record.status == RecordStatus.DRAFT.value or chain is None or chain.route is None:

@@ -55,9 +55,13 @@ def entry_hash(
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
-def first_break(entries: Iterable[LedgerEntry]) -> tuple[int, str] | None:
-    """The first entry that does not verify, as (seq, reason), or None when the chain holds."""
-    prev, expected_seq = GENESIS, 1
+def first_break(
+    entries: Iterable[LedgerEntry], *, prev_hash: str = GENESIS, first_seq: int = 1
+) -> tuple[int, str] | None:
+    """The first entry that does not verify, as (seq, reason), or None when the chain holds.
+
+    ``prev_hash`` and ``first_seq`` continue a chain checked in parts (the previous hash and seq + 1)."""
+    prev, expected_seq = prev_hash, first_seq
     for e in entries:
         if e.seq != expected_seq:
             return e.seq, f"序号不连续：应为 {expected_seq}"

@@ -1,6 +1,8 @@
 """The staff roster file (DESIGN.md external interface; issue 3).
 
-Header ``staff_id,name,department,position,role,phone,oversees``; extra columns allowed and kept.
+Header ``staff_id,name,department,position,role,phone,oversees``; extra columns allowed and kept. An optional
+``court`` column (issue 12) names the court (its code) each person belongs to; empty or absent means the
+deployment's own court, so single-court files keep working.
 Validation is all or nothing: every bad row is reported with its line number and a Chinese reason, and
 a file with any bad row imports nothing.
 """
@@ -32,6 +34,7 @@ class RosterRow:
     phone: str
     oversees: tuple[str, ...]
     extra: dict[str, str] = field(default_factory=dict)
+    court: str = ""  # the court's code; "" = the deployment's court
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,14 @@ class Roster:
         """department name → staff_id of the vice-president in charge (分管院领导)."""
         return {dept: row.staff_id for row in self.rows for dept in row.oversees}
 
+    def courts(self) -> list[str]:
+        """The court codes of the rows ("" = the deployment's court), in order of first appearance."""
+        return list(dict.fromkeys(row.court for row in self.rows))
+
+    def of_court(self, code: str) -> Roster:
+        """The rows of one court, as a roster of its own."""
+        return Roster(tuple(r for r in self.rows if r.court == code), (), self.warnings)
+
 
 def _split_oversees(value: str) -> tuple[str, ...]:
     parts = re.split(r"[;；]", value)
@@ -98,7 +109,7 @@ def _check_row(raw: dict[str, str], line: int) -> tuple[RosterRow | None, list[R
         )
     if errors:
         return None, errors
-    extra = {k: (v or "").strip() for k, v in raw.items() if k and k not in REQUIRED_COLUMNS}
+    extra = {k: (v or "").strip() for k, v in raw.items() if k and k not in (*REQUIRED_COLUMNS, "court")}
     row = RosterRow(
         line=line,
         staff_id=get["staff_id"],
@@ -109,6 +120,7 @@ def _check_row(raw: dict[str, str], line: int) -> tuple[RosterRow | None, list[R
         phone=get["phone"],
         oversees=oversees,
         extra=extra,
+        court=(raw.get("court") or "").strip(),
     )
     return row, []
 
@@ -126,7 +138,7 @@ def parse_roster(text: str) -> Roster:
     reader.fieldnames = header
     rows: list[RosterRow] = []
     errors: list[RosterError] = []
-    seen_ids: dict[str, int] = {}
+    seen_ids: dict[tuple[str, str], int] = {}
     try:
         raws = [(reader.line_num, raw) for raw in reader]
     except csv.Error as exc:
@@ -141,15 +153,26 @@ def parse_roster(text: str) -> Roster:
         errors.extend(row_errors)
         if row is None:
             continue
-        if row.staff_id in seen_ids:
-            errors.append(RosterError(line, f"工号 {row.staff_id} 与第 {seen_ids[row.staff_id]} 行重复"))
+        if (row.court, row.staff_id) in seen_ids:
+            first = seen_ids[(row.court, row.staff_id)]
+            errors.append(RosterError(line, f"工号 {row.staff_id} 与第 {first} 行重复"))
             continue
-        seen_ids[row.staff_id] = line
+        seen_ids[(row.court, row.staff_id)] = line
         rows.append(row)
     if not rows and not errors:
         errors.append(RosterError(0, "名册中没有人员"))
-    errors.extend(_check_oversight(rows))
-    warnings = _warnings(rows) if not errors else []
+    for code in dict.fromkeys(r.court for r in rows):  # each court's departments are its own (issue 12)
+        errors.extend(_check_oversight([r for r in rows if r.court == code]))
+    errors.sort(key=lambda e: e.line)
+    warnings = (
+        []
+        if errors
+        else [
+            w
+            for code in dict.fromkeys(r.court for r in rows)
+            for w in _warnings([r for r in rows if r.court == code], code)
+        ]
+    )
     return Roster(tuple(rows), tuple(errors), tuple(warnings))
 
 
@@ -171,17 +194,18 @@ def _check_oversight(rows: list[RosterRow]) -> list[RosterError]:
     return errors
 
 
-def _warnings(rows: list[RosterRow]) -> list[str]:
+def _warnings(rows: list[RosterRow], court: str = "") -> list[str]:
     """Things that are not errors but break the sign-off chain (seed 004 §13) if left as they are."""
     warnings: list[str] = []
+    where = f"{court} " if court else ""
     if not any(r.role == Role.DISCIPLINE.value for r in rows):
-        warnings.append("名册中没有纪检监察人员（role=discipline），记录将无法完成审批。")
+        warnings.append(f"{where}名册中没有纪检监察人员（role=discipline），记录将无法完成审批。")
     overseen = {d for r in rows for d in r.oversees}
     leaders = {r.department for r in rows if r.role in OVERSEER_ROLES | {Role.DISCIPLINE.value}}
     staffed = {r.department for r in rows if r.role == Role.STAFF.value}
     heads = {r.department for r in rows if r.role == Role.DEPT_HEAD.value}
     for dept in sorted(staffed - heads - leaders):
-        warnings.append(f"部门“{dept}”没有部门负责人（dept_head）。")
+        warnings.append(f"{where}部门“{dept}”没有部门负责人（dept_head）。")
     for dept in sorted(staffed - overseen - leaders):
-        warnings.append(f"部门“{dept}”没有分管院领导（在副院长的 oversees 列中填写）。")
+        warnings.append(f"{where}部门“{dept}”没有分管院领导（在副院长的 oversees 列中填写）。")
     return warnings

@@ -913,6 +913,20 @@ class Chain:
         event = Event(EventKind.ESCALATED, now, level, notify, deadline=self.deadline, note=note)
         return replace(self, lapses=(*self.lapses, lapse)), (event,)
 
+    def check(
+        self,
+        level: Level,
+        signer_pk: int,
+        at: datetime,
+        *,
+        on_behalf_of: int | None = None,
+        delegations: Iterable[Delegation] = (),
+    ) -> None:
+        """Raise what a decision at ``level`` by this person would raise now (before asking them to type an
+        opinion or a reason); return quietly if they may decide."""
+        self._authorise(level, signer_pk, _aware(at), on_behalf_of, delegations)
+        self._require_current(level)
+
     # -- internals ------------------------------------------------------------------------------------
 
     def _enter(self, route: Route, at: datetime, kind: DecisionKind, text: str) -> tuple[Chain, Events]:

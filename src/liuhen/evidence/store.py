@@ -15,9 +15,13 @@ file and its directories are fsync'ed all the same).
 
 Blocking I/O runs in worker threads (``asyncio.to_thread``); hashlib releases the GIL on large buffers.
 
-The on-disk format sits behind a small codec (``_Codec``): today files are the plain bytes. Encryption at
-rest (an AES-GCM envelope per file) slots in as another codec: ``encoder`` encrypts while writing,
-``open_decoded`` decrypts while reading; the digests stay those of the original bytes.
+The on-disk format sits behind a small codec (``_Codec``). With a keyring (``FileEvidenceStore(root,
+keyring=…)``) files are written as AES-GCM envelopes (``evidence/envelope.py``, issue 9): ``encoder``
+encrypts while writing, ``open_decoded`` decrypts while reading; the digests and sizes stay those of the
+original bytes, so the content address does not change. Without a keyring files are written as they are.
+Either way both kinds are read: a header magic tells an envelope from a plaintext file written before
+encryption was switched on, and a plaintext file that happens to begin with the magic is recognised by
+its hash.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Final, Protocol, Self, TypeAlias
 
+from liuhen.evidence import envelope
+from liuhen.evidence.envelope import Keyring
+from liuhen.evidence.errors import DecodeError, EvidenceStoreError, UnknownKeyError
+
 __all__ = [
     "CHUNK_SIZE",
     "BlobTooLargeError",
@@ -48,6 +56,7 @@ __all__ = [
     "EvidenceWriter",
     "FileEvidenceStore",
     "StoredBlob",
+    "UnknownKeyError",
     "VerifyResult",
     "VerifyState",
     "validate_digest",
@@ -65,10 +74,6 @@ _FILE_MODE: Final = 0o400  # stored evidence is read-only
 _DIR_MODE: Final = 0o700
 
 
-class EvidenceStoreError(Exception):
-    """Base class of the store's own errors."""
-
-
 class CorruptBlobError(EvidenceStoreError):
     """The bytes stored under a digest no longer hash to it."""
 
@@ -80,10 +85,6 @@ class CorruptBlobError(EvidenceStoreError):
 
 class BlobTooLargeError(EvidenceStoreError):
     """A streamed write went past the writer's ``max_bytes``."""
-
-
-class DecodeError(EvidenceStoreError):
-    """A codec could not decode a stored file (e.g. a failed authentication tag, later)."""
 
 
 def validate_digest(value: object) -> str:
@@ -107,7 +108,8 @@ class StoredBlob:
 class VerifyState(StrEnum):
     OK = "ok"
     MISSING = "missing"
-    CORRUPT = "corrupt"
+    CORRUPT = "corrupt"  # wrong hash, or an envelope that fails authentication
+    NO_KEY = "no_key"  # encrypted under a deployment key the loaded keyring does not hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,7 @@ class VerifyResult:
     state: VerifyState
     actual_sha256: str | None = None  # what the stored bytes hash to (None if missing or undecodable)
     size: int | None = None  # of the decoded bytes
+    error: str | None = None  # why an envelope could not be decoded
 
     @property
     def ok(self) -> bool:
@@ -146,14 +149,26 @@ class _PlainEncoder:
         return b""
 
 
-class _PlainCodec:
-    """Files hold the original bytes as they are."""
+class _EnvelopeCodec:
+    """Writes AES-GCM envelopes under the keyring's active key (plain bytes without a keyring); reads both."""
+
+    def __init__(self, keyring: Keyring | None) -> None:
+        self.keyring = keyring
 
     def encoder(self) -> _Encoder:
-        return _PlainEncoder()
+        return envelope.Encryptor(self.keyring) if self.keyring is not None else _PlainEncoder()
 
     def open_decoded(self, path: Path) -> BinaryIO:
-        return open(path, "rb")  # handed to the caller, who closes it
+        f = open(path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
+        try:
+            if not envelope.is_envelope(f.read(len(envelope.MAGIC))):
+                f.seek(0)
+                return f
+            f.seek(0)
+            return envelope.open_decrypting(f, self.keyring)
+        except BaseException:
+            f.close()
+            raise
 
 
 # --- small durable-filesystem helpers ------------------------------------------------------------------
@@ -359,13 +374,22 @@ class EvidenceWriter:
 class FileEvidenceStore:
     """Content-addressed durable file store (see the module docstring). Creating it does no I/O."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, keyring: Keyring | None = None) -> None:
         self.root = Path(root)
         self._blob_dir = self.root / "sha256"
         self._tmp_dir = self.root / "tmp"
         self._quarantine_dir = self.root / "quarantine"
-        self._codec: _Codec = _PlainCodec()
+        self._codec: _EnvelopeCodec = _EnvelopeCodec(keyring)
         self._layout_ready = False
+
+    @property
+    def keyring(self) -> Keyring | None:
+        return self._codec.keyring
+
+    @property
+    def encrypts(self) -> bool:
+        """New files are written encrypted (a keyring is loaded)."""
+        return self._codec.keyring is not None
 
     # -- paths ------------------------------------------------------------------------------------------
 
@@ -450,7 +474,10 @@ class FileEvidenceStore:
             st: os.stat_result | None = os.lstat(final)
         except FileNotFoundError:
             st = None
-        if st is not None and stat.S_ISREG(st.st_mode) and st.st_size == disk_size:
+        same = st is not None and stat.S_ISREG(st.st_mode)
+        if same and st is not None and st.st_size != disk_size:
+            same = self._verify_sync(final, sha256).ok  # e.g. a plaintext copy from before encryption
+        if same:
             tmp.unlink()
             # the copy there may come from a process that died before its fsyncs: make sure it is durable
             _fsync_path(final)
@@ -491,8 +518,13 @@ class FileEvidenceStore:
         return await asyncio.to_thread(self._read_sync, self.path_for(sha256), sha256)
 
     def _read_sync(self, path: Path, sha256: str) -> bytes:
-        with self._codec.open_decoded(path) as f:
-            data = f.read()
+        try:
+            with self._codec.open_decoded(path) as f:
+                data = f.read()
+        except DecodeError:
+            data = path.read_bytes()  # a plaintext file that begins with the envelope magic?
+            if hashlib.sha256(data).hexdigest() != sha256:
+                raise
         actual = hashlib.sha256(data).hexdigest()
         if actual != sha256:
             raise CorruptBlobError(sha256, actual)
@@ -508,10 +540,112 @@ class FileEvidenceStore:
                 actual, size = _hash_stream(f)
         except FileNotFoundError:
             return VerifyResult(sha256, VerifyState.MISSING)
-        except (IsADirectoryError, DecodeError):
+        except IsADirectoryError:
             return VerifyResult(sha256, VerifyState.CORRUPT)
+        except DecodeError as exc:
+            with open(path, "rb") as plain:  # a plaintext file that begins with the envelope magic?
+                actual, size = _hash_stream(plain)
+            if actual == sha256:
+                return VerifyResult(sha256, VerifyState.OK, actual_sha256=actual, size=size)
+            state = VerifyState.NO_KEY if isinstance(exc, UnknownKeyError) else VerifyState.CORRUPT
+            return VerifyResult(sha256, state, error=str(exc))
         state = VerifyState.OK if actual == sha256 else VerifyState.CORRUPT
         return VerifyResult(sha256, state, actual_sha256=actual, size=size)
+
+    async def digests(self) -> list[str]:
+        """Every digest stored (``iter_all`` in a worker thread)."""
+        return await asyncio.to_thread(lambda: list(self.iter_all()))
+
+    async def adopt(self, sha256: str, src: Path) -> None:
+        """Install a file copied from a backup as it is (still encrypted; not decoded here), durably:
+        temp file, fsync, rename, fsync dir. An existing file at the address is left alone."""
+        await asyncio.to_thread(self._adopt_sync, sha256, src)
+
+    def _adopt_sync(self, sha256: str, src: Path) -> None:
+        final = self.path_for(sha256)
+        if final.exists():
+            return
+        self._ensure_layout()
+        tmp = self._tmp_dir / f"{secrets.token_hex(16)}{_TMP_SUFFIX}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        try:
+            with open(src, "rb") as f:
+                while chunk := f.read(CHUNK_SIZE):
+                    _write_all(fd, chunk)
+            os.fchmod(fd, _FILE_MODE)
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        _makedirs_durable(final.parent)
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+
+    # -- keys (issue 9) -----------------------------------------------------------------------------------
+
+    def key_id_of(self, sha256: str) -> str | None:
+        """The deployment key an envelope is sealed under; None for a plaintext file.
+
+        Raises FileNotFoundError if the digest is not stored."""
+        with open(self.path_for(sha256), "rb") as f:
+            head = f.read(envelope.HEADER_LEN)
+        if not envelope.is_envelope(head):
+            return None
+        try:
+            return envelope.Header.parse(head).key_id
+        except DecodeError:
+            return None
+
+    async def reseal(self, sha256: str) -> str:
+        """Bring one file under the keyring's active key: "rewrapped" (an envelope under another key: only
+        the header changes), "encrypted" (a plaintext file), or "unchanged". The new file replaces the old
+        one durably (temp file, fsync, rename, fsync dir); a file that does not verify is left alone
+        (CorruptBlobError)."""
+        return await asyncio.to_thread(self._reseal_sync, sha256)
+
+    def _reseal_sync(self, sha256: str) -> str:
+        keyring = self._codec.keyring
+        if keyring is None:
+            raise UnknownKeyError(None)
+        final = self.path_for(sha256)
+        check = self._verify_sync(final, sha256)
+        if check.state is VerifyState.MISSING:
+            raise FileNotFoundError(final)
+        if not check.ok:
+            raise CorruptBlobError(sha256, check.actual_sha256)
+        key_id = self.key_id_of(sha256)
+        if key_id == keyring.active:
+            return "unchanged"
+        self._ensure_layout()
+        tmp = self._tmp_dir / f"{secrets.token_hex(16)}{_TMP_SUFFIX}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(tmp, flags, 0o600)
+        try:
+            with open(final, "rb") as src:
+                if key_id is not None:
+                    _write_all(fd, envelope.rewrap(src.read(envelope.HEADER_LEN), keyring))
+                    while chunk := src.read(CHUNK_SIZE):
+                        _write_all(fd, chunk)
+                else:
+                    encoder = envelope.Encryptor(keyring)
+                    while chunk := src.read(CHUNK_SIZE):
+                        _write_all(fd, encoder.update(chunk))
+                    _write_all(fd, encoder.finalize())
+            os.fchmod(fd, _FILE_MODE)
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        if not self._verify_sync(tmp, sha256).ok:  # never replace a good file by a bad one
+            tmp.unlink(missing_ok=True)
+            raise CorruptBlobError(sha256, None)
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return "rewrapped" if key_id is not None else "encrypted"
 
     # -- housekeeping -----------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from liuhen.domain.model import (
     Staff,
 )
 from liuhen.domain.records import Evidence, EvidenceState, Record, RecordStatus
+from liuhen.domain.reporting import facts_of
 from liuhen.storage import tables as t
 
 
@@ -84,6 +85,11 @@ class SqlEnrolmentCodeRepository(_Repo):
 
     async def add(self, code: EnrolmentCode) -> None:
         self.session.add(code)
+
+    async def unused_for(self, staff_pk: int) -> Sequence[EnrolmentCode]:
+        c = t.enrolment_codes.c
+        stmt = select(EnrolmentCode).where(c.staff_pk == staff_pk, c.used_at.is_(None)).order_by(c.id)
+        return (await self.session.scalars(stmt)).all()
 
 
 class SqlEnrolmentAttemptRepository(_Repo):
@@ -155,6 +161,11 @@ class SqlLedger(_Repo):
     async def entries(self, after: int = 0, limit: int = 10_000) -> Sequence[LedgerEntry]:
         stmt = select(LedgerEntry).where(t.ledger.c.seq > after).order_by(t.ledger.c.seq).limit(limit)
         return (await self.session.scalars(stmt)).all()
+
+    async def head(self) -> tuple[int, str] | None:
+        c = t.ledger_head.c
+        row = (await self.session.execute(select(c.seq, c.entry_hash).where(c.id == 1))).first()
+        return (int(row.seq), str(row.entry_hash)) if row is not None else None
 
 
 def _insert_for(session: AsyncSession) -> Any:
@@ -232,15 +243,56 @@ class SqlRecordRepository(_Repo):
         return [dict(row._mapping) for row in rows]
 
     async def list(
-        self, *, court_id: int, status: str | None = None, recorder_id: int | None = None
+        self,
+        *,
+        court_id: int,
+        status: str | None = None,
+        recorder_id: int | None = None,
+        created_since: datetime | None = None,
     ) -> Sequence[Record]:
         c = t.records.c
         stmt = select(Record).where(c.court_id == court_id)
+        if created_since is not None:
+            stmt = stmt.where(c.created_at >= created_since)
         if status is not None:
             stmt = stmt.where(c.status == status)
         if recorder_id is not None:
             stmt = stmt.where(c.recorder_id == recorder_id)
         return (await self.session.scalars(stmt.order_by(c.id))).all()
+
+    async def refresh_facts(self, record: Record) -> None:
+        """Write the record's row of `record_facts` (and its special items) from its answers, for the
+        quarterly summary (issue 8, domain/reporting.py). Call it where a record is submitted; the period
+        stays that of the first submission. An amendment (back to draft) calls it too: the row stays,
+        uncounted."""
+        if record.id is None or record.submitted_at is None:
+            return
+        f, si = t.record_facts.c, t.record_special_items.c
+        first = (await self.session.execute(select(f.submitted_at).where(f.record_id == record.id))).scalar()
+        department = (
+            await self.session.execute(
+                select(t.staff.c.department_id).where(t.staff.c.id == record.recorder_id)
+            )
+        ).scalar()
+        facts = facts_of(record, department_id=department, first_submitted_at=first)
+        await self.session.execute(t.record_special_items.delete().where(si.record_id == record.id))
+        await self.session.execute(t.record_facts.delete().where(f.record_id == record.id))
+        row = {k: v for k, v in facts.__dict__.items() if k != "special_items"}
+        await self.session.execute(t.record_facts.insert().values(**row))
+        if facts.special_items:
+            await self.session.execute(
+                t.record_special_items.insert(),
+                [
+                    {
+                        "record_id": record.id,
+                        "item": item,
+                        "court_id": record.court_id,
+                        "submitted_at": facts.submitted_at,
+                        "counted": facts.counted,
+                    }
+                    for item in facts.special_items
+                ],
+            )
 
 
 class SqlEvidenceRepository(_Repo):
@@ -366,26 +418,35 @@ class SqlNotices(_Repo):
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def outbox(self, prefix: str, created_before: datetime, limit: int = 100) -> list[str]:
-        """Keys of unsent outbox messages older than ``created_before`` (for the outbox job)."""
+    async def outbox(self, prefix: str, posted_before: datetime, lease_expired_before: datetime) -> list[str]:
+        """Keys of unsent outbox messages nobody is sending: posted before ``posted_before`` and never
+        leased, or whose lease expired (the sender died or the send failed)."""
         c = t.notices.c
         rows = await self.session.execute(
             select(c.key)
             .where(c.key.like(f"{prefix}%"), c.sent_at.is_(None), c.payload.is_not(None))
-            .where(c.created_at < created_before)
+            .where(
+                or_(
+                    and_(c.leased_at.is_(None), c.created_at < posted_before),
+                    c.leased_at < lease_expired_before,
+                )
+            )
             .order_by(c.created_at)
-            .limit(limit)
+            .limit(500)
         )
         return [row.key for row in rows]
 
-    async def take(self, key: str, stale_before: datetime) -> tuple[int | None, dict[str, Any]] | None:
-        """Lease one unsent outbox message for sending: only one process wins (the lease moves its time to
-        now, so nobody else takes it before it is stale again). Returns (chat_id, payload) or None."""
+    async def take(
+        self, key: str, lease_expired_before: datetime
+    ) -> tuple[int | None, dict[str, Any]] | None:
+        """Lease one unsent outbox message for sending: only one process wins (a message never leased, or
+        whose lease expired). Returns (chat_id, payload) or None."""
         c = t.notices.c
         result = await self.session.execute(
             update(t.notices)
-            .where(c.key == key, c.sent_at.is_(None), c.created_at < stale_before)
-            .values(created_at=self._now())
+            .where(c.key == key, c.sent_at.is_(None))
+            .where(or_(c.leased_at.is_(None), c.leased_at < lease_expired_before))
+            .values(leased_at=self._now())
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             return None

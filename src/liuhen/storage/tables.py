@@ -23,6 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from liuhen.domain.casezero import CaseZeroReport
+from liuhen.domain.checkpoints import Checkpoint
+from liuhen.domain.complaints import Complaint, ComplaintItem
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import (
     Callback,
@@ -258,6 +261,7 @@ notices = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime()),
     Column("payload", JSON),  # what to send, for notices sent by an outbox job (sign-off cards, escalations)
+    Column("leased_at", UTCDateTime()),  # an outbox message being sent by one process
 )
 
 # Earlier versions of a record: an amendment after submission keeps the version it replaces, with the
@@ -341,6 +345,156 @@ signoff_cards = Table(
     Index("ix_signoff_cards_record", "record_id", "round", "level"),
 )
 
+# ---- Reports (issue 8) -----------------------------------------------------------------------------------
+
+# One narrow row per submitted record with the dimensions the quarterly summary groups by
+# (domain/reporting.py; JSON extraction per row is too slow at a million records: bench/reports.py).
+# `submitted_at` is the first submission: an amendment never moves a record into another quarter.
+record_facts = Table(
+    "record_facts",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True, autoincrement=False),
+    Column("court_id", Integer, nullable=False),
+    Column("department_id", Integer),
+    Column("submitted_at", UTCDateTime(), nullable=False),
+    Column("record_type", String(32)),
+    Column("organ_category", String(32)),
+    Column("stage", String(32)),
+    Column("method", String(32)),
+    Column("relation", String(32)),
+    Column("late", Boolean, nullable=False),
+    Column("principal_leader", Boolean, nullable=False),
+    Column("retired", Boolean, nullable=False),
+    Column("counted", Boolean, nullable=False),  # false while an amendment is a draft again
+    Index("ix_record_facts_court_submitted", "court_id", "submitted_at"),
+)
+
+# The special-report items of a submitted record, one row each (seed 001 实施办法 §7: listed one by one).
+record_special_items = Table(
+    "record_special_items",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Column("item", String(32), primary_key=True),
+    Column("court_id", Integer, nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=False),
+    Column("counted", Boolean, nullable=False),
+    Index("ix_record_special_items_court_submitted", "court_id", "submitted_at"),
+)
+
+# ---- Integrity and complaints (issue 9) -------------------------------------------------------------------
+
+# Signed Merkle tree heads of the ledger (domain/checkpoints.py): never changed, never deleted.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("last_entry_hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("tsa_token", Text),
+    Column("tsa_at", UTCDateTime()),
+    Index("ix_checkpoints_tree_size", "tree_size"),
+)
+
+# Complaints of retaliation straight to the discipline office (seed 001 §6, 实施办法 §9), and their items.
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("complainant_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("submitted_at", UTCDateTime()),
+    Index("ix_complaints_complainant_status", "complainant_id", "status"),
+    Index("ix_complaints_court_status", "court_id", "status"),
+)
+
+complaint_items = Table(
+    "complaint_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("update_id", BigInteger, nullable=False, unique=True),
+    Column("message_id", BigInteger, nullable=False),
+    Column("text", Text),
+    Column("sha256", String(64)),
+    Column("size", BigInteger),
+    Column("media_type", String(128)),
+    Column("file_name", String(255)),
+    Column("message_sha256", String(64)),
+    Index("ix_complaint_items_complaint", "complaint_id", "seq"),
+)
+
+# ---- Monthly reports and per-case zero reports (issue 7; seed 003 §13, §20; seed 004 §16) ---------------
+
+# The broadcast: one row per (person, month, kind), inserted before anything is sent. The state machine of
+# domain/monthly.py PromptState makes a crash mid-broadcast resume without sending anything twice.
+monthly_prompts = Table(
+    "monthly_prompts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("staff_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("chat_id", BigInteger),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("attempted_at", UTCDateTime()),
+    Column("sent_at", UTCDateTime()),
+    Column("message_id", BigInteger),
+    Column("error", String(255)),
+    Column("sender", String(32)),  # the wire log of the process that marked it `sending` (bot/broadcast.py)
+    UniqueConstraint("staff_pk", "month", "kind", name="uq_monthly_prompts_staff_month_kind"),
+    Index("ix_monthly_prompts_court_state", "court_id", "state"),
+    Index("ix_monthly_prompts_court_month", "court_id", "month", "kind"),
+)
+
+# A person's answer for a month (one tap), with its time.
+monthly_answers = Table(
+    "monthly_answers",
+    metadata,
+    Column("staff_pk", Integer, ForeignKey("staff.id"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("answer", String(16), nullable=False),
+    Column("record_count", Integer, nullable=False),
+    Column("answered_at", UTCDateTime(), nullable=False),
+    Column("via", String(16), nullable=False),
+    Index("ix_monthly_answers_court_month", "court_id", "month"),
+)
+
+case_zero_reports = Table(
+    "case_zero_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("officer_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("case_number", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("reviewer_pk", Integer, ForeignKey("staff.id")),
+    Column("reviewed_at", UTCDateTime()),
+    Column("review_note", Text),
+    Column("acknowledged", JSON, nullable=False),
+    Column("extra", JSON, nullable=False),
+    Index("ix_case_zero_reports_officer", "officer_pk", "case_number"),
+    Index("ix_case_zero_reports_court_status", "court_id", "status"),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
@@ -360,4 +514,8 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Evidence, evidence)
     mapper_registry.map_imperatively(Conversation, conversations)
     mapper_registry.map_imperatively(Callback, callbacks)
+    mapper_registry.map_imperatively(Checkpoint, checkpoints)
+    mapper_registry.map_imperatively(Complaint, complaints)
+    mapper_registry.map_imperatively(ComplaintItem, complaint_items)
+    mapper_registry.map_imperatively(CaseZeroReport, case_zero_reports)
     _mapped = True

@@ -10,6 +10,8 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liuhen.storage.engine import READ_ONLY
+from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
+from liuhen.storage.monthly_repo import SqlCaseZero, SqlMonthly
 from liuhen.storage.repositories import (
     SqlCalendar,
     SqlCallbackRepository,
@@ -67,6 +69,10 @@ class SqlUnitOfWork:
         self.calendar = SqlCalendar(s, self._now)
         self.notices = SqlNotices(s, self._now)
         self.signoff = SqlSignoff(s)
+        self.integrity = SqlIntegrity(s)
+        self.complaints = SqlComplaints(s)
+        self.monthly = SqlMonthly(s)
+        self.case_zero = SqlCaseZero(s)
         return self
 
     async def __aexit__(

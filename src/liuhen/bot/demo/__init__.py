@@ -18,10 +18,12 @@ from liuhen.bot.app import build_application, polling
 from liuhen.bot.config import Settings
 from liuhen.bot.demo.samples import find_cjk_font, write_samples
 from liuhen.bot.demo.web import DemoServer, DemoState, phones_from_roster
+from liuhen.bot.integrity import ensure_keys
 from liuhen.bot.logs import configure_logging
 from liuhen.bot.runtime import Runtime, open_runtime
 from liuhen.bot.sandbox.client import SandboxClient
 from liuhen.bot.sandbox.server import SandboxServer
+from liuhen.domain.clock import SystemClock
 from liuhen.domain.roster import Roster, parse_roster
 from liuhen.domain.services import enrolment
 from liuhen.domain.services.roster import import_roster
@@ -62,6 +64,10 @@ def demo_settings(settings: Settings) -> Settings:
             "court_name": "演示县人民法院",
             "court_code": "demo",
             "bot_username": "liuhen_sandbox_bot",
+            # issue 9: the demo's own keys under its data dir, never a production key directory or TSA
+            "key_dir": None,
+            "evidence_key_file": None,
+            "tsa_url": None,
         }
     )
 
@@ -111,6 +117,7 @@ async def run_demo(settings: Settings, *, reset: bool, host: str, port: int) -> 
     )
     server = DemoServer(state)
     await server.start(host, port)
+    await ensure_keys(settings, SystemClock())  # evidence encrypted at rest, checkpoints signed (issue 9)
     runtime = await open_runtime(settings)
     # The bot ignores an update id it has handled before (its inbox), and a new sandbox counts from 1 again:
     # after a restart without --reset, the sandbox's ids continue after the last one the bot has seen.

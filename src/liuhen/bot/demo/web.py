@@ -28,15 +28,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
+from liuhen.bot.integrity import report_lines, run_verify
 from liuhen.bot.runtime import Runtime
 from liuhen.bot.sandbox.server import SandboxServer
 from liuhen.domain.catalogue import RECORD_TYPES, label
 from liuhen.domain.records import KIND_LABELS, STATUS_LABELS, human_size
 from liuhen.domain.roster import Roster
+from liuhen.domain.services.access import AccessDenied
 from liuhen.domain.services.records import list_records
+from liuhen.reports.bundle import evidence_bundle
+from liuhen.reports.registration import registration_pdf
 
 from .samples import FORWARD_KINDS, PREPARED_MESSAGES, SampleFile
 
@@ -53,12 +58,15 @@ _STATUS_LABELS = {status.value: text for status, text in STATUS_LABELS.items()}
 _KIND_LABELS = {kind.value: text for kind, text in KIND_LABELS.items()}
 
 #: Features of later issues; the page shows each as a disabled “即将提供” button until it is True.
+#: The documents of the side panel are produced as the demo court's discipline officer (赵主任) gets them.
+DEMO_READER = "k001"
+
 FEATURES: dict[str, bool] = {
     "answer_questions": True,
-    "approve": False,
-    "registration_pdf": False,
-    "evidence_bundle": False,
-    "verify": False,
+    "approve": True,
+    "registration_pdf": True,
+    "evidence_bundle": True,
+    "verify": True,  # issue 9
 }
 
 
@@ -156,6 +164,9 @@ def add_routes(app: web.Application, server: SandboxServer, state: DemoState) ->
     app.router.add_get("/demo/api/events", routes.events)
     app.router.add_get("/demo/api/records", routes.records)
     app.router.add_get("/demo/samples/{name}", routes.sample)
+    app.router.add_get("/demo/api/records/{id}/registration.pdf", routes.registration)
+    app.router.add_get("/demo/api/records/{id}/evidence.zip", routes.evidence_zip)
+    app.router.add_post("/demo/api/verify", routes.verify)
 
 
 class DemoRoutes:
@@ -247,6 +258,51 @@ class DemoRoutes:
                 item["size_label"] = human_size(size) if size is not None else ""
         rows.sort(key=lambda row: str(row.get("created_at") or ""), reverse=True)
         return _json({"ready": True, "records": rows, "at": datetime.now(UTC).isoformat()})
+
+    async def _document(self, request: web.Request, make: Any, suffix: str, mime: str) -> web.StreamResponse:
+        """A document of one record, produced as the demo court's discipline officer would get it (the read is
+        authorised and logged like any other)."""
+        runtime = self.state.runtime
+        if runtime is None:
+            raise web.HTTPServiceUnavailable()
+        async with runtime.db.uow(read_only=True) as uow:
+            reader = await uow.staff.by_staff_id(runtime.court_id, DEMO_READER)
+            record = (
+                await uow.records.get(int(request.match_info["id"]))
+                if request.match_info["id"].isdigit()
+                else None
+            )
+        if reader is None or record is None:
+            raise web.HTTPNotFound()
+        try:
+            number, data = await make(
+                runtime.db,
+                runtime.store,
+                reader=reader,
+                ref=record.number,
+                now=runtime.clock.now(),
+                tz=runtime.settings.tz,
+                court_name=runtime.court_name,
+            )
+        except AccessDenied as exc:
+            return _json({"error": str(exc)}, status=403)
+        response = web.Response(body=data, content_type=mime)
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(number + suffix)}"
+        return response
+
+    async def registration(self, request: web.Request) -> web.StreamResponse:
+        return await self._document(request, registration_pdf, "-登记表.pdf", "application/pdf")
+
+    async def evidence_zip(self, request: web.Request) -> web.StreamResponse:
+        return await self._document(request, evidence_bundle, "-证据包.zip", "application/zip")
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """`liuhen verify` on the demo court (issue 9): the ledger, its signed checkpoints, every file."""
+        runtime = self.state.runtime
+        if runtime is None:
+            raise web.HTTPServiceUnavailable()
+        report = await run_verify(runtime, actor="demo")
+        return _json({"ok": report.ok, "output": "\n".join(report_lines(report, limit=10))})
 
     async def sample(self, request: web.Request) -> web.StreamResponse:
         sample = self.state.sample(request.match_info["name"])

@@ -11,7 +11,7 @@ from telegram.error import BadRequest, TelegramError
 
 from liuhen.bot import keyboards, texts
 from liuhen.bot.context import Context
-from liuhen.bot.handlers import questions, witnesses
+from liuhen.bot.handlers import casezero, complaint, questions, signoff, witnesses
 from liuhen.bot.parse import incoming_from
 from liuhen.bot.runtime import Runtime
 from liuhen.domain.ledger import canonical_json
@@ -62,7 +62,14 @@ async def _store(context: Context, message: Message, incoming: IncomingEvidence)
 async def on_message(update: Update, context: Context) -> None:
     message = update.message
     assert message is not None
-    for typed_answer in (witnesses.try_dispute_note, questions.try_amend_reason, questions.try_text_answer):
+    for typed_answer in (
+        complaint.try_item,  # issue 9: while a complaint is being written, messages are its content
+        signoff.try_typed,
+        casezero.try_typed,  # issue 7: the case number after /casezero, a head's objection
+        witnesses.try_dispute_note,
+        questions.try_amend_reason,
+        questions.try_text_answer,
+    ):
         if await typed_answer(update, context):
             return
     incoming = incoming_from(message, update.update_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import structlog
 from telegram.error import Forbidden, TelegramError
 
-from liuhen.bot import texts
+from liuhen.bot import integrity, texts
 from liuhen.bot.context import Context
-from liuhen.domain.services import deadlines
+from liuhen.bot.handlers import reports as report_handlers
+from liuhen.domain.services import courts, deadlines
 
 log = structlog.get_logger(__name__)
 
@@ -16,13 +17,15 @@ async def reminders(context: Context) -> None:
     """Draft reminders (half-way, day before the deadline) and the calendar warning for admins."""
     rt = context.runtime
     now = rt.clock.now()
-    due = await deadlines.due_reminders(
-        rt.db.uow(),
-        court_id=rt.court_id,
-        now=now,
-        tz=rt.settings.tz,
-        deadline_profile=rt.settings.deadline_profile.value,
-    )
+    due = []
+    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):  # every court of the deployment
+        due += await deadlines.due_reminders(
+            rt.db.uow(),
+            court_id=court_id,
+            now=now,
+            tz=rt.settings.tz,
+            deadline_profile=rt.settings.deadline_profile.value,
+        )
     for reminder in due:
         try:
             await context.bot.send_message(reminder.chat_id, texts.draft_reminder(reminder, rt.settings.tz))
@@ -42,3 +45,10 @@ async def reminders(context: Context) -> None:
             except TelegramError as exc:
                 log.warning("calendar_warning_failed", error=repr(exc))
         await deadlines.notice_sent(rt.db.uow(), warning.key)
+    await report_handlers.quarterly_reminders(context)  # issue 8: summary due 5 days after the quarter
+
+
+async def checkpoints(context: Context) -> None:
+    """A signed ledger checkpoint when the last is older than a day (issue 9); decided from the database at
+    every run, so a restart loses nothing."""
+    await integrity.scheduled_checkpoint(context.runtime)

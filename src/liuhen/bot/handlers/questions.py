@@ -74,6 +74,10 @@ async def on_button(update: Update, context: Context) -> None:
     await show(context.bot, query.message.chat.id, result.view, edit_message_id=query.message.message_id)
     if result.witness_requests:
         await witness_handlers.send_requests(context.bot, result.witness_requests)
+    if result.outbox:
+        from liuhen.bot.handlers import signoff  # imports this module
+
+        await signoff.deliver(context.bot, rt, result.outbox)
 
 
 async def _answer_typed(update: Update, context: Context, answer: Any) -> bool:

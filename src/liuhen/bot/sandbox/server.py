@@ -732,6 +732,19 @@ def update_type(update: Json) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
+def update_chat(update: Json) -> int | None:
+    """The chat an update belongs to (its message's chat, else its sender), None for neither."""
+    body = update.get(update_type(update))
+    if not isinstance(body, dict):
+        return None
+    message = body.get("message")
+    chat = body.get("chat") or (message.get("chat") if isinstance(message, dict) else None)
+    if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+        return int(chat["id"])
+    sender = body.get("from")
+    return int(sender["id"]) if isinstance(sender, dict) and isinstance(sender.get("id"), int) else None
+
+
 @dataclass
 class _Queued:
     update: Json
@@ -788,10 +801,15 @@ class UpdateQueue:
         self._queue = [q for q in self._queue if not (q.replayed and q.handed_out)]
         return [q.update for q in batch]
 
-    def peek(self, allowed: frozenset[str] | None) -> Json | None:
+    def heads(self, allowed: frozenset[str] | None, busy: set[int | None]) -> list[Json]:
+        """The first pending update of each chat not in ``busy`` (replayed ones first), oldest chat first."""
         self._drop_unwanted(allowed)
-        queue = sorted(self._queue, key=lambda q: not q.replayed)
-        return queue[0].update if queue else None
+        heads: dict[int | None, Json] = {}
+        for queued in sorted(self._queue, key=lambda q: not q.replayed):
+            chat = update_chat(queued.update)
+            if chat not in busy and chat not in heads:
+                heads[chat] = queued.update
+        return list(heads.values())
 
     def remove(self, update: Json) -> None:
         """Marks a webhook-delivered update as done."""
@@ -1062,18 +1080,37 @@ class BotState:
         self.events.reopen()
 
     async def _deliver(self, hook: Webhook) -> None:
+        """Delivers as Telegram does: the updates of one chat one at a time and in order (the next only
+        after a 2xx answer to the one before), up to ``max_connections`` chats at once; an update answered
+        with a non-2xx status, or not within ``WEBHOOK_TIMEOUT``, is posted again after a backoff."""
+        busy: dict[int | None, asyncio.Task[None]] = {}
+
+        def done(chat: int | None, _task: asyncio.Task[None]) -> None:
+            busy.pop(chat, None)
+            self.updates.signal.fire()
+
+        try:
+            while self.webhook is hook:
+                free = max(hook.max_connections - len(busy), 0)
+                for update in self.updates.heads(hook.allowed, set(busy))[:free]:
+                    chat = update_chat(update)
+                    busy[chat] = asyncio.create_task(self._deliver_one(hook, update))
+                    busy[chat].add_done_callback(functools.partial(done, chat))
+                await self.updates.signal.wait(30.0)
+        finally:
+            tasks = list(busy.values())
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _deliver_one(self, hook: Webhook, update: Json) -> None:
         delay = BACKOFF_FIRST
         while self.webhook is hook:
-            update = self.updates.peek(hook.allowed)
-            if update is None:
-                await self.updates.signal.wait(30.0)
-                continue
             error = await self._post_update(hook, update)
             if error is None:
                 self.updates.remove(update)
                 hook.delivered += 1
-                delay = BACKOFF_FIRST
-                continue
+                return
             hook.failed_attempts += 1
             hook.last_error_date, hook.last_error_message = int(time.time()), error
             log.info("sandbox: webhook delivery for bot %s failed: %s", self.bot_id, error)

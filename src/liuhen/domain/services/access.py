@@ -28,7 +28,11 @@ def chain_of(record: Record) -> Chain | None:
 async def readable(uow: UnitOfWork, staff: Staff, record: Record, *, today: date | None = None) -> bool:
     """The policy alone (no ledger entry): for listing what a person may open."""
     delegations = await uow.signoff.delegations(record.court_id) if today is not None else []
-    return may_read_record(staff, record, chain_of(record), delegations, today=today)
+    parent = None
+    if staff.court_id != record.court_id:
+        court = await uow.courts.get(record.court_id)
+        parent = court.parent_id if court is not None else None
+    return may_read_record(staff, record, chain_of(record), delegations, today=today, parent_court_id=parent)
 
 
 async def read_record(

@@ -63,6 +63,14 @@ class Receipt:
     photo_hint: bool = False
 
 
+@dataclass(frozen=True)
+class Button:
+    """A button to show: its label and the opaque token of its callback data."""
+
+    label: str
+    token: str
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(9)  # 12 characters, 72 bits
 

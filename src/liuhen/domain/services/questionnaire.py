@@ -14,17 +14,11 @@ from liuhen.domain.clock import Clock
 from liuhen.domain.model import Staff
 from liuhen.domain.ports import UnitOfWork
 from liuhen.domain.records import EvidenceKind, Record, RecordStatus
-from liuhen.domain.services import witnesses
-from liuhen.domain.services.intake import issue_button
+from liuhen.domain.services import signoff, witnesses
+from liuhen.domain.services.intake import Button, issue_button
 from liuhen.domain.workdays import WorkCalendar, is_late, profile_named
 
 ACTION = "q"
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    token: str
 
 
 @dataclass(frozen=True)
@@ -285,6 +279,7 @@ class PressResult:
     notice: str | None = None  # a toast
     submitted: Record | None = None
     witness_requests: tuple[witnesses.WitnessRequest, ...] = ()
+    outbox: tuple[str, ...] = ()  # sign-off messages to deliver after the commit (issue 6)
 
 
 async def press(
@@ -301,7 +296,7 @@ async def press(
             return PressResult(None, "该按钮无效或已过期。")
         if callback.used_at is not None:
             return PressResult(None, "已处理。")
-        if record.status != RecordStatus.DRAFT.value:
+        if record.status not in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value):
             return PressResult(None, "该记录已提交，不能再修改。")
         now = clock.now()
         session = _Session(uow, staff, record, settings, now)
@@ -358,20 +353,29 @@ async def _submit(session: _Session) -> PressResult:
     missing = session.missing()
     if missing:
         return PressResult(await session.review(), f"还差 {len(missing)} 项，不能提交。")
+    first = record.submitted_at is None
     record.status = RecordStatus.SUBMITTED.value
     record.submitted_at = record.updated_at = session.now
     await session.uow.ledger.append(
         actor=f"staff:{session.staff.staff_id}",
-        action="record.submit",
+        action="record.submit" if first else "record.resubmit",
         object_type="record",
         object_id=record.number,
         payload={"answers": {k: v for k, v in record.answers.items() if not k.startswith("_")}},
     )
     conversation = await session.uow.conversations.get(session.staff.id or 0)
     conversation.pending_field = None
-    requests = await witnesses.requests_for(session.uow, record, session.staff, session.now)
+    # Into the sign-off chain in the same transaction: a record is never left merely "submitted".
+    config = signoff.Config(session.settings.tz, session.settings.deadline_profile)
+    keys = await signoff.submit(session.uow, record, session.staff, session.now, config, first=first)
+    await session.uow.records.refresh_facts(record)  # the quarterly summary's row (issue 8)
+    requests = await witnesses.requests_for(session.uow, record, session.staff, session.now) if first else []
     return PressResult(
-        View(record.number, "submitted"), "已提交", submitted=record, witness_requests=tuple(requests)
+        View(record.number, "submitted"),
+        "已提交",
+        submitted=record,
+        witness_requests=tuple(requests),
+        outbox=tuple(keys),
     )
 
 
@@ -425,6 +429,7 @@ async def amend_reason(
         record.version += 1
         record.status = RecordStatus.DRAFT.value
         record.updated_at = now
+        await uow.records.refresh_facts(record)  # not counted in summaries until resubmitted (issue 8)
         conversation.pending_field = None
         view = await _Session(uow, staff, record, settings, now).review()
         await uow.commit()

@@ -26,6 +26,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("scratch", sa.JSON(), nullable=True))
     with op.batch_alter_table("notices") as batch:
         batch.add_column(sa.Column("payload", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("leased_at", sa.DateTime(timezone=True), nullable=True))
 
     op.create_table(
         "decisions",
@@ -107,6 +108,7 @@ def downgrade() -> None:
     op.drop_index("ix_decisions_signer", table_name="decisions")
     op.drop_table("decisions")
     with op.batch_alter_table("notices") as batch:
+        batch.drop_column("leased_at")
         batch.drop_column("payload")
     with op.batch_alter_table("conversations") as batch:
         batch.drop_column("scratch")

@@ -1,0 +1,410 @@
+"""The monthly broadcast sender (issue 7): sends the planned rows of `monthly_prompts`, each at most once,
+and after a crash sends what never left the process — so nobody gets a prompt twice and nobody is missed.
+
+For every row: commit the row as ``sending`` with its buttons → a slot of the rate limiter (aiolimiter, the
+library behind PTB's AIORateLimiter: one message every 1/rate seconds, no bursts, taken in the HTTP transport
+right before the request is written, so Telegram's 30/s is never exceeded; the bot's own AIORateLimiter is
+shared when it is on) → the HTTP request → commit the outcome.
+
+Telegram has no idempotency key, so the one question a crash leaves open is whether a ``sending`` row's
+request reached Telegram. The sender answers it with a *wire log*: the moment httpcore reports the request
+body written to the socket (its ``trace`` extension, ``http11.send_request_body.complete``), the row's id is
+appended to ``<data_dir>/broadcast.wire`` (a plain ``write``: it survives the process being killed; the
+file starts with the kernel's boot id, and after a reboot nothing in it is trusted). After a restart:
+
+- a ``sending`` row whose request never left the process is ``pending`` again and is sent (it cannot have
+  reached Telegram: an incomplete HTTP request is not processed);
+- one whose request left is ``unknown``: it is taken as delivered and never sent again (at most once). The
+  person is listed as 未确认送达 and still gets the reminders, which go to everyone who has not answered.
+- one marked by another sender (another instance of a PostgreSQL deployment that took over, whose wire log
+  is on its own disk) is ``unknown`` too: only a sender's own log can prove that a request never left.
+
+Outcomes while running: the message id → ``sent``; 429 RetryAfter → ``pending`` again and every worker
+pauses for ``retry_after``; 403 (blocked the bot) → ``blocked``, unknown chat → ``unreachable``, another
+400 → ``failed`` (not retried this month, listed in the notice); a network error → by the wire log, like a
+crash: ``pending`` if the request never left, else ``unknown``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import fcntl
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import structlog
+from aiolimiter import AsyncLimiter
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ExtBot
+from telegram.request import HTTPXRequest
+
+from liuhen.bot import texts_monthly as texts
+from liuhen.bot.runtime import Runtime
+from liuhen.domain.monthly import Kind, Month, Policy, Prompt, PromptState, Schedule
+from liuhen.domain.services import courts, monthly
+from liuhen.domain.services.monthly import Outgoing
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "m:"
+BATCH = 500
+WIRE_DIR = "broadcast-wire"
+_BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+_SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
+_CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar("liuhen_broadcast_row", default=None)
+
+
+def policy_of(settings: Any) -> Policy:
+    """The monthly policy from the settings (``LIUHEN_MONTHLY_*``)."""
+    return Policy(
+        prompt_workday=settings.monthly_prompt_workday,
+        prompt_time=settings.monthly_prompt_time,
+        remind_after_workdays=settings.monthly_remind_after_workdays,
+        final_reminder=settings.monthly_final_reminder,
+        deadline_workday=settings.monthly_deadline_workday,
+        suspicious_months=settings.monthly_suspicious_months,
+        suspicious_cases=settings.monthly_suspicious_cases,
+    )
+
+
+def markup(o: Outgoing) -> InlineKeyboardMarkup | None:
+    if not o.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.button_label(choice, len(o.records)), callback_data=PREFIX + token)
+                for choice, token in o.buttons
+            ]
+        ]
+    )
+
+
+TELEGRAM_LIMIT = 30.0  # messages per second overall (Telegram's broadcast limit)
+
+
+def pacer(rate: float) -> AsyncLimiter:
+    """A leaky bucket at ``rate`` messages/s. A bucket of capacity c lets at most c + rate requests through
+    in any second, so c < 31 - rate keeps that at 30 (whole requests); half a request of it is kept for
+    jitter between the limiter and the wire, the rest catches up a slot the event loop started late instead
+    of losing it (with c = 1 every late start would be lost: 29/s would come out as about 28)."""
+    capacity = max(1.0, TELEGRAM_LIMIT + 0.5 - rate)
+    return AsyncLimiter(capacity, capacity / rate)
+
+
+def _boot_id() -> str:
+    try:
+        return _BOOT_ID.read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+class WireLog:
+    """Ids of rows whose request has left this process, appended to ``<dir>/<sender>.wire``, a file that
+    outlives the process. Its first line names the boot; the process holds an exclusive ``flock`` on it for
+    its lifetime, so another process can tell a dead sender's log (lock free: final) from a live one's
+    (several instances may share the data directory). Rows carry the sender id, so a log is only ever
+    applied to its own rows."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.boot = _boot_id()
+        self.sender = secrets.token_hex(8)
+        self._fd: int | None = None
+        self.left: set[int] = set()
+
+    def open(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path = self.dir / f"{self.sender}.wire"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, f"boot {self.boot}\n".encode("ascii"))
+        self._fd = fd
+
+    def mark(self, prompt_id: int) -> None:
+        if prompt_id in self.left:
+            return
+        self.left.add(prompt_id)
+        if self._fd is not None:
+            os.write(self._fd, f"{prompt_id}\n".encode("ascii"))
+
+    def others(self) -> tuple[dict[str, set[int] | None], set[str], list[Path]]:
+        """The logs of other senders in the directory: ({dead sender: rows that left, or None when its log
+        cannot be trusted — another boot}, {live senders}, [dead logs, to delete once used])."""
+        dead: dict[str, set[int] | None] = {}
+        alive: set[str] = set()
+        files: list[Path] = []
+        for path in sorted(self.dir.glob("*.wire")):
+            sender = path.stem
+            if sender == self.sender:
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    alive.add(sender)
+                    continue
+                lines = path.read_text(encoding="ascii", errors="replace").split("\n")
+            finally:
+                os.close(fd)
+            files.append(path)
+            if not lines or lines[0] != f"boot {self.boot}":
+                dead[sender] = None  # written before a reboot: marks not yet on disk may be lost
+                continue
+            dead[sender] = {int(line) for line in lines[1:-1] if line.isdigit()}  # the last may be torn
+        return dead, alive, files
+
+
+class WireTransport(httpx.AsyncHTTPTransport):
+    """An httpx transport for the broadcast's requests: it takes the rate limiter's slot at the last moment
+    (so that requests reach Telegram evenly spaced, whatever the event loop did in between), and marks the
+    row in the wire log once its request body is written."""
+
+    def __init__(self, wire: WireLog, limiter: AsyncLimiter, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.wire, self.limiter = wire, limiter
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        prompt_id = _CURRENT.get()
+        if prompt_id is not None:
+            await self.limiter.acquire()
+            wire = self.wire
+
+            async def trace(event: str, info: dict[str, Any]) -> None:
+                if event in _SENT_EVENTS:
+                    wire.mark(prompt_id)
+
+            request.extensions = {**request.extensions, "trace": trace}
+        return await super().handle_async_request(request)
+
+
+AppType = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Broadcaster:
+    """One per application: :meth:`recover` once at start, :meth:`kick` to send whatever is pending."""
+
+    KEY = "liuhen.broadcaster"
+
+    def __init__(self, app: AppType, runtime: Runtime) -> None:
+        self.app, self.rt = app, runtime
+        settings = runtime.settings
+        self.limiter = pacer(settings.monthly_send_rate)
+        self.workers = settings.monthly_send_workers
+        self.policy = policy_of(settings)
+        self.wire = WireLog(settings.data_dir / WIRE_DIR)
+        self.busy_ids: set[int] = set()
+        self._schedules: dict[tuple[int, str], tuple[Schedule, float]] = {}
+        self._bot: ExtBot[None] | None = None
+        self._recovered = False
+        self._task: asyncio.Task[None] | None = None
+        self._resume_at = 0.0
+
+    @classmethod
+    def of(cls, app: AppType, runtime: Runtime) -> Broadcaster:
+        found = app.bot_data.get(cls.KEY)
+        if not isinstance(found, Broadcaster):
+            found = app.bot_data[cls.KEY] = cls(app, runtime)
+        return found
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def recover(self) -> None:
+        """Resolve the rows that stopped senders left ``sending``: with their wire logs when they wrote them
+        on this host since its last boot (then the logs are deleted), as unknown otherwise. Rows of senders
+        that are alive (another instance sharing the data directory) and of our own workers are left alone."""
+        rt = self.rt
+        if not self._recovered:
+            self.wire.open()
+            self._recovered = True
+        dead, alive, files = self.wire.others()
+        wires: dict[str, set[int]] = {sender: ids for sender, ids in dead.items() if ids is not None}
+        wires[self.wire.sender] = self.wire.left
+        again = unknown = 0
+        for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
+            n_again, n_unknown = await monthly.recover(
+                rt.db.uow(),
+                court_id=court_id,
+                now=rt.clock.now(),
+                busy=self.busy_ids,
+                alive=alive,
+                wires=wires,
+            )
+            again, unknown = again + n_again, unknown + n_unknown
+        for path in files:  # every row of a dead sender is resolved now
+            path.unlink(missing_ok=True)
+        if again or unknown:
+            log.warning("broadcast_recovered", sent_again=again, unknown=unknown)
+
+    def kick(self) -> None:
+        if self._recovered and not self.busy and self.app.running:
+            # PTB awaits create_task tasks on stop; the loop ends as soon as the application stops running.
+            self._task = self.app.create_task(self._run(), name="monthly-broadcast")
+
+    async def _sender(self) -> ExtBot[None]:
+        """A bot for the broadcast with the wire transport, sharing the application's rate limiter."""
+        if self._bot is None:
+            main = self.app.bot
+            transport = WireTransport(
+                self.wire, self.limiter, limits=httpx.Limits(max_connections=self.workers + 2)
+            )
+            request = HTTPXRequest(
+                connection_pool_size=self.workers + 2, httpx_kwargs={"transport": transport}
+            )
+            bot: ExtBot[None] = ExtBot(
+                main.token,
+                base_url=main.base_url.removesuffix(main.token),
+                request=request,
+                rate_limiter=main.rate_limiter,
+            )
+            await bot.initialize()
+            self._bot = bot
+        return self._bot
+
+    async def _run(self) -> None:
+        try:
+            while self.app.running:
+                batch = []
+                for court_id in await courts.court_ids(self.rt.db.uow(read_only=True)):
+                    batch += await monthly.pending(
+                        self.rt.db.uow(read_only=True), court_id=court_id, limit=BATCH
+                    )
+                if not batch:
+                    return
+                queue: asyncio.Queue[Prompt] = asyncio.Queue()
+                for p in batch:
+                    queue.put_nowait(p)
+                await asyncio.gather(*(self._worker(queue) for _ in range(self.workers)))
+        except Exception:
+            log.exception("broadcast_failed")
+        finally:
+            await self._close_bot()
+
+    async def _worker(self, queue: asyncio.Queue[Prompt]) -> None:
+        while self.app.running and not queue.empty():
+            p = queue.get_nowait()
+            await self.send_one(p.id, await self._schedule(p.court_id, p.month))
+
+    async def _schedule(self, court_id: int, month: str) -> Schedule:
+        """The court's schedule of the month, read again after a minute (the court may enter a calendar
+        override); each court of a province deployment has its own calendar (issue 12)."""
+        now = asyncio.get_running_loop().time()
+        cached = self._schedules.get((court_id, month))
+        if cached is None or now - cached[1] > 60.0:
+            rt = self.rt
+            sched = await monthly.schedule_of(
+                rt.db.uow(read_only=True),
+                court_id=court_id,
+                month=Month.parse(month),
+                tz=rt.settings.tz,
+                policy=self.policy,
+            )
+            cached = self._schedules[(court_id, month)] = (sched, now)
+        return cached[0]
+
+    async def _pause(self) -> None:
+        """After a 429 every worker waits until Telegram's ``retry_after`` has passed."""
+        wait = self._resume_at - asyncio.get_running_loop().time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def send_one(self, prompt_id: int, schedule: Schedule | None = None) -> None:
+        await self._pause()
+        bot = await self._sender()
+        self.busy_ids.add(prompt_id)
+        try:
+            await self._send(bot, prompt_id, schedule)
+        finally:
+            self.busy_ids.discard(prompt_id)
+
+    async def _send(self, bot: ExtBot[None], prompt_id: int, schedule: Schedule | None) -> None:
+        rt = self.rt
+        outgoing = await monthly.begin_send(
+            rt.db.uow(),
+            prompt_id=prompt_id,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            policy=self.policy,
+            court_name=rt.court_name,
+            sender=self.wire.sender,
+            known=schedule,
+        )
+        if outgoing is None:
+            return
+        # ---- from here until the outcome is committed, a crash leaves the row `sending` -------------
+        # The limiter's slot is taken in the transport, right before the request is written; a crash while
+        # waiting for it is harmless (the request never left: the row is sent again).
+        token = _CURRENT.set(prompt_id)
+        try:
+            message_id = await self._deliver(bot, outgoing)
+        except RetryAfter as exc:
+            seconds = float(
+                exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.seconds
+            )
+            self._resume_at = asyncio.get_running_loop().time() + seconds
+            await self._outcome(monthly.retry_later, prompt_id, error="429")
+            log.info("broadcast_throttled", retry_after=seconds)
+        except Forbidden:
+            await self._refused(prompt_id, PromptState.BLOCKED, "blocked")
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                await self._refused(prompt_id, PromptState.UNREACHABLE, "chat_not_found")
+            else:
+                log.warning("broadcast_refused", error=exc.message)
+                await self._refused(prompt_id, PromptState.FAILED, exc.message)
+        except (NetworkError, TelegramError) as exc:  # TimedOut, 5xx, a broken connection …
+            if prompt_id in self.wire.left:
+                log.warning("broadcast_outcome_unknown", error=repr(exc))
+                await self._outcome(monthly.outcome_unknown, prompt_id, error=repr(exc))
+            else:  # the request never left: Telegram cannot have it
+                self._resume_at = asyncio.get_running_loop().time() + 1.0
+                await self._outcome(monthly.retry_later, prompt_id, error=repr(exc))
+        else:
+            await monthly.delivered(
+                rt.db.uow(), prompt_id=prompt_id, message_id=message_id, now=rt.clock.now()
+            )
+        finally:
+            _CURRENT.reset(token)
+
+    async def _outcome(self, use_case: Callable[..., Awaitable[None]], prompt_id: int, *, error: str) -> None:
+        await use_case(self.rt.db.uow(), prompt_id=prompt_id, now=self.rt.clock.now(), error=error)
+
+    async def _refused(self, prompt_id: int, state: PromptState, reason: str) -> None:
+        await monthly.undeliverable(
+            self.rt.db.uow(), prompt_id=prompt_id, state=state, reason=reason, now=self.rt.clock.now()
+        )
+
+    async def _deliver(self, bot: ExtBot[None], o: Outgoing) -> int:
+        """Send the message(s) of one row; the id of the first is the row's message id."""
+        tz = self.rt.settings.tz
+        if o.kind is Kind.NOTICE:
+            assert o.compliance is not None
+            parts = texts.compliance(o.compliance, tz, notice=True)
+            first = await bot.send_message(o.chat_id, parts[0])
+            _CURRENT.set(None)  # the rest is detail: the row stands or falls with the first part
+            for part in parts[1:]:
+                await asyncio.sleep(1.05)  # ≤ 1 message per second in one chat
+                try:
+                    await bot.send_message(o.chat_id, part)
+                except TelegramError as exc:
+                    log.warning("notice_part_failed", error=repr(exc))
+            return first.message_id
+        sent = await bot.send_message(o.chat_id, texts.prompt(o, tz), reply_markup=markup(o))
+        return sent.message_id
+
+    async def _close_bot(self) -> None:
+        if self._bot is not None:
+            bot, self._bot = self._bot, None
+            await bot.shutdown()

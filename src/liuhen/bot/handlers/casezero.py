@@ -1,0 +1,172 @@
+"""Per-case zero reports (逐案零报告, seed 004 §16): `/casezero`, the buttons, the PDF for the case file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest, TelegramError
+
+from liuhen.bot import texts_monthly as texts
+from liuhen.bot.context import Context
+from liuhen.bot.parse import typed_text
+from liuhen.bot.runtime import Runtime
+from liuhen.domain.services import casezero
+from liuhen.domain.services.casezero import Draft, Op, Outcome
+from liuhen.reports.casezero import render_pdf
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "z:"
+_LABELS = {
+    Op.SUBMIT: texts.BUTTON_SUBMIT,
+    Op.ACK: texts.BUTTON_ACK,
+    Op.CANCEL: texts.BUTTON_CANCEL,
+}
+
+
+def _markup(d: Draft) -> InlineKeyboardMarkup | None:
+    if not d.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_LABELS[op], callback_data=PREFIX + token) for op, token in d.buttons]]
+    )
+
+
+async def _show(update: Update, d: Draft) -> None:
+    assert update.message is not None
+    if d.kind == "duplicate":
+        return
+    text = {
+        "invalid": texts.CASEZERO_INVALID,
+        "not_filed": texts.CASEZERO_NOT_FILED,
+        "cancelled": texts.CASEZERO_CANCELLED,
+    }.get(d.kind) or texts.casezero_draft(d)
+    await update.message.reply_text(text, reply_markup=_markup(d))
+
+
+async def casezero_command(update: Update, context: Context) -> None:
+    """/casezero [案号]"""
+    assert update.message is not None
+    rt = context.runtime
+    if not context.args:
+        await casezero.begin(rt.db.uow(), staff=context.me.staff)
+        await update.message.reply_text(texts.CASEZERO_ASK)
+        return
+    draft = await casezero.case_given(
+        rt.db.uow(), staff=context.me.staff, text=" ".join(context.args), now=rt.clock.now()
+    )
+    await _show(update, draft)
+
+
+async def try_typed(update: Update, context: Context) -> bool:
+    """Typed text that answers /casezero (the case number) or explains a head's objection; False when
+    neither is awaited (then the text is evidence). One read-only look first: intake stays fast."""
+    if typed_text(update) is None:
+        return False
+    what = await casezero.awaiting(context.runtime.db.uow(read_only=True), staff=context.me.staff)
+    if what == "case":
+        return await try_case_number(update, context)
+    if what == "note":
+        return await try_dispute_note(update, context)
+    return False
+
+
+async def try_case_number(update: Update, context: Context) -> bool:
+    """The case number typed after /casezero; False when none is awaited (then the text is evidence)."""
+    text = typed_text(update)
+    if text is None:
+        return False
+    rt = context.runtime
+    draft = await casezero.case_typed(
+        rt.db.uow(), staff=context.me.staff, text=text, update_id=update.update_id, now=rt.clock.now()
+    )
+    if draft is None:
+        return False
+    await _show(update, draft)
+    return True
+
+
+async def try_dispute_note(update: Update, context: Context) -> bool:
+    """The department head's explanation of an objection."""
+    text = typed_text(update)
+    if text is None or update.message is None:
+        return False
+    rt = context.runtime
+    outcome = await casezero.dispute_note(
+        rt.db.uow(), staff=context.me.staff, text=text, update_id=update.update_id, now=rt.clock.now()
+    )
+    if outcome is None:
+        return False
+    if outcome.report is not None:
+        await update.message.reply_text(texts.casezero_noted(outcome.report.number))
+        if outcome.officer_chat_id is not None:
+            await _tell(context.bot, outcome.officer_chat_id, texts.casezero_note(outcome))
+    return True
+
+
+async def _tell(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    try:
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramError as exc:  # unreachable: the report keeps its state, visible to the office
+        log.warning("casezero_notify_failed", error=repr(exc))
+
+
+async def send_pdf(bot: Bot, rt: Runtime, chat_id: int, outcome: Outcome) -> None:
+    """The confirmed statement as a PDF for the case file, to the officer (the read is in the ledger)."""
+    assert outcome.report is not None and outcome.report.id is not None
+    printable = await casezero.printable(
+        rt.db.uow(), report_id=outcome.report.id, reader=None, court_name=rt.court_name, actor="system"
+    )
+    data = await asyncio.to_thread(render_pdf, printable, rt.settings.tz)
+    name = f"逐案零报告-{outcome.report.number}.pdf"
+    try:
+        await bot.send_document(chat_id, InputFile(data, filename=name), caption=outcome.report.case_number)
+    except TelegramError as exc:
+        log.warning("casezero_pdf_failed", error=repr(exc))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    rt = context.runtime
+    outcome = await casezero.press(
+        rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(PREFIX), now=rt.clock.now()
+    )
+    if outcome.kind == "forbidden":
+        await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
+        return
+    if outcome.kind == "stale":
+        await query.answer(texts.CASEZERO_STALE, show_alert=True)
+        return
+    await query.answer()
+    with contextlib.suppress(BadRequest):  # already without buttons
+        await query.edit_message_reply_markup(None)
+    chat_id = query.message.chat.id if query.message is not None else None
+    if chat_id is None:
+        return
+    if outcome.kind == "cancelled":
+        await context.bot.send_message(chat_id, texts.CASEZERO_CANCELLED)
+    elif outcome.kind in ("submitted", "no_reviewer"):
+        await context.bot.send_message(chat_id, texts.casezero_submitted(outcome))
+        card = outcome.card
+        if card is not None:
+            keyboard = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(texts.BUTTON_CONFIRM, callback_data=PREFIX + card.confirm_token),
+                        InlineKeyboardButton(texts.BUTTON_DISPUTE, callback_data=PREFIX + card.dispute_token),
+                    ]
+                ]
+            )
+            await _tell(context.bot, card.chat_id, texts.casezero_card(card), keyboard)
+    elif outcome.kind in ("confirmed", "disputed"):
+        await context.bot.send_message(chat_id, texts.casezero_reviewed(outcome))
+        if outcome.officer_chat_id is not None:
+            await _tell(context.bot, outcome.officer_chat_id, texts.casezero_to_officer(outcome))
+            if outcome.kind == "confirmed":
+                await send_pdf(context.bot, rt, outcome.officer_chat_id, outcome)
+    else:  # done: submitted or reviewed before
+        await context.bot.send_message(chat_id, texts.casezero_reviewed(outcome))

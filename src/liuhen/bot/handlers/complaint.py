@@ -1,0 +1,152 @@
+"""`/complaint` (issue 9; seed 001 §6, 实施办法 §9): write a complaint of retaliation in a few messages and
+send it straight to the discipline office. Use cases: ``domain/services/complaint.py``."""
+
+from __future__ import annotations
+
+import mimetypes
+
+import structlog
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import TelegramError
+
+from liuhen.bot import texts
+from liuhen.bot.context import Context
+from liuhen.bot.handlers import intake as intake_handlers
+from liuhen.bot.parse import incoming_from
+from liuhen.bot.runtime import Runtime
+from liuhen.domain.ledger import canonical_json
+from liuhen.domain.records import EvidenceState, IncomingEvidence
+from liuhen.domain.services import complaint
+from liuhen.domain.services.complaint import Buttons, Delivery, PressOutcome
+from liuhen.domain.services.intake import StoredContent
+from liuhen.evidence.store import EvidenceStoreError
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "kg:"
+
+
+def _keyboard(buttons: Buttons) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.COMPLAINT_SUBMIT, callback_data=PREFIX + buttons.submit),
+                InlineKeyboardButton(texts.COMPLAINT_CANCEL, callback_data=PREFIX + buttons.cancel),
+            ]
+        ]
+    )
+
+
+async def complaint_command(update: Update, context: Context) -> None:
+    assert update.message is not None
+    rt = context.runtime
+    opened = await complaint.open_complaint(rt.db.uow(), staff=context.me.staff, clock=rt.clock)
+    await update.message.reply_text(
+        texts.complaint_intro(opened.number, opened.resumed, opened.items),
+        reply_markup=_keyboard(opened.buttons),
+    )
+
+
+async def _store(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
+    """Bytes first, as for evidence (DESIGN.md "Durability order"): the message JSON, then the file."""
+    store = context.runtime.store
+    raw = await store.put_bytes(canonical_json(message.to_dict()))
+    if incoming.file is None:
+        return StoredContent(
+            EvidenceState.STORED,
+            raw.sha256,
+            sha256=raw.sha256,
+            size=raw.size,
+            media_type=intake_handlers.MESSAGE_MEDIA_TYPE,
+        )
+    got = await intake_handlers.download(context.bot, store, incoming.file)
+    return StoredContent(got.state, raw.sha256, sha256=got.sha256, size=got.size, media_type=got.media_type)
+
+
+async def try_item(update: Update, context: Context) -> bool:
+    """While a complaint is being written, every message is its content. False otherwise (evidence)."""
+    message = update.message
+    if message is None:
+        return False
+    rt, staff = context.runtime, context.me.staff
+    if not await complaint.is_writing(rt.db.uow(read_only=True), staff=staff, now=rt.clock.now()):
+        return False
+    incoming = incoming_from(message, update.update_id)
+    content = await _store(context, message, incoming)
+    try:
+        ack = await complaint.add_item(
+            rt.db.uow(), staff=staff, incoming=incoming, content=content, clock=rt.clock
+        )
+    except complaint.NotWriting:
+        return False
+    if ack is not None:  # None: a replay, already acknowledged
+        await message.reply_text(
+            texts.complaint_item(ack.number, ack.item), reply_markup=_keyboard(ack.buttons)
+        )
+    return True
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    rt = context.runtime
+    result = await complaint.press(
+        rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(PREFIX), clock=rt.clock
+    )
+    if result.outcome is PressOutcome.FORBIDDEN:
+        log.warning("button_refused", action="complaint")
+        await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
+        return
+    if result.outcome is PressOutcome.STALE:
+        await query.answer(texts.COMPLAINT_STALE, show_alert=True)
+        return
+    if result.outcome is PressOutcome.EMPTY:
+        await query.answer(texts.COMPLAINT_EMPTY, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    chat_id = query.message.chat.id if query.message else context.me.staff.telegram_chat_id or 0
+    assert result.number is not None
+    if result.outcome is PressOutcome.CANCELLED:
+        await context.bot.send_message(chat_id, texts.complaint_cancelled(result.number))
+        return
+    await deliver(context.bot, rt, result.deliveries)
+    await context.bot.send_message(chat_id, texts.complaint_submitted(result.number, result.recipients))
+
+
+def _file_name(number: str, seq: int, media_type: str | None) -> str:
+    # never from the sender's file name (DESIGN.md "Untrusted input")
+    return f"{number}-{seq}{mimetypes.guess_extension(media_type or '') or '.bin'}"
+
+
+async def deliver(bot: Bot, rt: Runtime, deliveries: tuple[Delivery, ...] | list[Delivery]) -> None:
+    """Send each delivery (text, then the files, decrypted through the store); a failed one stays unsent
+    and is delivered again by the job."""
+    for d in deliveries:
+        try:
+            await bot.send_message(d.chat_id, texts.complaint_delivery(d, rt.settings.tz))
+            for item in d.items:
+                if not complaint.has_file(item):
+                    continue
+                assert item.sha256 is not None
+                try:
+                    data = await rt.store.read(item.sha256)
+                except (OSError, EvidenceStoreError) as exc:
+                    log.error("complaint_file_unreadable", complaint=d.number, item=item.seq, error=repr(exc))
+                    continue
+                await bot.send_document(
+                    d.chat_id,
+                    InputFile(data, filename=_file_name(d.number, item.seq, item.media_type)),
+                    caption=f"{d.number} 第 {item.seq} 项",
+                )
+        except TelegramError as exc:
+            log.warning("complaint_delivery_failed", complaint=d.number, error=repr(exc))
+            continue
+        await complaint.delivered(rt.db.uow(), d.key)
+
+
+async def deliver_job(context: Context) -> None:
+    """Deliveries left unsent (a crash, Telegram down) and to discipline members who enrolled since."""
+    rt = context.runtime
+    deliveries = await complaint.pending_deliveries(rt.db.uow(), court_id=rt.court_id, clock=rt.clock)
+    await deliver(context.bot, rt, deliveries)

@@ -1,0 +1,104 @@
+"""Documents in the chat (issue 8): `/form NUMBER` (the registration form, for the recorder and the people
+of the sign-off chain), `/quarterly [2026Q4]` (the quarterly summary, for the discipline office, the president
+and trial management), and the quarterly reminder to the discipline office (seed 002 §7)."""
+
+from __future__ import annotations
+
+import structlog
+from telegram import InputFile, Update
+from telegram.error import Forbidden, TelegramError
+
+from liuhen.bot import texts
+from liuhen.bot.context import Context
+from liuhen.domain.periods import BadPeriod, Quarter, last_completed
+from liuhen.domain.services import quarterly as quarterly_service
+from liuhen.reports import quarterly, registration
+from liuhen.reports.common import AccessDenied
+
+log = structlog.get_logger(__name__)
+
+
+async def form_command(update: Update, context: Context) -> None:
+    message = update.message
+    assert message is not None
+    if not context.args:
+        await message.reply_text(texts.FORM_USAGE)
+        return
+    rt = context.runtime
+    await message.reply_text(texts.FORM_WORKING)
+    try:
+        number, data = await registration.registration_pdf(
+            rt.db,
+            rt.store,
+            reader=context.me.staff,
+            ref=context.args[0],
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+        )
+    except AccessDenied as exc:
+        await message.reply_text(str(exc))
+        return
+    await message.reply_document(
+        InputFile(data, filename=f"registration-{number}.pdf"), caption=texts.form_caption(number)
+    )
+
+
+async def quarterly_command(update: Update, context: Context) -> None:
+    message = update.message
+    assert message is not None
+    rt = context.runtime
+    now = rt.clock.now()
+    try:
+        quarter = (
+            Quarter.parse(context.args[0])
+            if context.args
+            else last_completed(now.astimezone(rt.settings.tz).date())
+        )
+    except BadPeriod as exc:
+        await message.reply_text(f"⚠️ {exc}")
+        return
+    await message.reply_text(texts.QUARTERLY_WORKING)
+    try:
+        documents = await quarterly.quarterly_documents(
+            rt.db,
+            reader=context.me.staff,
+            quarter=quarter,
+            now=now,
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+        )
+    except AccessDenied as exc:
+        await message.reply_text(str(exc))
+        return
+    due = f"{quarter.summary_due:%Y年%m月%d日}"
+    for fmt, data in documents.items():
+        await message.reply_document(
+            InputFile(data, filename=f"quarterly-{quarter.key}.{fmt}"),
+            caption=texts.quarterly_caption(quarter.label, due, fmt),
+        )
+
+
+async def quarterly_reminders(context: Context) -> None:
+    """Part of the reminders job: the discipline office is told to send the quarterly summary
+    (seed 002 §7)."""
+    rt = context.runtime
+    due = await quarterly_service.due_quarterly_reminders(
+        rt.db.uow(), court_id=rt.court_id, now=rt.clock.now(), tz=rt.settings.tz
+    )
+    for reminder in due:
+        text = texts.quarterly_reminder(
+            reminder.quarter.label, f"{reminder.due:%Y年%m月%d日}", reminder.quarter.key
+        )
+        try:
+            await context.bot.send_message(reminder.chat_id, text)
+        except Forbidden:
+            log.warning("quarterly_reminder_unreachable", key=reminder.key)
+        except TelegramError as exc:
+            log.warning("quarterly_reminder_failed", key=reminder.key, error=repr(exc))
+            continue  # released and decided again after a while
+        async with rt.db.uow() as uow:
+            await uow.notices.mark_sent(reminder.key)
+            await uow.commit()

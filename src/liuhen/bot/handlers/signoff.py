@@ -1,0 +1,202 @@
+"""The sign-off chain over chat buttons (issue 6): officers' cards, decisions, the recorder's news, /pending,
+the outbox and the deadline job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import structlog
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from liuhen.bot import texts_signoff as texts
+from liuhen.bot.context import Context
+from liuhen.bot.handlers import questions
+from liuhen.bot.parse import typed_text
+from liuhen.bot.runtime import Runtime
+from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
+from liuhen.domain.services import courts, signoff
+from liuhen.domain.services.intake import Button
+from liuhen.domain.services.signoff import Closed, Delivery, PressResult
+
+log = structlog.get_logger(__name__)
+PREFIX = "s:"
+
+
+def config_of(rt: Runtime) -> signoff.Config:
+    return signoff.Config(rt.settings.tz, rt.settings.deadline_profile.value)
+
+
+def markup(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:
+    keyboard = [[InlineKeyboardButton(b.label, callback_data=PREFIX + b.token) for b in row] for row in rows]
+    return InlineKeyboardMarkup(keyboard) if keyboard else None
+
+
+def render(d: Delivery, rt: Runtime) -> str:
+    tz = rt.settings.tz
+    if d.kind == "card" and d.card is not None:
+        return texts.card(d.card, tz)
+    if d.kind == "remind" and d.card is not None:
+        return texts.reminder(d, d.card, tz)
+    if d.kind == "step":
+        return texts.step(d, tz)
+    if d.kind == "escalated":
+        return texts.escalated(d)
+    if d.kind == "copy":
+        return texts.copy_to_trial_management(d)
+    if d.kind == "upward":
+        return texts.upward(d, d.card, tz)
+    if d.kind == "vacant":
+        return texts.vacant(d)
+    if d.kind == "delegated":
+        return texts.delegated(d)
+    return f"记录 {d.number} 有新的进展。"
+
+
+async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
+    """Send outbox messages (after the commit that posted them, or later by the job); how many went."""
+    sent = 0
+    for key in keys:
+        delivery = await signoff.prepare(rt.db.uow(), key, rt.clock.now(), config_of(rt))
+        if delivery is None:
+            continue
+        message_id: int | None = None
+        try:
+            message = await bot.send_message(
+                delivery.chat_id, render(delivery, rt), reply_markup=markup(delivery.rows)
+            )
+            message_id = message.message_id
+        except Forbidden:
+            log.warning("signoff_unreachable", key=key)  # blocked: never retried; /pending still shows it
+        except TelegramError as exc:
+            log.warning("signoff_send_failed", key=key, error=repr(exc))
+            continue  # left unsent: the outbox job sends it again later
+        await signoff.delivered(rt.db.uow(), delivery, message_id, rt.clock.now())
+        sent += 1
+    return sent
+
+
+async def close_cards(bot: Bot, rt: Runtime, closed: Closed | None) -> None:
+    """Edit every card of a decided level to say who decided what and when (no buttons left)."""
+    if closed is None:
+        return
+    for chat_id, message_id in closed.cards:
+        try:
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+            await bot.send_message(
+                chat_id, texts.closed(closed, rt.settings.tz), reply_to_message_id=message_id
+            )
+        except TelegramError as exc:
+            log.info("card_not_closed", error=repr(exc))  # a stale card answers "已处理" anyway
+
+
+async def _show(
+    update: Update, context: Context, result: PressResult, chat_id: int, edit: int | None
+) -> None:
+    bot, rt = context.bot, context.runtime
+    if result.rows and edit is not None and result.text is None:
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=edit, reply_markup=markup(result.rows)
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                await bot.send_message(
+                    chat_id, result.notice or texts.ASK_DEFAULT, reply_markup=markup(result.rows)
+                )
+    elif result.text is not None:
+        await bot.send_message(chat_id, result.text, reply_markup=markup(result.rows))
+    if result.ask is not None:
+        await bot.send_message(chat_id, result.ask)
+    if result.full is not None:
+        await bot.send_message(
+            chat_id, texts.full(result.full, result.full_chain, result.names, rt.settings.tz)
+        )
+    for e in result.evidence:
+        await _send_evidence(bot, rt, chat_id, result, e)
+    await close_cards(bot, rt, result.closed)
+    await deliver(bot, rt, result.keys)
+    if result.open_record is not None:
+        await questions.start(bot, rt, context, chat_id, result.open_record)
+
+
+async def _send_evidence(bot: Bot, rt: Runtime, chat_id: int, result: PressResult, e: Evidence) -> None:
+    """查看证据: the original files as documents (never re-encoded), texts as text."""
+    number = result.evidence_number or ""
+    if e.kind in (EvidenceKind.TEXT.value, EvidenceKind.NOTE.value):
+        await bot.send_message(chat_id, texts.evidence_text(number, e))
+        return
+    if e.state != EvidenceState.STORED.value or e.sha256 is None:
+        await bot.send_message(chat_id, texts.evidence_missing(number, e))
+        return
+    data = await rt.store.read(e.sha256)
+    name = e.file_name or f"{e.sha256[:12]}"
+    await bot.send_document(
+        chat_id, InputFile(data, filename=name), caption=texts.evidence_caption(number, e)[:1000]
+    )
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    rt = context.runtime
+    result = await signoff.press(
+        rt.db.uow(),
+        staff=context.me.staff,
+        token=query.data.removeprefix(PREFIX),
+        clock=rt.clock,
+        config=config_of(rt),
+    )
+    await query.answer(result.notice)
+    if query.message is None:
+        return
+    await _show(update, context, result, query.message.chat.id, query.message.message_id)
+
+
+async def try_typed(update: Update, context: Context) -> bool:
+    """An opinion or a return reason the officer was asked for; False when the text is something else."""
+    text = typed_text(update)
+    rt = context.runtime
+    if text is None or not await signoff.pending_text(rt.db.uow(read_only=True), staff=context.me.staff):
+        return False
+    typed = await signoff.typed(
+        rt.db.uow(),
+        staff=context.me.staff,
+        text=text,
+        update_id=update.update_id,
+        clock=rt.clock,
+        config=config_of(rt),
+    )
+    if typed.duplicate:
+        return True
+    if typed.result is None:
+        return False
+    chat_id = update.effective_chat.id if update.effective_chat else 0
+    result = typed.result
+    if result.notice and result.text is None and not result.keys:
+        await context.bot.send_message(chat_id, result.notice)
+    elif result.keys or result.closed:
+        await context.bot.send_message(chat_id, "已提交。")
+    await _show(update, context, result, chat_id, None)
+    return True
+
+
+async def pending_command(update: Update, context: Context) -> None:
+    assert update.message is not None
+    rt = context.runtime
+    items = await signoff.pending(rt.db.uow(), staff=context.me.staff, clock=rt.clock, config=config_of(rt))
+    rows = [[item.button] for item in items if item.button is not None]
+    await update.message.reply_text(texts.pending(items, rt.settings.tz), reply_markup=markup(rows))
+
+
+async def outbox_job(context: Context) -> None:
+    """Send what a crash or a failed send left in the outbox; then look at the deadlines (seed 004 §13)."""
+    rt = context.runtime
+    keys: list[str] = []
+    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):  # every court of the deployment
+        keys += await signoff.check_deadlines(
+            rt.db.uow(), court_id=court_id, now=rt.clock.now(), config=config_of(rt)
+        )
+    await deliver(context.bot, rt, keys)
+    stale = await signoff.due_outbox(rt.db.uow(read_only=True), rt.clock.now())
+    await deliver(context.bot, rt, stale)

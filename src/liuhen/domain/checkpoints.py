@@ -1,0 +1,280 @@
+"""Signed checkpoints of the audit ledger and the pure checks of `liuhen verify` (issue 9).
+
+The rules keep records 全程留痕、永久存储、有据可查 (seed 003 §12, seed 004 §15). The hash chain
+(``domain/ledger.py``) shows that no entry was changed in place; a *checkpoint* adds what a chain alone
+cannot: a signed statement "the first N entries have Merkle tree head R" (RFC 6962, ``domain/merkle.py``),
+signed with the deployment's Ed25519 key that lives outside the database. Someone who can write the
+database can rewrite the whole chain consistently, or cut its tail, but cannot forge the signature.
+
+Everything here is pure; signing and signature checks are ports (``CheckpointSigner``,
+``SignatureVerifier``), implemented with ``cryptography`` in ``evidence/keys.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from liuhen.domain.ledger import GENESIS, LedgerEntry, canonical_json, first_break
+from liuhen.domain.merkle import TreeBuilder
+
+STATEMENT_TYPE = "liuhen.checkpoint"
+STATEMENT_VERSION = 1
+
+
+@dataclass(eq=False)
+class Checkpoint:
+    """A signed tree head of the first ``tree_size`` ledger entries.
+
+    ``seq`` is the last entry covered; the ledger is numbered from 1 without gaps, so it equals
+    ``tree_size`` (both are stored and signed so that either being altered shows)."""
+
+    seq: int
+    tree_size: int
+    root: str  # hex MTH over the entries' hashes
+    last_entry_hash: str
+    signed_at: datetime
+    key_id: str
+    signature: str  # hex Ed25519 signature over ``statement(self)``
+    tsa_token: str | None = None  # base64 DER TimeStampResp (RFC 3161) over statement + signature
+    tsa_at: datetime | None = None  # the TSA's genTime
+    id: int | None = None
+
+
+def statement(cp: Checkpoint) -> bytes:
+    """The exact bytes signed: canonical JSON of everything a checkpoint asserts."""
+    return canonical_json(
+        {
+            "type": STATEMENT_TYPE,
+            "v": STATEMENT_VERSION,
+            "seq": cp.seq,
+            "tree_size": cp.tree_size,
+            "root": cp.root,
+            "last_entry_hash": cp.last_entry_hash,
+            "signed_at": cp.signed_at.isoformat(),
+            "key_id": cp.key_id,
+        }
+    )
+
+
+def timestamped_message(cp: Checkpoint) -> bytes:
+    """What an RFC 3161 timestamp of the checkpoint covers: the statement and its signature."""
+    return statement(cp) + bytes.fromhex(cp.signature)
+
+
+class CheckpointSigner(Protocol):
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+class SignatureVerifier(Protocol):
+    def knows(self, key_id: str) -> bool: ...
+
+    def verify(self, key_id: str, message: bytes, signature: bytes) -> bool: ...
+
+
+class TimestampUnavailable(Exception):
+    """The timestamp authority gave no usable token (the checkpoint is kept without one)."""
+
+
+class Timestamper(Protocol):
+    async def stamp(self, message: bytes) -> tuple[str, datetime]:
+        """An RFC 3161 token (base64 of the DER TimeStampResp) over ``message`` and its genTime; raises
+        TimestampUnavailable."""
+        ...
+
+
+class TimestampChecker(Protocol):
+    def check(self, token: str, message: bytes) -> str | None:
+        """None when the token is a granted timestamp over ``message`` (and chains to the configured
+        TSA certificate when one is configured); otherwise the reason, in Chinese."""
+        ...
+
+
+class ProblemKind(enum.StrEnum):
+    LEDGER = "ledger"
+    HEAD = "ledger_head"
+    CHECKPOINT = "checkpoint"
+    FILE = "file"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: ProblemKind
+    where: str  # "条目 #12", "检查点 #3 (覆盖 1–200)", "记录 LH-… 证据 #2"
+    reason: str
+    seq: int | None = None
+    checkpoint_id: int | None = None
+    sha256: str | None = None
+
+    def text(self) -> str:
+        return f"{self.where}：{self.reason}"
+
+    def as_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"kind": self.kind.value, "where": self.where, "reason": self.reason}
+        for key in ("seq", "checkpoint_id", "sha256"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+
+def checkpoint_label(cp: Checkpoint) -> str:
+    return f"检查点 #{cp.id}（覆盖条目 1–{cp.tree_size}）"
+
+
+@dataclass
+class LedgerAudit:
+    """Checks the ledger in one pass, fed in sequence order in batches of any size: the hash chain, the
+    Merkle head at every checkpoint's size, and at the end the head row and the checkpoints' reach.
+
+    ``chain_from``: entries up to this seq are only hashed into the tree, not chain-checked (taking a new
+    checkpoint trusts the previous one, whose root must still match, and checks the chain after it)."""
+
+    checkpoints: Sequence[Checkpoint]
+    chain_from: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    entries: int = 0
+    _tree: TreeBuilder = field(default_factory=TreeBuilder)
+    _prev_hash: str = GENESIS
+    _next_seq: int = 1
+    _chain_broken: bool = False
+    _pending: list[Checkpoint] = field(default_factory=list)
+    _last: LedgerEntry | None = None
+
+    def __post_init__(self) -> None:
+        self._pending = sorted(self.checkpoints, key=lambda c: (c.tree_size, c.id or 0))
+        self._skip_empty_checkpoints()
+
+    def _skip_empty_checkpoints(self) -> None:
+        while self._pending and self._pending[0].tree_size <= self._tree.size:
+            cp = self._pending.pop(0)
+            if cp.tree_size < 1:
+                self._checkpoint_problem(cp, "覆盖的条目数无效")
+
+    def feed(self, batch: Sequence[LedgerEntry]) -> None:
+        if not batch:
+            return
+        trusted = [e for e in batch if e.seq <= self.chain_from]
+        if trusted:
+            self._prev_hash, self._next_seq = trusted[-1].entry_hash, trusted[-1].seq + 1
+            batch_to_check: Sequence[LedgerEntry] = batch[len(trusted) :]
+        else:
+            batch_to_check = batch
+        if batch_to_check and not self._chain_broken:
+            broken = first_break(batch_to_check, prev_hash=self._prev_hash, first_seq=self._next_seq)
+            if broken is not None:
+                seq, reason = broken
+                self.problems.append(Problem(ProblemKind.LEDGER, f"条目 #{seq}", reason, seq=seq))
+                self._chain_broken = True
+            else:
+                self._prev_hash, self._next_seq = batch[-1].entry_hash, batch[-1].seq + 1
+        for entry in batch:
+            self._tree.append(_hash_bytes(entry.entry_hash))
+            self.entries += 1
+            self._last = entry
+            while self._pending and self._pending[0].tree_size == self._tree.size:
+                self._check_at(self._pending.pop(0), entry)
+
+    @property
+    def root(self) -> str:
+        """Hex tree head of the entries fed so far."""
+        return self._tree.root().hex()
+
+    @property
+    def last(self) -> LedgerEntry | None:
+        return self._last
+
+    def _check_at(self, cp: Checkpoint, entry: LedgerEntry) -> None:
+        if cp.root != self._tree.root().hex():
+            self._checkpoint_problem(cp, "默克尔树根与账本前若干条目不符（条目被改写、删除或调换）")
+        elif cp.last_entry_hash != entry.entry_hash or cp.seq != entry.seq:
+            self._checkpoint_problem(cp, "所覆盖的最后一条目与账本不符")
+
+    def _checkpoint_problem(self, cp: Checkpoint, reason: str) -> None:
+        self.problems.append(
+            Problem(ProblemKind.CHECKPOINT, checkpoint_label(cp), reason, checkpoint_id=cp.id)
+        )
+
+    def finish(self, head_seq: int | None, head_hash: str | None) -> list[Problem]:
+        """After the last batch: the head row must name the last entry; no checkpoint may reach further."""
+        last_seq = self._last.seq if self._last else 0
+        last_hash = self._last.entry_hash if self._last else GENESIS
+        if head_seq is None or head_hash is None:
+            self.problems.append(Problem(ProblemKind.HEAD, "账本头", "缺失"))
+        elif head_seq != last_seq or head_hash != last_hash:
+            self.problems.append(
+                Problem(
+                    ProblemKind.HEAD,
+                    "账本头",
+                    f"记载最后条目为 #{head_seq}，账本实际最后为 #{last_seq}（末尾条目被删除或改动）",
+                    seq=last_seq + 1 if head_seq > last_seq else last_seq,
+                )
+            )
+        for cp in self._pending:
+            self._checkpoint_problem(
+                cp, f"已签名覆盖 {cp.tree_size} 条，账本只有 {self.entries} 条（条目被删除）"
+            )
+        self._pending = []
+        return self.problems
+
+
+def check_signatures(
+    checkpoints: Iterable[Checkpoint],
+    verifier: SignatureVerifier | None,
+    timestamps: TimestampChecker | None,
+) -> list[Problem]:
+    """Every checkpoint's signature against the public keys kept outside the database; its RFC 3161
+    token, when it has one."""
+    problems: list[Problem] = []
+    for cp in checkpoints:
+        if verifier is None:
+            problems.append(
+                Problem(
+                    ProblemKind.CHECKPOINT,
+                    checkpoint_label(cp),
+                    "没有可用的签名公钥，无法核验（请用 --public-key 指定，或放回密钥目录）",
+                    checkpoint_id=cp.id,
+                )
+            )
+            continue
+        reason = None
+        if not verifier.knows(cp.key_id):
+            reason = f"签名密钥 {cp.key_id} 不在已知公钥之列"
+        else:
+            try:
+                signature = bytes.fromhex(cp.signature)
+            except ValueError:
+                signature = b""
+            if not verifier.verify(cp.key_id, statement(cp), signature):
+                reason = "签名无效（检查点被改动或伪造）"
+        if reason is None and cp.tsa_token and timestamps is not None:
+            bad = timestamps.check(cp.tsa_token, timestamped_message(cp))
+            if bad is not None:
+                reason = f"可信时间戳无效：{bad}"
+        if reason is not None:
+            problems.append(
+                Problem(ProblemKind.CHECKPOINT, checkpoint_label(cp), reason, checkpoint_id=cp.id)
+            )
+    return problems
+
+
+def _hash_bytes(entry_hash: str) -> bytes:
+    try:
+        return bytes.fromhex(entry_hash)
+    except ValueError:
+        return entry_hash.encode()  # a mangled hash still gets a (wrong) leaf: the root will not match
+
+
+@dataclass(frozen=True)
+class FileReference:
+    """A stored file a database row names, and how to name it to a person (``where``)."""
+
+    sha256: str
+    where: str
+    size: int | None = None  # of the original bytes, when the row records it

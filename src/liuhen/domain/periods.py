@@ -1,0 +1,95 @@
+"""Reporting periods: quarters for the quarterly summary (seed 002 §7, seed 004 §34, seed 003 §13).
+
+A quarter is a calendar quarter in the court's local time (Asia/Shanghai by default); its bounds are
+turned into UTC instants for the queries, because everything is stored in UTC (DESIGN.md "Time").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+#: The summary goes out "within five days after the quarter ends" (seed 002 §7 每季度结束后五日内).
+SUMMARY_DAYS_AFTER_QUARTER = 5
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq季]?\s*([1-4])\s*$")
+_CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+class BadPeriod(ValueError):
+    """A period that cannot be read; ``str(error)`` is the Chinese explanation."""
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.q <= 4:
+            raise BadPeriod(f"季度应为 1 至 4，而不是 {self.q}")
+        if not 2000 <= self.year <= 2999:
+            raise BadPeriod(f"年份 {self.year} 不在 2000—2999 之内")
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """``2026Q4``, ``2026q4``, ``2026-Q4``, ``2026-4`` or ``2026年第四季度``."""
+        s = text.strip()
+        m = re.fullmatch(r"(\d{4})年?第?([一二三四1-4])季度?", s)
+        if m:
+            q = _CN_QUARTER.get(m.group(2)) or int(m.group(2))
+            return cls(int(m.group(1)), q)
+        m = _QUARTER_RE.match(s)
+        if not m:
+            raise BadPeriod(f"无法识别季度“{text}”，请写成 2026Q4 的形式")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.q - 1]}季度"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.q - 2, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.next().first_day - timedelta(days=1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
+
+    def year_before(self) -> Quarter:
+        return Quarter(self.year - 1, self.q)
+
+    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        """[start, end) of the quarter in local time ``tz``, as UTC instants."""
+        start = datetime.combine(self.first_day, time(0), tz).astimezone(UTC)
+        end = datetime.combine(self.next().first_day, time(0), tz).astimezone(UTC)
+        return start, end
+
+    @property
+    def summary_due(self) -> date:
+        """The last local day on which the summary is on time (seed 002 §7)."""
+        return self.last_day + timedelta(days=SUMMARY_DAYS_AFTER_QUARTER)
+
+
+def last_completed(today: date) -> Quarter:
+    """The most recent quarter that has ended by ``today`` (local date)."""
+    return Quarter.of(today).previous()
+
+
+def local_day(at: datetime, tz: tzinfo) -> date:
+    return at.astimezone(tz).date()

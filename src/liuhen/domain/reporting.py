@@ -1,0 +1,65 @@
+"""Facts of a submitted record that the quarterly summary counts (seed 002 §7, seed 001 实施办法 §6, §7).
+
+The answers live as JSON on the record; extracting them per row for a million records is slow on both
+databases (docs/architecture.md, bench/reports.py). So a narrow row per submitted record (`record_facts`,
+with `record_special_items` for the multi-valued special-report items) holds exactly the dimensions the
+summary groups by. It is written when a record is submitted and when an amendment reopens it (``counted``
+false until it is submitted again); its period is the first submission, so an amendment never moves a
+record into another quarter. Status and disposition are not copied: the sign-off chain changes them, the
+summary reads them from `records` itself (one join per quarter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from liuhen.domain.records import Record, RecordStatus
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    record_id: int
+    court_id: int
+    department_id: int | None  # the recorder's department at submission
+    submitted_at: datetime  # first submission (UTC)
+    record_type: str | None
+    organ_category: str | None
+    stage: str | None
+    method: str | None
+    relation: str | None
+    late: bool  # recorded after the deadline: the answers carry a late-entry reason (seed 004 §7)
+    principal_leader: bool  # must also go to the next level (seed 001 实施办法 §6, seed 002 §7)
+    retired: bool
+    counted: bool = True  # false while the record is a draft again (an amendment under way)
+    special_items: tuple[str, ...] = ()
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def facts_of(
+    record: Record, *, department_id: int | None, first_submitted_at: datetime | None = None
+) -> RecordFacts:
+    """The facts of a submitted record; ``first_submitted_at`` keeps an earlier submission's period."""
+    if record.id is None or record.submitted_at is None:
+        raise ValueError("facts exist for submitted records only")
+    a = record.answers
+    items = a.get("special_items")
+    return RecordFacts(
+        record_id=record.id,
+        court_id=record.court_id,
+        department_id=department_id,
+        submitted_at=first_submitted_at or record.submitted_at,
+        record_type=_str(a.get("record_type")),
+        organ_category=_str(a.get("organ_category")),
+        stage=_str(a.get("stage")),
+        method=_str(a.get("method")),
+        relation=_str(a.get("relation")),
+        late=bool(a.get("late_reason")),
+        principal_leader=a.get("principal_leader") == "yes",
+        retired=a.get("retired") == "yes",
+        counted=record.status != RecordStatus.DRAFT.value,
+        special_items=tuple(dict.fromkeys(str(i) for i in items)) if isinstance(items, list) else (),
+    )

@@ -1,0 +1,50 @@
+"""The per-case zero report (逐案零报告) as a PDF for the case file (seed 004 §16: 由部门主要负责人确认后
+随案入卷), laid out like the text printed at the end of seed 004."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph
+
+from liuhen.domain.casezero import TITLE_LINES, CaseZeroStatus, date_line
+from liuhen.domain.services.casezero import Printable
+from liuhen.reports import pdf
+from liuhen.reports.common import local_time
+
+
+def render_pdf(p: Printable, tz: tzinfo) -> bytes:
+    r = p.report
+    body = pdf.styles()["body"]
+    big = ParagraphStyle("casezero_body", parent=body, fontSize=14, leading=26, firstLineIndent=28)
+    right = ParagraphStyle("casezero_sign", parent=body, fontSize=13, leading=24, alignment=TA_RIGHT)
+    confirmed = r.status == CaseZeroStatus.CONFIRMED.value
+    reviewer = p.reviewer_name or "（未指定）"
+    if confirmed and r.reviewed_at is not None:
+        reviewer += f"（{local_time(r.reviewed_at, tz)} 确认）"
+    elif not confirmed:
+        reviewer += f"（{r.status_label}）"
+    story: list[object] = [
+        pdf.Spacer(1, 12 * pdf.mm),
+        *(pdf.title(line) for line in TITLE_LINES),
+        pdf.Spacer(1, 10 * pdf.mm),
+        Paragraph(pdf.para(r.statement.removesuffix("特此报告。")).text, big),
+        Paragraph("特此报告。", big),
+        pdf.Spacer(1, 16 * pdf.mm),
+        Paragraph(pdf.para(f"报告人：{p.officer_name}").text, right),
+        Paragraph(pdf.para(f"部门负责人：{reviewer}").text, right),
+        Paragraph(pdf.para(f"报告时间：{date_line(r.created_at, tz)}").text, right),
+        pdf.Spacer(1, 14 * pdf.mm),
+    ]
+    notes = [
+        f"编号 {r.number}，{p.court_name}，{p.department}{p.position}。"
+        "由“留痕”系统生成，提交与确认均已记入审计日志。"
+    ]
+    if r.acknowledged:
+        notes.append(f"报告人提交时已知悉其在本案的记录：{'、'.join(r.acknowledged)}。")
+    if not confirmed:
+        notes.append("本报告尚未经部门负责人确认，不能随案入卷。")
+    story += [pdf.para(n, "small") for n in notes]
+    return pdf.build(story, title=f"逐案零报告 {r.number}", header=f"逐案零报告 — {r.case_number}")

@@ -1,0 +1,787 @@
+"""The quarterly summary analysis (季度汇总分析), PDF and XLSX.
+
+Seed 002 §7: the summary of the quarter goes out within five days after it ends; records concerning the
+principal leaders of the same-level party committee or political-legal committee go to the level above;
+serious cases are reported at once (一事一报). Seed 001 实施办法 §7 / seed 002 §9: the special-report items
+are listed one by one. Seed 003 §13: the monthly-report compliance is analysed every quarter. DOMAIN.md
+"Reports": counts by type, organ category, special-report item, department, stage and method, compared with
+the previous quarter and with the same quarter of last year.
+
+A record belongs to the quarter of its first submission (local time). The counts are SQL aggregates over
+`record_facts` / `record_special_items` (GROUP BY), joined to `records` for status and disposition; only
+the handful of listed records are loaded whole.
+
+Need-to-know (seed 003 §12, seed 004 §15, DOMAIN.md): the discipline office gets the lists record by record;
+the president and trial management get the counts only (``domain.access.SUMMARY_ROLES``). Producing the
+summary is logged (``domain.services.access.read_summary``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from reportlab.platypus import Flowable
+from sqlalchemy import Select, func, null, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liuhen.domain import catalogue as cat
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.periods import Quarter
+from liuhen.domain.records import STATUS_LABELS, RecordStatus
+from liuhen.domain.services import access, courts
+from liuhen.domain.signoff import LEVEL_LABELS, LEVELS, Level
+from liuhen.reports import pdf, xlsx
+from liuhen.reports.common import label_of, local_time
+from liuhen.storage import tables as t
+from liuhen.storage.database import Database
+
+TITLE = "干预、插手、过问案件记录情况汇总分析"
+PERIODS = ("本季度", "上季度", "去年同期")
+LIST_MAX_PDF = 300  # longer lists are cut in the PDF (the XLSX has them all, up to LIST_MAX)
+LIST_MAX = 20_000
+ESCALATING_DISPOSITIONS = ("immediate", "escalate")
+NO_DATA = "暂无数据"
+UNSET = "（未填写）"
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    counts: tuple[int, int, int]  # this quarter, previous quarter, same quarter last year
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str
+    title: str
+    source: str
+    rows: tuple[Row, ...]
+
+    @property
+    def any(self) -> bool:
+        return any(sum(r.counts) for r in self.rows)
+
+
+@dataclass
+class QuarterlyData:
+    court_name: str
+    quarter: Quarter
+    reader: Staff
+    detailed: bool  # record-by-record lists (discipline office only)
+    generated_at: datetime
+    totals: tuple[int, int, int]
+    key_figures: list[Row]
+    breakdowns: list[Breakdown]
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    escalation_count: int = 0
+    special_list: list[dict[str, Any]] = field(default_factory=list)
+    special_count: int = 0
+    late_list: list[dict[str, Any]] = field(default_factory=list)
+    lapse_rows: list[Row] = field(default_factory=list)
+    lapse_list: list[dict[str, Any]] = field(default_factory=list)
+    monthly: list[list[object]] | None = None  # None: no monthly reports (yet) in this deployment
+
+    @property
+    def zero(self) -> bool:
+        return self.totals[0] == 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading
+
+
+class _Query:
+    """Counts of the three compared quarters, one index range scan per quarter (an OR of the three ranges
+    or a CASE over them makes SQLite scan the whole table: bench/reports.py)."""
+
+    def __init__(self, session: AsyncSession, court_ids: Sequence[int], quarter: Quarter, tz: tzinfo) -> None:
+        self.s, self.court_ids = session, list(court_ids)
+        self.ranges = [p.bounds(tz) for p in (quarter, quarter.previous(), quarter.year_before())]
+
+    async def _per_period(self, make: Callable[[datetime, datetime], Select[Any]]) -> dict[object, list[int]]:
+        out: dict[object, list[int]] = {}
+        for n, (start, end) in enumerate(self.ranges):
+            for key, count in await self.s.execute(make(start, end)):
+                out.setdefault(key, [0, 0, 0])[n] += int(count)
+        return out
+
+    async def grouped(self, dimension: Any) -> dict[object, list[int]]:
+        """{value of a `record_facts` column: [this, previous, last year]} over counted records."""
+        f = t.record_facts.c
+
+        def make(start: datetime, end: datetime) -> Select[Any]:
+            return (
+                select(dimension, func.count())
+                .where(f.court_id.in_(self.court_ids), f.submitted_at >= start, f.submitted_at < end)
+                .where(f.counted.is_(True))
+                .group_by(dimension)
+            )
+
+        return await self._per_period(make)
+
+    async def chain_state(self) -> dict[object, list[int]]:
+        """{(status, disposition, principal leader): counts}: what the sign-off chain keeps on `records`,
+        in one join per quarter."""
+        f, r = t.record_facts.c, t.records.c
+        out: dict[object, list[int]] = {}
+        for n, (start, end) in enumerate(self.ranges):
+            stmt = (
+                select(r.status, r.disposition, f.principal_leader, func.count())
+                .select_from(t.record_facts.join(t.records, r.id == f.record_id))
+                .where(f.court_id.in_(self.court_ids), f.submitted_at >= start, f.submitted_at < end)
+                .where(f.counted.is_(True), r.status != "draft")
+                .group_by(r.status, r.disposition, f.principal_leader)
+            )
+            for status, disposition, principal, count in await self.s.execute(stmt):
+                out.setdefault((status, disposition, bool(principal)), [0, 0, 0])[n] += int(count)
+        return out
+
+    async def special_items(self, *, distinct_records: bool = False) -> dict[object, list[int]]:
+        """By item; or, with ``distinct_records``, the number of records with any item (key None)."""
+        si = t.record_special_items.c
+
+        def make(start: datetime, end: datetime) -> Select[Any]:
+            what = (
+                (null(), func.count(func.distinct(si.record_id)))
+                if distinct_records
+                else (si.item, func.count())
+            )
+            stmt = (
+                select(*what)
+                .where(si.court_id.in_(self.court_ids), si.submitted_at >= start, si.submitted_at < end)
+                .where(si.counted.is_(True))
+            )
+            return stmt if distinct_records else stmt.group_by(si.item)
+
+        return await self._per_period(make)
+
+    async def lapses(self) -> dict[object, list[int]]:
+        """Overdue sign-offs by level, in the quarter their deadline passed (seed 004 §13)."""
+        lp, r = t.signoff_lapses.c, t.records.c
+
+        def make(start: datetime, end: datetime) -> Select[Any]:
+            return (
+                select(lp.level, func.count())
+                .select_from(t.signoff_lapses.join(t.records, r.id == lp.record_id))
+                .where(r.court_id.in_(self.court_ids), lp.deadline >= start, lp.deadline < end)
+                .group_by(lp.level)
+            )
+
+        return await self._per_period(make)
+
+
+def _regroup(counts: dict[object, list[int]], key: Callable[[Any], object]) -> dict[object, list[int]]:
+    out: dict[object, list[int]] = {}
+    for k, v in counts.items():
+        total = out.setdefault(key(k), [0, 0, 0])
+        for i in range(3):
+            total[i] += v[i]
+    return out
+
+
+def _three(v: Sequence[int]) -> tuple[int, int, int]:
+    return int(v[0]), int(v[1]), int(v[2])
+
+
+def _rows(
+    counts: dict[object, list[int]],
+    entries: Sequence[tuple[object, str]],
+    extra_labels: dict[object, str] | None = None,
+) -> tuple[Row, ...]:
+    """One row per catalogue entry (zeros included, in catalogue order), then keys the catalogue no longer
+    has (named from ``extra_labels`` when known), then unset."""
+    rows = [Row(label, _three(counts.get(key, [0, 0, 0]))) for key, label in entries]
+    known = {key for key, _ in entries}
+    for key, n in counts.items():
+        if key not in known and key is not None:
+            rows.append(Row((extra_labels or {}).get(key, str(key)), _three(n)))
+    if None in counts and None not in known:
+        rows.append(Row(UNSET, _three(counts[None])))
+    return tuple(rows)
+
+
+def _catalogue(entries: Iterable[cat.Entry]) -> list[tuple[object, str]]:
+    return [(e.key, e.label) for e in entries]
+
+
+def _sum(counts: dict[object, list[int]], keys: Iterable[object] | None = None) -> tuple[int, int, int]:
+    chosen = [v for k, v in counts.items() if keys is None or k in keys]
+    return (sum(v[0] for v in chosen), sum(v[1] for v in chosen), sum(v[2] for v in chosen))
+
+
+async def load(
+    db: Database,
+    *,
+    reader: Staff,
+    quarter: Quarter,
+    now: datetime,
+    tz: tzinfo,
+    court_name: str,
+    special_profile: str = "court",
+    court_code: str | None = None,
+    with_lower: bool = False,
+) -> QuarterlyData:
+    """Authorise and log (``AccessDenied`` otherwise), then aggregate the quarter and its two comparisons.
+
+    ``court_code`` (default: the reader's court) may be the reader's court or one below it; ``with_lower``
+    adds every court below it, each shown on its own line and in the total (issue 12; seed 002 §7: the
+    summary goes to the court above, which sums its own and the lower courts')."""
+    async with db.uow() as uow:
+        try:
+            await access.read_summary(uow, staff=reader, what=f"quarterly:{quarter.key}:{court_code or ''}")
+            target = (
+                await uow.courts.by_code(court_code) if court_code else await uow.courts.get(reader.court_id)
+            )
+            if target is None or target.id is None:
+                raise access.AccessDenied(f"没有法院 {court_code}。")
+            if reader.court_id not in {c.id for c in await courts.lineage(uow, target.id)}:
+                raise access.AccessDenied("只能查看本院及下级法院的汇总。")
+        except access.AccessDenied:
+            await uow.commit()
+            raise
+        court_id = target.id
+        covered = await courts.below(uow, court_id) if with_lower else [target]
+        court_ids = [c.id for c in covered if c.id is not None]
+        court_name = target.name if court_code or with_lower else court_name
+        query = _Query(uow.session, court_ids, quarter, tz)
+        f = t.record_facts.c
+        by_type = await query.grouped(f.record_type)
+        by_organ = await query.grouped(f.organ_category)
+        by_stage = await query.grouped(f.stage)
+        by_method = await query.grouped(f.method)
+        by_department = await query.grouped(f.department_id)
+        by_court = await query.grouped(f.court_id) if len(court_ids) > 1 else {}
+        late = await query.grouped(f.late)
+        state = await query.chain_state()
+        by_status = _regroup(state, lambda k: k[0])
+        by_disposition = _regroup(state, lambda k: k[1])
+        principal = _regroup(state, lambda k: k[2])
+        escalating = _regroup(state, lambda k: k[2] or k[1] in ESCALATING_DISPOSITIONS)
+        specials = await query.special_items()
+        lapses = await query.lapses()
+        departments = [(d.id, d.name) for cid in court_ids for d in await uow.departments.list(cid)]
+        detailed = reader.role == Role.DISCIPLINE.value
+        data = QuarterlyData(
+            court_name=court_name,
+            quarter=quarter,
+            reader=reader,
+            detailed=detailed,
+            generated_at=now,
+            totals=_sum(by_type),
+            key_figures=[],
+            breakdowns=[],
+        )
+        special_entries = _catalogue(cat.special_items(special_profile))
+        special_records = await _count_records_with_specials(query)
+        data.key_figures = [
+            Row("记录总数", data.totals),
+            *[Row(f"其中：{row.label}", row.counts) for row in _rows(by_type, _catalogue(cat.RECORD_TYPES))],
+            Row("涉及特别报告事项的记录", special_records),
+            Row("涉及同级党委或政法委主要领导", _sum(principal, [True, 1])),
+            Row("须报送上一级的记录", _sum(escalating, [True, 1])),
+            Row("一事一报（立即报告）", _sum(by_disposition, ["immediate"])),
+            Row("补记（超过记录时限）", _sum(late, [True, 1])),
+            Row("签批逾期（次）", _sum(lapses)),
+        ]
+        data.breakdowns = [
+            *(
+                [
+                    Breakdown(
+                        "court",
+                        "按法院（本院及下级法院）",
+                        "seed 002 §7",
+                        _rows(by_court, [(c.id, c.name) for c in covered]),
+                    )
+                ]
+                if by_court
+                else []
+            ),
+            Breakdown("type", "按记录类型", "seed 003 §11", _rows(by_type, _catalogue(cat.RECORD_TYPES))),
+            Breakdown(
+                "organ",
+                "按过问人所在机关类别",
+                "seed 001 §12",
+                _rows(by_organ, _catalogue(cat.ORGAN_CATEGORIES)),
+            ),
+            Breakdown(
+                "special",
+                "按特别报告事项",
+                "seed 001 实施办法 §7; seed 002 §9",
+                _rows(specials, special_entries, _special_labels()),
+            ),
+            Breakdown("department", "按部门", "seed 002 §7", _rows(by_department, departments)),
+            Breakdown("stage", "按诉讼阶段", "seed 001 §8(1)", _rows(by_stage, _catalogue(cat.STAGES))),
+            Breakdown(
+                "method", "按过问方式", "seed 001 实施办法 §4", _rows(by_method, _catalogue(cat.METHODS))
+            ),
+            Breakdown(
+                "disposition",
+                "按纪检监察机构处理方式",
+                "seed 004 §17",
+                _rows(
+                    {k: v for k, v in by_disposition.items() if k is not None}, _catalogue(cat.DISPOSITIONS)
+                ),
+            ),
+            Breakdown(
+                "status",
+                "按办理状态",
+                "DESIGN.md",
+                _rows(
+                    by_status,
+                    [(st.value, STATUS_LABELS[st]) for st in RecordStatus if st is not RecordStatus.DRAFT],
+                ),
+            ),
+        ]
+        data.escalation_count = _sum(escalating, [True, 1])[0]
+        data.special_count = special_records[0]
+        data.lapse_rows = [
+            Row(LEVEL_LABELS[level], _three(lapses.get(level.value, [0, 0, 0]))) for level in LEVELS
+        ]
+        if detailed:
+            start, end = quarter.bounds(tz)
+            # Lower courts' records reach this reader only as far as the rules send them upward.
+            data.escalations = await _escalation_list(uow.session, court_ids, start, end, tz)
+        if detailed and court_id == reader.court_id:  # a lower court's own lists stay with that court
+            labels = {**_special_labels(), **dict(special_entries)}
+            data.special_list = await _special_list(uow.session, court_id, start, end, tz, labels)
+            data.late_list = await _late_list(uow.session, court_id, start, end, tz, dict(departments))
+            data.lapse_list = await _lapse_list(uow.session, court_id, start, end, tz)
+        data.monthly = await _monthly(uow.session, court_ids, quarter)
+        await uow.commit()
+    return data
+
+
+def _special_labels() -> dict[object, str]:
+    """Labels of every profile's items: a record made under another profile still reads by name."""
+    return {i.key: i.label for items in cat.SPECIAL_ITEM_PROFILES.values() for i in reversed(items)}
+
+
+async def _count_records_with_specials(query: _Query) -> tuple[int, int, int]:
+    return _three((await query.special_items(distinct_records=True)).get(None, [0, 0, 0]))
+
+
+def _gist(answers: dict[str, Any]) -> dict[str, str]:
+    unit = answers.get("intervener_unit") or "—"
+    return {
+        "intervener": f"{answers.get('intervener_name') or '—'}（{unit}）",
+        "case": str(answers.get("case_number") or "—"),
+        "type": label_of(cat.RECORD_TYPES, answers.get("record_type")),
+        "method": label_of(cat.METHODS, answers.get("method")),
+    }
+
+
+async def _escalation_list(
+    s: AsyncSession, court_ids: Sequence[int], start: datetime, end: datetime, tz: tzinfo
+) -> list[dict[str, Any]]:
+    f, r = t.record_facts.c, t.records.c
+    stmt = (
+        select(r.number, r.answers, r.status, r.disposition, f.principal_leader, f.submitted_at)
+        .select_from(t.record_facts.join(t.records, r.id == f.record_id))
+        .where(f.court_id.in_(court_ids), f.submitted_at >= start, f.submitted_at < end, r.status != "draft")
+        .where(or_(f.principal_leader.is_(True), r.disposition.in_(ESCALATING_DISPOSITIONS)))
+        .order_by(f.submitted_at)
+        .limit(LIST_MAX)
+    )
+    out = []
+    for row in await s.execute(stmt):
+        reasons = []
+        if row.principal_leader:
+            reasons.append("过问人系同级党委或政法委主要领导（seed 001 实施办法 §6、seed 002 §7）")
+        if row.disposition in ESCALATING_DISPOSITIONS:
+            reasons.append(label_of(cat.DISPOSITIONS, row.disposition))
+        out.append(
+            {
+                "number": row.number,
+                "submitted": local_time(row.submitted_at, tz),
+                **_gist(row.answers or {}),
+                "reason": "；".join(reasons),
+                "status": _status_label(row.status),
+            }
+        )
+    return out
+
+
+def _status_label(status: str) -> str:
+    try:
+        return STATUS_LABELS[RecordStatus(status)]
+    except ValueError:
+        return status
+
+
+async def _special_list(
+    s: AsyncSession, court_id: int, start: datetime, end: datetime, tz: tzinfo, labels: dict[object, str]
+) -> list[dict[str, Any]]:
+    si, r = t.record_special_items.c, t.records.c
+    stmt = (
+        select(r.number, r.answers, si.item, si.submitted_at)
+        .select_from(t.record_special_items.join(t.records, r.id == si.record_id))
+        .where(si.court_id == court_id, si.submitted_at >= start, si.submitted_at < end, r.status != "draft")
+        .order_by(si.item, si.submitted_at)
+        .limit(LIST_MAX)
+    )
+    return [
+        {
+            "item": labels.get(row.item, str(row.item)),
+            "number": row.number,
+            "submitted": local_time(row.submitted_at, tz),
+            **_gist(row.answers or {}),
+        }
+        for row in await s.execute(stmt)
+    ]
+
+
+async def _late_list(
+    s: AsyncSession, court_id: int, start: datetime, end: datetime, tz: tzinfo, departments: dict[Any, str]
+) -> list[dict[str, Any]]:
+    f, r = t.record_facts.c, t.records.c
+    stmt = (
+        select(r.number, r.answers, f.department_id, f.submitted_at)
+        .select_from(t.record_facts.join(t.records, r.id == f.record_id))
+        .where(f.court_id == court_id, f.submitted_at >= start, f.submitted_at < end, r.status != "draft")
+        .where(f.late.is_(True))
+        .order_by(f.submitted_at)
+        .limit(LIST_MAX)
+    )
+    return [
+        {
+            "number": row.number,
+            "department": departments.get(row.department_id, "—"),
+            "happened": local_time((row.answers or {}).get("intervention_time"), tz),
+            "submitted": local_time(row.submitted_at, tz),
+            "reason": str((row.answers or {}).get("late_reason") or "—"),
+        }
+        for row in await s.execute(stmt)
+    ]
+
+
+async def _lapse_list(
+    s: AsyncSession, court_id: int, start: datetime, end: datetime, tz: tzinfo
+) -> list[dict[str, Any]]:
+    lp, r = t.signoff_lapses.c, t.records.c
+    stmt = (
+        select(r.number, lp.level, lp.received_at, lp.deadline, lp.noticed_at)
+        .select_from(t.signoff_lapses.join(t.records, r.id == lp.record_id))
+        .where(r.court_id == court_id, lp.deadline >= start, lp.deadline < end)
+        .order_by(lp.deadline)
+        .limit(LIST_MAX)
+    )
+    return [
+        {
+            "number": row.number,
+            "level": LEVEL_LABELS.get(Level(row.level), row.level)
+            if row.level in {lv.value for lv in LEVELS}
+            else row.level,
+            "received": local_time(row.received_at, tz),
+            "deadline": local_time(row.deadline, tz),
+            "noticed": local_time(row.noticed_at, tz),
+        }
+        for row in await s.execute(stmt)
+    ]
+
+
+MONTHLY_HEADERS = ["月份", "应报告人数", "零报告", "有记录或称有待记", "未报告"]
+
+
+async def _monthly(s: AsyncSession, court_ids: Sequence[int], quarter: Quarter) -> list[list[object]] | None:
+    """Monthly-report compliance per month of the quarter (seed 003 §13), from the monthly reports' tables
+    (issue 7: `monthly_prompts` = who was asked, `monthly_answers` = who answered what). None when this
+    deployment has no such tables or nobody was asked (the documents then say 暂无数据). The person-by-person
+    standing is the monthly compliance notice (`liuhen report monthly`)."""
+    prompts, answers = t.metadata.tables.get("monthly_prompts"), t.metadata.tables.get("monthly_answers")
+    if prompts is None or answers is None:
+        return None
+    months = [f"{quarter.year}-{m:02d}" for m in range(3 * quarter.q - 2, 3 * quarter.q + 1)]
+    p, a = prompts.c, answers.c
+    asked = {
+        str(m): int(n)
+        for m, n in await s.execute(
+            select(p.month, func.count(func.distinct(p.staff_pk)))
+            .where(p.court_id.in_(court_ids), p.month.in_(months))
+            .group_by(p.month)
+        )
+    }
+    if not asked:
+        return None
+    answered: dict[str, dict[str, int]] = {}
+    for m, kind, n in await s.execute(
+        select(a.month, a.answer, func.count())
+        .where(a.court_id.in_(court_ids), a.month.in_(months))
+        .group_by(a.month, a.answer)
+    ):
+        answered.setdefault(str(m), {})[str(kind)] = int(n)
+    rows: list[list[object]] = []
+    for m in months:
+        got = answered.get(m, {})
+        zero, other = got.get("zero", 0), sum(n for k, n in got.items() if k != "zero")
+        rows.append([m, asked.get(m, 0), zero, other, max(0, asked.get(m, 0) - zero - other)])
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+# PDF
+
+
+def _change(a: int, b: int) -> str:
+    if a == b:
+        return "持平"
+    return f"+{a - b}" if a > b else str(a - b)
+
+
+def _rows_table(rows: Sequence[Row], first: str) -> Flowable:
+    mm = pdf.mm
+    data: list[list[object]] = [[first, *PERIODS, "环比", "同比"]]
+    for row in rows:
+        a, b, c = row.counts
+        data.append([row.label, a, b, c, _change(a, b), _change(a, c)])
+    w = pdf.frame_width()
+    return pdf.table(data, col_widths=[w - 5 * 22 * mm, *(22 * mm,) * 5], numeric_cols=range(1, 6))
+
+
+def _list_table(items: list[dict[str, Any]], columns: Sequence[tuple[str, str, float]]) -> list[Flowable]:
+    if not items:
+        return [pdf.para("无。")]
+    mm = pdf.mm
+    rows: list[list[object]] = [[title for _, title, _ in columns]]
+    for item in items[:LIST_MAX_PDF]:
+        rows.append([item.get(key, "") for key, _, _ in columns])
+    out: list[Flowable] = [pdf.table(rows, col_widths=[w * mm for _, _, w in columns])]
+    if len(items) > LIST_MAX_PDF:
+        out.append(
+            pdf.para(f"（共 {len(items)} 条，此处列出前 {LIST_MAX_PDF} 条，全部见 XLSX 文件。）", "small")
+        )
+    return out
+
+
+SPECIAL_COLUMNS = (
+    ("item", "特别报告事项", 40),
+    ("number", "编号", 26),
+    ("submitted", "记录时间", 26),
+    ("intervener", "过问人（单位及职务）", 44),
+    ("case", "案号", 38),
+)
+ESCALATION_COLUMNS = (
+    ("number", "编号", 26),
+    ("submitted", "记录时间", 26),
+    ("intervener", "过问人（单位及职务）", 40),
+    ("case", "案号", 34),
+    ("reason", "报送理由", 48),
+)
+LATE_COLUMNS = (
+    ("number", "编号", 26),
+    ("department", "部门", 30),
+    ("happened", "过问时间", 26),
+    ("submitted", "记录时间", 26),
+    ("reason", "补记理由", 66),
+)
+LAPSE_COLUMNS = (
+    ("number", "编号", 30),
+    ("level", "签批层级", 36),
+    ("received", "收到时间", 36),
+    ("deadline", "期限", 36),
+    ("noticed", "发现逾期", 36),
+)
+
+
+def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
+    qt = data.quarter
+    a, b, c = data.totals
+    story: list[Flowable] = [
+        pdf.para(data.court_name, "subtitle"),
+        pdf.title(f"{qt.label}{TITLE}"),
+        pdf.para(
+            f"统计期间：{qt.first_day:%Y年%m月%d日}至{qt.last_day:%Y年%m月%d日}（以首次提交时间计）；"
+            f"报送期限：{qt.summary_due:%Y年%m月%d日}前（seed 002 §7，季度结束后五日内）。"
+            f"生成：{local_time(data.generated_at, tz)}，{data.reader.name}（{data.reader.staff_id}）。",
+            "small",
+        ),
+        pdf.heading("一、总体情况"),
+    ]
+    if data.zero:
+        story.append(
+            pdf.para(f"零报告：{qt.label}未记录干预、插手、过问案件的情况。上季度 {b} 件，去年同期 {c} 件。")
+        )
+    else:
+        story.append(
+            pdf.para(
+                f"{qt.label}共记录干预、插手、过问案件 {a} 件，上季度 {b} 件（环比 {_change(a, b)}），"
+                f"去年同期 {c} 件（同比 {_change(a, c)}）。其中须报送上一级 {data.escalation_count} 件，"
+                f"涉及特别报告事项 {data.special_count} 件。"
+            )
+        )
+    story.append(_rows_table(data.key_figures, "指标"))
+    if not data.detailed:
+        story.append(
+            pdf.para(
+                "按保密规定（seed 003 §12、seed 004 §15），本汇总对您仅含统计数字；"
+                "逐件明细仅纪检监察机构可见。",
+                "small",
+            )
+        )
+    story.append(pdf.heading("二、分类统计"))
+    for n, bd in enumerate(data.breakdowns, start=1):
+        story += [pdf.heading(f"（{n}）{bd.title}", 2), _rows_table(bd.rows, bd.title.removeprefix("按"))]
+        if bd.any:
+            shown = [r for r in bd.rows if any(r.counts)]  # the table has every row; the chart what occurred
+            series = {p: [r.counts[i] for r in shown] for i, p in enumerate(PERIODS)}
+            story.append(pdf.bar_chart([r.label for r in shown], series, caption=f"{bd.title}（件）"))
+            if bd.key in ("type", "organ") and any(r.counts[0] for r in bd.rows):
+                story.append(
+                    pdf.pie_chart(
+                        [r.label for r in bd.rows],
+                        [r.counts[0] for r in bd.rows],
+                        caption=f"本季度{bd.title}构成",
+                    )
+                )
+        else:
+            story.append(pdf.para(f"三个统计期均无记录（{NO_DATA}）。", "small"))
+    story += [
+        pdf.heading("三、须报送上一级的记录"),
+        pdf.para(
+            f"过问人系同级党委或政法委主要领导的，应同时报送上级党委、政法委和上级法院；情节严重的应立即报告并层报"
+            f"（seed 001 实施办法 §6，seed 002 §7）。本季度共 {data.escalation_count} 件。",
+            "small",
+        ),
+    ]
+    if data.detailed:
+        story += _list_table(data.escalations, ESCALATION_COLUMNS)
+    story += [
+        pdf.heading("四、特别报告事项逐项列明"),
+        pdf.para(
+            f"本季度涉及特别报告事项的记录 {data.special_count} 件（seed 001 实施办法 §7，seed 002 §9）。",
+            "small",
+        ),
+    ]
+    if data.detailed:
+        story += _list_table(data.special_list, SPECIAL_COLUMNS)
+    late = next(r for r in data.key_figures if r.label.startswith("补记"))
+    story += [
+        pdf.heading("五、时限执行情况"),
+        pdf.heading("（一）补记（超过记录时限，seed 002 §6、seed 004 §7）", 2),
+        pdf.para(
+            f"本季度补记 {late.counts[0]} 件，上季度 {late.counts[1]} 件，去年同期 {late.counts[2]} 件。"
+        ),
+    ]
+    if data.detailed:
+        story += _list_table(data.late_list, LATE_COLUMNS)
+    story += [
+        pdf.heading("（二）签批逾期（每级三个工作日，seed 004 §13）", 2),
+        _rows_table(data.lapse_rows, "签批层级"),
+    ]
+    if data.detailed:
+        story += _list_table(data.lapse_list, LAPSE_COLUMNS)
+    story.append(pdf.heading("六、月报告执行情况（seed 003 §13）"))
+    if not data.monthly:
+        story.append(pdf.para(NO_DATA))
+    else:
+        story.append(pdf.table([MONTHLY_HEADERS, *data.monthly], numeric_cols=range(1, 5)))
+    return pdf.build(story, title=f"{qt.label}{TITLE}", header=f"{data.court_name}｜{qt.label}汇总分析")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# XLSX
+
+SHEET_HEADERS = ["类别", *PERIODS]
+
+
+def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
+    qt = data.quarter
+    wb = xlsx.workbook()
+    title = f"{data.court_name} {qt.label}{TITLE}"
+    summary = xlsx.table_sheet(
+        wb,
+        "概况",
+        ["指标", *PERIODS],
+        [[r.label, *r.counts] for r in data.key_figures],
+        title=title + ("（零报告）" if data.zero else ""),
+    )
+    xlsx.bar_chart(summary, title="主要指标")
+    for bd in data.breakdowns:
+        block = xlsx.table_sheet(
+            wb,
+            bd.title.removeprefix("按"),
+            [bd.title.removeprefix("按"), *PERIODS],
+            [[r.label, *r.counts] for r in bd.rows],
+            title=f"{qt.label} {bd.title}（{bd.source}）",
+        )
+        xlsx.bar_chart(block, title=f"{bd.title}（件）")
+        if bd.key in ("type", "organ"):
+            xlsx.pie_chart(block, title=f"本季度{bd.title}构成", anchor=f"F{block.last_row + 20}")
+    lists = (
+        ("须报送上一级", ESCALATION_COLUMNS, data.escalations, data.escalation_count),
+        ("特别报告事项明细", SPECIAL_COLUMNS, data.special_list, data.special_count),
+        (
+            "补记明细",
+            LATE_COLUMNS,
+            data.late_list,
+            next(r for r in data.key_figures if r.label.startswith("补记")).counts[0],
+        ),
+        ("签批逾期明细", LAPSE_COLUMNS, data.lapse_list, len(data.lapse_list)),
+    )
+    for name, columns, items, count in lists:
+        if data.detailed:
+            xlsx.table_sheet(
+                wb,
+                name,
+                [c[1] for c in columns],
+                [[i.get(c[0], "") for c in columns] for i in items],
+                title=f"{qt.label} {name}（{count} 件）",
+            )
+        else:
+            xlsx.table_sheet(
+                wb,
+                name,
+                ["说明"],
+                [["按保密规定，逐件明细仅纪检监察机构可见。"]],
+                title=f"{qt.label} {name}（{count} 件）",
+            )
+    lapses = xlsx.table_sheet(
+        wb,
+        "签批逾期",
+        ["签批层级", *PERIODS],
+        [[r.label, *r.counts] for r in data.lapse_rows],
+        title=f"{qt.label} 签批逾期（次）",
+    )
+    xlsx.bar_chart(lapses, title="签批逾期（次）")
+    monthly = xlsx.table_sheet(
+        wb,
+        "月报告执行",
+        MONTHLY_HEADERS if data.monthly else ["说明"],
+        data.monthly or [[NO_DATA]],
+        title=f"{qt.label} 月报告执行情况（seed 003 §13）",
+    )
+    if data.monthly:
+        xlsx.bar_chart(monthly, title="月报告执行情况（人）", horizontal=False)
+    return xlsx.save(wb)
+
+
+async def quarterly_documents(
+    db: Database,
+    *,
+    reader: Staff,
+    quarter: Quarter,
+    now: datetime,
+    tz: tzinfo,
+    court_name: str,
+    special_profile: str = "court",
+    formats: Sequence[str] = ("pdf", "xlsx"),
+) -> dict[str, bytes]:
+    """{"pdf": …, "xlsx": …} — raises ``AccessDenied`` for a reader who may not see summaries."""
+    data = await load(
+        db,
+        reader=reader,
+        quarter=quarter,
+        now=now,
+        tz=tz,
+        court_name=court_name,
+        special_profile=special_profile,
+    )
+    out: dict[str, bytes] = {}
+    if "pdf" in formats:
+        out["pdf"] = await asyncio.to_thread(render_pdf, data, tz)
+    if "xlsx" in formats:
+        out["xlsx"] = await asyncio.to_thread(render_xlsx, data, tz)
+    return out

@@ -1,0 +1,265 @@
+"""Repositories of the monthly reports and the per-case zero reports (issue 7), over one AsyncSession.
+
+The broadcast rows are handled with Core statements (a court may have thousands of people, and the
+sender changes one row at a time with a conditional UPDATE); per-case zero reports are mapped objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liuhen.domain.casezero import CaseZeroReport
+from liuhen.domain.monthly import MonthlyAnswer, NewPrompt, Person, Prompt, PromptState
+from liuhen.storage import tables as t
+
+_P = t.monthly_prompts.c
+_A = t.monthly_answers.c
+_INSERT_CHUNK = 500
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _prompt(row: Any) -> Prompt:
+    return Prompt(
+        id=row.id,
+        court_id=row.court_id,
+        staff_pk=row.staff_pk,
+        month=row.month,
+        kind=row.kind,
+        state=row.state,
+        chat_id=row.chat_id,
+        created_at=row.created_at,
+        attempted_at=row.attempted_at,
+        sent_at=row.sent_at,
+        message_id=row.message_id,
+        error=row.error,
+        sender=row.sender,
+    )
+
+
+def _answer(row: Any) -> MonthlyAnswer:
+    return MonthlyAnswer(
+        court_id=row.court_id,
+        staff_pk=row.staff_pk,
+        month=row.month,
+        answer=row.answer,
+        record_count=row.record_count,
+        answered_at=row.answered_at,
+        via=row.via,
+    )
+
+
+class SqlMonthly:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def prompt_states(self, court_id: int, month: str, kind: str) -> dict[int, str]:
+        rows = await self.session.execute(
+            select(_P.staff_pk, _P.state).where(_P.court_id == court_id, _P.month == month, _P.kind == kind)
+        )
+        return {row.staff_pk: row.state for row in rows}
+
+    async def add_prompts(self, rows: Sequence[NewPrompt]) -> int:
+        added = 0
+        insert = _insert_for(self.session)
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            chunk = rows[start : start + _INSERT_CHUNK]
+            stmt = (
+                insert(t.monthly_prompts)
+                .values(
+                    [
+                        {
+                            "court_id": r.court_id,
+                            "staff_pk": r.staff_pk,
+                            "month": r.month,
+                            "kind": r.kind,
+                            "state": r.state,
+                            "chat_id": r.chat_id,
+                            "created_at": r.created_at,
+                            "error": r.error,
+                        }
+                        for r in chunk
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["staff_pk", "month", "kind"])
+            )
+            result = await self.session.execute(stmt)
+            added += max(int(result.rowcount), 0)  # type: ignore[attr-defined]
+        return added
+
+    async def reopen(self, court_id: int, month: str, kind: str, staff_pks: Sequence[int]) -> int:
+        if not staff_pks:
+            return 0
+        result = await self.session.execute(
+            update(t.monthly_prompts)
+            .where(
+                _P.court_id == court_id,
+                _P.month == month,
+                _P.kind == kind,
+                _P.staff_pk.in_(list(staff_pks)),
+                _P.state == PromptState.UNREACHABLE.value,
+                _P.error == "not_enrolled",
+            )
+            .values(state=PromptState.PENDING.value, error=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def people(self, court_id: int) -> list[Person]:
+        s = t.staff.c
+        rows = await self.session.execute(
+            select(
+                s.id,
+                s.staff_id,
+                s.name,
+                s.department_id,
+                s.position,
+                s.role,
+                s.active,
+                s.telegram_user_id,
+                s.telegram_chat_id,
+                s.extra,
+            )
+            .where(s.court_id == court_id)
+            .order_by(s.id)
+        )
+        return [
+            Person(
+                pk=row.id,
+                staff_id=row.staff_id,
+                name=row.name,
+                department_id=row.department_id,
+                position=row.position,
+                role=row.role,
+                active=bool(row.active),
+                chat_id=row.telegram_chat_id if row.telegram_user_id is not None else None,
+                extra=dict(row.extra or {}),
+            )
+            for row in rows
+        ]
+
+    async def get_prompt(self, pk: int) -> Prompt | None:
+        row = (await self.session.execute(select(t.monthly_prompts).where(_P.id == pk))).first()
+        return _prompt(row) if row is not None else None
+
+    async def pending(self, court_id: int, *, limit: int) -> list[Prompt]:
+        rows = await self.session.execute(
+            select(t.monthly_prompts)
+            .where(_P.court_id == court_id, _P.state == PromptState.PENDING.value)
+            .order_by(_P.id)
+            .limit(limit)
+        )
+        return [_prompt(row) for row in rows]
+
+    async def begin(self, pk: int, at: datetime, sender: str | None = None) -> bool:
+        result = await self.session.execute(
+            update(t.monthly_prompts)
+            .where(_P.id == pk, _P.state == PromptState.PENDING.value)
+            .values(state=PromptState.SENDING.value, attempted_at=at, sender=sender)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def finish(
+        self, pk: int, state: str, *, at: datetime, message_id: int | None = None, error: str | None = None
+    ) -> None:
+        values: dict[str, Any] = {"state": state, "error": error[:255] if error else None}
+        if state == PromptState.SENT.value:
+            values.update(sent_at=at, message_id=message_id)
+        await self.session.execute(update(t.monthly_prompts).where(_P.id == pk).values(**values))
+
+    async def sending(self, court_id: int) -> list[Prompt]:
+        rows = await self.session.execute(
+            select(t.monthly_prompts)
+            .where(_P.court_id == court_id, _P.state == PromptState.SENDING.value)
+            .order_by(_P.id)
+        )
+        return [_prompt(row) for row in rows]
+
+    async def resolve(self, pk: int, state: str, *, at: datetime, error: str) -> bool:
+        result = await self.session.execute(
+            update(t.monthly_prompts)
+            .where(_P.id == pk, _P.state == PromptState.SENDING.value)
+            .values(state=state, error=error)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def prompts(self, court_id: int, months: Sequence[str]) -> list[Prompt]:
+        if not months:
+            return []
+        rows = await self.session.execute(
+            select(t.monthly_prompts)
+            .where(_P.court_id == court_id, _P.month.in_(list(months)))
+            .order_by(_P.id)
+        )
+        return [_prompt(row) for row in rows]
+
+    async def months(self, court_id: int) -> list[str]:
+        rows = await self.session.execute(
+            select(_P.month).where(_P.court_id == court_id, _P.kind == "prompt").distinct()
+        )
+        return sorted(row.month for row in rows)
+
+    async def answer(self, staff_pk: int, month: str) -> MonthlyAnswer | None:
+        row = (
+            await self.session.execute(
+                select(t.monthly_answers).where(_A.staff_pk == staff_pk, _A.month == month)
+            )
+        ).first()
+        return _answer(row) if row is not None else None
+
+    async def add_answer(self, answer: MonthlyAnswer) -> bool:
+        stmt = (
+            _insert_for(self.session)(t.monthly_answers)
+            .values(
+                staff_pk=answer.staff_pk,
+                month=answer.month,
+                court_id=answer.court_id,
+                answer=answer.answer,
+                record_count=answer.record_count,
+                answered_at=answer.answered_at,
+                via=answer.via,
+            )
+            .on_conflict_do_nothing(index_elements=["staff_pk", "month"])
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def answers(self, court_id: int, months: Sequence[str]) -> list[MonthlyAnswer]:
+        if not months:
+            return []
+        rows = await self.session.execute(
+            select(t.monthly_answers).where(_A.court_id == court_id, _A.month.in_(list(months)))
+        )
+        return [_answer(row) for row in rows]
+
+
+class SqlCaseZero:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, pk: int) -> CaseZeroReport | None:
+        return await self.session.get(CaseZeroReport, pk)
+
+    async def add(self, report: CaseZeroReport) -> None:
+        self.session.add(report)
+
+    async def for_officer(self, officer_pk: int, case_number: str | None = None) -> Sequence[CaseZeroReport]:
+        c = t.case_zero_reports.c
+        stmt = select(CaseZeroReport).where(c.officer_pk == officer_pk)
+        if case_number is not None:
+            stmt = stmt.where(c.case_number == case_number)
+        return (await self.session.scalars(stmt.order_by(c.id))).all()
+
+    async def list(self, court_id: int) -> Sequence[CaseZeroReport]:
+        c = t.case_zero_reports.c
+        stmt = select(CaseZeroReport).where(c.court_id == court_id).order_by(c.id)
+        return (await self.session.scalars(stmt)).all()

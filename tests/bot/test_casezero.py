@@ -1,0 +1,119 @@
+"""Per-case zero reports through the real bot (issue 7; seed 004 §16 and the 逐案报告 text at the end of seed
+004): the officer names the case, confirms the filled statement, the department head confirms it, and the
+officer gets the PDF for the case file; a case with the officer's own records needs an acknowledgement."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from liuhen.domain.records import Record
+from tests.bot.harness import Harness, start_harness, text_of
+
+CASE = "（2026）豫0825民初123号"
+STATEMENT = f"本人承办{CASE}案件以来，没有出现领导干部干预、插手和司法机关内部人员过问案件的情况。"
+
+
+@pytest.fixture
+async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with start_harness(db_url, tmp_path) as harness:
+        yield harness
+
+
+def buttons(m: dict[str, Any]) -> list[str]:
+    return [b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "casezero.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split())
+
+
+async def toast(h: Harness, user: int) -> str:
+    for _ in range(100):
+        answers = await h.sim.callback_answers(user)
+        if answers:
+            return str(answers[-1].get("text") or "")
+        await asyncio.sleep(0.05)
+    raise AssertionError("no answer to the button press")
+
+
+async def test_zero_report_confirmed_by_the_department_head(h: Harness, tmp_path: Path) -> None:
+    judge = await h.enrol("j001", "张法官")
+    head = await h.enrol("h001", "李庭长")
+    ask = await h.say(judge, "/casezero")
+    assert "请发送您承办案件的案号" in text_of(ask)
+    again = await h.say(judge, "不记得了")
+    assert "没有认出案号" in text_of(again)  # asked again, nothing lost
+    draft = await h.say(judge, "(2026) 豫0825 民初 123")  # forgiving input, normalised
+    assert STATEMENT in text_of(draft) and "报告人：张法官" in text_of(draft)
+    assert buttons(draft) == ["确认提交", "取消"]
+
+    await h.sim.press(judge, draft["message_id"], text="确认提交")
+    await h.sim.wait_for(judge, "已提交，待部门负责人 李庭长 确认", timeout=10)
+    card = await h.sim.wait_for(head, "【逐案零报告待确认】", timeout=10)
+    assert "张法官（民事审判第一庭）承办" + CASE in text_of(card) and STATEMENT in text_of(card)
+    assert buttons(card) == ["确认", "有异议"]
+
+    outsider = await h.enrol("j002", "钱法官")  # someone else's button does nothing
+    forged = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await h.sim.press(outsider, card["message_id"], forge=True, data=forged)
+    assert "无效" in await toast(h, outsider)
+
+    await h.sim.press(head, card["message_id"], text="确认")
+    await h.sim.wait_for(head, "已确认逐案零报告", timeout=10)
+    await h.sim.wait_for(judge, "已由李庭长确认", timeout=10)
+    document = await h.sim.wait_for(judge, lambda m: "document" in m, timeout=15)
+    assert document["document"]["file_name"].startswith("逐案零报告-LZ-2026-")
+    text = pdf_text(await h.sim.download(document["document"]["file_id"]), tmp_path)
+    assert "干预、插手、过问案件情况逐案报告" in text and STATEMENT in text and "特此报告。" in text
+    assert "报告人：张法官" in text and "部门负责人：李庭长" in text and "报告时间：2026年11月23日" in text
+
+    # the same case again: already reported
+    again = await h.say(judge, f"/casezero {CASE}")
+    assert "已就" in text_of(again) and "无需重复提交" in text_of(again)
+
+
+async def test_a_case_with_own_records_needs_an_acknowledgement_and_the_head_may_object(h: Harness) -> None:
+    judge = await h.enrol("j001", "张法官")
+    head = await h.enrol("h001", "李庭长")
+    rt = h.runtime
+    async with rt.db.uow() as uow:
+        staff = await uow.staff.by_staff_id(rt.court_id, "j001")
+        assert staff is not None and staff.id is not None
+        at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+        await uow.records.add(
+            Record(
+                court_id=rt.court_id,
+                number="LH-2026-0009",
+                recorder_id=staff.id,
+                status="submitted",
+                created_at=at,
+                updated_at=at,
+                last_evidence_at=at,
+                answers={"case_number": CASE},
+            )
+        )
+        await uow.commit()
+    draft = await h.say(judge, f"/casezero {CASE}")
+    assert "您在本案有 1 件记录：LH-2026-0009" in text_of(draft)
+    assert buttons(draft) == ["我已知悉，仍提交", "取消"]
+    await h.sim.press(judge, draft["message_id"], text="我已知悉，仍提交")
+    card = await h.sim.wait_for(head, "【逐案零报告待确认】", timeout=10)
+    assert "报告人已知悉其在本案的记录：LH-2026-0009" in text_of(card)
+
+    await h.sim.press(head, card["message_id"], text="有异议")
+    await h.sim.wait_for(head, "请直接发送一段文字说明理由", timeout=10)
+    await h.sim.wait_for(judge, "提出异议", timeout=10)
+    noted = await h.say(head, "该案记录显示有人过问，零报告不实")
+    assert "异议说明已记录" in text_of(noted)
+    note = await h.sim.wait_for(judge, "异议说明：该案记录显示有人过问，零报告不实", timeout=10)
+    assert "李庭长" in text_of(note)

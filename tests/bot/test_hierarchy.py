@@ -1,0 +1,171 @@
+"""Three courts in one deployment (issue 12): a county record about a principal leader of the county party
+committee reaches the intermediate court's discipline office and nobody else there (seed 001 实施办法 §6);
+the intermediate court's quarterly figures equal its own plus the county's (seed 002 §7); need-to-know holds
+across courts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from liuhen.domain.clock import FixedClock
+from liuhen.domain.periods import Quarter
+from liuhen.domain.roster import parse_roster
+from liuhen.domain.services import access, courts, enrolment
+from liuhen.domain.services.roster import UnknownCourts, import_roster_file
+from liuhen.reports import quarterly
+from tests.bot.harness import Harness, start_harness, text_of
+from tests.bot.signoff_flow import labels, submit_record
+from tests.conftest import DEMO_ROSTER
+
+pytestmark = pytest.mark.asyncio
+
+
+def two_courts_roster() -> str:
+    """The demo roster twice: once for the intermediate court (zz), once for the county court (zm)."""
+    header, *rows = DEMO_ROSTER.read_text(encoding="utf-8").strip().splitlines()
+    out = [header + ",court"]
+    for code in ("zz", "zm"):
+        out += [f"{row},{code}" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture
+async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with start_harness(db_url, tmp_path) as harness:  # the harness's own court is the high court
+        rt, clock = harness.runtime, harness.clock
+        high = await rt.db.ensure_court(rt.settings.court_code, rt.court_name, "court")
+        for code, name, parent in (("zz", "郑州市中级人民法院", high.code), ("zm", "中牟县人民法院", "zz")):
+            await courts.add_court(
+                rt.db.uow(),
+                code=code,
+                name=name,
+                parent_code=parent,
+                deadline_profile="court",
+                clock=clock,
+                actor="test",
+            )
+        roster = parse_roster(two_courts_roster())
+        assert roster.ok, roster.errors
+        await import_roster_file(
+            rt.db.uow(), roster=roster, default_court_id=rt.court_id, clock=clock, actor="t"
+        )
+        yield harness
+
+
+async def enrol_at(h: Harness, code: str, staff_id: str, name: str) -> int:
+    rt = h.runtime
+    async with rt.db.uow(read_only=True) as uow:
+        court = await uow.courts.by_code(code)
+    assert court is not None and court.id is not None
+    invite = await enrolment.issue_invite(
+        rt.db.uow(), court_id=court.id, staff_id=staff_id, clock=h.clock, actor="test"
+    )
+    user = await h.user(name)
+    reply = await h.say(user, f"/start {invite.code}")
+    assert "已完成登记" in text_of(reply) and court.name in text_of(reply)
+    return user
+
+
+async def test_issue12_a_principal_leader_record_goes_up_one_level_and_nowhere_else(h: Harness) -> None:
+    county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    county_head = await enrol_at(h, "zm", "h001", "县法院李庭长")
+    mid_office = await enrol_at(h, "zz", "k001", "中院赵主任")
+    mid_head = await enrol_at(h, "zz", "h001", "中院李庭长")
+    high_office = await h.enrol("k001", "高院赵主任")
+
+    number = await submit_record(h, county_judge, principal_leader="yes")
+    # The county's own chain runs as usual …
+    await h.sim.wait_for(county_head, lambda m: "【待签批" in text_of(m) and number in text_of(m), timeout=10)
+    # … and the intermediate court's discipline office gets it at once, with the content and the evidence.
+    up = await h.sim.wait_for(mid_office, lambda m: "下级法院报送" in text_of(m), timeout=10)
+    assert "中牟县人民法院" in text_of(up) and number in text_of(up) and "李书记" in text_of(up)
+    assert labels(up) == ["查看证据", "查看全文"]
+    await h.sim.press(mid_office, up["message_id"], text="查看全文")
+    full = await h.sim.wait_for(mid_office, lambda m: "【全文】" in text_of(m), timeout=10)
+    assert "（2026）豫0825民初1187号" in text_of(full)
+    # Nobody else at the intermediate court, and nobody at the high court, hears of it.
+    for user in (mid_head, high_office):
+        assert not [t for t in await h.bot_texts(user) if number in t]
+
+    rt = h.runtime
+    async with rt.db.uow() as uow:
+        zm = await uow.courts.by_code("zm")
+        assert zm is not None and zm.id is not None
+        record = await uow.records.by_number(zm.id, number)
+        zz = await uow.courts.by_code("zz")
+        assert zz is not None and zz.id is not None
+        mid_k = next(s for s in await uow.staff.list(zz.id) if s.staff_id == "k001")
+        assert record is not None
+        assert await access.readable(uow, mid_k, record)
+        # A county record the rules do not send upward stays with the county.
+        record.answers = {**record.answers, "principal_leader": "no"}
+        assert not await access.readable(uow, mid_k, record)
+
+
+async def test_issue12_the_intermediate_quarterly_is_its_own_plus_the_county(h: Harness) -> None:
+    county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    mid_judge = await enrol_at(h, "zz", "j001", "中院张法官")
+    await submit_record(h, county_judge)
+    await submit_record(h, county_judge, "另一条过问")
+    await submit_record(h, mid_judge)
+    rt = h.runtime
+    async with rt.db.uow(read_only=True) as uow:
+        zz = await uow.courts.by_code("zz")
+        assert zz is not None and zz.id is not None
+        reader = next(s for s in await uow.staff.list(zz.id) if s.staff_id == "k001")
+        county_reader = next(
+            s
+            for s in await uow.staff.list((await uow.courts.by_code("zm")).id)
+            if s.staff_id == "k001"  # type: ignore[union-attr]
+        )
+    quarter = Quarter.parse("2026Q4")
+
+    async def totals(who: object, **kwargs: object) -> tuple[int, int, int]:
+        data = await quarterly.load(
+            rt.db,
+            reader=who,
+            quarter=quarter,
+            now=h.clock.now(),
+            tz=rt.settings.tz,
+            court_name="x",
+            **kwargs,  # type: ignore[arg-type]
+        )
+        return data.totals
+
+    assert (await totals(reader))[0] == 1  # its own
+    assert (await totals(reader, court_code="zm"))[0] == 2  # the county's
+    assert (await totals(reader, with_lower=True))[0] == 3  # both, the sum of the levels below
+    data = await quarterly.load(
+        rt.db,
+        reader=reader,
+        quarter=quarter,
+        now=h.clock.now(),
+        tz=rt.settings.tz,
+        court_name="x",
+        with_lower=True,
+    )
+    by_court = next(b for b in data.breakdowns if b.key == "court")
+    assert {r.label: r.counts[0] for r in by_court.rows} == {"郑州市中级人民法院": 1, "中牟县人民法院": 2}
+    # The county cannot read the court above.
+    with pytest.raises(access.AccessDenied):
+        await totals(county_reader, court_code="zz")
+
+
+async def test_issue12_a_roster_naming_an_unknown_court_imports_nothing(h: Harness) -> None:
+    text = two_courts_roster().replace(",zm\n", ",nowhere\n", 1)
+    rt = h.runtime
+    async with rt.db.uow(read_only=True) as uow:
+        before = len(await uow.staff.list(rt.court_id))
+    with pytest.raises(UnknownCourts, match="nowhere"):
+        await import_roster_file(
+            rt.db.uow(),
+            roster=parse_roster(text),
+            default_court_id=rt.court_id,
+            clock=FixedClock(h.clock.now()),
+            actor="t",
+        )
+    async with rt.db.uow(read_only=True) as uow:
+        assert len(await uow.staff.list(rt.court_id)) == before

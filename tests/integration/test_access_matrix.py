@@ -1,0 +1,125 @@
+"""The need-to-know matrix through the read paths the CLI and the bot use (issue 9): every person of the
+demo court × four records in different relations to them; 0 unauthorised reads, every read and every denial
+in the ledger (seed 003 §12; seed 004 §15)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from liuhen.domain.clock import FixedClock
+from liuhen.domain.records import Record
+from liuhen.domain.roster import parse_roster
+from liuhen.domain.services import signoff
+from liuhen.domain.services.access import AccessDenied
+from liuhen.domain.services.roster import import_roster
+from liuhen.evidence.store import FileEvidenceStore
+from liuhen.reports.bundle import evidence_bundle
+from liuhen.reports.registration import registration_pdf
+from liuhen.storage.database import Database
+from tests.conftest import DEMO_ROSTER
+
+pytestmark = pytest.mark.asyncio
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Shanghai")
+
+# Who may read what, written out from the rules (not computed by the policy under test):
+EXPECTED = {
+    # 张法官's record waiting at his department head: recorder, chain (李庭长, 王副院长), discipline office.
+    "LH-2026-0001": {"j001", "h001", "v001", "k001"},
+    # 张法官's draft: his alone.
+    "LH-2026-0002": {"j001"},
+    # 钱法官 (刑事审判庭): his head 孙庭长, 王副院长 who oversees that department, the discipline office.
+    "LH-2026-0003": {"j002", "h002", "v001", "k001"},
+    # 张法官's record about his own head 李庭长: the head is skipped and may not read it (回避).
+    "LH-2026-0004": {"j001", "v001", "k001"},
+}
+
+
+async def _setup(url: str) -> Database:
+    clock = FixedClock(NOW)
+    db = Database(url, now=clock.now)
+    await db.migrate()
+    court = await db.ensure_court("t", "测试法院", "court")
+    assert court.id is not None
+    roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
+    await import_roster(db.uow(), court_id=court.id, roster=roster, clock=clock, actor="test")
+    async with db.uow() as uow:
+        people = {s.staff_id: s for s in await uow.staff.list(court.id)}
+        plans = [
+            ("LH-2026-0001", "j001", "李书记", True),
+            ("LH-2026-0002", "j001", "李书记", False),
+            ("LH-2026-0003", "j002", "王律师", True),
+            ("LH-2026-0004", "j001", "李庭长", True),
+        ]
+        for number, recorder_id, intervener, submit in plans:
+            recorder = people[recorder_id]
+            assert recorder.id is not None
+            record = Record(
+                court_id=court.id,
+                number=number,
+                recorder_id=recorder.id,
+                status="draft",
+                created_at=NOW,
+                updated_at=NOW,
+                last_evidence_at=NOW,
+                answers={
+                    "intervener_name": intervener,
+                    "content": "请关照",
+                    "case_number": "（2026）豫0825民初1号",
+                },
+            )
+            await uow.records.add(record)
+            await uow.flush()
+            if submit:
+                record.submitted_at = NOW
+                await signoff.submit(uow, record, recorder, NOW, signoff.Config(TZ), first=True)
+        await uow.commit()
+    return db
+
+
+Reader = Callable[..., Awaitable[tuple[str, bytes]]]
+
+
+@pytest.mark.parametrize("path", [registration_pdf, evidence_bundle], ids=["registration", "bundle"])
+async def test_issue9_every_person_reads_exactly_what_they_need_to_know(
+    db_url: str, tmp_path: Path, path: Reader
+) -> None:
+    db = await _setup(db_url)
+    store = FileEvidenceStore(tmp_path / "evidence")
+    try:
+        async with db.uow(read_only=True) as uow:
+            court = await uow.courts.by_code("t")
+            assert court is not None and court.id is not None
+            people = list(await uow.staff.list(court.id))
+            before = len(await uow.ledger.entries())  # type: ignore[attr-defined]
+        allowed_reads = denied = 0
+        for person in people:
+            for number, expected in EXPECTED.items():
+                try:
+                    got, data = await path(
+                        db, store, reader=person, ref=number, now=NOW, tz=TZ, court_name="测试法院"
+                    )
+                except AccessDenied as exc:
+                    assert person.staff_id not in expected, (person.staff_id, number)
+                    assert "无权" in str(exc)  # the same answer whether the record exists or not
+                    denied += 1
+                else:
+                    assert person.staff_id in expected, f"unauthorised read: {person.staff_id} {number}"
+                    assert got == number and data
+                    allowed_reads += 1
+        assert allowed_reads == sum(len(v) for v in EXPECTED.values())
+        async with db.uow(read_only=True) as uow:
+            entries = list(await uow.ledger.entries())[before:]  # type: ignore[attr-defined]
+        reads = [e for e in entries if e.action == "record.read"]
+        denials = [e for e in entries if e.action == "record.read_denied"]
+        assert len(reads) == allowed_reads and len(denials) == denied
+        assert {(e.actor, e.object_id) for e in reads} == {
+            (f"staff:{p}", n) for n, who in EXPECTED.items() for p in who
+        }
+    finally:
+        await db.dispose()

@@ -1,0 +1,124 @@
+"""A deployment with a ledger, evidence files and keys, built through the real use cases (issue 9 tests)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from liuhen.bot import integrity
+from liuhen.bot.config import Settings
+from liuhen.bot.runtime import Runtime, open_runtime
+from liuhen.domain.clock import FixedClock
+from liuhen.domain.ledger import canonical_json
+from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
+from liuhen.domain.roster import parse_roster
+from liuhen.domain.services import intake
+from liuhen.domain.services.integrity import VerifyReport, verify
+from liuhen.domain.services.roster import import_roster
+from tests.conftest import DEMO_ROSTER
+
+START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
+
+
+def settings_for(db_url: str, data_dir: Path, **extra: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data_dir,
+        database_url=db_url,
+        court_name="测试县人民法院",
+        **extra,
+    )
+
+
+@dataclass
+class World:
+    rt: Runtime
+    clock: FixedClock
+    settings: Settings
+    digests: list[str]
+
+    async def verify(self, **kwargs: Any) -> VerifyReport:
+        return await verify(
+            self.rt.db.uow(read_only=True),
+            files=self.rt.store,
+            keys=integrity.public_keys(self.rt.settings),
+            timestamps=integrity.timestamp_checker(self.rt.settings),
+            **kwargs,
+        )
+
+    async def close(self) -> None:
+        await self.rt.close()
+
+
+async def add_evidence(rt: Runtime, clock: FixedClock, staff_id: str, update_id: int, data: bytes) -> str:
+    async with rt.db.uow(read_only=True) as uow:
+        staff = await uow.staff.by_staff_id(rt.court_id, staff_id)
+    assert staff is not None
+    blob = await rt.store.put_bytes(data)
+    message = {
+        "message_id": update_id,
+        "date": clock.now().isoformat(),
+        "document": {"file_id": f"f{update_id}"},
+    }
+    raw = await rt.store.put_bytes(canonical_json(message))
+    incoming = IncomingEvidence(
+        kind=EvidenceKind.DOCUMENT,
+        chat_id=70000 + (staff.id or 0),
+        message_id=update_id,
+        update_id=update_id,
+        sent_at=clock.now(),
+        origin=Origin(type="direct"),
+        file=FileRef(f"f{update_id}", f"u{update_id}", len(data), "application/octet-stream", "证据.bin"),
+    )
+    content = intake.StoredContent(
+        EvidenceState.STORED, raw.sha256, sha256=blob.sha256, size=blob.size, media_type="application/pdf"
+    )
+    await intake.receive(rt.db.uow(), staff=staff, incoming=incoming, content=content, clock=clock)
+    return blob.sha256
+
+
+async def make_world(
+    db_url: str,
+    data_dir: Path,
+    *,
+    files: int = 6,
+    extra_entries: int = 0,
+    keys: bool = True,
+    seed: int = 9,
+    **settings: Any,
+) -> World:
+    config = settings_for(db_url, data_dir, **settings)
+    clock = FixedClock(START)
+    if keys:
+        await integrity.ensure_keys(config, clock)
+    rt = await open_runtime(config, clock=clock)
+    await import_roster(
+        rt.db.uow(),
+        court_id=rt.court_id,
+        roster=parse_roster(DEMO_ROSTER.read_text(encoding="utf-8")),
+        clock=clock,
+        actor="test",
+    )
+    rnd = random.Random(seed)
+    digests = []
+    for i in range(files):
+        clock.set(clock.now() + timedelta(minutes=47))  # some join a draft, some open a new one
+        digests.append(
+            await add_evidence(
+                rt, clock, rnd.choice(["j001", "j002"]), 1000 + i, rnd.randbytes(rnd.randint(1, 5000))
+            )
+        )
+    for i in range(extra_entries):
+        async with rt.db.uow() as uow:
+            await uow.ledger.append(
+                actor="test",
+                action="test.note",
+                object_type="test",
+                object_id=str(i),
+                payload={"i": i, "r": rnd.random()},
+            )
+            await uow.commit()
+    return World(rt, clock, config, digests)
