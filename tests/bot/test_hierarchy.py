@@ -34,7 +34,8 @@ def two_courts_roster() -> str:
 
 @pytest.fixture
 async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with start_harness(db_url, tmp_path) as harness:  # the harness's own court is the high court
+    settings = {"complaint_upward": True}  # /complaint also to the court above (seed 001 实施办法 §9)
+    async with start_harness(db_url, tmp_path, settings=settings) as harness:  # its own court: the high court
         rt, clock = harness.runtime, harness.clock
         high = await rt.db.ensure_court(rt.settings.court_code, rt.court_name, "court")
         for code, name, parent in (("zz", "郑州市中级人民法院", high.code), ("zm", "中牟县人民法院", "zz")):
@@ -169,3 +170,17 @@ async def test_issue12_a_roster_naming_an_unknown_court_imports_nothing(h: Harne
         )
     async with rt.db.uow(read_only=True) as uow:
         assert len(await uow.staff.list(rt.court_id)) == before
+
+
+async def test_seed001_impl_s9_a_complaint_may_also_go_to_the_court_above(h: Harness) -> None:
+    county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    county_office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    mid_office = await enrol_at(h, "zz", "k001", "中院赵主任")
+    high_office = await h.enrol("k001", "高院赵主任")
+    await h.say(county_judge, "/complaint")
+    ack = await h.say(county_judge, "因如实记录，考评被无故降等。")
+    await h.sim.press(county_judge, ack["message_id"], text="提交控告")
+    for office in (county_office, mid_office):
+        got = await h.sim.wait_for(office, "【控告 · 直送纪检监察】", timeout=10)
+        assert "考评被无故降等" in text_of(got)
+    assert not [t for t in await h.bot_texts(high_office) if "控告" in t]  # one level up, not two

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     rate_limit: bool = Field(
         default=True, description="Keep to Telegram's limits (30 messages/s); off only against the sandbox"
     )
+    complaint_upward: bool = Field(
+        default=False,
+        description="/complaint also reaches the discipline office of the court above (seed 001 实施办法 §9)",
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="JSON log lines (production)")
     # issue 7: monthly reports and zero reports (seed 003 §13, §20)

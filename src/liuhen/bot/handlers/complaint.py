@@ -16,7 +16,7 @@ from liuhen.bot.parse import incoming_from
 from liuhen.bot.runtime import Runtime
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceState, IncomingEvidence
-from liuhen.domain.services import complaint
+from liuhen.domain.services import complaint, courts
 from liuhen.domain.services.complaint import Buttons, Delivery, PressOutcome
 from liuhen.domain.services.intake import StoredContent
 from liuhen.evidence.store import EvidenceStoreError
@@ -91,7 +91,11 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None
     rt = context.runtime
     result = await complaint.press(
-        rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(PREFIX), clock=rt.clock
+        rt.db.uow(),
+        staff=context.me.staff,
+        token=query.data.removeprefix(PREFIX),
+        clock=rt.clock,
+        upward=rt.settings.complaint_upward,
     )
     if result.outcome is PressOutcome.FORBIDDEN:
         log.warning("button_refused", action="complaint")
@@ -148,5 +152,8 @@ async def deliver(bot: Bot, rt: Runtime, deliveries: tuple[Delivery, ...] | list
 async def deliver_job(context: Context) -> None:
     """Deliveries left unsent (a crash, Telegram down) and to discipline members who enrolled since."""
     rt = context.runtime
-    deliveries = await complaint.pending_deliveries(rt.db.uow(), court_id=rt.court_id, clock=rt.clock)
-    await deliver(context.bot, rt, deliveries)
+    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):  # every court of the deployment
+        deliveries = await complaint.pending_deliveries(
+            rt.db.uow(), court_id=court_id, clock=rt.clock, upward=rt.settings.complaint_upward
+        )
+        await deliver(context.bot, rt, deliveries)

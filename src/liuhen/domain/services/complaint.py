@@ -182,9 +182,16 @@ class Delivery:
     items: tuple[ComplaintItem, ...]
 
 
-async def _recipients(uow: UnitOfWork, complaint: Complaint) -> list[Staff]:
-    """Enrolled discipline members, minus the complainant and anyone in the complainant's chain."""
+async def _recipients(uow: UnitOfWork, complaint: Complaint, *, upward: bool = False) -> list[Staff]:
+    """Enrolled discipline members, minus the complainant and anyone in the complainant's chain; with
+    ``upward`` (setting ``LIUHEN_COMPLAINT_UPWARD``) also the discipline office of the court above (seed 001
+    实施办法 §9, seed 002 §11: 可以向上一级人民法院提出控告)."""
     people = list(await uow.staff.list(complaint.court_id))
+    above: list[Staff] = []
+    if upward:
+        court = await uow.courts.get(complaint.court_id)
+        if court is not None and court.parent_id is not None:
+            above = [p for p in await uow.staff.list(court.parent_id) if p.role == Role.DISCIPLINE.value]
     complainant = next((p for p in people if p.id == complaint.complainant_id), None)
     chain: set[int | None] = {complaint.complainant_id}
     if complainant is not None:
@@ -198,7 +205,7 @@ async def _recipients(uow: UnitOfWork, complaint: Complaint) -> list[Staff]:
         }
     return [
         p
-        for p in people
+        for p in [*people, *above]
         if p.role == Role.DISCIPLINE.value
         and p.enrolled
         and p.telegram_chat_id is not None
@@ -206,10 +213,10 @@ async def _recipients(uow: UnitOfWork, complaint: Complaint) -> list[Staff]:
     ]
 
 
-async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint) -> list[Delivery]:
+async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint, *, upward: bool = False) -> list[Delivery]:
     assert complaint.id is not None
     deliveries: list[Delivery] = []
-    recipients = await _recipients(uow, complaint)
+    recipients = await _recipients(uow, complaint, upward=upward)
     if not recipients:
         return []
     complainant = await uow.staff.get(complaint.complainant_id)
@@ -258,7 +265,9 @@ class PressResult:
     deliveries: tuple[Delivery, ...] = ()
 
 
-async def press(uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock) -> PressResult:
+async def press(
+    uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, upward: bool = False
+) -> PressResult:
     """[提交控告] / [取消]: resolved and re-authorised on the server (DESIGN.md "Callback data")."""
     async with uow:
         callback = await uow.callbacks.get(token)
@@ -301,19 +310,21 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock) -> P
                 "sha256": [i.sha256 for i in items if i.sha256],
             },
         )
-        recipients = len(await _recipients(uow, complaint))
-        deliveries = await _claim_deliveries(uow, complaint)
+        recipients = len(await _recipients(uow, complaint, upward=upward))
+        deliveries = await _claim_deliveries(uow, complaint, upward=upward)
         await uow.commit()
         return PressResult(PressOutcome.SUBMITTED, complaint.number, recipients, tuple(deliveries))
 
 
-async def pending_deliveries(uow: UnitOfWork, *, court_id: int, clock: Clock) -> list[Delivery]:
+async def pending_deliveries(
+    uow: UnitOfWork, *, court_id: int, clock: Clock, upward: bool = False
+) -> list[Delivery]:
     """Deliveries not yet made: unsent claims released after a while, discipline members enrolled since."""
     async with uow:
         await uow.notices.release_unsent(NOTICE_PREFIX, clock.now() - RESEND_AFTER)
         deliveries: list[Delivery] = []
         for complaint in await uow.complaints.submitted(court_id):
-            deliveries += await _claim_deliveries(uow, complaint)
+            deliveries += await _claim_deliveries(uow, complaint, upward=upward)
         await uow.commit()
         return deliveries
 

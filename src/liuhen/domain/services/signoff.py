@@ -651,37 +651,11 @@ async def _press(
     if arg.round != chain.round:
         raise SignoffError("已处理")
     if arg.op is Op.OPINION:
-        _check_may_sign(
-            chain, level, staff, arg, now, uow_delegations=await uow.signoff.delegations(record.court_id)
-        )
-        conversation = await uow.conversations.get(staff.id)
-        conversation.pending_field = PENDING
-        conversation.scratch = {
-            "so": {
-                "record": record.id,
-                "level": level.value,
-                "round": arg.round,
-                "obo": arg.obo,
-                "mode": "opinion",
-            }
-        }
+        await _ask_text(uow, staff, record, chain, level, arg, now, "opinion")
         return PressResult("请输入意见", ask=f"请输入您对记录 {record.number} 的意见（发送文字即可）：")
     opinion = _typed_opinion(await uow.conversations.get(staff.id), record, level, arg)
     if arg.op is Op.RETURN and opinion is None:
-        _check_may_sign(
-            chain, level, staff, arg, now, uow_delegations=await uow.signoff.delegations(record.court_id)
-        )
-        conversation = await uow.conversations.get(staff.id)
-        conversation.pending_field = PENDING
-        conversation.scratch = {
-            "so": {
-                "record": record.id,
-                "level": level.value,
-                "round": arg.round,
-                "obo": arg.obo,
-                "mode": "return",
-            }
-        }
+        await _ask_text(uow, staff, record, chain, level, arg, now, "return")
         return PressResult("请输入退回理由", ask=f"请输入退回补正记录 {record.number} 的理由：")
     if level is Level.DISCIPLINE and arg.op in (Op.APPROVE, Op.DEFER):
         return await _disposition_picker(uow, staff, record, chain, arg, now)
@@ -698,6 +672,27 @@ def _check_may_sign(
     uow_delegations: Sequence[Delegation],
 ) -> None:
     chain.check(level, staff.id or 0, now, on_behalf_of=arg.obo, delegations=uow_delegations)
+
+
+async def _ask_text(
+    uow: UnitOfWork,
+    staff: Staff,
+    record: Record,
+    chain: Chain,
+    level: Level,
+    arg: Arg,
+    now: datetime,
+    mode: str,
+) -> None:
+    """The officer types an opinion or a reason next: checked first (a person who may not decide is told so
+    before typing anything), then the conversation waits for the text."""
+    _check_may_sign(
+        chain, level, staff, arg, now, uow_delegations=await uow.signoff.delegations(record.court_id)
+    )
+    conversation = await uow.conversations.get(staff.id or 0)
+    conversation.pending_field = PENDING
+    so = {"record": record.id, "level": level.value, "round": arg.round, "obo": arg.obo, "mode": mode}
+    conversation.scratch = {"so": so}
 
 
 def _typed_opinion(conversation: Any, record: Record, level: Level, arg: Arg) -> str | None:
