@@ -383,15 +383,21 @@ def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Car
     )
 
 
+async def _button(
+    uow: UnitOfWork, staff_pk: int, record_id: int, label: str, arg: Arg, now: datetime
+) -> Button:
+    """One sign-off button: an opaque token bound to the person and the record, the meaning in its row."""
+    token = await issue_button(
+        uow, staff_pk=staff_pk, action=ACTION, now=now, record_id=record_id, arg=arg.pack()
+    )
+    return Button(label, token)
+
+
 async def card_buttons(
     uow: UnitOfWork, staff_pk: int, record_id: int, level: str, round_: int, obo: int | None, now: datetime
 ) -> tuple[tuple[Button, ...], ...]:
     async def b(label: str, op: Op) -> Button:
-        arg = Arg(op, level, round_, obo).pack()
-        token = await issue_button(
-            uow, staff_pk=staff_pk, action=ACTION, now=now, record_id=record_id, arg=arg
-        )
-        return Button(label, token)
+        return await _button(uow, staff_pk, record_id, label, Arg(op, level, round_, obo), now)
 
     return (
         (await b("同意", Op.APPROVE), await b("退回补正", Op.RETURN)),
@@ -474,11 +480,8 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
                 return None
 
             async def view(label: str, op: Op) -> Button:
-                arg = Arg(op, "", chain.round).pack()
-                token = await issue_button(
-                    uow, staff_pk=staff_pk, action=ACTION, now=now, record_id=record.id, arg=arg
-                )
-                return Button(label, token)
+                assert record.id is not None
+                return await _button(uow, staff_pk, record.id, label, Arg(op, "", chain.round), now)
 
             rows = ((await view("查看证据", Op.EVIDENCE), await view("查看全文", Op.FULL)),)
             delivery = replace(
@@ -520,33 +523,22 @@ async def _step(
         names = tuple(s.name for s in [await uow.staff.get(pk) for pk in sorted(holders)] if s is not None)
     rows: tuple[tuple[Button, ...], ...] = ()
     if event == "returned":
-        fix = await issue_button(
-            uow,
-            staff_pk=staff_pk,
-            action=ACTION,
-            now=now,
-            record_id=record.id,
-            arg=Arg(Op.FIX, round=chain.round).pack(),
+        rows = (
+            (await _button(uow, staff_pk, record.id, "去补正", Arg(Op.FIX, round=chain.round), now),),
+            (
+                await _button(
+                    uow, staff_pk, record.id, "直接报告纪检", Arg(Op.DIRECT, round=chain.round), now
+                ),
+            ),
         )
-        direct = await issue_button(
-            uow,
-            staff_pk=staff_pk,
-            action=ACTION,
-            now=now,
-            record_id=record.id,
-            arg=Arg(Op.DIRECT, round=chain.round).pack(),
-        )
-        rows = ((Button("去补正", fix),), (Button("直接报告纪检", direct),))
     elif event == "arrived" and level is not None and level is not Level.DISCIPLINE:
-        direct = await issue_button(
-            uow,
-            staff_pk=staff_pk,
-            action=ACTION,
-            now=now,
-            record_id=record.id,
-            arg=Arg(Op.DIRECT, round=chain.round).pack(),
+        rows = (
+            (
+                await _button(
+                    uow, staff_pk, record.id, "直接报告纪检", Arg(Op.DIRECT, round=chain.round), now
+                ),
+            ),
         )
-        rows = ((Button("直接报告纪检", direct),),)
     if event in ("approved", "returned", "filed", "defer_overridden"):
         return replace(delivery, decision=decided, next_people=names, rows=rows)
     return replace(delivery, next_people=names, rows=rows)
@@ -717,12 +709,8 @@ async def _disposition_picker(
     _check_may_sign(chain, Level.DISCIPLINE, staff, arg, now, uow_delegations=delegations)
 
     async def b(label: str, a: Arg) -> Button:
-        return Button(
-            label,
-            await issue_button(
-                uow, staff_pk=staff.id or 0, action=ACTION, now=now, record_id=record.id, arg=a.pack()
-            ),
-        )
+        assert record.id is not None
+        return await _button(uow, staff.id or 0, record.id, label, a, now)
 
     base = Arg(Op.DISPOSE, Level.DISCIPLINE.value, chain.round, arg.obo)
     if chain.defer_suggested and arg.op is Op.APPROVE:
@@ -920,13 +908,8 @@ async def typed(
         conversation.scratch = {"so": {**so, "opinion": text}}
 
         async def b(label: str, op: Op) -> Button:
-            a = replace(arg, op=op)
-            return Button(
-                label,
-                await issue_button(
-                    uow, staff_pk=staff.id or 0, action=ACTION, now=now, record_id=record.id, arg=a.pack()
-                ),
-            )
+            assert record is not None and record.id is not None
+            return await _button(uow, staff.id or 0, record.id, label, replace(arg, op=op), now)
 
         rows = (
             (await b("以此意见同意", Op.APPROVE), await b("以此意见退回补正", Op.RETURN)),
@@ -1018,14 +1001,8 @@ async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config
             overdue = chain.overdue(now)
             if not mine and not (sees_overdue and overdue and not chain.route.involves(staff)):
                 continue
-            token = await issue_button(
-                uow,
-                staff_pk=staff.id,
-                action=ACTION,
-                now=now,
-                record_id=record.id,
-                arg=Arg(Op.CARD if mine else Op.FULL, level.value, chain.round).pack(),
-            )
+            label = f"{'签批' if mine else '查看'} {record.number}"
+            arg = Arg(Op.CARD if mine else Op.FULL, level.value, chain.round)
             items.append(
                 PendingItem(
                     record.number,
@@ -1033,7 +1010,7 @@ async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config
                     chain.deadline,
                     overdue,
                     mine,
-                    Button(f"{'签批' if mine else '查看'} {record.number}", token),
+                    await _button(uow, staff.id, record.id, label, arg, now),
                 )
             )
         await uow.commit()
