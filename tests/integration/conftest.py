@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
@@ -15,3 +19,31 @@ async def db(db_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def cli_runner(db_url: str, cwd: Path, *, timeout: float, **env_extra: str) -> Run:
+    """`liuhen ARGS…` as an operator runs it: a subprocess on this test's data directory and database,
+    without a bot token."""
+    env = {
+        **os.environ,
+        "LIUHEN_DATA_DIR": str(cwd / "data"),
+        "LIUHEN_DATABASE_URL": db_url,
+        "COLUMNS": "200",
+        **env_extra,
+    }
+    env.pop("LIUHEN_TELEGRAM_TOKEN", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "liuhen", *args],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run

@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SAMPLES
+from tests.integration.conftest import Run, cli_runner
 
 LIUHEN = [sys.executable, "-m", "liuhen"]
 
 
 @pytest.fixture
-def run_cli(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-        "LIUHEN_DATABASE_URL": db_url,
-        "LIUHEN_BOT_USERNAME": "court_liuhen_bot",
-        "COLUMNS": "200",
-    }
-    env.pop("LIUHEN_TELEGRAM_TOKEN", None)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*LIUHEN, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-        )
-
-    return run
+def run_cli(db_url: str, tmp_path: Path) -> Run:
+    return cli_runner(db_url, tmp_path, timeout=60, LIUHEN_BOT_USERNAME="court_liuhen_bot")
 
 
 def test_import_invite_list(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -4,9 +4,7 @@ need-to-know on `/monthly`, and `liuhen report monthly` as PDF and XLSX."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,6 +22,7 @@ from liuhen.domain.services import monthly
 from liuhen.domain.services.access import AccessDenied
 from liuhen.domain.services.roster import import_roster
 from liuhen.storage.database import Database
+from tests.integration.conftest import cli_runner
 
 TZ = ZoneInfo("Asia/Shanghai")
 POLICY = Policy()
@@ -260,23 +259,7 @@ async def test_monthly_view_is_need_to_know(court: Database) -> None:
 
 
 def test_report_monthly_cli_writes_pdf_and_xlsx(db_url: str, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-        "LIUHEN_DATABASE_URL": db_url,
-        "COLUMNS": "200",
-    }
-    env.pop("LIUHEN_TELEGRAM_TOKEN", None)
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "liuhen", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    cli = cli_runner(db_url, tmp_path, timeout=120)
 
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")

@@ -4,11 +4,7 @@ reader."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,9 +12,8 @@ from openpyxl import load_workbook
 
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage.database import Database
+from tests.integration.conftest import Run, cli_runner
 from tests.report_seed import NUMBER, seed_signed_record
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
@@ -29,25 +24,7 @@ async def cli(db_url: str, tmp_path: Path) -> Run:
         await seed_signed_record(db, FileEvidenceStore(tmp_path / "data" / "evidence"))
     finally:
         await db.dispose()
-    env = {
-        **os.environ,
-        "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-        "LIUHEN_DATABASE_URL": db_url,
-        "COLUMNS": "200",
-    }
-    env.pop("LIUHEN_TELEGRAM_TOKEN", None)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "liuhen", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    return run
+    return cli_runner(db_url, tmp_path, timeout=120)
 
 
 def test_documents_are_written_for_allowed_readers(cli: Run, tmp_path: Path) -> None:
