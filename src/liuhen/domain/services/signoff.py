@@ -303,9 +303,12 @@ async def _copy_to_trial_management(uow: UnitOfWork, record: Record, now: dateti
     assert record.id is not None
     keys = []
     local = now.astimezone(tz)
+    # Only records created since last year can have been submitted this year (drafts have days, not years):
+    # the count does not load the court's whole history on every submission.
+    since = datetime(local.year - 1, 1, 1, tzinfo=tz)
     year_count = sum(
         1
-        for r in await uow.records.list(court_id=record.court_id)
+        for r in await uow.records.list(court_id=record.court_id, created_since=since)
         if r.submitted_at is not None and r.submitted_at.astimezone(tz).year == local.year
     )
     for s in await uow.staff.list(record.court_id):
