@@ -5,6 +5,7 @@ Every kind of evidence is stored, hashed, receipted and listed exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import re
@@ -194,6 +195,31 @@ async def test_replayed_update_creates_nothing_and_sends_nothing(h: Harness, jud
     assert len(receipts) == 1
     [record] = await records(h)
     assert len(record["evidence"]) == 1
+
+
+async def test_judges_sending_at_once_each_get_their_own_receipts(h: Harness) -> None:
+    """Concurrent judges share the gate's read and the intake's transaction (bot/batching.py); nobody
+    gets another's receipt, a number twice, or a draft of someone else."""
+    staff_ids = ("j001", "j002", "h001", "h002", "v001")
+    judges = [await h.enrol(staff_id) for staff_id in staff_ids]
+
+    async def judge_sends(user: int) -> list[str]:
+        texts_seen = []
+        for n in range(3):
+            sent = await h.sim.send_text(user, f"{PRESSURE}（{n}）", forward_origin=ORIGINS["user"])
+            texts_seen.append(text_of(await h.reply_after(user, sent["message"]["message_id"])))
+        return texts_seen
+
+    seen = await asyncio.gather(*(judge_sends(user) for user in judges))
+    drafts = {}
+    for staff_id, receipts in zip(staff_ids, seen, strict=True):
+        found = [re.search(r"已留存证据 #(\d+).*→ 记录 (LH-2026-\d{4})", t) for t in receipts]
+        assert all(found), receipts
+        assert [int(m[1]) for m in found if m] == [1, 2, 3]  # one draft per judge, in order
+        [drafts[staff_id]] = {m[2] for m in found if m}
+    listed = await records(h)
+    assert {r["number"]: r["recorder"] for r in listed} == {n: s for s, n in drafts.items()}
+    assert [len(r["evidence"]) for r in listed] == [3] * len(judges)
 
 
 async def test_own_text_is_evidence_and_joins_the_open_draft(h: Harness, judge: int) -> None:

@@ -69,7 +69,7 @@ async def test_reimport_updates_deactivates_and_reactivates(db: Database, court_
     async with db.uow() as uow:
         a2 = await uow.staff.by_staff_id(court_id, "a2")
         assert a2 is not None and not a2.active and a2.telegram_user_id is None
-    assert await enrolment.current_member(db.uow(), 900) is None  # access ends at once
+    assert await enrolment.current_member(db.uow(), 900, now=NOW) is None  # access ends at once
 
     summary = await load(db, court_id, first)
     assert summary.reactivated == ["a2"]  # type: ignore[attr-defined]
@@ -94,7 +94,7 @@ async def test_enrolment_outcomes(db: Database, court_id: int, roster_csv: str) 
     assert await redeem(invite.code.lower(), 1, 2) is EnrolOutcome.ENROLLED
     assert await redeem(invite.code, 1, 2) is EnrolOutcome.DUPLICATE  # replayed update
     assert await redeem(invite.code, 2, 3) is EnrolOutcome.USED
-    member = await enrolment.current_member(db.uow(), 1)
+    member = await enrolment.current_member(db.uow(), 1, now=NOW)
     assert member is not None and member.staff.name == "张法官" and member.department == "民事审判第一庭"
 
     late = await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="h001", clock=clock, actor="t")
@@ -166,5 +166,5 @@ async def test_new_phone_moves_the_binding(db: Database, court_id: int, roster_c
         )
         assert res.outcome is EnrolOutcome.ENROLLED
     assert res.rebound_from == 100
-    assert await enrolment.current_member(db.uow(), 100) is None
-    assert await enrolment.current_member(db.uow(), 200) is not None
+    assert await enrolment.current_member(db.uow(), 100, now=NOW) is None
+    assert await enrolment.current_member(db.uow(), 200, now=NOW) is not None

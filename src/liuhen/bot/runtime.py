@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
 
+from liuhen.bot.batching import GroupCommit
 from liuhen.bot.config import Settings
 from liuhen.domain.clock import Clock, SystemClock
+from liuhen.domain.services.enrolment import Member, current_members
+from liuhen.domain.services.intake import NewEvidence, Receipt, receipts_sent, receive_many
 from liuhen.evidence.keys import load_keyring
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage.database import Database
@@ -19,6 +24,26 @@ class Runtime:
     court_id: int
     court_name: str
     store: FileEvidenceStore
+    # group commits of concurrent updates (issue 4, bot/batching.py)
+    members: GroupCommit[int, Member | None] = field(init=False, repr=False)
+    intake: GroupCommit[NewEvidence, Receipt | None] = field(init=False, repr=False)
+    receipts: GroupCommit[tuple[Sequence[int], int], None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.members = GroupCommit(self._members)
+        self.intake = GroupCommit(self._receive)
+        self.receipts = GroupCommit(lambda sent: receipts_sent(self.db.uow(), sent))
+
+    async def _members(self, telegram_user_ids: list[int]) -> list[Member | None]:
+        """The access gate's lookup of the people behind concurrent updates, in one read."""
+        found = await current_members(
+            self.db.uow(read_only=True), set(telegram_user_ids), now=self.clock.now()
+        )
+        return [found.get(user_id) for user_id in telegram_user_ids]
+
+    async def _receive(self, arrivals: list[NewEvidence]) -> list[Receipt | None]:
+        window = timedelta(minutes=self.settings.draft_join_minutes)
+        return await receive_many(self.db.uow(), arrivals, clock=self.clock, join_window=window)
 
     async def close(self) -> None:
         await self.db.dispose()

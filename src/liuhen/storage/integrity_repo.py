@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,6 +80,16 @@ class SqlComplaints:
             .limit(1)
         )
         return (await self.session.scalars(stmt)).first()
+
+    async def open_for_many(self, complainant_ids: Collection[int]) -> dict[int, Complaint]:
+        """The newest open complaint of each of these people (those without one are absent)."""
+        c = t.complaints.c
+        stmt = (
+            select(Complaint)
+            .where(c.complainant_id.in_(list(complainant_ids)), c.status == ComplaintStatus.OPEN.value)
+            .order_by(c.id)
+        )
+        return {complaint.complainant_id: complaint for complaint in await self.session.scalars(stmt)}
 
     async def submitted(self, court_id: int) -> Sequence[Complaint]:
         c = t.complaints.c

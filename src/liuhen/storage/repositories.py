@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,10 @@ class SqlCourtRepository(_Repo):
     async def get(self, pk: int) -> Court | None:
         return await self.session.get(Court, pk)
 
+    async def many(self, pks: Collection[int]) -> dict[int, Court]:
+        rows = await self.session.scalars(select(Court).where(t.courts.c.id.in_(list(pks))))
+        return {c.id: c for c in rows if c.id is not None}
+
     async def by_code(self, code: str) -> Court | None:
         return (await self.session.scalars(select(Court).where(t.courts.c.code == code))).first()
 
@@ -49,6 +53,10 @@ class SqlCourtRepository(_Repo):
 class SqlDepartmentRepository(_Repo):
     async def get(self, pk: int) -> Department | None:
         return await self.session.get(Department, pk)
+
+    async def many(self, pks: Collection[int]) -> dict[int, Department]:
+        rows = await self.session.scalars(select(Department).where(t.departments.c.id.in_(list(pks))))
+        return {d.id: d for d in rows if d.id is not None}
 
     async def list(self, court_id: int) -> Sequence[Department]:
         stmt = select(Department).where(t.departments.c.court_id == court_id).order_by(t.departments.c.id)
@@ -69,6 +77,10 @@ class SqlStaffRepository(_Repo):
     async def by_telegram(self, telegram_user_id: int) -> Staff | None:
         stmt = select(Staff).where(t.staff.c.telegram_user_id == telegram_user_id)
         return (await self.session.scalars(stmt)).first()
+
+    async def by_telegram_many(self, telegram_user_ids: Collection[int]) -> dict[int, Staff]:
+        stmt = select(Staff).where(t.staff.c.telegram_user_id.in_(list(telegram_user_ids)))
+        return {s.telegram_user_id: s for s in await self.session.scalars(stmt) if s.telegram_user_id}
 
     async def list(self, court_id: int) -> Sequence[Staff]:
         stmt = select(Staff).where(t.staff.c.court_id == court_id).order_by(t.staff.c.id)
@@ -119,6 +131,20 @@ class SqlInbox(_Repo):
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def claim_many(self, updates: Sequence[tuple[int, int | None]], *, kind: str) -> set[int]:
+        """`claim` of several updates in one statement: the update ids claimed now (replays are absent)."""
+        if not updates:
+            return set()
+        now = self._now()
+        rows = [{"update_id": u, "chat_id": chat, "kind": kind, "received_at": now} for u, chat in updates]
+        stmt = (
+            _insert_for(self.session)(t.inbox)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(t.inbox.c.update_id)
+        )
+        return set((await self.session.execute(stmt)).scalars())
+
 
 class SqlLedger(_Repo):
     """Appends hash-chained entries in the caller's transaction (domain/ledger.py has the rules)."""
@@ -126,21 +152,26 @@ class SqlLedger(_Repo):
     def __init__(self, session: AsyncSession, now: Any) -> None:
         super().__init__(session)
         self._now = now
+        self._head: tuple[int, str] | None = None  # (seq, entry_hash) after this transaction's appends
+        self._moved = False
 
     async def append(
         self, *, actor: str, action: str, object_type: str, object_id: str, payload: dict[str, Any]
     ) -> None:
-        head = (
-            await self.session.execute(
-                select(t.ledger_head.c.seq, t.ledger_head.c.entry_hash)
-                .where(t.ledger_head.c.id == 1)
-                .with_for_update()
-            )
-        ).one()
-        seq, at = head.seq + 1, self._now()
+        if self._head is None:  # the first append of the transaction locks the head until commit
+            row = (
+                await self.session.execute(
+                    select(t.ledger_head.c.seq, t.ledger_head.c.entry_hash)
+                    .where(t.ledger_head.c.id == 1)
+                    .with_for_update()
+                )
+            ).one()
+            self._head = (int(row.seq), str(row.entry_hash))
+        prev_seq, prev_hash = self._head
+        seq, at = prev_seq + 1, self._now()
         digest = rules.payload_hash(payload)
         entry_hash = rules.entry_hash(
-            prev_hash=head.entry_hash,
+            prev_hash=prev_hash,
             seq=seq,
             at=at,
             actor=actor,
@@ -151,18 +182,27 @@ class SqlLedger(_Repo):
         )
         self.session.add(
             LedgerEntry(
-                seq, at, actor, action, object_type, object_id, payload, digest, head.entry_hash, entry_hash
+                seq, at, actor, action, object_type, object_id, payload, digest, prev_hash, entry_hash
             )
         )
-        await self.session.execute(
-            update(t.ledger_head).where(t.ledger_head.c.id == 1).values(seq=seq, entry_hash=entry_hash)
-        )
+        self._head, self._moved = (seq, entry_hash), True
+
+    async def before_commit(self) -> None:
+        """Write the head once for all of the transaction's appends (the unit of work calls this)."""
+        if self._moved and self._head is not None:
+            seq, entry_hash = self._head
+            await self.session.execute(
+                update(t.ledger_head).where(t.ledger_head.c.id == 1).values(seq=seq, entry_hash=entry_hash)
+            )
+        self._head, self._moved = None, False  # the lock ends with the transaction: read it afresh
 
     async def entries(self, after: int = 0, limit: int = 10_000) -> Sequence[LedgerEntry]:
         stmt = select(LedgerEntry).where(t.ledger.c.seq > after).order_by(t.ledger.c.seq).limit(limit)
         return (await self.session.scalars(stmt)).all()
 
     async def head(self) -> tuple[int, str] | None:
+        if self._moved:
+            return self._head
         c = t.ledger_head.c
         row = (await self.session.execute(select(c.seq, c.entry_hash).where(c.id == 1))).first()
         return (int(row.seq), str(row.entry_hash)) if row is not None else None
@@ -186,15 +226,17 @@ class SqlRecordRepository(_Repo):
     async def add(self, record: Record) -> None:
         self.session.add(record)
 
-    async def latest_draft(self, recorder_id: int) -> Record | None:
+    async def latest_drafts(self, recorder_ids: Collection[int]) -> dict[int, Record]:
+        """`latest_draft` of several recorders in one statement (those without a draft are absent)."""
         c = t.records.c
-        stmt = (
-            select(Record)
-            .where(c.recorder_id == recorder_id, c.status == RecordStatus.DRAFT.value)
-            .order_by(c.last_evidence_at.desc(), c.id.desc())
-            .limit(1)
+        order = (c.last_evidence_at.desc(), c.id.desc())
+        ranked = (
+            select(c.id, func.row_number().over(partition_by=c.recorder_id, order_by=order).label("n"))
+            .where(c.recorder_id.in_(list(recorder_ids)), c.status == RecordStatus.DRAFT.value)
+            .subquery()
         )
-        return (await self.session.scalars(stmt)).first()
+        stmt = select(Record).join(ranked, c.id == ranked.c.id).where(ranked.c.n == 1)
+        return {record.recorder_id: record for record in await self.session.scalars(stmt)}
 
     async def drafts(self, recorder_id: int) -> Sequence[Record]:
         c = t.records.c
@@ -307,6 +349,18 @@ class SqlEvidenceRepository(_Repo):
             await self.session.scalars(select(Evidence).where(t.evidence.c.update_id == update_id))
         ).first()
 
+    async def mark_receipts(self, receipts: Sequence[tuple[int, int]]) -> None:
+        """(evidence id, receipt message id) pairs; a row keeps the first receipt it was given."""
+        if not receipts:
+            return
+        c = t.evidence.c
+        stmt = (
+            update(t.evidence)
+            .where(c.id == bindparam("pk"), c.receipt_message_id.is_(None))
+            .values(receipt_message_id=bindparam("message"))
+        )
+        await self.session.execute(stmt, [{"pk": pk, "message": message} for pk, message in receipts])
+
     async def for_record(self, record_id: int) -> Sequence[Evidence]:
         c = t.evidence.c
         return (
@@ -342,6 +396,12 @@ class SqlConversationRepository(_Repo):
             conversation = Conversation(staff_pk=staff_pk)
             self.session.add(conversation)
         return conversation
+
+    async def load(self, staff_pks: Collection[int]) -> dict[int, Conversation]:
+        """The conversations that exist, in one read; `get` then finds them without another."""
+        c = t.conversations.c
+        rows = await self.session.scalars(select(Conversation).where(c.staff_pk.in_(list(staff_pks))))
+        return {conversation.staff_pk: conversation for conversation in rows}
 
 
 class SqlCallbackRepository(_Repo):

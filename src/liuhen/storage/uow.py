@@ -83,6 +83,7 @@ class SqlUnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
+        await self.ledger.before_commit()
         await self.session.commit()
 
     async def flush(self) -> None:

@@ -9,7 +9,6 @@ from telegram.ext import ApplicationHandlerStop
 
 from liuhen.bot import texts
 from liuhen.bot.context import Context
-from liuhen.domain.services.enrolment import current_member
 
 log = structlog.get_logger(__name__)
 
@@ -27,7 +26,7 @@ async def gate(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop  # channels, groups: liuhen works only in private chats
     if _is_enrolment_attempt(update):
         return  # /start CODE is handled by the enrolment handler
-    member = await current_member(context.runtime.db.uow(read_only=True), user.id)
+    member = await context.runtime.members.submit(user.id)  # one read for concurrent updates
     if member is None:
         await _refuse(update)
         raise ApplicationHandlerStop

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import structlog
 from telegram import Bot, Message, Update
@@ -62,27 +61,22 @@ async def _store(context: Context, message: Message, incoming: IncomingEvidence)
 async def on_message(update: Update, context: Context) -> None:
     message = update.message
     assert message is not None
-    for typed_answer in (
-        complaint.try_item,  # issue 9: while a complaint is being written, messages are its content
-        signoff.try_typed,
-        casezero.try_typed,  # issue 7: the case number after /casezero, a head's objection
-        witnesses.try_dispute_note,
-        questions.try_amend_reason,
-        questions.try_text_answer,
-    ):
-        if await typed_answer(update, context):
-            return
+    if context.me.awaits_input:  # the gate read the conversation: usually nothing waits, no more reads
+        for typed_answer in (
+            complaint.try_item,  # issue 9: while a complaint is being written, messages are its content
+            signoff.try_typed,
+            casezero.try_typed,  # issue 7: the case number after /casezero, a head's objection
+            witnesses.try_dispute_note,
+            questions.try_amend_reason,
+            questions.try_text_answer,
+        ):
+            if await typed_answer(update, context):
+                return
     incoming = incoming_from(message, update.update_id)
     content = await _store(context, message, incoming)
     rt = context.runtime
-    receipt = await intake.receive(
-        rt.db.uow(),
-        staff=context.me.staff,
-        incoming=incoming,
-        content=content,
-        clock=rt.clock,
-        join_window=timedelta(minutes=rt.settings.draft_join_minutes),
-    )
+    # group commit: concurrent judges' evidence shares one transaction (bot/batching.py)
+    receipt = await rt.intake.submit(intake.NewEvidence(context.me.staff, incoming, content))
     if receipt is None:
         return  # a replay that was receipted already: nothing new, nothing re-sent
     await send_receipt(context.bot, message.chat_id, receipt, rt)
@@ -129,7 +123,7 @@ async def send_receipt(bot: Bot, chat_id: int, receipt: intake.Receipt, rt: Runt
         sent = await bot.send_message(chat_id, text, reply_markup=markup)
         sent_id = sent.message_id
     ids = [e.id for e in receipt.items if e.id is not None and e.receipt_message_id is None]
-    await intake.receipt_sent(rt.db.uow(), evidence_ids=ids, message_id=sent_id)
+    await rt.receipts.submit((ids, sent_id))
 
 
 async def on_button(update: Update, context: Context) -> None:

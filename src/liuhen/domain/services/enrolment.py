@@ -11,10 +11,12 @@ import enum
 import hashlib
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from liuhen.domain.clock import Clock
+from liuhen.domain.complaints import OPEN_WINDOW
 from liuhen.domain.model import EnrolmentAttempt, EnrolmentCode, Staff
 from liuhen.domain.ports import UnitOfWork
 
@@ -161,20 +163,55 @@ async def _check_code(uow: UnitOfWork, code_text: str, *, now: datetime) -> Enro
 
 @dataclass(frozen=True)
 class Member:
-    """An enrolled, active person with the names the bot shows."""
+    """An enrolled, active person with the names the bot shows, and what their conversation waits for
+    at the time of the lookup (updates of one chat are handled one at a time, so it stays true for the
+    update being handled)."""
 
     staff: Staff
     department: str
     court: str
+    pending_field: str | None = None  # a question, an opinion, a case number… waits for typed text
+    writing_complaint: bool = False  # an open complaint takes the messages (complaints.OPEN_WINDOW)
+
+    @property
+    def awaits_input(self) -> bool:
+        """False: whatever the person sends now is evidence (the common case, decided without a read)."""
+        return bool(self.pending_field) or self.writing_complaint
 
 
-async def current_member(uow: UnitOfWork, telegram_user_id: int) -> Member | None:
+async def current_member(uow: UnitOfWork, telegram_user_id: int, *, now: datetime) -> Member | None:
     """The enrolled, active person behind a Telegram account, or None (then serve nothing)."""
+    return (await current_members(uow, [telegram_user_id], now=now)).get(telegram_user_id)
+
+
+async def current_members(
+    uow: UnitOfWork, telegram_user_ids: Collection[int], *, now: datetime
+) -> dict[int, Member]:
+    """`current_member` of many accounts in one read-only transaction of five statements, whatever their
+    number (issue 4: the access gate of concurrent updates is answered together). Accounts of nobody
+    enrolled and active are absent."""
     async with uow:
-        staff = await uow.staff.by_telegram(telegram_user_id)
-        if staff is None or not staff.enrolled:
-            return None
-        return await _member(uow, staff)
+        staff = [s for s in (await uow.staff.by_telegram_many(telegram_user_ids)).values() if s.enrolled]
+        if not staff:
+            return {}
+        pks = [s.id for s in staff if s.id is not None]
+        departments = await uow.departments.many({s.department_id for s in staff if s.department_id})
+        courts = await uow.courts.many({s.court_id for s in staff})
+        conversations = await uow.conversations.load(pks)
+        complaints = await uow.complaints.open_for_many(pks)
+    members: dict[int, Member] = {}
+    for person in staff:
+        assert person.id is not None and person.telegram_user_id is not None
+        department, court = departments.get(person.department_id or 0), courts.get(person.court_id)
+        conversation, complaint = conversations.get(person.id), complaints.get(person.id)
+        members[person.telegram_user_id] = Member(
+            person,
+            department.name if department else "",
+            court.name if court else "",
+            pending_field=conversation.pending_field if conversation else None,
+            writing_complaint=complaint is not None and complaint.updated_at >= now - OPEN_WINDOW,
+        )
+    return members
 
 
 async def _member(uow: UnitOfWork, staff: Staff) -> Member:

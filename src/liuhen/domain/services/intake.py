@@ -8,7 +8,7 @@ ledger entry in one transaction. Only then may the receipt be sent.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -139,9 +139,15 @@ async def _new_draft(uow: UnitOfWork, staff: Staff, now: datetime) -> Record:
 
 
 async def _target_record(
-    uow: UnitOfWork, staff: Staff, incoming: IncomingEvidence, now: datetime, window: timedelta
+    uow: UnitOfWork,
+    staff: Staff,
+    incoming: IncomingEvidence,
+    now: datetime,
+    window: timedelta,
+    drafts: dict[int, Record],
 ) -> tuple[Record, list[Evidence]]:
-    """The draft this item joins: its album's record, else the open draft within the window, else new."""
+    """The draft this item joins: its album's record, else the open draft within the window, else new.
+    ``drafts`` holds each recorder's latest draft (read once for a batch) and learns the new ones."""
     assert staff.id is not None
     if incoming.media_group_id:
         siblings = list(await uow.evidence.in_group(incoming.chat_id, incoming.media_group_id))
@@ -150,13 +156,22 @@ async def _target_record(
             assert record is not None
             return record, siblings
     conversation = await uow.conversations.get(staff.id)
+    draft = drafts.get(staff.id)
     if conversation.force_new_draft:
         conversation.force_new_draft = False
-        return await _new_draft(uow, staff, now), []
-    draft = await uow.records.latest_draft(staff.id)
-    if draft is not None and draft.last_evidence_at >= now - window:
+    elif draft is not None and draft.last_evidence_at >= now - window:
         return draft, []
-    return await _new_draft(uow, staff, now), []
+    drafts[staff.id] = draft = await _new_draft(uow, staff, now)
+    return draft, []
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    """One piece of evidence for `receive_many`: who sent it, what Telegram said, what was stored."""
+
+    staff: Staff
+    incoming: IncomingEvidence
+    content: StoredContent
 
 
 async def receive(
@@ -169,64 +184,100 @@ async def receive(
     join_window: timedelta = DEFAULT_JOIN_WINDOW,
 ) -> Receipt | None:
     """Record one piece of evidence. Returns the receipt to send, or None for a replay already receipted."""
+    item = NewEvidence(staff, incoming, content)
+    return (await receive_many(uow, [item], clock=clock, join_window=join_window))[0]
+
+
+async def receive_many(
+    uow: UnitOfWork,
+    items: Sequence[NewEvidence],
+    *,
+    clock: Clock,
+    join_window: timedelta = DEFAULT_JOIN_WINDOW,
+) -> list[Receipt | None]:
+    """`receive` for several pieces of evidence (of different people, or one after another of the same
+    person) in one transaction: the group commit of concurrent updates (issue 4). Each gets what `receive`
+    would have given it alone, in order."""
     async with uow:
-        if not await uow.inbox.claim(incoming.update_id, chat_id=incoming.chat_id, kind="evidence"):
-            existing = await uow.evidence.by_update(incoming.update_id)
-            if existing is None or existing.receipt_message_id is not None:
-                return None
-            return await _receipt_for(uow, staff, existing, clock.now())  # crashed before the receipt
+        claimed = await uow.inbox.claim_many(
+            [(a.incoming.update_id, a.incoming.chat_id) for a in items], kind="evidence"
+        )
+        staff_pks = {a.staff.id for a in items if a.staff.id is not None}
+        # held for the transaction (the session keeps loaded objects only while they are referenced):
+        conversations = await uow.conversations.load(staff_pks)  # `conversations.get` reads no more
+        drafts = await uow.records.latest_drafts(staff_pks)
         now = clock.now()
-        record, siblings = await _target_record(uow, staff, incoming, now, join_window)
-        assert record.id is not None
-        record.evidence_count += 1
-        record.last_evidence_at = record.updated_at = now
-        origin = incoming.origin.as_json()
-        origin["forwarded_at" if incoming.origin.forwarded else "sent_at"] = incoming.sent_at.isoformat()
-        file = incoming.file
-        evidence = Evidence(
-            record_id=record.id,
-            seq=record.evidence_count,
-            kind=incoming.kind.value,
-            state=content.state.value,
-            received_at=now,
-            chat_id=incoming.chat_id,
-            message_id=incoming.message_id,
-            update_id=incoming.update_id,
-            origin=origin,
-            sha256=content.sha256,
-            size=content.size if content.size is not None else (file.size if file else None),
-            media_type=content.media_type or (file.mime_type if file else None),
-            text=incoming.text,
-            entities=incoming.entities,
-            file_name=file.file_name if file else None,
-            telegram_file_id=file.file_id if file else None,
-            telegram_file_unique_id=file.file_unique_id if file else None,
-            media_group_id=incoming.media_group_id,
-            message_sha256=content.message_sha256,
-            photo_compressed=incoming.photo_compressed,
-            download_attempts=1 if file else 0,
-            stored_at=now if content.state is EvidenceState.STORED else None,
-        )
-        await uow.evidence.add(evidence)
-        await uow.flush()
-        await uow.ledger.append(
-            actor=f"staff:{staff.staff_id}",
-            action="evidence.add",
-            object_type="record",
-            object_id=record.number,
-            payload={
-                "evidence": evidence.seq,
-                "kind": evidence.kind,
-                "sha256": evidence.sha256,
-                "size": evidence.size,
-                "state": evidence.state,
-                "message_sha256": evidence.message_sha256,
-                "origin": origin,
-            },
-        )
-        receipt = await _receipt_for(uow, staff, evidence, now, siblings=siblings, record=record)
+        new: list[tuple[int, NewEvidence, Record, list[Evidence], Evidence]] = []
+        receipts: list[Receipt | None] = [None] * len(items)
+        seen: set[int] = set()
+        for i, item in enumerate(items):
+            if item.incoming.update_id in seen:  # the same update twice in a batch: one receipt
+                continue
+            seen.add(item.incoming.update_id)
+            if item.incoming.update_id not in claimed:  # a replay: nothing new
+                existing = await uow.evidence.by_update(item.incoming.update_id)
+                if existing is not None and existing.receipt_message_id is None:  # crashed before the receipt
+                    receipts[i] = await _receipt_for(uow, item.staff, existing, now)
+                continue
+            record, siblings = await _target_record(uow, item.staff, item.incoming, now, join_window, drafts)
+            new.append((i, item, record, siblings, await _add_evidence(uow, item, record, now)))
+        await uow.flush()  # one INSERT for the batch's evidence: the buttons name the rows
+        for i, item, record, siblings, evidence in new:
+            receipts[i] = await _receipt_for(uow, item.staff, evidence, now, siblings=siblings, record=record)
         await uow.commit()
-        return receipt
+        del conversations
+        return receipts
+
+
+async def _add_evidence(uow: UnitOfWork, item: NewEvidence, record: Record, now: datetime) -> Evidence:
+    staff, incoming, content = item.staff, item.incoming, item.content
+    assert record.id is not None
+    record.evidence_count += 1
+    record.last_evidence_at = record.updated_at = now
+    origin = incoming.origin.as_json()
+    origin["forwarded_at" if incoming.origin.forwarded else "sent_at"] = incoming.sent_at.isoformat()
+    file = incoming.file
+    evidence = Evidence(
+        record_id=record.id,
+        seq=record.evidence_count,
+        kind=incoming.kind.value,
+        state=content.state.value,
+        received_at=now,
+        chat_id=incoming.chat_id,
+        message_id=incoming.message_id,
+        update_id=incoming.update_id,
+        origin=origin,
+        sha256=content.sha256,
+        size=content.size if content.size is not None else (file.size if file else None),
+        media_type=content.media_type or (file.mime_type if file else None),
+        text=incoming.text,
+        entities=incoming.entities,
+        file_name=file.file_name if file else None,
+        telegram_file_id=file.file_id if file else None,
+        telegram_file_unique_id=file.file_unique_id if file else None,
+        media_group_id=incoming.media_group_id,
+        message_sha256=content.message_sha256,
+        photo_compressed=incoming.photo_compressed,
+        download_attempts=1 if file else 0,
+        stored_at=now if content.state is EvidenceState.STORED else None,
+    )
+    await uow.evidence.add(evidence)
+    await uow.ledger.append(
+        actor=f"staff:{staff.staff_id}",
+        action="evidence.add",
+        object_type="record",
+        object_id=record.number,
+        payload={
+            "evidence": evidence.seq,
+            "kind": evidence.kind,
+            "sha256": evidence.sha256,
+            "size": evidence.size,
+            "state": evidence.state,
+            "message_sha256": evidence.message_sha256,
+            "origin": origin,
+        },
+    )
+    return evidence
 
 
 async def _receipt_for(
@@ -267,12 +318,17 @@ async def _receipt_for(
 
 async def receipt_sent(uow: UnitOfWork, *, evidence_ids: list[int], message_id: int) -> None:
     """Remember which chat message is the receipt (albums edit it; a crash before this re-sends it)."""
+    await receipts_sent(uow, [(evidence_ids, message_id)])
+
+
+async def receipts_sent(uow: UnitOfWork, sent: Sequence[tuple[Sequence[int], int]]) -> list[None]:
+    """`receipt_sent` of several receipts in one transaction (the group commit, issue 4)."""
     async with uow:
-        for pk in evidence_ids:
-            evidence = await uow.evidence.get(pk)
-            if evidence is not None and evidence.receipt_message_id is None:
-                evidence.receipt_message_id = message_id
+        await uow.evidence.mark_receipts(
+            [(pk, message_id) for evidence_ids, message_id in sent for pk in evidence_ids]
+        )
         await uow.commit()
+    return [None] * len(sent)
 
 
 class PressOutcome:

@@ -1,0 +1,126 @@
+"""Evidence of several judges in one transaction (issue 4: the group commit of concurrent updates).
+
+Each piece gets exactly what it would have got alone: its own draft, its number, its receipt; a replay
+inside or across batches creates nothing; the ledger stays one unbroken chain (seed 002 §3, seed 001
+实施办法 §4: electronic evidence kept unaltered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from liuhen.domain.ledger import canonical_json
+from liuhen.domain.model import Staff
+from liuhen.domain.records import EvidenceKind, EvidenceState, IncomingEvidence, Origin
+from liuhen.domain.services import intake
+from liuhen.domain.services.records import list_records
+from tests.integrity_world import World, make_world
+
+
+@pytest.fixture
+async def world(db_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    w = await make_world(db_url, tmp_path / "data", files=0)
+    try:
+        yield w
+    finally:
+        await w.close()
+
+
+async def staff_of(w: World, *staff_ids: str) -> list[Staff]:
+    found = []
+    async with w.rt.db.uow(read_only=True) as uow:
+        for staff_id in staff_ids:
+            person = await uow.staff.by_staff_id(w.rt.court_id, staff_id)
+            assert person is not None
+            found.append(person)
+    return found
+
+
+async def piece(w: World, staff: Staff, update_id: int, text: str) -> intake.NewEvidence:
+    raw = await w.rt.store.put_bytes(canonical_json({"update_id": update_id, "text": text}))
+    incoming = IncomingEvidence(
+        kind=EvidenceKind.TEXT,
+        chat_id=80000 + (staff.id or 0),
+        message_id=update_id,
+        update_id=update_id,
+        sent_at=w.clock.now(),
+        origin=Origin(type="hidden_user", name="王律师", date=w.clock.now() - timedelta(minutes=3)),
+        text=text,
+    )
+    content = intake.StoredContent(
+        EvidenceState.STORED, raw.sha256, sha256=raw.sha256, size=raw.size, media_type="application/json"
+    )
+    return intake.NewEvidence(staff, incoming, content)
+
+
+async def receive(w: World, items: list[intake.NewEvidence]) -> list[intake.Receipt | None]:
+    return await intake.receive_many(w.rt.db.uow(), items, clock=w.clock)
+
+
+async def test_a_batch_gives_each_piece_what_it_would_have_got_alone(world: World) -> None:
+    judge, other, head = await staff_of(world, "j001", "j002", "h001")
+    batch = [
+        await piece(world, judge, 1, "第一条"),
+        await piece(world, other, 2, "请关照"),
+        await piece(world, judge, 3, "第二条"),  # joins the draft the first one opened, in this batch
+        await piece(world, head, 4, "说情电话"),
+    ]
+    receipts = await receive(world, batch)
+    assert all(r is not None for r in receipts)
+    first, second, third, fourth = (r for r in receipts if r is not None)
+    assert first.record_id == third.record_id != second.record_id != fourth.record_id
+    assert [e.seq for e in first.items] == [1] and [e.seq for e in third.items] == [2]
+    assert {first.record_number, second.record_number, fourth.record_number} == {
+        "LH-2026-0001",
+        "LH-2026-0002",
+        "LH-2026-0003",
+    }
+    for receipt in receipts:  # the buttons name the stored row, bound to its recorder
+        assert receipt is not None and receipt.items[-1].id is not None
+        assert sorted(receipt.buttons) == sorted(intake.RECEIPT_ACTIONS)
+    listed = await list_records(world.rt.db.uow(read_only=True), court_id=world.rt.court_id)
+    assert sorted(len(r["evidence"]) for r in listed) == [1, 1, 2]
+    assert (await world.verify()).ok  # one unbroken ledger chain: 3 drafts and 4 pieces of evidence
+
+
+async def test_replays_inside_and_across_batches_create_nothing(world: World) -> None:
+    judge, other = await staff_of(world, "j001", "j002")
+    [done] = await receive(world, [await piece(world, judge, 10, "已回执")])
+    assert done is not None
+    await intake.receipt_sent(world.rt.db.uow(), evidence_ids=[done.items[0].id or 0], message_id=500)
+    [unsent] = await receive(world, [await piece(world, other, 11, "回执未发出即崩溃")])
+    assert unsent is not None
+
+    twice = await piece(world, judge, 12, "同一更新两次")
+    receipts = await receive(
+        world,
+        [
+            await piece(world, judge, 10, "已回执"),  # replay of a receipted update: nothing
+            twice,
+            twice,  # the same update twice in one batch: once
+            await piece(world, other, 11, "回执未发出即崩溃"),  # replay before its receipt: the receipt again
+        ],
+    )
+    assert receipts[0] is None and receipts[2] is None
+    assert receipts[1] is not None and [e.seq for e in receipts[1].items] == [2]
+    assert receipts[3] is not None and receipts[3].items[0].id == unsent.items[0].id
+    listed = await list_records(world.rt.db.uow(read_only=True), court_id=world.rt.court_id)
+    assert sorted(len(r["evidence"]) for r in listed) == [1, 2]
+    assert (await world.verify()).ok
+
+
+async def test_receipts_are_remembered_together(world: World) -> None:
+    judge, other = await staff_of(world, "j001", "j002")
+    receipts = await receive(
+        world, [await piece(world, judge, 20, "甲"), await piece(world, other, 21, "乙")]
+    )
+    ids = [r.items[0].id or 0 for r in receipts if r is not None]
+    await intake.receipts_sent(world.rt.db.uow(), [([ids[0]], 700), ([ids[1]], 701)])
+    await intake.receipts_sent(world.rt.db.uow(), [([ids[0]], 999)])  # the first receipt stays
+    async with world.rt.db.uow(read_only=True) as uow:
+        marks = [(await uow.evidence.get(pk)) for pk in ids]
+    assert [e.receipt_message_id for e in marks if e is not None] == [700, 701]
