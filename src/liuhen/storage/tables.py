@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    insert_sentinel,
 )
 from sqlalchemy.orm import registry
 
@@ -186,6 +187,9 @@ evidence = Table(
     "evidence",
     metadata,
     Column("id", Integer, primary_key=True),
+    # SQLite cannot order RETURNING of a multi-row INSERT by itself; the sentinel lets one INSERT store a
+    # whole batch of evidence (issue 4, domain/services/intake.receive_many)
+    insert_sentinel("_sentinel"),
     Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("kind", String(16), nullable=False),

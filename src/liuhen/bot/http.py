@@ -1,0 +1,109 @@
+"""python-telegram-bot's requests over aiohttp's client instead of httpx (issue 4: throughput).
+
+With many judges at once the bot has dozens of requests in flight; httpx's pool spends more CPU per
+request than the rest of a receipt (measured with bench/intake.py). aiohttp is already a dependency
+(the webhook server, the sandbox) and PTB takes any `BaseRequest`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+
+class AiohttpRequest(BaseRequest):
+    """Timeouts and pool as `HTTPXRequest`'s (PTB's defaults); one session per instance."""
+
+    def __init__(
+        self,
+        *,
+        connection_pool_size: int = 64,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 30.0,
+        media_write_timeout: float | None = 20.0,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._read, self._write, self._connect, self._pool = (
+            read_timeout,
+            write_timeout,
+            connect_timeout,
+            pool_timeout,
+        )
+        self._media_write = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        files = request_data.multipart_data if request_data else None
+        read = self._read if isinstance(read_timeout, DefaultValue) else read_timeout
+        write = write_timeout
+        if isinstance(write, DefaultValue):
+            write = self._media_write if files else self._write
+        connect = self._connect if isinstance(connect_timeout, DefaultValue) else connect_timeout
+        pool = self._pool if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        # aiohttp has no write timeout of its own: the whole request gets the sum of the parts
+        parts = [t for t in (read, write, connect, pool) if t is not None]
+        timeout = aiohttp.ClientTimeout(
+            total=sum(parts) if len(parts) == 4 else None, sock_connect=connect, sock_read=read
+        )
+        try:
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=timeout
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+        except asyncio.CancelledError:
+            raise
+
+
+def _body(request_data: RequestData | None) -> Any:
+    """Form fields as PTB gives them to httpx: JSON-encoded parameters, files as (name, bytes, mime)."""
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    files = request_data.multipart_data
+    if not files:
+        return fields or None
+    form = aiohttp.FormData(quote_fields=False)  # file names in UTF-8 as httpx sends them, not %-quoted
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, (file_name, content, mime_type) in files.items():
+        form.add_field(name, content, filename=file_name, content_type=mime_type)
+    return form

@@ -1,0 +1,102 @@
+"""PTB's requests over aiohttp (bot/http.py): what Telegram gets, and the errors PTB expects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from telegram import InputFile
+from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from liuhen.bot.http import AiohttpRequest
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
+    seen: list[dict[str, object]] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        form = await request.post()
+        fields = {
+            k: (v.filename, v.file.read()) if isinstance(v, web.FileField) else v for k, v in form.items()
+        }
+        seen.append({"method": request.method, "agent": request.headers.get("User-Agent"), **fields})
+        return web.json_response({"ok": True, "result": True})
+
+    async def slow(_request: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/echo", echo)
+    app.router.add_post("/slow", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}", seen
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def request_() -> AsyncIterator[AiohttpRequest]:
+    request = AiohttpRequest(read_timeout=0.5)
+    await request.initialize()
+    try:
+        yield request
+    finally:
+        await request.shutdown()
+
+
+async def test_parameters_and_files_arrive_as_telegram_expects(
+    server: tuple[str, list[dict[str, object]]], request_: AiohttpRequest
+) -> None:
+    url, seen = server
+    data = RequestData(
+        [RequestParameter.from_input("chat_id", 42), RequestParameter.from_input("text", "已留存证据 #1")]
+    )
+    status, body = await request_.do_request(f"{url}/echo", "POST", data)
+    assert status == 200 and json.loads(body)["ok"] is True
+    assert seen[0]["chat_id"] == "42" and seen[0]["text"] == "已留存证据 #1"
+    assert "python-telegram-bot" in str(seen[0]["agent"])
+
+    document = InputFile(b"%PDF-1.4 form", filename="登记表.pdf", attach=False)
+    upload = RequestData(
+        [RequestParameter.from_input("chat_id", 42), RequestParameter.from_input("document", document)]
+    )
+    await request_.do_request(f"{url}/echo", "POST", upload)
+    assert seen[1]["chat_id"] == "42"
+    assert seen[1]["document"] == ("登记表.pdf", b"%PDF-1.4 form")
+
+
+async def test_a_slow_answer_is_a_timeout(
+    server: tuple[str, list[dict[str, object]]], request_: AiohttpRequest
+) -> None:
+    url, _ = server
+    with pytest.raises(TimedOut):
+        await request_.do_request(f"{url}/slow", "POST", None)
+
+
+async def test_nobody_listening_is_a_network_error(request_: AiohttpRequest) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    with pytest.raises(NetworkError):
+        await request_.do_request(f"http://127.0.0.1:{port}/x", "POST", None)
+
+
+async def test_a_request_after_shutdown_is_refused() -> None:
+    request = AiohttpRequest()
+    await request.initialize()
+    await request.shutdown()
+    with pytest.raises(RuntimeError):
+        await request.do_request("http://127.0.0.1:1/x", "POST", None)
