@@ -9,11 +9,31 @@ from datetime import timedelta
 from liuhen.bot.batching import GroupCommit
 from liuhen.bot.config import Settings
 from liuhen.domain.clock import Clock, SystemClock
+from liuhen.domain.model import Staff
+from liuhen.domain.records import IncomingEvidence
 from liuhen.domain.services.enrolment import Member, current_members
-from liuhen.domain.services.intake import NewEvidence, Receipt, receipts_sent, receive_many
+from liuhen.domain.services.intake import (
+    NewEvidence,
+    Receipt,
+    StoredContent,
+    receipts_sent,
+    receive_many,
+    stored_content,
+)
 from liuhen.evidence.keys import load_keyring
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage.database import Database
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """A message of evidence as its handler has it: the file (if any) downloaded and stored, the message's
+    JSON still to store — with the others of its batch, in one worker thread (issue 4)."""
+
+    staff: Staff
+    incoming: IncomingEvidence
+    message_json: bytes
+    file: StoredContent | None
 
 
 @dataclass
@@ -26,7 +46,7 @@ class Runtime:
     store: FileEvidenceStore
     # group commits of concurrent updates (issue 4, bot/batching.py)
     members: GroupCommit[int, Member | None] = field(init=False, repr=False)
-    intake: GroupCommit[NewEvidence, Receipt | None] = field(init=False, repr=False)
+    intake: GroupCommit[Arrived, Receipt | None] = field(init=False, repr=False)
     receipts: GroupCommit[tuple[Sequence[int], int], None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -41,9 +61,15 @@ class Runtime:
         )
         return [found.get(user_id) for user_id in telegram_user_ids]
 
-    async def _receive(self, arrivals: list[NewEvidence]) -> list[Receipt | None]:
+    async def _receive(self, batch: list[Arrived]) -> list[Receipt | None]:
+        """Store the messages' JSON (write, fsync, rename, fsync dir), then record them in one transaction."""
+        blobs = await self.store.put_many([a.message_json for a in batch])
+        items = [
+            NewEvidence(a.staff, a.incoming, stored_content(blob.sha256, blob.size, a.file))
+            for a, blob in zip(batch, blobs, strict=True)
+        ]
         window = timedelta(minutes=self.settings.draft_join_minutes)
-        return await receive_many(self.db.uow(), arrivals, clock=self.clock, join_window=window)
+        return await receive_many(self.db.uow(), items, clock=self.clock, join_window=window)
 
     async def close(self) -> None:
         await self.db.dispose()

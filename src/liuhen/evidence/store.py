@@ -35,7 +35,7 @@ import secrets
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -377,6 +377,7 @@ class FileEvidenceStore:
     def __init__(self, root: Path | str, *, keyring: Keyring | None = None) -> None:
         self.root = Path(root)
         self._blob_dir = self.root / "sha256"
+        self._dirs_made: set[Path] = set()  # directories this process made or found (fsync'ed)
         self._tmp_dir = self.root / "tmp"
         self._quarantine_dir = self.root / "quarantine"
         self._codec: _EnvelopeCodec = _EnvelopeCodec(keyring)
@@ -430,6 +431,10 @@ class FileEvidenceStore:
     async def put_bytes(self, data: BytesLike) -> StoredBlob:
         return await asyncio.to_thread(self._put_bytes_sync, data)
 
+    async def put_many(self, blobs: Sequence[BytesLike]) -> list[StoredBlob]:
+        """`put_bytes` of several, one after the other in one worker thread (a batch of evidence)."""
+        return await asyncio.to_thread(lambda: [self._put_bytes_sync(data) for data in blobs])
+
     async def put_file(self, src: Path | str) -> StoredBlob:
         """Store a copy of ``src`` (read once: hashed and written chunk by chunk)."""
         return await asyncio.to_thread(self._put_file_sync, Path(src))
@@ -469,7 +474,9 @@ class FileEvidenceStore:
     def _install(self, tmp: Path, sha256: str, size: int, disk_size: int) -> StoredBlob:
         """Move a complete, fsync'ed temp file to its content address, durably."""
         final = self.path_for(sha256)
-        _makedirs_durable(final.parent)
+        if final.parent not in self._dirs_made:  # a stat per level otherwise, for every blob
+            _makedirs_durable(final.parent)
+            self._dirs_made.add(final.parent)
         try:
             st: os.stat_result | None = os.lstat(final)
         except FileNotFoundError:
@@ -487,7 +494,12 @@ class FileEvidenceStore:
         quarantined = None
         if st is not None:
             quarantined = self._quarantine(final, sha256)
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:  # the directory went away under us (restored or cleaned): make it again
+            self._dirs_made.discard(final.parent)
+            _makedirs_durable(final.parent)
+            os.replace(tmp, final)
         _fsync_dir(final.parent)
         return StoredBlob(sha256=sha256, size=size, path=final, existed=False, quarantined=quarantined)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import mimetypes
 
 import structlog
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 
 from liuhen.bot import texts
@@ -14,11 +14,8 @@ from liuhen.bot.context import Context
 from liuhen.bot.handlers import intake as intake_handlers
 from liuhen.bot.parse import incoming_from
 from liuhen.bot.runtime import Runtime
-from liuhen.domain.ledger import canonical_json
-from liuhen.domain.records import EvidenceState, IncomingEvidence
 from liuhen.domain.services import complaint, courts
 from liuhen.domain.services.complaint import Buttons, Delivery, PressOutcome
-from liuhen.domain.services.intake import StoredContent
 from liuhen.evidence.store import EvidenceStoreError
 
 log = structlog.get_logger(__name__)
@@ -47,22 +44,6 @@ async def complaint_command(update: Update, context: Context) -> None:
     )
 
 
-async def _store(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
-    """Bytes first, as for evidence (DESIGN.md "Durability order"): the message JSON, then the file."""
-    store = context.runtime.store
-    raw = await store.put_bytes(canonical_json(message.to_dict()))
-    if incoming.file is None:
-        return StoredContent(
-            EvidenceState.STORED,
-            raw.sha256,
-            sha256=raw.sha256,
-            size=raw.size,
-            media_type=intake_handlers.MESSAGE_MEDIA_TYPE,
-        )
-    got = await intake_handlers.download(context.bot, store, incoming.file)
-    return StoredContent(got.state, raw.sha256, sha256=got.sha256, size=got.size, media_type=got.media_type)
-
-
 async def try_item(update: Update, context: Context) -> bool:
     """While a complaint is being written, every message is its content. False otherwise (evidence)."""
     message = update.message
@@ -72,7 +53,7 @@ async def try_item(update: Update, context: Context) -> bool:
     if not await complaint.is_writing(rt.db.uow(read_only=True), staff=staff, now=rt.clock.now()):
         return False
     incoming = incoming_from(message, update.update_id)
-    content = await _store(context, message, incoming)
+    content = await intake_handlers.store_message(context, message, incoming)
     try:
         ack = await complaint.add_item(
             rt.db.uow(), staff=staff, incoming=incoming, content=content, clock=rt.clock

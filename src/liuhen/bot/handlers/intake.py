@@ -12,7 +12,7 @@ from liuhen.bot import keyboards, texts
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import casezero, complaint, questions, signoff, witnesses
 from liuhen.bot.parse import incoming_from
-from liuhen.bot.runtime import Runtime
+from liuhen.bot.runtime import Arrived, Runtime
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import TELEGRAM_DOWNLOAD_LIMIT, EvidenceState, FileRef, IncomingEvidence
 from liuhen.domain.services import intake
@@ -22,8 +22,6 @@ from liuhen.evidence.inspect import MEDIA_MIME_TYPES, inspect_image, sniff_media
 from liuhen.evidence.store import FileEvidenceStore
 
 log = structlog.get_logger(__name__)
-
-MESSAGE_MEDIA_TYPE = "application/vnd.telegram.message+json"
 
 
 async def download(bot: Bot, store: FileEvidenceStore, ref: FileRef) -> StoredContent:
@@ -47,15 +45,12 @@ async def download(bot: Bot, store: FileEvidenceStore, ref: FileRef) -> StoredCo
     return StoredContent(EvidenceState.STORED, "", sha256=blob.sha256, size=blob.size, media_type=media_type)
 
 
-async def _store(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
+async def store_message(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
+    """Bytes first (DESIGN.md "Durability order"): the message's JSON, then its file if it has one."""
     store = context.runtime.store
     raw = await store.put_bytes(canonical_json(message.to_dict()))
-    if incoming.file is None:  # the message itself is the evidence
-        return StoredContent(
-            EvidenceState.STORED, raw.sha256, sha256=raw.sha256, size=raw.size, media_type=MESSAGE_MEDIA_TYPE
-        )
-    got = await download(context.bot, store, incoming.file)
-    return StoredContent(got.state, raw.sha256, sha256=got.sha256, size=got.size, media_type=got.media_type)
+    got = await download(context.bot, store, incoming.file) if incoming.file is not None else None
+    return intake.stored_content(raw.sha256, raw.size, got)
 
 
 async def on_message(update: Update, context: Context) -> None:
@@ -73,10 +68,12 @@ async def on_message(update: Update, context: Context) -> None:
             if await typed_answer(update, context):
                 return
     incoming = incoming_from(message, update.update_id)
-    content = await _store(context, message, incoming)
     rt = context.runtime
-    # group commit: concurrent judges' evidence shares one transaction (bot/batching.py)
-    receipt = await rt.intake.submit(intake.NewEvidence(context.me.staff, incoming, content))
+    got = await download(context.bot, rt.store, incoming.file) if incoming.file is not None else None
+    # group commit: concurrent judges' messages are stored and recorded together (bot/batching.py)
+    receipt = await rt.intake.submit(
+        Arrived(context.me.staff, incoming, canonical_json(message.to_dict()), got)
+    )
     if receipt is None:
         return  # a replay that was receipted already: nothing new, nothing re-sent
     await send_receipt(context.bot, message.chat_id, receipt, rt)

@@ -41,6 +41,25 @@ class StoredContent:
     media_type: str | None = None
 
 
+MESSAGE_MEDIA_TYPE = "application/vnd.telegram.message+json"  # the whole message, as Telegram gave it
+
+
+def stored_content(message_sha256: str, message_size: int, file: StoredContent | None) -> StoredContent:
+    """What was stored of one message: its JSON always (provenance, text, entities); the evidence is the
+    JSON itself for a text, else the downloaded file (``file``, with its state)."""
+    if file is None:
+        return StoredContent(
+            EvidenceState.STORED,
+            message_sha256,
+            sha256=message_sha256,
+            size=message_size,
+            media_type=MESSAGE_MEDIA_TYPE,
+        )
+    return StoredContent(
+        file.state, message_sha256, sha256=file.sha256, size=file.size, media_type=file.media_type
+    )
+
+
 class ReceiptAction:
     FILL = "fill"
     LATER = "later"
@@ -105,13 +124,12 @@ async def _issue_buttons(
     uow: UnitOfWork, staff: Staff, record: Record, evidence: Evidence, now: datetime
 ) -> dict[str, str]:
     assert staff.id is not None and record.id is not None
-    buttons: dict[str, str] = {}
-    for action in RECEIPT_ACTIONS:
-        token = await issue_button(
-            uow, staff_pk=staff.id, action=action, now=now, record_id=record.id, evidence_id=evidence.id
-        )
-        buttons[action] = token
-    return buttons
+    callbacks = [
+        Callback(new_token(), staff.id, action, now, record_id=record.id, evidence_id=evidence.id)
+        for action in RECEIPT_ACTIONS
+    ]
+    await uow.callbacks.add_many(callbacks)
+    return {c.action: c.token for c in callbacks}
 
 
 async def _new_draft(uow: UnitOfWork, staff: Staff, now: datetime) -> Record:
