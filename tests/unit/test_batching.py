@@ -82,6 +82,27 @@ async def test_a_cancelled_caller_does_not_cancel_the_others() -> None:
     assert recorder.batches == [[1, 2, 3]]  # the cancelled caller's item was still done: nothing lost
 
 
+async def test_under_load_a_batch_waits_a_moment_for_stragglers() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.run, linger=0.05)
+    assert await asyncio.gather(group.submit(1), group.submit(2)) == [10, 20]  # company: now "under load"
+
+    async def straggler(i: int) -> int:
+        await asyncio.sleep(0.005 * i)  # answers coming back spread over milliseconds
+        return await group.submit(i)
+
+    assert await asyncio.gather(*(straggler(i) for i in range(3, 8))) == [30, 40, 50, 60, 70]
+    assert recorder.batches == [[1, 2], [3, 4, 5, 6, 7]]
+
+
+async def test_a_lone_caller_never_lingers() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.run, linger=5.0)
+    async with asyncio.timeout(1.0):  # a linger of 5 s would time out here
+        assert await group.submit(1) == 10
+        assert await group.submit(2) == 20
+
+
 @given(st.lists(st.integers(min_value=0, max_value=50), max_size=40), st.sets(st.integers(0, 50)))
 def test_every_caller_gets_its_own_answer(items: list[int], bad: set[int]) -> None:
     async def scenario() -> list[object]:

@@ -24,9 +24,19 @@ MAX_BATCH = 100  # Telegram's getUpdates limit: a poll never holds more
 class GroupCommit(Generic[T, R]):
     """``await submit(item)`` returns ``run([..., item, ...])``'s result for the item."""
 
-    def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R]]], *, max_batch: int = MAX_BATCH):
+    def __init__(
+        self,
+        run: Callable[[list[T]], Awaitable[Sequence[R]]],
+        *,
+        max_batch: int = MAX_BATCH,
+        linger: float = 0.0,
+    ):
         self._run = run
         self._max = max_batch
+        # Under load (the last batch had company), wait this long for more callers before a batch starts:
+        # answers to concurrent sends arrive spread over milliseconds. Never for a lone caller.
+        self._linger = linger
+        self._busy = False
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._worker: asyncio.Task[None] | None = None
 
@@ -42,7 +52,10 @@ class GroupCommit(Generic[T, R]):
         try:
             await asyncio.sleep(0)  # callers started in the same turn of the loop join the first batch
             while self._queue:
+                if self._busy and self._linger and len(self._queue) < self._max:
+                    await asyncio.sleep(self._linger)
                 batch, self._queue = self._queue[: self._max], self._queue[self._max :]
+                self._busy = len(batch) > 1
                 await self._run_batch(batch)
         except BaseException as exc:  # cancelled at shutdown: nobody waits forever
             for _, future in self._queue:

@@ -52,7 +52,8 @@ class Runtime:
     def __post_init__(self) -> None:
         self.members = GroupCommit(self._members)
         self.intake = GroupCommit(self._receive)
-        self.receipts = GroupCommit(lambda sent: receipts_sent(self.db.uow(), sent))
+        # the receipts' answers come back spread out: gather them for a moment under load
+        self.receipts = GroupCommit(lambda sent: receipts_sent(self.db.uow(), sent), linger=0.003)
 
     async def _members(self, telegram_user_ids: list[int]) -> list[Member | None]:
         """The access gate's lookup of the people behind concurrent updates, in one read."""
