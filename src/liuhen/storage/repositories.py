@@ -428,6 +428,8 @@ class SqlCallbackRepository(_Repo):
 
     async def add_many(self, callbacks: Sequence[Callback]) -> None:
         """Several at once, in one statement and without the session's bookkeeping (a receipt has four)."""
+        if not callbacks:
+            return
         await self.session.execute(t.callbacks.insert(), [_row(t.callbacks, c) for c in callbacks])
 
 

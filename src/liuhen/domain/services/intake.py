@@ -120,16 +120,13 @@ async def issue_button(
     return token
 
 
-async def _issue_buttons(
-    uow: UnitOfWork, staff: Staff, record: Record, evidence: Evidence, now: datetime
-) -> dict[str, str]:
+def _new_buttons(staff: Staff, record: Record, evidence: Evidence, now: datetime) -> list[Callback]:
+    """The receipt's four buttons, each a fresh token bound to the recorder (DESIGN.md "Callback data")."""
     assert staff.id is not None and record.id is not None
-    callbacks = [
+    return [
         Callback(new_token(), staff.id, action, now, record_id=record.id, evidence_id=evidence.id)
         for action in RECEIPT_ACTIONS
     ]
-    await uow.callbacks.add_many(callbacks)
-    return {c.action: c.token for c in callbacks}
 
 
 async def _new_draft(uow: UnitOfWork, staff: Staff, now: datetime) -> Record:
@@ -240,8 +237,12 @@ async def receive_many(
             record, siblings = await _target_record(uow, item.staff, item.incoming, now, join_window, drafts)
             new.append((i, item, record, siblings, await _add_evidence(uow, item, record, now)))
         await uow.flush()  # one INSERT for the batch's evidence: the buttons name the rows
+        buttons: list[Callback] = []
         for i, item, record, siblings, evidence in new:
-            receipts[i] = await _receipt_for(uow, item.staff, evidence, now, siblings=siblings, record=record)
+            receipts[i] = await _receipt_for(
+                uow, item.staff, evidence, now, siblings=siblings, record=record, pending=buttons
+            )
+        await uow.callbacks.add_many(buttons)
         await uow.commit()
         del conversations
         return receipts
@@ -306,7 +307,10 @@ async def _receipt_for(
     *,
     siblings: list[Evidence] | None = None,
     record: Record | None = None,
+    pending: list[Callback] | None = None,
 ) -> Receipt:
+    """The receipt of ``evidence``. Its buttons are stored now, or added to ``pending`` (a batch stores
+    all of its receipts' buttons in one statement)."""
     assert staff.id is not None
     record = record or await uow.records.get(evidence.record_id)
     assert record is not None and record.id is not None
@@ -322,13 +326,18 @@ async def _receipt_for(
     hint = evidence.kind == EvidenceKind.PHOTO.value and PHOTO_HINT not in conversation.hints_shown
     if hint:
         conversation.hints_shown = [*conversation.hints_shown, PHOTO_HINT]
+    buttons = _new_buttons(staff, record, evidence, now)
+    if pending is None:
+        await uow.callbacks.add_many(buttons)
+    else:
+        pending.extend(buttons)
     return Receipt(
         record_id=record.id,
         record_number=record.number,
         record_status=record.status,
         items=(*siblings, evidence),
         missing=len(questionnaire.missing(record.answers)),
-        buttons=await _issue_buttons(uow, staff, record, evidence, now),
+        buttons={c.action: c.token for c in buttons},
         edit_message_id=edit,
         photo_hint=hint,
     )
