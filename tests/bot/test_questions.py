@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from liuhen.bot import texts
+from liuhen.bot.handlers import questions
+from liuhen.domain.services import questionnaire
 from liuhen.domain.services.records import list_records
 from tests.bot.harness import Harness, start_harness, text_of
 from tests.bot.test_intake import ORIGINS, PRESSURE, png
@@ -256,6 +258,30 @@ async def test_forwarded_message_while_a_question_is_pending_is_evidence(h: Harn
     assert title(m) == "过问时间"
     another = await h.say(judge, "补充一条他后来发的", forward_origin=ORIGINS["user"])
     assert "#2" in text_of(another) and "已留存证据" in text_of(another)
+
+
+async def test_a_button_answered_before_a_crash_shows_the_current_question(h: Harness) -> None:
+    """The answer was committed but the bot died before editing the message (simulated: the answer goes
+    through the service, not the chat); pressing the old button again moves the message on."""
+    judge = await h.enrol("j001", "张法官")
+    receipt = await h.say(judge, PRESSURE, forward_origin=ORIGINS["user"])
+    await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
+    m = await h.reply_after(judge, receipt["message_id"])
+    [token] = [
+        b["callback_data"].removeprefix(questions.PREFIX)
+        for row in m["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "外部人员过问"
+    ]
+    async with h.runtime.db.uow(read_only=True) as uow:
+        staff = await uow.staff.by_staff_id(h.runtime.court_id, "j001")
+    assert staff is not None
+    answered = await questionnaire.press(
+        h.runtime.db.uow(), staff=staff, token=token, clock=h.clock, settings=questions.settings_of(h.runtime)
+    )
+    assert answered.view is not None  # committed; the chat still shows the old question
+    moved = await press(h, judge, m, "外部人员过问")
+    assert title(moved) == "过问时间"  # not "已处理" and a stale question: the judge goes on from here
 
 
 @pytest.mark.parametrize(

@@ -294,12 +294,17 @@ async def press(
         record = await _open(uow, staff, callback.record_id)
         if record is None:
             return PressResult(None, "该按钮无效或已过期。")
-        if callback.used_at is not None:
+        open_ = record.status in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value)
+        if callback.used_at is not None and not open_:
             return PressResult(None, "已处理。")
-        if record.status not in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value):
+        if not open_:
             return PressResult(None, "该记录已提交，不能再修改。")
         now = clock.now()
         session = _Session(uow, staff, record, settings, now)
+        if callback.used_at is not None:  # pressed twice, or replayed after a crash before the message was
+            view = await session.view()  # edited: show where the record stands, never a dead end
+            await uow.commit()
+            return PressResult(view, "已处理，这是当前的问题。")
         parts = (callback.arg or "").split("|", 2)
         op = parts[0]
         f = q.BY_KEY.get(parts[1]) if len(parts) > 1 else None
