@@ -1,7 +1,8 @@
 """Tampering (issue 9 "Tests"): 1,000 random mutations of a ledger of a few hundred entries, its signed
 checkpoints and encrypted evidence files — rows edited, deleted, reordered, re-chained; the head rewound;
-evidence bytes flipped, cut or removed; checkpoint signatures, roots and sizes altered — and `verify`
-detects every one. A few run end to end through `liuhen verify --json`."""
+evidence bytes flipped, cut or removed; checkpoint signatures, roots and sizes altered; evidence rows
+pointed at another intact file or given another size — and `verify` detects every one. A few run end to
+end through `liuhen verify --json`."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class Tamperer:
             ]
             self.head = dict((await conn.execute(select(t.ledger_head))).one()._mapping)
             self.checkpoints = [dict(r._mapping) for r in await conn.execute(select(t.checkpoints))]
+            self.evidence = [dict(r._mapping) for r in await conn.execute(select(t.evidence))]
         self.files = {
             d: self.world.rt.store.path_for(d).read_bytes() for d in await self.world.rt.store.digests()
         }
@@ -55,6 +57,9 @@ class Tamperer:
             elif what == "checkpoints":
                 await conn.execute(delete(t.checkpoints))
                 await conn.execute(insert(t.checkpoints), self.checkpoints)
+            elif what == "evidence":
+                for row in self.evidence:
+                    await conn.execute(update(t.evidence).where(t.evidence.c.id == row["id"]).values(**row))
         if what == "files":
             for digest, data in self.files.items():
                 path = self.world.rt.store.path_for(digest)
@@ -183,6 +188,23 @@ class Tamperer:
         self.world.rt.store.path_for(digest).unlink()
         return "files", {ProblemKind.FILE}
 
+    async def repoint_evidence(self) -> tuple[str, set[ProblemKind]]:
+        """A row pointed at another intact stored file, its size made to match: no file is changed."""
+        row, other = self.rnd.sample(self.evidence, 2)
+        values: dict[str, Any] = {"sha256": other["sha256"], "size": other["size"]}
+        if self.rnd.random() < 0.5:  # and at the other's message too
+            values["message_sha256"] = other["message_sha256"]
+        await self._exec(update(t.evidence).where(t.evidence.c.id == row["id"]).values(**values))
+        return "evidence", {ProblemKind.EVIDENCE}
+
+    async def resize_evidence(self) -> tuple[str, set[ProblemKind]]:
+        row = self.rnd.choice(self.evidence)
+        change = self.rnd.choice([-1, 1, 1000])
+        await self._exec(
+            update(t.evidence).where(t.evidence.c.id == row["id"]).values(size=row["size"] + change)
+        )
+        return "evidence", {ProblemKind.EVIDENCE}
+
     def _write(self, digest: str, data: bytes) -> None:
         path = self.world.rt.store.path_for(digest)
         path.chmod(0o600)
@@ -224,6 +246,8 @@ class Tamperer:
             self.cut_file,
             self.remove_file,
             self.alter_checkpoint,
+            self.repoint_evidence,
+            self.resize_evidence,
         ]
 
 
@@ -295,6 +319,7 @@ async def test_mutations_through_the_command_line(db_url: str, tmp_path: Path) -
             tamper.rewrite_consistently,
             tamper.flip_file_byte,
             tamper.alter_checkpoint,
+            tamper.repoint_evidence,
         ]
         for mutate in cases:
             restore, expected = await mutate()

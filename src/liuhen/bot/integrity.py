@@ -203,11 +203,12 @@ def report_lines(r: VerifyReport, limit: int = 50) -> list[str]:
     lines = [
         f"{mark(not kinds & {'ledger', 'ledger_head'})} 账本：{r.entries} 条（账本头 #{r.head_seq}）",
         f"{mark('checkpoint' not in kinds)} 签名检查点：{checkpoints}",
+        f"{mark('evidence' not in kinds)} 证据登记：每件证据与账本中收到它时的登记一致",
         f"{mark('file' not in kinds)} 文件：{r.files} 个（{r.referenced} 个被记录或控告引用）",
     ]
     lines += [f"提醒：{note}" for note in r.notes]
     if r.ok:
-        lines.append("核验通过：账本与全部文件完好。")
+        lines.append("核验通过：账本、证据登记与全部文件完好。")
         return lines
     lines.append(f"核验未通过：发现 {len(r.problems)} 处问题。第一处：{r.problems[0].text()}")
     lines += [f"  · {p.text()}" for p in r.problems[1:limit]]

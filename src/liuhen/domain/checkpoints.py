@@ -101,6 +101,7 @@ class ProblemKind(enum.StrEnum):
     HEAD = "ledger_head"
     CHECKPOINT = "checkpoint"
     FILE = "file"
+    EVIDENCE = "evidence"  # an evidence row says other than the ledger entry that took it in
 
 
 @dataclass(frozen=True)
@@ -278,3 +279,60 @@ class FileReference:
     sha256: str
     where: str
     size: int | None = None  # of the original bytes, when the row records it
+
+
+@dataclass(frozen=True)
+class EvidenceClaim:
+    """What an evidence row says it holds (the storage layer reads these for `verify`)."""
+
+    where: str  # "记录 LH-… 证据 #2"
+    stored: bool
+    sha256: str | None
+    size: int | None
+    message_sha256: str
+
+
+@dataclass
+class EvidenceAttestations:
+    """What the ledger attests of each piece of evidence (issue 9: a row pointed at another intact file
+    is found, not only a changed file). The `evidence.add` entry names the message's stored JSON
+    (``message_sha256``: unique to one message) and, when the file was stored at intake, its digest and
+    size; a file downloaded later is attested by an `evidence.file` entry. Fed in sequence order, like
+    `LedgerAudit`."""
+
+    added: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
+    filed: set[str] = field(default_factory=set)
+
+    def feed(self, batch: Sequence[LedgerEntry]) -> None:
+        for entry in batch:
+            payload = entry.payload or {}
+            if entry.action == "evidence.add" and isinstance(payload.get("message_sha256"), str):
+                self.added.setdefault(payload["message_sha256"], (payload.get("sha256"), payload.get("size")))
+            elif entry.action == "evidence.file" and isinstance(payload.get("sha256"), str):
+                self.filed.add(payload["sha256"])
+
+    def check(self, claims: Iterable[EvidenceClaim]) -> list[Problem]:
+        problems: list[Problem] = []
+        seen: set[str] = set()
+
+        def problem(claim: EvidenceClaim, reason: str) -> None:
+            problems.append(Problem(ProblemKind.EVIDENCE, claim.where, reason, sha256=claim.sha256))
+
+        for claim in claims:
+            attested = self.added.get(claim.message_sha256)
+            if attested is None:
+                problem(claim, "账本中没有收到这件证据的登记（原始消息校验值不符或被改动）")
+                continue
+            if claim.message_sha256 in seen:
+                problem(claim, "与另一件证据指向同一条原始消息（证据行被复制或改动）")
+            seen.add(claim.message_sha256)
+            if not claim.stored:
+                continue
+            sha256, size = attested
+            if sha256 is not None and claim.sha256 != sha256:
+                problem(claim, "文件校验值与账本登记的不符（证据行被改动）")
+            elif sha256 is not None and size is not None and claim.size != size:
+                problem(claim, "文件大小与账本登记的不符（证据行被改动）")
+            elif sha256 is None and claim.sha256 not in self.filed:
+                problem(claim, "账本中没有这个文件的入库登记（证据行被改动）")
+        return problems

@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from liuhen.domain.casezero import CaseZeroReport
-from liuhen.domain.checkpoints import Checkpoint, FileReference
+from liuhen.domain.checkpoints import Checkpoint, EvidenceClaim, FileReference
 from liuhen.domain.complaints import Complaint, ComplaintItem
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import (
@@ -188,6 +188,10 @@ class IntegrityRepository(Protocol):
     async def checkpoints(self) -> Sequence[Checkpoint]: ...
     async def latest_checkpoint(self) -> Checkpoint | None: ...
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+    async def evidence_claims(self) -> list[EvidenceClaim]:
+        """What each evidence row says it holds (checked against the ledger by `verify`)."""
+        ...
+
     async def file_references(self) -> Sequence[FileReference]:
         """Every stored file a row names: evidence, message JSON, thumbnails, complaint items."""
         ...

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liuhen.domain.checkpoints import Checkpoint, FileReference
+from liuhen.domain.checkpoints import Checkpoint, EvidenceClaim, FileReference
 from liuhen.domain.complaints import Complaint, ComplaintItem, ComplaintStatus
 from liuhen.domain.records import EvidenceState
 from liuhen.storage import tables as t
@@ -28,6 +28,24 @@ class SqlIntegrity:
 
     async def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self.session.add(checkpoint)
+
+    async def evidence_claims(self) -> list[EvidenceClaim]:
+        e, r = t.evidence.c, t.records.c
+        rows = await self.session.execute(
+            select(e.seq, e.state, e.sha256, e.size, e.message_sha256, r.number)
+            .join(t.records, r.id == e.record_id)
+            .order_by(r.id, e.seq, e.id)
+        )
+        return [
+            EvidenceClaim(
+                f"记录 {row.number} 证据 #{row.seq}",
+                row.state == EvidenceState.STORED.value,
+                row.sha256,
+                row.size,
+                row.message_sha256 or "",
+            )
+            for row in rows
+        ]
 
     async def file_references(self) -> Sequence[FileReference]:
         refs: list[FileReference] = []

@@ -22,6 +22,7 @@ from typing import Protocol
 from liuhen.domain.checkpoints import (
     Checkpoint,
     CheckpointSigner,
+    EvidenceAttestations,
     FileReference,
     LedgerAudit,
     Problem,
@@ -50,7 +51,13 @@ def _no_progress(phase: str, done: int, total: int | None) -> None:
 
 
 async def _audit_ledger(
-    uow: UnitOfWork, audit: LedgerAudit, upto: int | None, total: int, progress: Progress, phase: str
+    uow: UnitOfWork,
+    audit: LedgerAudit,
+    upto: int | None,
+    total: int,
+    progress: Progress,
+    phase: str,
+    attestations: EvidenceAttestations | None = None,
 ) -> None:
     """Feed the entries up to seq ``upto`` (all of them when None) to the audit, in batches."""
     after = 0
@@ -61,6 +68,8 @@ async def _audit_ledger(
         if not batch:
             break
         audit.feed(batch)
+        if attestations is not None:
+            attestations.feed(batch)
         after = batch[-1].seq
         progress(phase, audit.entries, total)
 
@@ -216,16 +225,19 @@ async def verify(
         head = await uow.ledger.head()
         checkpoints = list(await uow.integrity.checkpoints())
         refs = list(await uow.integrity.file_references())
-        audit = LedgerAudit(checkpoints)
+        audit, attested = LedgerAudit(checkpoints), EvidenceAttestations()
         report.head_seq = head[0] if head else None
         # every entry, past the head too: entries beyond a rewound head must be seen
-        await _audit_ledger(uow, audit, None, head[0] if head else 0, progress, "ledger")
+        await _audit_ledger(uow, audit, None, head[0] if head else 0, progress, "ledger", attested)
         ledger_problems = audit.finish(*(head or (None, None)))
+        # the rows against the entries that took them in (only once the ledger itself holds)
+        evidence_problems = [] if ledger_problems else attested.check(await uow.integrity.evidence_claims())
     report.entries = audit.entries
     report.checkpoints = len(checkpoints)
     report.covered = max((c.tree_size for c in checkpoints), default=0)
     report.timestamped = sum(1 for c in checkpoints if c.tsa_token)
     report.problems += ledger_problems
+    report.problems += evidence_problems
     report.problems += check_signatures(checkpoints, keys, timestamps)
     report.problems += await _check_files(refs, files, report, progress)
     if not checkpoints:
