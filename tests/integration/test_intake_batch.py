@@ -7,6 +7,7 @@ inside or across batches creates nothing; the ledger stays one unbroken chain (s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.model import Staff
-from liuhen.domain.records import EvidenceKind, EvidenceState, IncomingEvidence, Origin
+from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
 from liuhen.domain.services import intake
 from liuhen.domain.services.records import list_records
 from tests.integrity_world import World, make_world
@@ -124,3 +125,40 @@ async def test_receipts_are_remembered_together(world: World) -> None:
     async with world.rt.db.uow(read_only=True) as uow:
         marks = [(await uow.evidence.get(pk)) for pk in ids]
     assert [e.receipt_message_id for e in marks if e is not None] == [700, 701]
+
+
+async def test_two_instances_filing_the_same_download_file_it_once(world: World) -> None:
+    """A file that could not be downloaded at intake is retried in the background; with two instances both
+    may fetch it at the same moment: it is filed once, and the recorder told once (issue 12)."""
+    [judge] = await staff_of(world, "j001")
+    pending = await piece(world, judge, 30, "")
+    incoming = IncomingEvidence(
+        kind=EvidenceKind.DOCUMENT,
+        chat_id=pending.incoming.chat_id,
+        message_id=30,
+        update_id=30,
+        sent_at=world.clock.now(),
+        origin=Origin(type="direct"),
+        file=FileRef("f30", "u30", 5, "application/pdf", "函.pdf"),
+    )
+    content = intake.StoredContent(EvidenceState.PENDING, pending.content.message_sha256)
+    [receipt] = await receive(world, [intake.NewEvidence(judge, incoming, content)])
+    assert receipt is not None and receipt.items[0].id is not None
+    blob = await world.rt.store.put_bytes(b"%PDF-")
+    stored = intake.StoredContent(EvidenceState.STORED, "", sha256=blob.sha256, size=blob.size)
+
+    async def retry() -> intake.Arrival | None:
+        return await intake.file_outcome(
+            world.rt.db.uow(),
+            evidence_id=receipt.items[0].id or 0,
+            content=stored,
+            clock=world.clock,
+            max_attempts=5,
+        )
+
+    outcomes = await asyncio.gather(retry(), retry())
+    assert sum(o is not None for o in outcomes) == 1
+    async with world.rt.db.uow(read_only=True) as uow:
+        filed = [e for e in await uow.ledger.entries() if e.action == "evidence.file"]
+    assert len(filed) == 1
+    assert (await world.verify()).ok

@@ -353,8 +353,8 @@ class SqlRecordRepository(_Repo):
 
 
 class SqlEvidenceRepository(_Repo):
-    async def get(self, pk: int) -> Evidence | None:
-        return await self.session.get(Evidence, pk)
+    async def get(self, pk: int, *, for_update: bool = False) -> Evidence | None:
+        return await self.session.get(Evidence, pk, with_for_update=for_update or None)
 
     async def add(self, evidence: Evidence) -> None:
         self.session.add(evidence)

@@ -488,9 +488,10 @@ class Arrival:
 async def file_outcome(
     uow: UnitOfWork, *, evidence_id: int, content: StoredContent | None, clock: Clock, max_attempts: int
 ) -> Arrival | None:
-    """Background retry result: stored, or one more failed attempt (FAILED after `max_attempts`)."""
+    """Background retry result: stored, or one more failed attempt (FAILED after `max_attempts`). The row
+    is locked: two instances retrying the same file file it once and tell the recorder once."""
     async with uow:
-        evidence = await uow.evidence.get(evidence_id)
+        evidence = await uow.evidence.get(evidence_id, for_update=True)
         if evidence is None or evidence.state != EvidenceState.PENDING.value:
             return None
         record = await uow.records.get(evidence.record_id)
