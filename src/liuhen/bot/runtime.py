@@ -28,7 +28,7 @@ from liuhen.storage.database import Database
 @dataclass(frozen=True)
 class Arrived:
     """A message of evidence as its handler has it: the file (if any) downloaded and stored, the message's
-    JSON still to store — with the others of its batch, in one worker thread (issue 4)."""
+    JSON still to store — with the others of its batch, by a few worker threads (issue 4)."""
 
     staff: Staff
     incoming: IncomingEvidence

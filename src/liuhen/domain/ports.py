@@ -176,6 +176,11 @@ class Ledger(Protocol):
         """Append a hash-chained audit entry in the current transaction (DESIGN.md "Nothing is deleted")."""
         ...
 
+    async def lock(self) -> tuple[int, str]:
+        """Lock the head for the rest of the transaction (one lock order: the head before a record
+        counter); (seq, entry_hash) as of now."""
+        ...
+
     async def entries(self, after: int = 0, limit: int = 10_000) -> Sequence[LedgerEntry]:
         """Entries with seq > ``after`` in sequence order (issue 9: verify, checkpoints)."""
         ...

@@ -159,16 +159,7 @@ class SqlLedger(_Repo):
     async def append(
         self, *, actor: str, action: str, object_type: str, object_id: str, payload: dict[str, Any]
     ) -> None:
-        if self._head is None:  # the first append of the transaction locks the head until commit
-            row = (
-                await self.session.execute(
-                    select(t.ledger_head.c.seq, t.ledger_head.c.entry_hash)
-                    .where(t.ledger_head.c.id == 1)
-                    .with_for_update()
-                )
-            ).one()
-            self._head = (int(row.seq), str(row.entry_hash))
-        prev_seq, prev_hash = self._head
+        prev_seq, prev_hash = await self.lock()
         seq, at = prev_seq + 1, self._now()
         digest = rules.payload_hash(payload)
         entry_hash = rules.entry_hash(
@@ -187,6 +178,20 @@ class SqlLedger(_Repo):
             )
         )
         self._head, self._moved = (seq, entry_hash), True
+
+    async def lock(self) -> tuple[int, str]:
+        """Lock the head until the transaction ends (the first append does it; take it earlier to keep one
+        lock order: head first, then a record counter). Returns (seq, entry_hash) as of now."""
+        if self._head is None:
+            row = (
+                await self.session.execute(
+                    select(t.ledger_head.c.seq, t.ledger_head.c.entry_hash)
+                    .where(t.ledger_head.c.id == 1)
+                    .with_for_update()
+                )
+            ).one()
+            self._head = (int(row.seq), str(row.entry_hash))
+        return self._head
 
     async def _write_pending(self) -> None:
         """The transaction's entries so far, in one statement (a batch of evidence appends dozens)."""

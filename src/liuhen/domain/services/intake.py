@@ -131,6 +131,7 @@ def _new_buttons(staff: Staff, record: Record, evidence: Evidence, now: datetime
 
 async def _new_draft(uow: UnitOfWork, staff: Staff, now: datetime) -> Record:
     assert staff.id is not None
+    await uow.ledger.lock()  # the head before the counter, as everywhere (two instances never deadlock)
     seq = await uow.records.next_number(staff.court_id, now.year)
     record = Record(
         court_id=staff.court_id,
@@ -214,6 +215,7 @@ async def receive_many(
     person) in one transaction: the group commit of concurrent updates (issue 4). Each gets what `receive`
     would have given it alone, in order."""
     async with uow:
+        await uow.ledger.lock()  # first: batches of two instances queue here instead of crossing locks
         claimed = await uow.inbox.claim_many(
             [(a.incoming.update_id, a.incoming.chat_id) for a in items], kind="evidence"
         )
