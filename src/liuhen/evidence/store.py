@@ -291,6 +291,9 @@ class _BlobBuilder:
         self._tmp.unlink(missing_ok=True)
 
 
+_OPENING: set[asyncio.Future[_BlobBuilder]] = set()
+
+
 def _abort_when_opened(opening: asyncio.Future[_BlobBuilder]) -> None:
     if not opening.cancelled() and opening.exception() is None:
         opening.result().abort()
@@ -314,6 +317,8 @@ class EvidenceWriter:
         if self._builder is not None or self._closed:
             raise RuntimeError("an EvidenceWriter is used once")
         opening = asyncio.ensure_future(asyncio.to_thread(_BlobBuilder, self._store, self._max_bytes))
+        _OPENING.add(opening)  # the loop keeps tasks only weakly: a cancelled caller's opening must live on
+        opening.add_done_callback(_OPENING.discard)
         try:
             self._builder = await asyncio.shield(opening)
         except asyncio.CancelledError:
