@@ -15,6 +15,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from liuhen.bot.http import AiohttpRequest
+from tests.bot.webhook_kit import Server
 
 
 @pytest.fixture
@@ -36,15 +37,8 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
     app = web.Application()
     app.router.add_post("/echo", echo)
     app.router.add_post("/slow", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}", seen
-    finally:
-        await runner.cleanup()
+    async with Server(app) as server:
+        yield server.url, seen
 
 
 @pytest.fixture
