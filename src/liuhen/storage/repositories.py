@@ -410,6 +410,10 @@ class SqlEvidenceRepository(_Repo):
 
 
 class SqlConversationRepository(_Repo):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._held: dict[int, Conversation] = {}
+
     async def get(self, staff_pk: int) -> Conversation:
         conversation = await self.session.get(Conversation, staff_pk)
         if conversation is None:
@@ -418,10 +422,13 @@ class SqlConversationRepository(_Repo):
         return conversation
 
     async def load(self, staff_pks: Collection[int]) -> dict[int, Conversation]:
-        """The conversations that exist, in one read; `get` then finds them without another."""
+        """The conversations that exist, in one read; `get` then finds them without another (they are held
+        here: the session keeps a loaded object only while something refers to it)."""
         c = t.conversations.c
         rows = await self.session.scalars(select(Conversation).where(c.staff_pk.in_(list(staff_pks))))
-        return {conversation.staff_pk: conversation for conversation in rows}
+        found = {conversation.staff_pk: conversation for conversation in rows}
+        self._held.update(found)
+        return found
 
 
 class SqlCallbackRepository(_Repo):

@@ -50,7 +50,7 @@ async def try_item(update: Update, context: Context) -> bool:
     if message is None:
         return False
     rt, staff = context.runtime, context.me.staff
-    if not await complaint.is_writing(rt.db.uow(read_only=True), staff=staff, now=rt.clock.now()):
+    if not context.me.writing_complaint:  # read by the access gate (`add_item` checks again)
         return False
     incoming = incoming_from(message, update.update_id)
     content = await intake_handlers.store_message(context, message, incoming)

@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from liuhen.domain.clock import Clock
 from liuhen.domain.complaints import (
     MAX_TEXT,
-    OPEN_WINDOW,
     Complaint,
     ComplaintItem,
     ComplaintStatus,
@@ -95,15 +94,6 @@ async def open_complaint(uow: UnitOfWork, *, staff: Staff, clock: Clock) -> Open
         buttons = await _buttons(uow, staff, complaint, now)
         await uow.commit()
         return Opened(complaint.number, resumed, complaint.item_count, buttons)
-
-
-async def is_writing(uow: UnitOfWork, *, staff: Staff, now: datetime) -> bool:
-    """Whether the person's messages are now the content of an open complaint (see OPEN_WINDOW)."""
-    if staff.id is None:
-        return False
-    async with uow:
-        complaint = await uow.complaints.open_for(staff.id)
-        return complaint is not None and complaint.updated_at >= now - OPEN_WINDOW
 
 
 class NotWriting(Exception):

@@ -220,8 +220,7 @@ async def receive_many(
             [(a.incoming.update_id, a.incoming.chat_id) for a in items], kind="evidence"
         )
         staff_pks = {a.staff.id for a in items if a.staff.id is not None}
-        # held for the transaction (the session keeps loaded objects only while they are referenced):
-        conversations = await uow.conversations.load(staff_pks)  # `conversations.get` reads no more
+        await uow.conversations.load(staff_pks)  # `conversations.get` below reads no more
         drafts = await uow.records.latest_drafts(staff_pks)
         now = clock.now()
         new: list[tuple[int, NewEvidence, Record, list[Evidence], Evidence]] = []
@@ -246,7 +245,6 @@ async def receive_many(
             )
         await uow.callbacks.add_many(buttons)
         await uow.commit()
-        del conversations
         return receipts
 
 
