@@ -82,6 +82,18 @@ async def test_a_cancelled_caller_does_not_cancel_the_others() -> None:
     assert recorder.batches == [[1, 2, 3]]  # the cancelled caller's item was still done: nothing lost
 
 
+async def test_callers_of_a_batch_cut_short_at_shutdown_are_told() -> None:
+    recorder = Recorder(pause=10.0)
+    group = GroupCommit(recorder.run)
+    callers = [asyncio.create_task(group.submit(i)) for i in range(3)]
+    await asyncio.sleep(0.01)  # the batch is running
+    assert group._worker is not None
+    group._worker.cancel()  # the loop shuts down
+    async with asyncio.timeout(2):  # nobody waits forever
+        results = await asyncio.gather(*callers, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
+
+
 async def test_under_load_a_batch_waits_a_moment_for_stragglers() -> None:
     recorder = Recorder()
     group = GroupCommit(recorder.run, linger=0.05)

@@ -38,6 +38,7 @@ class GroupCommit(Generic[T, R]):
         self._linger = linger
         self._busy = False
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._running: list[tuple[T, asyncio.Future[R]]] = []
         self._worker: asyncio.Task[None] | None = None
 
     async def submit(self, item: T) -> R:
@@ -56,12 +57,14 @@ class GroupCommit(Generic[T, R]):
                     await asyncio.sleep(self._linger)
                 batch, self._queue = self._queue[: self._max], self._queue[self._max :]
                 self._busy = len(batch) > 1
+                self._running = batch
                 await self._run_batch(batch)
+                self._running = []
         except BaseException as exc:  # cancelled at shutdown: nobody waits forever
-            for _, future in self._queue:
-                if not future.done():
-                    future.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
-            self._queue = []
+            error = exc if isinstance(exc, Exception) else asyncio.CancelledError()
+            for _, future in self._running + self._queue:
+                _settle(future, error)
+            self._running, self._queue = [], []
             raise
         finally:
             self._worker = None
