@@ -247,7 +247,7 @@ class SqlRecordRepository(_Repo):
         self.session.add(record)
 
     async def latest_drafts(self, recorder_ids: Collection[int]) -> dict[int, Record]:
-        """`latest_draft` of several recorders in one statement (those without a draft are absent)."""
+        """Each recorder's latest draft (the one new evidence joins), in one statement; none: absent."""
         c = t.records.c
         order = (c.last_evidence_at.desc(), c.id.desc())
         ranked = (
