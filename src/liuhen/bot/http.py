@@ -7,7 +7,6 @@ request than the rest of a receipt (measured with bench/intake.py). aiohttp is a
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -89,8 +88,6 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
-        except asyncio.CancelledError:
-            raise
 
 
 def _body(request_data: RequestData | None) -> Any:
