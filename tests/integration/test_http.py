@@ -94,3 +94,26 @@ async def test_a_request_after_shutdown_is_refused() -> None:
     await request.shutdown()
     with pytest.raises(RuntimeError):
         await request.do_request("http://127.0.0.1:1/x", "POST", None)
+
+
+async def test_the_proxy_of_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where Telegram is reached through a proxy (HTTPS_PROXY / HTTP_PROXY), requests go through it."""
+    relayed: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        relayed.append(str(request.url))
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", proxy)
+    async with Server(app) as server:
+        monkeypatch.setenv("HTTP_PROXY", server.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        request = AiohttpRequest()
+        await request.initialize()
+        try:
+            status, _ = await request.do_request("http://api.telegram.invalid/bot1:x/getMe", "POST", None)
+        finally:
+            await request.shutdown()
+    assert status == 200 and relayed and relayed[0].endswith("/bot1:x/getMe")
