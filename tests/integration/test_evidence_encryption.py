@@ -24,6 +24,7 @@ from liuhen.evidence.keys import (
     rotate_keyring,
 )
 from liuhen.evidence.store import CorruptBlobError, FileEvidenceStore, VerifyState
+from tests.integration.test_evidence_store import durability_events
 
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
 SEG = 1 << envelope.DEFAULT_SEGMENT_LOG2
@@ -207,19 +208,7 @@ async def test_reseal_encrypts_plaintext_and_never_replaces_a_bad_file(
 async def test_durability_order_of_an_encrypted_put(
     store: FileEvidenceStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    events: list[tuple[str, str]] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd: int) -> None:
-        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
-        real_fsync(fd)
-
-    def replace(src: str | Path, dst: str | Path) -> None:
-        events.append(("replace", str(dst)))
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+    events = durability_events(monkeypatch)
     blob = await store.put_bytes(b"order matters, encrypted too")
     final = str(blob.path.resolve())
     i = events.index(("replace", final))
