@@ -244,10 +244,13 @@ async def test_no_temp_file_left_after_cancellation_while_opening(store: FileEvi
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    for _ in range(1000):  # the opening threads finish (slowly on a loaded machine), then their files go
-        if not tmp_files(store.root):
+    # The opening threads finish (slowly on a loaded machine), then their files go. "No temp file" alone
+    # is also true before a thread has created its file: wait for the openings themselves.
+    for _ in range(1000):
+        if not store_module._OPENING and not tmp_files(store.root):
             break
         await asyncio.sleep(0.01)
+    assert not store_module._OPENING
     assert tmp_files(store.root) == []
 
 
@@ -284,9 +287,9 @@ async def test_no_temp_file_left_after_io_error(
     assert list(store.iter_all()) == []
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name file descriptors")
-async def test_durability_order(store: FileEvidenceStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """fsync(temp file) → replace → fsync(final directory) → return; new directories are fsync'ed."""
+def durability_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """From now on, every fsync (with the path of its file descriptor) and every replace (its target), in
+    order: the durability order of a put is read off this list."""
     events: list[tuple[str, str]] = []
     real_fsync, real_replace = os.fsync, os.replace
 
@@ -300,6 +303,13 @@ async def test_durability_order(store: FileEvidenceStore, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
+    return events
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name file descriptors")
+async def test_durability_order(store: FileEvidenceStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fsync(temp file) → replace → fsync(final directory) → return; new directories are fsync'ed."""
+    events = durability_events(monkeypatch)
     blob = await store.put_bytes(b"order matters")
     root = str(store.root.resolve())
     final = str(blob.path.resolve())
