@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from liuhen.bot.sandbox.server import EventLog
+from liuhen.sandbox.server import EventLog
 
 Json = dict[str, Any]
 Match = Callable[[Json], bool]

@@ -1,4 +1,4 @@
-"""The monthly broadcast (issue 7) to a whole court on the sandbox enforcing Telegram's limits (30 messages/s
+"""The monthly broadcast to a whole court on the sandbox enforcing Telegram's limits (30 messages/s
 overall, 1/s per chat, 429 RetryAfter beyond), killed with SIGKILL half-way and restarted.
 
     .venv/bin/python bench/broadcast.py [--staff 10000] [--kill-at 0.5] [--database-url URL] [--keep]
@@ -9,7 +9,7 @@ temp directory unless --database-url names a PostgreSQL server (a fresh database
 dropped afterwards). The staff are bound to sandbox users directly in the database and the November prompt
 is planned before the bot starts (the schedule is tested elsewhere), so the bot does nothing but send.
 
-Printed, never asserted (targets of issue 7):
+Printed, never asserted (the monthly broadcast's targets):
 - achieved rate / 30 while sending, both lives together, the restart's downtime excluded (target ≥ 0.95);
 - duplicates: people with more than one prompt in their chat (target 0);
 - missed: people with none (target 0).
@@ -43,9 +43,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.bot.pro
 from tests.bot.procs import bot_env, prepare
 
 from _bots import BotSubprocess, Json, fresh_pg_database, kill_all_started, local_only
-from liuhen.bot.sandbox.server import EventLog, SandboxServer
+from liuhen.app.usecases import monthly
 from liuhen.domain.monthly import Kind, Month, Policy
-from liuhen.domain.services import monthly
+from liuhen.sandbox.server import EventLog, SandboxServer
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
 

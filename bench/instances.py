@@ -1,5 +1,5 @@
 """Intake throughput of two `liuhen run --webhook` instances behind a reverse proxy on one PostgreSQL,
-relative to one instance, in the same run (issue 12).
+relative to one instance, in the same run.
 
     .venv/bin/python bench/instances.py [--users 50] [--messages 20] [--rounds 3]
                                         [--database-url postgresql://postgres@127.0.0.1:5432/test]
@@ -41,8 +41,8 @@ from tests.bot.webhook_kit import HOOK_PATH, RoundRobinProxy, free_port, webhook
 
 from _bots import BotSubprocess, ReceiptTap, fresh_pg_database, generated_roster, kill_all_started, local_only
 from intake import Bot, Budget, Phase, SetupFailed, create_users, enrol, receipt_for, run_phase, warm_up
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 
 TOKEN = "700000003:bench-instances-token-cccccccccccccccc"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -1,5 +1,5 @@
 """Receipt latency and throughput of liuhen's intake through the sandbox, with a bare python-telegram-bot
-echo bot on the same sandbox as the baseline, in one run (issue 4).
+echo bot on the same sandbox as the baseline, in one run.
 
     .venv/bin/python bench/intake.py [--users 50] [--messages 40] [--rounds 3] [--sequential 200]
                                      [--database-url URL]
@@ -17,7 +17,7 @@ Latency runs from the simulation API's send call returning to the sandbox receiv
 receipt "已留存证据" for liuhen, the echoed text for the echo bot). liuhen runs with its real settings:
 SQLite in a temp directory (WAL, synchronous=FULL, evidence fsync'ed) unless --database-url names a
 PostgreSQL server (a fresh database is created there and dropped afterwards); every judge is enrolled
-through the real `/start CODE` flow. Targets (issue 4): p50 ≤ 150 ms, p99 ≤ 400 ms for a forwarded text,
+through the real `/start CODE` flow. Targets: p50 ≤ 150 ms, p99 ≤ 400 ms for a forwarded text,
 throughput liuhen/echo ≥ 0.6. They are printed with PASS/MISS, never asserted.
 """
 
@@ -60,8 +60,8 @@ from _bots import (
     kill_all_started,
     local_only,
 )
-from liuhen.bot.sandbox.client import SandboxClient, origin_user
-from liuhen.bot.sandbox.server import SandboxServer
+from liuhen.sandbox.client import SandboxClient, origin_user
+from liuhen.sandbox.server import SandboxServer
 
 LIUHEN_TOKEN = "700000001:bench-liuhen-token-aaaaaaaaaaaaaaaaaaa"
 ECHO_TOKEN = "700000002:bench-echo-token-bbbbbbbbbbbbbbbbbbbbb"
@@ -397,7 +397,7 @@ def _verdict(ok: bool, complete: bool) -> str:
 def targets_table(
     liuhen: list[Phase], echo: list[Phase], ratios: list[float]
 ) -> tuple[Table, dict[str, Any]]:
-    table = Table(title="Targets (issue 4) — printed, never asserted")
+    table = Table(title="Targets — printed, never asserted")
     table.add_column("target")
     table.add_column("liuhen", justify="right")
     table.add_column("echo", justify="right")

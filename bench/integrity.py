@@ -1,4 +1,4 @@
-"""Cost of issue 9, measured against baselines in the same run:
+"""Cost of the integrity features, measured against baselines in the same run:
 
     python bench/integrity.py [--size-mb 64] [--entries 100000]
 
@@ -50,7 +50,7 @@ async def main() -> None:
     parser.add_argument("--size-mb", type=int, default=64)
     parser.add_argument("--entries", type=int, default=100_000)
     args = parser.parse_args()
-    table = Table(title="issue 9 costs (best of 3)")
+    table = Table(title="integrity costs (best of 3)")
     for column in ("what", "baseline s", "liuhen s", "ratio (baseline/liuhen)"):
         table.add_column(column)
     with tempfile.TemporaryDirectory(prefix="liuhen-bench-") as tmp:

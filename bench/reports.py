@@ -1,4 +1,4 @@
-"""The quarterly summary on a million records (issue 8): `liuhen report quarterly` as a whole command.
+"""The quarterly summary on a million records: `liuhen report quarterly` as a whole command.
 
     python bench/reports.py [--records 1000000] [--years 11] [--keep DIR]
 

@@ -1,4 +1,4 @@
-"""A whole province on PostgreSQL (issue 12): 150 courts × 100 staff, three years of records.
+"""A whole province on PostgreSQL: 150 courts × 100 staff, three years of records.
 
     .venv/bin/python bench/scale.py [--rate-multipliers 1,100] [--courts 150] [--staff-per-court 100]
                                     [--server-url postgresql://postgres@127.0.0.1:5432/postgres] [--keep]
@@ -15,7 +15,7 @@ Records over the three years ending 2026-12 are bulk-loaded with asyncpg's COPY,
 2 submitted records per court per month: 150 × 36 × 2 ≈ 10,800) and then topped up to each further multiple
 of it (100×: ≈ 1.08 M), each with its ``record_facts`` / ``record_special_items`` rows computed by
 ``domain.reporting.facts_of`` (what ``refresh_facts`` writes at submission) and its sign-off ``decisions``.
-Thirty-five months of monthly-report prompts and answers (issue 7) are loaded once for everybody.
+Thirty-five months of monthly-report prompts and answers are loaded once for everybody.
 
 At each rate, in the same run, it prints (never asserts):
 
@@ -117,7 +117,7 @@ def province(n: int) -> list[CourtSpec]:
 
 
 def roster_csv(courts: Sequence[CourtSpec], per_court: int) -> str:
-    """The demo roster's roles (src/liuhen/bot/demo/roster.csv), scaled to ``per_court`` people a court; staff
+    """The demo roster's roles (sandbox/demo/roster.csv), scaled to ``per_court`` people a court; staff
     ids repeat from court to court (they are unique per court)."""
     half = len(TRIAL_DEPARTMENTS) // 2
     buf = io.StringIO()
@@ -221,8 +221,8 @@ def progress() -> Progress:
 async def add_courts(bench: Bench, courts: Sequence[CourtSpec]) -> None:
     """The first intermediate court through `liuhen org add-court` (one command's time), the rest through the
     same use case in this process, each with its ledger entry."""
+    from liuhen.app.usecases.courts import add_court
     from liuhen.domain.clock import SystemClock
-    from liuhen.domain.services.courts import add_court
     from liuhen.storage.database import Database
 
     rest = [c for c in courts if c.parent is not None]
@@ -533,7 +533,7 @@ async def enrol_everybody(conn: asyncpg.Connection, org: Org, seed: int) -> None
 
 
 async def monthly_history(conn: asyncpg.Connection, org: Org, seed: int) -> int:
-    """The prompts and answers of the 35 months before December 2026 (issue 7's tables), so that the
+    """The prompts and answers of the 35 months before December 2026 (tables), so that the
     roll-up's monthly-report section and the planning's lookups meet a realistic table."""
     rnd = random.Random(seed)
     enrolled = {
@@ -662,7 +662,7 @@ def time_rollup(bench: Bench, court_ids: Sequence[int], rounds: int, psql: str) 
 async def time_planning(bench: Bench, court_ids: Sequence[int]) -> dict[str, Any]:
     """`monthly.plan_due` for every court, as the monthly job would run it, at the moment December's prompt is
     due and at the first reminder's (prompts marked sent in between); December's rows are removed after."""
-    from liuhen.domain.services import monthly
+    from liuhen.app.usecases import monthly
     from liuhen.storage.database import Database
 
     db = Database(bench.url)

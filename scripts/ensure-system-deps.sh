@@ -15,7 +15,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 [ -d /usr/share/poppler/cMap/Adobe-GB1 ] || need+=(poppler-data)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
-# openssl: the tests' throwaway RFC 3161 timestamp authority (`openssl ts -reply`, tests/tsa.py; issue 9).
+# openssl: the tests' throwaway RFC 3161 timestamp authority (`openssl ts -reply`, tests/tsa.py).
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # OCR (the `ocr` extra) pulls opencv-python, whose cv2 loads libGL and glib.
 libs=$({ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)

@@ -1,4 +1,4 @@
-"""A deployment with a ledger, evidence files and keys, built through the real use cases (issue 9 tests)."""
+"""A deployment with a ledger, evidence files and keys, built through the real use cases (tests)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from liuhen.bot import integrity
-from liuhen.bot.config import Settings
-from liuhen.bot.runtime import Runtime, open_runtime
+from liuhen.app import integrity
+from liuhen.app.runtime import Runtime, open_runtime
+from liuhen.app.settings import Settings
+from liuhen.app.usecases import intake
+from liuhen.app.usecases.integrity import VerifyReport, verify
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import intake
-from liuhen.domain.services.integrity import VerifyReport, verify
-from liuhen.domain.services.roster import import_roster
 from tests.conftest import DEMO_ROSTER
 
 START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)

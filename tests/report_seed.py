@@ -1,4 +1,4 @@
-"""A court with signed-off records and their evidence, for the documents' tests (issue 8).
+"""A court with signed-off records and their evidence, for the documents' tests.
 
 Records are written as the use cases leave them (answers, chain JSON, decisions, lapses, evidence in the
 store, ledger entries), so that the reports read exactly what production data looks like.
@@ -14,11 +14,11 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, Record
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services.roster import import_roster
 from liuhen.domain.signoff import (
     Chain,
     Decision,

@@ -1,5 +1,5 @@
 """A local RFC 3161 timestamp authority for tests: a throwaway CA and TSA certificate made with `openssl`,
-and a tiny aiohttp server that answers each query with `openssl ts -reply` (issue 9)."""
+and a tiny aiohttp server that answers each query with `openssl ts -reply`."""
 
 from __future__ import annotations
 

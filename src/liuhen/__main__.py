@@ -1,3 +1,3 @@
-from liuhen.bot.cli import main
+from liuhen.launch import main
 
 main()

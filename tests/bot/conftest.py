@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 
 
 @pytest.fixture

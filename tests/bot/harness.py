@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from liuhen.app.runtime import Runtime, open_runtime
+from liuhen.app.settings import Settings
+from liuhen.app.usecases import enrolment
+from liuhen.app.usecases.roster import import_roster
 from liuhen.bot.app import LiuhenApp, build_application, polling
-from liuhen.bot.config import Settings
-from liuhen.bot.runtime import Runtime, open_runtime
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import enrolment
-from liuhen.domain.services.roster import import_roster
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 from tests.conftest import DEMO_ROSTER
 
 TOKEN = "123456789:TEST-token-for-the-sandbox-aaaaaaaaaaaa"

@@ -9,11 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from liuhen.bot.config import Settings
-from liuhen.bot.runtime import open_runtime
+from liuhen.app.runtime import open_runtime
+from liuhen.app.settings import Settings
+from liuhen.app.usecases import enrolment
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import enrolment
-from liuhen.domain.services.roster import import_roster
 
 
 def bot_env(*, token: str, api_url: str, file_url: str, data_dir: Path, db_url: str) -> dict[str, str]:

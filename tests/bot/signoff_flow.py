@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from liuhen.bot import texts
+from liuhen.app.usecases.questionnaire import Settings, context_of
 from liuhen.domain import questionnaire as q
-from liuhen.domain.services.questionnaire import Settings, context_of
+from liuhen.texts import common as texts
 from tests.bot.harness import Harness, Message, text_of
 
 PLAN: dict[str, Any] = {

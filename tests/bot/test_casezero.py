@@ -1,4 +1,4 @@
-"""Per-case zero reports through the real bot (issue 7; seed 004 §16 and the 逐案报告 text at the end of seed
+"""Per-case zero reports through the real bot (seed 004 §16 and the 逐案报告 text at the end of seed
 004): the officer names the case, confirms the filled statement, the department head confirms it, and the
 officer gets the PDF for the case file; a case with the officer's own records needs an acknowledgement."""
 

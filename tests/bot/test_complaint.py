@@ -1,4 +1,4 @@
-"""`/complaint` through the real bot (issue 9; seed 001 §6, 实施办法 §9): a judge retaliated against writes a
+"""`/complaint` through the real bot (seed 001 §6, 实施办法 §9): a judge retaliated against writes a
 complaint in a few messages; the discipline office gets it with the files; nobody in the judge's chain
 hears anything, and the intervener is never told."""
 
@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from liuhen.bot import integrity, texts
-from liuhen.bot.config import Settings
+from liuhen.app import integrity
+from liuhen.app.settings import Settings
+from liuhen.app.usecases.records import list_records
 from liuhen.domain.clock import FixedClock
-from liuhen.domain.services.records import list_records
+from liuhen.texts import common as texts
 from tests.bot.harness import START, Harness, start_harness, text_of
 from tests.bot.test_intake import png
 from tests.integrity_world import World

@@ -1,4 +1,4 @@
-"""Crash safety of intake (issue 4; DESIGN.md "Durability order"): the bot process is killed with SIGKILL
+"""Crash safety of intake (docs/architecture.md "Durability order"): the bot process is killed with SIGKILL
 at random moments while a judge sends evidence. Every receipt the judge saw must name evidence whose file
 is on disk with the right hash and whose row is in the database; nothing is stored twice; and, because
 updates are confirmed only after they are handled, every item sent is eventually receipted."""
@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
-from liuhen.domain.services.records import list_records
+from liuhen.app.usecases.records import list_records
 from liuhen.evidence.store import FileEvidenceStore
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 from liuhen.storage.database import Database
 from tests.bot.harness import TOKEN
 from tests.bot.procs import BotProcess, bot_env, prepare

@@ -1,4 +1,4 @@
-"""A crash during a write leaves a ledger that verifies (issue 9): the bot, with encryption at rest and a
+"""A crash during a write leaves a ledger that verifies: the bot, with encryption at rest and a
 checkpoint every second, is SIGKILLed at random moments while a judge sends evidence; afterwards
 `liuhen verify` passes — chain, head, every signed checkpoint, every encrypted file — and checkpoints
 taken between the crashes cover the history."""
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
 from liuhen.evidence.envelope import MAGIC
 from liuhen.evidence.store import FileEvidenceStore
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 from tests.bot.harness import TOKEN
 from tests.bot.procs import BotProcess, bot_env, prepare
 from tests.bot.test_crash import RECEIPT, image

@@ -1,4 +1,4 @@
-"""Enrolment through the real bot and the sandbox Bot API (issue 3)."""
+"""Enrolment through the real bot and the sandbox Bot API."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from liuhen.bot import texts
+from liuhen.app.usecases.enrolment import THROTTLE_MAX_FAILURES
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.roster import REQUIRED_COLUMNS, parse_roster
-from liuhen.domain.services.enrolment import THROTTLE_MAX_FAILURES
-from liuhen.domain.services.roster import import_roster
+from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness
 from tests.conftest import DEMO_ROSTER
 
@@ -87,7 +87,7 @@ async def test_deactivated_person_loses_access_and_cannot_re_enrol(h: Harness) -
         rt.db.uow(), court_id=rt.court_id, roster=parse_roster("\n".join(rows)), clock=h.clock, actor="test"
     )
     assert (await h.say(user, "/whoami"))["text"] == texts.NOT_ENROLLED
-    from liuhen.domain.services.enrolment import InviteError
+    from liuhen.app.usecases.enrolment import InviteError
 
     with pytest.raises(InviteError):
         await h.invite("j002")

@@ -1,4 +1,4 @@
-"""Two `liuhen run --webhook` instances on one PostgreSQL database behind a round-robin proxy (issue 12).
+"""Two `liuhen run --webhook` instances on one PostgreSQL database behind a round-robin proxy.
 
 Twenty people send evidence (texts and photos) and ten of them answer questions, while the instance
 holding the scheduler lease is killed with SIGKILL half-way. Afterwards: every receipt a person saw names
@@ -29,11 +29,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
-from liuhen.domain.services.deadlines import set_calendar_day
-from liuhen.domain.services.records import list_records
+from liuhen.app.usecases.deadlines import set_calendar_day
+from liuhen.app.usecases.records import list_records
 from liuhen.evidence.store import FileEvidenceStore
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
 from tests.bot.harness import TOKEN, text_of

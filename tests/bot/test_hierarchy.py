@@ -1,4 +1,4 @@
-"""Three courts in one deployment (issue 12): a county record about a principal leader of the county party
+"""Three courts in one deployment: a county record about a principal leader of the county party
 committee reaches the intermediate court's discipline office and nobody else there (seed 001 实施办法 §6);
 the intermediate court's quarterly figures equal its own plus the county's (seed 002 §7); need-to-know holds
 across courts."""
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from liuhen.app.usecases import access, courts, enrolment
+from liuhen.app.usecases.roster import UnknownCourts, import_roster_file
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.periods import Quarter
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import access, courts, enrolment
-from liuhen.domain.services.roster import UnknownCourts, import_roster_file
 from liuhen.reports import quarterly
 from tests.bot.harness import Harness, start_harness, text_of
 from tests.bot.signoff_flow import labels, submit_record

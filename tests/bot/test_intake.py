@@ -1,4 +1,4 @@
-"""Evidence-first intake through the real bot and the sandbox (issue 4; DESIGN.md "The one idea").
+"""Evidence-first intake through the real bot and the sandbox (docs/architecture.md "The one idea").
 
 Every kind of evidence is stored, hashed, receipted and listed exactly once.
 """
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from liuhen.bot import texts
-from liuhen.domain.services.records import list_records
+from liuhen.app.usecases.records import list_records
+from liuhen.texts import common as texts
 from tests.bot.harness import START, Harness, start_harness, text_of
 
 ORIGINAL = int((START - timedelta(minutes=5)).timestamp())

@@ -1,4 +1,4 @@
-"""The bot token never appears in a log line (issue 3), even at DEBUG with httpx logging every URL."""
+"""The bot token never appears in a log line, even at DEBUG with httpx logging every URL."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import structlog
 
-from liuhen.bot.logs import REDACTED, configure_logging
+from liuhen.app.logs import REDACTED, configure_logging
 from tests.bot.harness import TOKEN, start_harness
 
 

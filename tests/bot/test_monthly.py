@@ -1,4 +1,4 @@
-"""A month of monthly reports through the real bot (issue 7; seed 003 §13 月报告/零报告, §20): the prompt on
+"""A month of monthly reports through the real bot (seed 003 §13 月报告/零报告, §20): the prompt on
 the first working day of December, one tap answers, reminders to exactly those who have not answered, a
 person who blocked the bot and one who never enrolled listed as unreachable, the compliance notice to the
 discipline office after the deadline, `/monthly` by need-to-know."""
@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from liuhen.app.usecases import monthly
 from liuhen.domain.monthly import Kind, Month, Policy, Status
 from liuhen.domain.records import Record
-from liuhen.domain.services import monthly
 from liuhen.storage import tables as t
 from tests.bot.harness import Harness, start_harness, text_of
 

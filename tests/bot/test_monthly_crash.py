@@ -1,4 +1,4 @@
-"""The monthly broadcast survives SIGKILL (issue 7: "after a crash or restart mid-broadcast, sending resumes
+"""The monthly broadcast survives SIGKILL ("after a crash or restart mid-broadcast, sending resumes
 where it stopped, and nobody gets the same prompt twice"). The bot process is killed three times while it
 sends the November prompt to a court's staff under Telegram's limit of 30 messages per second (the sandbox
 enforces it, answering 429 beyond); after the last restart every person has exactly one prompt in their
@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
+from liuhen.app.usecases import monthly
 from liuhen.domain.monthly import Kind, Month, Policy
-from liuhen.domain.services import monthly
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 from liuhen.storage.database import Database
 from tests.bot.harness import TOKEN
 from tests.bot.procs import BotProcess, bot_env, prepare

@@ -1,4 +1,4 @@
-"""A WeChat screenshot alone pre-fills the questions (issue 5): after the receipt the bot reads the picture
+"""A WeChat screenshot alone pre-fills the questions: after the receipt the bot reads the picture
 with offline OCR in the background; the case number and the chat partner's name it finds are offered as
 one-tap buttons."""
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from liuhen.bot import texts
-from liuhen.domain.services.records import list_records
+from liuhen.app.usecases.records import list_records
+from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness
 from tests.bot.test_questions import labels, press, title, type_answer
 from tests.integration.test_ocr import CASE, SENDER, wechat_bubble

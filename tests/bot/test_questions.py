@@ -1,4 +1,4 @@
-"""Guided questions through the real bot (issue 5): from a forwarded message to a submitted record,
+"""Guided questions through the real bot: from a forwarded message to a submitted record,
 answering only what the evidence did not tell (seed 004 登记表; seed 001 实施办法 §4–§7; seed 003 §5, §11)."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from liuhen.bot import texts
+from liuhen.app.usecases import questionnaire
+from liuhen.app.usecases.records import list_records
 from liuhen.bot.handlers import questions
-from liuhen.domain.services import questionnaire
-from liuhen.domain.services.records import list_records
+from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness, text_of
 from tests.bot.test_intake import ORIGINS, PRESSURE, png
 
@@ -126,10 +126,10 @@ async def test_wechat_screenshot_story_to_submitted(h: Harness) -> None:
     assert "已提交" in text_of(m)
     await h.sim.wait_for(judge, lambda x: "已送部门负责人 李庭长签批" in text_of(x), timeout=10)
     [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
-    # Submitted into the sign-off chain at once (issue 6): the department head of 民一庭 signs first.
+    # Submitted into the sign-off chain at once: the department head of 民一庭 signs first.
     assert record["status"] == "awaiting_department_head" and record["type"] == "external"
 
-    # After submission a change is a new version with a reason; the history is kept (DOMAIN.md).
+    # After submission a change is a new version with a reason; the history is kept (docs/domain.md).
     assert "没有找到" in text_of(await h.say(judge, "/amend LH-2026-0099"))
     assert "修改记录 LH-2026-0001 的原因" in text_of(await h.say(judge, "/amend LH-2026-0001"))
     card = await type_answer(h, judge, "案由写错了")
@@ -295,9 +295,9 @@ async def test_late_entry_across_the_spring_festival_seed_004_art7(
     deadline is the end of Wed 02-25 (a plain Mon–Fri count would have ended on 02-18)."""
     from datetime import datetime as dt
 
+    from liuhen.app.usecases.questionnaire import context_of
     from liuhen.bot.handlers.questions import settings_of
     from liuhen.domain import questionnaire as q
-    from liuhen.domain.services.questionnaire import context_of
 
     async with start_harness(db_url, tmp_path, settings={"deadline_profile": "procuratorate"}) as h:
         tz = h.runtime.settings.tz

@@ -1,4 +1,4 @@
-"""Draft reminders (issue 5): at most two — half-way and the day before the record deadline (court
+"""Draft reminders: at most two — half-way and the day before the record deadline (court
 profile: within 2 days, seed 002 §6) — never after submission, never repeated across restarts."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Documents in the chat (issue 8): `/form NUMBER` for the recorder and the people of the chain, denied to
+"""Documents in the chat: `/form NUMBER` for the recorder and the people of the chain, denied to
 anyone else; `/quarterly` for the discipline office; the reminder to send the summary within five days after
 the quarter ends (seed 002 §7)."""
 

@@ -1,4 +1,4 @@
-"""The restore drill of the README (issue 9), with the bot as a real process receiving evidence the whole
+"""The restore drill of the README, with the bot as a real process receiving evidence the whole
 time: `liuhen backup` while it runs, `liuhen restore` into a fresh data directory and database, the
 evidence keyring put back from where it is kept apart, `liuhen verify` passes, and every receipt the judge
 saw before the backup started has its record row and its file in the restored deployment."""
@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
-from liuhen.domain.services.records import list_records
+from liuhen.app.usecases.records import list_records
 from liuhen.evidence.keys import load_keyring
 from liuhen.evidence.store import FileEvidenceStore
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 from liuhen.storage.database import Database
 from tests.bot.harness import TOKEN
 from tests.bot.procs import BotProcess, bot_env, prepare

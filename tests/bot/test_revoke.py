@@ -1,4 +1,4 @@
-"""A lost phone and a person leaving, through the real bot (issue 9): `liuhen org revoke` cuts the Telegram
+"""A lost phone and a person leaving, through the real bot: `liuhen org revoke` cuts the Telegram
 account off at its next update; a person deactivated by the roster loses access at the next update too.
 Nothing they send afterwards is stored, no button of theirs works, and their records stay."""
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from liuhen.bot import texts
+from liuhen.app.usecases.records import list_records
+from liuhen.app.usecases.revoke import revoke
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services.records import list_records
-from liuhen.domain.services.revoke import revoke
-from liuhen.domain.services.roster import import_roster
+from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness, text_of
 from tests.bot.test_complaint import press_for_answer
 from tests.conftest import DEMO_ROSTER

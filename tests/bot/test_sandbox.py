@@ -37,7 +37,7 @@ from telegram.ext import (
     filters,
 )
 
-from liuhen.bot.sandbox.client import (
+from liuhen.sandbox.client import (
     SandboxClient,
     SandboxError,
     origin_channel,
@@ -45,7 +45,7 @@ from liuhen.bot.sandbox.client import (
     origin_hidden,
     origin_user,
 )
-from liuhen.bot.sandbox.server import SandboxServer
+from liuhen.sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -1,4 +1,4 @@
-"""The sign-off chain through real button presses (issue 6; seed 004 §13, §14, §17, §18; seed 002 §6)."""
+"""The sign-off chain through real button presses (seed 004 §13, §14, §17, §18; seed 002 §6)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from liuhen.domain.services import signoff
+from liuhen.app.usecases import signoff
 from liuhen.storage import tables as t
 from tests.bot.harness import Harness, Message, start_harness, text_of
 from tests.bot.signoff_flow import labels, submit_record

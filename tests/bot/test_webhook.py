@@ -1,4 +1,4 @@
-"""Webhook mode (issue 12): the sandbox delivers as Telegram does; our server refuses forged updates,
+"""Webhook mode: the sandbox delivers as Telegram does; our server refuses forged updates,
 handles a valid one before answering, reports health and readiness, drains on SIGTERM; the process locks
 of several instances on PostgreSQL."""
 
@@ -20,18 +20,18 @@ import pytest
 from aiohttp import web
 from typer.testing import CliRunner
 
-from liuhen.bot import cli
+import liuhen.launch as cli
+from liuhen.app.runtime import open_runtime
+from liuhen.app.settings import Settings
+from liuhen.app.usecases.records import list_records
+from liuhen.app.usecases.roster import import_roster
 from liuhen.bot.app import build_application, webhook
-from liuhen.bot.config import Settings
-from liuhen.bot.runtime import open_runtime
-from liuhen.bot.sandbox import server as sandbox_server
-from liuhen.bot.sandbox.client import SandboxClient
-from liuhen.bot.sandbox.server import SandboxServer
 from liuhen.bot.webhook import SECRET_HEADER, WebhookOptions, WebhookServer
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services.records import list_records
-from liuhen.domain.services.roster import import_roster
+from liuhen.sandbox import server as sandbox_server
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.server import SandboxServer
 from liuhen.storage.database import Database
 from liuhen.storage.locks import ProcessLocks
 from tests.bot.harness import START, TOKEN, Harness, text_of

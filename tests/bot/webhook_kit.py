@@ -1,4 +1,4 @@
-"""Helpers of the webhook and failover tests (issue 12): `liuhen run --webhook` as a process, a free port,
+"""Helpers of the webhook and failover tests: `liuhen run --webhook` as a process, a free port,
 a round-robin reverse proxy, a file server that answers slowly (to have an update in flight)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The need-to-know matrix through the read paths the CLI and the bot use (issue 9): every person of the
+"""The need-to-know matrix through the read paths the CLI and the bot use: every person of the
 demo court × four records in different relations to them; 0 unauthorised reads, every read and every denial
 in the ledger (seed 003 §12; seed 004 §15)."""
 
@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from liuhen.app.usecases import signoff
+from liuhen.app.usecases.access import AccessDenied
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import signoff
-from liuhen.domain.services.access import AccessDenied
-from liuhen.domain.services.roster import import_roster
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.reports.bundle import evidence_bundle
 from liuhen.reports.registration import registration_pdf

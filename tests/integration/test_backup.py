@@ -1,4 +1,4 @@
-"""`liuhen backup` and `liuhen restore` (issue 9): a restore into an empty data directory and database
+"""`liuhen backup` and `liuhen restore`: a restore into an empty data directory and database
 verifies; a damaged backup, a non-empty target or another court's backup is refused and nothing is
 written."""
 

@@ -1,4 +1,4 @@
-"""The `liuhen` command as an administrator uses it (issue 3; DESIGN.md external interface)."""
+"""The `liuhen` command as an administrator uses it (docs/architecture.md external interface)."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_run_without_token_points_to_the_demo(run_cli) -> None:  # type: ignore[
 
 
 def test_calendar_overrides_for_a_year_the_library_does_not_know(run_cli) -> None:  # type: ignore[no-untyped-def]
-    """Issue 5: beyond the official calendar, weekends plus the administrator's entries count."""
+    """beyond the official calendar, weekends plus the administrator's entries count."""
     assert run_cli("calendar", "set", "2031-02-10", "holiday").returncode == 0
     assert run_cli("calendar", "set", "2031-02-08", "workday").returncode == 0  # a Saturday made a workday
     shown = run_cli("calendar", "show", "2031")

@@ -1,14 +1,14 @@
-"""The calendar warning for administrators (issue 5): in December, when next year's official calendar is
+"""The calendar warning for administrators: in December, when next year's official calendar is
 unknown, once a month."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from liuhen.app.usecases import deadlines, enrolment
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import deadlines, enrolment
-from liuhen.domain.services.roster import import_roster
 from liuhen.domain.workdays import WorkCalendar
 from liuhen.storage.database import Database
 

@@ -1,4 +1,4 @@
-"""Evidence encrypted at rest (issue 9): AES-GCM envelopes per file under a deployment keyring, the content
+"""Evidence encrypted at rest: AES-GCM envelopes per file under a deployment keyring, the content
 address and hash of the original bytes, legacy plaintext files, rotation, and key files."""
 
 from __future__ import annotations

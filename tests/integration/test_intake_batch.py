@@ -1,4 +1,4 @@
-"""Evidence of several judges in one transaction (issue 4: the group commit of concurrent updates).
+"""Evidence of several judges in one transaction (the group commit of concurrent updates).
 
 Each piece gets exactly what it would have got alone: its own draft, its number, its receipt; a replay
 inside or across batches creates nothing; the ledger stays one unbroken chain (seed 002 §3, seed 001
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from liuhen.app.usecases import intake
+from liuhen.app.usecases.records import list_records
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.model import Staff
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
-from liuhen.domain.services import intake
-from liuhen.domain.services.records import list_records
 from tests.integrity_world import World, make_world
 
 
@@ -129,7 +129,7 @@ async def test_receipts_are_remembered_together(world: World) -> None:
 
 async def test_two_instances_filing_the_same_download_file_it_once(world: World) -> None:
     """A file that could not be downloaded at intake is retried in the background; with two instances both
-    may fetch it at the same moment: it is filed once, and the recorder told once (issue 12)."""
+    may fetch it at the same moment: it is filed once, and the recorder told once."""
     [judge] = await staff_of(world, "j001")
     pending = await piece(world, judge, 30, "")
     incoming = IncomingEvidence(

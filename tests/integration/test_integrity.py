@@ -1,4 +1,4 @@
-"""Checkpoints, `liuhen verify`, `liuhen org revoke` on SQLite and PostgreSQL (issue 9)."""
+"""Checkpoints, `liuhen verify`, `liuhen org revoke` on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from liuhen.bot import integrity
-from liuhen.bot.runtime import open_runtime
+from liuhen.app import integrity
+from liuhen.app.runtime import open_runtime
+from liuhen.app.usecases import enrolment
+from liuhen.app.usecases.integrity import LedgerBroken, verify
 from liuhen.domain.checkpoints import ProblemKind
-from liuhen.domain.services import enrolment
-from liuhen.domain.services.integrity import LedgerBroken, verify
 from liuhen.evidence.keys import create_signer
 from tests.integrity_world import add_evidence, make_world, settings_for
 
@@ -286,7 +286,9 @@ async def test_a_lost_keyring_is_never_silently_replaced(
 async def test_key_rotation_and_rewrap_from_the_command_line(
     db_url: str, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
-    world = await make_world(db_url, tmp_path / "data", files=0, keys=False)  # plaintext, as before issue 9
+    world = await make_world(
+        db_url, tmp_path / "data", files=0, keys=False
+    )  # plaintext, as before evidence encryption
     old = await add_evidence(world.rt, world.clock, "j001", 1, b"evidence from before encryption")
     await world.close()
     assert cli(cli_env, "init").returncode == 0

@@ -1,4 +1,4 @@
-"""Monthly reports on the real database (issue 7; seed 003 §13, §20): planning is idempotent, the crash
+"""Monthly reports on the real database (seed 003 §13, §20): planning is idempotent, the crash
 recovery of the broadcast rows, who is skipped, one tap answers once, the compliance figures and flags,
 need-to-know on `/monthly`, and `liuhen report monthly` as PDF and XLSX."""
 
@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from liuhen.app.usecases import monthly
+from liuhen.app.usecases.access import AccessDenied
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.model import Staff
 from liuhen.domain.monthly import Kind, Month, Policy, Status
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import monthly
-from liuhen.domain.services.access import AccessDenied
-from liuhen.domain.services.roster import import_roster
 from liuhen.storage.database import Database
 from tests.integration.conftest import cli_runner
 

@@ -1,4 +1,4 @@
-"""Offline OCR of screenshots (issue 5, "pre-fill from the evidence"): rapidocr-onnxruntime with the models
+"""Offline OCR of screenshots ("pre-fill from the evidence"): rapidocr-onnxruntime with the models
 its wheel ships, on screenshots drawn here with the system's CJK font (none is committed)."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from liuhen.app.usecases.questionnaire import facts_of
 from liuhen.domain.casenumber import find_case_numbers
-from liuhen.domain.services.questionnaire import facts_of
 from liuhen.evidence.ocr import ENGINE_PACKAGE, ocr_available, read_text
 
 pytestmark = pytest.mark.skipif(

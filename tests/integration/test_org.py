@@ -1,4 +1,4 @@
-"""Roster import and enrolment against the real database (issue 3)."""
+"""Roster import and enrolment against the real database."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from liuhen.app.usecases import enrolment
+from liuhen.app.usecases.enrolment import EnrolOutcome
+from liuhen.app.usecases.roster import RosterRejected, import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.roster import REQUIRED_COLUMNS, parse_roster
-from liuhen.domain.services import enrolment
-from liuhen.domain.services.enrolment import EnrolOutcome
-from liuhen.domain.services.roster import RosterRejected, import_roster
 from liuhen.storage.database import Database
 
 HEADER = ",".join(REQUIRED_COLUMNS)

@@ -1,4 +1,4 @@
-"""`liuhen report registration|quarterly` and `liuhen export evidence` as an operator runs them (issue 8):
+"""`liuhen report registration|quarterly` and `liuhen export evidence` as an operator runs them:
 files written; clear Chinese errors and non-zero exits for an unknown record, a bad period, a forbidden
 reader."""
 

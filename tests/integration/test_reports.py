@@ -1,4 +1,4 @@
-"""The documents of issue 8 as their readers get them: the registration form (seed 004 登记表), the quarterly
+"""The documents as their readers get them: the registration form (seed 004 登记表), the quarterly
 summary (seed 002 §7) and the evidence bundle, on SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Callback data is a short opaque token bound to the record, the level and the intended officer,
-re-authorised on every press (issue 6 "Security"): random, forged and replayed data never change a record."""
+re-authorised on every press: random, forged and replayed data never change a record."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from liuhen.app.usecases import signoff
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import signoff
-from liuhen.domain.services.roster import import_roster
 from liuhen.storage.database import Database
 from tests.conftest import DEMO_ROSTER
 

@@ -1,4 +1,4 @@
-"""Tampering (issue 9 "Tests"): 1,000 random mutations of a ledger of a few hundred entries, its signed
+"""Tampering: 1,000 random mutations of a ledger of a few hundred entries, its signed
 checkpoints and encrypted evidence files — rows edited, deleted, reordered, re-chained; the head rewound;
 evidence bytes flipped, cut or removed; checkpoint signatures, roots and sizes altered; evidence rows
 pointed at another intact file or given another size — and `verify` detects every one. A few run end to
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from liuhen.bot import integrity
+from liuhen.app import integrity
 from liuhen.domain import ledger as rules
 from liuhen.domain.checkpoints import ProblemKind
 from liuhen.storage import tables as t

@@ -1,10 +1,10 @@
-"""RFC 3161 timestamps of checkpoints against a local `openssl ts` responder (issue 9)."""
+"""RFC 3161 timestamps of checkpoints against a local `openssl ts` responder."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from liuhen.bot import integrity
+from liuhen.app import integrity
 from liuhen.domain.checkpoints import ProblemKind, timestamped_message
 from liuhen.evidence.timestamp import TimestampError, TimestampVerifier, TsaClient, load_certificates
 from tests.integrity_world import make_world

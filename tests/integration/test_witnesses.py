@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from liuhen.app.usecases import enrolment, witnesses
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
-from liuhen.domain.services import enrolment, witnesses
-from liuhen.domain.services.roster import import_roster
 from liuhen.storage.database import Database
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)

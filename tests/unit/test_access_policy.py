@@ -1,4 +1,4 @@
-"""The need-to-know matrix of one record (issue 9; seed 003 §12, seed 004 §15): every role × every relation
+"""The need-to-know matrix of one record (seed 003 §12, seed 004 §15): every role × every relation
 to the record, decided by the one policy every read path uses."""
 
 from __future__ import annotations

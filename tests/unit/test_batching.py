@@ -1,4 +1,4 @@
-"""Group commit of concurrent updates (issue 4, bot/batching.py): callers waiting together share one run,
+"""Group commit of concurrent updates (bot/batching.py): callers waiting together share one run,
 a lone caller is not delayed, and a bad item fails only its own caller."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liuhen.bot.batching import GroupCommit
+from liuhen.app.batching import GroupCommit
 
 
 class Recorder:

@@ -1,4 +1,4 @@
-"""Case numbers (案号; DOMAIN.md "What a record holds": case number, e.g. （2021）豫0825民初123号)."""
+"""Case numbers (案号; docs/domain.md "What a record holds": case number, e.g. （2021）豫0825民初123号)."""
 
 from __future__ import annotations
 

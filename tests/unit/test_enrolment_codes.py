@@ -1,4 +1,4 @@
-"""Enrolment codes (issue 3): ≥ 64 bits, hashed, forgiving to type."""
+"""Enrolment codes: ≥ 64 bits, hashed, forgiving to type."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liuhen.domain.services.enrolment import CODE_BYTES, hash_code, new_code, normalise_code
+from liuhen.app.usecases.enrolment import CODE_BYTES, hash_code, new_code, normalise_code
 
 
 def test_codes_carry_at_least_64_bits_and_differ() -> None:

@@ -1,4 +1,4 @@
-"""The ledger's hash chain (DESIGN.md "Nothing is deleted"; seed 003 §12 全程留痕)."""
+"""The ledger's hash chain (docs/architecture.md "Nothing is deleted"; seed 003 §12 全程留痕)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_any_mutation_is_found(index: int, kind: str) -> None:
         entries[index].actor = "mallory"
     elif kind == "drop":
         del entries[index]
-        if index == 9:  # dropping the last entry is only visible against a checkpoint (issue 9)
+        if index == 9:  # dropping the last entry is only visible against a checkpoint
             return
     else:
         j = (index + 1) % 10

@@ -1,4 +1,4 @@
-"""Monthly report rules (issue 7; seed 003 §13 月报告 / 零报告, §20 "零记录""零报告"): which month, when it is
+"""Monthly report rules (seed 003 §13 月报告 / 零报告, §20 "零记录""零报告"): which month, when it is
 asked, reminded and due in Chinese working days, how a person stands, which zeros are suspicious."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_the_report_asked_in_december_is_about_november_in_beijing_time() -> Non
 
 
 def test_november_2026_default_schedule() -> None:
-    """Seed 003 §13 via issue 7 defaults: first working day of December 09:00, reminders three working days
+    """Seed 003 §13, the default policy: first working day of December 09:00, reminders three working days
     later and the day before the deadline (the 5th working day)."""
     s = schedule(Month(2026, 11), Policy(), CAL, TZ)
     assert local(s.prompt_at) == datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # Tuesday

@@ -1,4 +1,4 @@
-"""The questionnaire as data (issue 5): conditional fields by article, validation, termination."""
+"""The questionnaire as data: conditional fields by article, validation, termination."""
 
 from __future__ import annotations
 

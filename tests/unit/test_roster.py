@@ -1,4 +1,4 @@
-"""Roster validation (issue 3; DESIGN.md external interface: header and roles)."""
+"""Roster validation (docs/architecture.md external interface: header and roles)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The sign-off chain as a state machine (DOMAIN.md "The sign-off chain", "Deadlines"; issue 6).
+"""The sign-off chain as a state machine (docs/domain.md "The sign-off chain", "Deadlines").
 
 Seed 004 §13 (levels, 3 working days each, direct report), §14 (every receiver signs an opinion in their own
 name), §17 and §20 (dispositions), §18 (the recorder's defer suggestion needs an answer; an override is told
@@ -148,7 +148,7 @@ def test_seed004_s14_discipline_must_dispose_not_merely_approve() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Wrong people, stale cards, order — issue 6 ("已处理"; no wrong person can move it)
+# Wrong people, stale cards, order (seed 004 §13: "已处理"; no wrong person can move it)
 
 
 def test_issue6_wrong_person_cannot_move_the_record() -> None:
@@ -192,7 +192,7 @@ def test_naive_times_are_refused() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Return for correction and resubmission — issue 6 (退回补正, back into the chain from the first level)
+# Return for correction and resubmission (seed 004 §13: 退回补正, back into the chain from the first level)
 
 
 def test_issue6_returned_record_goes_back_to_the_first_level_on_resubmission() -> None:
@@ -258,7 +258,7 @@ def test_seed004_s13_direct_report_after_a_return_resubmits_to_discipline() -> N
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Delegation — issue 6 (a deputy signs "代" in their own name while the delegation is valid)
+# Delegation (seed 004 §13: a deputy signs "代" in their own name while the delegation is valid)
 
 
 def test_issue6_deputy_signs_in_own_name_on_behalf_of_the_officer() -> None:
@@ -320,7 +320,7 @@ def test_seed004_s18_no_answer_without_a_suggestion() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Lapses — seed 004 §13 (3 working days per level), issue 6 (escalation to the next level and discipline)
+# Lapses — seed 004 §13 (3 working days per level) (escalation to the next level and discipline)
 
 
 def test_seed004_s13_lapse_escalates_once_to_the_next_level_and_discipline() -> None:
@@ -346,7 +346,7 @@ def test_seed004_s13_discipline_lapse_goes_to_the_office() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Filed is final — DOMAIN.md "The sign-off chain" 4 (only a new version, an amendment, could reopen it)
+# Filed is final — docs/domain.md "The sign-off chain" 4 (only a new version, an amendment, could reopen it)
 
 
 def test_domain_filed_is_final() -> None:
@@ -417,7 +417,7 @@ def authorised(
 class SignoffMachine(RuleBasedStateMachine):
     """Invariants: exactly one chain status, consistent with the route; no required level skipped except by
     a noted skip; every decision attributed; filed is final; only the route's holders or valid deputies move
-    it (seed 004 §13, §14; issue 6)."""
+    it (seed 004 §13, §14)."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,10 +1,10 @@
-"""Routing of the sign-off chain (DOMAIN.md "The sign-off chain"; issue 6).
+"""Routing of the sign-off chain (docs/domain.md "The sign-off chain").
 
 Seed 004 §13: recorder → department head → vice-president in charge → discipline office; a department
 head's own record starts at the vice-president; a court leader's own record goes to the discipline office;
 any recorder may report directly to the discipline office. Seed 004 §14: each receiver signs their own row.
 Conflict of interest (回避): an officer who is the intervener or named as involved is skipped with a note
-(DOMAIN.md "The sign-off chain" 2; seed 004 §13 direct report).
+(docs/domain.md "The sign-off chain" 2; seed 004 §13 direct report).
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def test_unsaved_staff_is_a_programming_error() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Conflict of interest (回避) — DOMAIN.md "The sign-off chain" 2; seed 004 §13
+# Conflict of interest (回避) — docs/domain.md "The sign-off chain" 2; seed 004 §13
 
 
 def test_seed004_s13_head_who_is_the_intervener_is_skipped_by_name_and_noted() -> None:
@@ -345,7 +345,7 @@ def test_seed003_s12_seed004_s15_chain_people_are_the_routes_officers() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Who may sign, deputies — issue 6 (a deputy signs "代" in their own name while the delegation is valid)
+# Who may sign, deputies (a deputy signs "代" in their own name while the delegation is valid)
 
 
 def test_issue6_holders_may_sign_their_own_level_only() -> None:

@@ -1,4 +1,4 @@
-"""Working days and deadlines (DOMAIN.md "Deadlines"; DESIGN.md "Time").
+"""Working days and deadlines (docs/domain.md "Deadlines"; docs/architecture.md "Time").
 
 The expected dates below are what the official calendar says, as shipped by ``chinesecalendar`` (checked
 with ``chinese_calendar.is_workday`` / ``get_holiday_detail`` when these tests were written):

@@ -1,4 +1,4 @@
-"""The demo's browser chat page (issue 10) in Debian's headless Chromium, driven with Playwright for Python.
+"""The demo's browser chat page in Debian's headless Chromium, driven with Playwright for Python.
 
 `liuhen demo --port 0` runs as a subprocess with its data in a temporary folder; the test plays the
 newcomer (enrolment with the printed code) and the judge (forward a prepared message, send the sample
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from liuhen.bot.demo import DEMO_PEOPLE
+from liuhen.sandbox.demo import DEMO_PEOPLE
 from tests.web.demo_proc import Demo, running_demo
 
 CHROMIUM = Path(os.environ.get("LIUHEN_CHROMIUM", "/usr/bin/chromium"))

@@ -1,4 +1,4 @@
-"""The demo page's own routes and sample files, without a browser (issue 10)."""
+"""The demo page's own routes and sample files, without a browser."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from liuhen.bot.demo import DEMO_PEOPLE, DEMO_TOKEN, NEWCOMER, ON_PAGE, demo_roster
-from liuhen.bot.demo.samples import (
+from liuhen.sandbox.client import SandboxClient, origin_hidden
+from liuhen.sandbox.demo import DEMO_PEOPLE, DEMO_TOKEN, NEWCOMER, ON_PAGE, demo_roster
+from liuhen.sandbox.demo.samples import (
     PREPARED_MESSAGES,
     find_cjk_font,
     voice_note,
     wechat_screenshot,
     write_samples,
 )
-from liuhen.bot.demo.web import DemoServer, DemoState, phones_from_roster
-from liuhen.bot.sandbox.client import SandboxClient, origin_hidden
+from liuhen.sandbox.demo.web import DemoServer, DemoState, phones_from_roster
 from tests.web.demo_proc import running_demo
 
 
@@ -77,7 +77,7 @@ async def test_page_config_samples_and_static_allowlist(demo_server: DemoServer)
         assert [p["staff_id"] for p in config["phones"]] == ["j001", "h001", "v001", "k001", "n001"]
         assert config["phones"][-1]["newcomer"] is True and config["phones"][0]["name"] == "张法官"
         assert config["sim"] == f"/sim/{DEMO_TOKEN}"
-        # everything the page offers works: sign-off (issue 6), documents (issue 8), verify (issue 9)
+        # everything the page offers works: sign-off, documents, verify
         assert all(config["features"].values()), config["features"]
         screenshot = next(s for s in config["samples"] if s["name"] == "screenshot")
         async with http.get(screenshot["url"]) as response:

@@ -1,4 +1,4 @@
-"""The demo page's [运行 verify] (issue 9): the demo court's evidence is encrypted at rest with its own keys,
+"""The demo page's [运行 verify]: the demo court's evidence is encrypted at rest with its own keys,
 and `liuhen verify` over it passes — or names the damaged file."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from typing import Any
 
 import aiohttp
 
-from liuhen.bot.demo import DEMO_PEOPLE, DEMO_TOKEN
-from liuhen.bot.sandbox.client import SandboxClient
 from liuhen.evidence.envelope import MAGIC
 from liuhen.evidence.store import FileEvidenceStore
+from liuhen.sandbox.client import SandboxClient
+from liuhen.sandbox.demo import DEMO_PEOPLE, DEMO_TOKEN
 from tests.web.demo_proc import running_demo
 
 

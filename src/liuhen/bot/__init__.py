@@ -1,1 +1,1 @@
-"""Telegram adapter and composition root (DESIGN.md "Layers")."""
+"""Telegram adapter and composition root (docs/architecture.md "Layers")."""

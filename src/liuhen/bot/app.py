@@ -1,4 +1,4 @@
-"""The composition root: builds the Application, the database, the stores and the jobs (DESIGN.md).
+"""The composition root: builds the Application, the database, the stores and the jobs (docs/architecture.md).
 
 Nothing happens at import time.
 """
@@ -15,8 +15,11 @@ import structlog
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from liuhen.bot import handlers, integrity
-from liuhen.bot.config import Settings
+from liuhen.app import integrity
+from liuhen.app.logs import configure_logging
+from liuhen.app.runtime import Runtime, open_runtime
+from liuhen.app.settings import Settings
+from liuhen.bot import handlers
 from liuhen.bot.context import RUNTIME_KEY, Context
 from liuhen.bot.handlers import complaint as complaint_handlers
 from liuhen.bot.handlers import intake as intake_handlers
@@ -24,10 +27,8 @@ from liuhen.bot.handlers import jobs
 from liuhen.bot.handlers import monthly as monthly_handlers
 from liuhen.bot.handlers import signoff as signoff_handlers
 from liuhen.bot.http import AiohttpRequest
-from liuhen.bot.logs import configure_logging
 from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
-from liuhen.bot.runtime import Runtime, open_runtime
 from liuhen.bot.webhook import WebhookOptions, WebhookServer, ensure_webhook, run_jobs_on_leader
 from liuhen.evidence.keys import KeyFileError
 from liuhen.storage.locks import ProcessLocks, one_at_a_time
@@ -75,7 +76,7 @@ def build_application(
             first=min(5.0, runtime.settings.reminder_check_seconds),
             name="signoff_outbox",
         )
-        # issue 9: daily signed checkpoint (first run soon after start), complaints to the discipline office
+        # daily signed checkpoint (first run soon after start), complaints to the discipline office
         checkpoint_every = min(600.0, runtime.settings.checkpoint_seconds)
         app.job_queue.run_repeating(
             jobs.checkpoints, interval=checkpoint_every, first=min(5.0, checkpoint_every), name="checkpoints"
@@ -86,7 +87,7 @@ def build_application(
             first=min(15.0, runtime.settings.reminder_check_seconds),
             name="complaint_deliveries",
         )
-        app.job_queue.run_repeating(  # issue 7: monthly reports, rebuilt from the database at every start
+        app.job_queue.run_repeating(  # monthly reports, rebuilt from the database at every start
             monthly_handlers.job,
             interval=runtime.settings.monthly_check_seconds,
             first=min(1.0, runtime.settings.monthly_check_seconds),
@@ -118,7 +119,7 @@ async def polling(app: LiuhenApp, *, poll_timeout: int = 10) -> AsyncIterator[Li
 
 @contextlib.asynccontextmanager
 async def webhook(app: LiuhenApp, options: WebhookOptions) -> AsyncIterator[WebhookServer]:
-    """Run the application behind our webhook server for the duration of the block (issue 12, bot/webhook.py).
+    """Run the application behind our webhook server for the duration of the block (bot/webhook.py).
     Leaving the block drains it: new updates get 503, those in flight are finished."""
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
     locks = ProcessLocks(runtime.db.engine)
@@ -161,7 +162,7 @@ async def run(
     token = settings.token_value()
     secrets = [token] + ([webhook_options.secret_token] if webhook_options else [])
     configure_logging(level=settings.log_level, json=settings.log_json, secrets=secrets)
-    async with one_at_a_time(settings.db_url):  # issue 12: instances started together migrate in turn
+    async with one_at_a_time(settings.db_url):  # instances started together migrate in turn
         runtime = await open_runtime(settings)
     if (problem := integrity.missing_keyring_problem(runtime)) is not None:
         await runtime.close()
@@ -174,7 +175,7 @@ async def run(
         rate_limit=settings.rate_limit,
     )
     try:
-        if webhook_options is not None:  # issue 12: several instances may run; the lease holder checkpoints
+        if webhook_options is not None:  # several instances may run; the lease holder checkpoints
             async with webhook(app, webhook_options) as server:
                 log.info("running", court=runtime.court_name, database=runtime.db.backend, mode="webhook")
                 await _wait_for_signal()
@@ -185,6 +186,6 @@ async def run(
                 await _wait_for_signal()
             checkpoint = True
         if checkpoint:
-            await integrity.scheduled_checkpoint(runtime, at_shutdown=True)  # issue 9
+            await integrity.scheduled_checkpoint(runtime, at_shutdown=True)
     finally:
         await runtime.close()

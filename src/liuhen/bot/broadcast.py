@@ -1,4 +1,4 @@
-"""The monthly broadcast sender (issue 7): sends the planned rows of `monthly_prompts`, each at most once,
+"""The monthly broadcast sender: sends the planned rows of `monthly_prompts`, each at most once,
 and after a crash sends what never left the process — so nobody gets a prompt twice and nobody is missed.
 
 For every row: commit the row as ``sending`` with its buttons → a slot of the rate limiter (aiolimiter, the
@@ -44,11 +44,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ExtBot
 from telegram.request import HTTPXRequest
 
-from liuhen.bot import texts_monthly as texts
-from liuhen.bot.runtime import Runtime
-from liuhen.domain.monthly import Kind, Month, Policy, Prompt, PromptState, Schedule
-from liuhen.domain.services import courts, monthly
-from liuhen.domain.services.monthly import Outgoing
+from liuhen.app.runtime import Runtime
+from liuhen.app.settings import policy_of
+from liuhen.app.usecases import courts, monthly
+from liuhen.app.usecases.monthly import Outgoing
+from liuhen.domain.monthly import Kind, Month, Prompt, PromptState, Schedule
+from liuhen.texts import monthly as texts
 
 log = structlog.get_logger(__name__)
 
@@ -58,19 +59,6 @@ WIRE_DIR = "broadcast-wire"
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 _SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
 _CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar("liuhen_broadcast_row", default=None)
-
-
-def policy_of(settings: Any) -> Policy:
-    """The monthly policy from the settings (``LIUHEN_MONTHLY_*``)."""
-    return Policy(
-        prompt_workday=settings.monthly_prompt_workday,
-        prompt_time=settings.monthly_prompt_time,
-        remind_after_workdays=settings.monthly_remind_after_workdays,
-        final_reminder=settings.monthly_final_reminder,
-        deadline_workday=settings.monthly_deadline_workday,
-        suspicious_months=settings.monthly_suspicious_months,
-        suspicious_cases=settings.monthly_suspicious_cases,
-    )
 
 
 def markup(o: Outgoing) -> InlineKeyboardMarkup | None:
@@ -299,7 +287,7 @@ class Broadcaster:
 
     async def _schedule(self, court_id: int, month: str) -> Schedule:
         """The court's schedule of the month, read again after a minute (the court may enter a calendar
-        override); each court of a province deployment has its own calendar (issue 12)."""
+        override); each court of a province deployment has its own calendar."""
         now = asyncio.get_running_loop().time()
         cached = self._schedules.get((court_id, month))
         if cached is None or now - cached[1] > 60.0:

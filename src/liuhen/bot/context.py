@@ -6,8 +6,8 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from liuhen.bot.runtime import Runtime
-from liuhen.domain.services.enrolment import Member
+from liuhen.app.runtime import Runtime
+from liuhen.app.usecases.enrolment import Member
 
 RUNTIME_KEY = "liuhen.runtime"
 

@@ -1,4 +1,4 @@
-"""python-telegram-bot's requests over aiohttp's client instead of httpx (issue 4: throughput).
+"""python-telegram-bot's requests over aiohttp's client instead of httpx (throughput).
 
 With many judges at once the bot has dozens of requests in flight; httpx's pool spends more CPU per
 request than the rest of a receipt (measured with bench/intake.py). aiohttp is already a dependency

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from liuhen.bot import texts
-from liuhen.domain.services.intake import Receipt, ReceiptAction
+from liuhen.app.usecases.intake import Receipt, ReceiptAction
+from liuhen.texts import common as texts
 
 INTAKE_PREFIX = "i:"
 

@@ -1,4 +1,4 @@
-"""Telegram messages → the domain's `IncomingEvidence` (issue 4: keep text, entities and provenance)."""
+"""Telegram messages → the domain's `IncomingEvidence` (keep text, entities and provenance)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Long polling that loses nothing when the process dies (issue 4, issue 12).
+"""Long polling that loses nothing when the process dies.
 
 PTB's own updater confirms a batch of updates (by asking for the next offset) while their handlers may
 still be running, so a crash can lose an update that Telegram will never send again. Here the offset

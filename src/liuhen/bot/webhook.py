@@ -1,4 +1,4 @@
-"""Webhook mode (issue 12): our aiohttp server in front of the PTB Application (whose updater is off).
+"""Webhook mode: our aiohttp server in front of the PTB Application (whose updater is off).
 
 - ``POST <path of the public URL>``: an update from Telegram. Without the right
   ``X-Telegram-Bot-Api-Secret-Token`` it is answered 401 and nothing is read. A valid update is handled
@@ -30,7 +30,7 @@ from aiohttp import web
 from sqlalchemy import text
 from telegram import Update
 
-from liuhen.bot.config import Settings
+from liuhen.app.settings import Settings
 from liuhen.storage.database import Database
 from liuhen.storage.locks import ProcessLocks
 

@@ -1,1 +1,1 @@
-"""Pure rules of liuhen: no I/O, no framework (DESIGN.md, layers)."""
+"""Pure rules of liuhen: no I/O, no framework (docs/architecture.md, layers)."""

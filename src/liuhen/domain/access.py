@@ -1,4 +1,4 @@
-"""Need-to-know (issue 9; seed 003 §12 "严格保密", seed 004 §15 "全程留痕…严格保密", DOMAIN.md).
+"""Need-to-know (seed 003 §12 "严格保密", seed 004 §15 "全程留痕…严格保密", docs/domain.md).
 
 One policy for every read path (bot views, evidence files, reports, exports, CLI): a record's content is
 visible to its recorder, the people of its sign-off chain (and their deputies while a delegation is valid),
@@ -44,7 +44,7 @@ def may_read_record(
     parent_court_id: int | None = None,
 ) -> bool:
     """Whether ``person`` may read ``record``'s content and evidence. ``parent_court_id`` is the court above
-    the record's court: its discipline office reads what the rules send upward, nothing else (issue 12)."""
+    the record's court: its discipline office reads what the rules send upward, nothing else."""
     if not person.active or person.id is None:
         return False
     if person.court_id != record.court_id:

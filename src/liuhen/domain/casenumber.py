@@ -1,4 +1,4 @@
-"""Chinese court case numbers (案号), e.g. ``（2021）豫0825民初123号`` (DOMAIN.md "What a record holds").
+"""Chinese court case numbers (案号), e.g. ``（2021）豫0825民初123号`` (docs/domain.md "What a record holds").
 
 The format is the one courts use since 2016: ``（year）court-code type-word sequence号``. The court code is a
 province abbreviation (or 最高法 for the Supreme People's Court) followed by the court's digits: none for a

@@ -1,4 +1,4 @@
-"""Catalogues as data, each entry with the article it comes from (DESIGN.md "Layers": catalogues are data).
+"""Catalogues as data, each entry with the article it comes from (docs/architecture.md "Layers": catalogues are data).
 
 Everything a recorder picks from a list lives here, in one module, so a court can adjust a label or add an
 entry without touching code elsewhere. Keys are stable identifiers stored in the database: never rename a
@@ -6,7 +6,7 @@ key, add a new one instead (an old record must still render; see ``label(..., de
 short enough for a Telegram button (≤ 20 characters); the longer explanation is in ``hint`` or, for the
 special-report items, the verbatim article text in ``text``.
 
-Sources are cited as ``seed NNN §n`` for the documents in ``shared/seeds/`` (DOMAIN.md lists them).
+Sources are cited as ``seed NNN §n`` for the five source documents (docs/domain.md lists them).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Signed checkpoints of the audit ledger and the pure checks of `liuhen verify` (issue 9).
+"""Signed checkpoints of the audit ledger and the pure checks of `liuhen verify`.
 
 The rules keep records 全程留痕、永久存储、有据可查 (seed 003 §12, seed 004 §15). The hash chain
 (``domain/ledger.py``) shows that no entry was changed in place; a *checkpoint* adds what a chain alone
@@ -294,7 +294,7 @@ class EvidenceClaim:
 
 @dataclass
 class EvidenceAttestations:
-    """What the ledger attests of each piece of evidence (issue 9: a row pointed at another intact file
+    """What the ledger attests of each piece of evidence (a row pointed at another intact file
     is found, not only a changed file). The `evidence.add` entry names the message's stored JSON
     (``message_sha256``: unique to one message) and, when the file was stored at intake, its digest and
     size; a file downloaded later is attested by an `evidence.file` entry. Fed in sequence order, like

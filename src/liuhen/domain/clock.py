@@ -1,4 +1,4 @@
-"""Time: stored in UTC, shown in the court's zone (DESIGN.md "Time")."""
+"""Time: stored in UTC, shown in the court's zone (docs/architecture.md "Time")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Merkle tree heads over the audit ledger, as in Certificate Transparency (RFC 6962 §2.1).
 
-A checkpoint signs the tree head of the first N ledger entries (issue 9; seed 003 §12 全程留痕): changing,
+A checkpoint signs the tree head of the first N ledger entries (seed 003 §12 全程留痕): changing,
 removing or reordering any entry it covers changes the head. The leaves are the entries' hashes (the 32
 raw bytes of ``entry_hash``), in sequence order.
 

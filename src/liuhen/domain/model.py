@@ -1,7 +1,7 @@
 """Entities of the organisation: courts, departments, staff, enrolment.
 
 Plain dataclasses. The storage layer maps them onto tables (SQLAlchemy imperative mapping), so the
-domain never imports the ORM (DESIGN.md "Layers").
+domain never imports the ORM (docs/architecture.md "Layers").
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 
 class Role(enum.StrEnum):
-    """Roles of the roster (DESIGN.md external interface; trial_management added per issue 6,
+    """Roles of the roster (the roster's `role` column; trial_management is 审判管理办公室, seed 002 §6, §8,
     seed 002 §6: the trial management office gets a copy of every record)."""
 
     STAFF = "staff"
@@ -37,7 +37,7 @@ ROLE_LABELS: dict[Role, str] = {
 
 
 class DeadlineProfile(enum.StrEnum):
-    """Deadline presets (DOMAIN.md "Deadlines"): court = seed 002 §6, procuratorate = seed 004 §7, §13."""
+    """Deadline presets (docs/domain.md "Deadlines"): court = seed 002 §6, procuratorate = seed 004 §7, §13."""
 
     COURT = "court"
     PROCURATORATE = "procuratorate"
@@ -65,7 +65,7 @@ class Department:
 
 @dataclass(eq=False)
 class Staff:
-    """A person of the roster. Never deleted: leaving the roster deactivates (issue 3)."""
+    """A person of the roster. Never deleted: leaving the roster deactivates."""
 
     court_id: int
     staff_id: str
@@ -99,7 +99,7 @@ class Staff:
 
 @dataclass(eq=False)
 class EnrolmentCode:
-    """A one-time enrolment code; only its SHA-256 is stored (issue 3)."""
+    """A one-time enrolment code; only its SHA-256 is stored."""
 
     staff_pk: int
     code_hash: str
@@ -112,7 +112,7 @@ class EnrolmentCode:
 
 @dataclass(eq=False)
 class EnrolmentAttempt:
-    """A failed enrolment attempt from one Telegram account, for throttling (issue 3)."""
+    """A failed enrolment attempt from one Telegram account, for throttling."""
 
     telegram_user_id: int
     at: datetime
@@ -121,7 +121,7 @@ class EnrolmentAttempt:
 
 @dataclass(eq=False)
 class Conversation:
-    """Where a person stands in the chat: the database is the conversation state (DESIGN.md)."""
+    """Where a person stands in the chat: the database is the conversation state (docs/architecture.md)."""
 
     staff_pk: int
     force_new_draft: bool = False
@@ -135,7 +135,7 @@ class Conversation:
 @dataclass(eq=False)
 class Callback:
     """An opaque button token (≤ 64 bytes of callback data), resolved and re-authorised on the server
-    (DESIGN.md "Callback data"): the token is bound to the person it was shown to."""
+    (docs/architecture.md "Callback data"): the token is bound to the person it was shown to."""
 
     token: str
     staff_pk: int

@@ -1,4 +1,4 @@
-"""Monthly reports and zero reports (月报告 / 零报告), as pure rules (DOMAIN.md "Zero reports").
+"""Monthly reports and zero reports (月报告 / 零报告), as pure rules (docs/domain.md "Zero reports").
 
 Seed 003 §13: every staff member reports each month what they met — interventions, inquiries, contacts
 with parties and lawyers — and when there was nothing, a zero report (零报告); compliance is notified

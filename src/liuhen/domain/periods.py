@@ -1,7 +1,7 @@
 """Reporting periods: quarters for the quarterly summary (seed 002 §7, seed 004 §34, seed 003 §13).
 
 A quarter is a calendar quarter in the court's local time (Asia/Shanghai by default); its bounds are
-turned into UTC instants for the queries, because everything is stored in UTC (DESIGN.md "Time").
+turned into UTC instants for the queries, because everything is stored in UTC (docs/architecture.md "Time").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The questions that complete a record, as data (issue 5; DESIGN.md "asks only what is still missing").
+"""The questions that complete a record, as data (docs/architecture.md "asks only what is still missing").
 
 Each field names the registration-form row (seed 004 登记表) or article it comes from, its answer kind,
 whether it is required and when it applies. The next question is always the first field that applies and
@@ -450,7 +450,7 @@ SELF = "本人"
 
 
 def suggestions(f: Field, facts: EvidenceFacts, tz: tzinfo) -> list[Suggestion]:
-    """Answers the evidence already tells, to be confirmed with one tap (issue 5 "pre-fill")."""
+    """Answers the evidence already tells, to be confirmed with one tap."""
     if f.key == "intervention_time":
         seen: list[Suggestion] = []
         for d in facts.origin_dates[:3]:

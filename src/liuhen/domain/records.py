@@ -1,4 +1,4 @@
-"""Records and their evidence (DOMAIN.md "What a record holds"; seed 001 实施办法 §4, seed 002 §3).
+"""Records and their evidence (docs/domain.md "What a record holds"; seed 001 实施办法 §4, seed 002 §3).
 
 A record starts as a draft the moment the first piece of evidence arrives; the questions come after.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 
 class RecordStatus(enum.StrEnum):
-    """Exactly the statuses of DESIGN.md (external interface)."""
+    """Exactly the statuses of docs/architecture.md (external interface)."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -183,7 +183,7 @@ class Evidence:
 
 
 def record_number(year: int, seq: int) -> str:
-    """`LH-2026-0042`: per court and year (DESIGN.md receipt example)."""
+    """`LH-2026-0042`: per court and year (docs/architecture.md receipt example)."""
     return f"LH-{year}-{seq:04d}"
 
 

@@ -1,7 +1,7 @@
-"""The staff roster file (DESIGN.md external interface; issue 3).
+"""The staff roster file (docs/architecture.md external interface).
 
 Header ``staff_id,name,department,position,role,phone,oversees``; extra columns allowed and kept. An optional
-``court`` column (issue 12) names the court (its code) each person belongs to; empty or absent means the
+``court`` column names the court (its code) each person belongs to; empty or absent means the
 deployment's own court, so single-court files keep working.
 Validation is all or nothing: every bad row is reported with its line number and a Chinese reason, and
 a file with any bad row imports nothing.
@@ -161,7 +161,7 @@ def parse_roster(text: str) -> Roster:
         rows.append(row)
     if not rows and not errors:
         errors.append(RosterError(0, "名册中没有人员"))
-    for code in dict.fromkeys(r.court for r in rows):  # each court's departments are its own (issue 12)
+    for code in dict.fromkeys(r.court for r in rows):  # each court's departments are its own
         errors.extend(_check_oversight([r for r in rows if r.court == code]))
     errors.sort(key=lambda e: e.line)
     warnings = (

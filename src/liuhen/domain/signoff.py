@@ -1,5 +1,5 @@
-"""The sign-off chain (签批): routing, the chain as a state machine, delegations (DOMAIN.md "The sign-off
-chain"; issue 6).
+"""The sign-off chain (签批): routing, the chain as a state machine, delegations (docs/domain.md "The sign-off
+chain").
 
 Seed 004 §13: the recorder reports to the department head (部门主要负责人), who reports to the vice-president
 in charge (分管院领导) and the discipline inspection office (纪检监察机构), each within three working days; a
@@ -12,7 +12,7 @@ Everything here is pure: a ``Route`` is computed from the roster people the call
 is an immutable value whose transitions return ``(new_chain, events)``; the events say whom to tell what.
 Nothing is ever removed from a chain: decisions, lapses and skips only accumulate (全程留痕).
 
-Statuses are exactly those of DESIGN.md: ``submitted → awaiting_department_head → awaiting_vice_president →
+Statuses are exactly those of docs/architecture.md: ``submitted → awaiting_department_head → awaiting_vice_president →
 awaiting_discipline → filed``, or ``returned`` (退回补正) and, on resubmission, back to the first level.
 """
 
@@ -93,7 +93,7 @@ class NotAllowed(SignoffError):
 
 
 class AlreadyDecided(SignoffError):
-    """The level was decided already, or the record is filed: the card is stale (issue 6: "已处理")."""
+    """The level was decided already, or the record is filed: the card is stale ("已处理")."""
 
     def __init__(self, message: str = "已处理") -> None:
         super().__init__(message)
@@ -288,7 +288,7 @@ def _direct_skip(level: Level, officer_pk: int | None) -> Skip:
 
 
 _SOURCE_CHAIN = "seed 004 §13"
-_SOURCE_CONFLICT = "seed 004 §13（可直接报告，不经过问人之手）; DOMAIN.md The sign-off chain 2; issue 6"
+_SOURCE_CONFLICT = "seed 004 §13（可直接报告，不经过问人之手）"
 
 
 def _pk(person: Staff, what: str) -> int:
@@ -465,7 +465,7 @@ VACANT_SOURCE = "seed 004 §13; seed 004 §17(2)"
 @dataclass(frozen=True)
 class Delegation:
     """An officer away names a deputy, who signs "代" in their own name until ``until`` (inclusive, local
-    date) (issue 6: ``liuhen org delegate STAFF_ID DEPUTY_ID --until DATE``)."""
+    date) (``liuhen org delegate STAFF_ID DEPUTY_ID --until DATE``)."""
 
     officer_pk: int
     deputy_pk: int
@@ -613,7 +613,7 @@ class EventKind(enum.StrEnum):
     ARRIVED = "arrived"  # a level received the record: tell its holders (card with the deadline)
     APPROVED = "approved"  # tell the recorder
     RETURNED = "returned"  # tell the recorder, with the reason
-    FILED = "filed"  # tell the recorder the outcome (DOMAIN.md: "The recorder gets the outcome back")
+    FILED = "filed"  # tell the recorder the outcome (docs/domain.md: "The recorder gets the outcome back")
     ESCALATED = "escalated"  # a level lapsed: tell the next level and the discipline office
     DEFER_OVERRIDDEN = "defer_overridden"  # tell the recorder by ``deadline`` (seed 004 §18)
 

@@ -1,4 +1,4 @@
-"""Chinese working days and deadline profiles (DOMAIN.md "Deadlines"; DESIGN.md "Time").
+"""Chinese working days and deadline profiles (docs/domain.md "Deadlines"; docs/architecture.md "Time").
 
 Working days follow the official calendar published each year by the State Council (holidays and the
 adjusted workdays 调休, often a Saturday or Sunday), as shipped by the ``chinesecalendar`` package. Admins may
@@ -129,7 +129,7 @@ Unit = Literal["days", "workdays"]
 
 @dataclass(frozen=True)
 class DeadlineProfile:
-    """The deadlines of one organisation (DOMAIN.md "Deadlines").
+    """The deadlines of one organisation (docs/domain.md "Deadlines").
 
     - ``record_within`` / ``record_unit``: record an intervention within this many days or working days of
       receiving it; later needs a reason (补记理由, seed 004 §7).

@@ -1,4 +1,4 @@
-"""Evidence encrypted at rest: an AES-GCM envelope per file (issue 9; seed 003 §12, seed 004 §15, §29).
+"""Evidence encrypted at rest: an AES-GCM envelope per file (seed 003 §12, seed 004 §15, §29).
 
 Every file gets a fresh random 256-bit *data key*; the data key is wrapped (AES-GCM) by the deployment key
 named in the header, which lives in a keyring file outside the data directory (``evidence/keys.py``).

@@ -1,4 +1,4 @@
-"""Key files outside the database (issue 9): the checkpoint signing key and the evidence keyring.
+"""Key files outside the database: the checkpoint signing key and the evidence keyring.
 
 Key directory (``LIUHEN_KEY_DIR``; in production on another disk than the evidence)::
 

@@ -1,4 +1,4 @@
-"""Offline OCR of screenshots (issue 5, "pre-fill from the evidence"), off the receipt path.
+"""Offline OCR of screenshots ("pre-fill from the evidence"), off the receipt path.
 
 The engine is ``rapidocr-onnxruntime`` (the optional extra ``ocr``): PP-OCRv4 Chinese detection and
 recognition models that ship inside its wheel and run on onnxruntime's CPU provider. Nothing is downloaded

@@ -16,7 +16,7 @@ file and its directories are fsync'ed all the same).
 Blocking I/O runs in worker threads (``asyncio.to_thread``); hashlib releases the GIL on large buffers.
 
 The on-disk format sits behind a small codec (``_Codec``). With a keyring (``FileEvidenceStore(root,
-keyring=…)``) files are written as AES-GCM envelopes (``evidence/envelope.py``, issue 9): ``encoder``
+keyring=…)``) files are written as AES-GCM envelopes (``evidence/envelope.py``): ``encoder``
 encrypts while writing, ``open_decoded`` decrypts while reading; the digests and sizes stay those of the
 original bytes, so the content address does not change. Without a keyring files are written as they are.
 Either way both kinds are read: a header magic tells an envelope from a plaintext file written before
@@ -606,7 +606,7 @@ class FileEvidenceStore:
         os.replace(tmp, final)
         _fsync_dir(final.parent)
 
-    # -- keys (issue 9) -----------------------------------------------------------------------------------
+    # -- keys -----------------------------------------------------------------------------------
 
     def key_id_of(self, sha256: str) -> str | None:
         """The deployment key an envelope is sealed under; None for a plaintext file.

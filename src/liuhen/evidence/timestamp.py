@@ -1,4 +1,4 @@
-"""RFC 3161 trusted timestamps of ledger checkpoints (issue 9; optional, ``LIUHEN_TSA_URL``).
+"""RFC 3161 trusted timestamps of ledger checkpoints (optional, ``LIUHEN_TSA_URL``).
 
 A timestamp authority signs "this digest existed at genTime": with it, a checkpoint proves not only that
 the ledger's first N entries were these, but that they were these *before* that time. The request is the

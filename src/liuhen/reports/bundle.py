@@ -10,7 +10,7 @@ Contents::
     verify.py                plain Python 3 (standard library only): re-hashes every file against the manifest
     README.txt               how to check it
 
-Seed 000 (Caixin) and DOMAIN.md "Reports": the record belongs in the case file; DESIGN.md "Nothing is
+Seed 000 (Caixin) and docs/domain.md "Reports": the record belongs in the case file; docs/architecture.md "Nothing is
 deleted": every item keeps its ledger position, so the bundle can be tied to the hash-chained audit ledger.
 Exporting is a read of the record (need-to-know and ledger: ``domain.services.access.read_record``).
 """
@@ -28,9 +28,9 @@ from typing import Any
 from reportlab.platypus import Flowable
 from sqlalchemy import select
 
+from liuhen.app.usecases import access
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record, human_size
-from liuhen.domain.services import access
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.reports import pdf
 from liuhen.reports.common import local_time, record_by_ref

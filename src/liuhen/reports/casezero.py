@@ -9,8 +9,8 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
+from liuhen.app.usecases.casezero import Printable
 from liuhen.domain.casezero import TITLE_LINES, CaseZeroStatus, date_line
-from liuhen.domain.services.casezero import Printable
 from liuhen.reports import pdf
 from liuhen.reports.common import local_time
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from liuhen.app.usecases.access import AccessDenied
 from liuhen.domain import catalogue as cat
 from liuhen.domain.model import Staff
-from liuhen.domain.services.access import AccessDenied
 from liuhen.storage import tables as t
 from liuhen.storage.uow import SqlUnitOfWork
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
+from liuhen.app.usecases.monthly import Compliance, PersonLine
 from liuhen.domain.monthly import STATUS_LABELS, Status
-from liuhen.domain.services.monthly import Compliance, PersonLine
 from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import local_time
 

@@ -3,7 +3,7 @@
 Seed 002 §7: the summary of the quarter goes out within five days after it ends; records concerning the
 principal leaders of the same-level party committee or political-legal committee go to the level above;
 serious cases are reported at once (一事一报). Seed 001 实施办法 §7 / seed 002 §9: the special-report items
-are listed one by one. Seed 003 §13: the monthly-report compliance is analysed every quarter. DOMAIN.md
+are listed one by one. Seed 003 §13: the monthly-report compliance is analysed every quarter. docs/domain.md
 "Reports": counts by type, organ category, special-report item, department, stage and method, compared with
 the previous quarter and with the same quarter of last year.
 
@@ -11,7 +11,7 @@ A record belongs to the quarter of its first submission (local time). The counts
 `record_facts` / `record_special_items` (GROUP BY), joined to `records` for status and disposition; only
 the handful of listed records are loaded whole.
 
-Need-to-know (seed 003 §12, seed 004 §15, DOMAIN.md): the discipline office gets the lists record by record;
+Need-to-know (seed 003 §12, seed 004 §15, docs/domain.md): the discipline office gets the lists record by record;
 the president and trial management get the counts only (``domain.access.SUMMARY_ROLES``). Producing the
 summary is logged (``domain.services.access.read_summary``).
 """
@@ -28,11 +28,11 @@ from reportlab.platypus import Flowable
 from sqlalchemy import Select, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liuhen.app.usecases import access, courts
 from liuhen.domain import catalogue as cat
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.periods import Quarter
 from liuhen.domain.records import STATUS_LABELS, RecordStatus
-from liuhen.domain.services import access, courts
 from liuhen.domain.signoff import LEVEL_LABELS, LEVELS, Level
 from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import label_of, local_time
@@ -228,7 +228,7 @@ async def load(
     """Authorise and log (``AccessDenied`` otherwise), then aggregate the quarter and its two comparisons.
 
     ``court_code`` (default: the reader's court) may be the reader's court or one below it; ``with_lower``
-    adds every court below it, each shown on its own line and in the total (issue 12; seed 002 §7: the
+    adds every court below it, each shown on its own line and in the total (seed 002 §7: the
     summary goes to the court above, which sums its own and the lower courts')."""
     async with db.uow() as uow:
         try:
@@ -329,7 +329,7 @@ async def load(
             Breakdown(
                 "status",
                 "按办理状态",
-                "DESIGN.md",
+                "seed 004 §13",
                 _rows(
                     by_status,
                     [(st.value, STATUS_LABELS[st]) for st in RecordStatus if st is not RecordStatus.DRAFT],
@@ -488,7 +488,7 @@ MONTHLY_HEADERS = ["月份", "应报告人数", "零报告", "有记录或称有
 
 async def _monthly(s: AsyncSession, court_ids: Sequence[int], quarter: Quarter) -> list[list[object]] | None:
     """Monthly-report compliance per month of the quarter (seed 003 §13), from the monthly reports' tables
-    (issue 7: `monthly_prompts` = who was asked, `monthly_answers` = who answered what). None when this
+    (`monthly_prompts` = who was asked, `monthly_answers` = who answered what). None when this
     deployment has no such tables or nobody was asked (the documents then say 暂无数据). The person-by-person
     standing is the monthly compliance notice (`liuhen report monthly`)."""
     prompts, answers = t.metadata.tables.get("monthly_prompts"), t.metadata.tables.get("monthly_answers")

@@ -21,11 +21,11 @@ from typing import Any
 from reportlab.platypus import Flowable
 from sqlalchemy import select
 
+from liuhen.app.usecases import access
 from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record, human_size
-from liuhen.domain.services import access
 from liuhen.domain.signoff import SKIP_LABELS, Level, SkipReason, chain_from_json
 from liuhen.evidence.inspect import inspect_image
 from liuhen.evidence.store import FileEvidenceStore

@@ -1,4 +1,4 @@
-"""Database snapshots for `liuhen backup` / `liuhen restore` (issue 9).
+"""Database snapshots for `liuhen backup` / `liuhen restore`.
 
 SQLite: the online backup API (``sqlite3.Connection.backup``) copies a consistent snapshot while the bot
 keeps writing (WAL); PostgreSQL: ``pg_dump --format=custom`` (one snapshot transaction) and ``pg_restore``

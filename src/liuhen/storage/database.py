@@ -30,7 +30,7 @@ class Database:
         await upgrade(self.engine)
 
     async def ensure_court(self, code: str, name: str, deadline_profile: str) -> Court:
-        """The deployment's court (one per deployment for now; issue 12 adds the hierarchy)."""
+        """The deployment's court (a province deployment holds several, each with its own row)."""
         async with self.uow() as uow:
             court = await uow.courts.by_code(code)
             if court is None:

@@ -1,5 +1,5 @@
 """Engine and sessions. SQLite: WAL, synchronous=FULL, foreign keys, BEGIN IMMEDIATE, busy timeout
-(DESIGN.md "SQLite"). The same code runs on PostgreSQL with asyncpg."""
+(docs/architecture.md "SQLite"). The same code runs on PostgreSQL with asyncpg."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Repositories of issue 9: ledger checkpoints, the files rows refer to, complaints."""
+"""Repositories of ledger checkpoints, the files rows refer to, complaints."""
 
 from __future__ import annotations
 

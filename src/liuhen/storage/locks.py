@@ -1,4 +1,4 @@
-"""Coordination of several bot processes on one PostgreSQL database (issue 12).
+"""Coordination of several bot processes on one PostgreSQL database.
 
 Two kinds of PostgreSQL advisory lock, both held by the session of one dedicated connection (AUTOCOMMIT,
 outside the pool, so that nothing else ever runs on it and no lock goes back to the pool with it):

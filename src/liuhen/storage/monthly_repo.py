@@ -1,4 +1,4 @@
-"""Repositories of the monthly reports and the per-case zero reports (issue 7), over one AsyncSession.
+"""Repositories of the monthly reports and the per-case zero reports, over one AsyncSession.
 
 The broadcast rows are handled with Core statements (a court may have thousands of people, and the
 sender changes one row at a time with a conditional UPDATE); per-case zero reports are mapped objects.

@@ -115,7 +115,7 @@ class SqlEnrolmentAttemptRepository(_Repo):
 
 
 class SqlInbox(_Repo):
-    """Update ids already handled (DESIGN.md "Idempotency")."""
+    """Update ids already handled (docs/architecture.md "Idempotency")."""
 
     def __init__(self, session: AsyncSession, now: Any) -> None:
         super().__init__(session)
@@ -324,7 +324,7 @@ class SqlRecordRepository(_Repo):
 
     async def refresh_facts(self, record: Record) -> None:
         """Write the record's row of `record_facts` (and its special items) from its answers, for the
-        quarterly summary (issue 8, domain/reporting.py). Call it where a record is submitted; the period
+        quarterly summary (domain/reporting.py). Call it where a record is submitted; the period
         stays that of the first submission. An amendment (back to draft) calls it too: the row stays,
         uncounted."""
         if record.id is None or record.submitted_at is None:
@@ -446,7 +446,7 @@ class SqlCallbackRepository(_Repo):
 
 
 class SqlCalendar(_Repo):
-    """Administrators' working-day overrides per court (issue 5: `liuhen calendar set`)."""
+    """Administrators' working-day overrides per court (`liuhen calendar set`)."""
 
     def __init__(self, session: AsyncSession, now: Any) -> None:
         super().__init__(session)

@@ -1,4 +1,4 @@
-"""Storage of the sign-off chain (issue 6): decisions, lapses, delegations and the officers' cards.
+"""Storage of the sign-off chain: decisions, lapses, delegations and the officers' cards.
 
 The chain's state is the JSON on the record (``records.chain``); the rows here are append-only projections
 that reports query (decisions = the rows of the 登记表, seed 004 §14; lapses = overdue sign-offs).

@@ -164,7 +164,7 @@ records = Table(
     Column("version", Integer, nullable=False),
     Column("direct_to_discipline", Boolean, nullable=False),
     Column("submitted_at", UTCDateTime()),
-    # The sign-off chain (issue 6): the serialized `domain.signoff.Chain`, the deadline of the level it waits
+    # The sign-off chain: the serialized `domain.signoff.Chain`, the deadline of the level it waits
     # for (indexed for reminders and /pending), and the outcome once filed.
     Column("chain", JSON),
     Column("level_deadline", UTCDateTime()),
@@ -188,7 +188,7 @@ evidence = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     # SQLite cannot order RETURNING of a multi-row INSERT by itself; the sentinel lets one INSERT store a
-    # whole batch of evidence (issue 4, domain/services/intake.receive_many)
+    # whole batch of evidence (domain/services/intake.receive_many)
     insert_sentinel("_sentinel"),
     Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
     Column("seq", Integer, nullable=False),
@@ -256,7 +256,7 @@ calendar_overrides = Table(
 )
 
 # Notices sent once (reminders, warnings): the key says what and for which period; inserted in the same
-# transaction that decides to send, so that a restart never repeats one (issue 5 reminders).
+# transaction that decides to send, so that a restart never repeats one (reminders).
 notices = Table(
     "notices",
     metadata,
@@ -269,7 +269,7 @@ notices = Table(
 )
 
 # Earlier versions of a record: an amendment after submission keeps the version it replaces, with the
-# reason (DOMAIN.md "Nothing is ever deleted"; 全程留痕).
+# reason (docs/domain.md "Nothing is ever deleted"; 全程留痕).
 record_versions = Table(
     "record_versions",
     metadata,
@@ -282,7 +282,7 @@ record_versions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
-# ---- Sign-off (issue 6; seed 004 §13, §14, §17, §18, §20) ----------------------------------------------
+# ---- Sign-off (seed 004 §13, §14, §17, §18, §20) ----------------------------------------------
 
 # Every attributed act on a record's chain: the rows of the 登记表 (seed 004 §14). Append-only; the chain JSON
 # in `records.chain` is the state, these rows are what reports query.
@@ -319,7 +319,7 @@ signoff_lapses = Table(
     UniqueConstraint("record_id", "round", "level", name="uq_signoff_lapses_record_round_level"),
 )
 
-# An officer away names a deputy who signs "代" (issue 6: `liuhen org delegate`).
+# An officer away names a deputy who signs "代" (`liuhen org delegate`).
 delegations = Table(
     "delegations",
     metadata,
@@ -349,7 +349,7 @@ signoff_cards = Table(
     Index("ix_signoff_cards_record", "record_id", "round", "level"),
 )
 
-# ---- Reports (issue 8) -----------------------------------------------------------------------------------
+# ---- Reports -----------------------------------------------------------------------------------
 
 # One narrow row per submitted record with the dimensions the quarterly summary groups by
 # (domain/reporting.py; JSON extraction per row is too slow at a million records: bench/reports.py).
@@ -385,7 +385,7 @@ record_special_items = Table(
     Index("ix_record_special_items_court_submitted", "court_id", "submitted_at"),
 )
 
-# ---- Integrity and complaints (issue 9) -------------------------------------------------------------------
+# ---- Integrity and complaints -------------------------------------------------------------------
 
 # Signed Merkle tree heads of the ledger (domain/checkpoints.py): never changed, never deleted.
 checkpoints = Table(
@@ -441,7 +441,7 @@ complaint_items = Table(
     Index("ix_complaint_items_complaint", "complaint_id", "seq"),
 )
 
-# ---- Monthly reports and per-case zero reports (issue 7; seed 003 §13, §20; seed 004 §16) ---------------
+# ---- Monthly reports and per-case zero reports (seed 003 §13, §20; seed 004 §16) ---------------
 
 # The broadcast: one row per (person, month, kind), inserted before anything is sent. The state machine of
 # domain/monthly.py PromptState makes a crash mid-broadcast resume without sending anything twice.

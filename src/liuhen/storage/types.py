@@ -14,7 +14,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out, on every engine (DESIGN.md: store UTC)."""
+    """Aware UTC datetimes in, aware UTC datetimes out, on every engine (docs/architecture.md: store UTC)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

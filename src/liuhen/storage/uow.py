@@ -1,4 +1,4 @@
-"""The unit of work: one transaction, the repositories over it, commit or roll back (DESIGN.md)."""
+"""The unit of work: one transaction, the repositories over it, commit or roll back (docs/architecture.md)."""
 
 from __future__ import annotations
 

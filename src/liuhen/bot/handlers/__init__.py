@@ -44,9 +44,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(witnesses.on_button, pattern=f"^{witnesses.PREFIX}"))
     app.add_handler(CommandHandler("pending", signoff.pending_command))
     app.add_handler(CallbackQueryHandler(signoff.on_button, pattern=f"^{signoff.PREFIX}"))
-    app.add_handler(CommandHandler("complaint", complaint.complaint_command))  # issue 9
+    app.add_handler(CommandHandler("complaint", complaint.complaint_command))
     app.add_handler(CallbackQueryHandler(complaint.on_button, pattern=f"^{complaint.PREFIX}"))
-    app.add_handler(CommandHandler("monthly", monthly.monthly_command))  # issue 7
+    app.add_handler(CommandHandler("monthly", monthly.monthly_command))
     app.add_handler(CallbackQueryHandler(monthly.on_button, pattern=f"^{monthly.PREFIX}"))
     app.add_handler(CommandHandler("casezero", casezero.casezero_command))
     app.add_handler(CallbackQueryHandler(casezero.on_button, pattern=f"^{casezero.PREFIX}"))

@@ -1,4 +1,4 @@
-"""The access gate (issue 3): only enrolled, active staff are served; nobody else's input is stored."""
+"""The access gate: only enrolled, active staff are served; nobody else's input is stored."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from liuhen.bot import texts
 from liuhen.bot.context import Context
+from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
 

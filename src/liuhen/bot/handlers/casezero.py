@@ -9,13 +9,13 @@ import structlog
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest, TelegramError
 
-from liuhen.bot import texts_monthly as texts
+from liuhen.app.runtime import Runtime
+from liuhen.app.usecases import casezero
+from liuhen.app.usecases.casezero import Draft, Op, Outcome
 from liuhen.bot.context import Context
 from liuhen.bot.parse import typed_text
-from liuhen.bot.runtime import Runtime
-from liuhen.domain.services import casezero
-from liuhen.domain.services.casezero import Draft, Op, Outcome
 from liuhen.reports.casezero import render_pdf
+from liuhen.texts import monthly as texts
 
 log = structlog.get_logger(__name__)
 

@@ -1,4 +1,4 @@
-"""`/complaint` (issue 9; seed 001 §6, 实施办法 §9): write a complaint of retaliation in a few messages and
+"""`/complaint` (seed 001 §6, 实施办法 §9): write a complaint of retaliation in a few messages and
 send it straight to the discipline office. Use cases: ``domain/services/complaint.py``."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ import structlog
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 
-from liuhen.bot import texts
+from liuhen.app.runtime import Runtime
+from liuhen.app.usecases import complaint, courts
+from liuhen.app.usecases.complaint import Buttons, Delivery, PressOutcome
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import intake as intake_handlers
 from liuhen.bot.parse import incoming_from
-from liuhen.bot.runtime import Runtime
-from liuhen.domain.services import complaint, courts
-from liuhen.domain.services.complaint import Buttons, Delivery, PressOutcome
 from liuhen.evidence.store import EvidenceStoreError
+from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
 
@@ -100,7 +100,7 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 def _file_name(number: str, seq: int, media_type: str | None) -> str:
-    # never from the sender's file name (DESIGN.md "Untrusted input")
+    # never from the sender's file name (docs/architecture.md "Untrusted input")
     return f"{number}-{seq}{mimetypes.guess_extension(media_type or '') or '.bin'}"
 
 

@@ -1,4 +1,4 @@
-"""/start CODE, /help, /whoami (issue 3)."""
+"""/start CODE, /help, /whoami."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import structlog
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 
-from liuhen.bot import texts
+from liuhen.app.usecases import enrolment
+from liuhen.app.usecases.enrolment import EnrolOutcome, Member
 from liuhen.bot.context import Context
-from liuhen.domain.services import enrolment
-from liuhen.domain.services.enrolment import EnrolOutcome, Member
+from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
 

@@ -1,4 +1,4 @@
-"""Evidence first (issue 4): store the bytes durably, commit, and only then send the receipt."""
+"""Evidence first: store the bytes durably, commit, and only then send the receipt."""
 
 from __future__ import annotations
 
@@ -8,18 +8,19 @@ import structlog
 from telegram import Bot, Message, Update
 from telegram.error import BadRequest, TelegramError
 
-from liuhen.bot import keyboards, texts
+from liuhen.app.runtime import Arrived, Runtime
+from liuhen.app.usecases import intake
+from liuhen.app.usecases.intake import PressOutcome, ReceiptAction, StoredContent
+from liuhen.bot import keyboards
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import casezero, complaint, questions, signoff, witnesses
 from liuhen.bot.parse import incoming_from
-from liuhen.bot.runtime import Arrived, Runtime
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import TELEGRAM_DOWNLOAD_LIMIT, EvidenceState, FileRef, IncomingEvidence
-from liuhen.domain.services import intake
-from liuhen.domain.services.intake import PressOutcome, ReceiptAction, StoredContent
 from liuhen.evidence import ocr
 from liuhen.evidence.inspect import MEDIA_MIME_TYPES, inspect_image, sniff_media_type
 from liuhen.evidence.store import FileEvidenceStore
+from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +47,7 @@ async def download(bot: Bot, store: FileEvidenceStore, ref: FileRef) -> StoredCo
 
 
 async def store_message(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
-    """Bytes first (DESIGN.md "Durability order"): the message's JSON, then its file if it has one."""
+    """Bytes first (docs/architecture.md "Durability order"): the message's JSON, then its file if it has one."""
     store = context.runtime.store
     raw = await store.put_bytes(canonical_json(message.to_dict()))
     got = await download(context.bot, store, incoming.file) if incoming.file is not None else None
@@ -58,9 +59,9 @@ async def on_message(update: Update, context: Context) -> None:
     assert message is not None
     if context.me.awaits_input:  # the gate read the conversation: usually nothing waits, no more reads
         for typed_answer in (
-            complaint.try_item,  # issue 9: while a complaint is being written, messages are its content
+            complaint.try_item,  # while a complaint is being written, messages are its content
             signoff.try_typed,
-            casezero.try_typed,  # issue 7: the case number after /casezero, a head's objection
+            casezero.try_typed,  # the case number after /casezero, a head's objection
             witnesses.try_dispute_note,
             questions.try_amend_reason,
             questions.try_text_answer,
@@ -98,7 +99,7 @@ async def _inspect(rt: Runtime, evidence_id: int, sha256: str) -> None:
         "thumbnail_sha256": thumbnail.sha256 if thumbnail else None,
     }
     await intake.record_inspection(rt.db.uow(), evidence_id=evidence_id, details=details)
-    if info.ok and ocr.ocr_available():  # issue 5: text read from the screenshot pre-fills the questions
+    if info.ok and ocr.ocr_available():  # text read from the screenshot pre-fills the questions
         found = await asyncio.to_thread(ocr.read_text, data)
         if found is not None:
             details |= {"ocr_text": found.text, "ocr_engine": found.engine, "ocr_title": found.title}
@@ -152,7 +153,7 @@ async def on_button(update: Update, context: Context) -> None:
         await context.bot.send_message(
             query.message.chat.id if query.message else 0, texts.direct_marked(number)
         )
-    else:  # FILL: the guided questions (issue 5)
+    else:  # FILL: the guided questions
         await query.answer()
         assert result.record.id is not None and query.message is not None
         await questions.start(context.bot, rt, context, query.message.chat.id, result.record.id)

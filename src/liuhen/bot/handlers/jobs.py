@@ -5,10 +5,11 @@ from __future__ import annotations
 import structlog
 from telegram.error import Forbidden, TelegramError
 
-from liuhen.bot import integrity, texts
+from liuhen.app import integrity
+from liuhen.app.usecases import courts, deadlines
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import reports as report_handlers
-from liuhen.domain.services import courts, deadlines
+from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
 
@@ -45,10 +46,10 @@ async def reminders(context: Context) -> None:
             except TelegramError as exc:
                 log.warning("calendar_warning_failed", error=repr(exc))
         await deadlines.notice_sent(rt.db.uow(), warning.key)
-    await report_handlers.quarterly_reminders(context)  # issue 8: summary due 5 days after the quarter
+    await report_handlers.quarterly_reminders(context)  # summary due 5 days after the quarter
 
 
 async def checkpoints(context: Context) -> None:
-    """A signed ledger checkpoint when the last is older than a day (issue 9); decided from the database at
+    """A signed ledger checkpoint when the last is older than a day; decided from the database at
     every run, so a restart loses nothing."""
     await integrity.scheduled_checkpoint(context.runtime)

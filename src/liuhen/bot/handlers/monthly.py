@@ -1,4 +1,4 @@
-"""Monthly reports by chat prompt (issue 7; seed 003 §13, §20): the answer buttons, `/monthly`, the job."""
+"""Monthly reports by chat prompt (seed 003 §13, §20): the answer buttons, `/monthly`, the job."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import structlog
 from telegram import Update
 from telegram.error import BadRequest
 
-from liuhen.bot import texts_monthly as texts
-from liuhen.bot.broadcast import PREFIX, Broadcaster, policy_of
+from liuhen.app.settings import policy_of
+from liuhen.app.usecases import courts, monthly
+from liuhen.app.usecases.access import AccessDenied
+from liuhen.app.usecases.monthly import PressOutcome
+from liuhen.bot.broadcast import PREFIX, Broadcaster
 from liuhen.bot.context import Context
 from liuhen.domain.monthly import Month
-from liuhen.domain.services import courts, monthly
-from liuhen.domain.services.access import AccessDenied
-from liuhen.domain.services.monthly import PressOutcome
+from liuhen.texts import monthly as texts
 
 log = structlog.get_logger(__name__)
 

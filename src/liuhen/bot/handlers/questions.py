@@ -1,4 +1,4 @@
-"""The guided questions (issue 5): one message per question, edited in place as buttons are pressed."""
+"""The guided questions: one message per question, edited in place as buttons are pressed."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from liuhen.bot import texts
+from liuhen.app.runtime import Runtime
+from liuhen.app.usecases import questionnaire
+from liuhen.app.usecases.questionnaire import View
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import witnesses as witness_handlers
 from liuhen.bot.parse import typed_text
-from liuhen.bot.runtime import Runtime
 from liuhen.domain.questionnaire import Invalid
-from liuhen.domain.services import questionnaire
-from liuhen.domain.services.questionnaire import View
+from liuhen.texts import common as texts
 
 PREFIX = "q:"
 

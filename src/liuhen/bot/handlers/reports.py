@@ -1,4 +1,4 @@
-"""Documents in the chat (issue 8): `/form NUMBER` (the registration form, for the recorder and the people
+"""Documents in the chat: `/form NUMBER` (the registration form, for the recorder and the people
 of the sign-off chain), `/quarterly [2026Q4]` (the quarterly summary, for the discipline office, the president
 and trial management), and the quarterly reminder to the discipline office (seed 002 §7)."""
 
@@ -8,12 +8,12 @@ import structlog
 from telegram import InputFile, Update
 from telegram.error import Forbidden, TelegramError
 
-from liuhen.bot import texts
+from liuhen.app.usecases import quarterly as quarterly_service
 from liuhen.bot.context import Context
 from liuhen.domain.periods import BadPeriod, Quarter, last_completed
-from liuhen.domain.services import quarterly as quarterly_service
 from liuhen.reports import quarterly, registration
 from liuhen.reports.common import AccessDenied
+from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
 

@@ -1,4 +1,4 @@
-"""The sign-off chain over chat buttons (issue 6): officers' cards, decisions, the recorder's news, /pending,
+"""The sign-off chain over chat buttons: officers' cards, decisions, the recorder's news, /pending,
 the outbox and the deadline job."""
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ import structlog
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from liuhen.bot import texts_signoff as texts
+from liuhen.app.runtime import Runtime
+from liuhen.app.usecases import courts, signoff
+from liuhen.app.usecases.intake import Button
+from liuhen.app.usecases.signoff import Closed, Delivery, PressResult
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import questions
 from liuhen.bot.parse import typed_text
-from liuhen.bot.runtime import Runtime
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
-from liuhen.domain.services import courts, signoff
-from liuhen.domain.services.intake import Button
-from liuhen.domain.services.signoff import Closed, Delivery, PressResult
+from liuhen.texts import signoff as texts
 
 log = structlog.get_logger(__name__)
 PREFIX = "s:"

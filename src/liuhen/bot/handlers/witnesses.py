@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from liuhen.bot import texts
+from liuhen.app.usecases import witnesses
+from liuhen.app.usecases.witnesses import WitnessRequest
 from liuhen.bot.context import Context
 from liuhen.bot.parse import typed_text
-from liuhen.domain.services import witnesses
-from liuhen.domain.services.witnesses import WitnessRequest
+from liuhen.texts import common as texts
 
 PREFIX = "w:"
 

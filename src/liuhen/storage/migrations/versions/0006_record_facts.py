@@ -1,4 +1,4 @@
-"""record facts for the quarterly summary (issue 8): one narrow row per submitted record, its special items
+"""record facts for the quarterly summary: one narrow row per submitted record, its special items
 
 Revision ID: 0006
 Revises: 0005

@@ -1,4 +1,4 @@
-"""ledger checkpoints, complaints (issue 9)
+"""ledger checkpoints, complaints
 
 Revision ID: 0007
 Revises: 0006

@@ -1,4 +1,4 @@
-"""monthly reports: broadcast rows, answers; per-case zero reports (issue 7)
+"""monthly reports: broadcast rows, answers; per-case zero reports
 
 Revision ID: 0008
 Revises: 0007

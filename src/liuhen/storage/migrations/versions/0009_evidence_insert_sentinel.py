@@ -1,5 +1,5 @@
 """evidence: an insert sentinel, so that a batch of evidence rows is one INSERT … RETURNING on SQLite too
-(issue 4: the group commit of concurrent judges)
+(the group commit of concurrent judges)
 
 Revision ID: 0009
 Revises: 0008

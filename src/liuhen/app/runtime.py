@@ -1,0 +1,93 @@
+"""What the handlers need at run time, built once by the composition root (bot/app.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from liuhen.app.batching import GroupCommit
+from liuhen.app.settings import Settings
+from liuhen.app.usecases.enrolment import Member, current_members
+from liuhen.app.usecases.intake import (
+    NewEvidence,
+    Receipt,
+    StoredContent,
+    receipts_sent,
+    receive_many,
+    stored_content,
+)
+from liuhen.domain.clock import Clock, SystemClock
+from liuhen.domain.model import Staff
+from liuhen.domain.records import IncomingEvidence
+from liuhen.evidence.keys import load_keyring
+from liuhen.evidence.store import FileEvidenceStore
+from liuhen.storage.database import Database
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """A message of evidence as its handler has it: the file (if any) downloaded and stored, the message's
+    JSON still to store — with the others of its batch, by a few worker threads."""
+
+    staff: Staff
+    incoming: IncomingEvidence
+    message_json: bytes
+    file: StoredContent | None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    court_id: int
+    court_name: str
+    store: FileEvidenceStore
+    # group commits of concurrent updates (bot/batching.py)
+    members: GroupCommit[int, Member | None] = field(init=False, repr=False)
+    intake: GroupCommit[Arrived, Receipt | None] = field(init=False, repr=False)
+    receipts: GroupCommit[tuple[Sequence[int], int], None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.members = GroupCommit(self._members)
+        self.intake = GroupCommit(self._receive)
+        # the receipts' answers come back spread out: gather them for a moment under load
+        self.receipts = GroupCommit(lambda sent: receipts_sent(self.db.uow(), sent), linger=0.003)
+
+    async def _members(self, telegram_user_ids: list[int]) -> list[Member | None]:
+        """The access gate's lookup of the people behind concurrent updates, in one read."""
+        found = await current_members(
+            self.db.uow(read_only=True), set(telegram_user_ids), now=self.clock.now()
+        )
+        return [found.get(user_id) for user_id in telegram_user_ids]
+
+    async def _receive(self, batch: list[Arrived]) -> list[Receipt | None]:
+        """Store the messages' JSON (write, fsync, rename, fsync dir), then record them in one transaction."""
+        blobs = await self.store.put_many([a.message_json for a in batch])
+        items = [
+            NewEvidence(a.staff, a.incoming, stored_content(blob.sha256, blob.size, a.file))
+            for a, blob in zip(batch, blobs, strict=True)
+        ]
+        window = timedelta(minutes=self.settings.draft_join_minutes)
+        return await receive_many(self.db.uow(), items, clock=self.clock, join_window=window)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    """Open the database, bring its schema up to date, make sure the deployment's court exists."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    clock = clock or SystemClock()
+    db = Database(settings.db_url, now=clock.now)
+    await db.migrate()
+    court = await db.ensure_court(settings.court_code, settings.court_name, settings.deadline_profile.value)
+    assert court.id is not None
+    # evidence encrypted at rest when the deployment has a keyring (`liuhen init` creates it)
+    keyring = load_keyring(settings.evidence_keyring_path)
+    store = FileEvidenceStore(settings.data_dir / "evidence", keyring=keyring)
+    await store.cleanup_tmp()
+    return Runtime(
+        settings=settings, db=db, clock=clock, court_id=court.id, court_name=court.name, store=store
+    )

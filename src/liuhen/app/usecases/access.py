@@ -1,0 +1,76 @@
+"""Every read of a record goes through here: the need-to-know policy (``domain/access.py``) decides, the
+ledger keeps the read — and the denial (seed 003 §12, seed 004 §15: 全程留痕).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.domain.access import DENIED, may_read_record, may_read_summary
+from liuhen.domain.model import Staff
+from liuhen.domain.records import Record
+from liuhen.domain.signoff import Chain, chain_from_json
+
+
+class AccessDenied(Exception):
+    """The reader may not see this. ``str(error)`` is the Chinese answer, which never says whether the
+    record exists."""
+
+    def __init__(self, message: str = DENIED) -> None:
+        super().__init__(message)
+
+
+def chain_of(record: Record) -> Chain | None:
+    return chain_from_json(record.chain) if record.chain else None
+
+
+async def readable(uow: UnitOfWork, staff: Staff, record: Record, *, today: date | None = None) -> bool:
+    """The policy alone (no ledger entry): for listing what a person may open."""
+    delegations = await uow.signoff.delegations(record.court_id) if today is not None else []
+    parent = None
+    if staff.court_id != record.court_id:
+        court = await uow.courts.get(record.court_id)
+        parent = court.parent_id if court is not None else None
+    return may_read_record(staff, record, chain_of(record), delegations, today=today, parent_court_id=parent)
+
+
+async def read_record(
+    uow: UnitOfWork, *, staff: Staff, record: Record | None, what: str, today: date | None = None
+) -> Record:
+    """Authorise ``staff`` to read ``record`` (``what``: card, full, evidence, form, export…) and append
+    the read to the ledger in the caller's transaction; raise ``AccessDenied`` (also logged) otherwise.
+    ``today`` (local date) lets valid deputies read. The caller commits, also after AccessDenied."""
+    actor = f"staff:{staff.staff_id}"
+    if record is None or not await readable(uow, staff, record, today=today):
+        await uow.ledger.append(
+            actor=actor,
+            action="record.read_denied",
+            object_type="record",
+            object_id=record.number if record is not None else "?",
+            payload={"what": what},
+        )
+        raise AccessDenied()
+    await uow.ledger.append(
+        actor=actor,
+        action="record.read",
+        object_type="record",
+        object_id=record.number,
+        payload={"what": what},
+    )
+    return record
+
+
+async def read_summary(uow: UnitOfWork, *, staff: Staff, what: str) -> None:
+    """Authorise a summary (quarterly, monthly notice…): discipline office, president, trial management
+    (counts). Logged either way: the caller commits, also after AccessDenied."""
+    allowed = may_read_summary(staff)
+    await uow.ledger.append(
+        actor=f"staff:{staff.staff_id}",
+        action="summary.read" if allowed else "summary.read_denied",
+        object_type="summary",
+        object_id=what,
+        payload={},
+    )
+    if not allowed:
+        raise AccessDenied("您无权查看该汇总。")

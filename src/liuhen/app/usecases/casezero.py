@@ -1,0 +1,381 @@
+"""Per-case zero reports (逐案零报告, seed 004 §16; the text at the end of seed 004) — the use cases.
+
+`/casezero` asks for the case number (the questionnaire's parser), shows the statement filled with the
+officer's name and the case, and [确认提交]. A case with the officer's own records needs an explicit
+acknowledgement first (the statement would contradict them). The department head (部门主要负责人; for a
+department head's own case, the vice-president in charge) gets a card [确认] [有异议]; the confirmed
+statement is a PDF for the case file (随案入卷). Records that other people made on the same case are not
+revealed to the officer (need-to-know, seed 003 §12); their number is kept on the report for the
+discipline office.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases.access import AccessDenied
+from liuhen.app.usecases.intake import issue_button
+from liuhen.domain.casenumber import NOT_YET_FILED, parse_case_answer
+from liuhen.domain.casezero import (
+    CLOSING,
+    CaseZeroReport,
+    CaseZeroStatus,
+    case_title,
+    statement,
+)
+from liuhen.domain.model import Role, Staff
+
+PENDING_CASE = "_casezero"  # conversations.pending_field: the next typed text is the case number
+PENDING_NOTE = "_casezero_note:"  # + report id: the next typed text explains the head's objection
+ACTION = "casezero"  # the officer's buttons: submit / ack / cancel
+REVIEW = "casezero_rev"  # the reviewer's buttons: confirm / dispute
+CANCEL_WORDS = frozenset({"取消", "算了", "cancel", "/cancel"})
+
+
+class Op:
+    SUBMIT = "submit"
+    ACK = "ack"  # submit, acknowledging the officer's own records on the case
+    CANCEL = "cancel"
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+
+
+async def begin(uow: UnitOfWork, *, staff: Staff) -> None:
+    """`/casezero` without a case number: the next text the officer types is the case number."""
+    assert staff.id is not None
+    async with uow:
+        conversation = await uow.conversations.get(staff.id)
+        conversation.pending_field = PENDING_CASE
+        await uow.commit()
+
+
+async def awaiting(uow: UnitOfWork, *, staff: Staff) -> str | None:
+    """What typed text would answer now (read only, cheap): "case", "note", or None (then it is evidence)."""
+    assert staff.id is not None
+    async with uow:
+        conversation = await uow.conversations.get(staff.id)
+        pending = conversation.pending_field or ""
+    if pending == PENDING_CASE:
+        return "case"
+    return "note" if pending.startswith(PENDING_NOTE) else None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the officer is shown before submitting (nothing is stored yet)."""
+
+    kind: str  # "statement" | "acknowledge" | "invalid" | "not_filed" | "exists" | "cancelled" | "duplicate"
+    case_number: str | None = None
+    officer_name: str = ""
+    statement: str = ""
+    own_records: tuple[str, ...] = ()
+    existing: str | None = None  # the number of a report already made for this case
+    buttons: tuple[tuple[str, str], ...] = ()  # (op, token)
+
+
+async def case_typed(
+    uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now: datetime
+) -> Draft | None:
+    """The case number typed after `/casezero`; None when no case number is awaited (the text is evidence)."""
+    assert staff.id is not None
+    async with uow:
+        conversation = await uow.conversations.get(staff.id)
+        if conversation.pending_field != PENDING_CASE:
+            return None
+        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="casezero"):
+            return Draft("duplicate")
+        if text.strip().lower() in CANCEL_WORDS:
+            conversation.pending_field = None
+            await uow.commit()
+            return Draft("cancelled")
+        draft = await _draft(uow, staff, text, now)
+        if draft.kind not in ("invalid", "not_filed"):
+            conversation.pending_field = None
+        await uow.commit()
+        return draft
+
+
+async def case_given(uow: UnitOfWork, *, staff: Staff, text: str, now: datetime) -> Draft:
+    """`/casezero CASE-NUMBER` in one message."""
+    async with uow:
+        draft = await _draft(uow, staff, text, now)
+        if draft.kind in ("invalid", "not_filed"):
+            assert staff.id is not None
+            conversation = await uow.conversations.get(staff.id)
+            conversation.pending_field = PENDING_CASE
+        await uow.commit()
+        return draft
+
+
+async def _draft(uow: UnitOfWork, staff: Staff, text: str, now: datetime) -> Draft:
+    assert staff.id is not None
+    case = parse_case_answer(text)
+    if case is None:
+        return Draft("invalid")
+    if case == NOT_YET_FILED:
+        return Draft("not_filed")
+    for earlier in await uow.case_zero.for_officer(staff.id, case):
+        if earlier.status in (CaseZeroStatus.SUBMITTED.value, CaseZeroStatus.CONFIRMED.value):
+            return Draft("exists", case, staff.name, existing=earlier.number)
+    own = tuple(
+        r.number
+        for r in await uow.records.list(court_id=staff.court_id, recorder_id=staff.id)
+        if r.answers.get("case_number") == case
+    )
+    ops = (Op.ACK if own else Op.SUBMIT, Op.CANCEL)
+    buttons: list[tuple[str, str]] = []
+    for op in ops:
+        token = await issue_button(uow, staff_pk=staff.id, action=ACTION, now=now, arg=f"{op}:{case}")
+        buttons.append((op, token))
+    return Draft(
+        "acknowledge" if own else "statement",
+        case,
+        staff.name,
+        f"{statement(case_title(case))}{CLOSING}",
+        own,
+        buttons=tuple(buttons),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    chat_id: int
+    report_id: int
+    number: str
+    officer_name: str
+    department: str
+    case_number: str
+    statement: str
+    acknowledged: tuple[str, ...]
+    confirm_token: str
+    dispute_token: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a button press did, for the handler to tell the people concerned."""
+
+    kind: str  # forbidden | stale | cancelled | submitted | no_reviewer | confirmed | disputed | done
+    report: CaseZeroReport | None = None
+    officer_chat_id: int | None = None
+    officer_name: str = ""
+    reviewer_name: str = ""
+    card: ReviewCard | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> Outcome:
+    """A per-case zero report button, resolved and re-authorised here (docs/architecture.md "Callback data")."""
+    async with uow:
+        callback = await uow.callbacks.get(token)
+        if callback is None or callback.staff_pk != staff.id or not callback.arg:
+            return Outcome("forbidden")
+        op, _, target = callback.arg.partition(":")
+        if callback.action == ACTION:
+            if callback.used_at is not None:
+                return Outcome("stale")
+            callback.used_at = now
+            if op == Op.CANCEL:
+                await uow.commit()
+                return Outcome("cancelled")
+            outcome = await _submit(uow, staff, target, acknowledge=op == Op.ACK, now=now)
+        elif callback.action == REVIEW:
+            outcome = await _review(uow, staff, op, int(target), now=now)
+            if outcome.kind in ("confirmed", "disputed"):
+                callback.used_at = now
+        else:
+            return Outcome("forbidden")
+        await uow.commit()
+        return outcome
+
+
+async def _reviewer(uow: UnitOfWork, officer: Staff) -> Staff | None:
+    """The department head (部门主要负责人, seed 004 §16); for a department head's own case the
+    vice-president in charge of the department (as for records, seed 004 §13)."""
+    people = [s for s in await uow.staff.list(officer.court_id) if s.active and s.id != officer.id]
+    if officer.role != Role.DEPT_HEAD.value:
+        for s in people:
+            if s.role == Role.DEPT_HEAD.value and s.department_id == officer.department_id:
+                return s
+    department = await uow.departments.get(officer.department_id)
+    if department is not None and department.vice_president_id is not None:
+        return next((s for s in people if s.id == department.vice_president_id), None)
+    return None
+
+
+async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bool, now: datetime) -> Outcome:
+    assert officer.id is not None
+    for earlier in await uow.case_zero.for_officer(officer.id, case):
+        if earlier.status in (CaseZeroStatus.SUBMITTED.value, CaseZeroStatus.CONFIRMED.value):
+            return Outcome("done", earlier)
+    records = await uow.records.list(court_id=officer.court_id)
+    on_case = [r for r in records if r.answers.get("case_number") == case]
+    own = [r.number for r in on_case if r.recorder_id == officer.id]
+    if own and not acknowledge:
+        return Outcome("stale")  # records appeared since the statement was shown: start again
+    report = CaseZeroReport(
+        court_id=officer.court_id,
+        officer_pk=officer.id,
+        case_number=case,
+        status=CaseZeroStatus.SUBMITTED.value,
+        statement=f"{statement(case_title(case))}{CLOSING}",
+        created_at=now,
+        acknowledged=own,
+        extra={"other_records": len(on_case) - len(own)},
+    )
+    reviewer = await _reviewer(uow, officer)
+    report.reviewer_pk = reviewer.id if reviewer else None
+    await uow.case_zero.add(report)
+    await uow.flush()
+    assert report.id is not None
+    await uow.ledger.append(
+        actor=f"staff:{officer.staff_id}",
+        action="casezero.submit",
+        object_type="case_zero_report",
+        object_id=report.number,
+        payload={
+            "case_number": case,
+            "acknowledged": own,
+            "other_records": len(on_case) - len(own),
+            "reviewer": reviewer.staff_id if reviewer else None,
+        },
+    )
+    if reviewer is None or reviewer.id is None or not reviewer.enrolled or reviewer.telegram_chat_id is None:
+        return Outcome("no_reviewer", report, reviewer_name=reviewer.name if reviewer else "")
+    department = await uow.departments.get(officer.department_id)
+    tokens = [
+        await issue_button(uow, staff_pk=reviewer.id, action=REVIEW, now=now, arg=f"{op}:{report.id}")
+        for op in (Op.CONFIRM, Op.DISPUTE)
+    ]
+    card = ReviewCard(
+        reviewer.telegram_chat_id,
+        report.id,
+        report.number,
+        officer.name,
+        department.name if department else "",
+        case,
+        report.statement,
+        tuple(own),
+        tokens[0],
+        tokens[1],
+    )
+    return Outcome("submitted", report, reviewer_name=reviewer.name, card=card)
+
+
+async def _review(uow: UnitOfWork, reviewer: Staff, op: str, report_id: int, *, now: datetime) -> Outcome:
+    report = await uow.case_zero.get(report_id)
+    if report is None or report.reviewer_pk != reviewer.id or not reviewer.active:
+        return Outcome("forbidden")
+    officer = await uow.staff.get(report.officer_pk)
+    officer_chat = officer.telegram_chat_id if officer and officer.enrolled else None
+    officer_name = officer.name if officer else ""
+    if report.status != CaseZeroStatus.SUBMITTED.value:
+        return Outcome("done", report, officer_chat, officer_name, reviewer.name)
+    report.reviewer_pk, report.reviewed_at = reviewer.id, now
+    report.status = CaseZeroStatus.CONFIRMED.value if op == Op.CONFIRM else CaseZeroStatus.DISPUTED.value
+    await uow.ledger.append(
+        actor=f"staff:{reviewer.staff_id}",
+        action=f"casezero.{op}",
+        object_type="case_zero_report",
+        object_id=report.number,
+        payload={"case_number": report.case_number},
+    )
+    if op == Op.DISPUTE:
+        assert reviewer.id is not None
+        conversation = await uow.conversations.get(reviewer.id)
+        conversation.pending_field = f"{PENDING_NOTE}{report.id}"
+    return Outcome(
+        "confirmed" if op == Op.CONFIRM else "disputed", report, officer_chat, officer_name, reviewer.name
+    )
+
+
+async def dispute_note(
+    uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now: datetime
+) -> Outcome | None:
+    """The department head's explanation of an objection; None when none is awaited (text is evidence)."""
+    assert staff.id is not None
+    async with uow:
+        conversation = await uow.conversations.get(staff.id)
+        pending = conversation.pending_field or ""
+        if not pending.startswith(PENDING_NOTE):
+            return None
+        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="casezero_note"):
+            return Outcome("duplicate")
+        conversation.pending_field = None
+        report = await uow.case_zero.get(int(pending.removeprefix(PENDING_NOTE)))
+        if report is None or report.reviewer_pk != staff.id:
+            await uow.commit()
+            return None
+        report.review_note = text.strip()[:1000]
+        await uow.ledger.append(
+            actor=f"staff:{staff.staff_id}",
+            action="casezero.note",
+            object_type="case_zero_report",
+            object_id=report.number,
+            payload={"note": report.review_note},
+        )
+        officer = await uow.staff.get(report.officer_pk)
+        await uow.commit()
+        return Outcome(
+            "noted",
+            report,
+            officer.telegram_chat_id if officer and officer.enrolled else None,
+            officer.name if officer else "",
+            staff.name,
+        )
+
+
+@dataclass(frozen=True)
+class Printable:
+    """What the PDF of a report shows (reports/casezero.py)."""
+
+    report: CaseZeroReport
+    court_name: str
+    officer_name: str
+    department: str
+    position: str
+    reviewer_name: str | None
+
+
+async def printable(
+    uow: UnitOfWork, *, report_id: int, reader: Staff | None, court_name: str, actor: str | None = None
+) -> Printable:
+    """The report for its PDF: the officer, the reviewer and the discipline office may read it (a CLI
+    operator passes ``reader=None`` and an ``actor``). The read is in the ledger."""
+    async with uow:
+        report = await uow.case_zero.get(report_id)
+        allowed = report is not None and (
+            reader is None
+            or (
+                reader.active
+                and reader.court_id == report.court_id
+                and (
+                    reader.id in (report.officer_pk, report.reviewer_pk)
+                    or reader.role == Role.DISCIPLINE.value
+                )
+            )
+        )
+        who = actor or (f"staff:{reader.staff_id}" if reader else "cli")
+        await uow.ledger.append(
+            actor=who,
+            action="casezero.read" if allowed else "casezero.read_denied",
+            object_type="case_zero_report",
+            object_id=report.number if report else str(report_id),
+            payload={"what": "pdf"},
+        )
+        await uow.commit()
+        if not allowed or report is None:
+            raise AccessDenied("未找到该逐案零报告，或您无权查看。")
+        officer = await uow.staff.get(report.officer_pk)
+        reviewer = await uow.staff.get(report.reviewer_pk) if report.reviewer_pk else None
+        department = await uow.departments.get(officer.department_id) if officer else None
+        return Printable(
+            report,
+            court_name,
+            officer.name if officer else "",
+            department.name if department else "",
+            officer.position if officer else "",
+            reviewer.name if reviewer else None,
+        )

@@ -1,0 +1,334 @@
+"""`/complaint`: a recorder pressured or retaliated against reports straight to the discipline office
+(seed 001 §6; seed 001 实施办法 §9; docs/domain.md "Confidentiality and protection").
+
+The person writes the complaint as a few messages — text, screenshots, voice notes, files, stored like
+evidence (bytes first, fsync'ed, hashed) — and presses 提交控告. It is then sent to every enrolled member of
+the court's discipline office, and to nobody in the complainant's sign-off chain (department head,
+vice-president in charge), whatever their role. The person complained about is never told anything.
+Every step is in the ledger; a delivery is a read of the complaint by its recipient and is logged as such.
+
+Deliveries are claimed once per complaint and recipient (``notices``) in the deciding transaction and
+marked sent afterwards; unsent claims are released and delivered again by the bot's job, which also
+delivers to discipline members who enrol later.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases.intake import StoredContent, issue_button
+from liuhen.domain.clock import Clock
+from liuhen.domain.complaints import (
+    MAX_TEXT,
+    Complaint,
+    ComplaintItem,
+    ComplaintStatus,
+    complaint_number,
+)
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.records import EvidenceKind, EvidenceState, IncomingEvidence
+
+ACTION = "complaint"
+SUBMIT, CANCEL = "submit", "cancel"
+NOTICE_PREFIX = "complaint:"
+RESEND_AFTER = timedelta(minutes=2)
+
+
+def _actor(staff: Staff) -> str:
+    return f"staff:{staff.staff_id}"
+
+
+@dataclass(frozen=True)
+class Buttons:
+    submit: str
+    cancel: str
+
+
+async def _buttons(uow: UnitOfWork, staff: Staff, complaint: Complaint, now: datetime) -> Buttons:
+    assert staff.id is not None and complaint.id is not None
+    tokens = [
+        await issue_button(uow, staff_pk=staff.id, action=ACTION, now=now, arg=f"{choice}:{complaint.id}")
+        for choice in (SUBMIT, CANCEL)
+    ]
+    return Buttons(*tokens)
+
+
+@dataclass(frozen=True)
+class Opened:
+    number: str
+    resumed: bool
+    items: int
+    buttons: Buttons
+
+
+async def open_complaint(uow: UnitOfWork, *, staff: Staff, clock: Clock) -> Opened:
+    """Start writing a complaint, or resume the one left open."""
+    assert staff.id is not None
+    async with uow:
+        now = clock.now()
+        complaint = await uow.complaints.open_for(staff.id)
+        resumed = complaint is not None
+        if complaint is None:
+            complaint = Complaint(
+                court_id=staff.court_id,
+                complainant_id=staff.id,
+                status=ComplaintStatus.OPEN.value,
+                created_at=now,
+                updated_at=now,
+            )
+            await uow.complaints.add(complaint)
+            await uow.flush()
+            assert complaint.id is not None
+            complaint.number = complaint_number(now.year, complaint.id)
+            await uow.ledger.append(
+                actor=_actor(staff),
+                action="complaint.open",
+                object_type="complaint",
+                object_id=complaint.number,
+                payload={},
+            )
+        complaint.updated_at = now
+        buttons = await _buttons(uow, staff, complaint, now)
+        await uow.commit()
+        return Opened(complaint.number, resumed, complaint.item_count, buttons)
+
+
+class NotWriting(Exception):
+    """No complaint is open any more: the message is evidence of a record after all."""
+
+
+@dataclass(frozen=True)
+class ItemAck:
+    number: str
+    item: ComplaintItem
+    buttons: Buttons
+
+
+async def add_item(
+    uow: UnitOfWork, *, staff: Staff, incoming: IncomingEvidence, content: StoredContent, clock: Clock
+) -> ItemAck | None:
+    """One message of the complaint, already stored durably by the adapter. None for a replayed update
+    (nothing is added or re-sent); NotWriting when no complaint is open any more (nothing is recorded)."""
+    assert staff.id is not None
+    async with uow:
+        if not await uow.inbox.claim(incoming.update_id, chat_id=incoming.chat_id, kind="complaint"):
+            return None
+        complaint = await uow.complaints.open_for(staff.id)
+        if complaint is None or complaint.id is None:
+            raise NotWriting  # rolled back: the update is handled as evidence
+        now = clock.now()
+        complaint.item_count += 1
+        complaint.updated_at = now
+        item = ComplaintItem(
+            complaint_id=complaint.id,
+            seq=complaint.item_count,
+            kind=incoming.kind.value,
+            received_at=now,
+            update_id=incoming.update_id,
+            message_id=incoming.message_id,
+            state=content.state.value,
+            text=(incoming.text or None) and (incoming.text or "")[:MAX_TEXT],
+            sha256=content.sha256,
+            size=content.size
+            if content.size is not None
+            else (incoming.file.size if incoming.file else None),
+            media_type=content.media_type or (incoming.file.mime_type if incoming.file else None),
+            file_name=incoming.file.file_name if incoming.file else None,
+            message_sha256=content.message_sha256 or None,
+        )
+        await uow.complaints.add_item(item)
+        await uow.ledger.append(
+            actor=_actor(staff),
+            action="complaint.item",
+            object_type="complaint",
+            object_id=complaint.number,
+            payload={
+                "item": item.seq,
+                "kind": item.kind,
+                "state": item.state,
+                "sha256": item.sha256,
+                "size": item.size,
+                "message_sha256": item.message_sha256,
+            },
+        )
+        buttons = await _buttons(uow, staff, complaint, now)
+        await uow.commit()
+        return ItemAck(complaint.number, item, buttons)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The complaint, for one member of the discipline office."""
+
+    key: str
+    chat_id: int
+    number: str
+    complainant: Staff
+    department: str
+    submitted_at: datetime
+    items: tuple[ComplaintItem, ...]
+
+
+async def _recipients(uow: UnitOfWork, complaint: Complaint, *, upward: bool = False) -> list[Staff]:
+    """Enrolled discipline members, minus the complainant and anyone in the complainant's chain; with
+    ``upward`` (setting ``LIUHEN_COMPLAINT_UPWARD``) also the discipline office of the court above (seed 001
+    实施办法 §9, seed 002 §11: 可以向上一级人民法院提出控告)."""
+    people = list(await uow.staff.list(complaint.court_id))
+    above: list[Staff] = []
+    if upward:
+        court = await uow.courts.get(complaint.court_id)
+        if court is not None and court.parent_id is not None:
+            above = [p for p in await uow.staff.list(court.parent_id) if p.role == Role.DISCIPLINE.value]
+    complainant = next((p for p in people if p.id == complaint.complainant_id), None)
+    chain: set[int | None] = {complaint.complainant_id}
+    if complainant is not None:
+        department = await uow.departments.get(complainant.department_id)
+        if department is not None:
+            chain.add(department.vice_president_id)
+        chain |= {
+            p.id
+            for p in people
+            if p.role == Role.DEPT_HEAD.value and p.department_id == complainant.department_id
+        }
+    return [
+        p
+        for p in [*people, *above]
+        if p.role == Role.DISCIPLINE.value
+        and p.enrolled
+        and p.telegram_chat_id is not None
+        and p.id not in chain
+    ]
+
+
+async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint, *, upward: bool = False) -> list[Delivery]:
+    assert complaint.id is not None
+    deliveries: list[Delivery] = []
+    recipients = await _recipients(uow, complaint, upward=upward)
+    if not recipients:
+        return []
+    complainant = await uow.staff.get(complaint.complainant_id)
+    assert complainant is not None
+    department = await uow.departments.get(complainant.department_id)
+    items = tuple(await uow.complaints.items(complaint.id))
+    for person in recipients:
+        key = f"{NOTICE_PREFIX}{complaint.id}:{person.id}"
+        if not await uow.notices.claim(key, person.telegram_chat_id):
+            continue
+        await uow.ledger.append(
+            actor="system",
+            action="complaint.deliver",
+            object_type="complaint",
+            object_id=complaint.number,
+            payload={"to": person.staff_id},
+        )
+        assert person.telegram_chat_id is not None and complaint.submitted_at is not None
+        deliveries.append(
+            Delivery(
+                key,
+                person.telegram_chat_id,
+                complaint.number,
+                complainant,
+                department.name if department else "",
+                complaint.submitted_at,
+                items,
+            )
+        )
+    return deliveries
+
+
+class PressOutcome(enum.StrEnum):
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
+    EMPTY = "empty"  # nothing written yet: nothing to submit
+    STALE = "stale"  # submitted or cancelled already
+    FORBIDDEN = "forbidden"  # not this person's button: reveal nothing
+
+
+@dataclass(frozen=True)
+class PressResult:
+    outcome: PressOutcome
+    number: str | None = None
+    recipients: int = 0
+    deliveries: tuple[Delivery, ...] = ()
+
+
+async def press(
+    uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, upward: bool = False
+) -> PressResult:
+    """[提交控告] / [取消]: resolved and re-authorised on the server (docs/architecture.md "Callback data")."""
+    async with uow:
+        callback = await uow.callbacks.get(token)
+        if callback is None or callback.staff_pk != staff.id or callback.action != ACTION:
+            return PressResult(PressOutcome.FORBIDDEN)
+        choice, _, pk = (callback.arg or "").partition(":")
+        complaint = await uow.complaints.get(int(pk)) if pk.isdigit() else None
+        if complaint is None or complaint.complainant_id != staff.id:
+            return PressResult(PressOutcome.FORBIDDEN)
+        if complaint.status != ComplaintStatus.OPEN.value:
+            return PressResult(PressOutcome.STALE, complaint.number)
+        now = clock.now()
+        if choice == CANCEL:
+            complaint.status = ComplaintStatus.CANCELLED.value
+            complaint.updated_at = now
+            callback.used_at = now
+            await uow.ledger.append(
+                actor=_actor(staff),
+                action="complaint.cancel",
+                object_type="complaint",
+                object_id=complaint.number,
+                payload={"items": complaint.item_count},
+            )
+            await uow.commit()
+            return PressResult(PressOutcome.CANCELLED, complaint.number)
+        if complaint.item_count == 0:
+            return PressResult(PressOutcome.EMPTY, complaint.number)
+        complaint.status = ComplaintStatus.SUBMITTED.value
+        complaint.submitted_at = complaint.updated_at = now
+        callback.used_at = now
+        assert complaint.id is not None
+        items = await uow.complaints.items(complaint.id)
+        await uow.ledger.append(
+            actor=_actor(staff),
+            action="complaint.submit",
+            object_type="complaint",
+            object_id=complaint.number,
+            payload={
+                "items": complaint.item_count,
+                "sha256": [i.sha256 for i in items if i.sha256],
+            },
+        )
+        recipients = len(await _recipients(uow, complaint, upward=upward))
+        deliveries = await _claim_deliveries(uow, complaint, upward=upward)
+        await uow.commit()
+        return PressResult(PressOutcome.SUBMITTED, complaint.number, recipients, tuple(deliveries))
+
+
+async def pending_deliveries(
+    uow: UnitOfWork, *, court_id: int, clock: Clock, upward: bool = False
+) -> list[Delivery]:
+    """Deliveries not yet made: unsent claims released after a while, discipline members enrolled since."""
+    async with uow:
+        await uow.notices.release_unsent(NOTICE_PREFIX, clock.now() - RESEND_AFTER)
+        deliveries: list[Delivery] = []
+        for complaint in await uow.complaints.submitted(court_id):
+            deliveries += await _claim_deliveries(uow, complaint, upward=upward)
+        await uow.commit()
+        return deliveries
+
+
+async def delivered(uow: UnitOfWork, key: str) -> None:
+    async with uow:
+        await uow.notices.mark_sent(key)
+        await uow.commit()
+
+
+def has_file(item: ComplaintItem) -> bool:
+    """A file to hand over (for text the stored blob is the message itself; its text is in the item)."""
+    return (
+        item.state == EvidenceState.STORED.value
+        and item.sha256 is not None
+        and item.kind not in (EvidenceKind.TEXT.value, EvidenceKind.NOTE.value)
+    )

@@ -1,0 +1,89 @@
+"""Courts in a hierarchy: a province deployment holds high → intermediate → county courts; the
+rules send things upward (seed 001 §7, 实施办法 §6; seed 002 §7)."""
+
+from __future__ import annotations
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.domain.clock import Clock
+from liuhen.domain.model import Court
+from liuhen.domain.workdays import PROFILES
+
+
+class CourtError(Exception):
+    """``str(error)`` is the Chinese reason."""
+
+
+async def add_court(
+    uow: UnitOfWork,
+    *,
+    code: str,
+    name: str,
+    parent_code: str | None,
+    deadline_profile: str,
+    clock: Clock,
+    actor: str,
+) -> Court:
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise CourtError("法院代码和名称不能为空")
+    if deadline_profile not in PROFILES:
+        raise CourtError(f"未知的期限方案 {deadline_profile}（court 或 procuratorate）")
+    async with uow:
+        if await uow.courts.by_code(code) is not None:
+            raise CourtError(f"法院代码 {code} 已存在")
+        parent_id = None
+        if parent_code:
+            parent = await uow.courts.by_code(parent_code)
+            if parent is None:
+                raise CourtError(f"上级法院 {parent_code} 不存在，请先添加")
+            parent_id = parent.id
+        court = Court(
+            code=code,
+            name=name,
+            parent_id=parent_id,
+            deadline_profile=deadline_profile,
+            created_at=clock.now(),
+        )
+        await uow.courts.add(court)
+        await uow.ledger.append(
+            actor=actor,
+            action="court.create",
+            object_type="court",
+            object_id=code,
+            payload={"name": name, "parent": parent_code, "deadline_profile": deadline_profile},
+        )
+        await uow.commit()
+        return court
+
+
+async def court_ids(uow: UnitOfWork) -> list[int]:
+    """Every court of the deployment (the scheduled jobs run for each)."""
+    async with uow:
+        return [c.id for c in await uow.courts.list() if c.id is not None]
+
+
+async def lineage(uow: UnitOfWork, court_id: int) -> list[Court]:
+    """The court and the courts above it, nearest first."""
+    chain: list[Court] = []
+    seen: set[int] = set()
+    court = await uow.courts.get(court_id)
+    while court is not None and court.id is not None and court.id not in seen:
+        chain.append(court)
+        seen.add(court.id)
+        court = await uow.courts.get(court.parent_id) if court.parent_id is not None else None
+    return chain
+
+
+async def below(uow: UnitOfWork, court_id: int) -> list[Court]:
+    """The court and every court below it (for roll-ups), the court itself first."""
+    courts = list(await uow.courts.list())
+    children: dict[int | None, list[Court]] = {}
+    for c in courts:
+        children.setdefault(c.parent_id, []).append(c)
+    out: list[Court] = []
+    todo = [c for c in courts if c.id == court_id]
+    while todo:
+        c = todo.pop(0)
+        out.append(c)
+        todo.extend(children.get(c.id, []))
+    return out

@@ -1,0 +1,291 @@
+"""Ledger checkpoints and `liuhen verify` (seed 003 §12, seed 004 §15: 全程留痕、永久存储、有据可查).
+
+``take_checkpoint`` signs the Merkle tree head of the whole ledger (daily and at shutdown by the bot, and
+by `liuhen checkpoint`), after checking the chain since the previous checkpoint and that the previous
+checkpoint's root still holds: nothing broken is ever signed.
+
+``verify`` proves the whole history and every file: the hash chain from the first entry, the head row, every
+checkpoint (root against the first N entries, signature against public keys kept outside the database, its
+RFC 3161 timestamp), and every stored file — decrypted and re-hashed — that a row refers to, plus any other
+file in the store. A tail cut after the last checkpoint shows in the head row; one before it in the
+checkpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.domain.checkpoints import (
+    Checkpoint,
+    CheckpointSigner,
+    EvidenceAttestations,
+    FileReference,
+    LedgerAudit,
+    Problem,
+    ProblemKind,
+    SignatureVerifier,
+    TimestampChecker,
+    Timestamper,
+    TimestampUnavailable,
+    check_signatures,
+    statement,
+    timestamped_message,
+)
+from liuhen.domain.clock import Clock
+
+BATCH = 5_000
+FILE_CONCURRENCY = 4
+
+
+class Progress(Protocol):
+    def __call__(self, phase: str, done: int, total: int | None) -> None: ...
+
+
+def _no_progress(phase: str, done: int, total: int | None) -> None:
+    return None
+
+
+async def _audit_ledger(
+    uow: UnitOfWork,
+    audit: LedgerAudit,
+    upto: int | None,
+    total: int,
+    progress: Progress,
+    phase: str,
+    attestations: EvidenceAttestations | None = None,
+) -> None:
+    """Feed the entries up to seq ``upto`` (all of them when None) to the audit, in batches."""
+    after = 0
+    while upto is None or after < upto:
+        batch = [
+            e for e in await uow.ledger.entries(after=after, limit=BATCH) if upto is None or e.seq <= upto
+        ]
+        if not batch:
+            break
+        audit.feed(batch)
+        if attestations is not None:
+            attestations.feed(batch)
+        after = batch[-1].seq
+        progress(phase, audit.entries, total)
+
+
+# --- checkpoints ------------------------------------------------------------------------------------------
+
+
+class LedgerBroken(Exception):
+    """The ledger does not verify: no checkpoint is signed over it (run `liuhen verify`)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.text())
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class CheckpointResult:
+    checkpoint: Checkpoint | None  # None: nothing was taken (see ``skipped``)
+    skipped: str | None = None  # "empty" | "unchanged" | "recent"
+    timestamp_error: str | None = None  # the TSA failed; the checkpoint was kept without a token
+
+
+async def take_checkpoint(
+    reader: UnitOfWork,
+    writer: UnitOfWork,
+    *,
+    signer: CheckpointSigner,
+    clock: Clock,
+    timestamper: Timestamper | None = None,
+    keys: SignatureVerifier | None = None,
+    min_interval: timedelta | None = None,
+    force: bool = False,
+    progress: Progress = _no_progress,
+) -> CheckpointResult:
+    """Sign the tree head of the ledger as it stands. Skipped when nothing was appended since the last
+    checkpoint (unless ``force``) or the last one is younger than ``min_interval`` (the daily job).
+    ``reader`` is a read-only unit of work (a long read must not hold the write lock). The previous
+    checkpoint is trusted for the entries it covers only if its signature holds under ``keys``."""
+    now = clock.now()
+    async with reader:
+        head = await reader.ledger.head()
+        last = await reader.integrity.latest_checkpoint()
+        if head is None or head[0] < 1:
+            return CheckpointResult(None, "empty")
+        if last is not None and not force:
+            if last.tree_size >= head[0]:
+                return CheckpointResult(None, "unchanged")
+            if min_interval is not None and now - last.signed_at < min_interval:
+                return CheckpointResult(None, "recent")
+        if last is not None and keys is not None and (forged := check_signatures([last], keys, None)):
+            raise LedgerBroken(forged[0])
+        audit = LedgerAudit([last] if last else [], chain_from=last.tree_size if last else 0)
+        await _audit_ledger(reader, audit, head[0], head[0], progress, "checkpoint")
+        problems = audit.finish(*head)
+    if problems:
+        raise LedgerBroken(problems[0])
+    assert audit.last is not None
+    cp = Checkpoint(
+        seq=audit.last.seq,
+        tree_size=audit.entries,
+        root=audit.root,
+        last_entry_hash=audit.last.entry_hash,
+        signed_at=now,
+        key_id=signer.key_id,
+        signature="",
+    )
+    cp.signature = signer.sign(statement(cp)).hex()
+    timestamp_error = None
+    if timestamper is not None:
+        try:
+            cp.tsa_token, cp.tsa_at = await timestamper.stamp(timestamped_message(cp))
+        except TimestampUnavailable as exc:
+            timestamp_error = str(exc)
+    async with writer:
+        await writer.integrity.add_checkpoint(cp)
+        await writer.commit()
+    return CheckpointResult(cp, timestamp_error=timestamp_error)
+
+
+# --- verify -----------------------------------------------------------------------------------------------
+
+
+class BlobCheck(Protocol):
+    @property
+    def state(self) -> str: ...  # "ok" | "missing" | "corrupt" | "no_key"
+    @property
+    def size(self) -> int | None: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+class FileChecker(Protocol):
+    """The evidence store, as verify sees it (``FileEvidenceStore``)."""
+
+    async def verify(self, sha256: str) -> BlobCheck: ...
+    async def digests(self) -> list[str]: ...
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    head_seq: int | None = None
+    checkpoints: int = 0
+    covered: int = 0  # entries covered by the latest checkpoint
+    timestamped: int = 0
+    files: int = 0
+    referenced: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "ledger": {"entries": self.entries, "head_seq": self.head_seq},
+            "checkpoints": {
+                "count": self.checkpoints,
+                "covered_entries": self.covered,
+                "timestamped": self.timestamped,
+            },
+            "files": {"checked": self.files, "referenced": self.referenced},
+            "first_problem": self.first.as_json() if self.first else None,
+            "problems": [p.as_json() for p in self.problems],
+            "notes": self.notes,
+        }
+
+
+_FILE_REASONS = {
+    "missing": "文件缺失",
+    "corrupt": "文件内容与登记的 SHA-256 不符（被改动或损坏）",
+    "no_key": "无法解密：缺少证据密钥",
+}
+
+
+async def verify(
+    uow: UnitOfWork,
+    *,
+    files: FileChecker,
+    keys: SignatureVerifier | None,
+    timestamps: TimestampChecker | None = None,
+    progress: Progress = _no_progress,
+) -> VerifyReport:
+    """Check everything; the report lists every problem, the first broken entry or file first."""
+    report = VerifyReport()
+    async with uow:
+        head = await uow.ledger.head()
+        checkpoints = list(await uow.integrity.checkpoints())
+        refs = list(await uow.integrity.file_references())
+        audit, attested = LedgerAudit(checkpoints), EvidenceAttestations()
+        report.head_seq = head[0] if head else None
+        # every entry, past the head too: entries beyond a rewound head must be seen
+        await _audit_ledger(uow, audit, None, head[0] if head else 0, progress, "ledger", attested)
+        ledger_problems = audit.finish(*(head or (None, None)))
+        # the rows against the entries that took them in (only once the ledger itself holds)
+        evidence_problems = [] if ledger_problems else attested.check(await uow.integrity.evidence_claims())
+    report.entries = audit.entries
+    report.checkpoints = len(checkpoints)
+    report.covered = max((c.tree_size for c in checkpoints), default=0)
+    report.timestamped = sum(1 for c in checkpoints if c.tsa_token)
+    report.problems += ledger_problems
+    report.problems += evidence_problems
+    report.problems += check_signatures(checkpoints, keys, timestamps)
+    report.problems += await _check_files(refs, files, report, progress)
+    if not checkpoints:
+        report.notes.append("尚无签名检查点：请运行 liuhen checkpoint（运行中的机器人每天自动生成）")
+    elif report.covered < report.entries:
+        report.notes.append(f"最后一个检查点之后还有 {report.entries - report.covered} 条条目尚未签名")
+    return report
+
+
+async def _check_files(
+    refs: Sequence[FileReference], files: FileChecker, report: VerifyReport, progress: Progress
+) -> list[Problem]:
+    by_digest: dict[str, list[FileReference]] = {}
+    for ref in refs:
+        by_digest.setdefault(ref.sha256, []).append(ref)
+    stored = await files.digests()
+    order = list(by_digest) + sorted(set(stored) - set(by_digest))
+    report.referenced, report.files = len(by_digest), len(order)
+    results: dict[str, BlobCheck] = {}
+    gate = asyncio.Semaphore(FILE_CONCURRENCY)
+    done = 0
+
+    async def check(digest: str) -> None:
+        nonlocal done
+        async with gate:
+            results[digest] = await files.verify(digest)
+        done += 1
+        progress("files", done, len(order))
+
+    await asyncio.gather(*(check(d) for d in order))
+    problems: list[Problem] = []
+    for digest in order:
+        result = results[digest]
+        where = by_digest[digest][0].where if digest in by_digest else f"未被引用的文件 {digest[:12]}…"
+        if result.state != "ok":
+            reason = _FILE_REASONS.get(result.state, result.state)
+            if result.error and result.state == "no_key":
+                reason += f"（{result.error}）"
+            problems.append(Problem(ProblemKind.FILE, where, reason, sha256=digest))
+            continue
+        for ref in by_digest.get(digest, []):
+            if ref.size is not None and result.size is not None and ref.size != result.size:
+                problems.append(
+                    Problem(
+                        ProblemKind.FILE,
+                        ref.where,
+                        f"大小不符：登记 {ref.size} 字节，文件 {result.size} 字节",
+                        sha256=digest,
+                    )
+                )
+    return problems

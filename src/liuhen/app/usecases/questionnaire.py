@@ -1,0 +1,441 @@
+"""Guided questions that finish a record: one at a time, buttons first, pre-filled from the
+evidence, validated with a Chinese explanation, resumable at any time (the record is the state)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from typing import Any
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases import signoff, witnesses
+from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.domain import questionnaire as q
+from liuhen.domain.casenumber import find_case_numbers
+from liuhen.domain.clock import Clock
+from liuhen.domain.model import Staff
+from liuhen.domain.records import EvidenceKind, Record, RecordStatus
+from liuhen.domain.workdays import WorkCalendar, is_late, profile_named
+
+ACTION = "q"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per-court settings the questions depend on."""
+
+    tz: tzinfo
+    deadline_profile: str = "court"
+    special_profile: str = "court"
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+
+@dataclass(frozen=True)
+class View:
+    """What to show: a question, the review card, or a closing message."""
+
+    record_number: str
+    kind: str  # question | review | submitted | later | error
+    title: str = ""
+    text: str = ""
+    missing: int = 0
+    rows: tuple[tuple[Button, ...], ...] = ()
+    error: str | None = None
+    summary: tuple[tuple[str, str], ...] = ()
+    missing_labels: tuple[str, ...] = ()
+
+
+def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
+    def chat_partner(title: str) -> str | None:
+        """The other party of a one-to-one chat screenshot: OCR's centred top-bar line (WeChat, SMS) when it
+        reads like a name; a group's title ends in its member count, "(12)"; UI words, typing notices,
+        sentences and phone numbers are no names. Only ever a suggestion the recorder confirms."""
+        t = title.strip().rstrip(".…").strip()
+        if not 2 <= len(t) <= 12 or t == recorder_name or t in ui_words or "正在输入" in t:
+            return None
+        if t[-1] in ")）" and t[:-1].rstrip("0123456789").endswith(("(", "（")):
+            return None  # a group chat
+        if any(ch in "，。！？、；：,!?;:@/" for ch in t) or not any(ch.isalpha() for ch in t):
+            return None
+        return None if sum(ch.isdigit() for ch in t) * 2 > len(t) else t
+
+    ui_words = {"微信", "WeChat", "聊天信息", "通讯录", "发现", "短信", "信息", "消息", "文件传输助手"}
+    facts = q.EvidenceFacts(recorder_name=recorder_name)
+    read_names: list[str] = []
+    for e in evidence:
+        facts.kinds.append(e.kind)
+        origin = e.origin or {}
+        if origin.get("type", "direct") != "direct":
+            if origin.get("name"):
+                facts.origin_names.append(origin["name"])
+            if origin.get("date"):
+                facts.origin_dates.append(datetime.fromisoformat(origin["date"]))
+            if e.kind == EvidenceKind.TEXT.value and e.text:
+                facts.texts.append(e.text)
+        ocr_text = str((e.inspection or {}).get("ocr_text") or "")
+        # A chat bubble wraps wherever the line is full, even inside a case number ("民初11" / "87号", read
+        # as 民初11 with 号 left out): OCR text is searched with its lines joined first, then as read.
+        for text in (e.text or "", ocr_text.replace("\n", ""), ocr_text):
+            facts.case_numbers.extend(c.normalised for c in find_case_numbers(text))
+        name = chat_partner(str((e.inspection or {}).get("ocr_title") or ""))
+        if name:
+            read_names.append(name)
+    facts.origin_names.extend(read_names)  # after the forward origins' names, which are certain
+    return facts
+
+
+def context_of(record: Record, settings: Settings) -> q.Context:
+    late = False
+    happened = record.answers.get("intervention_time")
+    if happened:
+        late = is_late(
+            datetime.fromisoformat(happened),
+            record.created_at,
+            profile_named(settings.deadline_profile),
+            settings.calendar,
+            settings.tz,
+        )
+    return q.Context(special_profile=settings.special_profile, late=late)
+
+
+class _Session:
+    """One interaction on one record, inside a unit of work."""
+
+    def __init__(
+        self, uow: UnitOfWork, staff: Staff, record: Record, settings: Settings, now: datetime
+    ) -> None:
+        self.uow, self.staff, self.record, self.settings, self.now = uow, staff, record, settings, now
+        self.ctx = context_of(record, settings)
+
+    async def button(self, label: str, arg: str) -> Button:
+        assert self.staff.id is not None
+        token = await issue_button(
+            self.uow, staff_pk=self.staff.id, action=ACTION, now=self.now, record_id=self.record.id, arg=arg
+        )
+        return Button(label, token)
+
+    async def facts(self) -> q.EvidenceFacts:
+        assert self.record.id is not None
+        return facts_of(await self.uow.evidence.for_record(self.record.id), self.staff.name)
+
+    def missing(self) -> list[q.Field]:
+        return q.missing(self.record.answers, self.ctx)
+
+    async def view(self, error: str | None = None) -> View:
+        conversation = await self.uow.conversations.get(self.staff.id or 0)
+        conversation.current_record_id = self.record.id
+        f = q.next_field(self.record.answers, self.ctx)
+        if f is None:
+            conversation.pending_field = None
+            return await self.review(error)
+        conversation.pending_field = f.key
+        return await self.question(f, error)
+
+    async def question(self, f: q.Field, error: str | None) -> View:
+        rows: list[tuple[Button, ...]] = []
+        facts = await self.facts()
+        for s in q.suggestions(f, facts, self.settings.tz):
+            rows.append((await self.button(f"✓ {s.label}", f"a|{f.key}|{s.value}"),))
+        previous = self.record.answers.get("_previous", {})
+        if f.key in previous:
+            shown = q.option_label(f, previous[f.key], self.ctx)
+            rows.append((await self.button(f"保持原答案：{shown[:20]}", f"k|{f.key}"),))
+        options = f.options(self.ctx)
+        if f.kind is q.Kind.MULTI:
+            chosen = set(self.record.answers.get("_selecting", []))
+            for o in options:
+                mark = "☑ " if o.value in chosen else "☐ "
+                rows.append((await self.button(mark + o.label, f"t|{f.key}|{o.value}"),))
+            rows.append((await self.button("完成", f"d|{f.key}"),))
+        else:
+            pair: list[Button] = []
+            for o in options:
+                pair.append(await self.button(o.label, f"a|{f.key}|{o.value}"))
+                if len(pair) == 2 or len(o.label) > 8:
+                    rows.append(tuple(pair))
+                    pair = []
+            if pair:
+                rows.append(tuple(pair))
+            for quick in f.quick:
+                rows.append((await self.button(quick, f"a|{f.key}|{quick}"),))
+        tail = []
+        if not f.required and f.kind is not q.Kind.MULTI:
+            tail.append(await self.button("跳过", f"s|{f.key}"))
+        tail.append(await self.button("稍后", "l"))
+        rows.append(tuple(tail))
+        hints = [o for o in options if o.hint] if f.key == "record_type" else []
+        text = f.question + "".join(f"\n· {o.label}：{o.hint}" for o in hints)
+        return View(self.record.number, "question", f.label, text, len(self.missing()), tuple(rows), error)
+
+    async def review(self, error: str | None = None) -> View:
+        summary = tuple(
+            (f.label, q.option_label(f, self.record.answers[f.key], self.ctx))
+            for f in q.FIELDS
+            if f.key in self.record.answers and f.applies(self.record.answers, self.ctx)
+        )
+        missing = self.missing()
+        rows: list[tuple[Button, ...]] = []
+        if not missing:
+            rows.append((await self.button("提交", "submit"),))
+        edits = [await self.button(f"修改{label}", f"e|{key}") for key, label in q.SECTIONS.items()]
+        rows.extend(tuple(edits[i : i + 2]) for i in range(0, len(edits), 2))
+        rows.append((await self.button("稍后", "l"),))
+        return View(
+            self.record.number,
+            "review",
+            "请核对记录",
+            "",
+            len(missing),
+            tuple(rows),
+            error,
+            summary,
+            tuple(f.label for f in missing),
+        )
+
+    async def store(self, f: q.Field, raw: Any) -> View:
+        facts = await self.facts()
+        if isinstance(raw, str):
+            raw = q.resolve_special(f, raw, facts)
+        try:
+            value = q.validate(f, raw, self.ctx, now=self.now, tz=self.settings.tz)
+        except q.Invalid as exc:
+            return await self.question(f, str(exc))
+        answers = dict(self.record.answers)
+        answers[f.key] = value
+        answers.pop("_selecting", None)
+        answers["_editing"] = [k for k in answers.get("_editing", []) if k != f.key]
+        self.record.answers = answers
+        self.record.updated_at = self.now
+        await self.uow.ledger.append(
+            actor=f"staff:{self.staff.staff_id}",
+            action="record.answer",
+            object_type="record",
+            object_id=self.record.number,
+            payload={"field": f.key, "value": value},
+        )
+        self.ctx = context_of(self.record, self.settings)
+        return await self.view()
+
+
+async def _with_calendar(uow: UnitOfWork, staff: Staff, settings: Settings) -> Settings:
+    """The court's administrator overrides on top of the official calendar."""
+    return replace(settings, calendar=WorkCalendar(await uow.calendar.overrides(staff.court_id)))
+
+
+async def _open(uow: UnitOfWork, staff: Staff, record_id: int | None) -> Record | None:
+    record = await uow.records.get(record_id) if record_id else None
+    if record is None or record.recorder_id != staff.id:
+        return None
+    return record
+
+
+async def ask(
+    uow: UnitOfWork, *, staff: Staff, record_id: int, clock: Clock, settings: Settings
+) -> View | None:
+    """Show the next question (or the review card) of a draft."""
+    async with uow:
+        settings = await _with_calendar(uow, staff, settings)
+        record = await _open(uow, staff, record_id)
+        if record is None:
+            return None
+        if record.status not in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value):
+            return View(record.number, "error", error="该记录已提交，不能再修改。")
+        view = await _Session(uow, staff, record, settings, clock.now()).view()
+        await uow.commit()
+        return view
+
+
+async def pending_text_field(uow: UnitOfWork, *, staff: Staff) -> bool:
+    """Is a question waiting for a typed answer? (Otherwise typed text is evidence.)"""
+    async with uow:
+        conversation = await uow.conversations.get(staff.id or 0)
+        f = q.BY_KEY.get(conversation.pending_field or "")
+        return f is not None and f.kind in (q.Kind.TEXT, q.Kind.DATETIME, q.Kind.CASE)
+
+
+async def answer_text(
+    uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, clock: Clock, settings: Settings
+) -> View | None:
+    """A typed answer to the pending question; None when no question is pending. A replayed update
+    answers nothing (kind "duplicate")."""
+    async with uow:
+        settings = await _with_calendar(uow, staff, settings)
+        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="answer"):
+            return View("", "duplicate")
+        conversation = await uow.conversations.get(staff.id or 0)
+        f = q.BY_KEY.get(conversation.pending_field or "")
+        record = await _open(uow, staff, conversation.current_record_id)
+        if f is None or record is None or record.status != RecordStatus.DRAFT.value:
+            return None
+        view = await _Session(uow, staff, record, settings, clock.now()).store(f, text)
+        await uow.commit()
+        return view
+
+
+@dataclass(frozen=True)
+class PressResult:
+    view: View | None
+    notice: str | None = None  # a toast
+    submitted: Record | None = None
+    witness_requests: tuple[witnesses.WitnessRequest, ...] = ()
+    outbox: tuple[str, ...] = ()  # sign-off messages to deliver after the commit
+
+
+async def press(
+    uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, settings: Settings
+) -> PressResult:
+    """A question or review button; the token is resolved and re-authorised, never trusted."""
+    async with uow:
+        settings = await _with_calendar(uow, staff, settings)
+        callback = await uow.callbacks.get(token)
+        if callback is None or callback.staff_pk != staff.id or callback.action != ACTION:
+            return PressResult(None, "该按钮无效或已过期。")
+        record = await _open(uow, staff, callback.record_id)
+        if record is None:
+            return PressResult(None, "该按钮无效或已过期。")
+        open_ = record.status in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value)
+        if callback.used_at is not None and not open_:
+            return PressResult(None, "已处理。")
+        if not open_:
+            return PressResult(None, "该记录已提交，不能再修改。")
+        now = clock.now()
+        session = _Session(uow, staff, record, settings, now)
+        if callback.used_at is not None:  # pressed twice, or replayed after a crash before the message was
+            view = await session.view()  # edited: show where the record stands, never a dead end
+            await uow.commit()
+            return PressResult(view, "已处理，这是当前的问题。")
+        parts = (callback.arg or "").split("|", 2)
+        op = parts[0]
+        f = q.BY_KEY.get(parts[1]) if len(parts) > 1 else None
+        result = PressResult(None)
+        if op == "l":
+            (await uow.conversations.get(staff.id or 0)).pending_field = None
+            result = PressResult(View(record.number, "later"), "草稿已保存")
+        elif op == "submit":
+            result = await _submit(session)
+        elif op == "e":
+            result = PressResult(await _edit(session, parts[1]))
+        elif f is None:
+            return PressResult(None, "该按钮无效或已过期。")
+        elif op == "t":
+            chosen = list(record.answers.get("_selecting", []))
+            chosen = [v for v in chosen if v != parts[2]] if parts[2] in chosen else [*chosen, parts[2]]
+            record.answers = {**record.answers, "_selecting": chosen}
+            result = PressResult(await session.question(f, None))
+        elif q.answered(record.answers, f.key) and f.key not in record.answers.get("_editing", []):
+            return PressResult(await session.view(), "该问题已回答。")
+        elif op == "a":
+            result = PressResult(await session.store(f, parts[2]))
+        elif op == "d":
+            result = PressResult(await session.store(f, list(record.answers.get("_selecting", []))))
+        elif op == "s":
+            result = PressResult(await session.store(f, None))
+        elif op == "k":
+            result = PressResult(await session.store(f, record.answers.get("_previous", {}).get(f.key)))
+        if op != "t":
+            callback.used_at = now
+        await uow.commit()
+        return result
+
+
+async def _edit(session: _Session, section: str) -> View:
+    """[修改…]: the fields of a section are asked again, each offering to keep its previous answer."""
+    record = session.record
+    keys = [f.key for f in q.FIELDS if f.section == section and f.key in record.answers]
+    answers = dict(record.answers)
+    previous = dict(answers.get("_previous", {}))
+    for key in keys:
+        previous[key] = answers.pop(key)
+    answers["_previous"] = previous
+    answers["_editing"] = keys
+    record.answers = answers
+    return await session.view()
+
+
+async def _submit(session: _Session) -> PressResult:
+    record = session.record
+    missing = session.missing()
+    if missing:
+        return PressResult(await session.review(), f"还差 {len(missing)} 项，不能提交。")
+    first = record.submitted_at is None
+    record.status = RecordStatus.SUBMITTED.value
+    record.submitted_at = record.updated_at = session.now
+    await session.uow.ledger.append(
+        actor=f"staff:{session.staff.staff_id}",
+        action="record.submit" if first else "record.resubmit",
+        object_type="record",
+        object_id=record.number,
+        payload={"answers": {k: v for k, v in record.answers.items() if not k.startswith("_")}},
+    )
+    conversation = await session.uow.conversations.get(session.staff.id or 0)
+    conversation.pending_field = None
+    # Into the sign-off chain in the same transaction: a record is never left merely "submitted".
+    config = signoff.Config(session.settings.tz, session.settings.deadline_profile)
+    keys = await signoff.submit(session.uow, record, session.staff, session.now, config, first=first)
+    await session.uow.records.refresh_facts(record)  # the quarterly summary's row
+    requests = await witnesses.requests_for(session.uow, record, session.staff, session.now) if first else []
+    return PressResult(
+        View(record.number, "submitted"),
+        "已提交",
+        submitted=record,
+        witness_requests=tuple(requests),
+        outbox=tuple(keys),
+    )
+
+
+PENDING_AMEND = "_amend:"
+
+
+async def begin_amend(uow: UnitOfWork, *, staff: Staff, number: str) -> str:
+    """`/amend NUMBER`: after submission a change is a new version with a reason (docs/domain.md). Returns the
+    number to ask the reason for, or raises `q.Invalid` with the reason it cannot be amended."""
+    async with uow:
+        record = await uow.records.by_number(staff.court_id, number.strip().upper())
+        if record is None or record.recorder_id != staff.id:
+            raise q.Invalid(f"没有找到您的记录 {number}。发送 /drafts 查看草稿。")
+        if record.status == RecordStatus.DRAFT.value:
+            raise q.Invalid(f"记录 {record.number} 还是草稿，直接发送 /drafts 继续修改即可。")
+        conversation = await uow.conversations.get(staff.id or 0)
+        conversation.pending_field = f"{PENDING_AMEND}{record.id}"
+        conversation.current_record_id = record.id
+        await uow.commit()
+        return record.number
+
+
+async def amend_reason(
+    uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, clock: Clock, settings: Settings
+) -> View | None:
+    """The reason of an amendment: the current version is kept, a new one opens at the review card."""
+    async with uow:
+        settings = await _with_calendar(uow, staff, settings)
+        conversation = await uow.conversations.get(staff.id or 0)
+        pending = conversation.pending_field or ""
+        if not pending.startswith(PENDING_AMEND):
+            return None
+        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="amend"):
+            return View("", "duplicate")
+        record = await _open(uow, staff, int(pending.removeprefix(PENDING_AMEND)))
+        if record is None:
+            conversation.pending_field = None
+            await uow.commit()
+            return None
+        reason, now = text.strip(), clock.now()
+        if not reason:
+            return View(record.number, "error", error="修改原因不能为空。")
+        await uow.records.save_version(record, reason=reason, actor=f"staff:{staff.staff_id}", at=now)
+        await uow.ledger.append(
+            actor=f"staff:{staff.staff_id}",
+            action="record.amend",
+            object_type="record",
+            object_id=record.number,
+            payload={"from_version": record.version, "reason": reason},
+        )
+        record.version += 1
+        record.status = RecordStatus.DRAFT.value
+        record.updated_at = now
+        await uow.records.refresh_facts(record)  # not counted in summaries until resubmitted
+        conversation.pending_field = None
+        view = await _Session(uow, staff, record, settings, now).review()
+        await uow.commit()
+        return view

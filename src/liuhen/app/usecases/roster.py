@@ -1,0 +1,151 @@
+"""Roster import: all or nothing, upsert by staff_id, deactivate who is missing, never delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.domain.clock import Clock
+from liuhen.domain.model import Department, Staff
+from liuhen.domain.roster import Roster, RosterRow
+
+
+class RosterRejected(Exception):
+    def __init__(self, roster: Roster) -> None:
+        super().__init__("; ".join(str(e) for e in roster.errors))
+        self.roster = roster
+
+
+@dataclass
+class ImportSummary:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+    departments_added: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _row_values(row: RosterRow, department_id: int) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "position": row.position,
+        "role": row.role,
+        "phone": row.phone,
+        "department_id": department_id,
+        "extra": row.extra,
+    }
+
+
+class UnknownCourts(Exception):
+    """The file names courts this deployment does not have (add them with `liuhen org add-court`)."""
+
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__(f"名册中的法院代码不存在：{'、'.join(codes)}（请先用 liuhen org add-court 添加）")
+        self.codes = codes
+
+
+async def import_roster(
+    uow: UnitOfWork, *, court_id: int, roster: Roster, clock: Clock, actor: str
+) -> ImportSummary:
+    """Import the roster of one court (every row is this court's, whatever its ``court`` column says)."""
+    if not roster.ok:
+        raise RosterRejected(roster)
+    summary = ImportSummary(warnings=list(roster.warnings))
+    async with uow:
+        await _import(uow, court_id, roster, clock.now(), actor, summary)
+        await uow.commit()
+    return summary
+
+
+async def import_roster_file(
+    uow: UnitOfWork, *, roster: Roster, default_court_id: int, clock: Clock, actor: str
+) -> ImportSummary:
+    """Import a file that may hold several courts (its ``court`` column), all or nothing in one
+    transaction. Each court's people missing from its rows are deactivated; courts absent from the file are
+    left as they are."""
+    if not roster.ok:
+        raise RosterRejected(roster)
+    summary = ImportSummary(warnings=list(roster.warnings))
+    async with uow:
+        targets: list[tuple[int, Roster]] = []
+        unknown: list[str] = []
+        for code in roster.courts():
+            court = await uow.courts.by_code(code) if code else None
+            if code and court is None:
+                unknown.append(code)
+                continue
+            court_id = court.id if court is not None and court.id is not None else default_court_id
+            targets.append((court_id, roster.of_court(code)))
+        if unknown:
+            raise UnknownCourts(unknown)
+        now = clock.now()
+        for court_id, part in targets:
+            await _import(uow, court_id, part, now, actor, summary)
+        await uow.commit()
+    return summary
+
+
+async def _import(
+    uow: UnitOfWork, court_id: int, roster: Roster, now: datetime, actor: str, summary: ImportSummary
+) -> None:
+    departments = {d.name: d for d in await uow.departments.list(court_id)}
+    for name in roster.departments():
+        if name not in departments:
+            dept = Department(court_id=court_id, name=name)
+            await uow.departments.add(dept)
+            departments[name] = dept
+            summary.departments_added.append(name)
+    await uow.flush()
+    existing = {s.staff_id: s for s in await uow.staff.list(court_id)}
+    in_file = set()
+    for row in roster.rows:
+        in_file.add(row.staff_id)
+        dept_id = departments[row.department].id
+        assert dept_id is not None
+        values = _row_values(row, dept_id)
+        person = existing.get(row.staff_id)
+        if person is None:
+            person = Staff(court_id=court_id, staff_id=row.staff_id, created_at=now, updated_at=now, **values)
+            await uow.staff.add(person)
+            existing[row.staff_id] = person
+            summary.added.append(row.staff_id)
+            await _log(uow, actor, "roster.add", row.staff_id, values)
+            continue
+        changes = {k: v for k, v in values.items() if getattr(person, k) != v}
+        if not person.active:
+            person.active, person.deactivated_at = True, None
+            summary.reactivated.append(row.staff_id)
+            changes["active"] = True
+        if changes:
+            for k, v in changes.items():
+                setattr(person, k, v)
+            person.updated_at = now
+            if row.staff_id not in summary.reactivated:
+                summary.updated.append(row.staff_id)
+            await _log(uow, actor, "roster.update", row.staff_id, changes)
+        else:
+            summary.unchanged.append(row.staff_id)
+    for staff_id, person in existing.items():
+        if staff_id not in in_file and person.active:
+            person.active, person.deactivated_at, person.updated_at = False, now, now
+            person.telegram_user_id = person.telegram_chat_id = None  # access ends at once
+            summary.deactivated.append(staff_id)
+            await _log(uow, actor, "roster.deactivate", staff_id, {})
+    await uow.flush()
+    overseer = roster.overseer_of()
+    for name, dept in departments.items():
+        vp_staff_id = overseer.get(name)
+        vp_id = existing[vp_staff_id].id if vp_staff_id else None
+        if dept.vice_president_id != vp_id:
+            dept.vice_president_id = vp_id
+            await _log(uow, actor, "roster.oversight", name, {"vice_president": vp_staff_id})
+
+
+async def _log(uow: UnitOfWork, actor: str, action: str, object_id: str, payload: dict[str, object]) -> None:
+    await uow.ledger.append(
+        actor=actor, action=action, object_type="staff", object_id=object_id, payload=payload
+    )

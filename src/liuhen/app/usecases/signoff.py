@@ -1,0 +1,1105 @@
+"""Use cases of the sign-off chain (seed 004 §13, §14, §17, §18, §20; seed 002 §6).
+
+The pure rules are in ``domain/signoff.py``; here the chain is loaded from and saved to the record, every
+decision is attributed in the ledger, and whom to tell what is posted to the outbox (``notices`` with a
+payload, key prefix ``so:``) in the same transaction. The bot sends outbox messages after the commit, and an
+outbox job sends whatever a crash left unsent — so a decision is never without its notices.
+
+Buttons carry an opaque token (``callbacks``) bound to the person, the record and (in ``arg``) the operation,
+level, round and the officer a deputy signs for; every press is re-authorised by the chain's own rules.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases.access import AccessDenied, read_record
+from liuhen.app.usecases.deadlines import calendar_for
+from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.app.usecases.witnesses import named_people
+from liuhen.domain import catalogue as cat
+from liuhen.domain.access import reported_upward
+from liuhen.domain.clock import Clock
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.records import Evidence, Record, RecordStatus
+from liuhen.domain.signoff import (
+    LEVEL_LABELS,
+    Chain,
+    Delegation,
+    Event,
+    EventKind,
+    Level,
+    SignoffError,
+    SignoffTerms,
+    chain_from_json,
+    chain_to_json,
+    level_of,
+    represented,
+    route,
+)
+from liuhen.domain.workdays import profile_named
+
+ACTION = "so"
+OUTBOX = "so:"
+PENDING = "_so"
+STALE = "该按钮无效或已过期。"
+
+
+class Op(enum.StrEnum):
+    APPROVE = "a"  # 同意 (at the discipline level: choose a disposition)
+    RETURN = "r"  # 退回补正 (asks the reason unless an opinion was typed)
+    OPINION = "o"  # 填写意见: type the opinion, then decide
+    EVIDENCE = "e"  # 查看证据: the original files
+    FULL = "f"  # 查看全文
+    DISPOSE = "d"  # a disposition of the discipline office (seed 004 §17, §20)
+    DEFER = "x"  # the answer to a defer suggestion (seed 004 §18)
+    CARD = "c"  # show the card again (/pending)
+    DIRECT = "direct"  # the recorder: 直接报告纪检 (seed 004 §13)
+    FIX = "fix"  # the recorder: correct a returned record
+    CANCEL = "n"  # drop a typed opinion
+
+
+@dataclass(frozen=True)
+class Arg:
+    """What a sign-off button means; packed into the callback row's ``arg`` (≤ 64 characters)."""
+
+    op: Op
+    level: str = ""
+    round: int = 0
+    obo: int | None = None  # the officer a deputy signs for ("代")
+    extra: str = ""  # disposition key, defer answer
+
+    def pack(self) -> str:
+        return f"{self.op.value}|{self.level}|{self.round}|{self.obo or ''}|{self.extra}"
+
+    @classmethod
+    def unpack(cls, raw: str | None) -> Arg | None:
+        parts = (raw or "").split("|")
+        if len(parts) != 5:
+            return None
+        try:
+            return cls(Op(parts[0]), parts[1], int(parts[2]), int(parts[3]) if parts[3] else None, parts[4])
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Config:
+    tz: tzinfo
+    deadline_profile: str = "court"
+
+
+async def terms_for(uow: UnitOfWork, court_id: int, config: Config) -> SignoffTerms:
+    """3 working days per level on this court's calendar and deadline profile (seed 004 §13; docs/domain.md
+    "Deadlines"; each court of a province deployment has its own)."""
+    court = await uow.courts.get(court_id)
+    profile = court.deadline_profile if court is not None else config.deadline_profile
+    return SignoffTerms(profile_named(profile), await calendar_for(uow, court_id), config.tz)
+
+
+def involved_names(record: Record) -> list[str]:
+    """The intervener and the people named as present: who must not sign or read this record (回避)."""
+    a = record.answers
+    names = [str(a.get("intervener_name") or "").strip(), *named_people(a.get("persons_present"))]
+    return [n for n in names if n]
+
+
+async def route_for(uow: UnitOfWork, record: Record, recorder: Staff, *, direct: bool) -> Any:
+    """The record's route from the current roster (seed 004 §13)."""
+    people = [s for s in await uow.staff.list(record.court_id) if s.active]
+    heads = [
+        s for s in people if s.role == Role.DEPT_HEAD.value and s.department_id == recorder.department_id
+    ]
+    head = next((s for s in heads if s.id != recorder.id), heads[0] if heads else None)
+    department = await uow.departments.get(recorder.department_id)
+    vice = next((s for s in people if department and s.id == department.vice_president_id), None)
+    discipline = [s for s in people if s.role == Role.DISCIPLINE.value]
+    return route(
+        recorder,
+        department_head=head,
+        vice_president=vice,
+        discipline=discipline,
+        involved=involved_names(record),
+        direct=direct,
+    )
+
+
+def defer_suggested(record: Record) -> bool:
+    return record.answers.get("defer_suggestion") in ("yes", True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Saving a transition: state on the record, decisions and lapses as rows, ledger, outbox
+
+
+async def _save(
+    uow: UnitOfWork,
+    record: Record,
+    before: Chain | None,
+    after: Chain,
+    events: Sequence[Event],
+    now: datetime,
+    *,
+    actor: str,
+    tz: tzinfo,
+) -> list[str]:
+    assert record.id is not None
+    record.chain = chain_to_json(after)
+    record.status = after.status.value
+    record.level_deadline = after.deadline
+    record.updated_at = now
+    old = len(before.decisions) if before is not None else 0
+    new = after.decisions[old:]
+    await uow.signoff.add_decisions(record.id, old + 1, new)
+    for lapse in after.lapses[len(before.lapses) if before is not None else 0 :]:
+        await uow.signoff.add_lapse(record.id, lapse)
+    for d in new:
+        await uow.ledger.append(
+            actor=actor,
+            action=f"signoff.{d.kind.value}",
+            object_type="record",
+            object_id=record.number,
+            payload={
+                "level": d.level.value if d.level else None,
+                "round": d.round,
+                "signer": d.signer_pk,
+                "on_behalf_of": d.on_behalf_of,
+                "text": d.text,
+                "disposition": d.disposition,
+                "defer_answer": d.defer_answer.value if d.defer_answer else None,
+            },
+        )
+    if after.filed and d_last(after) is not None:
+        record.filed_at = now
+        record.disposition = d_last(after)
+    await uow.records.refresh_facts(record)  # the quarterly summary's row
+    keys = await _post_events(uow, record, after, events, now, tz=tz)
+    return keys + await _report_upward(uow, record)
+
+
+async def _report_upward(uow: UnitOfWork, record: Record) -> list[str]:
+    """A record the rules send to the court above goes to that court's discipline office (seed 001 实施办法
+    §6: principal leaders of the same-level committees; seed 001 §7 一事一报; seed 004 §17(2)), once."""
+    if not reported_upward(record) or record.id is None:
+        return []
+    court = await uow.courts.get(record.court_id)
+    if court is None or court.parent_id is None:
+        return []
+    why = "一事一报" if record.disposition in ("immediate", "escalate") else "涉及同级党委或政法委主要领导"
+    keys: list[str] = []
+    for s in await uow.staff.list(court.parent_id):
+        if s.active and s.role == Role.DISCIPLINE.value and s.enrolled and s.telegram_chat_id:
+            key = f"{OUTBOX}{record.id}:upward:{why}:{s.id}"
+            payload = {"t": "upward", "record": record.id, "staff": s.id, "court": court.name, "why": why}
+            if await uow.notices.post(key, s.telegram_chat_id, payload):
+                keys.append(key)
+    return keys
+
+
+def d_last(chain: Chain) -> str | None:
+    for d in reversed(chain.decisions):
+        if d.disposition:
+            return d.disposition
+    return None
+
+
+async def _post_events(
+    uow: UnitOfWork, record: Record, chain: Chain, events: Sequence[Event], now: datetime, *, tz: tzinfo
+) -> list[str]:
+    """Whom to tell what: one outbox message per recipient and event."""
+    assert record.id is not None and chain.route is not None
+    staff = {s.id: s for s in await uow.staff.list(record.court_id)}
+    delegations = await uow.signoff.delegations(record.court_id)
+    seq = len(chain.decisions)
+    keys: list[str] = []
+
+    async def post(tag: str, person: int | None, payload: dict[str, Any]) -> None:
+        who = staff.get(person) if person is not None else None
+        if who is None or not who.enrolled or who.telegram_chat_id is None:
+            return  # nobody to tell in the chat; the record and /pending still show it
+        key = f"{OUTBOX}{record.id}:{seq}:{tag}:{person}"
+        if await uow.notices.post(
+            key, who.telegram_chat_id, {"record": record.id, "staff": person, **payload}
+        ):
+            keys.append(key)
+
+    recorder = chain.route.recorder_pk
+    for n, event in enumerate(events):
+        tag = f"{n}{event.kind.value}"
+        level = event.level.value if event.level else ""
+        if event.kind is EventKind.ARRIVED:
+            for holder in sorted(event.notify):
+                await post(tag, holder, {"t": "card", "level": level, "round": chain.round})
+            assert event.level is not None
+            for deputy, officer in _deputies(chain, event.level, delegations, now, tz):
+                await post(
+                    f"{tag}d{officer}",
+                    deputy,
+                    {"t": "card", "level": level, "round": chain.round, "obo": officer},
+                )
+            await post(tag, recorder, {"t": "step", "event": "arrived", "level": level, "note": event.note})
+            if not event.notify:  # the discipline office is vacant for this record (seed 004 §13, §17(2))
+                for s in staff.values():
+                    if s.active and s.role == Role.ADMIN.value:
+                        await post(tag, s.id, {"t": "vacant"})
+        elif event.kind is EventKind.ESCALATED:
+            for person in sorted(event.notify):
+                await post(tag, person, {"t": "escalated", "level": level})
+        else:
+            await post(
+                tag, recorder, {"t": "step", "event": event.kind.value, "level": level, "note": event.note}
+            )
+    return keys
+
+
+def _deputies(
+    chain: Chain, level: Level, delegations: Sequence[Delegation], now: datetime, tz: tzinfo
+) -> list[tuple[int, int]]:
+    """(deputy, officer) pairs who may sign ``level`` now as 代."""
+    if chain.route is None:
+        return []
+    out: list[tuple[int, int]] = []
+    for d in delegations:
+        if d.officer_pk in represented(level, d.deputy_pk, chain.route, delegations, now, tz=tz):
+            out.append((d.deputy_pk, d.officer_pk))
+    return sorted(set(out))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Submission (called by the questionnaire's submit, in its transaction)
+
+
+async def submit(
+    uow: UnitOfWork, record: Record, recorder: Staff, now: datetime, config: Config, *, first: bool
+) -> list[str]:
+    """Start the chain of a newly submitted record, or resubmit a returned one (seed 004 §13)."""
+    terms = await terms_for(uow, record.court_id, config)
+    before = chain_from_json(record.chain, terms) if record.chain else None
+    r = await route_for(uow, record, recorder, direct=record.direct_to_discipline)
+    actor = f"staff:{recorder.staff_id}"
+    if before is None:
+        chain, events = Chain.submitted(terms, defer_suggested=defer_suggested(record)).start(r, now)
+    else:
+        assert recorder.id is not None
+        base = before
+        if before.status is not RecordStatus.RETURNED:
+            # An amendment (/amend) after submission: the new version goes through the chain again from its
+            # first level; the earlier round's decisions stay (docs/domain.md "Nothing is ever deleted").
+            base = replace(before, status=RecordStatus.RETURNED, received_at=None, deadline=None)
+        chain, events = base.resubmit(recorder.id, now, route=r, defer_suggested=defer_suggested(record))
+    keys = await _save(uow, record, before, chain, events, now, actor=actor, tz=config.tz)
+    if first:
+        keys += await _copy_to_trial_management(uow, record, now, config.tz)
+    return keys
+
+
+async def _copy_to_trial_management(uow: UnitOfWork, record: Record, now: datetime, tz: tzinfo) -> list[str]:
+    """A copy to trial management within 3 days, as counts and the number, not the content (seed 002 §6)."""
+    assert record.id is not None
+    keys = []
+    local = now.astimezone(tz)
+    # Only records created since last year can have been submitted this year (drafts have days, not years):
+    # the count does not load the court's whole history on every submission.
+    since = datetime(local.year - 1, 1, 1, tzinfo=tz)
+    year_count = sum(
+        1
+        for r in await uow.records.list(court_id=record.court_id, created_since=since)
+        if r.submitted_at is not None and r.submitted_at.astimezone(tz).year == local.year
+    )
+    for s in await uow.staff.list(record.court_id):
+        if s.active and s.role == Role.TRIAL_MANAGEMENT.value and s.enrolled and s.telegram_chat_id:
+            key = f"{OUTBOX}{record.id}:copy:{s.id}"
+            if await uow.notices.post(
+                key,
+                s.telegram_chat_id,
+                {"t": "copy", "record": record.id, "staff": s.id, "count": year_count},
+            ):
+                keys.append(key)
+    return keys
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Delivering outbox messages
+
+
+@dataclass(frozen=True)
+class Card:
+    """What an officer's card shows."""
+
+    number: str
+    level: str
+    record_type: str
+    intervener: str
+    case: str
+    method: str
+    gist: tuple[str, ...]
+    deadline: datetime | None
+    evidence_count: int
+    skips: tuple[str, ...]
+    obo_name: str | None = None
+    defer_suggested: bool = False
+    lapsed: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    key: str
+    chat_id: int
+    kind: str  # card | step | escalated | copy | vacant | remind | delegated
+    number: str
+    payload: dict[str, Any]
+    card: Card | None = None
+    rows: tuple[tuple[Button, ...], ...] = ()
+    decision: dict[str, Any] | None = None  # for steps: who decided what
+    next_people: tuple[str, ...] = ()
+
+
+def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Card:
+    a = record.answers
+    content = [line.strip() for line in str(a.get("content") or "").splitlines() if line.strip()]
+    assert chain.route is not None
+    return Card(
+        number=record.number,
+        level=level,
+        record_type=cat.label(cat.RECORD_TYPES, a["record_type"], "—") if a.get("record_type") else "—",
+        intervener="".join(
+            x
+            for x in (
+                a.get("intervener_name") or "不详",
+                f"（{a['intervener_unit']}）" if a.get("intervener_unit") else "",
+            )
+        ),
+        case=str(a.get("case_number") or "—"),
+        method=cat.label(cat.METHODS, a["method"], "—") if a.get("method") else "—",
+        gist=tuple(content[:3]) or ("（无文字内容，见证据）",),
+        deadline=chain.deadline,
+        evidence_count=record.evidence_count,
+        skips=tuple(s.text for s in chain.route.skips),
+        obo_name=obo_name,
+        defer_suggested=chain.defer_suggested,
+        lapsed=any(lp.level.value == level and lp.round == chain.round for lp in chain.lapses),
+    )
+
+
+async def _button(
+    uow: UnitOfWork, staff_pk: int, record_id: int, label: str, arg: Arg, now: datetime
+) -> Button:
+    """One sign-off button: an opaque token bound to the person and the record, the meaning in its row."""
+    token = await issue_button(
+        uow, staff_pk=staff_pk, action=ACTION, now=now, record_id=record_id, arg=arg.pack()
+    )
+    return Button(label, token)
+
+
+async def card_buttons(
+    uow: UnitOfWork, staff_pk: int, record_id: int, level: str, round_: int, obo: int | None, now: datetime
+) -> tuple[tuple[Button, ...], ...]:
+    async def b(label: str, op: Op) -> Button:
+        return await _button(uow, staff_pk, record_id, label, Arg(op, level, round_, obo), now)
+
+    return (
+        (await b("同意", Op.APPROVE), await b("退回补正", Op.RETURN)),
+        (await b("填写意见", Op.OPINION),),
+        (await b("查看证据", Op.EVIDENCE), await b("查看全文", Op.FULL)),
+    )
+
+
+LEASE = timedelta(minutes=2)  # a sender that has not marked its message sent by then is presumed dead
+
+
+async def due_outbox(uow: UnitOfWork, now: datetime) -> list[str]:
+    """Outbox messages nobody is sending: posted by another process (the CLI) or before a crash, or whose
+    send failed."""
+    async with uow:
+        return await uow.notices.outbox(OUTBOX, now - timedelta(seconds=3), now - LEASE)
+
+
+async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> Delivery | None:
+    """Lease one outbox message and build what to send (buttons are issued here); None when another
+    process is sending it, or it is sent, or there is nothing to send any more."""
+    async with uow:
+        taken = await uow.notices.take(key, now - LEASE)
+        if taken is None or taken[0] is None:
+            return None
+        chat_id, payload = taken[0], taken[1]
+        if payload.get("t") == "delegated":
+            await uow.commit()
+            return Delivery(key, chat_id, "delegated", "", payload)
+        record = await uow.records.get(int(payload["record"]))
+        if record is None or record.id is None:
+            await uow.notices.mark_sent(key)
+            await uow.commit()
+            return None
+        kind = str(payload.get("t"))
+        terms = await terms_for(uow, record.court_id, config)
+        chain = chain_from_json(record.chain, terms) if record.chain else None
+        staff_pk = int(payload["staff"])
+        delivery = Delivery(key, chat_id, kind, record.number, payload)
+        if kind in ("card", "remind") and chain is not None:
+            level = str(payload["level"])
+            round_ = int(payload.get("round", chain.round))
+            if chain.round != round_ or (chain.level.value if chain.level else None) != level:
+                await uow.notices.mark_sent(key)  # decided meanwhile: no card for a level already passed
+                await uow.commit()
+                return None
+            obo = payload.get("obo")
+            obo_name = None
+            if obo is not None:
+                officer = await uow.staff.get(int(obo))
+                obo_name = officer.name if officer else None
+            person = await uow.staff.get(staff_pk)
+            if person is None:
+                return None
+            try:
+                await read_record(
+                    uow,
+                    staff=person,
+                    record=record,
+                    what=f"card:{level}",
+                    today=now.astimezone(config.tz).date(),
+                )
+            except AccessDenied:
+                await uow.notices.mark_sent(key)
+                await uow.commit()
+                return None
+            rows = await card_buttons(uow, staff_pk, record.id, level, round_, obo, now)
+            delivery = replace(delivery, card=_card(record, chain, level, obo_name), rows=rows)
+        elif kind == "upward" and chain is not None:
+            person = await uow.staff.get(staff_pk)
+            if person is None:
+                return None
+            try:
+                await read_record(
+                    uow, staff=person, record=record, what="upward", today=now.astimezone(config.tz).date()
+                )
+            except AccessDenied:
+                await uow.notices.mark_sent(key)
+                await uow.commit()
+                return None
+
+            async def view(label: str, op: Op) -> Button:
+                assert record.id is not None
+                return await _button(uow, staff_pk, record.id, label, Arg(op, "", chain.round), now)
+
+            rows = ((await view("查看证据", Op.EVIDENCE), await view("查看全文", Op.FULL)),)
+            delivery = replace(
+                delivery, card=_card(record, chain, chain.level.value if chain.level else "", None), rows=rows
+            )
+        elif kind == "step" and chain is not None:
+            delivery = await _step(uow, delivery, record, chain, staff_pk, now)
+        await uow.commit()
+        return delivery
+
+
+async def _step(
+    uow: UnitOfWork, delivery: Delivery, record: Record, chain: Chain, staff_pk: int, now: datetime
+) -> Delivery:
+    """The recorder's news of one step: who decided what, where it goes next, what they can do."""
+    assert record.id is not None
+    event = str(delivery.payload.get("event"))
+    decided = None
+    for d in reversed(chain.decisions):
+        if d.kind.value in ("approve", "return", "dispose"):
+            signer = await uow.staff.get(d.signer_pk)
+            obo = await uow.staff.get(d.on_behalf_of) if d.on_behalf_of else None
+            decided = {
+                "level": d.level.value if d.level else "",
+                "signer": signer.name if signer else "?",
+                "obo": obo.name if obo else None,
+                "text": d.text,
+                "at": d.at,
+                "disposition": cat.label(cat.DISPOSITIONS, d.disposition, d.disposition)
+                if d.disposition
+                else None,
+                "kind": d.kind.value,
+            }
+            break
+    names: tuple[str, ...] = ()
+    level = level_of(chain.status)
+    if chain.route is not None and level is not None:
+        holders = chain.route.holders(level)
+        names = tuple(s.name for s in [await uow.staff.get(pk) for pk in sorted(holders)] if s is not None)
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if event == "returned":
+        rows = (
+            (await _button(uow, staff_pk, record.id, "去补正", Arg(Op.FIX, round=chain.round), now),),
+            (
+                await _button(
+                    uow, staff_pk, record.id, "直接报告纪检", Arg(Op.DIRECT, round=chain.round), now
+                ),
+            ),
+        )
+    elif event == "arrived" and level is not None and level is not Level.DISCIPLINE:
+        rows = (
+            (
+                await _button(
+                    uow, staff_pk, record.id, "直接报告纪检", Arg(Op.DIRECT, round=chain.round), now
+                ),
+            ),
+        )
+    if event in ("approved", "returned", "filed", "defer_overridden"):
+        return replace(delivery, decision=decided, next_people=names, rows=rows)
+    return replace(delivery, next_people=names, rows=rows)
+
+
+async def delivered(uow: UnitOfWork, delivery: Delivery, message_id: int | None, now: datetime) -> None:
+    """The message went out (or cannot ever: blocked): mark it; remember a card to edit it later."""
+    async with uow:
+        await uow.notices.mark_sent(delivery.key)
+        if delivery.kind == "card" and message_id is not None:
+            await uow.signoff.add_card(
+                record_id=int(delivery.payload["record"]),
+                round_=int(delivery.payload["round"]),
+                level=str(delivery.payload["level"]),
+                staff_pk=int(delivery.payload["staff"]),
+                chat_id=delivery.chat_id,
+                message_id=message_id,
+                now=now,
+            )
+        await uow.commit()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pressing a button
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A level was decided: edit its cards to say by whom and what."""
+
+    cards: tuple[tuple[int, int], ...]
+    level: str
+    signer: str
+    obo: str | None
+    what: str
+    at: datetime
+
+
+@dataclass
+class PressResult:
+    notice: str | None = None  # the short answer to the press (answerCallbackQuery)
+    ask: str | None = None  # a question to send (the reason, the opinion)
+    rows: tuple[tuple[Button, ...], ...] = ()  # a new keyboard for the pressed card (disposition picker)
+    text: str | None = None  # a message to send (full text)
+    evidence: tuple[Evidence, ...] = ()
+    evidence_number: str | None = None
+    keys: list[str] = field(default_factory=list)  # outbox messages to deliver now
+    closed: Closed | None = None
+    open_record: int | None = None  # the recorder corrects: open the questionnaire
+    full: Record | None = None
+    full_chain: Chain | None = None
+    names: dict[int, str] = field(default_factory=dict)
+
+
+async def press(uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, config: Config) -> PressResult:
+    """A sign-off button. Re-authorised on every press: a foreign, stale or forged token changes nothing."""
+    async with uow:
+        callback = await uow.callbacks.get(token)
+        arg = Arg.unpack(callback.arg) if callback is not None else None
+        if callback is None or callback.staff_pk != staff.id or callback.action != ACTION or arg is None:
+            return PressResult(STALE)
+        record = await uow.records.get(callback.record_id or 0)
+        if record is None or record.chain is None:
+            return PressResult(STALE)
+        now = clock.now()
+        terms = await terms_for(uow, record.court_id, config)
+        chain = chain_from_json(record.chain, terms)
+        if record.status != chain.status.value and arg.op not in (Op.EVIDENCE, Op.FULL):
+            return PressResult("该记录正在由记录人修改，重新提交后再签批。")
+        try:
+            result = await _press(uow, staff, record, chain, arg, now, config)
+        except SignoffError as exc:
+            return PressResult(str(exc))
+        except AccessDenied as exc:
+            await uow.commit()  # the denial is in the ledger
+            return PressResult(str(exc))
+        await uow.commit()
+        return result
+
+
+def _level(arg: Arg) -> Level:
+    try:
+        return Level(arg.level)
+    except ValueError:
+        raise SignoffError(STALE) from None
+
+
+async def _press(
+    uow: UnitOfWork, staff: Staff, record: Record, chain: Chain, arg: Arg, now: datetime, config: Config
+) -> PressResult:
+    assert staff.id is not None and record.id is not None
+    today = now.astimezone(config.tz).date()
+    if arg.op in (Op.DIRECT, Op.FIX):
+        return await _recorder_press(uow, staff, record, chain, arg, now, config)
+    if arg.op in (Op.EVIDENCE, Op.FULL, Op.CARD):
+        return await _view(uow, staff, record, chain, arg, now, config, today)
+    if arg.op is Op.CANCEL:
+        conversation = await uow.conversations.get(staff.id)
+        conversation.scratch = None
+        return PressResult("已取消")
+    level = _level(arg)
+    if arg.round != chain.round:
+        raise SignoffError("已处理")
+    if arg.op is Op.OPINION:
+        await _ask_text(uow, staff, record, chain, level, arg, now, "opinion")
+        return PressResult("请输入意见", ask=f"请输入您对记录 {record.number} 的意见（发送文字即可）：")
+    opinion = _typed_opinion(await uow.conversations.get(staff.id), record, level, arg)
+    if arg.op is Op.RETURN and opinion is None:
+        await _ask_text(uow, staff, record, chain, level, arg, now, "return")
+        return PressResult("请输入退回理由", ask=f"请输入退回补正记录 {record.number} 的理由：")
+    if level is Level.DISCIPLINE and arg.op in (Op.APPROVE, Op.DEFER):
+        return await _disposition_picker(uow, staff, record, chain, arg, now)
+    return await decide(uow, staff, record, chain, arg, opinion or "", now, config)
+
+
+def _check_may_sign(
+    chain: Chain,
+    level: Level,
+    staff: Staff,
+    arg: Arg,
+    now: datetime,
+    *,
+    uow_delegations: Sequence[Delegation],
+) -> None:
+    chain.check(level, staff.id or 0, now, on_behalf_of=arg.obo, delegations=uow_delegations)
+
+
+async def _ask_text(
+    uow: UnitOfWork,
+    staff: Staff,
+    record: Record,
+    chain: Chain,
+    level: Level,
+    arg: Arg,
+    now: datetime,
+    mode: str,
+) -> None:
+    """The officer types an opinion or a reason next: checked first (a person who may not decide is told so
+    before typing anything), then the conversation waits for the text."""
+    _check_may_sign(
+        chain, level, staff, arg, now, uow_delegations=await uow.signoff.delegations(record.court_id)
+    )
+    conversation = await uow.conversations.get(staff.id or 0)
+    conversation.pending_field = PENDING
+    so = {"record": record.id, "level": level.value, "round": arg.round, "obo": arg.obo, "mode": mode}
+    conversation.scratch = {"so": so}
+
+
+def _typed_opinion(conversation: Any, record: Record, level: Level, arg: Arg) -> str | None:
+    so = (conversation.scratch or {}).get("so") or {}
+    if (
+        so.get("record") == record.id
+        and so.get("level") == level.value
+        and so.get("round") == arg.round
+        and so.get("opinion")
+    ):
+        return str(so["opinion"])
+    return None
+
+
+async def _disposition_picker(
+    uow: UnitOfWork, staff: Staff, record: Record, chain: Chain, arg: Arg, now: datetime
+) -> PressResult:
+    """The discipline office's 同意 asks how the record is disposed of (seed 004 §17, §20); a defer
+    suggestion is answered first (seed 004 §18)."""
+    assert staff.id is not None and record.id is not None
+    delegations = await uow.signoff.delegations(record.court_id)
+    _check_may_sign(chain, Level.DISCIPLINE, staff, arg, now, uow_delegations=delegations)
+
+    async def b(label: str, a: Arg) -> Button:
+        assert record.id is not None
+        return await _button(uow, staff.id or 0, record.id, label, a, now)
+
+    base = Arg(Op.DISPOSE, Level.DISCIPLINE.value, chain.round, arg.obo)
+    if chain.defer_suggested and arg.op is Op.APPROVE:
+        choice = (
+            (await b("采纳暂缓建议", replace(base, op=Op.DEFER, extra="accept")),),
+            (await b("不采纳（经检察长批准）", replace(base, op=Op.DEFER, extra="override")),),
+        )
+        return PressResult("记录人建议暂缓，请先明确是否采纳", rows=choice)
+    defer = arg.extra if arg.op is Op.DEFER else ""
+    rows: list[tuple[Button, ...]] = []
+    for d in cat.DISPOSITIONS:
+        rows.append((await b(d.label, replace(base, extra=f"{d.key}:{defer}")),))
+    return PressResult("请选择处理方式", rows=tuple(rows))
+
+
+async def decide(
+    uow: UnitOfWork,
+    staff: Staff,
+    record: Record,
+    chain: Chain,
+    arg: Arg,
+    opinion: str,
+    now: datetime,
+    config: Config,
+) -> PressResult:
+    assert staff.id is not None
+    level = _level(arg)
+    delegations = await uow.signoff.delegations(record.court_id)
+    actor = f"staff:{staff.staff_id}"
+    if arg.op is Op.APPROVE:
+        after, events = chain.approve(
+            level, staff.id, opinion, now, on_behalf_of=arg.obo, delegations=delegations
+        )
+        what = "同意"
+    elif arg.op is Op.RETURN:
+        after, events = chain.return_for_correction(
+            level, staff.id, opinion, now, on_behalf_of=arg.obo, delegations=delegations
+        )
+        what = "退回补正"
+    elif arg.op is Op.DISPOSE:
+        key, _, defer = arg.extra.partition(":")
+        after, events = chain.dispose(
+            staff.id,
+            key,
+            opinion,
+            now,
+            defer_answer=defer or None,
+            on_behalf_of=arg.obo,
+            delegations=delegations,
+        )
+        what = f"处理：{cat.label(cat.DISPOSITIONS, key, key)}"
+    else:
+        raise SignoffError(STALE)
+    keys = await _save(uow, record, chain, after, events, now, actor=actor, tz=config.tz)
+    conversation = await uow.conversations.get(staff.id)
+    if conversation.pending_field == PENDING:
+        conversation.pending_field = None
+    conversation.scratch = None
+    obo = await uow.staff.get(arg.obo) if arg.obo else None
+    assert record.id is not None
+    cards = tuple(await uow.signoff.cards(record.id, chain.round, level.value))
+    closed = Closed(cards, level.value, staff.name, obo.name if obo else None, what, now)
+    return PressResult("已提交", keys=keys, closed=closed)
+
+
+async def _recorder_press(
+    uow: UnitOfWork, staff: Staff, record: Record, chain: Chain, arg: Arg, now: datetime, config: Config
+) -> PressResult:
+    assert staff.id is not None
+    if record.recorder_id != staff.id:
+        raise SignoffError(STALE)
+    if arg.op is Op.FIX:
+        if chain.status is not RecordStatus.RETURNED:
+            raise SignoffError("已处理")
+        return PressResult("请修改后重新提交", open_record=record.id)
+    before = chain
+    after, events = chain.report_direct(staff.id, now)
+    record.direct_to_discipline = True
+    keys = await _save(uow, record, before, after, events, now, actor=f"staff:{staff.staff_id}", tz=config.tz)
+    closed = None
+    if before.level is not None:
+        assert record.id is not None
+        cards = tuple(await uow.signoff.cards(record.id, before.round, before.level.value))
+        closed = Closed(cards, before.level.value, staff.name, None, "记录人已直接报告纪检监察机构", now)
+    return PressResult("已直接报告纪检监察机构", keys=keys, closed=closed)
+
+
+async def _view(
+    uow: UnitOfWork,
+    staff: Staff,
+    record: Record,
+    chain: Chain,
+    arg: Arg,
+    now: datetime,
+    config: Config,
+    today: date,
+) -> PressResult:
+    """查看证据 / 查看全文 / the card again: content reads, each authorised and in the ledger."""
+    assert record.id is not None and staff.id is not None
+    what = {Op.EVIDENCE: "evidence", Op.FULL: "full", Op.CARD: "card"}[arg.op]
+    await read_record(uow, staff=staff, record=record, what=what, today=today)
+    if arg.op is Op.EVIDENCE:
+        items = tuple(await uow.evidence.for_record(record.id))
+        for e in items:
+            await uow.ledger.append(
+                actor=f"staff:{staff.staff_id}",
+                action="evidence.view",
+                object_type="evidence",
+                object_id=f"{record.number}#{e.seq}",
+                payload={"sha256": e.sha256},
+            )
+        return PressResult(f"共 {len(items)} 件证据", evidence=items, evidence_number=record.number)
+    if arg.op is Op.FULL:
+        names = {s.id: s.name for s in await uow.staff.list(record.court_id) if s.id is not None}
+        return PressResult("全文如下", full=record, full_chain=chain, names=names)
+    # Op.CARD: post a fresh card for this person if they may sign now
+    level = chain.level
+    if level is None or chain.route is None:
+        return PressResult(f"记录 {record.number} 当前状态：{record.status_label}")
+    delegations = await uow.signoff.delegations(record.court_id)
+    obo = None
+    if staff.id not in chain.route.holders(level):
+        reps = represented(level, staff.id, chain.route, delegations, now, tz=config.tz)
+        obo = min(reps) if reps else None
+        if obo is None:
+            return PressResult(f"记录 {record.number} 当前由{LEVEL_LABELS[level]}签批")
+    key = f"{OUTBOX}{record.id}:again:{staff.id}:{now.timestamp():.0f}"
+    payload = {
+        "t": "card",
+        "record": record.id,
+        "staff": staff.id,
+        "level": level.value,
+        "round": chain.round,
+        "obo": obo,
+    }
+    await uow.notices.post(key, staff.telegram_chat_id, payload)
+    return PressResult("已重新发送", keys=[key])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Typed text: an opinion or a return reason
+
+
+@dataclass(frozen=True)
+class TypedResult:
+    result: PressResult | None = None
+    duplicate: bool = False
+
+
+async def pending_text(uow: UnitOfWork, *, staff: Staff) -> bool:
+    async with uow:
+        conversation = await uow.conversations.get(staff.id or 0)
+        return conversation.pending_field == PENDING
+
+
+async def typed(
+    uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, clock: Clock, config: Config
+) -> TypedResult:
+    """The opinion (then the officer chooses 同意/退回补正) or the reason of a return (decided at once)."""
+    async with uow:
+        assert staff.id is not None
+        conversation = await uow.conversations.get(staff.id)
+        so = (conversation.scratch or {}).get("so") or {}
+        if conversation.pending_field != PENDING or not so:
+            return TypedResult()
+        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="signoff"):
+            return TypedResult(duplicate=True)
+        text = text.strip()
+        if not text:
+            return TypedResult(PressResult("内容不能为空，请重新输入。"))
+        record = await uow.records.get(int(so["record"]))
+        if record is None or record.chain is None or record.id is None:
+            conversation.pending_field, conversation.scratch = None, None
+            await uow.commit()
+            return TypedResult(PressResult(STALE))
+        now = clock.now()
+        terms = await terms_for(uow, record.court_id, config)
+        chain = chain_from_json(record.chain, terms)
+        arg = Arg(
+            Op.RETURN if so["mode"] == "return" else Op.APPROVE,
+            str(so["level"]),
+            int(so["round"]),
+            so.get("obo"),
+        )
+        if so["mode"] == "return":
+            try:
+                result = await decide(uow, staff, record, chain, arg, text, now, config)
+            except SignoffError as exc:
+                conversation.pending_field, conversation.scratch = None, None
+                await uow.commit()
+                return TypedResult(PressResult(str(exc)))
+            await uow.commit()
+            return TypedResult(result)
+        conversation.pending_field = None
+        conversation.scratch = {"so": {**so, "opinion": text}}
+
+        async def b(label: str, op: Op) -> Button:
+            assert record is not None and record.id is not None
+            return await _button(uow, staff.id or 0, record.id, label, replace(arg, op=op), now)
+
+        rows = (
+            (await b("以此意见同意", Op.APPROVE), await b("以此意见退回补正", Op.RETURN)),
+            (await b("取消", Op.CANCEL),),
+        )
+        await uow.commit()
+        return TypedResult(
+            PressResult(text=f"您对记录 {record.number} 的意见：\n{text}\n请选择：", rows=rows)
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Deadlines: a reminder the day before, and on lapse an escalation (seed 004 §13)
+
+
+async def check_deadlines(uow: UnitOfWork, *, court_id: int, now: datetime, config: Config) -> list[str]:
+    async with uow:
+        terms = await terms_for(uow, court_id, config)
+        delegations = await uow.signoff.delegations(court_id)
+        staff = {s.id: s for s in await uow.staff.list(court_id)}
+        keys: list[str] = []
+        for record in await uow.signoff.awaiting(court_id):
+            if record.chain is None or record.id is None:
+                continue
+            chain = chain_from_json(record.chain, terms)
+            level = chain.level
+            if level is None or chain.deadline is None or chain.route is None:
+                continue
+            if chain.overdue(now):
+                after, events = chain.lapse(now)
+                if events:
+                    keys += await _save(uow, record, chain, after, events, now, actor="system", tz=config.tz)
+                continue
+            if now >= chain.deadline - timedelta(days=1):
+                people: list[tuple[int, int | None]] = [(pk, None) for pk in chain.route.holders(level)]
+                people += [(d, o) for d, o in _deputies(chain, level, delegations, now, config.tz)]
+                for pk, obo in people:
+                    who = staff.get(pk)
+                    if who is None or not who.enrolled:
+                        continue
+                    key = f"{OUTBOX}remind:{record.id}:{chain.round}:{level.value}:{pk}"
+                    payload = {
+                        "t": "remind",
+                        "record": record.id,
+                        "staff": pk,
+                        "level": level.value,
+                        "round": chain.round,
+                        "obo": obo,
+                    }
+                    if await uow.notices.post(key, who.telegram_chat_id, payload):
+                        keys.append(key)
+        await uow.commit()
+        return keys
+
+
+# ---------------------------------------------------------------------------------------------------------
+# /pending and delegations
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    number: str
+    level: str
+    deadline: datetime | None
+    overdue: bool
+    mine: bool  # this person (or whom they stand in for) signs it now
+    button: Button | None
+
+
+async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config) -> list[PendingItem]:
+    """What waits for this officer (in their own right or as deputy), and — for the discipline office and
+    the president — every overdue record of the court."""
+    async with uow:
+        now = clock.now()
+        terms = await terms_for(uow, staff.court_id, config)
+        delegations = await uow.signoff.delegations(staff.court_id)
+        sees_overdue = staff.role in (Role.DISCIPLINE.value, Role.PRESIDENT.value)
+        items: list[PendingItem] = []
+        for record in await uow.signoff.awaiting(staff.court_id):
+            if record.chain is None or record.id is None:
+                continue
+            chain = chain_from_json(record.chain, terms)
+            level = chain.level
+            if level is None or chain.route is None or staff.id is None:
+                continue
+            mine = staff.id in chain.route.holders(level) or bool(
+                represented(level, staff.id, chain.route, delegations, now, tz=config.tz)
+            )
+            overdue = chain.overdue(now)
+            if not mine and not (sees_overdue and overdue and not chain.route.involves(staff)):
+                continue
+            label = f"{'签批' if mine else '查看'} {record.number}"
+            arg = Arg(Op.CARD if mine else Op.FULL, level.value, chain.round)
+            items.append(
+                PendingItem(
+                    record.number,
+                    level.value,
+                    chain.deadline,
+                    overdue,
+                    mine,
+                    await _button(uow, staff.id, record.id, label, arg, now),
+                )
+            )
+        await uow.commit()
+        return items
+
+
+class DelegationError(Exception):
+    """``str(error)`` is the Chinese reason."""
+
+
+async def delegate(
+    uow: UnitOfWork,
+    *,
+    court_id: int,
+    officer_id: str,
+    deputy_id: str,
+    until: date,
+    actor: str,
+    clock: Clock,
+    tz: tzinfo,
+) -> tuple[Staff, Staff, list[str]]:
+    """``liuhen org delegate``: the deputy signs "代" until ``until`` (inclusive); cards waiting for the
+    officer go to the deputy too. Both are told in the chat."""
+    async with uow:
+        officer = await uow.staff.by_staff_id(court_id, officer_id)
+        deputy = await uow.staff.by_staff_id(court_id, deputy_id)
+        if officer is None or not officer.active:
+            raise DelegationError(f"名册中没有在岗人员 {officer_id}")
+        if deputy is None or not deputy.active:
+            raise DelegationError(f"名册中没有在岗人员 {deputy_id}")
+        if officer.id == deputy.id:
+            raise DelegationError("不能指定本人为代签人")
+        now = clock.now()
+        if until < now.astimezone(tz).date():
+            raise DelegationError(f"截止日期 {until.isoformat()} 已过")
+        assert officer.id is not None and deputy.id is not None
+        await uow.signoff.add_delegation(
+            court_id=court_id,
+            officer_id=officer.id,
+            deputy_id=deputy.id,
+            until=until,
+            created_by=actor,
+            now=now,
+        )
+        await uow.ledger.append(
+            actor=actor,
+            action="signoff.delegate",
+            object_type="staff",
+            object_id=officer.staff_id,
+            payload={"deputy": deputy.staff_id, "until": until.isoformat()},
+        )
+        keys: list[str] = []
+        stamp = f"{now.timestamp():.0f}"
+        for person in (officer, deputy):
+            if person.enrolled and person.telegram_chat_id:
+                key = f"{OUTBOX}delegate:{officer.id}:{stamp}:{person.id}"
+                payload = {
+                    "t": "delegated",
+                    "record": 0,
+                    "staff": person.id,
+                    "officer": officer.name,
+                    "deputy": deputy.name,
+                    "until": until.isoformat(),
+                }
+                await uow.notices.post(key, person.telegram_chat_id, payload)
+                keys.append(key)
+        terms = await terms_for(uow, court_id, Config(tz))
+        delegations = await uow.signoff.delegations(court_id)
+        for record in await uow.signoff.awaiting(court_id):
+            if record.chain is None or record.id is None or not deputy.enrolled:
+                continue
+            chain = chain_from_json(record.chain, terms)
+            level = chain.level
+            if level is None or chain.route is None or officer.id not in chain.route.holders(level):
+                continue
+            if officer.id in represented(level, deputy.id, chain.route, delegations, now, tz=tz):
+                key = f"{OUTBOX}{record.id}:{len(chain.decisions)}:deputy{officer.id}:{deputy.id}"
+                payload = {
+                    "t": "card",
+                    "record": record.id,
+                    "staff": deputy.id,
+                    "level": level.value,
+                    "round": chain.round,
+                    "obo": officer.id,
+                }
+                if await uow.notices.post(key, deputy.telegram_chat_id, payload):
+                    keys.append(key)
+        await uow.commit()
+        return officer, deputy, keys

@@ -1,0 +1,171 @@
+"""Staff present at an oral intervention confirm the record by signature (签字确认, seed 001 实施办法 §4).
+
+The court's own staff named among the persons present get the record's gist with [确认属实] and
+[有异议（说明）]; the answer is stored with its time as their signature. Outsiders are kept by name only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases.intake import issue_button
+from liuhen.domain import catalogue as cat
+from liuhen.domain.model import Staff
+from liuhen.domain.records import Record
+
+ACTION = "w"
+CONFIRM, DISPUTE = "confirm", "dispute"
+PENDING_DISPUTE = "_dispute:"
+
+
+def named_people(text: str | None) -> list[str]:
+    return [p.strip() for p in re.split(r"[、,，;；\s]+", text or "") if p.strip()]
+
+
+@dataclass(frozen=True)
+class WitnessRequest:
+    chat_id: int
+    witness_name: str
+    record_number: str
+    recorder_name: str
+    gist: str
+    confirm_token: str
+    dispute_token: str
+
+
+def gist(record: Record, recorder: Staff) -> str:
+    a = record.answers
+    parts = [
+        f"记录人：{recorder.name}",
+        f"过问人：{a.get('intervener_name') or '不详'}（{a.get('intervener_unit') or '单位不详'}）",
+        f"方式：{cat.label(cat.METHODS, a['method'], a['method']) if a.get('method') else '—'}",
+        f"场所：{a.get('place') or '—'}",
+        f"时间：{a.get('intervention_time') or '—'}",
+    ]
+    return "；".join(parts)
+
+
+async def requests_for(
+    uow: UnitOfWork, record: Record, recorder: Staff, now: datetime
+) -> list[WitnessRequest]:
+    """At submission: ask each enrolled colleague named as present to confirm."""
+    names = named_people(record.answers.get("persons_present"))
+    if not names:
+        return []
+    colleagues = {
+        s.name: s for s in await uow.staff.list(record.court_id) if s.active and s.id != recorder.id
+    }
+    witnesses: dict[str, dict[str, object]] = {}
+    requests: list[WitnessRequest] = []
+    for name in names:
+        person = colleagues.get(name)
+        if person is None:
+            continue  # an outsider: recorded by name only
+        assert person.id is not None
+        witnesses[person.staff_id] = {"name": name, "status": "pending", "at": None, "note": None}
+        if not person.enrolled or person.telegram_chat_id is None:
+            witnesses[person.staff_id]["status"] = "unreachable"
+            continue
+        tokens = []
+        for choice in (CONFIRM, DISPUTE):
+            token = await issue_button(
+                uow, staff_pk=person.id, action=ACTION, now=now, record_id=record.id, arg=choice
+            )
+            tokens.append(token)
+        requests.append(
+            WitnessRequest(
+                person.telegram_chat_id,
+                name,
+                record.number,
+                recorder.name,
+                gist(record, recorder),
+                tokens[0],
+                tokens[1],
+            )
+        )
+    record.answers = {**record.answers, "_witnesses": witnesses}
+    return requests
+
+
+@dataclass(frozen=True)
+class WitnessResult:
+    notice: str
+    record_number: str | None = None
+    ask_note: bool = False
+    recorder_chat_id: int | None = None
+    witness_name: str | None = None
+    status: str | None = None
+
+
+async def answer(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> WitnessResult:
+    async with uow:
+        callback = await uow.callbacks.get(token)
+        if callback is None or callback.staff_pk != staff.id or callback.action != ACTION:
+            return WitnessResult("该按钮无效或已过期。")
+        record = await uow.records.get(callback.record_id) if callback.record_id else None
+        if record is None:
+            return WitnessResult("该按钮无效或已过期。")
+        entry = dict(record.answers.get("_witnesses", {}).get(staff.staff_id) or {})
+        if entry.get("status") in ("confirmed", "disputed"):
+            return WitnessResult("已处理。", record.number)
+        status = "confirmed" if callback.arg == CONFIRM else "disputed"
+        entry.update(status=status, at=now.isoformat())
+        witnesses = {**record.answers.get("_witnesses", {}), staff.staff_id: entry}
+        record.answers = {**record.answers, "_witnesses": witnesses}
+        callback.used_at = now
+        await uow.ledger.append(
+            actor=f"staff:{staff.staff_id}",
+            action=f"witness.{status}",
+            object_type="record",
+            object_id=record.number,
+            payload={},
+        )
+        if status == "disputed":
+            conversation = await uow.conversations.get(staff.id or 0)
+            conversation.pending_field = f"{PENDING_DISPUTE}{record.id}"
+        recorder = await uow.staff.get(record.recorder_id)
+        await uow.commit()
+        return WitnessResult(
+            "已确认，谢谢。" if status == "confirmed" else "已记录异议，请发送文字说明。",
+            record.number,
+            status == "disputed",
+            recorder.telegram_chat_id if recorder else None,
+            staff.name,
+            status,
+        )
+
+
+async def dispute_note(
+    uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now: datetime
+) -> str | None:
+    """The explanation of a dispute; None when no dispute waits for one (then the text is evidence)."""
+    async with uow:
+        conversation = await uow.conversations.get(staff.id or 0)
+        pending = conversation.pending_field or ""
+        if not pending.startswith(PENDING_DISPUTE):
+            return None
+        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="dispute"):
+            return ""
+        record = await uow.records.get(int(pending.removeprefix(PENDING_DISPUTE)))
+        conversation.pending_field = None
+        if record is None:
+            await uow.commit()
+            return None
+        entry = dict(record.answers.get("_witnesses", {}).get(staff.staff_id) or {})
+        entry["note"] = text.strip()[:1000]
+        record.answers = {
+            **record.answers,
+            "_witnesses": {**record.answers.get("_witnesses", {}), staff.staff_id: entry},
+        }
+        await uow.ledger.append(
+            actor=f"staff:{staff.staff_id}",
+            action="witness.note",
+            object_type="record",
+            object_id=record.number,
+            payload={"note": entry["note"]},
+        )
+        await uow.commit()
+        return record.number

@@ -1,4 +1,0 @@
-"""A local sandbox of the Telegram Bot API (``server``) and a client of its simulation API (``client``).
-
-Nothing is imported here at import time: use ``liuhen.bot.sandbox.server`` and ``liuhen.bot.sandbox.client``.
-"""

@@ -1,0 +1,1 @@
+"""The operator's door: the `liuhen` command line (typer)."""

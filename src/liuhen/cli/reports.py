@@ -1,0 +1,177 @@
+"""`liuhen report registration|quarterly`, `liuhen export evidence` (docs/architecture.md external interface).
+
+Every document is read by a named person of the roster (``--as STAFF_ID``): the need-to-know rules decide
+what they may get, and the read is written to the ledger. Bad input exits non-zero with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from liuhen.app.runtime import Runtime
+from liuhen.cli import monthly as cli_monthly
+from liuhen.cli.tools import err, fail, out, with_runtime
+from liuhen.domain.model import Staff
+from liuhen.domain.periods import BadPeriod, Quarter
+from liuhen.reports import bundle, quarterly, registration
+from liuhen.reports.common import AccessDenied, ReportError, find_reader
+
+report_app = typer.Typer(help="报表：登记表、季度汇总分析（以及月报告执行情况通报）", no_args_is_help=True)
+export_app = typer.Typer(help="导出：证据材料包（入卷）", no_args_is_help=True)
+
+T = TypeVar("T")
+Reader = Annotated[str, typer.Option("--as", help="阅读人工号（按保密规定核对权限，并记入审计日志）")]
+Output = Annotated[Path, typer.Option("-o", "--output", help="输出文件")]
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar on stderr (stdout stays for the result line); yields ``step(description)``."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("开始", total=total)
+
+        def step(description: str) -> None:
+            progress.update(task, advance=1, description=description)
+
+        yield step
+
+
+def _writable(path: Path, suffixes: tuple[str, ...]) -> None:
+    if path.suffix.lower() not in suffixes:
+        fail(f"输出文件应以 {' 或 '.join(suffixes)} 结尾：{path}", 2)
+    if not path.parent.exists():
+        fail(f"输出目录不存在：{path.parent}", 2)
+
+
+def _run(reader_id: str, job: Callable[[Runtime, Staff], Awaitable[T]]) -> T:
+    async def run(rt: Runtime) -> T:
+        async with rt.db.uow(read_only=True) as uow:
+            reader = await find_reader(uow, rt.court_id, reader_id)
+        return await job(rt, reader)
+
+    try:
+        return with_runtime(run)
+    except (AccessDenied, ReportError) as exc:
+        fail(str(exc))
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        fail(f"无法写入 {path}：{exc}")
+
+
+@report_app.command("registration")
+def report_registration(
+    record: Annotated[str, typer.Argument(help="记录编号（如 LH-2026-0042）或记录 ID")],
+    output: Output,
+    reader: Reader,
+) -> None:
+    """干预、插手、过问案件登记表（PDF，一式两份：记录人留存、纪检监察机构留存）。"""
+    _writable(output, (".pdf",))
+
+    async def job(rt: Runtime, person: Staff) -> str:
+        with _progress(2) as step:
+            step("核对权限、读取记录")
+            number, data = await registration.registration_pdf(
+                rt.db,
+                rt.store,
+                reader=person,
+                ref=record,
+                now=rt.clock.now(),
+                tz=rt.settings.tz,
+                court_name=rt.court_name,
+                special_profile=rt.settings.special_items_profile,
+            )
+            step("写入文件")
+            _write(output, data)
+        return number
+
+    number = _run(reader, job)
+    out.print(f"已生成登记表：{number} → {output}")
+
+
+@report_app.command("quarterly")
+def report_quarterly(
+    period: Annotated[str, typer.Argument(help="季度，如 2026Q4")],
+    output: Output,
+    reader: Reader,
+    court: Annotated[str | None, typer.Option("--court", help="法院代码（默认：读者所在法院）")] = None,
+    with_lower: Annotated[bool, typer.Option("--with-lower", help="汇总本院及全部下级法院")] = False,
+) -> None:
+    """季度汇总分析（.pdf 或 .xlsx，含图表、环比和同比；季度结束后五日内报送）。"""
+    try:
+        quarter = Quarter.parse(period)
+    except BadPeriod as exc:
+        fail(str(exc), 2)
+    _writable(output, (".pdf", ".xlsx"))
+    fmt = output.suffix.lower().lstrip(".")
+
+    async def job(rt: Runtime, person: Staff) -> None:
+        with _progress(3) as step:
+            step(f"汇总 {quarter.label}、上季度和去年同期")
+            data = await quarterly.load(
+                rt.db,
+                reader=person,
+                quarter=quarter,
+                now=rt.clock.now(),
+                tz=rt.settings.tz,
+                court_name=rt.court_name,
+                special_profile=rt.settings.special_items_profile,
+                court_code=court,
+                with_lower=with_lower,
+            )
+            step(f"生成 {fmt.upper()}")
+            render = quarterly.render_pdf if fmt == "pdf" else quarterly.render_xlsx
+            document = render(data, rt.settings.tz)
+            step("写入文件")
+            _write(output, document)
+
+    _run(reader, job)
+    out.print(f"已生成 {quarter.label}汇总分析 → {output}")
+
+
+report_app.command("monthly")(cli_monthly.report_monthly)  # 月报告执行情况通报
+
+
+@export_app.command("evidence")
+def export_evidence(
+    record: Annotated[str, typer.Argument(help="记录编号（如 LH-2026-0042）或记录 ID")],
+    output: Output,
+    reader: Reader,
+) -> None:
+    """证据材料包（zip）：原件（以 SHA-256 命名）、manifest.json、清单 PDF 和 verify.py 校验脚本。"""
+    _writable(output, (".zip",))
+
+    async def job(rt: Runtime, person: Staff) -> str:
+        with _progress(2) as step:
+            step("核对权限、读取并校验证据")
+            number, data = await bundle.evidence_bundle(
+                rt.db,
+                rt.store,
+                reader=person,
+                ref=record,
+                now=rt.clock.now(),
+                tz=rt.settings.tz,
+                court_name=rt.court_name,
+            )
+            step("写入文件")
+            _write(output, data)
+        return number
+
+    number = _run(reader, job)
+    out.print(f"已导出证据材料包：{number} → {output}（解压后运行 python3 verify.py 可校验）")
