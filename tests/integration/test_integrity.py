@@ -288,7 +288,7 @@ async def test_key_rotation_and_rewrap_from_the_command_line(
 ) -> None:
     world = await make_world(
         db_url, tmp_path / "data", files=0, keys=False
-    )  # plaintext, as before evidence encryption
+    )  # plaintext, as before encryption
     old = await add_evidence(world.rt, world.clock, "j001", 1, b"evidence from before encryption")
     await world.close()
     assert cli(cli_env, "init").returncode == 0

@@ -1,4 +1,5 @@
-"""Catalogues as data with their source article (docs/architecture.md "Layers"; docs/domain.md "What a record holds")."""
+"""Catalogues as data with their source article (docs/architecture.md "Layers"; docs/domain.md "What a
+record holds")."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ A backup directory::
     keys/checkpoint-signing.pem, keys/evidence.keys   only with --include-keys
 
 The database is snapshotted first and the files copied after: every file a row of the snapshot refers to
-was durable before its row was committed (docs/architecture.md "Durability order"), so it is in the backup even while
+was durable before its row was committed (docs/architecture.md "Durability order"), so it is in the backup
+even while
 the bot keeps receiving evidence. The private keys are left out by default: a backup on the same shelf as
 its keys protects nothing. To read the evidence after a restore, the evidence keyring must be put back
 (from where it is kept apart); to go on signing checkpoints, the signing key too (or `liuhen init` makes a

@@ -174,7 +174,8 @@ class Ledger(Protocol):
     async def append(
         self, *, actor: str, action: str, object_type: str, object_id: str, payload: dict[str, Any]
     ) -> None:
-        """Append a hash-chained audit entry in the current transaction (docs/architecture.md "Nothing is deleted")."""
+        """Append a hash-chained audit entry in the current transaction (docs/architecture.md "Nothing is
+        deleted")."""
         ...
 
     async def lock(self) -> tuple[int, str]:

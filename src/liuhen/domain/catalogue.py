@@ -1,4 +1,5 @@
-"""Catalogues as data, each entry with the article it comes from (docs/architecture.md "Layers": catalogues are data).
+"""Catalogues as data, each entry with the article it comes from (docs/architecture.md "Layers": catalogues
+are data).
 
 Everything a recorder picks from a list lives here, in one module, so a court can adjust a label or add an
 entry without touching code elsewhere. Keys are stable identifiers stored in the database: never rename a

@@ -2,7 +2,8 @@
 
 Seed 001 §6: a judicial officer who truthfully records interference is protected; leading cadres must not
 retaliate. Seed 001 实施办法 §9: a court officer who meets obstruction or retaliation for keeping the rules
-may complain (控告) to the level above. docs/domain.md "Confidentiality and protection": a confidential channel
+may complain (控告) to the level above. docs/domain.md "Confidentiality and protection": a confidential
+channel
 straight to discipline inspection; the intervener is never told anything by the system.
 
 A complaint is not a record: it does not go through the sign-off chain and nobody in the complainant's

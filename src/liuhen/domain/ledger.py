@@ -1,4 +1,5 @@
-"""The hash-chained audit ledger's pure rules (docs/architecture.md "Nothing is deleted"; seed 003 §12: 全程留痕).
+"""The hash-chained audit ledger's pure rules (docs/architecture.md "Nothing is deleted"; seed 003 §12:
+全程留痕).
 
 Each entry commits to the previous one: changing, removing or reordering any entry breaks every hash after
 it. Storage appends entries in the same transaction as the change they describe.

@@ -37,7 +37,8 @@ ROLE_LABELS: dict[Role, str] = {
 
 
 class DeadlineProfile(enum.StrEnum):
-    """Deadline presets (docs/domain.md "Deadlines"): court = seed 002 §6, procuratorate = seed 004 §7, §13."""
+    """Deadline presets (docs/domain.md "Deadlines"): court = seed 002 §6, procuratorate = seed 004 §7,
+    §13."""
 
     COURT = "court"
     PROCURATORATE = "procuratorate"

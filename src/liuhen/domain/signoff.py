@@ -12,7 +12,8 @@ Everything here is pure: a ``Route`` is computed from the roster people the call
 is an immutable value whose transitions return ``(new_chain, events)``; the events say whom to tell what.
 Nothing is ever removed from a chain: decisions, lapses and skips only accumulate (全程留痕).
 
-Statuses are exactly those of docs/architecture.md: ``submitted → awaiting_department_head → awaiting_vice_president →
+Statuses are exactly those of docs/architecture.md: ``submitted → awaiting_department_head →
+awaiting_vice_president →
 awaiting_discipline → filed``, or ``returned`` (退回补正) and, on resubmission, back to the first level.
 """
 

@@ -10,7 +10,8 @@ Contents::
     verify.py                plain Python 3 (standard library only): re-hashes every file against the manifest
     README.txt               how to check it
 
-Seed 000 (Caixin) and docs/domain.md "Reports": the record belongs in the case file; docs/architecture.md "Nothing is
+Seed 000 (Caixin) and docs/domain.md "Reports": the record belongs in the case file; docs/architecture.md
+"Nothing is
 deleted": every item keeps its ledger position, so the bundle can be tied to the hash-chained audit ledger.
 Exporting is a read of the record (need-to-know and ledger: ``domain.services.access.read_record``).
 """

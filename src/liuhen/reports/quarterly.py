@@ -11,7 +11,8 @@ A record belongs to the quarter of its first submission (local time). The counts
 `record_facts` / `record_special_items` (GROUP BY), joined to `records` for status and disposition; only
 the handful of listed records are loaded whole.
 
-Need-to-know (seed 003 §12, seed 004 §15, docs/domain.md): the discipline office gets the lists record by record;
+Need-to-know (seed 003 §12, seed 004 §15, docs/domain.md): the discipline office gets the lists record by
+record;
 the president and trial management get the counts only (``domain.access.SUMMARY_ROLES``). Producing the
 summary is logged (``domain.services.access.read_summary``).
 """

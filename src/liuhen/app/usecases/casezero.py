@@ -167,7 +167,8 @@ class Outcome:
 
 
 async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> Outcome:
-    """A per-case zero report button, resolved and re-authorised here (docs/architecture.md "Callback data")."""
+    """A per-case zero report button, resolved and re-authorised here (docs/architecture.md "Callback
+    data")."""
     async with uow:
         callback = await uow.callbacks.get(token)
         if callback is None or callback.staff_pk != staff.id or not callback.arg:

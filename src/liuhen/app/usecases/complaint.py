@@ -258,7 +258,8 @@ class PressResult:
 async def press(
     uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, upward: bool = False
 ) -> PressResult:
-    """[提交控告] / [取消]: resolved and re-authorised on the server (docs/architecture.md "Callback data")."""
+    """[提交控告] / [取消]: resolved and re-authorised on the server (docs/architecture.md "Callback
+    data")."""
     async with uow:
         callback = await uow.callbacks.get(token)
         if callback is None or callback.staff_pk != staff.id or callback.action != ACTION:

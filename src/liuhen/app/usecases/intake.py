@@ -121,7 +121,8 @@ async def issue_button(
 
 
 def _new_buttons(staff: Staff, record: Record, evidence: Evidence, now: datetime) -> list[Callback]:
-    """The receipt's four buttons, each a fresh token bound to the recorder (docs/architecture.md "Callback data")."""
+    """The receipt's four buttons, each a fresh token bound to the recorder (docs/architecture.md "Callback
+    data")."""
     assert staff.id is not None and record.id is not None
     return [
         Callback(new_token(), staff.id, action, now, record_id=record.id, evidence_id=evidence.id)

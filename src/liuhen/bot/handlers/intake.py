@@ -47,7 +47,8 @@ async def download(bot: Bot, store: FileEvidenceStore, ref: FileRef) -> StoredCo
 
 
 async def store_message(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
-    """Bytes first (docs/architecture.md "Durability order"): the message's JSON, then its file if it has one."""
+    """Bytes first (docs/architecture.md "Durability order"): the message's JSON, then its file if it has
+    one."""
     store = context.runtime.store
     raw = await store.put_bytes(canonical_json(message.to_dict()))
     got = await download(context.bot, store, incoming.file) if incoming.file is not None else None
