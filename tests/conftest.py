@@ -13,8 +13,9 @@ from sqlalchemy.engine import make_url
 
 PG_URL = os.environ.get("LIUHEN_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
-DEMO_ROSTER = Path(__file__).resolve().parent.parent / "src" / "liuhen" / "bot" / "demo" / "roster.csv"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE_ROSTER = FIXTURES / "roster.csv"  # a fictional county court of 22 people
+DEMO_ROSTER = Path(__file__).resolve().parent.parent / "src" / "liuhen" / "sandbox" / "demo" / "roster.csv"
 
 
 async def _pg_admin(sql: str) -> None:

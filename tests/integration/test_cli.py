@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLE_ROSTER
 from tests.integration.conftest import Run, cli_runner
 
 LIUHEN = [sys.executable, "-m", "liuhen"]
@@ -21,7 +21,7 @@ def run_cli(db_url: str, tmp_path: Path) -> Run:
 
 
 def test_import_invite_list(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = run_cli("org", "import", str(SAMPLES / "roster.csv"))
+    result = run_cli("org", "import", str(SAMPLE_ROSTER))
     assert result.returncode == 0, result.stderr
     assert "新增" in result.stdout and "22" in result.stdout
 
@@ -37,7 +37,7 @@ def test_import_invite_list(run_cli, tmp_path: Path) -> None:  # type: ignore[no
     assert {p["staff_id"]: p["enrolled"] for p in people}["s001"] is False
     assert {p["staff_id"]: p["department"] for p in people}["s001"] == "民事审判第一庭"
 
-    again = run_cli("org", "import", str(SAMPLES / "roster.csv"))
+    again = run_cli("org", "import", str(SAMPLE_ROSTER))
     assert again.returncode == 0
     assert "未变" in again.stdout
 
