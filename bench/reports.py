@@ -55,7 +55,7 @@ def prepare(data_dir: Path) -> Path:
     """Migrations, court and roster through the real command line."""
     env = {**os.environ, "LIUHEN_DATA_DIR": str(data_dir)}
     env.pop("LIUHEN_DATABASE_URL", None)
-    roster = ROOT / "src" / "liuhen" / "bot" / "demo" / "roster.csv"
+    roster = ROOT / "src" / "liuhen" / "sandbox" / "demo" / "roster.csv"
     subprocess.run(
         [sys.executable, "-m", "liuhen", "org", "import", str(roster)],
         env=env,

@@ -4,7 +4,7 @@ simulation API.
 The sandbox server stays generic: :class:`DemoServer` is a :class:`SandboxServer` whose application also
 serves
 
-- ``GET /`` and ``GET /static/{name}``: the page (plain HTML/JS/CSS from ``bot/demo/static``);
+- ``GET /`` and ``GET /static/{name}``: the page (plain HTML/JS/CSS from ``sandbox/demo/static``);
 - ``GET /demo/api/config``: the demo's phones, the bot token (a sandbox-only token), the newcomer's
   enrolment code, the prepared messages and sample files, and which later features exist yet;
 - ``GET /demo/api/events?after=SEQ&timeout=S``: one long poll for the chats of every phone on the page
