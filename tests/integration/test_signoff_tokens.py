@@ -105,6 +105,6 @@ def test_issue6_random_forged_and_foreign_callback_data_never_change_a_record(tm
         result = runner.run(
             signoff.press(db.uow(), staff=head, token=approve, clock=FixedClock(NOW), config=CONFIG)
         )
-        assert result.notice == "已提交"
+        assert result.notice is signoff.Say.SUBMITTED
         assert runner.run(_state(db, record_id))[0] == "awaiting_vice_president"
         runner.run(db.dispose())

@@ -32,6 +32,14 @@ class Kind(enum.StrEnum):
     CASE = "case"  # case number (案号) or 尚未立案
 
 
+#: Words of the chat apps' own screens (title bars, tabs) that OCR reads from a screenshot and that are never
+#: the other party's name; and the typing notice shown in the title bar ("对方正在输入…").
+CHAT_UI_WORDS = frozenset(
+    {"微信", "WeChat", "聊天信息", "通讯录", "发现", "短信", "信息", "消息", "文件传输助手"}
+)
+TYPING = "正在输入"
+
+
 @dataclass(frozen=True)
 class Option:
     value: str

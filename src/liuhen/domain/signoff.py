@@ -93,6 +93,13 @@ class NotAllowed(SignoffError):
     """The person may not act here (wrong person, conflicted, expired delegation, not the recorder)."""
 
 
+class Stale(SignoffError):
+    """A button that is not this person's, unknown, forged or outdated."""
+
+    def __init__(self) -> None:
+        super().__init__("该按钮无效或已过期。")
+
+
 class AlreadyDecided(SignoffError):
     """The level was decided already, or the record is filed: the card is stale ("已处理")."""
 

@@ -7,7 +7,6 @@ from datetime import tzinfo
 from liuhen.app.usecases.complaint import Delivery, has_file
 from liuhen.app.usecases.deadlines import Reminder
 from liuhen.app.usecases.intake import Arrival, DraftSummary, Receipt
-from liuhen.app.usecases.questionnaire import View
 from liuhen.app.usecases.witnesses import WitnessRequest, WitnessResult
 from liuhen.domain.complaints import ComplaintItem
 from liuhen.domain.model import Staff
@@ -166,29 +165,6 @@ def file_arrived(a: Arrival) -> str:
 
 
 # ---- questions ----------------------------------------------------------------------------
-
-
-def question_view(v: View) -> str:
-    if v.kind == "question":
-        lines = [f"【{v.record_number}】{v.title}（还差 {v.missing} 项）", v.text]
-        if v.error:
-            lines.insert(0, f"⚠️ {v.error}")
-        return "\n".join(lines)
-    if v.kind == "review":
-        lines = [f"【{v.record_number}】请核对记录："]
-        lines += [f"· {label}：{value}" for label, value in v.summary]
-        if v.missing_labels:
-            lines.append(f"还差 {len(v.missing_labels)} 项：{'、'.join(v.missing_labels)}")
-        else:
-            lines.append("各项已齐全，确认无误请点“提交”。")
-        if v.error:
-            lines.insert(0, f"⚠️ {v.error}")
-        return "\n".join(lines)
-    if v.kind == "submitted":
-        return f"记录 {v.record_number} 已提交，将按规定报送审批。感谢您如实记录。"
-    if v.kind == "later":
-        return f"记录 {v.record_number} 的草稿已保存，随时发送 /drafts 继续补充。"
-    return f"⚠️ {v.error or '无法继续。'}"
 
 
 def draft_reminder(r: Reminder, tz: tzinfo) -> str:

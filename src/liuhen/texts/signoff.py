@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
-from liuhen.app.usecases.signoff import Card, Closed, Delivery, PendingItem
+from liuhen.app.usecases.intake import Button
+from liuhen.app.usecases.signoff import Act, Card, Closed, Delivery, PendingItem, PressResult, Say, Upward
 from liuhen.domain import catalogue as cat
 from liuhen.domain.questionnaire import FIELDS
-from liuhen.domain.records import Evidence, Record, human_size, short_hash
+from liuhen.domain.records import STATUS_LABELS, Evidence, Record, RecordStatus, human_size, short_hash
 from liuhen.domain.signoff import LEVEL_LABELS, Chain, DecisionKind, Level
 
 
@@ -23,18 +24,99 @@ def _when(at: datetime | None, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%m月%d日 %H:%M") if at else "—"
 
 
+_BUTTONS: dict[Act, str] = {
+    Act.APPROVE: "同意",
+    Act.RETURN: "退回补正",
+    Act.OPINION: "填写意见",
+    Act.EVIDENCE: "查看证据",
+    Act.FULL: "查看全文",
+    Act.FIX: "去补正",
+    Act.DIRECT: "直接报告纪检",
+    Act.DEFER_ACCEPT: "采纳暂缓建议",
+    Act.DEFER_OVERRIDE: "不采纳（经检察长批准）",
+    Act.DISPOSE: "{shows}",
+    Act.APPROVE_WITH: "以此意见同意",
+    Act.RETURN_WITH: "以此意见退回补正",
+    Act.CANCEL: "取消",
+    Act.SIGN: "签批 {shows}",
+    Act.VIEW: "查看 {shows}",
+}
+
+
+def button_label(b: Button) -> str:
+    return _BUTTONS[Act(b.act)].format(shows=b.shows)
+
+
+_SAID: dict[Say, str] = {
+    Say.STALE: "该按钮无效或已过期。",
+    Say.EDITING: "该记录正在由记录人修改，重新提交后再签批。",
+    Say.CANCELLED: "已取消",
+    Say.DONE: "已处理",
+    Say.ASK_OPINION: "请输入意见",
+    Say.ASK_REASON: "请输入退回理由",
+    Say.DEFER_FIRST: "记录人建议暂缓，请先明确是否采纳",
+    Say.CHOOSE: "请选择处理方式",
+    Say.SUBMITTED: "已提交",
+    Say.FIX: "请修改后重新提交",
+    Say.DIRECT: "已直接报告纪检监察机构",
+    Say.FULL: "全文如下",
+    Say.RESENT: "已重新发送",
+    Say.EMPTY: "内容不能为空，请重新输入。",
+}
+
+
+def notice(r: PressResult) -> str | None:
+    """The short answer to a press, or the message answering a typed text."""
+    if r.notice is None or r.notice is Say.OPINION:
+        return None
+    if r.notice is Say.REFUSED:
+        return str(r.refusal) if r.refusal is not None else _SAID[Say.STALE]
+    if r.notice is Say.EVIDENCE:
+        return f"共 {len(r.evidence)} 件证据"
+    if r.notice is Say.STATUS:
+        status = RecordStatus(r.status) if r.status in set(RecordStatus) else None
+        return f"记录 {r.number} 当前状态：{STATUS_LABELS[status] if status else r.status}"
+    if r.notice is Say.WAITS_FOR:
+        return f"记录 {r.number} 当前由{LEVEL_LABELS[r.level] if r.level else ''}签批"
+    return _SAID[r.notice]
+
+
+def ask(r: PressResult) -> str | None:
+    """The question to type an answer to."""
+    if r.ask is Say.ASK_OPINION:
+        return f"请输入您对记录 {r.number} 的意见（发送文字即可）："
+    if r.ask is Say.ASK_REASON:
+        return f"请输入退回补正记录 {r.number} 的理由："
+    return None
+
+
+def opinion(r: PressResult) -> str | None:
+    """The typed opinion, to approve or return with."""
+    if r.opinion is None:
+        return None
+    return f"您对记录 {r.number} 的意见：\n{r.opinion}\n请选择："
+
+
+def _intervener(c: Card) -> str:
+    return (c.intervener or "不详") + (f"（{c.intervener_unit}）" if c.intervener_unit else "")
+
+
+def _gist(c: Card) -> tuple[str, ...]:
+    return c.gist or ("（无文字内容，见证据）",)
+
+
 def card(c: Card, tz: tzinfo) -> str:
     head = f"【待签批 · {_level(c.level)}】记录 {c.number}"
     if c.obo_name:
         head += f"（代 {c.obo_name} 签批）"
     lines = [
         head,
-        f"类型：{c.record_type}",
-        f"过问人：{c.intervener}",
-        f"案件：{c.case}",
-        f"方式：{c.method}",
+        f"类型：{c.record_type or '—'}",
+        f"过问人：{_intervener(c)}",
+        f"案件：{c.case or '—'}",
+        f"方式：{c.method or '—'}",
         "内容摘要：",
-        *(f"  {line[:80]}" for line in c.gist),
+        *(f"  {line[:80]}" for line in _gist(c)),
         f"证据：{c.evidence_count} 件",
         f"签批期限：{_when(c.deadline, tz)}（三个工作日）" + ("，已逾期" if c.lapsed else ""),
     ]
@@ -45,9 +127,17 @@ def card(c: Card, tz: tzinfo) -> str:
     return "\n".join(lines)
 
 
+_CLOSED = {
+    DecisionKind.APPROVE: "同意",
+    DecisionKind.RETURN: "退回补正",
+    DecisionKind.DIRECT: "记录人已直接报告纪检监察机构",
+}
+
+
 def closed(c: Closed, tz: tzinfo) -> str:
     who = f"{c.signer}（代 {c.obo}）" if c.obo else c.signer
-    return f"已处理：{who} {c.what}（{_when(c.at, tz)}）"
+    what = f"处理：{c.disposition}" if c.what is DecisionKind.DISPOSE else _CLOSED.get(c.what, "")
+    return f"已处理：{who} {what}（{_when(c.at, tz)}）"
 
 
 def reminder(d: Delivery, c: Card, tz: tzinfo) -> str:
@@ -109,22 +199,28 @@ def copy_to_trial_management(d: Delivery) -> str:
 
 def upward(d: Delivery, c: Card | None, tz: tzinfo) -> str:
     p = d.payload
-    head = f"【下级法院报送 · {p.get('why')}】{p.get('court')} 记录 {d.number}"
+    why = str(p.get("why") or "")
+    # Older outbox rows carry the words themselves.
+    why = _UPWARD.get(why, why)
+    head = f"【下级法院报送 · {why}】{p.get('court')} 记录 {d.number}"
     if c is None:
         return head
     return "\n".join(
         [
             head,
-            f"类型：{c.record_type}",
-            f"过问人：{c.intervener}",
-            f"案件：{c.case}",
-            f"方式：{c.method}",
+            f"类型：{c.record_type or '—'}",
+            f"过问人：{_intervener(c)}",
+            f"案件：{c.case or '—'}",
+            f"方式：{c.method or '—'}",
             "内容摘要：",
-            *(f"  {line[:80]}" for line in c.gist),
+            *(f"  {line[:80]}" for line in _gist(c)),
             f"证据：{c.evidence_count} 件",
             "按规定同时报送上一级纪检监察机构（法院实施办法第六条；三个规定第七条）。",
         ]
     )
+
+
+_UPWARD = {Upward.IMMEDIATE.value: "一事一报", Upward.PRINCIPAL_LEADER.value: "涉及同级党委或政法委主要领导"}
 
 
 def vacant(d: Delivery) -> str:
@@ -141,6 +237,11 @@ def delegated(d: Delivery) -> str:
 
 
 ASK_DEFAULT = "请输入内容："
+SUBMITTED = "已提交。"
+
+
+def news(number: str) -> str:
+    return f"记录 {number} 有新的进展。"
 
 
 def pending(items: list[PendingItem], tz: tzinfo) -> str:

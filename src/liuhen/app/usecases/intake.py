@@ -7,6 +7,7 @@ ledger entry in one transaction. Only then may the receipt be sent.
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,10 +85,13 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Button:
-    """A button to show: its label and the opaque token of its callback data."""
+    """A button to show: what it does (``act``, a member of a feature's act enum, which the doors' texts
+    name), the data its label shows (a catalogue label, a record number — never a sentence), and the opaque
+    token of its callback data."""
 
-    label: str
+    act: enum.Enum
     token: str
+    shows: str = ""
 
 
 def new_token() -> str:

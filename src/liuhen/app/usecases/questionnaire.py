@@ -3,6 +3,7 @@ evidence, validated with a Chinese explanation, resumable at any time (the recor
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
@@ -21,6 +22,60 @@ from liuhen.domain.workdays import WorkCalendar, is_late, profile_named
 ACTION = "q"
 
 
+class Act(enum.Enum):
+    """What a question or review button does; ``Button.shows`` carries the option's catalogue label."""
+
+    SUGGEST = "suggest"  # a value read from the evidence, to confirm
+    KEEP = "keep"  # keep the answer given before the edit
+    CHECKED = "checked"  # a chosen option of a multi-select question (press to drop it)
+    UNCHECKED = "unchecked"  # an option not chosen yet
+    DONE = "done"  # the multi-select question is answered
+    OPTION = "option"  # one option of a single-choice question
+    QUICK = "quick"  # a quick answer of a text question
+    SKIP = "skip"
+    LATER = "later"
+    SUBMIT = "submit"
+    EDIT = "edit"  # a section of the review card
+
+
+class Shown(enum.Enum):
+    """What a view shows."""
+
+    QUESTION = "question"
+    REVIEW = "review"
+    SUBMITTED = "submitted"
+    LATER = "later"
+    ERROR = "error"
+    DUPLICATE = "duplicate"  # a replayed update: nothing to show
+
+
+class Problem(enum.Enum):
+    """Why a view or a press could not go on (the texts say it in words)."""
+
+    STALE = "stale"  # a foreign, unknown or forged button
+    DONE = "done"  # pressed before, and the record is no longer open
+    SUBMITTED = "submitted"  # the record is submitted: no more changes from here
+    CURRENT = "current"  # pressed before: here is the current question
+    SAVED = "saved"  # the draft is saved for later
+    ANSWERED = "answered"  # the question was answered already
+    MISSING = "missing"  # cannot submit yet: ``view.missing`` items are missing
+    SENT = "sent"  # submitted
+    EMPTY_REASON = "empty_reason"  # an amendment's reason is empty
+
+
+class AmendProblem(enum.Enum):
+    NOT_FOUND = "not_found"  # no record of this person's with that number
+    DRAFT = "draft"  # still a draft: it is simply continued
+
+
+class AmendRefused(Exception):
+    """`/amend NUMBER` refused: ``problem`` says why, for ``number``."""
+
+    def __init__(self, problem: AmendProblem, number: str) -> None:
+        super().__init__(problem, number)
+        self.problem, self.number = problem, number
+
+
 @dataclass(frozen=True)
 class Settings:
     """Per-court settings the questions depend on."""
@@ -36,13 +91,14 @@ class View:
     """What to show: a question, the review card, or a closing message."""
 
     record_number: str
-    kind: str  # question | review | submitted | later | error
-    title: str = ""
-    text: str = ""
+    kind: Shown
+    question: q.Field | None = None  # the question asked (its words are catalogue data)
+    hints: tuple[q.Option, ...] = ()  # options explained below the question (the record types)
     missing: int = 0
     rows: tuple[tuple[Button, ...], ...] = ()
-    error: str | None = None
-    summary: tuple[tuple[str, str], ...] = ()
+    error: str | None = None  # why the answer was not taken (``q.Invalid``'s explanation)
+    problem: Problem | None = None
+    summary: tuple[tuple[str, str], ...] = ()  # (field label, answer label) on the review card
     missing_labels: tuple[str, ...] = ()
 
 
@@ -52,7 +108,7 @@ def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
         reads like a name; a group's title ends in its member count, "(12)"; UI words, typing notices,
         sentences and phone numbers are no names. Only ever a suggestion the recorder confirms."""
         t = title.strip().rstrip(".…").strip()
-        if not 2 <= len(t) <= 12 or t == recorder_name or t in ui_words or "正在输入" in t:
+        if not 2 <= len(t) <= 12 or t == recorder_name or t in q.CHAT_UI_WORDS or q.TYPING in t:
             return None
         if t[-1] in ")）" and t[:-1].rstrip("0123456789").endswith(("(", "（")):
             return None  # a group chat
@@ -60,7 +116,6 @@ def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
             return None
         return None if sum(ch.isdigit() for ch in t) * 2 > len(t) else t
 
-    ui_words = {"微信", "WeChat", "聊天信息", "通讯录", "发现", "短信", "信息", "消息", "文件传输助手"}
     facts = q.EvidenceFacts(recorder_name=recorder_name)
     read_names: list[str] = []
     for e in evidence:
@@ -108,12 +163,12 @@ class _Session:
         self.uow, self.staff, self.record, self.settings, self.now = uow, staff, record, settings, now
         self.ctx = context_of(record, settings)
 
-    async def button(self, label: str, arg: str) -> Button:
+    async def button(self, act: Act, arg: str, shows: str = "") -> Button:
         assert self.staff.id is not None
         token = await issue_button(
             self.uow, staff_pk=self.staff.id, action=ACTION, now=self.now, record_id=self.record.id, arg=arg
         )
-        return Button(label, token)
+        return Button(act, token, shows)
 
     async def facts(self) -> q.EvidenceFacts:
         assert self.record.id is not None
@@ -136,37 +191,36 @@ class _Session:
         rows: list[tuple[Button, ...]] = []
         facts = await self.facts()
         for s in q.suggestions(f, facts, self.settings.tz):
-            rows.append((await self.button(f"✓ {s.label}", f"a|{f.key}|{s.value}"),))
+            rows.append((await self.button(Act.SUGGEST, f"a|{f.key}|{s.value}", s.label),))
         previous = self.record.answers.get("_previous", {})
         if f.key in previous:
             shown = q.option_label(f, previous[f.key], self.ctx)
-            rows.append((await self.button(f"保持原答案：{shown[:20]}", f"k|{f.key}"),))
+            rows.append((await self.button(Act.KEEP, f"k|{f.key}", shown),))
         options = f.options(self.ctx)
         if f.kind is q.Kind.MULTI:
             chosen = set(self.record.answers.get("_selecting", []))
             for o in options:
-                mark = "☑ " if o.value in chosen else "☐ "
-                rows.append((await self.button(mark + o.label, f"t|{f.key}|{o.value}"),))
-            rows.append((await self.button("完成", f"d|{f.key}"),))
+                act = Act.CHECKED if o.value in chosen else Act.UNCHECKED
+                rows.append((await self.button(act, f"t|{f.key}|{o.value}", o.label),))
+            rows.append((await self.button(Act.DONE, f"d|{f.key}"),))
         else:
             pair: list[Button] = []
             for o in options:
-                pair.append(await self.button(o.label, f"a|{f.key}|{o.value}"))
+                pair.append(await self.button(Act.OPTION, f"a|{f.key}|{o.value}", o.label))
                 if len(pair) == 2 or len(o.label) > 8:
                     rows.append(tuple(pair))
                     pair = []
             if pair:
                 rows.append(tuple(pair))
             for quick in f.quick:
-                rows.append((await self.button(quick, f"a|{f.key}|{quick}"),))
+                rows.append((await self.button(Act.QUICK, f"a|{f.key}|{quick}", quick),))
         tail = []
         if not f.required and f.kind is not q.Kind.MULTI:
-            tail.append(await self.button("跳过", f"s|{f.key}"))
-        tail.append(await self.button("稍后", "l"))
+            tail.append(await self.button(Act.SKIP, f"s|{f.key}"))
+        tail.append(await self.button(Act.LATER, "l"))
         rows.append(tuple(tail))
-        hints = [o for o in options if o.hint] if f.key == "record_type" else []
-        text = f.question + "".join(f"\n· {o.label}：{o.hint}" for o in hints)
-        return View(self.record.number, "question", f.label, text, len(self.missing()), tuple(rows), error)
+        hints = tuple(o for o in options if o.hint) if f.key == "record_type" else ()
+        return View(self.record.number, Shown.QUESTION, f, hints, len(self.missing()), tuple(rows), error)
 
     async def review(self, error: str | None = None) -> View:
         summary = tuple(
@@ -177,20 +231,18 @@ class _Session:
         missing = self.missing()
         rows: list[tuple[Button, ...]] = []
         if not missing:
-            rows.append((await self.button("提交", "submit"),))
-        edits = [await self.button(f"修改{label}", f"e|{key}") for key, label in q.SECTIONS.items()]
+            rows.append((await self.button(Act.SUBMIT, "submit"),))
+        edits = [await self.button(Act.EDIT, f"e|{key}", label) for key, label in q.SECTIONS.items()]
         rows.extend(tuple(edits[i : i + 2]) for i in range(0, len(edits), 2))
-        rows.append((await self.button("稍后", "l"),))
+        rows.append((await self.button(Act.LATER, "l"),))
         return View(
             self.record.number,
-            "review",
-            "请核对记录",
-            "",
-            len(missing),
-            tuple(rows),
-            error,
-            summary,
-            tuple(f.label for f in missing),
+            Shown.REVIEW,
+            missing=len(missing),
+            rows=tuple(rows),
+            error=error,
+            summary=summary,
+            missing_labels=tuple(f.label for f in missing),
         )
 
     async def store(self, f: q.Field, raw: Any) -> View:
@@ -240,7 +292,7 @@ async def ask(
         if record is None:
             return None
         if record.status not in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value):
-            return View(record.number, "error", error="该记录已提交，不能再修改。")
+            return View(record.number, Shown.ERROR, problem=Problem.SUBMITTED)
         view = await _Session(uow, staff, record, settings, clock.now()).view()
         await uow.commit()
         return view
@@ -262,7 +314,7 @@ async def answer_text(
     async with uow:
         settings = await _with_calendar(uow, staff, settings)
         if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="answer"):
-            return View("", "duplicate")
+            return View("", Shown.DUPLICATE)
         conversation = await uow.conversations.get(staff.id or 0)
         f = q.BY_KEY.get(conversation.pending_field or "")
         record = await _open(uow, staff, conversation.current_record_id)
@@ -276,7 +328,7 @@ async def answer_text(
 @dataclass(frozen=True)
 class PressResult:
     view: View | None
-    notice: str | None = None  # a toast
+    notice: Problem | None = None  # a toast
     submitted: Record | None = None
     witness_requests: tuple[witnesses.WitnessRequest, ...] = ()
     outbox: tuple[str, ...] = ()  # sign-off messages to deliver after the commit
@@ -290,41 +342,41 @@ async def press(
         settings = await _with_calendar(uow, staff, settings)
         callback = await uow.callbacks.get(token)
         if callback is None or callback.staff_pk != staff.id or callback.action != ACTION:
-            return PressResult(None, "该按钮无效或已过期。")
+            return PressResult(None, Problem.STALE)
         record = await _open(uow, staff, callback.record_id)
         if record is None:
-            return PressResult(None, "该按钮无效或已过期。")
+            return PressResult(None, Problem.STALE)
         open_ = record.status in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value)
         if callback.used_at is not None and not open_:
-            return PressResult(None, "已处理。")
+            return PressResult(None, Problem.DONE)
         if not open_:
-            return PressResult(None, "该记录已提交，不能再修改。")
+            return PressResult(None, Problem.SUBMITTED)
         now = clock.now()
         session = _Session(uow, staff, record, settings, now)
         if callback.used_at is not None:  # pressed twice, or replayed after a crash before the message was
             view = await session.view()  # edited: show where the record stands, never a dead end
             await uow.commit()
-            return PressResult(view, "已处理，这是当前的问题。")
+            return PressResult(view, Problem.CURRENT)
         parts = (callback.arg or "").split("|", 2)
         op = parts[0]
         f = q.BY_KEY.get(parts[1]) if len(parts) > 1 else None
         result = PressResult(None)
         if op == "l":
             (await uow.conversations.get(staff.id or 0)).pending_field = None
-            result = PressResult(View(record.number, "later"), "草稿已保存")
+            result = PressResult(View(record.number, Shown.LATER), Problem.SAVED)
         elif op == "submit":
             result = await _submit(session)
         elif op == "e":
             result = PressResult(await _edit(session, parts[1]))
         elif f is None:
-            return PressResult(None, "该按钮无效或已过期。")
+            return PressResult(None, Problem.STALE)
         elif op == "t":
             chosen = list(record.answers.get("_selecting", []))
             chosen = [v for v in chosen if v != parts[2]] if parts[2] in chosen else [*chosen, parts[2]]
             record.answers = {**record.answers, "_selecting": chosen}
             result = PressResult(await session.question(f, None))
         elif q.answered(record.answers, f.key) and f.key not in record.answers.get("_editing", []):
-            return PressResult(await session.view(), "该问题已回答。")
+            return PressResult(await session.view(), Problem.ANSWERED)
         elif op == "a":
             result = PressResult(await session.store(f, parts[2]))
         elif op == "d":
@@ -357,7 +409,7 @@ async def _submit(session: _Session) -> PressResult:
     record = session.record
     missing = session.missing()
     if missing:
-        return PressResult(await session.review(), f"还差 {len(missing)} 项，不能提交。")
+        return PressResult(await session.review(), Problem.MISSING)
     first = record.submitted_at is None
     record.status = RecordStatus.SUBMITTED.value
     record.submitted_at = record.updated_at = session.now
@@ -376,8 +428,8 @@ async def _submit(session: _Session) -> PressResult:
     await session.uow.records.refresh_facts(record)  # the quarterly summary's row
     requests = await witnesses.requests_for(session.uow, record, session.staff, session.now) if first else []
     return PressResult(
-        View(record.number, "submitted"),
-        "已提交",
+        View(record.number, Shown.SUBMITTED),
+        Problem.SENT,
         submitted=record,
         witness_requests=tuple(requests),
         outbox=tuple(keys),
@@ -389,13 +441,13 @@ PENDING_AMEND = "_amend:"
 
 async def begin_amend(uow: UnitOfWork, *, staff: Staff, number: str) -> str:
     """`/amend NUMBER`: after submission a change is a new version with a reason (docs/domain.md). Returns the
-    number to ask the reason for, or raises `q.Invalid` with the reason it cannot be amended."""
+    number to ask the reason for, or raises `AmendRefused` saying why it cannot be amended."""
     async with uow:
         record = await uow.records.by_number(staff.court_id, number.strip().upper())
         if record is None or record.recorder_id != staff.id:
-            raise q.Invalid(f"没有找到您的记录 {number}。发送 /drafts 查看草稿。")
+            raise AmendRefused(AmendProblem.NOT_FOUND, number)
         if record.status == RecordStatus.DRAFT.value:
-            raise q.Invalid(f"记录 {record.number} 还是草稿，直接发送 /drafts 继续修改即可。")
+            raise AmendRefused(AmendProblem.DRAFT, record.number)
         conversation = await uow.conversations.get(staff.id or 0)
         conversation.pending_field = f"{PENDING_AMEND}{record.id}"
         conversation.current_record_id = record.id
@@ -414,7 +466,7 @@ async def amend_reason(
         if not pending.startswith(PENDING_AMEND):
             return None
         if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="amend"):
-            return View("", "duplicate")
+            return View("", Shown.DUPLICATE)
         record = await _open(uow, staff, int(pending.removeprefix(PENDING_AMEND)))
         if record is None:
             conversation.pending_field = None
@@ -422,7 +474,7 @@ async def amend_reason(
             return None
         reason, now = text.strip(), clock.now()
         if not reason:
-            return View(record.number, "error", error="修改原因不能为空。")
+            return View(record.number, Shown.ERROR, problem=Problem.EMPTY_REASON)
         await uow.records.save_version(record, reason=reason, actor=f"staff:{staff.staff_id}", at=now)
         await uow.ledger.append(
             actor=f"staff:{staff.staff_id}",

@@ -28,14 +28,15 @@ from liuhen.domain.clock import Clock
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.records import Evidence, Record, RecordStatus
 from liuhen.domain.signoff import (
-    LEVEL_LABELS,
     Chain,
+    DecisionKind,
     Delegation,
     Event,
     EventKind,
     Level,
     SignoffError,
     SignoffTerms,
+    Stale,
     chain_from_json,
     chain_to_json,
     level_of,
@@ -47,7 +48,57 @@ from liuhen.domain.workdays import profile_named
 ACTION = "so"
 OUTBOX = "so:"
 PENDING = "_so"
-STALE = "该按钮无效或已过期。"
+
+
+class Say(enum.Enum):
+    """What the answer to a press or a typed text says (the texts put it in words)."""
+
+    STALE = "stale"  # a foreign, unknown, forged or outdated button
+    EDITING = "editing"  # the recorder is changing the record: sign after the resubmission
+    CANCELLED = "cancelled"
+    DONE = "done"  # decided already
+    ASK_OPINION = "ask_opinion"  # type the opinion now
+    ASK_REASON = "ask_reason"  # type the reason of the return now
+    DEFER_FIRST = "defer_first"  # answer the recorder's defer suggestion first (seed 004 §18)
+    CHOOSE = "choose"  # choose a disposition (seed 004 §17, §20)
+    SUBMITTED = "submitted"
+    FIX = "fix"  # the recorder corrects the returned record
+    DIRECT = "direct"  # the recorder reported directly to the discipline office
+    EVIDENCE = "evidence"  # ``len(evidence)`` files follow
+    FULL = "full"  # the full text follows
+    STATUS = "status"  # ``number`` is in ``status`` (nothing to sign now)
+    WAITS_FOR = "waits_for"  # ``number`` waits for ``level``
+    RESENT = "resent"  # the card was sent again
+    EMPTY = "empty"  # an empty opinion or reason
+    OPINION = "opinion"  # the typed ``opinion``: choose approve or return with it
+    REFUSED = "refused"  # ``refusal`` says why (a rule of the chain, or need-to-know)
+
+
+class Act(enum.Enum):
+    """What a sign-off button does; ``Button.shows`` carries a disposition's catalogue label or a number."""
+
+    APPROVE = "approve"
+    RETURN = "return"
+    OPINION = "opinion"
+    EVIDENCE = "evidence"
+    FULL = "full"
+    FIX = "fix"
+    DIRECT = "direct"
+    DEFER_ACCEPT = "defer_accept"
+    DEFER_OVERRIDE = "defer_override"
+    DISPOSE = "dispose"
+    APPROVE_WITH = "approve_with"  # approve with the opinion just typed
+    RETURN_WITH = "return_with"  # return with the opinion just typed
+    CANCEL = "cancel"
+    SIGN = "sign"  # /pending: sign ``shows`` (a record number)
+    VIEW = "view"  # /pending: read ``shows`` (an overdue record of the court)
+
+
+class Upward(enum.Enum):
+    """Why a record goes to the court above's discipline office."""
+
+    IMMEDIATE = "immediate"  # 一事一报 (seed 001 §7, seed 002 §7)
+    PRINCIPAL_LEADER = "principal_leader"  # a principal leader of the same-level committees (实施办法 §6)
 
 
 class Op(enum.StrEnum):
@@ -190,7 +241,9 @@ async def _report_upward(uow: UnitOfWork, record: Record) -> list[str]:
     court = await uow.courts.get(record.court_id)
     if court is None or court.parent_id is None:
         return []
-    why = "一事一报" if record.disposition in ("immediate", "escalate") else "涉及同级党委或政法委主要领导"
+    why = (
+        Upward.IMMEDIATE if record.disposition in ("immediate", "escalate") else Upward.PRINCIPAL_LEADER
+    ).value
     keys: list[str] = []
     for s in await uow.staff.list(court.parent_id):
         if s.active and s.role == Role.DISCIPLINE.value and s.enrolled and s.telegram_chat_id:
@@ -333,11 +386,12 @@ class Card:
 
     number: str
     level: str
-    record_type: str
-    intervener: str
-    case: str
-    method: str
-    gist: tuple[str, ...]
+    record_type: str | None  # catalogue labels, None when not answered
+    intervener: str | None
+    intervener_unit: str | None
+    case: str | None
+    method: str | None
+    gist: tuple[str, ...]  # the first lines of the content; empty when there is no text
     deadline: datetime | None
     evidence_count: int
     skips: tuple[str, ...]
@@ -366,17 +420,14 @@ def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Car
     return Card(
         number=record.number,
         level=level,
-        record_type=cat.label(cat.RECORD_TYPES, a["record_type"], "—") if a.get("record_type") else "—",
-        intervener="".join(
-            x
-            for x in (
-                a.get("intervener_name") or "不详",
-                f"（{a['intervener_unit']}）" if a.get("intervener_unit") else "",
-            )
-        ),
-        case=str(a.get("case_number") or "—"),
-        method=cat.label(cat.METHODS, a["method"], "—") if a.get("method") else "—",
-        gist=tuple(content[:3]) or ("（无文字内容，见证据）",),
+        record_type=cat.label(cat.RECORD_TYPES, a["record_type"], a["record_type"])
+        if a.get("record_type")
+        else None,
+        intervener=str(a.get("intervener_name") or "") or None,
+        intervener_unit=str(a.get("intervener_unit") or "") or None,
+        case=str(a.get("case_number") or "") or None,
+        method=cat.label(cat.METHODS, a["method"], a["method"]) if a.get("method") else None,
+        gist=tuple(content[:3]),
         deadline=chain.deadline,
         evidence_count=record.evidence_count,
         skips=tuple(s.text for s in chain.route.skips),
@@ -387,25 +438,25 @@ def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Car
 
 
 async def _button(
-    uow: UnitOfWork, staff_pk: int, record_id: int, label: str, arg: Arg, now: datetime
+    uow: UnitOfWork, staff_pk: int, record_id: int, act: Act, arg: Arg, now: datetime, shows: str = ""
 ) -> Button:
     """One sign-off button: an opaque token bound to the person and the record, the meaning in its row."""
     token = await issue_button(
         uow, staff_pk=staff_pk, action=ACTION, now=now, record_id=record_id, arg=arg.pack()
     )
-    return Button(label, token)
+    return Button(act, token, shows)
 
 
 async def card_buttons(
     uow: UnitOfWork, staff_pk: int, record_id: int, level: str, round_: int, obo: int | None, now: datetime
 ) -> tuple[tuple[Button, ...], ...]:
-    async def b(label: str, op: Op) -> Button:
-        return await _button(uow, staff_pk, record_id, label, Arg(op, level, round_, obo), now)
+    async def b(act: Act, op: Op) -> Button:
+        return await _button(uow, staff_pk, record_id, act, Arg(op, level, round_, obo), now)
 
     return (
-        (await b("同意", Op.APPROVE), await b("退回补正", Op.RETURN)),
-        (await b("填写意见", Op.OPINION),),
-        (await b("查看证据", Op.EVIDENCE), await b("查看全文", Op.FULL)),
+        (await b(Act.APPROVE, Op.APPROVE), await b(Act.RETURN, Op.RETURN)),
+        (await b(Act.OPINION, Op.OPINION),),
+        (await b(Act.EVIDENCE, Op.EVIDENCE), await b(Act.FULL, Op.FULL)),
     )
 
 
@@ -482,11 +533,11 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
                 await uow.commit()
                 return None
 
-            async def view(label: str, op: Op) -> Button:
+            async def view(act: Act, op: Op) -> Button:
                 assert record.id is not None
-                return await _button(uow, staff_pk, record.id, label, Arg(op, "", chain.round), now)
+                return await _button(uow, staff_pk, record.id, act, Arg(op, "", chain.round), now)
 
-            rows = ((await view("查看证据", Op.EVIDENCE), await view("查看全文", Op.FULL)),)
+            rows = ((await view(Act.EVIDENCE, Op.EVIDENCE), await view(Act.FULL, Op.FULL)),)
             delivery = replace(
                 delivery, card=_card(record, chain, chain.level.value if chain.level else "", None), rows=rows
             )
@@ -527,20 +578,12 @@ async def _step(
     rows: tuple[tuple[Button, ...], ...] = ()
     if event == "returned":
         rows = (
-            (await _button(uow, staff_pk, record.id, "去补正", Arg(Op.FIX, round=chain.round), now),),
-            (
-                await _button(
-                    uow, staff_pk, record.id, "直接报告纪检", Arg(Op.DIRECT, round=chain.round), now
-                ),
-            ),
+            (await _button(uow, staff_pk, record.id, Act.FIX, Arg(Op.FIX, round=chain.round), now),),
+            (await _button(uow, staff_pk, record.id, Act.DIRECT, Arg(Op.DIRECT, round=chain.round), now),),
         )
     elif event == "arrived" and level is not None and level is not Level.DISCIPLINE:
         rows = (
-            (
-                await _button(
-                    uow, staff_pk, record.id, "直接报告纪检", Arg(Op.DIRECT, round=chain.round), now
-                ),
-            ),
+            (await _button(uow, staff_pk, record.id, Act.DIRECT, Arg(Op.DIRECT, round=chain.round), now),),
         )
     if event in ("approved", "returned", "filed", "defer_overridden"):
         return replace(delivery, decision=decided, next_people=names, rows=rows)
@@ -576,16 +619,21 @@ class Closed:
     level: str
     signer: str
     obo: str | None
-    what: str
+    what: DecisionKind  # approve, return, dispose (with ``disposition``) or direct (by the recorder)
     at: datetime
+    disposition: str | None = None  # the catalogue label of a disposition
 
 
 @dataclass
 class PressResult:
-    notice: str | None = None  # the short answer to the press (answerCallbackQuery)
-    ask: str | None = None  # a question to send (the reason, the opinion)
+    notice: Say | None = None  # the short answer to the press (answerCallbackQuery)
+    ask: Say | None = None  # a question to send: ASK_OPINION or ASK_REASON, about ``number``
     rows: tuple[tuple[Button, ...], ...] = ()  # a new keyboard for the pressed card (disposition picker)
-    text: str | None = None  # a message to send (full text)
+    opinion: str | None = None  # the typed opinion to confirm with ``rows`` (a message of its own)
+    number: str = ""
+    status: str | None = None  # with Say.STATUS
+    level: Level | None = None  # with Say.WAITS_FOR
+    refusal: Exception | None = None  # with Say.REFUSED: a SignoffError or AccessDenied
     evidence: tuple[Evidence, ...] = ()
     evidence_number: str | None = None
     keys: list[str] = field(default_factory=list)  # outbox messages to deliver now
@@ -602,22 +650,22 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, conf
         callback = await uow.callbacks.get(token)
         arg = Arg.unpack(callback.arg) if callback is not None else None
         if callback is None or callback.staff_pk != staff.id or callback.action != ACTION or arg is None:
-            return PressResult(STALE)
+            return PressResult(Say.STALE)
         record = await uow.records.get(callback.record_id or 0)
         if record is None or record.chain is None:
-            return PressResult(STALE)
+            return PressResult(Say.STALE)
         now = clock.now()
         terms = await terms_for(uow, record.court_id, config)
         chain = chain_from_json(record.chain, terms)
         if record.status != chain.status.value and arg.op not in (Op.EVIDENCE, Op.FULL):
-            return PressResult("该记录正在由记录人修改，重新提交后再签批。")
+            return PressResult(Say.EDITING, number=record.number)
         try:
             result = await _press(uow, staff, record, chain, arg, now, config)
         except SignoffError as exc:
-            return PressResult(str(exc))
+            return PressResult(Say.REFUSED, number=record.number, refusal=exc)
         except AccessDenied as exc:
             await uow.commit()  # the denial is in the ledger
-            return PressResult(str(exc))
+            return PressResult(Say.REFUSED, number=record.number, refusal=exc)
         await uow.commit()
         return result
 
@@ -626,7 +674,7 @@ def _level(arg: Arg) -> Level:
     try:
         return Level(arg.level)
     except ValueError:
-        raise SignoffError(STALE) from None
+        raise Stale from None
 
 
 async def _press(
@@ -641,17 +689,17 @@ async def _press(
     if arg.op is Op.CANCEL:
         conversation = await uow.conversations.get(staff.id)
         conversation.scratch = None
-        return PressResult("已取消")
+        return PressResult(Say.CANCELLED)
     level = _level(arg)
     if arg.round != chain.round:
-        raise SignoffError("已处理")
+        raise SignoffError()
     if arg.op is Op.OPINION:
         await _ask_text(uow, staff, record, chain, level, arg, now, "opinion")
-        return PressResult("请输入意见", ask=f"请输入您对记录 {record.number} 的意见（发送文字即可）：")
+        return PressResult(Say.ASK_OPINION, ask=Say.ASK_OPINION, number=record.number)
     opinion = _typed_opinion(await uow.conversations.get(staff.id), record, level, arg)
     if arg.op is Op.RETURN and opinion is None:
         await _ask_text(uow, staff, record, chain, level, arg, now, "return")
-        return PressResult("请输入退回理由", ask=f"请输入退回补正记录 {record.number} 的理由：")
+        return PressResult(Say.ASK_REASON, ask=Say.ASK_REASON, number=record.number)
     if level is Level.DISCIPLINE and arg.op in (Op.APPROVE, Op.DEFER):
         return await _disposition_picker(uow, staff, record, chain, arg, now)
     return await decide(uow, staff, record, chain, arg, opinion or "", now, config)
@@ -711,22 +759,22 @@ async def _disposition_picker(
     delegations = await uow.signoff.delegations(record.court_id)
     _check_may_sign(chain, Level.DISCIPLINE, staff, arg, now, uow_delegations=delegations)
 
-    async def b(label: str, a: Arg) -> Button:
+    async def b(act: Act, a: Arg, shows: str = "") -> Button:
         assert record.id is not None
-        return await _button(uow, staff.id or 0, record.id, label, a, now)
+        return await _button(uow, staff.id or 0, record.id, act, a, now, shows)
 
     base = Arg(Op.DISPOSE, Level.DISCIPLINE.value, chain.round, arg.obo)
     if chain.defer_suggested and arg.op is Op.APPROVE:
         choice = (
-            (await b("采纳暂缓建议", replace(base, op=Op.DEFER, extra="accept")),),
-            (await b("不采纳（经检察长批准）", replace(base, op=Op.DEFER, extra="override")),),
+            (await b(Act.DEFER_ACCEPT, replace(base, op=Op.DEFER, extra="accept")),),
+            (await b(Act.DEFER_OVERRIDE, replace(base, op=Op.DEFER, extra="override")),),
         )
-        return PressResult("记录人建议暂缓，请先明确是否采纳", rows=choice)
+        return PressResult(Say.DEFER_FIRST, rows=choice)
     defer = arg.extra if arg.op is Op.DEFER else ""
     rows: list[tuple[Button, ...]] = []
     for d in cat.DISPOSITIONS:
-        rows.append((await b(d.label, replace(base, extra=f"{d.key}:{defer}")),))
-    return PressResult("请选择处理方式", rows=tuple(rows))
+        rows.append((await b(Act.DISPOSE, replace(base, extra=f"{d.key}:{defer}"), d.label),))
+    return PressResult(Say.CHOOSE, rows=tuple(rows))
 
 
 async def decide(
@@ -747,12 +795,12 @@ async def decide(
         after, events = chain.approve(
             level, staff.id, opinion, now, on_behalf_of=arg.obo, delegations=delegations
         )
-        what = "同意"
+        what, disposition = DecisionKind.APPROVE, None
     elif arg.op is Op.RETURN:
         after, events = chain.return_for_correction(
             level, staff.id, opinion, now, on_behalf_of=arg.obo, delegations=delegations
         )
-        what = "退回补正"
+        what, disposition = DecisionKind.RETURN, None
     elif arg.op is Op.DISPOSE:
         key, _, defer = arg.extra.partition(":")
         after, events = chain.dispose(
@@ -764,9 +812,9 @@ async def decide(
             on_behalf_of=arg.obo,
             delegations=delegations,
         )
-        what = f"处理：{cat.label(cat.DISPOSITIONS, key, key)}"
+        what, disposition = DecisionKind.DISPOSE, cat.label(cat.DISPOSITIONS, key, key)
     else:
-        raise SignoffError(STALE)
+        raise Stale
     keys = await _save(uow, record, chain, after, events, now, actor=actor, tz=config.tz)
     conversation = await uow.conversations.get(staff.id)
     if conversation.pending_field == PENDING:
@@ -775,8 +823,8 @@ async def decide(
     obo = await uow.staff.get(arg.obo) if arg.obo else None
     assert record.id is not None
     cards = tuple(await uow.signoff.cards(record.id, chain.round, level.value))
-    closed = Closed(cards, level.value, staff.name, obo.name if obo else None, what, now)
-    return PressResult("已提交", keys=keys, closed=closed)
+    closed = Closed(cards, level.value, staff.name, obo.name if obo else None, what, now, disposition)
+    return PressResult(Say.SUBMITTED, keys=keys, closed=closed)
 
 
 async def _recorder_press(
@@ -784,11 +832,11 @@ async def _recorder_press(
 ) -> PressResult:
     assert staff.id is not None
     if record.recorder_id != staff.id:
-        raise SignoffError(STALE)
+        raise Stale
     if arg.op is Op.FIX:
         if chain.status is not RecordStatus.RETURNED:
-            raise SignoffError("已处理")
-        return PressResult("请修改后重新提交", open_record=record.id)
+            raise SignoffError()
+        return PressResult(Say.FIX, open_record=record.id)
     before = chain
     after, events = chain.report_direct(staff.id, now)
     record.direct_to_discipline = True
@@ -797,8 +845,8 @@ async def _recorder_press(
     if before.level is not None:
         assert record.id is not None
         cards = tuple(await uow.signoff.cards(record.id, before.round, before.level.value))
-        closed = Closed(cards, before.level.value, staff.name, None, "记录人已直接报告纪检监察机构", now)
-    return PressResult("已直接报告纪检监察机构", keys=keys, closed=closed)
+        closed = Closed(cards, before.level.value, staff.name, None, DecisionKind.DIRECT, now)
+    return PressResult(Say.DIRECT, keys=keys, closed=closed)
 
 
 async def _view(
@@ -825,21 +873,21 @@ async def _view(
                 object_id=f"{record.number}#{e.seq}",
                 payload={"sha256": e.sha256},
             )
-        return PressResult(f"共 {len(items)} 件证据", evidence=items, evidence_number=record.number)
+        return PressResult(Say.EVIDENCE, evidence=items, evidence_number=record.number)
     if arg.op is Op.FULL:
         names = {s.id: s.name for s in await uow.staff.list(record.court_id) if s.id is not None}
-        return PressResult("全文如下", full=record, full_chain=chain, names=names)
+        return PressResult(Say.FULL, full=record, full_chain=chain, names=names)
     # Op.CARD: post a fresh card for this person if they may sign now
     level = chain.level
     if level is None or chain.route is None:
-        return PressResult(f"记录 {record.number} 当前状态：{record.status_label}")
+        return PressResult(Say.STATUS, number=record.number, status=record.status)
     delegations = await uow.signoff.delegations(record.court_id)
     obo = None
     if staff.id not in chain.route.holders(level):
         reps = represented(level, staff.id, chain.route, delegations, now, tz=config.tz)
         obo = min(reps) if reps else None
         if obo is None:
-            return PressResult(f"记录 {record.number} 当前由{LEVEL_LABELS[level]}签批")
+            return PressResult(Say.WAITS_FOR, number=record.number, level=level)
     key = f"{OUTBOX}{record.id}:again:{staff.id}:{now.timestamp():.0f}"
     payload = {
         "t": "card",
@@ -850,7 +898,7 @@ async def _view(
         "obo": obo,
     }
     await uow.notices.post(key, staff.telegram_chat_id, payload)
-    return PressResult("已重新发送", keys=[key])
+    return PressResult(Say.RESENT, keys=[key])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -883,12 +931,12 @@ async def typed(
             return TypedResult(duplicate=True)
         text = text.strip()
         if not text:
-            return TypedResult(PressResult("内容不能为空，请重新输入。"))
+            return TypedResult(PressResult(Say.EMPTY))
         record = await uow.records.get(int(so["record"]))
         if record is None or record.chain is None or record.id is None:
             conversation.pending_field, conversation.scratch = None, None
             await uow.commit()
-            return TypedResult(PressResult(STALE))
+            return TypedResult(PressResult(Say.STALE))
         now = clock.now()
         terms = await terms_for(uow, record.court_id, config)
         chain = chain_from_json(record.chain, terms)
@@ -904,24 +952,22 @@ async def typed(
             except SignoffError as exc:
                 conversation.pending_field, conversation.scratch = None, None
                 await uow.commit()
-                return TypedResult(PressResult(str(exc)))
+                return TypedResult(PressResult(Say.REFUSED, number=record.number, refusal=exc))
             await uow.commit()
             return TypedResult(result)
         conversation.pending_field = None
         conversation.scratch = {"so": {**so, "opinion": text}}
 
-        async def b(label: str, op: Op) -> Button:
+        async def b(act: Act, op: Op) -> Button:
             assert record is not None and record.id is not None
-            return await _button(uow, staff.id or 0, record.id, label, replace(arg, op=op), now)
+            return await _button(uow, staff.id or 0, record.id, act, replace(arg, op=op), now)
 
         rows = (
-            (await b("以此意见同意", Op.APPROVE), await b("以此意见退回补正", Op.RETURN)),
-            (await b("取消", Op.CANCEL),),
+            (await b(Act.APPROVE_WITH, Op.APPROVE), await b(Act.RETURN_WITH, Op.RETURN)),
+            (await b(Act.CANCEL, Op.CANCEL),),
         )
         await uow.commit()
-        return TypedResult(
-            PressResult(text=f"您对记录 {record.number} 的意见：\n{text}\n请选择：", rows=rows)
-        )
+        return TypedResult(PressResult(Say.OPINION, opinion=text, number=record.number, rows=rows))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1004,7 +1050,7 @@ async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config
             overdue = chain.overdue(now)
             if not mine and not (sees_overdue and overdue and not chain.route.involves(staff)):
                 continue
-            label = f"{'签批' if mine else '查看'} {record.number}"
+            act = Act.SIGN if mine else Act.VIEW
             arg = Arg(Op.CARD if mine else Op.FULL, level.value, chain.round)
             items.append(
                 PendingItem(
@@ -1013,7 +1059,7 @@ async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config
                     chain.deadline,
                     overdue,
                     mine,
-                    await _button(uow, staff.id, record.id, label, arg, now),
+                    await _button(uow, staff.id, record.id, act, arg, now, record.number),
                 )
             )
         await uow.commit()

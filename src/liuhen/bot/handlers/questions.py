@@ -9,12 +9,12 @@ from telegram.error import BadRequest
 
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import questionnaire
-from liuhen.app.usecases.questionnaire import View
+from liuhen.app.usecases.questionnaire import AmendRefused, Shown, View
 from liuhen.bot.context import Context
 from liuhen.bot.handlers import witnesses as witness_handlers
 from liuhen.bot.parse import typed_text
-from liuhen.domain.questionnaire import Invalid
 from liuhen.texts import common as texts
+from liuhen.texts import questions as words
 
 PREFIX = "q:"
 
@@ -31,12 +31,15 @@ def markup(view: View) -> InlineKeyboardMarkup | None:
     if not view.rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=PREFIX + b.token) for b in row] for row in view.rows]
+        [
+            [InlineKeyboardButton(words.button_label(b), callback_data=PREFIX + b.token) for b in row]
+            for row in view.rows
+        ]
     )
 
 
 async def show(bot: Bot, chat_id: int, view: View, *, edit_message_id: int | None = None) -> None:
-    text, keyboard = texts.question_view(view), markup(view)
+    text, keyboard = words.view(view), markup(view)
     if edit_message_id is not None:
         try:
             await bot.edit_message_text(
@@ -68,7 +71,7 @@ async def on_button(update: Update, context: Context) -> None:
         clock=rt.clock,
         settings=settings_of(rt),
     )
-    await query.answer(result.notice or None)
+    await query.answer(words.notice(result.notice, result.view))
     if result.view is None or query.message is None:
         return
     await show(context.bot, query.message.chat.id, result.view, edit_message_id=query.message.message_id)
@@ -96,7 +99,7 @@ async def _answer_typed(update: Update, context: Context, answer: Any) -> bool:
     )
     if view is None:
         return False
-    if view.kind != "duplicate":
+    if view.kind is not Shown.DUPLICATE:
         await show(context.bot, update.effective_chat.id if update.effective_chat else 0, view)
     return True
 
@@ -120,8 +123,8 @@ async def amend_command(update: Update, context: Context) -> None:
         number = await questionnaire.begin_amend(
             context.runtime.db.uow(), staff=context.me.staff, number=context.args[0]
         )
-    except Invalid as exc:
-        await update.message.reply_text(f"⚠️ {exc}")
+    except AmendRefused as exc:
+        await update.message.reply_text(words.amend_refused(exc))
         return
     await update.message.reply_text(texts.amend_ask_reason(number))
 

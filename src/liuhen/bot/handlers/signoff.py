@@ -28,7 +28,10 @@ def config_of(rt: Runtime) -> signoff.Config:
 
 
 def markup(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:
-    keyboard = [[InlineKeyboardButton(b.label, callback_data=PREFIX + b.token) for b in row] for row in rows]
+    keyboard = [
+        [InlineKeyboardButton(texts.button_label(b), callback_data=PREFIX + b.token) for b in row]
+        for row in rows
+    ]
     return InlineKeyboardMarkup(keyboard) if keyboard else None
 
 
@@ -50,7 +53,7 @@ def render(d: Delivery, rt: Runtime) -> str:
         return texts.vacant(d)
     if d.kind == "delegated":
         return texts.delegated(d)
-    return f"记录 {d.number} 有新的进展。"
+    return texts.news(d.number)
 
 
 async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
@@ -94,7 +97,8 @@ async def _show(
     update: Update, context: Context, result: PressResult, chat_id: int, edit: int | None
 ) -> None:
     bot, rt = context.bot, context.runtime
-    if result.rows and edit is not None and result.text is None:
+    opinion = texts.opinion(result)
+    if result.rows and edit is not None and opinion is None:
         try:
             await bot.edit_message_reply_markup(
                 chat_id=chat_id, message_id=edit, reply_markup=markup(result.rows)
@@ -102,12 +106,13 @@ async def _show(
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 await bot.send_message(
-                    chat_id, result.notice or texts.ASK_DEFAULT, reply_markup=markup(result.rows)
+                    chat_id, texts.notice(result) or texts.ASK_DEFAULT, reply_markup=markup(result.rows)
                 )
-    elif result.text is not None:
-        await bot.send_message(chat_id, result.text, reply_markup=markup(result.rows))
-    if result.ask is not None:
-        await bot.send_message(chat_id, result.ask)
+    elif opinion is not None:
+        await bot.send_message(chat_id, opinion, reply_markup=markup(result.rows))
+    question = texts.ask(result)
+    if question is not None:
+        await bot.send_message(chat_id, question)
     if result.full is not None:
         await bot.send_message(
             chat_id, texts.full(result.full, result.full_chain, result.names, rt.settings.tz)
@@ -147,7 +152,7 @@ async def on_button(update: Update, context: Context) -> None:
         clock=rt.clock,
         config=config_of(rt),
     )
-    await query.answer(result.notice)
+    await query.answer(texts.notice(result))
     if query.message is None:
         return
     await _show(update, context, result, query.message.chat.id, query.message.message_id)
@@ -173,10 +178,11 @@ async def try_typed(update: Update, context: Context) -> bool:
         return False
     chat_id = update.effective_chat.id if update.effective_chat else 0
     result = typed.result
-    if result.notice and result.text is None and not result.keys:
-        await context.bot.send_message(chat_id, result.notice)
+    said = texts.notice(result)
+    if said and result.opinion is None and not result.keys:
+        await context.bot.send_message(chat_id, said)
     elif result.keys or result.closed:
-        await context.bot.send_message(chat_id, "已提交。")
+        await context.bot.send_message(chat_id, texts.SUBMITTED)
     await _show(update, context, result, chat_id, None)
     return True
 

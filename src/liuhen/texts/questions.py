@@ -1,0 +1,77 @@
+"""The guided questions in words: the question card, the review card, the buttons and the toasts."""
+
+from __future__ import annotations
+
+from liuhen.app.usecases.intake import Button
+from liuhen.app.usecases.questionnaire import Act, AmendProblem, AmendRefused, Problem, Shown, View
+
+_BUTTONS: dict[Act, str] = {
+    Act.SUGGEST: "✓ {shows}",
+    Act.KEEP: "保持原答案：{shows}",
+    Act.CHECKED: "☑ {shows}",
+    Act.UNCHECKED: "☐ {shows}",
+    Act.DONE: "完成",
+    Act.OPTION: "{shows}",
+    Act.QUICK: "{shows}",
+    Act.SKIP: "跳过",
+    Act.LATER: "稍后",
+    Act.SUBMIT: "提交",
+    Act.EDIT: "修改{shows}",
+}
+
+
+def button_label(b: Button) -> str:
+    shows = b.shows[:20] if b.act is Act.KEEP else b.shows
+    return _BUTTONS[Act(b.act)].format(shows=shows)
+
+
+_PROBLEMS: dict[Problem, str] = {
+    Problem.STALE: "该按钮无效或已过期。",
+    Problem.DONE: "已处理。",
+    Problem.SUBMITTED: "该记录已提交，不能再修改。",
+    Problem.CURRENT: "已处理，这是当前的问题。",
+    Problem.SAVED: "草稿已保存",
+    Problem.ANSWERED: "该问题已回答。",
+    Problem.SENT: "已提交",
+    Problem.EMPTY_REASON: "修改原因不能为空。",
+}
+
+
+def notice(problem: Problem | None, view: View | None = None) -> str | None:
+    """The short answer to a press (a toast)."""
+    if problem is None:
+        return None
+    if problem is Problem.MISSING:
+        return f"还差 {view.missing if view else 0} 项，不能提交。"
+    return _PROBLEMS[problem]
+
+
+def view(v: View) -> str:
+    if v.kind is Shown.QUESTION and v.question is not None:
+        text = v.question.question + "".join(f"\n· {o.label}：{o.hint}" for o in v.hints)
+        lines = [f"【{v.record_number}】{v.question.label}（还差 {v.missing} 项）", text]
+        if v.error:
+            lines.insert(0, f"⚠️ {v.error}")
+        return "\n".join(lines)
+    if v.kind is Shown.REVIEW:
+        lines = [f"【{v.record_number}】请核对记录："]
+        lines += [f"· {label}：{value}" for label, value in v.summary]
+        if v.missing_labels:
+            lines.append(f"还差 {len(v.missing_labels)} 项：{'、'.join(v.missing_labels)}")
+        else:
+            lines.append("各项已齐全，确认无误请点“提交”。")
+        if v.error:
+            lines.insert(0, f"⚠️ {v.error}")
+        return "\n".join(lines)
+    if v.kind is Shown.SUBMITTED:
+        return f"记录 {v.record_number} 已提交，将按规定报送审批。感谢您如实记录。"
+    if v.kind is Shown.LATER:
+        return f"记录 {v.record_number} 的草稿已保存，随时发送 /drafts 继续补充。"
+    why = v.error or (_PROBLEMS[v.problem] if v.problem else "无法继续。")
+    return f"⚠️ {why}"
+
+
+def amend_refused(exc: AmendRefused) -> str:
+    if exc.problem is AmendProblem.DRAFT:
+        return f"⚠️ 记录 {exc.number} 还是草稿，直接发送 /drafts 继续修改即可。"
+    return f"⚠️ 没有找到您的记录 {exc.number}。发送 /drafts 查看草稿。"
