@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from liuhen.domain.roster import REQUIRED_COLUMNS, parse_roster
+from liuhen.texts import roster as texts
 
 HEADER = ",".join(REQUIRED_COLUMNS)
 
@@ -34,7 +35,7 @@ def test_every_bad_row_is_reported_with_its_line() -> None:
     assert not roster.ok
     lines = sorted({e.line for e in roster.errors})
     assert lines == [3, 4, 5, 6, 7]
-    reasons = " ".join(str(e) for e in roster.errors)
+    reasons = " ".join(texts.error(e) for e in roster.errors)
     assert "第 4 行" in reasons and "judge" in reasons
     assert "与第 2 行重复" in reasons
 
@@ -43,7 +44,7 @@ def test_missing_header_column_is_rejected() -> None:
     roster = parse_roster("staff_id,name,department\na1,张三,一庭\n")
     assert not roster.ok
     assert roster.errors[0].line == 1
-    assert "position" in roster.errors[0].reason
+    assert "position" in texts.reason(roster.errors[0])
 
 
 def test_extra_columns_are_kept_and_bom_is_accepted() -> None:
@@ -63,7 +64,7 @@ def test_oversight_of_unknown_or_doubly_overseen_department() -> None:
         ]
     )
     roster = parse_roster(text)
-    reasons = [str(e) for e in roster.errors]
+    reasons = [texts.error(e) for e in roster.errors]
     assert any("不存在的庭" in r for r in reasons)
     assert any("已由第 2 行的 甲 分管" in r for r in reasons)
 
@@ -82,11 +83,11 @@ def test_full_width_semicolon_separates_oversees() -> None:
 def test_warnings_name_a_department_without_head() -> None:
     roster = parse_roster(HEADER + "\nk1,甲,纪检监察室,主任,discipline,,\ns1,丙,一庭,审判员,staff,,\n")
     assert roster.ok
-    assert any("一庭" in w and "dept_head" in w for w in roster.warnings)
+    assert any("一庭" in w and "dept_head" in w for w in map(texts.warning, roster.warnings))
 
 
 @given(st.text(max_size=400))
 def test_any_text_gives_rows_or_errors_never_an_exception(text: str) -> None:
     roster = parse_roster(HEADER + "\n" + text)
     assert roster.ok or roster.errors
-    assert all(e.reason for e in roster.errors)
+    assert all(texts.reason(e) for e in roster.errors)

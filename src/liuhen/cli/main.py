@@ -48,6 +48,8 @@ def init() -> None:
 @org.command("import")
 def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) -> None:
     """导入名册（全部有效才导入；未出现在新名册中的人员将被停用，不会删除）。"""
+    from liuhen.texts import roster as roster_texts
+
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -56,7 +58,7 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
     if not roster.ok:
         err.print(f"[red]名册有 {len(roster.errors)} 处错误，未导入任何内容：[/red]")
         for error in roster.errors:
-            err.print(f"  {error}")
+            err.print(f"  {roster_texts.error(error)}")
         raise typer.Exit(1)
 
     async def run(rt: Runtime) -> Any:
@@ -67,9 +69,9 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
     try:
         summary = with_runtime(run)
     except RosterRejected as exc:  # pragma: no cover - parse_roster already rejected it
-        fail(str(exc))
+        fail("; ".join(roster_texts.error(e) for e in exc.roster.errors))
     except UnknownCourts as exc:
-        fail(f"{exc}；未导入任何内容。")
+        fail(f"{roster_texts.unknown_courts(exc)}；未导入任何内容。")
     table = Table(title=f"名册已导入：{file.name}")
     table.add_column("变化")
     table.add_column("人数", justify="right")
@@ -86,7 +88,7 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
     if summary.departments_added:
         out.print("新增部门：" + "、".join(summary.departments_added))
     for warning in summary.warnings:
-        err.print(f"[yellow]提醒：[/yellow]{warning}")
+        err.print(f"[yellow]提醒：[/yellow]{roster_texts.warning(warning)}")
 
 
 @org.command("invite")

@@ -3,17 +3,19 @@
 Header ``staff_id,name,department,position,role,phone,oversees``; extra columns allowed and kept. An optional
 ``court`` column names the court (its code) each person belongs to; empty or absent means the
 deployment's own court, so single-court files keep working.
-Validation is all or nothing: every bad row is reported with its line number and a Chinese reason, and
-a file with any bad row imports nothing.
+Validation is all or nothing: every bad row is reported with its line number and a typed problem (which
+``texts/roster.py`` puts into words), and a file with any bad row imports nothing.
 """
 
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import re
 from dataclasses import dataclass, field
 
+from liuhen.domain.grammar import LIST_SEPARATORS
 from liuhen.domain.model import Role
 
 REQUIRED_COLUMNS = ("staff_id", "name", "department", "position", "role", "phone", "oversees")
@@ -21,6 +23,7 @@ OVERSEER_ROLES = frozenset({Role.VICE_PRESIDENT.value, Role.PRESIDENT.value})
 _STAFF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 _MAX_TEXT = 64
+MAX_STAFF_ID = 32
 
 
 @dataclass(frozen=True)
@@ -37,20 +40,51 @@ class RosterRow:
     court: str = ""  # the court's code; "" = the deployment's court
 
 
+class RosterProblem(enum.StrEnum):
+    """What is wrong with a roster file or one of its lines; the details are the error's ``params``."""
+
+    BAD_STAFF_ID = "bad_staff_id"  # max
+    EMPTY = "empty"  # column
+    TOO_LONG = "too_long"  # column, max
+    BAD_ROLE = "bad_role"  # value, roles
+    BAD_PHONE = "bad_phone"  # value
+    OVERSEES_NOT_LEADER = "oversees_not_leader"
+    MISSING_COLUMNS = "missing_columns"  # missing, expected
+    BAD_CSV = "bad_csv"  # detail
+    TOO_MANY_CELLS = "too_many_cells"
+    DUPLICATE_ID = "duplicate_id"  # staff_id, first
+    NO_PEOPLE = "no_people"
+    UNKNOWN_OVERSEEN = "unknown_overseen"  # department
+    DOUBLY_OVERSEEN = "doubly_overseen"  # department, first, first_name
+
+
 @dataclass(frozen=True)
 class RosterError:
     line: int  # 1 = the header line; 0 = the file as a whole
-    reason: str
+    problem: RosterProblem
+    params: dict[str, str | int] = field(default_factory=dict, hash=False)
 
-    def __str__(self) -> str:
-        return f"第 {self.line} 行：{self.reason}" if self.line else self.reason
+
+class GapKind(enum.StrEnum):
+    """Not errors, but the sign-off chain (seed 004 §13) breaks if they are left as they are."""
+
+    NO_DISCIPLINE = "no_discipline"
+    NO_HEAD = "no_head"  # of ``department``
+    NO_OVERSEER = "no_overseer"  # of ``department``
+
+
+@dataclass(frozen=True)
+class RosterWarning:
+    kind: GapKind
+    court: str = ""  # the court's code; "" = the deployment's court
+    department: str = ""
 
 
 @dataclass(frozen=True)
 class Roster:
     rows: tuple[RosterRow, ...]
     errors: tuple[RosterError, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[RosterWarning, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -80,7 +114,7 @@ class Roster:
 
 
 def _split_oversees(value: str) -> tuple[str, ...]:
-    parts = re.split(r"[;；]", value)
+    parts = re.split(LIST_SEPARATORS, value)
     return tuple(p.strip() for p in parts if p.strip())
 
 
@@ -88,25 +122,23 @@ def _check_row(raw: dict[str, str], line: int) -> tuple[RosterRow | None, list[R
     errors: list[RosterError] = []
     get = {k: (raw.get(k) or "").strip() for k in REQUIRED_COLUMNS}
     if not _STAFF_ID.match(get["staff_id"]):
-        errors.append(
-            RosterError(line, "工号（staff_id）为空或含有非法字符（只允许字母、数字、_ . -，最长 32 位）")
-        )
-    for column, label in (("name", "姓名"), ("department", "部门"), ("position", "职务")):
+        errors.append(RosterError(line, RosterProblem.BAD_STAFF_ID, {"max": MAX_STAFF_ID}))
+    for column in ("name", "department", "position"):
         if not get[column]:
-            errors.append(RosterError(line, f"{label}（{column}）不能为空"))
+            errors.append(RosterError(line, RosterProblem.EMPTY, {"column": column}))
         elif len(get[column]) > _MAX_TEXT:
-            errors.append(RosterError(line, f"{label}（{column}）过长（最多 {_MAX_TEXT} 字）"))
+            errors.append(RosterError(line, RosterProblem.TOO_LONG, {"column": column, "max": _MAX_TEXT}))
     role = get["role"].lower()
     valid_roles = [r.value for r in Role]
     if role not in valid_roles:
-        errors.append(RosterError(line, f"角色（role）“{get['role']}”无效，应为：{', '.join(valid_roles)}"))
+        errors.append(
+            RosterError(line, RosterProblem.BAD_ROLE, {"value": get["role"], "roles": ", ".join(valid_roles)})
+        )
     if get["phone"] and not _PHONE.match(get["phone"]):
-        errors.append(RosterError(line, f"电话（phone）“{get['phone']}”格式不正确"))
+        errors.append(RosterError(line, RosterProblem.BAD_PHONE, {"value": get["phone"]}))
     oversees = _split_oversees(get["oversees"])
     if oversees and role not in OVERSEER_ROLES:
-        errors.append(
-            RosterError(line, "只有副院长（vice_president）或院长（president）可以填写分管部门（oversees）")
-        )
+        errors.append(RosterError(line, RosterProblem.OVERSEES_NOT_LEADER))
     if errors:
         return None, errors
     extra = {k: (v or "").strip() for k, v in raw.items() if k and k not in (*REQUIRED_COLUMNS, "court")}
@@ -132,9 +164,8 @@ def parse_roster(text: str) -> Roster:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        return Roster(
-            (), (RosterError(1, f"表头缺少列：{', '.join(missing)}（应为 {','.join(REQUIRED_COLUMNS)}）"),)
-        )
+        params: dict[str, str | int] = {"missing": ", ".join(missing), "expected": ",".join(REQUIRED_COLUMNS)}
+        return Roster((), (RosterError(1, RosterProblem.MISSING_COLUMNS, params),))
     reader.fieldnames = header
     rows: list[RosterRow] = []
     errors: list[RosterError] = []
@@ -142,12 +173,12 @@ def parse_roster(text: str) -> Roster:
     try:
         raws = [(reader.line_num, raw) for raw in reader]
     except csv.Error as exc:
-        return Roster((), (RosterError(reader.line_num + 1, f"CSV 格式错误（{exc}），请检查引号和换行"),))
+        return Roster((), (RosterError(reader.line_num + 1, RosterProblem.BAD_CSV, {"detail": str(exc)}),))
     for line, raw in raws:
         if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
             continue  # blank line
         if None in raw:
-            errors.append(RosterError(line, "列数多于表头"))
+            errors.append(RosterError(line, RosterProblem.TOO_MANY_CELLS))
             continue
         row, row_errors = _check_row(raw, line)
         errors.extend(row_errors)
@@ -155,12 +186,14 @@ def parse_roster(text: str) -> Roster:
             continue
         if (row.court, row.staff_id) in seen_ids:
             first = seen_ids[(row.court, row.staff_id)]
-            errors.append(RosterError(line, f"工号 {row.staff_id} 与第 {first} 行重复"))
+            errors.append(
+                RosterError(line, RosterProblem.DUPLICATE_ID, {"staff_id": row.staff_id, "first": first})
+            )
             continue
         seen_ids[(row.court, row.staff_id)] = line
         rows.append(row)
     if not rows and not errors:
-        errors.append(RosterError(0, "名册中没有人员"))
+        errors.append(RosterError(0, RosterProblem.NO_PEOPLE))
     for code in dict.fromkeys(r.court for r in rows):  # each court's departments are its own
         errors.extend(_check_oversight([r for r in rows if r.court == code]))
     errors.sort(key=lambda e: e.line)
@@ -183,29 +216,31 @@ def _check_oversight(rows: list[RosterRow]) -> list[RosterError]:
     for row in rows:
         for dept in row.oversees:
             if dept not in departments:
-                errors.append(RosterError(row.line, f"分管部门“{dept}”在名册中没有人员，请检查部门名称"))
+                errors.append(RosterError(row.line, RosterProblem.UNKNOWN_OVERSEEN, {"department": dept}))
             elif dept in overseen_by:
                 first = overseen_by[dept]
-                errors.append(
-                    RosterError(row.line, f"部门“{dept}”已由第 {first.line} 行的 {first.name} 分管")
-                )
+                params: dict[str, str | int] = {
+                    "department": dept,
+                    "first": first.line,
+                    "first_name": first.name,
+                }
+                errors.append(RosterError(row.line, RosterProblem.DOUBLY_OVERSEEN, params))
             else:
                 overseen_by[dept] = row
     return errors
 
 
-def _warnings(rows: list[RosterRow], court: str = "") -> list[str]:
+def _warnings(rows: list[RosterRow], court: str = "") -> list[RosterWarning]:
     """Things that are not errors but break the sign-off chain (seed 004 §13) if left as they are."""
-    warnings: list[str] = []
-    where = f"{court} " if court else ""
+    warnings: list[RosterWarning] = []
     if not any(r.role == Role.DISCIPLINE.value for r in rows):
-        warnings.append(f"{where}名册中没有纪检监察人员（role=discipline），记录将无法完成审批。")
+        warnings.append(RosterWarning(GapKind.NO_DISCIPLINE, court))
     overseen = {d for r in rows for d in r.oversees}
     leaders = {r.department for r in rows if r.role in OVERSEER_ROLES | {Role.DISCIPLINE.value}}
     staffed = {r.department for r in rows if r.role == Role.STAFF.value}
     heads = {r.department for r in rows if r.role == Role.DEPT_HEAD.value}
     for dept in sorted(staffed - heads - leaders):
-        warnings.append(f"{where}部门“{dept}”没有部门负责人（dept_head）。")
+        warnings.append(RosterWarning(GapKind.NO_HEAD, court, dept))
     for dept in sorted(staffed - overseen - leaders):
-        warnings.append(f"{where}部门“{dept}”没有分管院领导（在副院长的 oversees 列中填写）。")
+        warnings.append(RosterWarning(GapKind.NO_OVERSEER, court, dept))
     return warnings

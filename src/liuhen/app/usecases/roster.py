@@ -9,12 +9,14 @@ from typing import Any
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Department, Staff
-from liuhen.domain.roster import Roster, RosterRow
+from liuhen.domain.roster import Roster, RosterRow, RosterWarning
 
 
 class RosterRejected(Exception):
+    """The roster has errors (``roster.errors``, put into words by ``texts/roster.py``): nothing imported."""
+
     def __init__(self, roster: Roster) -> None:
-        super().__init__("; ".join(str(e) for e in roster.errors))
+        super().__init__(f"{len(roster.errors)} roster errors")
         self.roster = roster
 
 
@@ -26,7 +28,7 @@ class ImportSummary:
     deactivated: list[str] = field(default_factory=list)
     reactivated: list[str] = field(default_factory=list)
     departments_added: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RosterWarning] = field(default_factory=list)
 
 
 def _row_values(row: RosterRow, department_id: int) -> dict[str, Any]:
@@ -44,7 +46,7 @@ class UnknownCourts(Exception):
     """The file names courts this deployment does not have (add them with `liuhen org add-court`)."""
 
     def __init__(self, codes: list[str]) -> None:
-        super().__init__(f"名册中的法院代码不存在：{'、'.join(codes)}（请先用 liuhen org add-court 添加）")
+        super().__init__(", ".join(codes))
         self.codes = codes
 
 
