@@ -12,6 +12,7 @@ from liuhen.app.usecases.roster import RosterRejected, import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.roster import REQUIRED_COLUMNS, parse_roster
 from liuhen.storage.database import Database
+from liuhen.texts import org as texts
 
 HEADER = ",".join(REQUIRED_COLUMNS)
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -139,10 +140,12 @@ async def test_deactivated_person_cannot_get_or_use_a_code(db: Database, court_i
     clock = FixedClock(NOW)
     old = await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="a2", clock=clock, actor="t")
     await load(db, court_id, HEADER + "\na1,张三,一庭,审判员,staff,,\n")
-    with pytest.raises(enrolment.InviteError, match="已停用"):
+    with pytest.raises(enrolment.InviteError) as deactivated:
         await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="a2", clock=clock, actor="t")
-    with pytest.raises(enrolment.InviteError, match="没有工号"):
+    assert "已停用" in texts.invite_error(deactivated.value)
+    with pytest.raises(enrolment.InviteError) as unknown:
         await enrolment.issue_invite(db.uow(), court_id=court_id, staff_id="zz", clock=clock, actor="t")
+    assert "没有工号" in texts.invite_error(unknown.value)
     result = await enrolment.redeem(
         db.uow(), code_text=old.code, telegram_user_id=8, chat_id=8, update_id=1, clock=clock
     )

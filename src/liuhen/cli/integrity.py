@@ -315,7 +315,9 @@ def org_revoke(staff_id: Annotated[str, typer.Argument(help="工号")]) -> None:
     try:
         result = with_runtime(run)
     except RevokeError as exc:
-        fail(str(exc))
+        from liuhen.texts import org as org_texts
+
+        fail(org_texts.revoke_error(exc))
     who = f"{result.staff.name}（{staff_id}）"
     if result.was_bound:
         out.print(f"已解除 {who} 的 Telegram 绑定，该账号立即失去访问。")

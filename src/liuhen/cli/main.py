@@ -100,6 +100,8 @@ def org_invite(
     """发放一次性登记码：第一行是登记码，第二行是登记链接。"""
     from datetime import timedelta
 
+    from liuhen.texts import org as org_texts
+
     async def run(rt: Runtime) -> tuple[enrolment.Invite, list[str]]:
         ttl = timedelta(days=days or rt.settings.enrolment_code_days)
         court_id = rt.court_id
@@ -107,7 +109,7 @@ def org_invite(
             async with rt.db.uow(read_only=True) as uow:
                 found = await uow.courts.by_code(court)
             if found is None or found.id is None:
-                raise enrolment.InviteError(f"没有法院 {court}（liuhen org add-court 添加）")
+                raise enrolment.InviteError(enrolment.InviteProblem.UNKNOWN_COURT, court=court)
             court_id = found.id
         invite = await enrolment.issue_invite(
             rt.db.uow(), court_id=court_id, staff_id=staff_id, clock=rt.clock, ttl=ttl, actor=CLI_ACTOR
@@ -117,7 +119,7 @@ def org_invite(
     try:
         invite, links = with_runtime(run)
     except enrolment.InviteError as exc:
-        fail(str(exc))
+        fail(org_texts.invite_error(exc))
     print(invite.code)
     for link in links:
         print(link)
@@ -140,6 +142,7 @@ def org_add_court(
 ) -> None:
     """添加一个法院（省级部署：高院 → 中院 → 基层法院；记录和汇总按规定向上级报送）。"""
     from liuhen.app.usecases import courts
+    from liuhen.texts import org as org_texts
 
     async def run(rt: Runtime) -> str:
         court = await courts.add_court(
@@ -156,7 +159,7 @@ def org_add_court(
     try:
         added = with_runtime(run)
     except courts.CourtError as exc:
-        fail(str(exc))
+        fail(org_texts.court_error(exc))
     out.print(f"已添加：{added}（{code}）" + (f"，上级 {parent}" if parent else "（最高一级）"))
 
 
@@ -239,6 +242,7 @@ def records_list(
 ) -> None:
     """列出记录及其证据（编号、状态、记录人、证据哈希），不显示记录内容。"""
     from liuhen.app.usecases.records import UnknownFilter, list_records
+    from liuhen.texts import org as org_texts
 
     async def run(rt: Runtime) -> list[dict[str, Any]]:
         return await list_records(
@@ -248,7 +252,7 @@ def records_list(
     try:
         rows = with_runtime(run)
     except UnknownFilter as exc:
-        fail(str(exc))
+        fail(org_texts.filter_error(exc))
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -3,14 +3,28 @@ rules send things upward (seed 001 §7, 实施办法 §6; seed 002 §7)."""
 
 from __future__ import annotations
 
+import enum
+
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Court
 from liuhen.domain.workdays import PROFILES
 
 
+class CourtProblem(enum.StrEnum):
+    EMPTY = "empty"  # no code or no name
+    UNKNOWN_PROFILE = "unknown_profile"  # ``value``: the deadline profile given
+    EXISTS = "exists"  # ``value``: the court's code
+    NO_PARENT = "no_parent"  # ``value``: the parent's code
+
+
 class CourtError(Exception):
-    """``str(error)`` is the Chinese reason."""
+    """The court was not added: ``problem``, about ``value``."""
+
+    def __init__(self, problem: CourtProblem, value: str = "") -> None:
+        super().__init__(f"{problem.value}: {value}")
+        self.problem = problem
+        self.value = value
 
 
 async def add_court(
@@ -25,17 +39,17 @@ async def add_court(
 ) -> Court:
     code, name = code.strip(), name.strip()
     if not code or not name:
-        raise CourtError("法院代码和名称不能为空")
+        raise CourtError(CourtProblem.EMPTY)
     if deadline_profile not in PROFILES:
-        raise CourtError(f"未知的期限方案 {deadline_profile}（court 或 procuratorate）")
+        raise CourtError(CourtProblem.UNKNOWN_PROFILE, deadline_profile)
     async with uow:
         if await uow.courts.by_code(code) is not None:
-            raise CourtError(f"法院代码 {code} 已存在")
+            raise CourtError(CourtProblem.EXISTS, code)
         parent_id = None
         if parent_code:
             parent = await uow.courts.by_code(parent_code)
             if parent is None:
-                raise CourtError(f"上级法院 {parent_code} 不存在，请先添加")
+                raise CourtError(CourtProblem.NO_PARENT, parent_code)
             parent_id = parent.id
         court = Court(
             code=code,

@@ -41,8 +41,23 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode("ascii")).hexdigest()
 
 
+class InviteProblem(enum.StrEnum):
+    NOT_ON_ROSTER = "not_on_roster"  # no such staff_id
+    DEACTIVATED = "deactivated"
+    UNKNOWN_COURT = "unknown_court"  # the court asked for (``court``) is not in the deployment
+
+
 class InviteError(Exception):
-    pass
+    """No code was issued: ``problem``, with the person (``staff_id``, ``name``) or the ``court`` asked."""
+
+    def __init__(
+        self, problem: InviteProblem, *, staff_id: str = "", name: str = "", court: str = ""
+    ) -> None:
+        super().__init__(f"{problem.value}: {staff_id or court}")
+        self.problem = problem
+        self.staff_id = staff_id
+        self.name = name
+        self.court = court
 
 
 @dataclass(frozen=True)
@@ -59,9 +74,9 @@ async def issue_invite(
     async with uow:
         staff = await uow.staff.by_staff_id(court_id, staff_id)
         if staff is None:
-            raise InviteError(f"名册中没有工号为 {staff_id} 的人员")
+            raise InviteError(InviteProblem.NOT_ON_ROSTER, staff_id=staff_id)
         if not staff.active:
-            raise InviteError(f"{staff.name}（{staff_id}）已停用，不能再发放登记码")
+            raise InviteError(InviteProblem.DEACTIVATED, staff_id=staff_id, name=staff.name)
         assert staff.id is not None
         now = clock.now()
         code = new_code()

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.records import RecordStatus
 
 
+class FilterProblem(enum.StrEnum):
+    STATUS = "status"  # not one of ``RecordStatus``
+    RECORDER = "recorder"  # no such staff_id on the roster
+
+
 class UnknownFilter(Exception):
-    pass
+    """A filter of `liuhen records list` names nothing: ``problem`` and the ``value`` given."""
+
+    def __init__(self, problem: FilterProblem, value: str) -> None:
+        super().__init__(f"{problem.value}: {value}")
+        self.problem = problem
+        self.value = value
 
 
 async def list_records(
@@ -17,13 +28,13 @@ async def list_records(
 ) -> list[dict[str, Any]]:
     """docs/architecture.md external interface: `{id, number, type, status, recorder, evidence: [...]}`."""
     if status is not None and status not in {s.value for s in RecordStatus}:
-        raise UnknownFilter(f"未知状态 {status}，可选：{', '.join(s.value for s in RecordStatus)}")
+        raise UnknownFilter(FilterProblem.STATUS, status)
     async with uow:
         recorder_pk = None
         if recorder is not None:
             person = await uow.staff.by_staff_id(court_id, recorder)
             if person is None:
-                raise UnknownFilter(f"名册中没有工号为 {recorder} 的人员")
+                raise UnknownFilter(FilterProblem.RECORDER, recorder)
             recorder_pk = person.id
         records = await uow.records.list(court_id=court_id, status=status, recorder_id=recorder_pk)
         staff = {s.id: s for s in await uow.staff.list(court_id)}

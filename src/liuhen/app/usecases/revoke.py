@@ -17,7 +17,11 @@ from liuhen.domain.model import Staff
 
 
 class RevokeError(Exception):
-    """Nothing was revoked; the message is Chinese."""
+    """Nothing was revoked: the roster has no one with ``staff_id``."""
+
+    def __init__(self, staff_id: str) -> None:
+        super().__init__(staff_id)
+        self.staff_id = staff_id
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ async def revoke(uow: UnitOfWork, *, court_id: int, staff_id: str, clock: Clock,
     async with uow:
         staff = await uow.staff.by_staff_id(court_id, staff_id)
         if staff is None or staff.id is None:
-            raise RevokeError(f"名册中没有工号为 {staff_id} 的人员")
+            raise RevokeError(staff_id)
         now = clock.now()
         previous = staff.telegram_user_id
         staff.telegram_user_id = None
