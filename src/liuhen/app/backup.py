@@ -22,8 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,8 @@ from typing import Any
 from liuhen.app.runtime import Runtime, open_runtime
 from liuhen.app.settings import Settings
 from liuhen.domain.clock import Clock, SystemClock
-from liuhen.evidence.keys import PUBLIC_KEY_GLOB, SIGNING_KEY_FILE, read_keyring, write_file
+from liuhen.evidence import durable
+from liuhen.evidence.keys import PUBLIC_KEY_GLOB, SIGNING_KEY_FILE, read_keyring
 from liuhen.evidence.store import FileEvidenceStore, validate_digest
 from liuhen.storage.backup import (
     BackupError,
@@ -54,30 +54,17 @@ def _no_progress(phase: str, done: int, total: int) -> None:
     return None
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _copy_hashed(src: Path, dst: Path, mode: int = 0o600) -> tuple[str, int]:
-    """Copy with fsync; the SHA-256 and size of the bytes copied."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    h, size = hashlib.sha256(), 0
-    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
-    try:
-        with open(src, "rb") as f:
-            while chunk := f.read(CHUNK):
-                h.update(chunk)
-                size += len(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Copy durably (temp file, fsync, rename; the directories are fsync'ed once, by ``_seal``); the
+    SHA-256 and size of the bytes copied."""
+    h = hashlib.sha256()
+
+    def hashed() -> Iterator[bytes]:
+        for chunk in durable.read_chunks(src, CHUNK):
+            h.update(chunk)
+            yield chunk
+
+    size = durable.write_file(dst, hashed(), mode=mode, overwrite=False, sync_dir=False)
     return h.hexdigest(), size
 
 
@@ -102,7 +89,7 @@ class BackupResult:
 def _prepare(out: Path) -> None:
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"备份目录 {out} 不是空的")
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    durable.makedirs(out, 0o700)
 
 
 def _copy_store(
@@ -142,9 +129,9 @@ def _seal(out: Path, manifest: dict[str, Any]) -> str:
     """Make the copies durable, then write the manifest: its presence says the backup is complete."""
     data = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode()
     for d in sorted({p.parent for p in out.rglob("*") if p.is_file()}, reverse=True):
-        _fsync_dir(d)
-    write_file(out / MANIFEST, data, mode=0o600)
-    _fsync_dir(out.parent)
+        durable.fsync_dir(d)
+    durable.write_file(out / MANIFEST, data, mode=0o600, overwrite=False)
+    durable.fsync_dir(out.parent)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -208,7 +195,7 @@ def _restore_keys(settings: Settings, src: Path, manifest: dict[str, Any], resul
             if target.read_bytes() != data:
                 result.keys_kept.append(str(target))
             continue
-        write_file(target, data, mode=0o600 if key["private"] else 0o644)
+        durable.write_file(target, data, mode=0o600 if key["private"] else 0o644, overwrite=False)
         result.keys_restored.append(str(target))
     ring = read_keyring(settings.evidence_keyring_path)
     needed = set(manifest["evidence_key_ids"])

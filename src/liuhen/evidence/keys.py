@@ -7,7 +7,8 @@ Key directory (``LIUHEN_KEY_DIR``; in production on another disk than the eviden
     evidence.keys                 the evidence keyring (``LIUHEN_EVIDENCE_KEY_FILE``), JSON, mode 0600
 
 Secret files are created with mode 0600 in a 0700 directory, written to a temp file, fsync'ed and linked
-into place (never over an existing key: a lost key means lost evidence), then the directory is fsync'ed.
+into place (never over an existing key: a lost key means lost evidence), then the directory is fsync'ed
+(``evidence/durable.py``); the keyring is replaced the same way, atomically, when it is rotated.
 The key id of a signing key is the first 16 hex digits of SHA-256 over its raw public key.
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from liuhen.evidence import durable
 from liuhen.evidence.envelope import KEY_BYTES, Keyring, new_key_id
 
 SIGNING_KEY_FILE: Final = "checkpoint-signing.pem"
@@ -38,46 +39,6 @@ KEYRING_FORMAT: Final = "liuhen-evidence-keys/1"
 
 class KeyFileError(Exception):
     """A key file is missing, malformed or unsafe; the message is Chinese, for the operator."""
-
-
-# --- durable secret files --------------------------------------------------------------------------------
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def ensure_private_dir(path: Path) -> None:
-    if not path.is_dir():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _fsync_dir(path.parent)
-
-
-def write_file(path: Path, data: bytes, *, mode: int = 0o600, replace: bool = False) -> None:
-    """Write ``data`` durably. Without ``replace`` an existing file is never overwritten (FileExistsError)."""
-    ensure_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fchmod(fd, mode)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        if replace:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if the key exists: never overwrite one
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
 
 
 def too_open(path: Path) -> bool:
@@ -137,7 +98,7 @@ def load_signer(key_dir: Path) -> Ed25519Signer | None:
     signer = Ed25519Signer(key)
     pub = public_key_file(key_dir, signer.key_id)
     if not pub.exists():  # e.g. restored with --include-keys into a directory without it
-        write_file(pub, signer.public_pem().encode(), mode=0o644)
+        durable.write_file(pub, signer.public_pem().encode(), mode=0o644, overwrite=False)
     return signer
 
 
@@ -150,8 +111,9 @@ def create_signer(key_dir: Path) -> tuple[Ed25519Signer, bool]:
     pem = signer.private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    write_file(key_dir / SIGNING_KEY_FILE, pem)
-    write_file(public_key_file(key_dir, signer.key_id), signer.public_pem().encode(), mode=0o644)
+    durable.write_file(key_dir / SIGNING_KEY_FILE, pem, overwrite=False)
+    public = signer.public_pem().encode()
+    durable.write_file(public_key_file(key_dir, signer.key_id), public, mode=0o644, overwrite=False)
     return signer, True
 
 
@@ -256,7 +218,7 @@ def create_keyring(path: Path, now: datetime) -> tuple[KeyringFile, bool]:
         return existing, False
     entry = _new_key_entry(now)
     ring = KeyringFile(entry["id"], (entry,))
-    write_file(path, ring.to_json())
+    durable.write_file(path, ring.to_json(), overwrite=False)
     return ring, True
 
 
@@ -271,7 +233,7 @@ def rotate_keyring(path: Path, now: datetime) -> KeyringFile:
         for k in ring.keys
     )
     rotated = KeyringFile(entry["id"], (*keys, entry))
-    write_file(path, rotated.to_json(), replace=True)
+    durable.write_file(path, rotated.to_json())
     return rotated
 
 
@@ -283,9 +245,7 @@ def drop_retired(path: Path, keep: Iterable[str] = ()) -> list[str]:
     still = set(keep) | {ring.active}
     dropped = [k["id"] for k in ring.keys if k["id"] not in still]
     if dropped:
-        write_file(
-            path,
-            KeyringFile(ring.active, tuple(k for k in ring.keys if k["id"] in still)).to_json(),
-            replace=True,
+        durable.write_file(
+            path, KeyringFile(ring.active, tuple(k for k in ring.keys if k["id"] in still)).to_json()
         )
     return dropped

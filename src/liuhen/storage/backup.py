@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
+from liuhen.evidence import durable
 from liuhen.storage.engine import make_engine, normalise_url
 
 SQLITE_FILE = "database.sqlite3"
@@ -53,14 +54,6 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
@@ -86,7 +79,7 @@ def _dump_sqlite(source: Path, target: Path) -> None:
             dst.close()
     finally:
         src.close()
-    _fsync(target)
+    durable.fsync_file(target)
 
 
 async def dump_database(url: str, target: Path) -> None:
@@ -105,7 +98,7 @@ async def dump_database(url: str, target: Path) -> None:
         libpq,
     ]
     await asyncio.to_thread(_run, args, env)
-    await asyncio.to_thread(_fsync, target)
+    await asyncio.to_thread(durable.fsync_file, target)
 
 
 async def database_is_empty(url: str) -> bool:
@@ -130,15 +123,7 @@ def _restore_sqlite(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)  # of the empty database checked before
-    tmp = target.with_name(f".{target.name}.restore")
-    shutil.copyfile(source, tmp)
-    _fsync(tmp)
-    os.replace(tmp, target)
-    fd = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    durable.write_file(target, durable.read_chunks(source))  # temp file, fsync, rename, fsync dir
 
 
 async def restore_database(url: str, source: Path) -> None:
