@@ -21,6 +21,7 @@ from liuhen.evidence.store import FileEvidenceStore
 from liuhen.reports.bundle import evidence_bundle
 from liuhen.reports.registration import registration_pdf
 from liuhen.storage.database import Database
+from liuhen.texts import access as texts_access
 from tests.conftest import DEMO_ROSTER
 
 pytestmark = pytest.mark.asyncio
@@ -106,7 +107,7 @@ async def test_issue9_every_person_reads_exactly_what_they_need_to_know(
                     )
                 except AccessDenied as exc:
                     assert person.staff_id not in expected, (person.staff_id, number)
-                    assert "无权" in str(exc)  # the same answer whether the record exists or not
+                    assert "无权" in texts_access.denied(exc)  # the same answer, whether it exists or not
                     denied += 1
                 else:
                     assert person.staff_id in expected, f"unauthorised read: {person.staff_id} {number}"

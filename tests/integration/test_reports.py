@@ -21,6 +21,7 @@ from liuhen.reports import bundle, quarterly, registration
 from liuhen.reports.common import AccessDenied
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts import access as texts_access
 from tests.report_seed import (
     APPROVE_TEXT,
     CASE_NUMBER,
@@ -163,7 +164,7 @@ async def test_registration_form_is_denied_to_others_without_saying_whether_it_e
             await registration.registration_pdf(
                 db, store, reader=stranger, ref=ref, now=SEEDED_AT, tz=TZ, court_name=COURT
             )
-        messages.append(str(denied.value))
+        messages.append(texts_access.denied(denied.value))
     assert messages[0] == messages[1] and "无权" in messages[0]
     denials = [a for a in await ledger_actions(db) if a[1] == "record.read_denied"]
     assert len(denials) == 2 and all(a[0] == "staff:j002" for a in denials)

@@ -17,6 +17,8 @@ from liuhen.app.usecases.monthly import Compliance
 from liuhen.cli.tools import err, fail, out, settings, with_runtime
 from liuhen.domain.monthly import STATUS_LABELS, Month
 from liuhen.reports import monthly as documents
+from liuhen.reports.common import ReportError
+from liuhen.texts.access import denied
 
 
 def report_monthly(
@@ -53,7 +55,7 @@ def report_monthly(
         async with rt.db.uow(read_only=True) as uow:
             person = await uow.staff.by_staff_id(rt.court_id, reader.strip())
         if person is None or not person.active:
-            raise AccessDenied(f"名册中没有工号为 {reader} 的在岗人员")
+            raise ReportError(f"名册中没有工号为 {reader} 的在岗人员")
         return await monthly.view(
             rt.db.uow(), staff=person, month=period, now=now, tz=tz, policy=policy, court_name=rt.court_name
         )
@@ -62,8 +64,10 @@ def report_monthly(
         task = bar.add_task(f"汇总 {period.long_label} 月报告执行情况", total=2)
         try:
             data = with_runtime(run)
+        except ReportError as exc:
+            fail(str(exc))
         except AccessDenied as exc:
-            fail(str(exc) if reader is None or "名册" in str(exc) else "该人员无权查看月报告执行情况。")
+            fail(denied(exc) if reader is None else "该人员无权查看月报告执行情况。")
         bar.update(task, advance=1, description=f"生成 {suffix[1:].upper()}")
         render = documents.render_pdf if suffix == ".pdf" else documents.render_xlsx
         document = render(data, settings().tz)

@@ -64,7 +64,11 @@ def _run(reader_id: str, job: Callable[[Runtime, Staff], Awaitable[T]]) -> T:
 
     try:
         return with_runtime(run)
-    except (AccessDenied, ReportError) as exc:
+    except AccessDenied as exc:
+        from liuhen.texts.access import denied
+
+        fail(denied(exc))
+    except ReportError as exc:
         fail(str(exc))
 
 

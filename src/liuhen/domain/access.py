@@ -19,8 +19,6 @@ from liuhen.domain.signoff import Chain, Delegation, is_involved
 #: Who may read summaries (quarterly summary, seed 002 §7; trial management counts only, seed 002 §6).
 SUMMARY_ROLES = frozenset({Role.DISCIPLINE.value, Role.PRESIDENT.value, Role.TRIAL_MANAGEMENT.value})
 
-DENIED = "未找到该记录，或您无权查看。"  # never says whether the record exists
-
 #: Dispositions that send a record to the level above (seed 001 §7 一事一报; seed 004 §17(2)).
 UPWARD_DISPOSITIONS = frozenset({"immediate", "escalate"})
 

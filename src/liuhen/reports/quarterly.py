@@ -238,9 +238,9 @@ async def load(
                 await uow.courts.by_code(court_code) if court_code else await uow.courts.get(reader.court_id)
             )
             if target is None or target.id is None:
-                raise access.AccessDenied(f"没有法院 {court_code}。")
+                raise access.AccessDenied(access.Denial.NO_COURT, court=court_code)
             if reader.court_id not in {c.id for c in await courts.lineage(uow, target.id)}:
-                raise access.AccessDenied("只能查看本院及下级法院的汇总。")
+                raise access.AccessDenied(access.Denial.OTHER_COURT)
         except access.AccessDenied:
             await uow.commit()
             raise

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
+from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Act, Card, Closed, Delivery, PendingItem, PressResult, Say, Upward
 from liuhen.domain import catalogue as cat
 from liuhen.domain.questionnaire import FIELDS
 from liuhen.domain.records import STATUS_LABELS, Evidence, Record, RecordStatus, human_size, short_hash
 from liuhen.domain.signoff import LEVEL_LABELS, Chain, DecisionKind, Level
+from liuhen.texts.access import denied
 
 
 def _level(value: str) -> str:
@@ -70,6 +72,8 @@ def notice(r: PressResult) -> str | None:
     if r.notice is None or r.notice is Say.OPINION:
         return None
     if r.notice is Say.REFUSED:
+        if isinstance(r.refusal, AccessDenied):
+            return denied(r.refusal)
         return str(r.refusal) if r.refusal is not None else _SAID[Say.STALE]
     if r.notice is Say.EVIDENCE:
         return f"共 {len(r.evidence)} 件证据"

@@ -4,21 +4,33 @@ ledger keeps the read — and the denial (seed 003 §12, seed 004 §15: 全程�
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.domain.access import DENIED, may_read_record, may_read_summary
+from liuhen.domain.access import may_read_record, may_read_summary
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Record
 from liuhen.domain.signoff import Chain, chain_from_json
 
 
-class AccessDenied(Exception):
-    """The reader may not see this. ``str(error)`` is the Chinese answer, which never says whether the
-    record exists."""
+class Denial(enum.StrEnum):
+    """What was refused; the answer (``texts/access.py``) never says whether the record exists."""
 
-    def __init__(self, message: str = DENIED) -> None:
-        super().__init__(message)
+    RECORD = "record"  # a record, its evidence, a document of it
+    CASEZERO = "casezero"  # a per-case zero report
+    SUMMARY = "summary"  # the quarterly summary, the monthly compliance
+    NO_COURT = "no_court"  # a summary of a court the deployment does not have (``court``)
+    OTHER_COURT = "other_court"  # a summary of a court that is neither the reader's nor below it
+
+
+class AccessDenied(Exception):
+    """The reader may not see this: ``denial`` says what was refused."""
+
+    def __init__(self, denial: Denial = Denial.RECORD, *, court: str | None = None) -> None:
+        super().__init__(denial.value)
+        self.denial = denial
+        self.court = court
 
 
 def chain_of(record: Record) -> Chain | None:
@@ -73,4 +85,4 @@ async def read_summary(uow: UnitOfWork, *, staff: Staff, what: str) -> None:
         payload={},
     )
     if not allowed:
-        raise AccessDenied("您无权查看该汇总。")
+        raise AccessDenied(Denial.SUMMARY)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases.access import AccessDenied
+from liuhen.app.usecases.access import AccessDenied, Denial
 from liuhen.app.usecases.intake import issue_button
 from liuhen.domain.casenumber import NOT_YET_FILED, parse_case_answer
 from liuhen.domain.casezero import (
@@ -368,7 +368,7 @@ async def printable(
         )
         await uow.commit()
         if not allowed or report is None:
-            raise AccessDenied("未找到该逐案零报告，或您无权查看。")
+            raise AccessDenied(Denial.CASEZERO)
         officer = await uow.staff.get(report.officer_pk)
         reviewer = await uow.staff.get(report.reviewer_pk) if report.reviewer_pk else None
         department = await uow.departments.get(officer.department_id) if officer else None

@@ -14,6 +14,7 @@ from liuhen.domain.periods import BadPeriod, Quarter, last_completed
 from liuhen.reports import quarterly, registration
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import common as texts
+from liuhen.texts.access import denied
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +39,7 @@ async def form_command(update: Update, context: Context) -> None:
             special_profile=rt.settings.special_items_profile,
         )
     except AccessDenied as exc:
-        await message.reply_text(str(exc))
+        await message.reply_text(denied(exc))
         return
     await message.reply_document(
         InputFile(data, filename=f"registration-{number}.pdf"), caption=texts.form_caption(number)
@@ -71,7 +72,7 @@ async def quarterly_command(update: Update, context: Context) -> None:
             special_profile=rt.settings.special_items_profile,
         )
     except AccessDenied as exc:
-        await message.reply_text(str(exc))
+        await message.reply_text(denied(exc))
         return
     due = f"{quarter.summary_due:%Y年%m月%d日}"
     for fmt, data in documents.items():

@@ -42,6 +42,7 @@ from liuhen.domain.roster import Roster
 from liuhen.reports.bundle import evidence_bundle
 from liuhen.reports.registration import registration_pdf
 from liuhen.sandbox.server import SandboxServer
+from liuhen.texts.access import denied
 
 from .samples import FORWARD_KINDS, PREPARED_MESSAGES, SampleFile
 
@@ -285,7 +286,7 @@ class DemoRoutes:
                 court_name=runtime.court_name,
             )
         except AccessDenied as exc:
-            return _json({"error": str(exc)}, status=403)
+            return _json({"error": denied(exc)}, status=403)
         response = web.Response(body=data, content_type=mime)
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(number + suffix)}"
         return response
