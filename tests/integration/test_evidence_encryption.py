@@ -1,5 +1,6 @@
-"""Evidence encrypted at rest: AES-GCM envelopes per file under a deployment keyring, the content
-address and hash of the original bytes, legacy plaintext files, rotation, and key files."""
+"""Evidence encrypted at rest: secretstream envelopes per file under a deployment keyring, the content
+address and hash of the original bytes, legacy plaintext files, rotation, and key files. Files of the
+first envelope format: tests/integration/test_evidence_migration.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from liuhen.evidence import envelope
-from liuhen.evidence.envelope import HEADER_LEN, MAGIC, TAG, Keyring, encrypted_size
+from liuhen.evidence.envelope import ABYTES, HEADER_LEN, MAGIC, Keyring, encrypted_size
 from liuhen.evidence.keys import (
     KeyFileError,
     create_keyring,
@@ -27,7 +28,7 @@ from liuhen.evidence.store import CorruptBlobError, FileEvidenceStore, VerifySta
 from tests.integration.test_evidence_store import durability_events
 
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
-SEG = 1 << envelope.DEFAULT_SEGMENT_LOG2
+SEG = 1 << envelope.DEFAULT_CHUNK_LOG2
 
 
 def sha(data: bytes) -> str:
@@ -96,7 +97,20 @@ async def test_two_copies_of_the_same_bytes_differ_on_disk_but_not_in_address(
 
 @pytest.mark.parametrize(
     "where",
-    ["magic", "key id", "wrapped key", "nonce prefix", "first segment", "last tag", "truncate", "append"],
+    [
+        "magic",
+        "version",
+        "chunk size",
+        "key id",
+        "wrap nonce",
+        "wrapped key",
+        "stream header",
+        "first chunk",
+        "last tag",
+        "truncate",
+        "truncate a byte",
+        "append",
+    ],
 )
 async def test_any_change_on_disk_is_detected(store: FileEvidenceStore, where: str) -> None:
     data = os.urandom(SEG + 500)
@@ -104,14 +118,19 @@ async def test_any_change_on_disk_is_detected(store: FileEvidenceStore, where: s
     disk = bytearray(blob.path.read_bytes())
     offsets = {
         "magic": 2,
+        "version": len(MAGIC),
+        "chunk size": len(MAGIC) + 1,
         "key id": len(MAGIC) + 3,
-        "wrapped key": HEADER_LEN - 20,
-        "nonce prefix": HEADER_LEN - 1,
-        "first segment": HEADER_LEN + 10,
+        "wrap nonce": len(MAGIC) + 2 + 16 + 5,
+        "wrapped key": HEADER_LEN - 24 - 20,
+        "stream header": HEADER_LEN - 1,
+        "first chunk": HEADER_LEN + 10,
         "last tag": len(disk) - 1,
     }
     if where == "truncate":
-        changed = bytes(disk[:-TAG])
+        changed = bytes(disk[: HEADER_LEN + SEG + ABYTES])  # the last chunk dropped
+    elif where == "truncate a byte":
+        changed = bytes(disk[:-1])
     elif where == "append":
         changed = bytes(disk) + b"\x00"
     else:
@@ -124,17 +143,63 @@ async def test_any_change_on_disk_is_detected(store: FileEvidenceStore, where: s
         await store.read(blob.sha256)
 
 
-async def test_segments_cannot_be_reordered_or_dropped(store: FileEvidenceStore) -> None:
-    data = os.urandom(3 * SEG)
+async def test_chunks_cannot_be_reordered_dropped_or_added(store: FileEvidenceStore) -> None:
+    data = os.urandom(3 * SEG)  # three full chunks: the last one carries TAG_FINAL
     blob = await store.put_bytes(data)
     disk = blob.path.read_bytes()
-    seg = SEG + TAG
+    seg = SEG + ABYTES
     header, body = disk[:HEADER_LEN], disk[HEADER_LEN:]
-    segments = [body[i : i + seg] for i in range(0, len(body), seg)]
-    tamper(blob.path, header + segments[1] + segments[0] + segments[2])
-    assert (await store.verify(blob.sha256)).state is VerifyState.CORRUPT
-    tamper(blob.path, header + segments[0] + segments[1])  # the last segment dropped
-    assert (await store.verify(blob.sha256)).state is VerifyState.CORRUPT
+    chunks = [body[i : i + seg] for i in range(0, len(body), seg)]
+    assert len(chunks) == 3 and len(disk) == encrypted_size(3 * SEG)
+    other = (await store.put_bytes(os.urandom(3 * SEG))).path.read_bytes()
+    forged = {
+        "swapped": header + chunks[1] + chunks[0] + chunks[2],
+        "last two swapped": header + chunks[0] + chunks[2] + chunks[1],
+        "last dropped": header + chunks[0] + chunks[1],  # whole chunks, but no final one
+        "middle dropped": header + chunks[0] + chunks[2],
+        "first repeated": header + chunks[0] + chunks[0] + chunks[1] + chunks[2],
+        "final repeated": header + chunks[0] + chunks[1] + chunks[2] + chunks[2],
+        "chunk of another file": header
+        + chunks[0]
+        + other[HEADER_LEN + seg : HEADER_LEN + 2 * seg]
+        + chunks[2],
+        "header of another file": other[:HEADER_LEN] + body,
+    }
+    for what, changed in forged.items():
+        tamper(blob.path, changed)
+        check = await store.verify(blob.sha256)
+        assert check.state is VerifyState.CORRUPT, what
+        with pytest.raises(envelope.DecodeError), store.open(blob.sha256) as f:
+            f.read()
+    tamper(blob.path, disk)
+    assert (await store.verify(blob.sha256)).ok
+
+
+def test_the_envelope_streams_in_constant_memory(keyring: Keyring) -> None:
+    """Ciphertext leaves the encryptor chunk by chunk (only the last chunk is held back) and the decryptor
+    holds one chunk and the next: neither keeps the file."""
+    enc = envelope.Encryptor(keyring, chunk_log2=10)
+    pieces = [enc.update(os.urandom(700)) for _ in range(100)]
+    assert max(len(p) for p in pieces) <= HEADER_LEN + 2 * (1024 + ABYTES)
+    assert len(enc._buf) <= 1024
+    tail = enc.finalize()
+    import io
+
+    reader = envelope.open_decrypting(io.BytesIO(b"".join(pieces) + tail), keyring)
+    assert len(reader.read(10)) == 10
+    assert reader.raw._sealed_len == 1024 + ABYTES  # type: ignore[attr-defined]
+
+
+def test_round_trip_without_the_store(keyring: Keyring) -> None:
+    import io
+
+    for size in (0, 1, 1023, 1024, 1025, 5000):
+        data = os.urandom(size)
+        enc = envelope.Encryptor(keyring, chunk_log2=10)
+        sealed = enc.update(data) + enc.finalize()
+        assert len(sealed) == encrypted_size(size, 10)
+        with envelope.open_decrypting(io.BytesIO(sealed), keyring) as f:
+            assert f.read() == data
 
 
 async def test_without_the_key_a_file_is_reported_as_such(tmp_path: Path, store: FileEvidenceStore) -> None:
@@ -182,6 +247,7 @@ async def test_rotation_rewraps_only_the_header(tmp_path: Path) -> None:
     assert await rotated.reseal(blob.sha256) == "rewrapped"
     after = blob.path.read_bytes()
     assert after[HEADER_LEN:] == before[HEADER_LEN:]  # the body is untouched
+    assert after[HEADER_LEN - 24 : HEADER_LEN] == before[HEADER_LEN - 24 : HEADER_LEN]  # its stream header
     assert rotated.key_id_of(blob.sha256) == "2" * 16
     assert await rotated.reseal(blob.sha256) == "unchanged"
     only_new = Keyring("2" * 16, {"2" * 16: both.keys["2" * 16]})

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from liuhen.evidence import durable
 from liuhen.evidence import store as store_module
 from liuhen.evidence.store import (
     BlobTooLargeError,
@@ -270,17 +271,17 @@ async def test_no_temp_file_left_after_io_error(
 ) -> None:
     src = tmp_path / "src.bin"
     src.write_bytes(os.urandom(3 * 1024 * 1024))
-    real_write_all = store_module._write_all
+    real_write_all = durable.write_all
     calls = 0
 
-    def failing_write_all(fd: int, data: store_module.BytesLike) -> int:
+    def failing_write_all(fd: int, data: durable.BytesLike) -> int:
         nonlocal calls
         calls += 1
         if calls == 2:
             raise OSError(28, "No space left on device")
         return real_write_all(fd, data)
 
-    monkeypatch.setattr(store_module, "_write_all", failing_write_all)
+    monkeypatch.setattr(durable, "write_all", failing_write_all)
     with pytest.raises(OSError, match="No space"):
         await store.put_file(src)
     assert tmp_files(store.root) == []
@@ -289,7 +290,8 @@ async def test_no_temp_file_left_after_io_error(
 
 def durability_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """From now on, every fsync (with the path of its file descriptor) and every replace (its target), in
-    order: the durability order of a put is read off this list."""
+    order: the durability order of a put is read off this list. Every durable write goes through
+    ``evidence/durable.py``, which calls ``os.fsync`` and ``os.replace`` by name: patched here."""
     events: list[tuple[str, str]] = []
     real_fsync, real_replace = os.fsync, os.replace
 

@@ -22,6 +22,7 @@ from liuhen.domain.signoff import (
     Level,
     Route,
     Skip,
+    SkipCase,
     SkipReason,
     Step,
     chain_people,
@@ -31,6 +32,7 @@ from liuhen.domain.signoff import (
     represented,
     route,
 )
+from liuhen.texts.signoff import skip_text
 from tests.unit.signoff_people import CLERK, D1, D2, DH, DISC, HEAD, RECORDER, VICE, VP, person
 
 OUTSIDER = CLERK
@@ -82,7 +84,7 @@ def test_seed004_s13_department_heads_own_record_starts_at_vice_president() -> N
     assert r.levels == (VP, DISC)
     (skip,) = r.skips
     assert skip.level is DH and skip.reason is SkipReason.OWN_RECORD
-    assert "部门负责人" in skip.text and "seed 004 §13" in skip.source
+    assert "部门负责人" in skip_text(skip) and "seed 004 §13" in skip.source
 
 
 @pytest.mark.parametrize("role", [Role.VICE_PRESIDENT, Role.PRESIDENT])
@@ -90,7 +92,7 @@ def test_seed004_s13_court_leaders_own_record_goes_straight_to_discipline(role: 
     r = plain(recorder_as(role))
     assert r.levels == (DISC,)
     assert reasons(r) == {DH: SkipReason.OWN_RECORD, VP: SkipReason.OWN_RECORD}
-    assert all("院领导" in s.text and "seed 004 §13" in s.source for s in r.skips)
+    assert all("院领导" in skip_text(s) and "seed 004 §13" in s.source for s in r.skips)
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.ADMIN, Role.TRIAL_MANAGEMENT, Role.DISCIPLINE])
@@ -130,7 +132,9 @@ def test_seed004_s13_missing_department_head_is_skipped_with_a_reason() -> None:
     assert r.levels == (VP, DISC)
     (skip,) = r.skips
     assert (
-        skip.reason is SkipReason.MISSING and "部门负责人" in skip.text and skip.source.startswith("seed 004")
+        skip.reason is SkipReason.MISSING
+        and "部门负责人" in skip_text(skip)
+        and skip.source.startswith("seed 004")
     )
 
 
@@ -138,7 +142,7 @@ def test_seed004_s13_missing_vice_president_is_skipped_with_a_reason() -> None:
     r = route(RECORDER, department_head=HEAD, vice_president=None, discipline=[D1], involved=(), direct=False)
     assert r.levels == (DH, DISC)
     assert reasons(r) == {VP: SkipReason.MISSING}
-    assert "分管" in r.skips[0].text
+    assert "分管" in skip_text(r.skips[0])
 
 
 def test_seed004_s13_inactive_officers_count_as_missing() -> None:
@@ -189,7 +193,7 @@ def test_seed004_s13_head_who_is_the_intervener_is_skipped_by_name_and_noted() -
     assert r.levels == (VP, DISC)
     (skip,) = r.skips
     assert skip.reason is SkipReason.CONFLICT and skip.officer_pk == HEAD.id
-    assert "王庭长" in skip.text and "回避" in skip.text and "seed 004 §13" in skip.source
+    assert "王庭长" in skip_text(skip) and "回避" in skip_text(skip) and "seed 004 §13" in skip.source
     assert HEAD.id in r.barred and HEAD.id not in chain_people(r)
 
 
@@ -286,7 +290,7 @@ def test_seed004_s13_routing_table(role: Role, conflict: str, direct: bool) -> N
     assert not (chain_people(r) & r.barred)
     assert RECORDER.id in r.barred
     # Every skip is explained in Chinese with the article it comes from.
-    assert all(s.text and ("seed" in s.source or "DOMAIN" in s.source) for s in r.skips)
+    assert all(skip_text(s) and "seed" in s.source for s in r.skips)
     # Routing is pure: the same input gives the same route.
     assert r == plain(recorder_as(role), involved=involved, direct=direct)
 
@@ -300,7 +304,7 @@ def test_seed004_s13_direct_report_goes_straight_to_discipline_and_is_marked() -
     assert r.direct and r.levels == (DISC,)
     assert reasons(r) == {DH: SkipReason.DIRECT, VP: SkipReason.DIRECT}
     assert {s.officer_pk for s in r.skips} == {HEAD.id, VICE.id}
-    assert all("直接" in s.text for s in r.skips)
+    assert all("直接" in skip_text(s) for s in r.skips)
     assert chain_people(r) == {D1.id, D2.id}
 
 
@@ -335,7 +339,7 @@ def test_a_route_never_leaves_a_level_out_without_a_noted_skip() -> None:
         Route(recorder_pk=1, steps=(Step(VP, 3), Step(DH, 2), Step(DISC)))
     with pytest.raises(ValueError, match="barred"):
         Route(recorder_pk=1, steps=(Step(DH, 1), Step(VP, 3), Step(DISC)))
-    skip = Skip(DH, SkipReason.MISSING, "名册中没有在岗的部门负责人", "seed 004 §13")
+    skip = Skip(DH, SkipReason.MISSING, SkipCase.MISSING, "seed 004 §13")
     assert Route(recorder_pk=1, steps=(Step(VP, 3), Step(DISC)), skips=(skip,)).levels == (VP, DISC)
 
 

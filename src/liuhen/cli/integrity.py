@@ -167,7 +167,7 @@ def key_rotate(
         typer.Option("--forget-old", help="全部证据重新封装后，从密钥文件中删除旧密钥（旧备份将无法解密）"),
     ] = False,
 ) -> None:
-    """轮换证据加密密钥：生成新的部署密钥，并用它重新封装每个文件的数据密钥（文件内容不变）。"""
+    """轮换证据加密密钥：生成新的部署密钥，并用它重新封装每个文件的数据密钥（文件内容不变；旧格式的文件同时转为新格式）。"""
     config = settings()
     try:
         ring = rotate_keyring(config.evidence_keyring_path, SystemClock().now())
@@ -181,7 +181,8 @@ def key_rotate(
 def key_rewrap(
     forget_old: Annotated[bool, typer.Option("--forget-old", help="完成后删除不再使用的旧密钥")] = False,
 ) -> None:
-    """把每个证据文件置于当前密钥之下：加密旧的明文文件，重新封装旧密钥下的文件（轮换中断后可重跑）。"""
+    """把每个证据文件置于当前密钥和当前格式之下：加密旧的明文文件，把旧格式（AES-GCM）的文件重新加密为新格式，
+    重新封装旧密钥下的文件。逐个文件替换，中断后可重跑。"""
     _reseal(action="evidence.rewrap", forget_old=forget_old)
 
 
@@ -189,7 +190,7 @@ def _reseal(*, action: str, forget_old: bool) -> None:
     async def run(rt: Runtime) -> tuple[dict[str, int], list[str], list[str]]:
         if rt.store.keyring is None:
             raise KeyFileError(f"没有证据密钥文件 {rt.settings.evidence_keyring_path}，请先运行 liuhen init")
-        counts = {"rewrapped": 0, "encrypted": 0, "unchanged": 0}
+        counts = {"rewrapped": 0, "migrated": 0, "encrypted": 0, "unchanged": 0}
         failed: list[str] = []
         digests = await rt.store.digests()
         with progress_bar() as progress:
@@ -224,7 +225,8 @@ def _reseal(*, action: str, forget_old: bool) -> None:
     except KeyFileError as exc:
         fail(str(exc))
     out.print(
-        f"重新封装 {counts['rewrapped']} 个，新加密 {counts['encrypted']} 个，"
+        f"重新封装 {counts['rewrapped']} 个，转为新格式 {counts['migrated']} 个，"
+        f"新加密 {counts['encrypted']} 个，"
         f"已是当前密钥 {counts['unchanged']} 个。"
     )
     if dropped:

@@ -488,6 +488,32 @@ RESPONSES: tuple[Choice, ...] = (
 )
 
 # Every catalogue by name, for validation, admin listings and tests.
+#: The register's words for an act entered without a typed opinion: the 登记表's opinion rows record the
+#: signer's opinion and name (seed 004 §14); the recorder's own acts are noted in the same rows.
+DECISION_TEXTS: Mapping[str, str] = {
+    "submit": "提交",
+    "resubmit": "补正后重新提交",
+    "direct": "直接报告纪检监察机构",  # seed 004 §13
+    "approve": "同意",  # seed 004 §14: an officer who signs without writing an opinion agrees
+}
+
+#: The articles behind each way a level of the sign-off chain is left out or a person does not sign
+#: (the keys are ``domain.signoff.SkipCase`` values), as the registration form cites them.
+SKIP_SOURCES: Mapping[str, str] = {
+    "leader_own": "seed 004 §13（院领导本人所作的记录应当在三个工作日内移交本院纪检监察机构）",
+    "head_own": "seed 004 §13（部门主要负责人本人所作的记录应当在三个工作日内向分管院领导和本院纪检监察"
+    "机构报告）",
+    "self_officer": "seed 004 §13, §14",
+    "missing": "seed 004 §13",
+    "conflict": "seed 004 §13（可直接报告，不经过问人之手）",
+    "same_officer": "seed 004 §14（接到报告的人员均应当在相应栏目内签署意见和本人姓名）",
+    "direct": "seed 004 §13（检察人员也可根据实际情况，直接向本院或上级检察院纪检监察机构报告）; "
+    "seed 004 登记表备注",
+    "discipline_own": "seed 004 §13, §14",
+    "discipline_conflict": "seed 004 §13（可直接报告，不经过问人之手）",
+}
+
+
 CATALOGUES: Mapping[str, tuple[Entry, ...]] = {
     "record_types": RECORD_TYPES,
     "methods": METHODS,

@@ -57,12 +57,6 @@ LEVELS: tuple[Level, ...] = (Level.DEPARTMENT_HEAD, Level.VICE_PRESIDENT, Level.
 PERSON_LEVELS: tuple[Level, ...] = (Level.DEPARTMENT_HEAD, Level.VICE_PRESIDENT)
 _ORDER: Mapping[Level, int] = {level: n for n, level in enumerate(LEVELS)}
 
-LEVEL_LABELS: Mapping[Level, str] = {
-    Level.DEPARTMENT_HEAD: "部门负责人",
-    Level.VICE_PRESIDENT: "分管院领导",
-    Level.DISCIPLINE: "纪检监察机构",
-}
-
 LEVEL_STATUS: Mapping[Level, RecordStatus] = {
     Level.DEPARTMENT_HEAD: RecordStatus.AWAITING_DEPARTMENT_HEAD,
     Level.VICE_PRESIDENT: RecordStatus.AWAITING_VICE_PRESIDENT,
@@ -82,11 +76,44 @@ def level_of(status: RecordStatus | str) -> Level | None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Errors: every message is Chinese and can be shown to the person who pressed the button as it is.
+# Errors: each says why (``why``) and, where it matters, at which level; the texts put it in words.
+
+
+class Why(enum.Enum):
+    DONE = "done"  # decided already, or filed: the card is stale
+    STALE = "stale"  # not this person's button, unknown, forged or outdated
+    IN_CHAIN = "in_chain"  # started already
+    ONLY_RETURNED = "only_returned"  # only a returned record is resubmitted
+    RECORDER_RESUBMITS = "recorder_resubmits"  # only the recorder resubmits
+    NOT_SUBMITTED = "not_submitted"  # direct report before submission: choose it when submitting
+    RECORDER_REPORTS = "recorder_reports"  # only the recorder reports directly
+    AT_DISCIPLINE = "at_discipline"  # the record is with the discipline office already
+    CHOOSE_DISPOSITION = "choose_disposition"  # the discipline office disposes, it does not approve
+    REASON_NEEDED = "reason_needed"  # a return needs its reason
+    UNKNOWN_DISPOSITION = "unknown_disposition"
+    DEFER_ANSWER_NEEDED = "defer_answer_needed"  # answer the defer suggestion first (seed 004 §18)
+    DEFER_CHOOSE = "defer_choose"  # the answer is accept or override
+    DEFER_CONFLICT = "defer_conflict"  # an accepted defer suggestion excludes this disposition (§18)
+    NO_DEFER = "no_defer"  # the recorder suggested no deferral
+    NOT_IN_CHAIN = "not_in_chain"
+    LEVEL_SKIPPED = "level_skipped"  # ``level`` is not on this record's route
+    INVOLVED = "involved"  # the signer is the recorder or involved (回避)
+    NOT_SIGNER = "not_signer"  # not a signer of ``level``
+    OBO_NOT_SIGNER = "obo_not_signer"  # the officer signed for is not a signer of ``level``
+    NO_DELEGATION = "no_delegation"
+    RETURNED = "returned"  # waits for the recorder's resubmission
+    NOT_YET = "not_yet"  # ``level`` is not reached; the record is at ``current``
 
 
 class SignoffError(Exception):
-    """A sign-off action that changes nothing. ``str(error)`` is the Chinese message for the user."""
+    """A sign-off action that changes nothing: ``why``, and the levels it concerns."""
+
+    default = Why.DONE
+
+    def __init__(self, why: Why | None = None, *, level: Level | None = None, current: Level | None = None):
+        self.why = why or self.default
+        self.level, self.current = level, current
+        super().__init__(self.why.value, level.value if level else None, current.value if current else None)
 
 
 class NotAllowed(SignoffError):
@@ -96,15 +123,11 @@ class NotAllowed(SignoffError):
 class Stale(SignoffError):
     """A button that is not this person's, unknown, forged or outdated."""
 
-    def __init__(self) -> None:
-        super().__init__("该按钮无效或已过期。")
+    default = Why.STALE
 
 
 class AlreadyDecided(SignoffError):
     """The level was decided already, or the record is filed: the card is stale ("已处理")."""
-
-    def __init__(self, message: str = "已处理") -> None:
-        super().__init__(message)
 
 
 class OutOfOrder(SignoffError):
@@ -127,13 +150,18 @@ class SkipReason(enum.StrEnum):
     DIRECT = "direct"  # the recorder reported directly to the discipline office (seed 004 §13)
 
 
-SKIP_LABELS: Mapping[SkipReason, str] = {
-    SkipReason.OWN_RECORD: "本人记录",
-    SkipReason.MISSING: "无人在岗",
-    SkipReason.CONFLICT: "回避",
-    SkipReason.SAME_OFFICER: "同一人",
-    SkipReason.DIRECT: "直接报告",
-}
+class SkipCase(enum.Enum):
+    """Which rule left a level out (finer than the reason: the words on the form differ)."""
+
+    LEADER_OWN = "leader_own"  # a vice-president's or the president's own record (seed 004 §13)
+    HEAD_OWN = "head_own"  # a department head's own record (seed 004 §13)
+    SELF_OFFICER = "self_officer"  # the recorder is this level's officer
+    MISSING = "missing"  # no active officer in the roster
+    CONFLICT = "conflict"  # the officer is the intervener or involved (回避)
+    SAME_OFFICER = "same_officer"  # the officer signs an earlier level already (seed 004 §14)
+    DIRECT = "direct"  # the recorder reported directly to the discipline office
+    DISCIPLINE_OWN = "discipline_own"  # a member of the office is the recorder
+    DISCIPLINE_CONFLICT = "discipline_conflict"  # a member of the office is involved
 
 
 @dataclass(frozen=True)
@@ -147,9 +175,11 @@ class Skip:
 
     level: Level
     reason: SkipReason
-    text: str  # Chinese, for the record and the form
+    case: SkipCase | None  # None only in chains stored before the case was kept (their ``text`` says it)
     source: str  # the article the rule comes from
     officer_pk: int | None = None
+    officer_name: str | None = None  # the person left out, as the form names them
+    text: str | None = None  # the words of a chain stored before the case was kept
 
 
 @dataclass(frozen=True)
@@ -284,19 +314,14 @@ class Route:
         return replace(self, steps=kept, skips=tuple(skips), direct=True)
 
 
+def _skip(
+    level: Level, reason: SkipReason, case: SkipCase, officer_pk: int | None = None, name: str | None = None
+) -> Skip:
+    return Skip(level, reason, case, cat.SKIP_SOURCES[case.value], officer_pk, name)
+
+
 def _direct_skip(level: Level, officer_pk: int | None) -> Skip:
-    return Skip(
-        level,
-        SkipReason.DIRECT,
-        f"记录人直接向纪检监察机构报告，不经{LEVEL_LABELS[level]}",
-        "seed 004 §13（检察人员也可根据实际情况，直接向本院或上级检察院纪检监察机构报告）; "
-        "seed 004 登记表备注",
-        officer_pk,
-    )
-
-
-_SOURCE_CHAIN = "seed 004 §13"
-_SOURCE_CONFLICT = "seed 004 §13（可直接报告，不经过问人之手）"
+    return _skip(level, SkipReason.DIRECT, SkipCase.DIRECT, officer_pk)
 
 
 def _pk(person: Staff, what: str) -> int:
@@ -343,71 +368,27 @@ def route(
     barred: set[int] = {recorder_pk}
     seen_officers: set[int] = set()
 
-    own_levels: dict[Level, tuple[str, str]] = {}
+    own_levels: dict[Level, SkipCase] = {}
     if role in (Role.VICE_PRESIDENT.value, Role.PRESIDENT.value):
-        text = "记录人系院领导，本人所作的记录直接移交本院纪检监察机构"
-        source = "seed 004 §13（院领导本人所作的记录应当在三个工作日内移交本院纪检监察机构）"
-        own_levels = {Level.DEPARTMENT_HEAD: (text, source), Level.VICE_PRESIDENT: (text, source)}
+        own_levels = {Level.DEPARTMENT_HEAD: SkipCase.LEADER_OWN, Level.VICE_PRESIDENT: SkipCase.LEADER_OWN}
     elif role == Role.DEPT_HEAD.value:
-        own_levels = {
-            Level.DEPARTMENT_HEAD: (
-                "记录人系部门负责人，本人所作的记录直接报告分管院领导和纪检监察机构",
-                "seed 004 §13（部门主要负责人本人所作的记录应当在三个工作日内向分管院领导和本院纪检监察机构"
-                "报告）",
-            )
-        }
+        own_levels = {Level.DEPARTMENT_HEAD: SkipCase.HEAD_OWN}
 
     for level, officer in ((Level.DEPARTMENT_HEAD, department_head), (Level.VICE_PRESIDENT, vice_president)):
-        label = LEVEL_LABELS[level]
-        officer_pk = _pk(officer, label) if officer is not None else None
+        officer_pk = _pk(officer, level.value) if officer is not None else None
         if officer is not None and officer_pk is not None and is_involved(officer, keys):
             barred.add(officer_pk)  # never signs this record, not even as someone's deputy
         if level in own_levels:
-            text, source = own_levels[level]
-            skips.append(Skip(level, SkipReason.OWN_RECORD, text, source))
+            skips.append(_skip(level, SkipReason.OWN_RECORD, own_levels[level]))
         elif officer_pk == recorder_pk:
-            skips.append(
-                Skip(
-                    level,
-                    SkipReason.OWN_RECORD,
-                    f"记录人本人系{label}，不签署本人的记录",
-                    "seed 004 §13, §14",
-                )
-            )
+            skips.append(_skip(level, SkipReason.OWN_RECORD, SkipCase.SELF_OFFICER))
         elif officer is None or officer_pk is None or not officer.active:
-            where = (
-                "记录人所在部门的部门负责人"
-                if level is Level.DEPARTMENT_HEAD
-                else "分管记录人所在部门的院领导"
-            )
-            skips.append(
-                Skip(
-                    level,
-                    SkipReason.MISSING,
-                    f"名册中没有在岗的{where}，跳过该环节",
-                    _SOURCE_CHAIN,
-                    officer_pk,
-                )
-            )
+            skips.append(_skip(level, SkipReason.MISSING, SkipCase.MISSING, officer_pk))
         elif officer_pk in barred:
-            skips.append(
-                Skip(
-                    level,
-                    SkipReason.CONFLICT,
-                    f"{label}{officer.name}系过问人或被列为涉及人员，回避，跳过该环节",
-                    _SOURCE_CONFLICT,
-                    officer_pk,
-                )
-            )
+            skips.append(_skip(level, SkipReason.CONFLICT, SkipCase.CONFLICT, officer_pk, officer.name))
         elif officer_pk in seen_officers:
             skips.append(
-                Skip(
-                    level,
-                    SkipReason.SAME_OFFICER,
-                    f"{label}{officer.name}已在前一环节签署，同一人不重复签署",
-                    "seed 004 §14（接到报告的人员均应当在相应栏目内签署意见和本人姓名）",
-                    officer_pk,
-                )
+                _skip(level, SkipReason.SAME_OFFICER, SkipCase.SAME_OFFICER, officer_pk, officer.name)
             )
         elif direct:
             skips.append(_direct_skip(level, officer_pk))
@@ -422,23 +403,19 @@ def route(
         member_pk = _pk(member, "discipline member")
         if member_pk == recorder_pk:
             skips.append(
-                Skip(
-                    Level.DISCIPLINE,
-                    SkipReason.OWN_RECORD,
-                    f"纪检监察人员{member.name}系记录人，不签署本人的记录，由纪检监察机构其他人员签署",
-                    "seed 004 §13, §14",
-                    member_pk,
+                _skip(
+                    Level.DISCIPLINE, SkipReason.OWN_RECORD, SkipCase.DISCIPLINE_OWN, member_pk, member.name
                 )
             )
         elif is_involved(member, keys):
             barred.add(member_pk)
             skips.append(
-                Skip(
+                _skip(
                     Level.DISCIPLINE,
                     SkipReason.CONFLICT,
-                    f"纪检监察人员{member.name}系过问人或被列为涉及人员，回避，由纪检监察机构其他人员签署",
-                    _SOURCE_CONFLICT,
+                    SkipCase.DISCIPLINE_CONFLICT,
                     member_pk,
+                    member.name,
                 )
             )
         else:
@@ -462,7 +439,6 @@ def chain_people(route: Route) -> set[int]:
     return set(route.officers | route.discipline)
 
 
-VACANT_TEXT = "本院纪检监察机构暂无可签署人员（均为记录人或涉及人员，或名册中无人），应报告上级纪检监察机构"
 VACANT_SOURCE = "seed 004 §13; seed 004 §17(2)"
 
 
@@ -626,6 +602,15 @@ class EventKind(enum.StrEnum):
     DEFER_OVERRIDDEN = "defer_overridden"  # tell the recorder by ``deadline`` (seed 004 §18)
 
 
+class Note(enum.Enum):
+    """What an event adds to its message (the texts put it in words)."""
+
+    DIRECT = "direct"  # the recorder reported directly (seed 004 §13)
+    VACANT = "vacant"  # nobody in the discipline office may sign: report to the level above (§13, §17(2))
+    DEFER_OVERRIDDEN = "defer_overridden"  # the chief approves, the recorder is told in 3 wd (seed 004 §18)
+    LAPSED = "lapsed"  # ``level`` let its three working days pass (seed 004 §13)
+
+
 @dataclass(frozen=True)
 class Event:
     kind: EventKind
@@ -634,7 +619,7 @@ class Event:
     notify: frozenset[int]
     deadline: datetime | None = None
     decision: Decision | None = None
-    note: str = ""
+    notes: tuple[Note, ...] = ()
 
 
 Events = tuple[Event, ...]
@@ -730,8 +715,8 @@ class Chain:
         if self.status is RecordStatus.FILED:
             raise AlreadyDecided()
         if self.status is not RecordStatus.SUBMITTED:
-            raise OutOfOrder("记录已进入签批流程")
-        return self._enter(route, _aware(at), DecisionKind.SUBMIT, "提交")
+            raise OutOfOrder(Why.IN_CHAIN)
+        return self._enter(route, _aware(at), DecisionKind.SUBMIT)
 
     def resubmit(
         self, by_pk: int, at: datetime, *, route: Route | None = None, defer_suggested: bool | None = None
@@ -741,14 +726,14 @@ class Chain:
         if self.status is RecordStatus.FILED:
             raise AlreadyDecided()
         if self.status is not RecordStatus.RETURNED or self.route is None:
-            raise OutOfOrder("只有已退回补正的记录才能重新提交")
+            raise OutOfOrder(Why.ONLY_RETURNED)
         if by_pk != self.route.recorder_pk:
-            raise NotAllowed("只有记录人本人可以重新提交")
+            raise NotAllowed(Why.RECORDER_RESUBMITS)
         new_route = route or self.route
         if new_route.recorder_pk != self.route.recorder_pk:
             raise ValueError("a resubmitted record keeps its recorder")
         chain = self if defer_suggested is None else replace(self, defer_suggested=defer_suggested)
-        return chain._enter(new_route, _aware(at), DecisionKind.RESUBMIT, "补正后重新提交")
+        return chain._enter(new_route, _aware(at), DecisionKind.RESUBMIT)
 
     def report_direct(self, by_pk: int, at: datetime) -> tuple[Chain, Events]:
         """The recorder sends the record straight to the discipline office (直接报告纪检, seed 004 §13),
@@ -758,19 +743,18 @@ class Chain:
         if self.status is RecordStatus.FILED:
             raise AlreadyDecided()
         if self.route is None:
-            raise OutOfOrder("记录尚未提交，请提交时选择直接报告纪检监察机构")
+            raise OutOfOrder(Why.NOT_SUBMITTED)
         if by_pk != self.route.recorder_pk:
-            raise NotAllowed("只有记录人本人可以直接报告纪检监察机构")
+            raise NotAllowed(Why.RECORDER_REPORTS)
         if self.status is RecordStatus.AWAITING_DISCIPLINE:
-            raise OutOfOrder("记录已在纪检监察机构")
+            raise OutOfOrder(Why.AT_DISCIPLINE)
         if self.status is RecordStatus.RETURNED:
-            return self._enter(self.route.direct_from(None), at, DecisionKind.DIRECT, "直接报告纪检监察机构")
+            return self._enter(self.route.direct_from(None), at, DecisionKind.DIRECT)
         level = self.level
         assert level is not None
-        decision = Decision(DecisionKind.DIRECT, level, by_pk, at, "直接报告纪检监察机构", self.round)
-        return self._arrive(
-            self.route.direct_from(level), Level.DISCIPLINE, at, decision, note="记录人直接报告"
-        )
+        text = cat.DECISION_TEXTS[DecisionKind.DIRECT.value]
+        decision = Decision(DecisionKind.DIRECT, level, by_pk, at, text, self.round)
+        return self._arrive(self.route.direct_from(level), Level.DISCIPLINE, at, decision, (Note.DIRECT,))
 
     def approve(
         self,
@@ -787,10 +771,9 @@ class Chain:
         route = self._authorise(level, signer_pk, at, on_behalf_of, delegations)
         self._require_current(level)
         if level is Level.DISCIPLINE:
-            raise InvalidDecision("纪检监察机构请选择处理方式")
-        decision = Decision(
-            DecisionKind.APPROVE, level, signer_pk, at, opinion.strip() or "同意", self.round, on_behalf_of
-        )
+            raise InvalidDecision(Why.CHOOSE_DISPOSITION)
+        text = opinion.strip() or cat.DECISION_TEXTS[DecisionKind.APPROVE.value]
+        decision = Decision(DecisionKind.APPROVE, level, signer_pk, at, text, self.round, on_behalf_of)
         nxt = route.next_after(level)
         assert nxt is not None  # the discipline level is always last
         chain, events = self._arrive(route, nxt, at, decision)
@@ -812,7 +795,7 @@ class Chain:
         route = self._authorise(level, signer_pk, at, on_behalf_of, delegations)
         self._require_current(level)
         if not reason.strip():
-            raise InvalidDecision("请填写退回补正的理由")
+            raise InvalidDecision(Why.REASON_NEEDED)
         decision = Decision(
             DecisionKind.RETURN, level, signer_pk, at, reason.strip(), self.round, on_behalf_of
         )
@@ -846,19 +829,19 @@ class Chain:
         self._require_current(Level.DISCIPLINE)
         dispositions = cat.by_key(cat.DISPOSITIONS)
         if disposition_key not in dispositions:
-            raise InvalidDecision("未知的处理方式")
+            raise InvalidDecision(Why.UNKNOWN_DISPOSITION)
         answer: DeferAnswer | None = None
         if self.defer_suggested:
             if defer_answer is None:
-                raise InvalidDecision("记录人建议暂缓或不予调查、分流、通报，请明确是否采纳（seed 004 §18）")
+                raise InvalidDecision(Why.DEFER_ANSWER_NEEDED)
             try:
                 answer = DeferAnswer(defer_answer)
             except ValueError:
-                raise InvalidDecision("请选择采纳或不采纳暂缓建议") from None
+                raise InvalidDecision(Why.DEFER_CHOOSE) from None
             if answer is DeferAnswer.ACCEPT and disposition_key in DEFER_CONFLICTING:
-                raise InvalidDecision("已采纳暂缓或不予调查、分流的建议，不能同时作出该处理（seed 004 §18）")
+                raise InvalidDecision(Why.DEFER_CONFLICT)
         elif defer_answer is not None:
-            raise InvalidDecision("记录人未提出暂缓建议")
+            raise InvalidDecision(Why.NO_DEFER)
         text = opinion.strip() or dispositions[disposition_key].label
         decision = Decision(
             DecisionKind.DISPOSE,
@@ -885,8 +868,7 @@ class Chain:
                     recorder,
                     deadline=tell_by,
                     decision=decision,
-                    note="纪检监察机构未采纳暂缓建议（应经检察长批准），"
-                    "三个工作日内告知记录人（seed 004 §18）",
+                    notes=(Note.DEFER_OVERRIDDEN,),
                 )
             )
         events.append(Event(EventKind.FILED, at, Level.DISCIPLINE, recorder, decision=decision))
@@ -915,10 +897,7 @@ class Chain:
         nxt = route.next_after(level)
         notify = route.discipline | (route.holders(nxt) if nxt is not None else frozenset())
         lapse = Lapse(level, self.round, self.received_at, self.deadline, now, route.holders(level))
-        note = f"{LEVEL_LABELS[level]}逾期未签署（三个工作日，seed 004 §13）"
-        if level is Level.DISCIPLINE:
-            note = "纪检监察机构逾期未处理（三个工作日，seed 004 §13），必要时报告上级纪检监察机构"
-        event = Event(EventKind.ESCALATED, now, level, notify, deadline=self.deadline, note=note)
+        event = Event(EventKind.ESCALATED, now, level, notify, deadline=self.deadline, notes=(Note.LAPSED,))
         return replace(self, lapses=(*self.lapses, lapse)), (event,)
 
     def check(
@@ -937,15 +916,14 @@ class Chain:
 
     # -- internals ------------------------------------------------------------------------------------
 
-    def _enter(self, route: Route, at: datetime, kind: DecisionKind, text: str) -> tuple[Chain, Events]:
+    def _enter(self, route: Route, at: datetime, kind: DecisionKind) -> tuple[Chain, Events]:
         round_ = self.round + 1
-        decision = Decision(kind, None, route.recorder_pk, at, text, round_)
+        decision = Decision(kind, None, route.recorder_pk, at, cat.DECISION_TEXTS[kind.value], round_)
         chain = replace(self, round=round_, defer_tell_by=None)
-        note = "记录人直接报告" if route.direct else ""
-        return chain._arrive(route, route.first, at, decision, note=note)
+        return chain._arrive(route, route.first, at, decision, (Note.DIRECT,) if route.direct else ())
 
     def _arrive(
-        self, route: Route, level: Level, at: datetime, decision: Decision, note: str = ""
+        self, route: Route, level: Level, at: datetime, decision: Decision, notes: tuple[Note, ...] = ()
     ) -> tuple[Chain, Events]:
         """Move to ``level`` of ``route`` (in one step, so no intermediate state exists), appending
         ``decision``; the level gets its deadline (seed 004 §13)."""
@@ -959,8 +937,8 @@ class Chain:
             decisions=(*self.decisions, decision),
         )
         if level is Level.DISCIPLINE and route.vacant:
-            note = f"{note}；{VACANT_TEXT}" if note else VACANT_TEXT
-        event = Event(EventKind.ARRIVED, at, level, route.holders(level), deadline=deadline, note=note)
+            notes = (*notes, Note.VACANT)
+        event = Event(EventKind.ARRIVED, at, level, route.holders(level), deadline=deadline, notes=notes)
         return chain, (event,)
 
     def _authorise(
@@ -973,23 +951,22 @@ class Chain:
     ) -> Route:
         route = self.route
         if route is None:
-            raise OutOfOrder("记录尚未进入签批流程")
-        label = LEVEL_LABELS[level]
+            raise OutOfOrder(Why.NOT_IN_CHAIN)
         if level not in route.levels:
             passed = {s.officer_pk for s in route.skips if s.level is level and s.reason is SkipReason.DIRECT}
             if signer_pk in passed or (on_behalf_of is not None and on_behalf_of in passed):
                 raise AlreadyDecided()  # a stale card after a direct report: say no more than that
-            raise NotAllowed(f"该记录不经{label}签批")
+            raise NotAllowed(Why.LEVEL_SKIPPED, level=level)
         if signer_pk in route.barred:
-            raise NotAllowed("您是该记录的记录人或涉及人员，不能签署")
+            raise NotAllowed(Why.INVOLVED)
         if on_behalf_of is None:
             if signer_pk not in route.holders(level):
-                raise NotAllowed(f"您不是该记录的{label}签批人")
+                raise NotAllowed(Why.NOT_SIGNER, level=level)
             return route
         if on_behalf_of not in route.holders(level):
-            raise NotAllowed(f"被代签人不是该记录的{label}签批人")
+            raise NotAllowed(Why.OBO_NOT_SIGNER, level=level)
         if on_behalf_of not in represented(level, signer_pk, route, delegations, at, tz=self.terms.tz):
-            raise NotAllowed("您没有有效的代签授权")
+            raise NotAllowed(Why.NO_DELEGATION)
         return route
 
     def _require_current(self, level: Level) -> None:
@@ -1004,15 +981,15 @@ class Chain:
         if decided:
             raise AlreadyDecided()
         if self.status is RecordStatus.RETURNED:
-            raise OutOfOrder("记录已退回补正，待记录人重新提交")
+            raise OutOfOrder(Why.RETURNED)
         if self.status is RecordStatus.SUBMITTED:
-            raise OutOfOrder("记录尚未进入签批流程")
+            raise OutOfOrder(Why.NOT_IN_CHAIN)
         current = self.level
         assert current is not None
         if _ORDER[level] < _ORDER[current]:
             # Passed without a decision at this level in this round (e.g. a direct report): the card is stale.
             raise AlreadyDecided()
-        raise OutOfOrder(f"尚未轮到{LEVEL_LABELS[level]}签批，当前为{LEVEL_LABELS[current]}")
+        raise OutOfOrder(Why.NOT_YET, level=level, current=current)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1065,9 +1042,9 @@ def route_to_json(r: Route) -> dict[str, object]:
             {
                 "level": s.level.value,
                 "reason": s.reason.value,
-                "text": s.text,
                 "source": s.source,
                 "officer": s.officer_pk,
+                **({"case": s.case.value, "name": s.officer_name} if s.case else {"text": s.text}),
             }
             for s in r.skips
         ],
@@ -1083,7 +1060,15 @@ def route_from_json(data: Mapping[str, Any]) -> Route:
         recorder_pk=int(data["recorder"]),
         steps=tuple(Step(Level(s["level"]), s.get("officer")) for s in data["steps"]),
         skips=tuple(
-            Skip(Level(s["level"]), SkipReason(s["reason"]), s["text"], s["source"], s.get("officer"))
+            Skip(
+                Level(s["level"]),
+                SkipReason(s["reason"]),
+                SkipCase(s["case"]) if s.get("case") else None,
+                s["source"],
+                s.get("officer"),
+                s.get("name"),
+                s.get("text"),
+            )
             for s in data["skips"]
         ),
         discipline=frozenset(int(x) for x in data["discipline"]),

@@ -1,21 +1,27 @@
-"""Evidence encrypted at rest: an AES-GCM envelope per file (seed 003 §12, seed 004 §15, §29).
+"""Evidence encrypted at rest (seed 003 §12, seed 004 §15, §29): one envelope per file, sealed with
+libsodium's secretstream (``crypto_secretstream_xchacha20poly1305``, through PyNaCl).
 
-Every file gets a fresh random 256-bit *data key*; the data key is wrapped (AES-GCM) by the deployment key
-named in the header, which lives in a keyring file outside the data directory (``evidence/keys.py``).
-Rotating the deployment key re-wraps the data keys: only the header changes, the body stays.
+Every file gets a fresh random 256-bit *data key*; the data key is wrapped (XChaCha20-Poly1305) by the
+deployment key named in the header, which lives in a keyring file outside the data directory
+(``evidence/keys.py``). Rotating the deployment key re-wraps the data keys: only the header changes, the
+body stays.
 
-The body is the plaintext in segments, each sealed with AES-GCM under the data key (the STREAM
-construction of Hoang, Reyhanitabar, Rogaway and Vizár): nonce = 7 random bytes ‖ 32-bit counter ‖
-last-flag, so segments cannot be reordered, dropped or cut off at the end without failing a tag, and a
-file of any size is streamed in constant memory. Layout (93-byte header)::
+The body is the plaintext in chunks pushed through one secretstream under the data key: each chunk is
+authenticated together with its place in the stream (the stream's state advances with every chunk), and the
+last one carries ``TAG_FINAL``. So chunks cannot be reordered, dropped, cut off at the end or followed by
+anything without the file failing to decrypt, and a file of any size is streamed in constant memory.
+Layout (122-byte header)::
 
-    magic 8 | version 1 | log2 segment size 1 | key id 16 (ASCII hex) | wrap nonce 12 |
-    wrapped data key 48 | nonce prefix 7 | segment₀ ‖ tag … segmentₙ ‖ tag
+    magic 8 | version 1 (= 2) | log2 chunk size 1 | key id 16 (ASCII hex) | wrap nonce 24 |
+    wrapped data key 48 | secretstream header 24 | chunk₀ ‖ tag … chunkₙ ‖ tag (17 bytes each)
 
-The segments' associated data is the immutable part of the header (magic, version, segment size, nonce
-prefix), so re-wrapping does not touch them. Files without the magic are plaintext from before encryption
-was switched on; they are read as they are (``FileEvidenceStore`` decides by the magic, and falls back to
-the content hash for a plaintext file that happens to begin with it).
+Every chunk's associated data is the immutable start of the header (magic, version, chunk size), so
+re-wrapping does not touch the body. Files without the magic are plaintext from before encryption was
+switched on; they are read as they are (``FileEvidenceStore`` decides by the magic, and falls back to the
+content hash for a plaintext file that happens to begin with it).
+
+Files of the first format (version 1: AES-GCM segments with a STREAM nonce, 93-byte header) are still
+read; ``liuhen key rewrap`` re-encrypts them into this one (``FileEvidenceStore.reseal``).
 """
 
 from __future__ import annotations
@@ -29,19 +35,23 @@ from typing import BinaryIO, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from nacl import bindings as sodium
+from nacl.exceptions import CryptoError
 
 from liuhen.evidence.errors import DecodeError, UnknownKeyError
 
 MAGIC: Final = b"\x89LHE\r\n\x1a\n"
-VERSION: Final = 1
+VERSION: Final = 2
 KEY_ID_LEN: Final = 16
 KEY_BYTES: Final = 32
-TAG: Final = 16
-NONCE_PREFIX_LEN: Final = 7
-WRAPPED_LEN: Final = KEY_BYTES + TAG
-HEADER_LEN: Final = len(MAGIC) + 1 + 1 + KEY_ID_LEN + 12 + WRAPPED_LEN + NONCE_PREFIX_LEN
-DEFAULT_SEGMENT_LOG2: Final = 18  # 256 KiB
-_MAX_SEGMENTS: Final = 1 << 32
+ABYTES: Final[int] = sodium.crypto_secretstream_xchacha20poly1305_ABYTES  # per chunk: 17
+WRAP_NONCE_LEN: Final[int] = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
+WRAPPED_LEN: Final[int] = KEY_BYTES + sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES  # 48
+STREAM_HEADER_LEN: Final[int] = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES  # 24
+HEADER_LEN: Final = len(MAGIC) + 1 + 1 + KEY_ID_LEN + WRAP_NONCE_LEN + WRAPPED_LEN + STREAM_HEADER_LEN
+DEFAULT_CHUNK_LOG2: Final = 18  # 256 KiB
+_TAG_MESSAGE: Final[int] = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+_TAG_FINAL: Final[int] = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
 
 
 def new_key_id() -> str:
@@ -69,23 +79,29 @@ class Keyring:
             raise UnknownKeyError(key_id) from None
 
 
+def _key_id(data: bytes) -> str:
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        raise DecodeError("malformed key id") from None
+
+
 @dataclass(frozen=True)
 class Header:
-    segment_log2: int
+    chunk_log2: int
     key_id: str
     wrap_nonce: bytes
     wrapped_key: bytes
-    nonce_prefix: bytes
+    stream_header: bytes
 
     def to_bytes(self) -> bytes:
         return b"".join(
             (
-                MAGIC,
-                bytes((VERSION, self.segment_log2)),
+                self.chunk_aad,
                 self.key_id.encode("ascii"),
                 self.wrap_nonce,
                 self.wrapped_key,
-                self.nonce_prefix,
+                self.stream_header,
             )
         )
 
@@ -96,35 +112,32 @@ class Header:
         i = len(MAGIC)
         version, log2 = data[i], data[i + 1]
         if version != VERSION or not 10 <= log2 <= 24:
-            raise DecodeError(f"unknown envelope version {version} / segment size 2^{log2}")
+            raise DecodeError(f"unknown envelope version {version} / chunk size 2^{log2}")
         i += 2
-        try:
-            key_id = data[i : i + KEY_ID_LEN].decode("ascii")
-        except UnicodeDecodeError:
-            raise DecodeError("malformed key id") from None
+        key_id = _key_id(data[i : i + KEY_ID_LEN])
         i += KEY_ID_LEN
-        wrap_nonce = data[i : i + 12]
-        i += 12
+        wrap_nonce = data[i : i + WRAP_NONCE_LEN]
+        i += WRAP_NONCE_LEN
         wrapped = data[i : i + WRAPPED_LEN]
         i += WRAPPED_LEN
-        return cls(log2, key_id, wrap_nonce, wrapped, data[i : i + NONCE_PREFIX_LEN])
+        return cls(log2, key_id, wrap_nonce, wrapped, data[i : i + STREAM_HEADER_LEN])
 
     @property
-    def segment_size(self) -> int:
-        return 1 << self.segment_log2
+    def chunk_size(self) -> int:
+        return 1 << self.chunk_log2
 
     @property
-    def segment_aad(self) -> bytes:
-        return MAGIC + bytes((VERSION, self.segment_log2)) + self.nonce_prefix
+    def chunk_aad(self) -> bytes:
+        return MAGIC + bytes((VERSION, self.chunk_log2))
 
     def unwrap(self, keyring: Keyring | None) -> bytes:
         if keyring is None:
             raise UnknownKeyError(None)
         try:
-            return AESGCM(keyring.key(self.key_id)).decrypt(
-                self.wrap_nonce, self.wrapped_key, _wrap_aad(self.key_id)
+            return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                self.wrapped_key, _wrap_aad(self.key_id), self.wrap_nonce, keyring.key(self.key_id)
             )
-        except InvalidTag:
+        except CryptoError:
             raise DecodeError("the data key does not unwrap (wrong key or altered header)") from None
 
 
@@ -133,47 +146,47 @@ def _wrap_aad(key_id: str) -> bytes:
 
 
 def _wrap(keyring: Keyring, key_id: str, data_key: bytes) -> tuple[bytes, bytes]:
-    nonce = os.urandom(12)
-    return nonce, AESGCM(keyring.key(key_id)).encrypt(nonce, data_key, _wrap_aad(key_id))
-
-
-def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
-    if counter >= _MAX_SEGMENTS:
-        raise DecodeError("too many segments")
-    return prefix + counter.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+    nonce = os.urandom(WRAP_NONCE_LEN)
+    wrapped = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        data_key, _wrap_aad(key_id), nonce, keyring.key(key_id)
+    )
+    return nonce, wrapped
 
 
 def is_envelope(prefix: bytes) -> bool:
     return prefix.startswith(MAGIC)
 
 
-def encrypted_size(plain_size: int, segment_log2: int = DEFAULT_SEGMENT_LOG2) -> int:
-    segments = max(1, -(-plain_size // (1 << segment_log2)))
-    return HEADER_LEN + plain_size + TAG * segments
+def version_of(prefix: bytes) -> int | None:
+    """The envelope format of a file beginning with ``prefix``; None for plaintext (no magic)."""
+    if not prefix.startswith(MAGIC) or len(prefix) <= len(MAGIC):
+        return None
+    return prefix[len(MAGIC)]
+
+
+def encrypted_size(plain_size: int, chunk_log2: int = DEFAULT_CHUNK_LOG2) -> int:
+    chunks = max(1, -(-plain_size // (1 << chunk_log2)))
+    return HEADER_LEN + plain_size + ABYTES * chunks
 
 
 class Encryptor:
     """Seals a stream: ``update`` returns the ciphertext ready so far (the header first), ``finalize`` the
-    rest. The last segment is held back until ``finalize`` so that it can carry the last-flag."""
+    rest. The last chunk is held back until ``finalize`` so that it can carry ``TAG_FINAL``."""
 
-    def __init__(self, keyring: Keyring, segment_log2: int = DEFAULT_SEGMENT_LOG2) -> None:
-        data_key = AESGCM.generate_key(bit_length=256)
+    def __init__(self, keyring: Keyring, chunk_log2: int = DEFAULT_CHUNK_LOG2) -> None:
+        data_key = sodium.crypto_secretstream_xchacha20poly1305_keygen()
         wrap_nonce, wrapped = _wrap(keyring, keyring.active, data_key)
-        self.header = Header(segment_log2, keyring.active, wrap_nonce, wrapped, os.urandom(NONCE_PREFIX_LEN))
-        self._aead = AESGCM(data_key)
-        self._aad = self.header.segment_aad
-        self._size = self.header.segment_size
+        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        stream_header = sodium.crypto_secretstream_xchacha20poly1305_init_push(self._state, data_key)
+        self.header = Header(chunk_log2, keyring.active, wrap_nonce, wrapped, stream_header)
+        self._aad = self.header.chunk_aad
+        self._size = self.header.chunk_size
         self._buf = bytearray()
-        self._counter = 0
         self._header_out = False
         self._done = False
 
-    def _seal(self, segment: bytes | bytearray, last: bool) -> bytes:
-        sealed = self._aead.encrypt(
-            _nonce(self.header.nonce_prefix, self._counter, last), bytes(segment), self._aad
-        )
-        self._counter += 1
-        return sealed
+    def _seal(self, chunk: bytes | bytearray, tag: int) -> bytes:
+        return sodium.crypto_secretstream_xchacha20poly1305_push(self._state, bytes(chunk), self._aad, tag)
 
     def _start(self) -> list[bytes]:
         if self._header_out:
@@ -187,7 +200,7 @@ class Encryptor:
         self._buf += data
         out = self._start()
         while len(self._buf) > self._size:
-            out.append(self._seal(self._buf[: self._size], last=False))
+            out.append(self._seal(self._buf[: self._size], _TAG_MESSAGE))
             del self._buf[: self._size]
         return b"".join(out)
 
@@ -195,7 +208,7 @@ class Encryptor:
         if self._done:
             raise RuntimeError("encryptor finalised")
         out = self._start()
-        out.append(self._seal(self._buf, last=True))
+        out.append(self._seal(self._buf, _TAG_FINAL))
         self._buf = bytearray()
         self._done = True
         return b"".join(out)
@@ -212,40 +225,33 @@ def _read_exact(f: BinaryIO, n: int) -> bytes:
     return b"".join(chunks)
 
 
-class _DecryptingRaw(io.RawIOBase):
-    """The plaintext of an envelope, segment by segment; raises DecodeError on any failed tag, on a
-    truncated file, and on data after the last segment."""
+class _Chunks(io.RawIOBase):
+    """The plaintext of an envelope's body, chunk by chunk, each read ahead of the next so that the last one
+    is known; ``_open`` authenticates one chunk and raises DecodeError when it does not hold."""
 
-    def __init__(self, f: BinaryIO, header: Header, data_key: bytes) -> None:
+    def __init__(self, f: BinaryIO, sealed_len: int) -> None:
         self._f = f
-        self._header = header
-        self._aead = AESGCM(data_key)
-        self._aad = header.segment_aad
-        self._seg_len = header.segment_size + TAG
-        self._counter = 0
+        self._sealed_len = sealed_len
+        self._count = 0
         self._out = memoryview(b"")
         self._done = False
-        self._next = _read_exact(f, self._seg_len)
+        self._next = _read_exact(f, sealed_len)
 
     def readable(self) -> bool:
         return True
 
+    def _open(self, sealed: bytes, index: int, last: bool) -> bytes:
+        raise NotImplementedError
+
     def _advance(self) -> None:
         current = self._next
-        if len(current) < self._seg_len:
+        if len(current) < self._sealed_len:
             last, self._next = True, b""
         else:
-            self._next = _read_exact(self._f, self._seg_len)
+            self._next = _read_exact(self._f, self._sealed_len)
             last = not self._next
-        if len(current) < TAG:
-            raise DecodeError("truncated encrypted file")
-        nonce = _nonce(self._header.nonce_prefix, self._counter, last)
-        try:
-            plain = self._aead.decrypt(nonce, current, self._aad)
-        except InvalidTag:
-            raise DecodeError(f"segment {self._counter} fails its authentication tag") from None
-        self._counter += 1
-        self._out = memoryview(plain)
+        self._out = memoryview(self._open(current, self._count, last))
+        self._count += 1
         self._done = last
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
@@ -263,12 +269,56 @@ class _DecryptingRaw(io.RawIOBase):
         super().close()
 
 
+class _SecretStreamChunks(_Chunks):
+    def __init__(self, f: BinaryIO, header: Header, data_key: bytes) -> None:
+        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        try:
+            sodium.crypto_secretstream_xchacha20poly1305_init_pull(
+                self._state, header.stream_header, data_key
+            )
+        except CryptoError:
+            raise DecodeError("malformed stream header") from None
+        self._aad = header.chunk_aad
+        super().__init__(f, header.chunk_size + ABYTES)
+
+    def _open(self, sealed: bytes, index: int, last: bool) -> bytes:
+        if len(sealed) < ABYTES:
+            raise DecodeError("truncated encrypted file")
+        try:
+            plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(self._state, sealed, self._aad)
+        except CryptoError:
+            raise DecodeError(f"chunk {index} fails its authentication tag") from None
+        if last and tag != _TAG_FINAL:
+            raise DecodeError("truncated encrypted file (no final chunk)")
+        if not last and tag != _TAG_MESSAGE:
+            raise DecodeError(f"data after the final chunk {index}")
+        return plain
+
+
 def open_decrypting(f: BinaryIO, keyring: Keyring | None) -> BinaryIO:
-    """``f`` positioned at the start of an envelope: a binary file object of the plaintext (closing it
-    closes ``f``). Raises DecodeError (UnknownKeyError without the key) before reading any segment."""
-    header = Header.parse(_read_exact(f, HEADER_LEN))
-    data_key = header.unwrap(keyring)
-    return io.BufferedReader(_DecryptingRaw(f, header, data_key), buffer_size=header.segment_size)
+    """``f`` positioned at the start of an envelope of either format: a binary file object of the
+    plaintext (closing it closes ``f``). Raises DecodeError (UnknownKeyError without the key) before
+    reading the body."""
+    head = _read_exact(f, len(MAGIC) + 1)
+    version = version_of(head)
+    if version == V1_VERSION:
+        v1 = HeaderV1.parse(head + _read_exact(f, V1_HEADER_LEN - len(head)))
+        raw: _Chunks = _AesGcmSegments(f, v1, v1.unwrap(keyring))
+        return io.BufferedReader(raw, buffer_size=v1.segment_size)
+    header = Header.parse(head + _read_exact(f, HEADER_LEN - len(head)))
+    raw = _SecretStreamChunks(f, header, header.unwrap(keyring))
+    return io.BufferedReader(raw, buffer_size=header.chunk_size)
+
+
+def key_id_of(head: bytes) -> str | None:
+    """The deployment key an envelope beginning with ``head`` (``MAX_HEADER_LEN`` bytes, or the whole file)
+    is sealed under; None for plaintext. Raises DecodeError for a damaged header."""
+    version = version_of(head)
+    if version is None:
+        return None
+    if version == V1_VERSION:
+        return HeaderV1.parse(head).key_id
+    return Header.parse(head).key_id
 
 
 def rewrap(header_bytes: bytes, keyring: Keyring, to_key_id: str | None = None) -> bytes:
@@ -277,4 +327,81 @@ def rewrap(header_bytes: bytes, keyring: Keyring, to_key_id: str | None = None) 
     data_key = header.unwrap(keyring)
     key_id = to_key_id or keyring.active
     wrap_nonce, wrapped = _wrap(keyring, key_id, data_key)
-    return Header(header.segment_log2, key_id, wrap_nonce, wrapped, header.nonce_prefix).to_bytes()
+    return Header(header.chunk_log2, key_id, wrap_nonce, wrapped, header.stream_header).to_bytes()
+
+
+# --- the first format, read only ---------------------------------------------------------------------------
+# Version 1 sealed 2^n-byte segments with AES-GCM under the data key, nonce = 7 random bytes ‖ 32-bit
+# counter ‖ last-flag (the STREAM construction), the data key wrapped with AES-GCM. Layout (93 bytes)::
+#
+#     magic 8 | version 1 (= 1) | log2 segment size 1 | key id 16 | wrap nonce 12 | wrapped data key 48 |
+#     nonce prefix 7 | segment₀ ‖ tag … segmentₙ ‖ tag (16 bytes each)
+
+V1_VERSION: Final = 1
+_V1_TAG: Final = 16
+_V1_NONCE_PREFIX_LEN: Final = 7
+V1_HEADER_LEN: Final = len(MAGIC) + 1 + 1 + KEY_ID_LEN + 12 + KEY_BYTES + _V1_TAG + _V1_NONCE_PREFIX_LEN
+MAX_HEADER_LEN: Final = max(HEADER_LEN, V1_HEADER_LEN)
+_V1_MAX_SEGMENTS: Final = 1 << 32
+
+
+@dataclass(frozen=True)
+class HeaderV1:
+    segment_log2: int
+    key_id: str
+    wrap_nonce: bytes
+    wrapped_key: bytes
+    nonce_prefix: bytes
+
+    @classmethod
+    def parse(cls, data: bytes) -> HeaderV1:
+        if len(data) < V1_HEADER_LEN or not data.startswith(MAGIC):
+            raise DecodeError("truncated envelope header")
+        i = len(MAGIC)
+        version, log2 = data[i], data[i + 1]
+        if version != V1_VERSION or not 10 <= log2 <= 24:
+            raise DecodeError(f"unknown envelope version {version} / segment size 2^{log2}")
+        i += 2
+        key_id = _key_id(data[i : i + KEY_ID_LEN])
+        i += KEY_ID_LEN
+        wrap_nonce = data[i : i + 12]
+        i += 12
+        wrapped = data[i : i + KEY_BYTES + _V1_TAG]
+        i += KEY_BYTES + _V1_TAG
+        return cls(log2, key_id, wrap_nonce, wrapped, data[i : i + _V1_NONCE_PREFIX_LEN])
+
+    @property
+    def segment_size(self) -> int:
+        return 1 << self.segment_log2
+
+    @property
+    def segment_aad(self) -> bytes:
+        return MAGIC + bytes((V1_VERSION, self.segment_log2)) + self.nonce_prefix
+
+    def unwrap(self, keyring: Keyring | None) -> bytes:
+        if keyring is None:
+            raise UnknownKeyError(None)
+        aad = MAGIC + bytes((V1_VERSION,)) + self.key_id.encode("ascii")
+        try:
+            return AESGCM(keyring.key(self.key_id)).decrypt(self.wrap_nonce, self.wrapped_key, aad)
+        except InvalidTag:
+            raise DecodeError("the data key does not unwrap (wrong key or altered header)") from None
+
+
+class _AesGcmSegments(_Chunks):
+    def __init__(self, f: BinaryIO, header: HeaderV1, data_key: bytes) -> None:
+        self._header = header
+        self._aead = AESGCM(data_key)
+        self._aad = header.segment_aad
+        super().__init__(f, header.segment_size + _V1_TAG)
+
+    def _open(self, sealed: bytes, index: int, last: bool) -> bytes:
+        if len(sealed) < _V1_TAG:
+            raise DecodeError("truncated encrypted file")
+        if index >= _V1_MAX_SEGMENTS:
+            raise DecodeError("too many segments")
+        nonce = self._header.nonce_prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+        try:
+            return self._aead.decrypt(nonce, sealed, self._aad)
+        except InvalidTag:
+            raise DecodeError(f"segment {index} fails its authentication tag") from None

@@ -6,22 +6,22 @@ Layout under ``root``::
     tmp/<random>.tmp     files being written; abandoned ones are removed by ``cleanup_tmp`` at start-up
     quarantine/…         whatever was found at a content address with the wrong size (kept, never deleted)
 
-A blob is returned only once it is durable: the data is written to a temp file in ``tmp/`` while it is
-hashed (it is read once), flushed and fsync'ed, renamed to its content address with ``os.replace``, and
-every directory created on the way and the final directory are fsync'ed. A crash at any point leaves either
-nothing at the address or the complete file; a blob whose put returned survives a crash. The same bytes are
-stored once: if the address already holds a file of the right size the temp file is dropped (the existing
-file and its directories are fsync'ed all the same).
+A blob is returned only once it is durable (``evidence/durable.py``): the data is written to a temp file
+in ``tmp/`` while it is hashed (it is read once), fsync'ed, renamed to its content address with
+``os.replace``, and every directory created on the way and the final directory are fsync'ed. A crash at
+any point leaves either nothing at the address or the complete file; a blob whose put returned survives
+a crash. The same bytes are stored once: if the address already holds a file of the right size the temp
+file is dropped (the existing file and its directories are fsync'ed all the same).
 
 Blocking I/O runs in worker threads (``asyncio.to_thread``); hashlib releases the GIL on large buffers.
 
 The on-disk format sits behind a small codec (``_Codec``). With a keyring (``FileEvidenceStore(root,
-keyring=…)``) files are written as AES-GCM envelopes (``evidence/envelope.py``): ``encoder``
+keyring=…)``) files are written as secretstream envelopes (``evidence/envelope.py``): ``encoder``
 encrypts while writing, ``open_decoded`` decrypts while reading; the digests and sizes stay those of the
 original bytes, so the content address does not change. Without a keyring files are written as they are.
-Either way both kinds are read: a header magic tells an envelope from a plaintext file written before
-encryption was switched on, and a plaintext file that happens to begin with the magic is recognised by
-its hash.
+Every kind is read: a header magic tells an envelope (of either format) from a plaintext file written
+before encryption was switched on, and a plaintext file that happens to begin with the magic is
+recognised by its hash. ``reseal`` brings a file under the active key and the current format.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import hashlib
 import logging
 import os
 import re
-import secrets
 import stat
 import threading
 import time
@@ -40,9 +39,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Final, Protocol, Self, TypeAlias
+from typing import BinaryIO, Final, Protocol, Self
 
-from liuhen.evidence import envelope
+from liuhen.evidence import durable, envelope
+from liuhen.evidence.durable import BytesLike
 from liuhen.evidence.envelope import Keyring
 from liuhen.evidence.errors import DecodeError, EvidenceStoreError, UnknownKeyError
 
@@ -64,12 +64,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BytesLike: TypeAlias = bytes | bytearray | memoryview
-
-CHUNK_SIZE: Final = 1 << 20
+CHUNK_SIZE: Final = durable.CHUNK_SIZE
 _DIGEST_RE: Final = re.compile(r"[0-9a-f]{64}")
 _HEX2_RE: Final = re.compile(r"[0-9a-f]{2}")
-_TMP_SUFFIX: Final = ".tmp"
 _FILE_MODE: Final = 0o400  # stored evidence is read-only
 _DIR_MODE: Final = 0o700
 
@@ -150,7 +147,7 @@ class _PlainEncoder:
 
 
 class _EnvelopeCodec:
-    """Writes AES-GCM envelopes under the keyring's active key (plain bytes without a keyring); reads both."""
+    """Writes envelopes under the keyring's active key (plain bytes without a keyring); reads every kind."""
 
     def __init__(self, keyring: Keyring | None) -> None:
         self.keyring = keyring
@@ -159,63 +156,20 @@ class _EnvelopeCodec:
         return envelope.Encryptor(self.keyring) if self.keyring is not None else _PlainEncoder()
 
     def open_decoded(self, path: Path) -> BinaryIO:
+        return self.open_reporting(path)[0]
+
+    def open_reporting(self, path: Path) -> tuple[BinaryIO, bool]:
+        """``open_decoded``, and whether the file is read as an envelope (False: as plaintext)."""
         f = open(path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
         try:
             if not envelope.is_envelope(f.read(len(envelope.MAGIC))):
                 f.seek(0)
-                return f
+                return f, False
             f.seek(0)
-            return envelope.open_decrypting(f, self.keyring)
+            return envelope.open_decrypting(f, self.keyring), True
         except BaseException:
             f.close()
             raise
-
-
-# --- small durable-filesystem helpers ------------------------------------------------------------------
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _makedirs_durable(path: Path) -> None:
-    """Create ``path`` and its missing parents, fsyncing each created directory and its parent."""
-    missing: list[Path] = []
-    p = path
-    while not p.is_dir():
-        missing.append(p)
-        if p.parent == p:
-            break
-        p = p.parent
-    for d in reversed(missing):
-        try:
-            os.mkdir(d, _DIR_MODE)
-        except FileExistsError:
-            if not d.is_dir():
-                raise
-        _fsync_dir(d)
-        _fsync_dir(d.parent)
-
-
-def _write_all(fd: int, data: BytesLike) -> int:
-    view = memoryview(data).cast("B")
-    total = len(view)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-    return total
 
 
 def _hash_stream(f: BinaryIO) -> tuple[str, int]:
@@ -246,36 +200,32 @@ class _BlobBuilder:
         self._hash = hashlib.sha256()
         self._encoder = store._codec.encoder()
         self._size = 0  # original bytes
-        self._disk_size = 0  # encoded bytes written
-        self._tmp = store._tmp_dir / f"{secrets.token_hex(16)}{_TMP_SUFFIX}"
-        flags = (
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-        )
-        self._fd: int | None = os.open(self._tmp, flags, 0o600)
+        self._file: durable.TempFile | None = durable.TempFile(store._tmp_dir)
 
     def write(self, data: BytesLike) -> None:
         view = memoryview(data).cast("B")
         with self._lock:
-            if self._fd is None:
+            if self._file is None:
                 raise RuntimeError("blob writer is closed")
             if self._max_bytes is not None and self._size + len(view) > self._max_bytes:
                 raise BlobTooLargeError(f"more than {self._max_bytes} bytes")
             self._hash.update(view)
             self._size += len(view)
-            self._disk_size += _write_all(self._fd, self._encoder.update(view))
+            self._file.write(self._encoder.update(view))
 
     def commit(self) -> StoredBlob:
+        """The durability order of a receipt (docs/architecture.md): the bytes are fsync'ed, renamed to
+        their address and the directory fsync'ed before this returns; the caller commits the row after."""
         with self._lock:
-            if self._fd is None:
+            if self._file is None:
                 raise RuntimeError("blob writer is closed")
             try:
-                fd = self._fd
-                self._disk_size += _write_all(fd, self._encoder.finalize())
-                os.fchmod(fd, _FILE_MODE)
-                os.fsync(fd)
-                self._fd = None
-                os.close(fd)
-                return self._store._install(self._tmp, self._hash.hexdigest(), self._size, self._disk_size)
+                file = self._file
+                file.write(self._encoder.finalize())
+                file.sync(_FILE_MODE)
+                blob = self._store._install(file, self._hash.hexdigest(), self._size)
+                self._file = None
+                return blob
             except BaseException:
                 self._abort_locked()
                 raise
@@ -285,10 +235,9 @@ class _BlobBuilder:
             self._abort_locked()
 
     def _abort_locked(self) -> None:
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            os.close(fd)
-        self._tmp.unlink(missing_ok=True)
+        if self._file is not None:
+            file, self._file = self._file, None
+            file.discard()
 
 
 _OPENING: set[asyncio.Future[_BlobBuilder]] = set()
@@ -478,51 +427,48 @@ class FileEvidenceStore:
 
     def _ensure_layout(self) -> None:
         if not self._layout_ready:
-            _makedirs_durable(self._tmp_dir)
-            _makedirs_durable(self._blob_dir)
+            durable.makedirs(self._tmp_dir, _DIR_MODE)
+            durable.makedirs(self._blob_dir, _DIR_MODE)
             self._layout_ready = True
 
-    def _install(self, tmp: Path, sha256: str, size: int, disk_size: int) -> StoredBlob:
+    def _install(self, tmp: durable.TempFile, sha256: str, size: int) -> StoredBlob:
         """Move a complete, fsync'ed temp file to its content address, durably."""
         final = self.path_for(sha256)
         if final.parent not in self._dirs_made:  # a stat per level otherwise, for every blob
-            _makedirs_durable(final.parent)
+            durable.makedirs(final.parent, _DIR_MODE)
             self._dirs_made.add(final.parent)
         try:
             st: os.stat_result | None = os.lstat(final)
         except FileNotFoundError:
             st = None
         same = st is not None and stat.S_ISREG(st.st_mode)
-        if same and st is not None and st.st_size != disk_size:
+        if same and st is not None and st.st_size != tmp.size:
             same = self._verify_sync(final, sha256).ok  # e.g. a plaintext copy from before encryption
         if same:
-            tmp.unlink()
+            tmp.discard()
             # the copy there may come from a process that died before its fsyncs: make sure it is durable
-            _fsync_path(final)
+            durable.fsync_file(final)
             for d in (final.parent, final.parent.parent, self._blob_dir):
-                _fsync_dir(d)
+                durable.fsync_dir(d)
             return StoredBlob(sha256=sha256, size=size, path=final, existed=True)
         quarantined = None
         if st is not None:
             quarantined = self._quarantine(final, sha256)
         try:
-            os.replace(tmp, final)
+            tmp.install(final)
         except FileNotFoundError:  # the directory went away under us (restored or cleaned): make it again
             self._dirs_made.discard(final.parent)
-            _makedirs_durable(final.parent)
-            os.replace(tmp, final)
-        _fsync_dir(final.parent)
+            durable.makedirs(final.parent, _DIR_MODE)
+            tmp.install(final)
         return StoredBlob(sha256=sha256, size=size, path=final, existed=False, quarantined=quarantined)
 
     def _quarantine(self, final: Path, sha256: str) -> Path | None:
-        _makedirs_durable(self._quarantine_dir)
+        durable.makedirs(self._quarantine_dir, _DIR_MODE)
         target = self._quarantine_dir / f"{sha256}.{time.time_ns()}"
         try:
-            os.rename(final, target)
+            durable.move(final, target)
         except FileNotFoundError:  # another writer got there first
             return None
-        _fsync_dir(self._quarantine_dir)
-        _fsync_dir(final.parent)
         log.warning("evidence store: wrong file at %s moved to %s", final, target)
         return target
 
@@ -558,22 +504,27 @@ class FileEvidenceStore:
         return await asyncio.to_thread(self._verify_sync, self.path_for(sha256), sha256)
 
     def _verify_sync(self, path: Path, sha256: str) -> VerifyResult:
+        return self._check_sync(path, sha256)[0]
+
+    def _check_sync(self, path: Path, sha256: str) -> tuple[VerifyResult, bool]:
+        """The verdict, and whether the file was read as plaintext (not as an envelope)."""
         try:
-            with self._codec.open_decoded(path) as f:
+            f, sealed = self._codec.open_reporting(path)
+            with f:
                 actual, size = _hash_stream(f)
         except FileNotFoundError:
-            return VerifyResult(sha256, VerifyState.MISSING)
+            return VerifyResult(sha256, VerifyState.MISSING), False
         except IsADirectoryError:
-            return VerifyResult(sha256, VerifyState.CORRUPT)
+            return VerifyResult(sha256, VerifyState.CORRUPT), False
         except DecodeError as exc:
-            with open(path, "rb") as plain:  # a plaintext file that begins with the envelope magic?
-                actual, size = _hash_stream(plain)
+            with open(path, "rb") as raw:  # a plaintext file that begins with the envelope magic?
+                actual, size = _hash_stream(raw)
             if actual == sha256:
-                return VerifyResult(sha256, VerifyState.OK, actual_sha256=actual, size=size)
+                return VerifyResult(sha256, VerifyState.OK, actual_sha256=actual, size=size), True
             state = VerifyState.NO_KEY if isinstance(exc, UnknownKeyError) else VerifyState.CORRUPT
-            return VerifyResult(sha256, state, error=str(exc))
+            return VerifyResult(sha256, state, error=str(exc)), False
         state = VerifyState.OK if actual == sha256 else VerifyState.CORRUPT
-        return VerifyResult(sha256, state, actual_sha256=actual, size=size)
+        return VerifyResult(sha256, state, actual_sha256=actual, size=size), not sealed
 
     async def digests(self) -> list[str]:
         """Every digest stored (``iter_all`` in a worker thread)."""
@@ -589,43 +540,36 @@ class FileEvidenceStore:
         if final.exists():
             return
         self._ensure_layout()
-        tmp = self._tmp_dir / f"{secrets.token_hex(16)}{_TMP_SUFFIX}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-        try:
-            with open(src, "rb") as f:
-                while chunk := f.read(CHUNK_SIZE):
-                    _write_all(fd, chunk)
-            os.fchmod(fd, _FILE_MODE)
-            os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            tmp.unlink(missing_ok=True)
-            raise
-        os.close(fd)
-        _makedirs_durable(final.parent)
-        os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        durable.makedirs(final.parent, _DIR_MODE)
+        with durable.TempFile(self._tmp_dir) as tmp:
+            for chunk in durable.read_chunks(src):
+                tmp.write(chunk)
+            tmp.sync(_FILE_MODE)
+            tmp.install(final)
 
-    # -- keys -----------------------------------------------------------------------------------
+    # -- keys and formats --------------------------------------------------------------------------------
 
     def key_id_of(self, sha256: str) -> str | None:
         """The deployment key an envelope is sealed under; None for a plaintext file.
 
         Raises FileNotFoundError if the digest is not stored."""
         with open(self.path_for(sha256), "rb") as f:
-            head = f.read(envelope.HEADER_LEN)
-        if not envelope.is_envelope(head):
-            return None
+            head = f.read(envelope.MAX_HEADER_LEN)
         try:
-            return envelope.Header.parse(head).key_id
+            return envelope.key_id_of(head)
         except DecodeError:
             return None
 
     async def reseal(self, sha256: str) -> str:
-        """Bring one file under the keyring's active key: "rewrapped" (an envelope under another key: only
-        the header changes), "encrypted" (a plaintext file), or "unchanged". The new file replaces the old
-        one durably (temp file, fsync, rename, fsync dir); a file that does not verify is left alone
-        (CorruptBlobError)."""
+        """Bring one file under the keyring's active key and the current envelope format: "rewrapped" (an
+        envelope under another key: only the header changes), "migrated" (an envelope of the first format:
+        decrypted and encrypted again into the current one), "encrypted" (a plaintext file), or "unchanged".
+
+        The file's name is the SHA-256 of its plaintext, so it does not change: the new file is written to
+        a temp file, fsync'ed and verified (decrypted and hashed) before it replaces the old one by rename,
+        then the directory is fsync'ed. An interruption leaves the old file or the new one, both readable;
+        running again finishes the rest and leaves converted files "unchanged". A file that does not verify
+        is left alone (CorruptBlobError; UnknownKeyError when the keyring lacks its key)."""
         return await asyncio.to_thread(self._reseal_sync, sha256)
 
     def _reseal_sync(self, sha256: str) -> str:
@@ -633,42 +577,40 @@ class FileEvidenceStore:
         if keyring is None:
             raise UnknownKeyError(None)
         final = self.path_for(sha256)
-        check = self._verify_sync(final, sha256)
+        check, plain = self._check_sync(final, sha256)
         if check.state is VerifyState.MISSING:
             raise FileNotFoundError(final)
+        if check.state is VerifyState.NO_KEY:
+            raise UnknownKeyError(self.key_id_of(sha256))
         if not check.ok:
             raise CorruptBlobError(sha256, check.actual_sha256)
-        key_id = self.key_id_of(sha256)
-        if key_id == keyring.active:
-            return "unchanged"
+        with open(final, "rb") as f:
+            head = f.read(envelope.MAX_HEADER_LEN)
+        version = None if plain else envelope.version_of(head)
+        if version == envelope.VERSION:
+            if envelope.key_id_of(head) == keyring.active:
+                return "unchanged"
+            outcome = "rewrapped"
+        else:
+            outcome = "encrypted" if version is None else "migrated"
         self._ensure_layout()
-        tmp = self._tmp_dir / f"{secrets.token_hex(16)}{_TMP_SUFFIX}"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(tmp, flags, 0o600)
-        try:
-            with open(final, "rb") as src:
-                if key_id is not None:
-                    _write_all(fd, envelope.rewrap(src.read(envelope.HEADER_LEN), keyring))
-                    while chunk := src.read(CHUNK_SIZE):
-                        _write_all(fd, chunk)
-                else:
-                    encoder = envelope.Encryptor(keyring)
-                    while chunk := src.read(CHUNK_SIZE):
-                        _write_all(fd, encoder.update(chunk))
-                    _write_all(fd, encoder.finalize())
-            os.fchmod(fd, _FILE_MODE)
-            os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            tmp.unlink(missing_ok=True)
-            raise
-        os.close(fd)
-        if not self._verify_sync(tmp, sha256).ok:  # never replace a good file by a bad one
-            tmp.unlink(missing_ok=True)
-            raise CorruptBlobError(sha256, None)
-        os.replace(tmp, final)
-        _fsync_dir(final.parent)
-        return "rewrapped" if key_id is not None else "encrypted"
+        with durable.TempFile(self._tmp_dir) as tmp:
+            if outcome == "rewrapped":  # the body stays as it is
+                with open(final, "rb") as src:
+                    tmp.write(envelope.rewrap(src.read(envelope.HEADER_LEN), keyring))
+                    for chunk in iter(lambda: src.read(CHUNK_SIZE), b""):
+                        tmp.write(chunk)
+            else:
+                encoder = envelope.Encryptor(keyring)
+                with open(final, "rb") if plain else self._codec.open_decoded(final) as src:
+                    for chunk in iter(lambda: src.read(CHUNK_SIZE), b""):
+                        tmp.write(encoder.update(chunk))
+                tmp.write(encoder.finalize())
+            tmp.sync(_FILE_MODE)
+            if not self._verify_sync(tmp.path, sha256).ok:  # never replace a good file by a bad one
+                raise CorruptBlobError(sha256, None)
+            tmp.install(final)
+        return outcome
 
     # -- housekeeping -----------------------------------------------------------------------------------
 

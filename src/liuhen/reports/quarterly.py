@@ -33,12 +33,15 @@ from liuhen.app.usecases import access, courts
 from liuhen.domain import catalogue as cat
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.periods import Quarter
-from liuhen.domain.records import STATUS_LABELS, RecordStatus
-from liuhen.domain.signoff import LEVEL_LABELS, LEVELS, Level
+from liuhen.domain.records import RecordStatus
+from liuhen.domain.signoff import LEVELS, Level
 from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import label_of, local_time
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts.labels import RECORD_STATUS
+from liuhen.texts.labels import quarter as quarter_label
+from liuhen.texts.signoff import LEVEL_LABELS
 
 TITLE = "干预、插手、过问案件记录情况汇总分析"
 PERIODS = ("本季度", "上季度", "去年同期")
@@ -333,7 +336,7 @@ async def load(
                 "seed 004 §13",
                 _rows(
                     by_status,
-                    [(st.value, STATUS_LABELS[st]) for st in RecordStatus if st is not RecordStatus.DRAFT],
+                    [(st.value, RECORD_STATUS[st]) for st in RecordStatus if st is not RecordStatus.DRAFT],
                 ),
             ),
         ]
@@ -408,7 +411,7 @@ async def _escalation_list(
 
 def _status_label(status: str) -> str:
     try:
-        return STATUS_LABELS[RecordStatus(status)]
+        return RECORD_STATUS[RecordStatus(status)]
     except ValueError:
         return status
 
@@ -589,10 +592,11 @@ LAPSE_COLUMNS = (
 
 def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     qt = data.quarter
+    qname = quarter_label(qt)
     a, b, c = data.totals
     story: list[Flowable] = [
         pdf.para(data.court_name, "subtitle"),
-        pdf.title(f"{qt.label}{TITLE}"),
+        pdf.title(f"{qname}{TITLE}"),
         pdf.para(
             f"统计期间：{qt.first_day:%Y年%m月%d日}至{qt.last_day:%Y年%m月%d日}（以首次提交时间计）；"
             f"报送期限：{qt.summary_due:%Y年%m月%d日}前（seed 002 §7，季度结束后五日内）。"
@@ -603,12 +607,12 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     ]
     if data.zero:
         story.append(
-            pdf.para(f"零报告：{qt.label}未记录干预、插手、过问案件的情况。上季度 {b} 件，去年同期 {c} 件。")
+            pdf.para(f"零报告：{qname}未记录干预、插手、过问案件的情况。上季度 {b} 件，去年同期 {c} 件。")
         )
     else:
         story.append(
             pdf.para(
-                f"{qt.label}共记录干预、插手、过问案件 {a} 件，上季度 {b} 件（环比 {_change(a, b)}），"
+                f"{qname}共记录干预、插手、过问案件 {a} 件，上季度 {b} 件（环比 {_change(a, b)}），"
                 f"去年同期 {c} 件（同比 {_change(a, c)}）。其中须报送上一级 {data.escalation_count} 件，"
                 f"涉及特别报告事项 {data.special_count} 件。"
             )
@@ -679,7 +683,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         story.append(pdf.para(NO_DATA))
     else:
         story.append(pdf.table([MONTHLY_HEADERS, *data.monthly], numeric_cols=range(1, 5)))
-    return pdf.build(story, title=f"{qt.label}{TITLE}", header=f"{data.court_name}｜{qt.label}汇总分析")
+    return pdf.build(story, title=f"{qname}{TITLE}", header=f"{data.court_name}｜{qname}汇总分析")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -690,8 +694,9 @@ SHEET_HEADERS = ["类别", *PERIODS]
 
 def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
     qt = data.quarter
+    qname = quarter_label(qt)
     wb = xlsx.workbook()
-    title = f"{data.court_name} {qt.label}{TITLE}"
+    title = f"{data.court_name} {qname}{TITLE}"
     summary = xlsx.table_sheet(
         wb,
         "概况",
@@ -706,7 +711,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
             bd.title.removeprefix("按"),
             [bd.title.removeprefix("按"), *PERIODS],
             [[r.label, *r.counts] for r in bd.rows],
-            title=f"{qt.label} {bd.title}（{bd.source}）",
+            title=f"{qname} {bd.title}（{bd.source}）",
         )
         xlsx.bar_chart(block, title=f"{bd.title}（件）")
         if bd.key in ("type", "organ"):
@@ -729,7 +734,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
                 name,
                 [c[1] for c in columns],
                 [[i.get(c[0], "") for c in columns] for i in items],
-                title=f"{qt.label} {name}（{count} 件）",
+                title=f"{qname} {name}（{count} 件）",
             )
         else:
             xlsx.table_sheet(
@@ -737,14 +742,14 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
                 name,
                 ["说明"],
                 [["按保密规定，逐件明细仅纪检监察机构可见。"]],
-                title=f"{qt.label} {name}（{count} 件）",
+                title=f"{qname} {name}（{count} 件）",
             )
     lapses = xlsx.table_sheet(
         wb,
         "签批逾期",
         ["签批层级", *PERIODS],
         [[r.label, *r.counts] for r in data.lapse_rows],
-        title=f"{qt.label} 签批逾期（次）",
+        title=f"{qname} 签批逾期（次）",
     )
     xlsx.bar_chart(lapses, title="签批逾期（次）")
     monthly = xlsx.table_sheet(
@@ -752,7 +757,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
         "月报告执行",
         MONTHLY_HEADERS if data.monthly else ["说明"],
         data.monthly or [[NO_DATA]],
-        title=f"{qt.label} 月报告执行情况（seed 003 §13）",
+        title=f"{qname} 月报告执行情况（seed 003 §13）",
     )
     if data.monthly:
         xlsx.bar_chart(monthly, title="月报告执行情况（人）", horizontal=False)

@@ -25,14 +25,16 @@ from liuhen.app.usecases import access
 from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
 from liuhen.domain.model import Staff
-from liuhen.domain.records import Evidence, EvidenceState, Record, human_size
-from liuhen.domain.signoff import SKIP_LABELS, Level, SkipReason, chain_from_json
+from liuhen.domain.records import Evidence, EvidenceState, Record
+from liuhen.domain.signoff import Level, SkipReason, chain_from_json
 from liuhen.evidence.inspect import inspect_image
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.reports import pdf
 from liuhen.reports.common import label_of, local_time, record_by_ref, staff_names
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts.labels import evidence_kind, human_size, record_status
+from liuhen.texts.signoff import SKIP_LABELS, skip_text
 
 FORM_TITLE = "干预、插手、过问案件登记表"
 FORM_KICKER = "领导干部、司法机关内部人员"
@@ -144,7 +146,8 @@ async def load(
     skips = []
     if chain is not None and chain.route is not None:
         skips = [
-            (s.level, SKIP_LABELS.get(SkipReason(s.reason), s.reason), s.text) for s in chain.route.skips
+            (s.level, SKIP_LABELS.get(SkipReason(s.reason), s.reason), skip_text(s))
+            for s in chain.route.skips
         ]
     lapses = [(Level(r.level), r.received_at, r.deadline) for r in lapse_rows if r.round == latest]
     witnesses = [
@@ -387,7 +390,7 @@ def evidence_table(data: FormData, tz: tzinfo) -> Flowable:
     for e in data.evidence:
         details: list[Flowable] = [
             pdf.para(
-                f"{e.kind_label}　{e.media_type or ''}　{human_size(e.size)}　"
+                f"{evidence_kind(e.kind)}　{e.media_type or ''}　{human_size(e.size)}　"
                 f"{STATE_WORDS.get(e.state, e.state)}",
                 "cell",
             ),
@@ -430,7 +433,7 @@ def _copy(data: FormData, tz: tzinfo, copy: str, first: bool) -> list[Flowable]:
         pdf.para(FORM_KICKER, "subtitle"),
         pdf.title(FORM_TITLE),
         pdf.para(
-            f"编号：{r.number}　　第 {r.version} 版　　状态：{r.status_label}　　"
+            f"编号：{r.number}　　第 {r.version} 版　　状态：{record_status(r.status)}　　"
             f"提交时间：{local_time(r.submitted_at, tz)}　　（{copy}）",
             "small",
         ),

@@ -10,9 +10,117 @@ from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Act, Card, Closed, Delivery, PendingItem, PressResult, Say, Upward
 from liuhen.domain import catalogue as cat
 from liuhen.domain.questionnaire import FIELDS
-from liuhen.domain.records import STATUS_LABELS, Evidence, Record, RecordStatus, human_size, short_hash
-from liuhen.domain.signoff import LEVEL_LABELS, Chain, DecisionKind, Level
+from liuhen.domain.records import Evidence, Record, RecordStatus, short_hash
+from liuhen.domain.signoff import (
+    Chain,
+    DecisionKind,
+    Level,
+    Note,
+    SignoffError,
+    Skip,
+    SkipCase,
+    SkipReason,
+    Why,
+)
 from liuhen.texts.access import denied
+from liuhen.texts.labels import RECORD_STATUS, evidence_kind, human_size, record_status
+
+LEVEL_LABELS: Mapping[Level, str] = {
+    Level.DEPARTMENT_HEAD: "部门负责人",
+    Level.VICE_PRESIDENT: "分管院领导",
+    Level.DISCIPLINE: "纪检监察机构",
+}
+
+SKIP_LABELS: Mapping[SkipReason, str] = {
+    SkipReason.OWN_RECORD: "本人记录",
+    SkipReason.MISSING: "无人在岗",
+    SkipReason.CONFLICT: "回避",
+    SkipReason.SAME_OFFICER: "同一人",
+    SkipReason.DIRECT: "直接报告",
+}
+
+_SKIPS: Mapping[SkipCase, str] = {
+    SkipCase.LEADER_OWN: "记录人系院领导，本人所作的记录直接移交本院纪检监察机构",
+    SkipCase.HEAD_OWN: "记录人系部门负责人，本人所作的记录直接报告分管院领导和纪检监察机构",
+    SkipCase.SELF_OFFICER: "记录人本人系{level}，不签署本人的记录",
+    SkipCase.CONFLICT: "{level}{name}系过问人或被列为涉及人员，回避，跳过该环节",
+    SkipCase.SAME_OFFICER: "{level}{name}已在前一环节签署，同一人不重复签署",
+    SkipCase.DIRECT: "记录人直接向纪检监察机构报告，不经{level}",
+    SkipCase.DISCIPLINE_OWN: "纪检监察人员{name}系记录人，不签署本人的记录，由纪检监察机构其他人员签署",
+    SkipCase.DISCIPLINE_CONFLICT: (
+        "纪检监察人员{name}系过问人或被列为涉及人员，回避，由纪检监察机构其他人员签署"
+    ),
+}
+
+
+def skip_text(s: Skip) -> str:
+    """Why a level is left out or a person does not sign, as the record and the form say it."""
+    if s.case is None:
+        return s.text or SKIP_LABELS.get(s.reason, "")
+    if s.case is SkipCase.MISSING:
+        where = (
+            "记录人所在部门的部门负责人" if s.level is Level.DEPARTMENT_HEAD else "分管记录人所在部门的院领导"
+        )
+        return f"名册中没有在岗的{where}，跳过该环节"
+    return _SKIPS[s.case].format(level=LEVEL_LABELS[s.level], name=s.officer_name or "")
+
+
+VACANT = "本院纪检监察机构暂无可签署人员（均为记录人或涉及人员，或名册中无人），应报告上级纪检监察机构"
+
+
+def note_text(note: Note, level: Level | None) -> str:
+    if note is Note.DIRECT:
+        return "记录人直接报告"
+    if note is Note.VACANT:
+        return VACANT
+    if note is Note.DEFER_OVERRIDDEN:
+        return "纪检监察机构未采纳暂缓建议（应经检察长批准），三个工作日内告知记录人（seed 004 §18）"
+    if level is Level.DISCIPLINE:
+        return "纪检监察机构逾期未处理（三个工作日，seed 004 §13），必要时报告上级纪检监察机构"
+    return f"{LEVEL_LABELS[level] if level else ''}逾期未签署（三个工作日，seed 004 §13）"
+
+
+def _notes(payload: Mapping[str, object], level: Level | None) -> str:
+    """The notes of an outbox message; older rows carry their words in ``note``."""
+    values = payload.get("notes")
+    if isinstance(values, list):
+        return "；".join(note_text(Note(v), level) for v in values)
+    return str(payload.get("note") or "")
+
+
+_WHY: Mapping[Why, str] = {
+    Why.DONE: "已处理",
+    Why.STALE: "该按钮无效或已过期。",
+    Why.IN_CHAIN: "记录已进入签批流程",
+    Why.ONLY_RETURNED: "只有已退回补正的记录才能重新提交",
+    Why.RECORDER_RESUBMITS: "只有记录人本人可以重新提交",
+    Why.NOT_SUBMITTED: "记录尚未提交，请提交时选择直接报告纪检监察机构",
+    Why.RECORDER_REPORTS: "只有记录人本人可以直接报告纪检监察机构",
+    Why.AT_DISCIPLINE: "记录已在纪检监察机构",
+    Why.CHOOSE_DISPOSITION: "纪检监察机构请选择处理方式",
+    Why.REASON_NEEDED: "请填写退回补正的理由",
+    Why.UNKNOWN_DISPOSITION: "未知的处理方式",
+    Why.DEFER_ANSWER_NEEDED: "记录人建议暂缓或不予调查、分流、通报，请明确是否采纳（seed 004 §18）",
+    Why.DEFER_CHOOSE: "请选择采纳或不采纳暂缓建议",
+    Why.DEFER_CONFLICT: "已采纳暂缓或不予调查、分流的建议，不能同时作出该处理（seed 004 §18）",
+    Why.NO_DEFER: "记录人未提出暂缓建议",
+    Why.NOT_IN_CHAIN: "记录尚未进入签批流程",
+    Why.LEVEL_SKIPPED: "该记录不经{level}签批",
+    Why.INVOLVED: "您是该记录的记录人或涉及人员，不能签署",
+    Why.NOT_SIGNER: "您不是该记录的{level}签批人",
+    Why.OBO_NOT_SIGNER: "被代签人不是该记录的{level}签批人",
+    Why.NO_DELEGATION: "您没有有效的代签授权",
+    Why.RETURNED: "记录已退回补正，待记录人重新提交",
+    Why.NOT_YET: "尚未轮到{level}签批，当前为{current}",
+}
+
+
+def refusal(exc: SignoffError) -> str:
+    """Why a sign-off action changed nothing."""
+    return _WHY[exc.why].format(
+        level=LEVEL_LABELS[exc.level] if exc.level else "",
+        current=LEVEL_LABELS[exc.current] if exc.current else "",
+    )
 
 
 def _level(value: str) -> str:
@@ -72,6 +180,8 @@ def notice(r: PressResult) -> str | None:
     if r.notice is None or r.notice is Say.OPINION:
         return None
     if r.notice is Say.REFUSED:
+        if isinstance(r.refusal, SignoffError):
+            return refusal(r.refusal)
         if isinstance(r.refusal, AccessDenied):
             return denied(r.refusal)
         return str(r.refusal) if r.refusal is not None else _SAID[Say.STALE]
@@ -79,7 +189,7 @@ def notice(r: PressResult) -> str | None:
         return f"共 {len(r.evidence)} 件证据"
     if r.notice is Say.STATUS:
         status = RecordStatus(r.status) if r.status in set(RecordStatus) else None
-        return f"记录 {r.number} 当前状态：{STATUS_LABELS[status] if status else r.status}"
+        return f"记录 {r.number} 当前状态：{RECORD_STATUS[status] if status else r.status}"
     if r.notice is Say.WAITS_FOR:
         return f"记录 {r.number} 当前由{LEVEL_LABELS[r.level] if r.level else ''}签批"
     return _SAID[r.notice]
@@ -125,7 +235,7 @@ def card(c: Card, tz: tzinfo) -> str:
         f"签批期限：{_when(c.deadline, tz)}（三个工作日）" + ("，已逾期" if c.lapsed else ""),
     ]
     if c.skips:
-        lines.append("说明：" + "；".join(c.skips))
+        lines.append("说明：" + "；".join(skip_text(s) for s in c.skips))
     if c.defer_suggested and c.level == Level.DISCIPLINE.value:
         lines.append("记录人建议暂缓或不予调查、通报，请明确是否采纳（检察机关规定第十八条）。")
     return "\n".join(lines)
@@ -154,7 +264,7 @@ def reminder(d: Delivery, c: Card, tz: tzinfo) -> str:
 def step(d: Delivery, tz: tzinfo) -> str:
     event = d.payload.get("event")
     level = _level(str(d.payload.get("level") or ""))
-    note = str(d.payload.get("note") or "")
+    note = _notes(d.payload, Level(str(d.payload["level"])) if d.payload.get("level") else None)
     nxt = "、".join(d.next_people)
     dec = d.decision or {}
     who = f"{dec.get('signer')}（代 {dec['obo']}）" if dec.get("obo") else str(dec.get("signer", ""))
@@ -261,7 +371,7 @@ def pending(items: list[PendingItem], tz: tzinfo) -> str:
 
 def full(record: Record, chain: Chain | None, names: Mapping[int, str], tz: tzinfo) -> str:
     """查看全文: every answered field, the skips and the decisions (seed 004 登记表)."""
-    lines = [f"【全文】记录 {record.number}（{record.status_label}，第 {record.version} 版）"]
+    lines = [f"【全文】记录 {record.number}（{record_status(record.status)}，第 {record.version} 版）"]
     for f in FIELDS:
         if f.key not in record.answers:
             continue
@@ -275,7 +385,7 @@ def full(record: Record, chain: Chain | None, names: Mapping[int, str], tz: tzin
         lines.append(f"· {f.label}：{value}")
     if chain is not None and chain.route is not None:
         for s in chain.route.skips:
-            lines.append(f"· 说明：{s.text}")
+            lines.append(f"· 说明：{skip_text(s)}")
         for d in chain.decisions:
             if d.kind in (DecisionKind.APPROVE, DecisionKind.RETURN, DecisionKind.DISPOSE):
                 who = names.get(d.signer_pk, "?")
@@ -301,9 +411,8 @@ def _option_label(key: str, value: object) -> str:
 
 
 def evidence_caption(number: str, e: Evidence) -> str:
-    return (
-        f"记录 {number} 证据 #{e.seq}（{e.kind_label}，{human_size(e.size)}，SHA-256 {short_hash(e.sha256)}）"
-    )
+    kind, size = evidence_kind(e.kind), human_size(e.size)
+    return f"记录 {number} 证据 #{e.seq}（{kind}，{size}，SHA-256 {short_hash(e.sha256)}）"
 
 
 def evidence_text(number: str, e: Evidence) -> str:

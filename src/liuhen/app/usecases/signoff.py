@@ -36,6 +36,7 @@ from liuhen.domain.signoff import (
     Level,
     SignoffError,
     SignoffTerms,
+    Skip,
     Stale,
     chain_from_json,
     chain_to_json,
@@ -295,7 +296,8 @@ async def _post_events(
                     deputy,
                     {"t": "card", "level": level, "round": chain.round, "obo": officer},
                 )
-            await post(tag, recorder, {"t": "step", "event": "arrived", "level": level, "note": event.note})
+            notes = [n.value for n in event.notes]
+            await post(tag, recorder, {"t": "step", "event": "arrived", "level": level, "notes": notes})
             if not event.notify:  # the discipline office is vacant for this record (seed 004 §13, §17(2))
                 for s in staff.values():
                     if s.active and s.role == Role.ADMIN.value:
@@ -305,7 +307,14 @@ async def _post_events(
                 await post(tag, person, {"t": "escalated", "level": level})
         else:
             await post(
-                tag, recorder, {"t": "step", "event": event.kind.value, "level": level, "note": event.note}
+                tag,
+                recorder,
+                {
+                    "t": "step",
+                    "event": event.kind.value,
+                    "level": level,
+                    "notes": [n.value for n in event.notes],
+                },
             )
     return keys
 
@@ -394,7 +403,7 @@ class Card:
     gist: tuple[str, ...]  # the first lines of the content; empty when there is no text
     deadline: datetime | None
     evidence_count: int
-    skips: tuple[str, ...]
+    skips: tuple[Skip, ...]
     obo_name: str | None = None
     defer_suggested: bool = False
     lapsed: bool = False
@@ -430,7 +439,7 @@ def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Car
         gist=tuple(content[:3]),
         deadline=chain.deadline,
         evidence_count=record.evidence_count,
-        skips=tuple(s.text for s in chain.route.skips),
+        skips=chain.route.skips,
         obo_name=obo_name,
         defer_suggested=chain.defer_suggested,
         lapsed=any(lp.level.value == level and lp.round == chain.round for lp in chain.lapses),
