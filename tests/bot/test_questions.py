@@ -14,6 +14,7 @@ from liuhen.app.usecases import questionnaire
 from liuhen.app.usecases.records import list_records
 from liuhen.bot.handlers import questions
 from liuhen.texts import common as texts
+from liuhen.texts import witnesses as witness_words
 from tests.bot.harness import Harness, start_harness, text_of
 from tests.bot.test_intake import ORIGINS, PRESSURE, png
 
@@ -210,7 +211,7 @@ async def test_phone_call_story_asks_place_and_persons_and_late_reason(h: Harnes
     assert "已提交" in text_of(m)
     card = await h.sim.wait_for(colleague, lambda x: x.get("from_bot") and "在场人员确认" in text_of(x))
     assert "张法官" in text_of(card) and "赵某" in text_of(card)
-    await h.sim.press(colleague, card["message_id"], text=texts.WITNESS_CONFIRM)
+    await h.sim.press(colleague, card["message_id"], text=witness_words.CONFIRM)
     told = await h.sim.wait_for(
         judge, lambda x: x.get("from_bot") and "钱法官" in text_of(x) and "确认属实" in text_of(x)
     )

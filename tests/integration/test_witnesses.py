@@ -10,6 +10,7 @@ from liuhen.domain.clock import FixedClock
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
 from liuhen.storage.database import Database
+from liuhen.texts import witnesses as words
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 
@@ -44,15 +45,15 @@ async def test_dispute_is_recorded_with_a_note_and_replays_do_nothing(db: Databa
         await uow.flush()
         [request] = await witnesses.requests_for(uow, record, recorder, NOW)
         await uow.commit()
-    assert request.chat_id == 2 and "办公室" in request.gist
+    assert request.chat_id == 2 and "办公室" in words.gist(request.gist, UTC)
     assert set(record.answers["_witnesses"]) == {"j002"}  # the outsider is not asked
 
     result = await witnesses.answer(db.uow(), staff=witness, token=request.dispute_token, now=NOW)
     assert result.status == "disputed" and result.ask_note and result.recorder_chat_id == 1
     again = await witnesses.answer(db.uow(), staff=witness, token=request.confirm_token, now=NOW)
-    assert again.status is None and again.notice == "已处理。"
+    assert again.status is None and words.notice(again) == "已处理。"
     stranger = await witnesses.answer(db.uow(), staff=recorder, token=request.confirm_token, now=NOW)
-    assert stranger.notice == "该按钮无效或已过期。"
+    assert words.notice(stranger) == "该按钮无效或已过期。"
 
     assert (
         await witnesses.dispute_note(db.uow(), staff=witness, text="我当时不在场", update_id=50, now=NOW)

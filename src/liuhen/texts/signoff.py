@@ -7,7 +7,18 @@ from datetime import datetime, tzinfo
 
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.intake import Button
-from liuhen.app.usecases.signoff import Act, Card, Closed, Delivery, PendingItem, PressResult, Say, Upward
+from liuhen.app.usecases.signoff import (
+    Act,
+    Card,
+    Closed,
+    DelegationError,
+    DelegationProblem,
+    Delivery,
+    PendingItem,
+    PressResult,
+    Say,
+    Upward,
+)
 from liuhen.domain import catalogue as cat
 from liuhen.domain.questionnaire import FIELDS
 from liuhen.domain.records import Evidence, Record, RecordStatus, short_hash
@@ -424,3 +435,11 @@ def evidence_missing(number: str, e: Evidence) -> str:
 
 
 ASK_OPINION = "请输入意见："
+
+
+def delegation_refused(exc: DelegationError) -> str:
+    if exc.problem is DelegationProblem.SELF:
+        return "不能指定本人为代签人"
+    if exc.problem is DelegationProblem.PAST:
+        return f"截止日期 {exc.until.isoformat() if exc.until else ''} 已过"
+    return f"名册中没有在岗人员 {exc.staff_id}"

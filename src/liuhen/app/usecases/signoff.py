@@ -1075,8 +1075,18 @@ async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config
         return items
 
 
+class DelegationProblem(enum.Enum):
+    NOT_ON_ROSTER = "not_on_roster"  # ``staff_id`` is not an active member of the roster
+    SELF = "self"  # an officer cannot deputise for themself
+    PAST = "past"  # ``until`` has passed
+
+
 class DelegationError(Exception):
-    """``str(error)`` is the Chinese reason."""
+    """``liuhen org delegate`` refused: ``problem``, with the staff id or the date it concerns."""
+
+    def __init__(self, problem: DelegationProblem, *, staff_id: str = "", until: date | None = None) -> None:
+        super().__init__(problem.value, staff_id, until)
+        self.problem, self.staff_id, self.until = problem, staff_id, until
 
 
 async def delegate(
@@ -1096,14 +1106,14 @@ async def delegate(
         officer = await uow.staff.by_staff_id(court_id, officer_id)
         deputy = await uow.staff.by_staff_id(court_id, deputy_id)
         if officer is None or not officer.active:
-            raise DelegationError(f"名册中没有在岗人员 {officer_id}")
+            raise DelegationError(DelegationProblem.NOT_ON_ROSTER, staff_id=officer_id)
         if deputy is None or not deputy.active:
-            raise DelegationError(f"名册中没有在岗人员 {deputy_id}")
+            raise DelegationError(DelegationProblem.NOT_ON_ROSTER, staff_id=deputy_id)
         if officer.id == deputy.id:
-            raise DelegationError("不能指定本人为代签人")
+            raise DelegationError(DelegationProblem.SELF)
         now = clock.now()
         if until < now.astimezone(tz).date():
-            raise DelegationError(f"截止日期 {until.isoformat()} 已过")
+            raise DelegationError(DelegationProblem.PAST, until=until)
         assert officer.id is not None and deputy.id is not None
         await uow.signoff.add_delegation(
             court_id=court_id,

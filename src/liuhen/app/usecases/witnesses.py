@@ -6,6 +6,7 @@ The court's own staff named among the persons present get the record's gist with
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,26 +27,38 @@ def named_people(text: str | None) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Gist:
+    """What a person named as present is shown of the record to confirm it (seed 001 实施办法 §4)."""
+
+    recorder: str
+    intervener: str | None
+    intervener_unit: str | None
+    method: str | None  # the catalogue label
+    place: str | None
+    time: str | None  # as answered (ISO 8601)
+
+
+@dataclass(frozen=True)
 class WitnessRequest:
     chat_id: int
     witness_name: str
     record_number: str
     recorder_name: str
-    gist: str
+    gist: Gist
     confirm_token: str
     dispute_token: str
 
 
-def gist(record: Record, recorder: Staff) -> str:
+def gist(record: Record, recorder: Staff) -> Gist:
     a = record.answers
-    parts = [
-        f"记录人：{recorder.name}",
-        f"过问人：{a.get('intervener_name') or '不详'}（{a.get('intervener_unit') or '单位不详'}）",
-        f"方式：{cat.label(cat.METHODS, a['method'], a['method']) if a.get('method') else '—'}",
-        f"场所：{a.get('place') or '—'}",
-        f"时间：{a.get('intervention_time') or '—'}",
-    ]
-    return "；".join(parts)
+    return Gist(
+        recorder.name,
+        a.get("intervener_name") or None,
+        a.get("intervener_unit") or None,
+        cat.label(cat.METHODS, a["method"], a["method"]) if a.get("method") else None,
+        a.get("place") or None,
+        a.get("intervention_time") or None,
+    )
 
 
 async def requests_for(
@@ -90,9 +103,16 @@ async def requests_for(
     return requests
 
 
+class Answered(enum.Enum):
+    STALE = "stale"  # not this person's button, or unknown
+    DONE = "done"  # answered before
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"  # the explanation is asked next
+
+
 @dataclass(frozen=True)
 class WitnessResult:
-    notice: str
+    notice: Answered
     record_number: str | None = None
     ask_note: bool = False
     recorder_chat_id: int | None = None
@@ -104,13 +124,13 @@ async def answer(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) ->
     async with uow:
         callback = await uow.callbacks.get(token)
         if callback is None or callback.staff_pk != staff.id or callback.action != ACTION:
-            return WitnessResult("该按钮无效或已过期。")
+            return WitnessResult(Answered.STALE)
         record = await uow.records.get(callback.record_id) if callback.record_id else None
         if record is None:
-            return WitnessResult("该按钮无效或已过期。")
+            return WitnessResult(Answered.STALE)
         entry = dict(record.answers.get("_witnesses", {}).get(staff.staff_id) or {})
         if entry.get("status") in ("confirmed", "disputed"):
-            return WitnessResult("已处理。", record.number)
+            return WitnessResult(Answered.DONE, record.number)
         status = "confirmed" if callback.arg == CONFIRM else "disputed"
         entry.update(status=status, at=now.isoformat())
         witnesses = {**record.answers.get("_witnesses", {}), staff.staff_id: entry}
@@ -129,7 +149,7 @@ async def answer(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) ->
         recorder = await uow.staff.get(record.recorder_id)
         await uow.commit()
         return WitnessResult(
-            "已确认，谢谢。" if status == "confirmed" else "已记录异议，请发送文字说明。",
+            Answered.CONFIRMED if status == "confirmed" else Answered.DISPUTED,
             record.number,
             status == "disputed",
             recorder.telegram_chat_id if recorder else None,

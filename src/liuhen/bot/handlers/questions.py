@@ -76,7 +76,9 @@ async def on_button(update: Update, context: Context) -> None:
         return
     await show(context.bot, query.message.chat.id, result.view, edit_message_id=query.message.message_id)
     if result.witness_requests:
-        await witness_handlers.send_requests(context.bot, result.witness_requests)
+        await witness_handlers.send_requests(
+            context.bot, result.witness_requests, context.runtime.settings.tz
+        )
     if result.outbox:
         from liuhen.bot.handlers import signoff  # imports this module
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
@@ -9,23 +11,23 @@ from liuhen.app.usecases import witnesses
 from liuhen.app.usecases.witnesses import WitnessRequest
 from liuhen.bot.context import Context
 from liuhen.bot.parse import typed_text
-from liuhen.texts import common as texts
+from liuhen.texts import witnesses as texts
 
 PREFIX = "w:"
 
 
-async def send_requests(bot: Bot, requests: tuple[WitnessRequest, ...]) -> None:
+async def send_requests(bot: Bot, requests: tuple[WitnessRequest, ...], tz: tzinfo) -> None:
     for r in requests:
         keyboard = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(texts.WITNESS_CONFIRM, callback_data=PREFIX + r.confirm_token),
-                    InlineKeyboardButton(texts.WITNESS_DISPUTE, callback_data=PREFIX + r.dispute_token),
+                    InlineKeyboardButton(texts.CONFIRM, callback_data=PREFIX + r.confirm_token),
+                    InlineKeyboardButton(texts.DISPUTE, callback_data=PREFIX + r.dispute_token),
                 ]
             ]
         )
         try:
-            await bot.send_message(r.chat_id, texts.witness_request(r), reply_markup=keyboard)
+            await bot.send_message(r.chat_id, texts.request(r, tz), reply_markup=keyboard)
         except TelegramError:
             continue  # unreachable: the record shows the confirmation as pending
 
@@ -37,13 +39,13 @@ async def on_button(update: Update, context: Context) -> None:
     result = await witnesses.answer(
         rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(PREFIX), now=rt.clock.now()
     )
-    await query.answer(result.notice, show_alert=result.record_number is None)
+    await query.answer(texts.notice(result), show_alert=result.record_number is None)
     if result.status is None or query.message is None:
         return
     await query.edit_message_reply_markup(None)
-    await context.bot.send_message(query.message.chat.id, texts.witness_done(result))
+    await context.bot.send_message(query.message.chat.id, texts.done(result))
     if result.recorder_chat_id is not None:
-        await context.bot.send_message(result.recorder_chat_id, texts.witness_to_recorder(result))
+        await context.bot.send_message(result.recorder_chat_id, texts.to_recorder(result))
 
 
 async def try_dispute_note(update: Update, context: Context) -> bool:
