@@ -40,6 +40,20 @@ CHAT_UI_WORDS = frozenset(
 TYPING = "正在输入"
 
 
+def chat_partner(title: str, recorder_name: str) -> str | None:
+    """The other party of a one-to-one chat screenshot: OCR's centred top-bar line (WeChat, SMS) when it
+    reads like a name; a group's title ends in its member count, "(12)"; UI words, typing notices,
+    sentences and phone numbers are no names. Only ever a suggestion the recorder confirms."""
+    t = title.strip().rstrip(".…").strip()
+    if not 2 <= len(t) <= 12 or t == recorder_name or t in CHAT_UI_WORDS or TYPING in t:
+        return None
+    if t[-1] in ")）" and t[:-1].rstrip("0123456789").endswith(("(", "（")):
+        return None  # a group chat
+    if any(ch in "，。！？、；：,!?;:@/" for ch in t) or not any(ch.isalpha() for ch in t):
+        return None
+    return None if sum(ch.isdigit() for ch in t) * 2 > len(t) else t
+
+
 @dataclass(frozen=True)
 class Option:
     value: str

@@ -103,19 +103,6 @@ class View:
 
 
 def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
-    def chat_partner(title: str) -> str | None:
-        """The other party of a one-to-one chat screenshot: OCR's centred top-bar line (WeChat, SMS) when it
-        reads like a name; a group's title ends in its member count, "(12)"; UI words, typing notices,
-        sentences and phone numbers are no names. Only ever a suggestion the recorder confirms."""
-        t = title.strip().rstrip(".…").strip()
-        if not 2 <= len(t) <= 12 or t == recorder_name or t in q.CHAT_UI_WORDS or q.TYPING in t:
-            return None
-        if t[-1] in ")）" and t[:-1].rstrip("0123456789").endswith(("(", "（")):
-            return None  # a group chat
-        if any(ch in "，。！？、；：,!?;:@/" for ch in t) or not any(ch.isalpha() for ch in t):
-            return None
-        return None if sum(ch.isdigit() for ch in t) * 2 > len(t) else t
-
     facts = q.EvidenceFacts(recorder_name=recorder_name)
     read_names: list[str] = []
     for e in evidence:
@@ -133,7 +120,7 @@ def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
         # as 民初11 with 号 left out): OCR text is searched with its lines joined first, then as read.
         for text in (e.text or "", ocr_text.replace("\n", ""), ocr_text):
             facts.case_numbers.extend(c.normalised for c in find_case_numbers(text))
-        name = chat_partner(str((e.inspection or {}).get("ocr_title") or ""))
+        name = q.chat_partner(str((e.inspection or {}).get("ocr_title") or ""), recorder_name)
         if name:
             read_names.append(name)
     facts.origin_names.extend(read_names)  # after the forward origins' names, which are certain
