@@ -40,6 +40,11 @@ CHAT_UI_WORDS = frozenset(
 TYPING = "正在输入"
 
 
+def named_people(text: str | None) -> list[str]:
+    """The names in an answer of persons present (在场人员, seed 001 实施办法 §4), however they are separated."""
+    return [p.strip() for p in re.split(r"[、,，;；\s]+", text or "") if p.strip()]
+
+
 def chat_partner(title: str, recorder_name: str) -> str | None:
     """The other party of a one-to-one chat screenshot: OCR's centred top-bar line (WeChat, SMS) when it
     reads like a name; a group's title ends in its member count, "(12)"; UI words, typing notices,

@@ -21,11 +21,11 @@ from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
-from liuhen.app.usecases.witnesses import named_people
 from liuhen.domain import catalogue as cat
 from liuhen.domain.access import reported_upward
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Role, Staff
+from liuhen.domain.questionnaire import named_people
 from liuhen.domain.records import Evidence, Record, RecordStatus
 from liuhen.domain.signoff import (
     Chain,

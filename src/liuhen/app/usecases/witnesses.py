@@ -7,7 +7,6 @@ The court's own staff named among the persons present get the record's gist with
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,15 +14,12 @@ from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import issue_button
 from liuhen.domain import catalogue as cat
 from liuhen.domain.model import Staff
+from liuhen.domain.questionnaire import named_people
 from liuhen.domain.records import Record
 
 ACTION = "w"
 CONFIRM, DISPUTE = "confirm", "dispute"
 PENDING_DISPUTE = "_dispute:"
-
-
-def named_people(text: str | None) -> list[str]:
-    return [p.strip() for p in re.split(r"[、,，;；\s]+", text or "") if p.strip()]
 
 
 @dataclass(frozen=True)
