@@ -41,7 +41,7 @@ TYPING = "正在输入"
 
 
 def named_people(text: str | None) -> list[str]:
-    """The names in an answer of persons present (在场人员, seed 001 实施办法 §4), however they are separated."""
+    """The names in an answer of persons present (在场人员, seed 001 实施办法 §4), however separated."""
     return [p.strip() for p in re.split(r"[、,，;；\s]+", text or "") if p.strip()]
 
 
