@@ -1,30 +1,28 @@
 """Integrity commands: `liuhen verify`, `liuhen checkpoint`, `liuhen key …`, `liuhen backup`,
-`liuhen restore`, `liuhen org revoke`. Registered in ``bot/cli.py``."""
+`liuhen restore`, `liuhen org revoke`. Registered in ``cli/main.py``.
+
+Each command imports the core (keys, store, ledger, database) when it runs; the module itself stays light
+so that `liuhen --help` does not load them."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from liuhen.app import backup as backup_ops
-from liuhen.app import integrity
-from liuhen.app.runtime import Runtime
-from liuhen.app.settings import Settings
-from liuhen.app.usecases.integrity import CheckpointResult, LedgerBroken, VerifyReport
-from liuhen.app.usecases.revoke import Revoked, RevokeError, revoke
 from liuhen.cli.tools import CLI_ACTOR, err, fail, out, settings, with_runtime
-from liuhen.domain.checkpoints import Checkpoint
-from liuhen.domain.clock import SystemClock
-from liuhen.evidence.keys import KeyFileError, drop_retired, load_signer, rotate_keyring
-from liuhen.evidence.store import EvidenceStoreError, FileEvidenceStore
-from liuhen.storage.backup import BackupError
+
+if TYPE_CHECKING:
+    from liuhen.app.runtime import Runtime
+    from liuhen.app.settings import Settings
+    from liuhen.app.usecases.integrity import CheckpointResult, VerifyReport
+    from liuhen.app.usecases.revoke import Revoked
+    from liuhen.domain.checkpoints import Checkpoint
+    from liuhen.evidence.store import FileEvidenceStore
 
 key_app = typer.Typer(help="密钥：导出检查点公钥、轮换证据加密密钥", no_args_is_help=True)
 
@@ -44,6 +42,8 @@ def progress_bar(enabled: bool = True) -> Iterator[Any]:
     if not enabled:
         yield lambda phase, done, total: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -73,6 +73,8 @@ def verify(
     ] = None,
 ) -> None:
     """核验全部历史：账本哈希链、签名检查点、每个证据文件的 SHA-256。全部完好才返回 0。"""
+    from liuhen.app import integrity
+    from liuhen.evidence.keys import KeyFileError
 
     async def run(rt: Runtime) -> VerifyReport:
         with progress_bar(not as_json) as progress:
@@ -93,6 +95,8 @@ def verify(
 
 def _print_report(r: VerifyReport) -> None:
     """The summary on stdout; the problems, first one first, on stderr."""
+    from liuhen.app import integrity
+
     colour = {"✔": "[green]✔[/green]", "✘": "[red]✘[/red]"}
     for line in integrity.report_lines(r):
         if line.startswith(("核验未通过", "  ")):
@@ -110,6 +114,9 @@ def checkpoint(
     force: Annotated[bool, typer.Option("--force", help="即使没有新条目也签名")] = False,
 ) -> None:
     """立即签名一个账本检查点（默克尔树根 + Ed25519 签名，配置了 LIUHEN_TSA_URL 时加可信时间戳）。"""
+    from liuhen.app import integrity
+    from liuhen.app.usecases.integrity import LedgerBroken
+    from liuhen.evidence.keys import KeyFileError
 
     async def run(rt: Runtime) -> CheckpointResult:
         with progress_bar() as progress:
@@ -144,6 +151,8 @@ def key_export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="写入文件（默认输出到屏幕）")] = None,
 ) -> None:
     """导出检查点签名公钥（PEM）。请另行保存，供核验使用。"""
+    from liuhen.evidence.keys import KeyFileError, load_signer
+
     config = settings()
     try:
         signer = load_signer(config.keys_path)
@@ -168,6 +177,9 @@ def key_rotate(
     ] = False,
 ) -> None:
     """轮换证据加密密钥：生成新的部署密钥，并用它重新封装每个文件的数据密钥（文件内容不变；旧格式的文件同时转为新格式）。"""
+    from liuhen.domain.clock import SystemClock
+    from liuhen.evidence.keys import KeyFileError, rotate_keyring
+
     config = settings()
     try:
         ring = rotate_keyring(config.evidence_keyring_path, SystemClock().now())
@@ -187,6 +199,11 @@ def key_rewrap(
 
 
 def _reseal(*, action: str, forget_old: bool) -> None:
+    import asyncio
+
+    from liuhen.evidence.keys import KeyFileError, drop_retired
+    from liuhen.evidence.store import EvidenceStoreError
+
     async def run(rt: Runtime) -> tuple[dict[str, int], list[str], list[str]]:
         if rt.store.keyring is None:
             raise KeyFileError(f"没有证据密钥文件 {rt.settings.evidence_keyring_path}，请先运行 liuhen init")
@@ -252,6 +269,8 @@ def backup(
     ] = False,
 ) -> None:
     """备份数据库（SQLite 在线备份 / pg_dump）、证据文件和公钥，附带哈希清单；运行中也可备份。"""
+    from liuhen.app import backup as backup_ops
+    from liuhen.storage.backup import BackupError
 
     async def run(rt: Runtime) -> backup_ops.BackupResult:
         with progress_bar() as progress:
@@ -277,6 +296,11 @@ def restore(
     source: Annotated[Path, typer.Argument(help="liuhen backup 生成的备份目录")],
 ) -> None:
     """从备份恢复到空的数据目录和空的数据库；随后请运行 liuhen verify。"""
+    import asyncio
+
+    from liuhen.app import backup as backup_ops
+    from liuhen.storage.backup import BackupError
+
     config = settings()
 
     async def run() -> backup_ops.RestoreResult:
@@ -308,6 +332,7 @@ def restore(
 
 def org_revoke(staff_id: Annotated[str, typer.Argument(help="工号")]) -> None:
     """立即解除某人的 Telegram 绑定（如手机丢失）：此后该账号不再获得任何服务，须用新的登记码重新登记。"""
+    from liuhen.app.usecases.revoke import RevokeError, revoke
 
     async def run(rt: Runtime) -> Revoked:
         return await revoke(
@@ -335,6 +360,12 @@ def org_revoke(staff_id: Annotated[str, typer.Argument(help="工号")]) -> None:
 
 def init_keys(config: Settings) -> None:
     """`liuhen init`'s part: create what is missing, print the public key (never replace a key)."""
+    import asyncio
+
+    from liuhen.app import integrity
+    from liuhen.domain.clock import SystemClock
+    from liuhen.evidence.keys import KeyFileError
+
     try:
         keys = asyncio.run(integrity.ensure_keys(config, SystemClock()))
     except KeyFileError as exc:

@@ -1,24 +1,25 @@
-"""The `liuhen` command (docs/architecture.md external interface). Thin: parse, call one use case, print."""
+"""The `liuhen` command (docs/architecture.md external interface). Thin: parse, call one use case, print.
+
+Building the command tree and printing the help import only typer, rich's console and the standard library:
+each command imports its use cases, the runtime and the documents when it runs (tests/integration/
+test_cli_startup.py keeps it so). Parameter types stay builtins and pathlib, which typer resolves here."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from liuhen.app.runtime import Runtime
-from liuhen.app.settings import Settings
-from liuhen.app.usecases import enrolment
-from liuhen.app.usecases.roster import RosterRejected, UnknownCourts, import_roster_file
 from liuhen.cli import integrity as cli_integrity
 from liuhen.cli import reports as cli_reports
 from liuhen.cli.tools import CLI_ACTOR, err, fail, out, with_runtime
-from liuhen.domain.roster import parse_roster
+
+if TYPE_CHECKING:
+    from liuhen.app.runtime import Runtime
+    from liuhen.app.settings import Settings
 
 app = typer.Typer(help="留痕 liuhen — 干预过问案件记录系统", no_args_is_help=True, add_completion=False)
 org = typer.Typer(help="人员名册与登记", no_args_is_help=True)
@@ -40,6 +41,8 @@ org.command("revoke")(cli_integrity.org_revoke)
 @app.command()
 def init() -> None:
     """初始化数据目录、数据库与密钥（可重复执行；已有的密钥不会被替换）。"""
+    import asyncio
+
     rt = with_runtime(lambda rt: asyncio.sleep(0, rt))
     out.print(f"已初始化：{rt.settings.data_dir}（数据库 {rt.db.backend}，本院：{rt.court_name}）")
     cli_integrity.init_keys(rt.settings)  # checkpoint signing key, evidence keyring
@@ -48,6 +51,10 @@ def init() -> None:
 @org.command("import")
 def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) -> None:
     """导入名册（全部有效才导入；未出现在新名册中的人员将被停用，不会删除）。"""
+    from rich.table import Table
+
+    from liuhen.app.usecases.roster import RosterRejected, UnknownCourts, import_roster_file
+    from liuhen.domain.roster import parse_roster
     from liuhen.texts import roster as roster_texts
 
     try:
@@ -100,6 +107,7 @@ def org_invite(
     """发放一次性登记码：第一行是登记码，第二行是登记链接。"""
     from datetime import timedelta
 
+    from liuhen.app.usecases import enrolment
     from liuhen.texts import org as org_texts
 
     async def run(rt: Runtime) -> tuple[enrolment.Invite, list[str]]:
@@ -203,6 +211,7 @@ def org_delegate(
 @org.command("list")
 def org_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """列出名册人员及其登记状态。"""
+    from rich.table import Table
 
     async def run(rt: Runtime) -> list[dict[str, Any]]:
         async with rt.db.uow() as uow:
@@ -241,6 +250,8 @@ def records_list(
     recorder: Annotated[str | None, typer.Option(help="按记录人工号筛选")] = None,
 ) -> None:
     """列出记录及其证据（编号、状态、记录人、证据哈希），不显示记录内容。"""
+    from rich.table import Table
+
     from liuhen.app.usecases.records import UnknownFilter, list_records
     from liuhen.texts import org as org_texts
 

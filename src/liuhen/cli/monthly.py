@@ -4,21 +4,15 @@ seed 003 §13; the seed 003 §20 flags), registered in the `report` group of bot
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from liuhen.app.runtime import Runtime
-from liuhen.app.settings import policy_of
-from liuhen.app.usecases import monthly
-from liuhen.app.usecases.access import AccessDenied
-from liuhen.app.usecases.monthly import Compliance
 from liuhen.cli.tools import err, fail, out, settings, with_runtime
-from liuhen.domain.monthly import STATUS_LABELS, Month
-from liuhen.reports import monthly as documents
-from liuhen.reports.common import ReportError
-from liuhen.texts.access import denied
+
+if TYPE_CHECKING:  # the use case and the documents (reportlab, openpyxl) are imported when the command runs
+    from liuhen.app.runtime import Runtime
+    from liuhen.app.usecases.monthly import Compliance
 
 
 def report_monthly(
@@ -30,6 +24,16 @@ def report_monthly(
     ] = None,
 ) -> None:
     """月报告执行情况通报（.pdf/.xlsx）：各部门有记录、零报告、未报告、无法送达的人员，“零报告”重点关注。"""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from liuhen.app.settings import policy_of
+    from liuhen.app.usecases import monthly
+    from liuhen.app.usecases.access import AccessDenied
+    from liuhen.domain.monthly import STATUS_LABELS, Month
+    from liuhen.reports import monthly as documents
+    from liuhen.reports.common import ReportError
+    from liuhen.texts.access import denied
+
     try:
         period = Month.parse(month)
     except ValueError:

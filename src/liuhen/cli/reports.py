@@ -9,18 +9,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from liuhen.app.runtime import Runtime
 from liuhen.cli import monthly as cli_monthly
 from liuhen.cli.tools import err, fail, out, with_runtime
-from liuhen.domain.model import Staff
-from liuhen.domain.periods import BadPeriod, Quarter
-from liuhen.reports import bundle, quarterly, registration
-from liuhen.reports.common import AccessDenied, ReportError, find_reader
+
+if TYPE_CHECKING:  # the documents (reportlab, openpyxl) are imported by the command that makes one
+    from liuhen.app.runtime import Runtime
+    from liuhen.domain.model import Staff
 
 report_app = typer.Typer(help="报表：登记表、季度汇总分析（以及月报告执行情况通报）", no_args_is_help=True)
 export_app = typer.Typer(help="导出：证据材料包（入卷）", no_args_is_help=True)
@@ -33,6 +31,8 @@ Output = Annotated[Path, typer.Option("-o", "--output", help="输出文件")]
 @contextlib.contextmanager
 def _progress(total: int) -> Iterator[Callable[[str], None]]:
     """A rich progress bar on stderr (stdout stays for the result line); yields ``step(description)``."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -57,6 +57,8 @@ def _writable(path: Path, suffixes: tuple[str, ...]) -> None:
 
 
 def _run(reader_id: str, job: Callable[[Runtime, Staff], Awaitable[T]]) -> T:
+    from liuhen.reports.common import AccessDenied, ReportError, find_reader
+
     async def run(rt: Runtime) -> T:
         async with rt.db.uow(read_only=True) as uow:
             reader = await find_reader(uow, rt.court_id, reader_id)
@@ -86,6 +88,8 @@ def report_registration(
     reader: Reader,
 ) -> None:
     """干预、插手、过问案件登记表（PDF，一式两份：记录人留存、纪检监察机构留存）。"""
+    from liuhen.reports import registration
+
     _writable(output, (".pdf",))
 
     async def job(rt: Runtime, person: Staff) -> str:
@@ -118,6 +122,9 @@ def report_quarterly(
     with_lower: Annotated[bool, typer.Option("--with-lower", help="汇总本院及全部下级法院")] = False,
 ) -> None:
     """季度汇总分析（.pdf 或 .xlsx，含图表、环比和同比；季度结束后五日内报送）。"""
+    from liuhen.domain.periods import BadPeriod, Quarter
+    from liuhen.reports import quarterly
+
     try:
         quarter = Quarter.parse(period)
     except BadPeriod as exc:
@@ -159,6 +166,8 @@ def export_evidence(
     reader: Reader,
 ) -> None:
     """证据材料包（zip）：原件（以 SHA-256 命名）、manifest.json、清单 PDF 和 verify.py 校验脚本。"""
+    from liuhen.reports import bundle
+
     _writable(output, (".zip",))
 
     async def job(rt: Runtime, person: Staff) -> str:

@@ -1,16 +1,19 @@
-"""What every `liuhen` command module shares: settings, a runtime for one command, consoles, failing."""
+"""What every `liuhen` command module shares: settings, a runtime for one command, consoles, failing.
+
+Light on purpose: `liuhen --help` imports every command module, so the runtime (database, keys, store) and
+the settings (pydantic) are imported only when a command runs."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
-from liuhen.app.runtime import Runtime, open_runtime
-from liuhen.app.settings import Settings
+if TYPE_CHECKING:
+    from liuhen.app.runtime import Runtime
+    from liuhen.app.settings import Settings
 
 out = Console()
 err = Console(stderr=True)
@@ -19,11 +22,16 @@ CLI_ACTOR = "cli"
 
 
 def settings() -> Settings:
+    from liuhen.app.settings import Settings
+
     return Settings()
 
 
 def with_runtime(fn: Callable[[Runtime], Awaitable[T]]) -> T:
     """Open the runtime (database migrated, court ensured), run ``fn``, close."""
+    import asyncio
+
+    from liuhen.app.runtime import open_runtime
 
     async def main() -> T:
         runtime = await open_runtime(settings())

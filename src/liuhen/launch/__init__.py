@@ -4,16 +4,17 @@ the doors never import each other. Nothing heavy is imported here: each command 
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from liuhen.app.settings import Settings
 from liuhen.cli.main import START_LINKS, app
 from liuhen.cli.tools import fail, settings
 from liuhen.launch import webhook as launch_webhook
+
+if TYPE_CHECKING:
+    from liuhen.app.settings import Settings
 
 app.add_typer(launch_webhook.webhook_app, name="webhook")
 
@@ -38,6 +39,8 @@ def run(
     config = settings()
     if config.telegram_token is None:
         fail("未设置 LIUHEN_TELEGRAM_TOKEN。试用请运行 `liuhen demo`（本地沙盒，无需令牌）。")
+    import asyncio
+
     options = launch_webhook.run_options(
         config, webhook=webhook, listen=listen, url=url, secret_token=secret_token
     )
@@ -57,6 +60,8 @@ def demo(
     port: Annotated[int, typer.Option(help="端口")] = 8080,
 ) -> None:
     """本地演示：内置沙盒 Bot API + 浏览器聊天页面，无需令牌和外网。"""
+    import asyncio
+
     from liuhen.sandbox.demo import run_demo
 
     asyncio.run(run_demo(settings(), reset=reset, host=host, port=port))

@@ -1,17 +1,18 @@
-"""`liuhen run --webhook` options and `liuhen webhook set|info` (bot/webhook.py)."""
+"""`liuhen run --webhook` options and `liuhen webhook set|info` (bot/webhook.py).
+
+The Telegram door (python-telegram-bot, aiohttp) is imported when a command runs, not to build the help."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from liuhen.app.logs import Redactor
-from liuhen.app.settings import Settings
-from liuhen.bot.webhook import WebhookConfigError, WebhookOptions, set_webhook, webhook_options
 from liuhen.cli.tools import fail, out, settings
+
+if TYPE_CHECKING:
+    from liuhen.app.settings import Settings
+    from liuhen.bot.webhook import WebhookOptions
 
 webhook_app = typer.Typer(help="webhook 模式：Telegram 推送地址与密钥", no_args_is_help=True)
 
@@ -50,6 +51,8 @@ def run_options(
 def _options(
     config: Settings, *, listen: str | None = None, url: str | None = None, secret_token: str | None = None
 ) -> WebhookOptions:
+    from liuhen.bot.webhook import WebhookConfigError, webhook_options
+
     try:
         return webhook_options(config, listen=listen, url=url, secret_token=secret_token)
     except WebhookConfigError as exc:
@@ -71,6 +74,11 @@ def _token(config: Settings) -> None:
 @webhook_app.command("set")
 def webhook_set(url: UrlOption = None, secret_token: SecretOption = None) -> None:
     """把 Telegram 的推送地址与密钥设为本机设置（更换密钥后、所有实例都已使用新密钥时运行一次）。"""
+    import asyncio
+
+    from liuhen.app.logs import Redactor
+    from liuhen.bot.webhook import set_webhook
+
     config = settings()
     _token(config)
     options = _options(config, url=url, secret_token=secret_token)
@@ -88,6 +96,12 @@ def webhook_set(url: UrlOption = None, secret_token: SecretOption = None) -> Non
 @webhook_app.command("info")
 def webhook_info() -> None:
     """显示 Telegram 记录的推送地址、待推送的消息数与最近一次错误。"""
+    import asyncio
+
+    from rich.table import Table
+
+    from liuhen.app.logs import Redactor
+
     config = settings()
     _token(config)
     try:
