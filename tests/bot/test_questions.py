@@ -12,7 +12,7 @@ import pytest
 
 from liuhen.app.usecases import questionnaire
 from liuhen.app.usecases.records import list_records
-from liuhen.bot.handlers import questions
+from liuhen.bot import questionnaire as questions
 from liuhen.texts import common as texts
 from liuhen.texts import witnesses as witness_words
 from tests.bot.harness import Harness, start_harness, text_of
@@ -297,7 +297,7 @@ async def test_late_entry_across_the_spring_festival_seed_004_art7(
     from datetime import datetime as dt
 
     from liuhen.app.usecases.questionnaire import context_of
-    from liuhen.bot.handlers.questions import settings_of
+    from liuhen.bot.questionnaire import settings_of
     from liuhen.domain import questionnaire as q
 
     async with start_harness(db_url, tmp_path, settings={"deadline_profile": "procuratorate"}) as h:

@@ -21,11 +21,6 @@ from liuhen.app.runtime import Runtime, open_runtime
 from liuhen.app.settings import Settings
 from liuhen.bot import handlers
 from liuhen.bot.context import RUNTIME_KEY, Context
-from liuhen.bot.handlers import complaint as complaint_handlers
-from liuhen.bot.handlers import intake as intake_handlers
-from liuhen.bot.handlers import jobs
-from liuhen.bot.handlers import monthly as monthly_handlers
-from liuhen.bot.handlers import signoff as signoff_handlers
 from liuhen.bot.http import AiohttpRequest
 from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
@@ -56,43 +51,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: LiuhenApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
-    handlers.register(app)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            intake_handlers.retry_downloads,
-            interval=runtime.settings.download_retry_seconds,
-            first=runtime.settings.download_retry_seconds,
-            name="retry_downloads",
-        )
-        app.job_queue.run_repeating(
-            jobs.reminders,
-            interval=runtime.settings.reminder_check_seconds,
-            first=min(10.0, runtime.settings.reminder_check_seconds),
-            name="reminders",
-        )
-        app.job_queue.run_repeating(
-            signoff_handlers.outbox_job,
-            interval=runtime.settings.reminder_check_seconds,
-            first=min(5.0, runtime.settings.reminder_check_seconds),
-            name="signoff_outbox",
-        )
-        # daily signed checkpoint (first run soon after start), complaints to the discipline office
-        checkpoint_every = min(600.0, runtime.settings.checkpoint_seconds)
-        app.job_queue.run_repeating(
-            jobs.checkpoints, interval=checkpoint_every, first=min(5.0, checkpoint_every), name="checkpoints"
-        )
-        app.job_queue.run_repeating(
-            complaint_handlers.deliver_job,
-            interval=runtime.settings.reminder_check_seconds,
-            first=min(15.0, runtime.settings.reminder_check_seconds),
-            name="complaint_deliveries",
-        )
-        app.job_queue.run_repeating(  # monthly reports, rebuilt from the database at every start
-            monthly_handlers.job,
-            interval=runtime.settings.monthly_check_seconds,
-            first=min(1.0, runtime.settings.monthly_check_seconds),
-            name="monthly",
-        )
+    handlers.register(app, runtime.settings)  # every feature's handlers and jobs (bot/router.py)
     return app
 
 

@@ -8,6 +8,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
 from liuhen.bot.context import Context
+from liuhen.bot.router import Router
 from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
@@ -45,3 +46,8 @@ async def on_error(update: object, context: Context) -> None:
     log.error("handler_failed", error=repr(context.error), exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         await update.effective_chat.send_message(texts.INTERNAL_ERROR, parse_mode=ParseMode.HTML)
+
+
+def install(router: Router) -> None:
+    router.gate(gate)
+    router.errors(on_error)

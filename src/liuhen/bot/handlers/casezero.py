@@ -14,6 +14,7 @@ from liuhen.app.usecases import casezero
 from liuhen.app.usecases.casezero import Draft, Op, Outcome
 from liuhen.bot.context import Context
 from liuhen.bot.parse import typed_text
+from liuhen.bot.router import Router
 from liuhen.reports.casezero import render_pdf
 from liuhen.texts import monthly as texts
 
@@ -170,3 +171,9 @@ async def on_button(update: Update, context: Context) -> None:
                 await send_pdf(context.bot, rt, outcome.officer_chat_id, outcome)
     else:  # done: submitted or reviewed before
         await context.bot.send_message(chat_id, texts.casezero_reviewed(outcome))
+
+
+def install(router: Router) -> None:
+    router.command("casezero", casezero_command)
+    router.buttons(PREFIX, on_button)
+    router.typed(lambda me: (me.pending_field or "").startswith(casezero.PENDING_CASE), try_typed)

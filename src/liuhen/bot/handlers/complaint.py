@@ -13,8 +13,9 @@ from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import complaint, courts
 from liuhen.app.usecases.complaint import Buttons, Delivery, PressOutcome
 from liuhen.bot.context import Context
-from liuhen.bot.handlers import intake as intake_handlers
 from liuhen.bot.parse import incoming_from
+from liuhen.bot.router import Router
+from liuhen.bot.storing import store_message
 from liuhen.evidence.store import EvidenceStoreError
 from liuhen.texts import common as texts
 
@@ -53,7 +54,7 @@ async def try_item(update: Update, context: Context) -> bool:
     if not context.me.writing_complaint:  # read by the access gate (`add_item` checks again)
         return False
     incoming = incoming_from(message, update.update_id)
-    content = await intake_handlers.store_message(context, message, incoming)
+    content = await store_message(context, message, incoming)
     try:
         ack = await complaint.add_item(
             rt.db.uow(), staff=staff, incoming=incoming, content=content, clock=rt.clock
@@ -138,3 +139,15 @@ async def deliver_job(context: Context) -> None:
             rt.db.uow(), court_id=court_id, clock=rt.clock, upward=rt.settings.complaint_upward
         )
         await deliver(context.bot, rt, deliveries)
+
+
+def install(router: Router) -> None:
+    router.command("complaint", complaint_command)
+    router.buttons(PREFIX, on_button)
+    router.typed(lambda me: me.writing_complaint, try_item, order=0)  # its messages are its content
+    router.job(
+        "complaint_deliveries",
+        deliver_job,
+        every=lambda s: s.reminder_check_seconds,
+        first=lambda s: min(15.0, s.reminder_check_seconds),
+    )

@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from liuhen.app.usecases import enrolment
 from liuhen.app.usecases.enrolment import EnrolOutcome, Member
 from liuhen.bot.context import Context
+from liuhen.bot.router import Router
 from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
@@ -67,3 +68,10 @@ async def whoami(update: Update, context: Context) -> None:
 async def unknown_command(update: Update, context: Context) -> None:
     assert update.message is not None
     await update.message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+def install(router: Router) -> None:
+    router.command("start", start)
+    router.command("help", help_command)
+    router.command("whoami", whoami)
+    router.unknown_command(unknown_command)

@@ -5,70 +5,31 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from telegram import Bot, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import Bot, Update
+from telegram.error import BadRequest
 
 from liuhen.app.runtime import Arrived, Runtime
 from liuhen.app.usecases import intake
-from liuhen.app.usecases.intake import PressOutcome, ReceiptAction, StoredContent
-from liuhen.bot import keyboards
+from liuhen.app.usecases.intake import PressOutcome, ReceiptAction
+from liuhen.bot import keyboards, questionnaire
 from liuhen.bot.context import Context
-from liuhen.bot.handlers import casezero, complaint, questions, signoff, witnesses
 from liuhen.bot.parse import incoming_from
+from liuhen.bot.router import Router, router_of
+from liuhen.bot.storing import download
 from liuhen.domain.ledger import canonical_json
-from liuhen.domain.records import TELEGRAM_DOWNLOAD_LIMIT, EvidenceState, FileRef, IncomingEvidence
+from liuhen.domain.records import EvidenceState, FileRef
 from liuhen.evidence import ocr
-from liuhen.evidence.inspect import MEDIA_MIME_TYPES, inspect_image, sniff_media_type
-from liuhen.evidence.store import FileEvidenceStore
+from liuhen.evidence.inspect import inspect_image
 from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
 
 
-async def download(bot: Bot, store: FileEvidenceStore, ref: FileRef) -> StoredContent:
-    """Fetch a file into the evidence store; the state says what happened (never raises for Telegram)."""
-    if ref.size is not None and ref.size > TELEGRAM_DOWNLOAD_LIMIT:
-        return StoredContent(EvidenceState.TOO_BIG, message_sha256="")
-    try:
-        tg_file = await bot.get_file(ref.file_id)
-        data = await tg_file.download_as_bytearray()
-    except BadRequest as exc:
-        if "too big" in exc.message.lower():
-            return StoredContent(EvidenceState.TOO_BIG, message_sha256="")
-        log.warning("download_failed", error=exc.message)
-        return StoredContent(EvidenceState.PENDING, message_sha256="")
-    except (TelegramError, OSError) as exc:
-        log.warning("download_failed", error=repr(exc))
-        return StoredContent(EvidenceState.PENDING, message_sha256="")
-    blob = await store.put_bytes(bytes(data))
-    sniffed = sniff_media_type(bytes(data[:512]))
-    media_type = MEDIA_MIME_TYPES.get(sniffed or "", ref.mime_type)
-    return StoredContent(EvidenceState.STORED, "", sha256=blob.sha256, size=blob.size, media_type=media_type)
-
-
-async def store_message(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
-    """Bytes first (docs/architecture.md "Durability order"): the message's JSON, then its file if it has
-    one."""
-    store = context.runtime.store
-    raw = await store.put_bytes(canonical_json(message.to_dict()))
-    got = await download(context.bot, store, incoming.file) if incoming.file is not None else None
-    return intake.stored_content(raw.sha256, raw.size, got)
-
-
 async def on_message(update: Update, context: Context) -> None:
     message = update.message
     assert message is not None
-    if context.me.awaits_input:  # the gate read the conversation: usually nothing waits, no more reads
-        for typed_answer in (
-            complaint.try_item,  # while a complaint is being written, messages are its content
-            signoff.try_typed,
-            casezero.try_typed,  # the case number after /casezero, a head's objection
-            witnesses.try_dispute_note,
-            questions.try_amend_reason,
-            questions.try_text_answer,
-        ):
-            if await typed_answer(update, context):
-                return
+    if await router_of(context).answer_typed(update, context):
+        return  # an answer to what waits for it (a question, an opinion, a complaint's content …)
     incoming = incoming_from(message, update.update_id)
     rt = context.runtime
     got = await download(context.bot, rt.store, incoming.file) if incoming.file is not None else None
@@ -157,7 +118,7 @@ async def on_button(update: Update, context: Context) -> None:
     else:  # FILL: the guided questions
         await query.answer()
         assert result.record.id is not None and query.message is not None
-        await questions.start(context.bot, rt, context, query.message.chat.id, result.record.id)
+        await questionnaire.start(context.bot, rt, context, query.message.chat.id, result.record.id)
 
 
 async def new_command(update: Update, context: Context) -> None:
@@ -191,3 +152,16 @@ async def retry_downloads(context: Context) -> None:
         )
         if arrival is not None:
             await context.bot.send_message(arrival.chat_id, texts.file_arrived(arrival))
+
+
+def install(router: Router) -> None:
+    router.command("new", new_command)
+    router.command("drafts", drafts_command)
+    router.buttons(keyboards.INTAKE_PREFIX, on_button)
+    router.evidence(on_message)  # everything a person sends that nothing waits for (nothing is discarded)
+    router.job(
+        "retry_downloads",
+        retry_downloads,
+        every=lambda s: s.download_retry_seconds,
+        first=lambda s: s.download_retry_seconds,
+    )

@@ -12,6 +12,7 @@ from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.monthly import PressOutcome
 from liuhen.bot.broadcast import PREFIX, Broadcaster
 from liuhen.bot.context import Context
+from liuhen.bot.router import Router
 from liuhen.domain.monthly import Month
 from liuhen.texts import monthly as texts
 
@@ -103,3 +104,14 @@ async def monthly_command(update: Update, context: Context) -> None:
         return
     for part in texts.compliance(status, tz):
         await update.message.reply_text(part)
+
+
+def install(router: Router) -> None:
+    router.command("monthly", monthly_command)
+    router.buttons(PREFIX, on_button)
+    router.job(  # rebuilt from the database at every start
+        "monthly",
+        job,
+        every=lambda s: s.monthly_check_seconds,
+        first=lambda s: min(1.0, s.monthly_check_seconds),
+    )

@@ -4,60 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import Update
 
-from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import questionnaire
-from liuhen.app.usecases.questionnaire import AmendRefused, Shown, View
+from liuhen.app.usecases.enrolment import Member
+from liuhen.app.usecases.questionnaire import AmendRefused, Shown
+from liuhen.bot import outbox
 from liuhen.bot.context import Context
-from liuhen.bot.handlers import witnesses as witness_handlers
 from liuhen.bot.parse import typed_text
+from liuhen.bot.questionnaire import PREFIX, settings_of, show
+from liuhen.bot.router import Router
 from liuhen.texts import common as texts
 from liuhen.texts import questions as words
-
-PREFIX = "q:"
-
-
-def settings_of(rt: Runtime) -> questionnaire.Settings:
-    return questionnaire.Settings(
-        tz=rt.settings.tz,
-        deadline_profile=rt.settings.deadline_profile.value,
-        special_profile=rt.settings.special_items_profile,
-    )
-
-
-def markup(view: View) -> InlineKeyboardMarkup | None:
-    if not view.rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(words.button_label(b), callback_data=PREFIX + b.token) for b in row]
-            for row in view.rows
-        ]
-    )
-
-
-async def show(bot: Bot, chat_id: int, view: View, *, edit_message_id: int | None = None) -> None:
-    text, keyboard = words.view(view), markup(view)
-    if edit_message_id is not None:
-        try:
-            await bot.edit_message_text(
-                text, chat_id=chat_id, message_id=edit_message_id, reply_markup=keyboard
-            )
-            return
-        except BadRequest as exc:
-            if "not modified" in exc.message:
-                return
-    await bot.send_message(chat_id, text, reply_markup=keyboard)
-
-
-async def start(bot: Bot, rt: Runtime, context: Context, chat_id: int, record_id: int) -> None:
-    view = await questionnaire.ask(
-        rt.db.uow(), staff=context.me.staff, record_id=record_id, clock=rt.clock, settings=settings_of(rt)
-    )
-    if view is not None:
-        await show(bot, chat_id, view)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -76,13 +34,9 @@ async def on_button(update: Update, context: Context) -> None:
         return
     await show(context.bot, query.message.chat.id, result.view, edit_message_id=query.message.message_id)
     if result.witness_requests:
-        await witness_handlers.send_requests(
-            context.bot, result.witness_requests, context.runtime.settings.tz
-        )
+        await outbox.send_requests(context.bot, result.witness_requests, rt.settings.tz)
     if result.outbox:
-        from liuhen.bot.handlers import signoff  # imports this module
-
-        await signoff.deliver(context.bot, rt, result.outbox)
+        await outbox.deliver(context.bot, rt, result.outbox)
 
 
 async def _answer_typed(update: Update, context: Context, answer: Any) -> bool:
@@ -134,3 +88,19 @@ async def amend_command(update: Update, context: Context) -> None:
 async def try_amend_reason(update: Update, context: Context) -> bool:
     """The reason of an amendment asked for by /amend."""
     return await _answer_typed(update, context, questionnaire.amend_reason)
+
+
+def _waits_for_amendment(me: Member) -> bool:
+    return (me.pending_field or "").startswith(questionnaire.PENDING_AMEND)
+
+
+def _waits_for_answer(me: Member) -> bool:
+    """A question's key (working states start with "_")."""
+    return bool(me.pending_field) and not (me.pending_field or "").startswith("_")
+
+
+def install(router: Router) -> None:
+    router.command("amend", amend_command)
+    router.buttons(PREFIX, on_button)
+    router.typed(_waits_for_amendment, try_amend_reason)
+    router.typed(_waits_for_answer, try_text_answer, order=90)

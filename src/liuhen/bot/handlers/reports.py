@@ -10,10 +10,12 @@ from telegram.error import Forbidden, TelegramError
 
 from liuhen.app.usecases import quarterly as quarterly_service
 from liuhen.bot.context import Context
+from liuhen.bot.router import Router
 from liuhen.domain.periods import BadPeriod, Quarter, last_completed
 from liuhen.reports import quarterly, registration
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import common as texts
+from liuhen.texts import labels
 from liuhen.texts.access import denied
 
 log = structlog.get_logger(__name__)
@@ -58,7 +60,7 @@ async def quarterly_command(update: Update, context: Context) -> None:
             else last_completed(now.astimezone(rt.settings.tz).date())
         )
     except BadPeriod as exc:
-        await message.reply_text(f"⚠️ {exc}")
+        await message.reply_text(f"⚠️ {labels.bad_period(exc)}")
         return
     await message.reply_text(texts.QUARTERLY_WORKING)
     try:
@@ -78,7 +80,7 @@ async def quarterly_command(update: Update, context: Context) -> None:
     for fmt, data in documents.items():
         await message.reply_document(
             InputFile(data, filename=f"quarterly-{quarter.key}.{fmt}"),
-            caption=texts.quarterly_caption(quarter.label, due, fmt),
+            caption=texts.quarterly_caption(labels.quarter(quarter), due, fmt),
         )
 
 
@@ -91,7 +93,7 @@ async def quarterly_reminders(context: Context) -> None:
     )
     for reminder in due:
         text = texts.quarterly_reminder(
-            reminder.quarter.label, f"{reminder.due:%Y年%m月%d日}", reminder.quarter.key
+            labels.quarter(reminder.quarter), f"{reminder.due:%Y年%m月%d日}", reminder.quarter.key
         )
         try:
             await context.bot.send_message(reminder.chat_id, text)
@@ -103,3 +105,15 @@ async def quarterly_reminders(context: Context) -> None:
         async with rt.db.uow() as uow:
             await uow.notices.mark_sent(reminder.key)
             await uow.commit()
+
+
+def install(router: Router) -> None:
+    router.command("form", form_command)
+    router.command("quarterly", quarterly_command)
+    # After the draft reminders of the same job (seed 002 §7: the summary is due 5 days after the quarter).
+    router.job(
+        "reminders",
+        quarterly_reminders,
+        every=lambda s: s.reminder_check_seconds,
+        first=lambda s: min(10.0, s.reminder_check_seconds),
+    )

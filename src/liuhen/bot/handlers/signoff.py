@@ -3,94 +3,22 @@ the outbox and the deadline job."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import structlog
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import Bot, InputFile, Update
+from telegram.error import BadRequest
 
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import courts, signoff
-from liuhen.app.usecases.intake import Button
-from liuhen.app.usecases.signoff import Closed, Delivery, PressResult
+from liuhen.app.usecases.signoff import PressResult
+from liuhen.bot import questionnaire
 from liuhen.bot.context import Context
-from liuhen.bot.handlers import questions
+from liuhen.bot.outbox import PREFIX, close_cards, config_of, deliver, markup
 from liuhen.bot.parse import typed_text
+from liuhen.bot.router import Router
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
 from liuhen.texts import signoff as texts
 
 log = structlog.get_logger(__name__)
-PREFIX = "s:"
-
-
-def config_of(rt: Runtime) -> signoff.Config:
-    return signoff.Config(rt.settings.tz, rt.settings.deadline_profile.value)
-
-
-def markup(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:
-    keyboard = [
-        [InlineKeyboardButton(texts.button_label(b), callback_data=PREFIX + b.token) for b in row]
-        for row in rows
-    ]
-    return InlineKeyboardMarkup(keyboard) if keyboard else None
-
-
-def render(d: Delivery, rt: Runtime) -> str:
-    tz = rt.settings.tz
-    if d.kind == "card" and d.card is not None:
-        return texts.card(d.card, tz)
-    if d.kind == "remind" and d.card is not None:
-        return texts.reminder(d, d.card, tz)
-    if d.kind == "step":
-        return texts.step(d, tz)
-    if d.kind == "escalated":
-        return texts.escalated(d)
-    if d.kind == "copy":
-        return texts.copy_to_trial_management(d)
-    if d.kind == "upward":
-        return texts.upward(d, d.card, tz)
-    if d.kind == "vacant":
-        return texts.vacant(d)
-    if d.kind == "delegated":
-        return texts.delegated(d)
-    return texts.news(d.number)
-
-
-async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
-    """Send outbox messages (after the commit that posted them, or later by the job); how many went."""
-    sent = 0
-    for key in keys:
-        delivery = await signoff.prepare(rt.db.uow(), key, rt.clock.now(), config_of(rt))
-        if delivery is None:
-            continue
-        message_id: int | None = None
-        try:
-            message = await bot.send_message(
-                delivery.chat_id, render(delivery, rt), reply_markup=markup(delivery.rows)
-            )
-            message_id = message.message_id
-        except Forbidden:
-            log.warning("signoff_unreachable", key=key)  # blocked: never retried; /pending still shows it
-        except TelegramError as exc:
-            log.warning("signoff_send_failed", key=key, error=repr(exc))
-            continue  # left unsent: the outbox job sends it again later
-        await signoff.delivered(rt.db.uow(), delivery, message_id, rt.clock.now())
-        sent += 1
-    return sent
-
-
-async def close_cards(bot: Bot, rt: Runtime, closed: Closed | None) -> None:
-    """Edit every card of a decided level to say who decided what and when (no buttons left)."""
-    if closed is None:
-        return
-    for chat_id, message_id in closed.cards:
-        try:
-            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
-            await bot.send_message(
-                chat_id, texts.closed(closed, rt.settings.tz), reply_to_message_id=message_id
-            )
-        except TelegramError as exc:
-            log.info("card_not_closed", error=repr(exc))  # a stale card answers "已处理" anyway
 
 
 async def _show(
@@ -122,7 +50,7 @@ async def _show(
     await close_cards(bot, rt, result.closed)
     await deliver(bot, rt, result.keys)
     if result.open_record is not None:
-        await questions.start(bot, rt, context, chat_id, result.open_record)
+        await questionnaire.start(bot, rt, context, chat_id, result.open_record)
 
 
 async def _send_evidence(bot: Bot, rt: Runtime, chat_id: int, result: PressResult, e: Evidence) -> None:
@@ -206,3 +134,15 @@ async def outbox_job(context: Context) -> None:
     await deliver(context.bot, rt, keys)
     stale = await signoff.due_outbox(rt.db.uow(read_only=True), rt.clock.now())
     await deliver(context.bot, rt, stale)
+
+
+def install(router: Router) -> None:
+    router.command("pending", pending_command)
+    router.buttons(PREFIX, on_button)
+    router.typed(lambda me: me.pending_field == signoff.PENDING, try_typed)
+    router.job(
+        "signoff_outbox",
+        outbox_job,
+        every=lambda s: s.reminder_check_seconds,
+        first=lambda s: min(5.0, s.reminder_check_seconds),
+    )

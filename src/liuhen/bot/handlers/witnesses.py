@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
-
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram import Update
 
 from liuhen.app.usecases import witnesses
-from liuhen.app.usecases.witnesses import WitnessRequest
 from liuhen.bot.context import Context
+from liuhen.bot.outbox import WITNESS_PREFIX
 from liuhen.bot.parse import typed_text
+from liuhen.bot.router import Router
 from liuhen.texts import witnesses as texts
-
-PREFIX = "w:"
-
-
-async def send_requests(bot: Bot, requests: tuple[WitnessRequest, ...], tz: tzinfo) -> None:
-    for r in requests:
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(texts.CONFIRM, callback_data=PREFIX + r.confirm_token),
-                    InlineKeyboardButton(texts.DISPUTE, callback_data=PREFIX + r.dispute_token),
-                ]
-            ]
-        )
-        try:
-            await bot.send_message(r.chat_id, texts.request(r, tz), reply_markup=keyboard)
-        except TelegramError:
-            continue  # unreachable: the record shows the confirmation as pending
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -37,7 +17,7 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None
     rt = context.runtime
     result = await witnesses.answer(
-        rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(PREFIX), now=rt.clock.now()
+        rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(WITNESS_PREFIX), now=rt.clock.now()
     )
     await query.answer(texts.notice(result), show_alert=result.record_number is None)
     if result.status is None or query.message is None:
@@ -61,3 +41,8 @@ async def try_dispute_note(update: Update, context: Context) -> bool:
     if number:
         await message.reply_text(texts.dispute_noted(number))
     return True
+
+
+def install(router: Router) -> None:
+    router.buttons(WITNESS_PREFIX, on_button)
+    router.typed(lambda me: (me.pending_field or "").startswith(witnesses.PENDING_DISPUTE), try_dispute_note)

@@ -1,4 +1,5 @@
-"""Scheduled work, rebuilt from the database at every start (nothing lives only in memory)."""
+"""Scheduled reminders of unfinished drafts, the calendar warning and the daily signed checkpoint, rebuilt
+from the database at every start (nothing lives only in memory)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from telegram.error import Forbidden, TelegramError
 from liuhen.app import integrity
 from liuhen.app.usecases import courts, deadlines
 from liuhen.bot.context import Context
-from liuhen.bot.handlers import reports as report_handlers
+from liuhen.bot.router import Router
 from liuhen.texts import common as texts
 
 log = structlog.get_logger(__name__)
@@ -46,10 +47,24 @@ async def reminders(context: Context) -> None:
             except TelegramError as exc:
                 log.warning("calendar_warning_failed", error=repr(exc))
         await deadlines.notice_sent(rt.db.uow(), warning.key)
-    await report_handlers.quarterly_reminders(context)  # summary due 5 days after the quarter
 
 
 async def checkpoints(context: Context) -> None:
     """A signed ledger checkpoint when the last is older than a day; decided from the database at
     every run, so a restart loses nothing."""
     await integrity.scheduled_checkpoint(context.runtime)
+
+
+def install(router: Router) -> None:
+    router.job(
+        "reminders",
+        reminders,
+        every=lambda s: s.reminder_check_seconds,
+        first=lambda s: min(10.0, s.reminder_check_seconds),
+    )
+    router.job(  # a daily signed checkpoint; the first run soon after start
+        "checkpoints",
+        checkpoints,
+        every=lambda s: min(600.0, s.checkpoint_seconds),
+        first=lambda s: min(5.0, min(600.0, s.checkpoint_seconds)),
+    )

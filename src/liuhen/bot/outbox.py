@@ -1,0 +1,106 @@
+"""What the door sends on its own after a commit: the sign-off outbox (officers' cards, the recorder's news,
+escalations, copies; decided in the deciding transaction, sent after it, resent by a job after a crash) and
+the requests to the persons present to confirm a record (seed 001 实施办法 §4). Shared by the features
+whose actions post them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import tzinfo
+
+import structlog
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden, TelegramError
+
+from liuhen.app.runtime import Runtime
+from liuhen.app.usecases import signoff
+from liuhen.app.usecases.intake import Button
+from liuhen.app.usecases.signoff import Closed, Delivery
+from liuhen.app.usecases.witnesses import WitnessRequest
+from liuhen.texts import signoff as texts
+from liuhen.texts import witnesses as witness_texts
+
+log = structlog.get_logger(__name__)
+PREFIX = "s:"
+WITNESS_PREFIX = "w:"
+
+
+def config_of(rt: Runtime) -> signoff.Config:
+    return signoff.Config(rt.settings.tz, rt.settings.deadline_profile.value)
+
+
+def markup(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:
+    keyboard = [
+        [InlineKeyboardButton(texts.button_label(b), callback_data=PREFIX + b.token) for b in row]
+        for row in rows
+    ]
+    return InlineKeyboardMarkup(keyboard) if keyboard else None
+
+
+def render(d: Delivery, rt: Runtime) -> str:
+    tz = rt.settings.tz
+    if d.kind == "card" and d.card is not None:
+        return texts.card(d.card, tz)
+    if d.kind == "remind" and d.card is not None:
+        return texts.reminder(d, d.card, tz)
+    if d.kind == "step":
+        return texts.step(d, tz)
+    if d.kind == "escalated":
+        return texts.escalated(d)
+    if d.kind == "copy":
+        return texts.copy_to_trial_management(d)
+    if d.kind == "upward":
+        return texts.upward(d, d.card, tz)
+    if d.kind == "vacant":
+        return texts.vacant(d)
+    if d.kind == "delegated":
+        return texts.delegated(d)
+    return texts.news(d.number)
+
+
+async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
+    """Send outbox messages (after the commit that posted them, or later by the job); how many went."""
+    sent = 0
+    for key in keys:
+        delivery = await signoff.prepare(rt.db.uow(), key, rt.clock.now(), config_of(rt))
+        if delivery is None:
+            continue
+        message_id: int | None = None
+        try:
+            message = await bot.send_message(
+                delivery.chat_id, render(delivery, rt), reply_markup=markup(delivery.rows)
+            )
+            message_id = message.message_id
+        except Forbidden:
+            log.warning("signoff_unreachable", key=key)  # blocked: never retried; /pending still shows it
+        except TelegramError as exc:
+            log.warning("signoff_send_failed", key=key, error=repr(exc))
+            continue  # left unsent: the outbox job sends it again later
+        await signoff.delivered(rt.db.uow(), delivery, message_id, rt.clock.now())
+        sent += 1
+    return sent
+
+
+async def close_cards(bot: Bot, rt: Runtime, closed: Closed | None) -> None:
+    """Edit every card of a decided level to say who decided what and when (no buttons left)."""
+    if closed is None:
+        return
+    for chat_id, message_id in closed.cards:
+        try:
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+            await bot.send_message(
+                chat_id, texts.closed(closed, rt.settings.tz), reply_to_message_id=message_id
+            )
+        except TelegramError as exc:
+            log.info("card_not_closed", error=repr(exc))  # a stale card answers "已处理" anyway
+
+
+async def send_requests(bot: Bot, requests: tuple[WitnessRequest, ...], tz: tzinfo) -> None:
+    for r in requests:
+        confirm = InlineKeyboardButton(witness_texts.CONFIRM, callback_data=WITNESS_PREFIX + r.confirm_token)
+        dispute = InlineKeyboardButton(witness_texts.DISPUTE, callback_data=WITNESS_PREFIX + r.dispute_token)
+        keyboard = InlineKeyboardMarkup([[confirm, dispute]])
+        try:
+            await bot.send_message(r.chat_id, witness_texts.request(r, tz), reply_markup=keyboard)
+        except TelegramError:
+            continue  # unreachable: the record shows the confirmation as pending
