@@ -2,15 +2,17 @@
 and after a crash sends what never left the process — so nobody gets a prompt twice and nobody is missed.
 
 For every row: commit the row as ``sending`` with its buttons → a slot of the rate limiter (aiolimiter, the
-library behind PTB's AIORateLimiter: one message every 1/rate seconds, no bursts, taken in the HTTP transport
+library behind PTB's AIORateLimiter: one message every 1/rate seconds, no bursts, taken in the HTTP client
 right before the request is written, so Telegram's 30/s is never exceeded; the bot's own AIORateLimiter is
 shared when it is on) → the HTTP request → commit the outcome.
 
 Telegram has no idempotency key, so the one question a crash leaves open is whether a ``sending`` row's
-request reached Telegram. The sender answers it with a *wire log*: the moment httpcore reports the request
-body written to the socket (its ``trace`` extension, ``http11.send_request_body.complete``), the row's id is
-appended to ``<data_dir>/broadcast.wire`` (a plain ``write``: it survives the process being killed; the
-file starts with the kernel's boot id, and after a reboot nothing in it is trusted). After a restart:
+request reached Telegram. The sender answers it with a *wire log*: the requests go over the bot's aiohttp
+client (``bot/http.AiohttpRequest``), whose request tracing calls us when the request body is handed to
+the socket (``on_request_chunk_sent``, awaited right before the write that carries the headers and the
+body); then the row's id is appended to ``<data_dir>/broadcast-wire/<sender>.wire`` (a plain ``write``
+through ``evidence/durable.py``: it survives the process being killed; the file starts with the kernel's
+boot id, and after a reboot nothing in it is trusted). After a restart:
 
 - a ``sending`` row whose request never left the process is ``pending`` again and is sent (it cannot have
   reached Telegram: an incomplete HTTP request is not processed);
@@ -34,21 +36,23 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-import httpx
+import aiohttp
 import structlog
 from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ExtBot
-from telegram.request import HTTPXRequest
 
 from liuhen.app.runtime import Runtime
 from liuhen.app.settings import policy_of
 from liuhen.app.usecases import courts, monthly
 from liuhen.app.usecases.monthly import Outgoing
+from liuhen.bot.http import AiohttpRequest
 from liuhen.domain.monthly import Kind, Month, Prompt, PromptState, Schedule
+from liuhen.evidence import durable
 from liuhen.texts import monthly as texts
 
 log = structlog.get_logger(__name__)
@@ -57,7 +61,6 @@ PREFIX = "m:"
 BATCH = 500
 WIRE_DIR = "broadcast-wire"
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-_SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
 _CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar("liuhen_broadcast_row", default=None)
 
 
@@ -108,11 +111,9 @@ class WireLog:
         self.left: set[int] = set()
 
     def open(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        path = self.dir / f"{self.sender}.wire"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = durable.open_append(self.dir / f"{self.sender}.wire")
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(fd, f"boot {self.boot}\n".encode("ascii"))
+        durable.append(fd, f"boot {self.boot}\n".encode("ascii"))
         self._fd = fd
 
     def mark(self, prompt_id: int) -> None:
@@ -120,7 +121,7 @@ class WireLog:
             return
         self.left.add(prompt_id)
         if self._fd is not None:
-            os.write(self._fd, f"{prompt_id}\n".encode("ascii"))
+            durable.append(self._fd, f"{prompt_id}\n".encode("ascii"))
 
     def others(self) -> tuple[dict[str, set[int] | None], set[str], list[Path]]:
         """The logs of other senders in the directory: ({dead sender: rows that left, or None when its log
@@ -153,27 +154,33 @@ class WireLog:
         return dead, alive, files
 
 
-class WireTransport(httpx.AsyncHTTPTransport):
-    """An httpx transport for the broadcast's requests: it takes the rate limiter's slot at the last moment
-    (so that requests reach Telegram evenly spaced, whatever the event loop did in between), and marks the
-    row in the wire log once its request body is written."""
+def wire_tracing(wire: WireLog, limiter: AsyncLimiter) -> aiohttp.TraceConfig:
+    """aiohttp request tracing for the broadcast's requests (those sent while ``_CURRENT`` names a row): the
+    rate limiter's slot is taken at the last moment, once the connection is ready and before the request is
+    written (so that requests reach Telegram evenly spaced, whatever the event loop did in between), and
+    the row is marked in the wire log when its body is handed to the socket. aiohttp calls the chunk hook
+    right before that write, so a kill between the mark and the write leaves a row marked whose request
+    never left — taken as delivered, and reminded — never one sent twice."""
+    tracing = aiohttp.TraceConfig()
 
-    def __init__(self, wire: WireLog, limiter: AsyncLimiter, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.wire, self.limiter = wire, limiter
+    async def pace(
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestHeadersSentParams,
+    ) -> None:
+        if _CURRENT.get() is not None:
+            await limiter.acquire()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def mark(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestChunkSentParams
+    ) -> None:
         prompt_id = _CURRENT.get()
         if prompt_id is not None:
-            await self.limiter.acquire()
-            wire = self.wire
+            wire.mark(prompt_id)
 
-            async def trace(event: str, info: dict[str, Any]) -> None:
-                if event in _SENT_EVENTS:
-                    wire.mark(prompt_id)
-
-            request.extensions = {**request.extensions, "trace": trace}
-        return await super().handle_async_request(request)
+    tracing.on_request_headers_sent.append(pace)
+    tracing.on_request_chunk_sent.append(mark)
+    return tracing
 
 
 AppType = Application[Any, Any, Any, Any, Any, Any]
@@ -242,19 +249,19 @@ class Broadcaster:
             self._task = self.app.create_task(self._run(), name="monthly-broadcast")
 
     async def _sender(self) -> ExtBot[None]:
-        """A bot for the broadcast with the wire transport, sharing the application's rate limiter."""
+        """A bot for the broadcast on the bot's aiohttp client with the wire log's tracing, sharing the
+        application's rate limiter."""
         if self._bot is None:
             main = self.app.bot
-            transport = WireTransport(
-                self.wire, self.limiter, limits=httpx.Limits(max_connections=self.workers + 2)
-            )
-            request = HTTPXRequest(
-                connection_pool_size=self.workers + 2, httpx_kwargs={"transport": transport}
+            request = AiohttpRequest(
+                connection_pool_size=self.workers + 2,
+                trace_configs=[wire_tracing(self.wire, self.limiter)],
             )
             bot: ExtBot[None] = ExtBot(
                 main.token,
                 base_url=main.base_url.removesuffix(main.token),
                 request=request,
+                get_updates_request=AiohttpRequest(connection_pool_size=1),  # unused; PTB's default is httpx
                 rate_limiter=main.rate_limiter,
             )
             await bot.initialize()
@@ -332,7 +339,7 @@ class Broadcaster:
         if outgoing is None:
             return
         # ---- from here until the outcome is committed, a crash leaves the row `sending` -------------
-        # The limiter's slot is taken in the transport, right before the request is written; a crash while
+        # The limiter's slot is taken in the HTTP client, right before the request is written; a crash while
         # waiting for it is harmless (the request never left: the row is sent again).
         token = _CURRENT.set(prompt_id)
         try:

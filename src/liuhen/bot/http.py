@@ -7,6 +7,7 @@ request than the rest of a receipt (measured with bench/intake.py). aiohttp is a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -28,6 +29,7 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 30.0,
         media_write_timeout: float | None = 20.0,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self._pool_size = connection_pool_size
         self._read, self._write, self._connect, self._pool = (
@@ -37,6 +39,7 @@ class AiohttpRequest(BaseRequest):
             pool_timeout,
         )
         self._media_write = media_write_timeout
+        self._trace_configs = list(trace_configs)  # e.g. the broadcast's pacing and wire log
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -48,7 +51,10 @@ class AiohttpRequest(BaseRequest):
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
             # trust_env: HTTPS_PROXY / HTTP_PROXY / NO_PROXY reach Telegram as with PTB's httpx default
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
+                connector=connector,
+                headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,
+                trace_configs=self._trace_configs or None,
             )
 
     async def shutdown(self) -> None:
