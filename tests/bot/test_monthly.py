@@ -17,6 +17,7 @@ from liuhen.app.usecases import monthly
 from liuhen.domain.monthly import Kind, Month, Policy, Status
 from liuhen.domain.records import Record
 from liuhen.storage import tables as t
+from liuhen.texts import labels
 from tests.bot.harness import Harness, start_harness, text_of
 
 ROSTER = """staff_id,name,department,position,role,phone,oversees
@@ -226,8 +227,8 @@ async def test_throttled_and_failed_sends(db_url: str, tmp_path: Path) -> None:
             tz=rt.settings.tz,
             policy=Policy(),
         )
-        [line] = [p for d in status.departments for p in d.people if p.note]
-        assert line.note == "未确认送达" and line.status is Status.MISSED
+        [line] = [p for d in status.departments for p in d.people if p.delivery]
+        assert labels.delivery(line.delivery or "") == "未确认送达" and line.status is Status.MISSED
 
 
 async def test_a_late_answer_after_a_reminder_stops_the_next_one(db_url: str, tmp_path: Path) -> None:

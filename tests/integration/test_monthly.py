@@ -22,6 +22,7 @@ from liuhen.domain.monthly import Kind, Month, Policy, Status
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
 from liuhen.storage.database import Database
+from liuhen.texts import labels
 from tests.integration.conftest import cli_runner
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -234,7 +235,9 @@ async def test_compliance_and_suspicious_zero_reports(court: Database) -> None:
     )
     by_name = {p.name: p for d in c.departments for p in d.people}
     assert by_name["张法官"].status is Status.ZERO and by_name["李庭长"].status is Status.MISSED
-    assert by_name["周法官"].status is Status.UNREACHABLE and by_name["周法官"].note == "未登记机器人"
+    assert by_name["周法官"].status is Status.UNREACHABLE and (
+        labels.delivery(by_name["周法官"].delivery or "") == "未登记机器人"
+    )
     assert c.totals()[Status.ZERO] == 2 and c.people == 8 and c.final
     flags = {(f.kind, f.key): f.cases for f in c.flags}
     # the department: nobody recorded anything in six months, zero reports every month, 52 cases

@@ -27,6 +27,7 @@ from liuhen.domain.monthly import (
     suspicious,
 )
 from liuhen.domain.workdays import WorkCalendar
+from liuhen.texts import labels
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()
@@ -38,7 +39,7 @@ def local(moment: datetime) -> datetime:
 
 def test_month_parsing_and_arithmetic() -> None:
     assert Month.parse("2026-11") == Month(2026, 11) == Month.parse("2026年11月") == Month.parse(" 2026/11 ")
-    assert str(Month(2026, 1)) == "2026-01" and Month(2026, 1).label == "1月"
+    assert str(Month(2026, 1)) == "2026-01" and labels.month(Month(2026, 1)) == "1月"
     assert Month(2026, 12).next() == Month(2027, 1) and Month(2027, 1).previous() == Month(2026, 12)
     assert Month(2026, 3).back(3) == [Month(2026, 1), Month(2026, 2), Month(2026, 3)]
     assert Month(2024, 2).last_day == date(2024, 2, 29)

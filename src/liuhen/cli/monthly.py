@@ -29,10 +29,11 @@ def report_monthly(
     from liuhen.app.settings import policy_of
     from liuhen.app.usecases import monthly
     from liuhen.app.usecases.access import AccessDenied
-    from liuhen.domain.monthly import STATUS_LABELS, Month
+    from liuhen.domain.monthly import Month
     from liuhen.reports import monthly as documents
     from liuhen.reports.common import ReportError
     from liuhen.texts.access import denied
+    from liuhen.texts.labels import MONTHLY_STATUS, long_month
 
     try:
         period = Month.parse(month)
@@ -65,7 +66,7 @@ def report_monthly(
         )
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err) as bar:
-        task = bar.add_task(f"汇总 {period.long_label} 月报告执行情况", total=2)
+        task = bar.add_task(f"汇总 {long_month(period)} 月报告执行情况", total=2)
         try:
             data = with_runtime(run)
         except ReportError as exc:
@@ -81,7 +82,6 @@ def report_monthly(
             fail(f"无法写入 {output}：{exc}")
         bar.update(task, advance=1)
     totals = data.totals()
-    figures = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in totals.items() if n)
-    out.print(
-        f"已生成 {period.long_label}月报告执行情况通报 → {output}（应报 {data.people} 人：{figures or '无'}）"
-    )
+    figures = "，".join(f"{MONTHLY_STATUS[s]} {n}" for s, n in totals.items() if n)
+    named = long_month(period)
+    out.print(f"已生成 {named}月报告执行情况通报 → {output}（应报 {data.people} 人：{figures or '无'}）")

@@ -124,17 +124,19 @@ def report_quarterly(
     """季度汇总分析（.pdf 或 .xlsx，含图表、环比和同比；季度结束后五日内报送）。"""
     from liuhen.domain.periods import BadPeriod, Quarter
     from liuhen.reports import quarterly
+    from liuhen.texts.labels import bad_period
+    from liuhen.texts.labels import quarter as quarter_label
 
     try:
         quarter = Quarter.parse(period)
     except BadPeriod as exc:
-        fail(str(exc), 2)
+        fail(bad_period(exc), 2)
     _writable(output, (".pdf", ".xlsx"))
     fmt = output.suffix.lower().lstrip(".")
 
     async def job(rt: Runtime, person: Staff) -> None:
         with _progress(3) as step:
-            step(f"汇总 {quarter.label}、上季度和去年同期")
+            step(f"汇总 {quarter_label(quarter)}、上季度和去年同期")
             data = await quarterly.load(
                 rt.db,
                 reader=person,
@@ -153,7 +155,7 @@ def report_quarterly(
             _write(output, document)
 
     _run(reader, job)
-    out.print(f"已生成 {quarter.label}汇总分析 → {output}")
+    out.print(f"已生成 {quarter_label(quarter)}汇总分析 → {output}")
 
 
 report_app.command("monthly")(cli_monthly.report_monthly)  # 月报告执行情况通报

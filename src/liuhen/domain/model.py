@@ -25,17 +25,6 @@ class Role(enum.StrEnum):
     TRIAL_MANAGEMENT = "trial_management"
 
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.STAFF: "干警",
-    Role.DEPT_HEAD: "部门负责人",
-    Role.VICE_PRESIDENT: "分管院领导",
-    Role.PRESIDENT: "院长",
-    Role.DISCIPLINE: "纪检监察",
-    Role.ADMIN: "系统管理员",
-    Role.TRIAL_MANAGEMENT: "审判管理",
-}
-
-
 class DeadlineProfile(enum.StrEnum):
     """Deadline presets (docs/domain.md "Deadlines"): court = seed 002 §6, procuratorate = seed 004 §7,
     §13."""
@@ -88,10 +77,6 @@ class Staff:
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS[self.role_enum]
 
     @property
     def enrolled(self) -> bool:

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from liuhen.domain.grammar import CASE_COUNT_COLUMNS, MONTH
 from liuhen.domain.workdays import WorkCalendar, end_of_local_day, nth_workday_after
 
 # ------------------------------------------------------------------------------------------------ months
 
-_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
+_MONTH = re.compile(MONTH)
 
 
 @dataclass(frozen=True, order=True)
@@ -42,7 +43,7 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """``2026-11``, ``2026/11``, ``2026年11月``; ValueError otherwise."""
+        """``2026-11``, ``2026/11``, ``2026年11月`` (``grammar.MONTH``); ValueError otherwise."""
         m = _MONTH.match(text)
         if m is None:
             raise ValueError(f"not a month: {text!r}")
@@ -75,15 +76,6 @@ class Month:
         for _ in range(n - 1):
             months.append(months[-1].previous())
         return months[::-1]
-
-    @property
-    def label(self) -> str:
-        """``11月`` — how the prompt names it (seed 003 §13 is about "本月" reporting)."""
-        return f"{self.month}月"
-
-    @property
-    def long_label(self) -> str:
-        return f"{self.year}年{self.month}月"
 
 
 def report_month(now: datetime, tz: tzinfo) -> Month:
@@ -317,23 +309,6 @@ class Status(enum.StrEnum):
     UNREACHABLE = "unreachable"  # blocked the bot or never enrolled (无法送达)
 
 
-STATUS_LABELS: Mapping[Status, str] = {
-    Status.RECORDS: "有记录",
-    Status.ZERO: "零报告",
-    Status.DECLARED: "称有待记、尚无记录",
-    Status.MISSED: "未报告",
-    Status.UNREACHABLE: "无法送达",
-}
-
-REASON_LABELS: Mapping[str, str] = {
-    "not_enrolled": "未登记机器人",
-    "blocked": "已屏蔽机器人",
-    "chat_not_found": "聊天不存在",
-    "failed": "发送失败",
-    "unknown": "未确认送达",
-}
-
-
 def status_of(*, records: int, answer: str | None, reachable: bool) -> Status:
     """Records of the month are a report in themselves (seed 003 §13: 依托记录报告平台建立月报告制度), so
     they win over everything; then the answer; then whether the person could be asked at all."""
@@ -378,7 +353,7 @@ class Flag:
 
 def case_count(extra: Mapping[str, Any]) -> int | None:
     """A case count carried by the roster (extra column ``case_count`` or ``办案数``), if any."""
-    for column in ("case_count", "办案数", "cases"):
+    for column in CASE_COUNT_COLUMNS:
         value = str(extra.get(column) or "").strip()
         if value.isdigit():
             return int(value)

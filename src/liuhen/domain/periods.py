@@ -6,19 +6,33 @@ turned into UTC instants for the queries, because everything is stored in UTC (d
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from liuhen.domain.grammar import QUARTER_NUMERALS, QUARTER_SHORT, QUARTER_WORDS
+
 #: The summary goes out "within five days after the quarter ends" (seed 002 §7 每季度结束后五日内).
 SUMMARY_DAYS_AFTER_QUARTER = 5
 
-_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq季]?\s*([1-4])\s*$")
-_CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
+_QUARTER_RE = re.compile(QUARTER_SHORT)
+_QUARTER_WORDS_RE = re.compile(QUARTER_WORDS)
+
+
+class PeriodProblem(enum.StrEnum):
+    QUARTER_RANGE = "quarter_range"  # not 1 to 4
+    YEAR_RANGE = "year_range"  # not 2000 to 2999
+    UNREADABLE = "unreadable"  # not a way of writing a quarter
 
 
 class BadPeriod(ValueError):
-    """A period that cannot be read; ``str(error)`` is the Chinese explanation."""
+    """A period that cannot be read: ``problem``, about ``value`` (``texts/labels.py`` explains it)."""
+
+    def __init__(self, problem: PeriodProblem, value: object) -> None:
+        super().__init__(f"{problem.value}: {value}")
+        self.problem = problem
+        self.value = value
 
 
 @dataclass(frozen=True, order=True)
@@ -28,21 +42,21 @@ class Quarter:
 
     def __post_init__(self) -> None:
         if not 1 <= self.q <= 4:
-            raise BadPeriod(f"季度应为 1 至 4，而不是 {self.q}")
+            raise BadPeriod(PeriodProblem.QUARTER_RANGE, self.q)
         if not 2000 <= self.year <= 2999:
-            raise BadPeriod(f"年份 {self.year} 不在 2000—2999 之内")
+            raise BadPeriod(PeriodProblem.YEAR_RANGE, self.year)
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
         """``2026Q4``, ``2026q4``, ``2026-Q4``, ``2026-4`` or ``2026年第四季度``."""
         s = text.strip()
-        m = re.fullmatch(r"(\d{4})年?第?([一二三四1-4])季度?", s)
+        m = _QUARTER_WORDS_RE.fullmatch(s)
         if m:
-            q = _CN_QUARTER.get(m.group(2)) or int(m.group(2))
+            q = QUARTER_NUMERALS.get(m.group(2)) or int(m.group(2))
             return cls(int(m.group(1)), q)
         m = _QUARTER_RE.match(s)
         if not m:
-            raise BadPeriod(f"无法识别季度“{text}”，请写成 2026Q4 的形式")
+            raise BadPeriod(PeriodProblem.UNREADABLE, text)
         return cls(int(m.group(1)), int(m.group(2)))
 
     @classmethod
@@ -52,10 +66,6 @@ class Quarter:
     @property
     def key(self) -> str:
         return f"{self.year}Q{self.q}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}年第{'一二三四'[self.q - 1]}季度"
 
     @property
     def first_day(self) -> date:

@@ -23,17 +23,6 @@ class RecordStatus(enum.StrEnum):
     FILED = "filed"
 
 
-STATUS_LABELS = {
-    RecordStatus.DRAFT: "草稿",
-    RecordStatus.SUBMITTED: "已提交",
-    RecordStatus.AWAITING_DEPARTMENT_HEAD: "待部门负责人审批",
-    RecordStatus.AWAITING_VICE_PRESIDENT: "待分管院领导审批",
-    RecordStatus.AWAITING_DISCIPLINE: "待纪检监察审批",
-    RecordStatus.RETURNED: "已退回补正",
-    RecordStatus.FILED: "已归档",
-}
-
-
 class EvidenceKind(enum.StrEnum):
     TEXT = "text"  # a message with text, typically forwarded from WeChat/SMS screenshots' sender
     NOTE = "note"  # the recorder's own typed description
@@ -43,18 +32,6 @@ class EvidenceKind(enum.StrEnum):
     AUDIO = "audio"
     VIDEO = "video"
     VIDEO_NOTE = "video_note"
-
-
-KIND_LABELS = {
-    EvidenceKind.TEXT: "文字消息",
-    EvidenceKind.NOTE: "本人说明",
-    EvidenceKind.PHOTO: "截图/照片",
-    EvidenceKind.DOCUMENT: "文件",
-    EvidenceKind.VOICE: "语音",
-    EvidenceKind.AUDIO: "音频",
-    EvidenceKind.VIDEO: "视频",
-    EvidenceKind.VIDEO_NOTE: "视频消息",
-}
 
 
 class EvidenceState(enum.StrEnum):
@@ -144,10 +121,6 @@ class Record:
     disposition: str | None = None
     id: int | None = None
 
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[RecordStatus(self.status)]
-
 
 @dataclass(eq=False)
 class Evidence:
@@ -177,24 +150,10 @@ class Evidence:
     inspection: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
 
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS[EvidenceKind(self.kind)]
-
 
 def record_number(year: int, seq: int) -> str:
     """`LH-2026-0042`: per court and year (docs/architecture.md receipt example)."""
     return f"LH-{year}-{seq:04d}"
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "大小未知"
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def short_hash(sha256: str | None) -> str:

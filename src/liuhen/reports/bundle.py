@@ -31,13 +31,14 @@ from sqlalchemy import select
 
 from liuhen.app.usecases import access
 from liuhen.domain.model import Staff
-from liuhen.domain.records import Evidence, EvidenceState, Record, human_size
+from liuhen.domain.records import Evidence, EvidenceState, Record
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.reports import pdf
 from liuhen.reports.common import local_time, record_by_ref
 from liuhen.reports.registration import STATE_WORDS
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts.labels import evidence_kind, human_size
 
 FORMAT = "liuhen-evidence-bundle/1"
 LEDGER_ACTIONS = ("evidence.add", "evidence.file", "evidence.move")
@@ -218,7 +219,7 @@ async def evidence_bundle(
             {
                 "seq": e.seq,
                 "kind": e.kind,
-                "kind_label": e.kind_label,
+                "kind_label": evidence_kind(e.kind),
                 "state": e.state,
                 "sha256": e.sha256,
                 "size": e.size,

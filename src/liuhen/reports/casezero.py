@@ -10,9 +10,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
 from liuhen.app.usecases.casezero import Printable
-from liuhen.domain.casezero import TITLE_LINES, CaseZeroStatus, date_line
+from liuhen.domain.casezero import CaseZeroStatus
+from liuhen.domain.casezero_form import CLOSING, TITLE_LINES
 from liuhen.reports import pdf
 from liuhen.reports.common import local_time
+from liuhen.texts.labels import casezero_status, date_line
 
 
 def render_pdf(p: Printable, tz: tzinfo) -> bytes:
@@ -25,13 +27,13 @@ def render_pdf(p: Printable, tz: tzinfo) -> bytes:
     if confirmed and r.reviewed_at is not None:
         reviewer += f"（{local_time(r.reviewed_at, tz)} 确认）"
     elif not confirmed:
-        reviewer += f"（{r.status_label}）"
+        reviewer += f"（{casezero_status(r.status)}）"
     story: list[object] = [
         pdf.Spacer(1, 12 * pdf.mm),
         *(pdf.title(line) for line in TITLE_LINES),
         pdf.Spacer(1, 10 * pdf.mm),
-        Paragraph(pdf.para(r.statement.removesuffix("特此报告。")).text, big),
-        Paragraph("特此报告。", big),
+        Paragraph(pdf.para(r.statement.removesuffix(CLOSING)).text, big),
+        Paragraph(CLOSING, big),
         pdf.Spacer(1, 16 * pdf.mm),
         Paragraph(pdf.para(f"报告人：{p.officer_name}").text, right),
         Paragraph(pdf.para(f"部门负责人：{reviewer}").text, right),

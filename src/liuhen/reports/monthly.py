@@ -11,18 +11,20 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from liuhen.app.usecases.monthly import Compliance, PersonLine
-from liuhen.domain.monthly import STATUS_LABELS, Status
+from liuhen.domain.monthly import Status
 from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import local_time
+from liuhen.texts.labels import MONTHLY_STATUS, delivery, long_month
+from liuhen.texts.monthly import department_name
 
 ORDER = (Status.RECORDS, Status.ZERO, Status.DECLARED, Status.MISSED, Status.UNREACHABLE)
-COUNT_HEADERS = ["部门", "应报人数", *(STATUS_LABELS[s] for s in ORDER)]
+COUNT_HEADERS = ["部门", "应报人数", *(MONTHLY_STATUS[s] for s in ORDER)]
 PEOPLE_HEADERS = ["部门", "姓名", "工号", "职务", "情况", "记录件数", "答复时间", "备注"]
 FLAG_HEADERS = ["类别", "人员或部门", "所在部门", "连续零报告月数", "案件数"]
 
 
 def _title(c: Compliance) -> str:
-    return f"{c.month.long_label}月报告执行情况通报"
+    return f"{long_month(c.month)}月报告执行情况通报"
 
 
 def _subtitle(c: Compliance, tz: tzinfo) -> str:
@@ -35,7 +37,7 @@ def count_rows(c: Compliance, *, total: bool = True) -> list[list[object]]:
     rows: list[list[object]] = []
     for d in c.departments:
         counts = d.counts()
-        rows.append([d.name, len(d.people), *(counts[s] for s in ORDER)])
+        rows.append([department_name(d), len(d.people), *(counts[s] for s in ORDER)])
     if total:
         totals = c.totals()
         rows.append(["合计", c.people, *(totals[s] for s in ORDER)])
@@ -43,7 +45,7 @@ def count_rows(c: Compliance, *, total: bool = True) -> list[list[object]]:
 
 
 def _note(p: PersonLine) -> str:
-    parts = [p.note] if p.note else []
+    parts = [delivery(p.delivery)] if p.delivery else []
     if p.late:
         parts.append("逾期答复")
     return "；".join(parts)
@@ -56,11 +58,11 @@ def people_rows(c: Compliance, tz: tzinfo) -> list[list[object]]:
             for p in d.with_status(status):
                 rows.append(
                     [
-                        d.name,
+                        department_name(d),
                         p.name,
                         p.staff_id,
                         p.position,
-                        STATUS_LABELS[p.status],
+                        MONTHLY_STATUS[p.status],
                         p.records,
                         local_time(p.answered_at, tz) if p.answered_at else "—",
                         _note(p),

@@ -10,16 +10,8 @@ from liuhen.app.usecases.intake import Arrival, DraftSummary, Receipt
 from liuhen.app.usecases.witnesses import WitnessRequest, WitnessResult
 from liuhen.domain.complaints import ComplaintItem
 from liuhen.domain.model import Staff
-from liuhen.domain.records import (
-    KIND_LABELS,
-    STATUS_LABELS,
-    Evidence,
-    EvidenceKind,
-    EvidenceState,
-    RecordStatus,
-    human_size,
-    short_hash,
-)
+from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState, short_hash
+from liuhen.texts.labels import EVIDENCE_KIND, evidence_kind, human_size, record_status, role
 
 NOT_ENROLLED = (
     "您好，这里是“留痕”——干预过问案件记录系统，仅为已登记的本院工作人员服务。\n"
@@ -68,7 +60,7 @@ COMMANDS: list[tuple[str, str]] = [
 
 def greeting(staff: Staff, department: str, court: str) -> str:
     return (
-        f"您好，{staff.name}！已完成登记：{court} · {department} · {staff.position}（{staff.role_label}）。\n"
+        f"您好，{staff.name}！已完成登记：{court} · {department} · {staff.position}（{role(staff.role)}）。\n"
         "遇到过问、干预或接触交往，直接把消息转发给我，或发截图、语音——我先留存并给回执，再问还缺的几项。"
     )
 
@@ -76,7 +68,7 @@ def greeting(staff: Staff, department: str, court: str) -> str:
 def whoami(staff: Staff, department: str, court: str) -> str:
     return (
         f"姓名：{staff.name}\n工号：{staff.staff_id}\n单位：{court}\n部门：{department}\n"
-        f"职务：{staff.position}\n身份：{staff.role_label}"
+        f"职务：{staff.position}\n身份：{role(staff.role)}"
     )
 
 
@@ -108,11 +100,11 @@ NO_DRAFTS = "目前没有未完成的草稿。遇到过问或干预时，直接�
 def _evidence_line(e: Evidence) -> str:
     size = human_size(e.size)
     digest = f"，sha256 {short_hash(e.sha256)}" if e.sha256 else ""
-    return f"#{e.seq}（{e.kind_label}，{size}{digest}）"
+    return f"#{e.seq}（{evidence_kind(e.kind)}，{size}{digest}）"
 
 
 def receipt(r: Receipt) -> str:
-    status = STATUS_LABELS[RecordStatus(r.record_status)]
+    status = record_status(r.record_status)
     items = r.items
     if len(items) == 1:
         head = f"已留存证据 {_evidence_line(items[0])}"
@@ -160,7 +152,8 @@ def file_arrived(a: Arrival) -> str:
     e = a.evidence
     if e.state == EvidenceState.STORED.value:
         size, digest = human_size(e.size), short_hash(e.sha256)
-        return f"记录 {a.record_number} 证据 #{e.seq}（{e.kind_label}）文件已取得：{size}，sha256 {digest}。"
+        kind = evidence_kind(e.kind)
+        return f"记录 {a.record_number} 证据 #{e.seq}（{kind}）文件已取得：{size}，sha256 {digest}。"
     return f"记录 {a.record_number} 的证据 #{e.seq}：{FAILED}"
 
 
@@ -269,7 +262,7 @@ def complaint_intro(number: str, resumed: bool, items: int) -> str:
 def complaint_item(number: str, item: ComplaintItem) -> str:
     size = human_size(item.size)
     digest = f"，sha256 {short_hash(item.sha256)}" if item.sha256 else ""
-    kind = KIND_LABELS.get(EvidenceKind(item.kind), item.kind)
+    kind = EVIDENCE_KIND.get(EvidenceKind(item.kind), item.kind)
     lines = [f"已收入控告 {number} 第 {item.seq} 项（{kind}，{size}{digest}）。"]
     if item.state == EvidenceState.TOO_BIG.value:
         lines.append(TOO_BIG)
@@ -313,6 +306,6 @@ def complaint_delivery(d: Delivery, tz: tzinfo) -> str:
     if files:
         lines.append(f"所附材料 {len(files)} 项：")
         for i in files:
-            kind = KIND_LABELS.get(EvidenceKind(i.kind), i.kind)
+            kind = EVIDENCE_KIND.get(EvidenceKind(i.kind), i.kind)
             lines.append(f"· 第 {i.seq} 项 {kind}，{human_size(i.size)}，sha256 {i.sha256 or '—'}")
     return "\n".join(lines)[:4000]

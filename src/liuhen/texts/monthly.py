@@ -1,4 +1,4 @@
-"""Chinese texts of the monthly reports and the per-case zero reports, beside bot/texts.py."""
+"""Chinese texts of the monthly reports and the per-case zero reports, beside texts/common.py."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from datetime import datetime, tzinfo
 
 from liuhen.app.usecases.casezero import Draft, Outcome, ReviewCard
 from liuhen.app.usecases.monthly import Choice, Compliance, DepartmentLines, Outgoing, PressResult
-from liuhen.domain.casezero import TITLE_LINES
-from liuhen.domain.monthly import STATUS_LABELS, Kind, Month, Status
+from liuhen.domain import catalogue as cat
+from liuhen.domain.casezero_form import TITLE_LINES
+from liuhen.domain.monthly import Kind, Month, Status
+from liuhen.texts import labels
 
 MESSAGE_LIMIT = 3900  # below Telegram's 4096 characters
 _WEEKDAYS = "一二三四五六日"
@@ -27,7 +29,7 @@ def _time(moment: datetime, tz: tzinfo) -> str:
 
 def question(month: Month) -> str:
     """The monthly question, word for word (seed 003 §13)."""
-    return f"{month.label}是否遇到需要记录的过问、干预或接触交往？"
+    return f"{labels.month(month)}是否遇到需要记录的过问、干预或接触交往？"
 
 
 def button_label(choice: str, records: int) -> str:
@@ -39,19 +41,19 @@ def button_label(choice: str, records: int) -> str:
 
 
 def prompt(o: Outgoing, tz: tzinfo) -> str:
+    month = labels.month(o.month)
     head = {
         Kind.PROMPT: "【月报告】",
-        Kind.REMIND: f"【月报告提醒】您{o.month.label}的月报告尚未答复，截止{_day(o.deadline, tz)}。\n",
-        Kind.FINAL: (
-            f"【月报告提醒】明天（{_day(o.deadline, tz)}）截止，您{o.month.label}的月报告尚未答复。\n"
-        ),
+        Kind.REMIND: f"【月报告提醒】您{month}的月报告尚未答复，截止{_day(o.deadline, tz)}。\n",
+        Kind.FINAL: f"【月报告提醒】明天（{_day(o.deadline, tz)}）截止，您{month}的月报告尚未答复。\n",
     }.get(o.kind, "")
     lines = [head + question(o.month)]
     if o.records:
-        lines.append(f"您{o.month.label}已记录 {len(o.records)} 件：")
+        lines.append(f"您{month}已记录 {len(o.records)} 件：")
         for r in o.records:
-            kind = f"，{r.type_label}" if r.type_label else ""
-            lines.append(f"• {r.number}（{r.day.month}月{r.day.day}日{kind}，{r.status_label}）")
+            kind = f"，{cat.label(cat.RECORD_TYPES, r.record_type, r.record_type)}" if r.record_type else ""
+            status = labels.record_status(r.status)
+            lines.append(f"• {r.number}（{r.day.month}月{r.day.day}日{kind}，{status}）")
         lines.append(f"如无其他情况，请点“确认，共{len(o.records)}件”；还有未记录的，请点“还有，去记录”。")
     else:
         lines.append("没有请点“没有，零报告”；有请点“有，去记录”。按规定，没有相关情况的也要进行“零报告”。")
@@ -81,15 +83,15 @@ def answered(r: PressResult, tz: tzinfo) -> str:
     assert r.answer is not None and r.month is not None
     late = "（已过截止时间，按逾期答复记录）" if r.late else ""
     if r.answer.answer == Choice.ZERO:
-        return f"已记录您{r.month.label}的零报告{late}。感谢！"
+        return f"已记录您{labels.month(r.month)}的零报告{late}。感谢！"
     if r.answer.answer == Choice.RECORDS:
-        return f"已确认您{r.month.label}的月报告：共{r.answer.record_count}件记录{late}。"
+        return f"已确认您{labels.month(r.month)}的月报告：共{r.answer.record_count}件记录{late}。"
     return GO_RECORD
 
 
 def already(r: PressResult, tz: tzinfo) -> str:
     assert r.answer is not None and r.month is not None
-    text = f"您已于{_time(r.answer.answered_at, tz)}答复过{r.month.label}的月报告，以首次答复为准。"
+    text = f"您已于{_time(r.answer.answered_at, tz)}答复过{labels.month(r.month)}的月报告，以首次答复为准。"
     if r.choice == Choice.HAS:
         text += "\n" + GO_RECORD
     return text
@@ -110,12 +112,16 @@ _ORDER = (Status.RECORDS, Status.ZERO, Status.DECLARED, Status.MISSED, Status.UN
 
 def _counts(counts: dict[Status, int]) -> str:
     return "，".join(
-        f"{STATUS_LABELS[s]} {counts[s]}" for s in _ORDER if counts[s] or s is not Status.DECLARED
+        f"{labels.MONTHLY_STATUS[s]} {counts[s]}" for s in _ORDER if counts[s] or s is not Status.DECLARED
     )
 
 
+def department_name(d: DepartmentLines) -> str:
+    return d.name or "（未知部门）"
+
+
 def _department(d: DepartmentLines, *, names: bool) -> list[str]:
-    lines = [f"■ {d.name}：应报 {len(d.people)} 人；{_counts(d.counts())}"]
+    lines = [f"■ {department_name(d)}：应报 {len(d.people)} 人；{_counts(d.counts())}"]
     if not names:
         return lines
     for status in _ORDER:
@@ -127,22 +133,24 @@ def _department(d: DepartmentLines, *, names: bool) -> list[str]:
             extra = []
             if status is Status.RECORDS:
                 extra.append(f"{p.records}件")
-            if p.note:
-                extra.append(p.note)
+            if p.delivery:
+                extra.append(labels.delivery(p.delivery))
             if p.late:
                 extra.append("逾期")
             shown.append(p.name + (f"（{'，'.join(extra)}）" if extra else ""))
-        lines.append(f"  {STATUS_LABELS[status]}：{'、'.join(shown)}")
+        lines.append(f"  {labels.MONTHLY_STATUS[status]}：{'、'.join(shown)}")
     return lines
 
 
 def compliance(c: Compliance, tz: tzinfo, *, notice: bool = False) -> list[str]:
     """The status (`/monthly`) or the notice after the deadline (月报告执行情况通报), split into messages."""
     if notice:
-        head = f"【月报告执行情况通报】{c.court_name} {c.month.long_label}（截止{_day(c.deadline, tz)}）"
+        head = (
+            f"【月报告执行情况通报】{c.court_name} {labels.long_month(c.month)}（截止{_day(c.deadline, tz)}）"
+        )
     else:
         state = "（已截止）" if c.final else f"（截至{_time(c.as_of, tz)}，{_day(c.deadline, tz)}截止）"
-        head = f"【{c.month.long_label}月报告执行情况】{state}"
+        head = f"【{labels.long_month(c.month)}月报告执行情况】{state}"
     lines = [head, f"应报 {c.people} 人：{_counts(c.totals())}"]
     if not c.departments:
         lines.append("本月尚无应报人员。")
@@ -232,7 +240,7 @@ def casezero_reviewed(o: Outcome) -> str:
         return f"已确认逐案零报告 {o.report.number}，已通知{o.officer_name}。"
     if o.kind == "disputed":
         return f"已记录您对逐案零报告 {o.report.number} 的异议。请直接发送一段文字说明理由。"
-    return f"逐案零报告 {o.report.number} 已处理（{o.report.status_label}）。"
+    return f"逐案零报告 {o.report.number} 已处理（{labels.casezero_status(o.report.status)}）。"
 
 
 def casezero_to_officer(o: Outcome) -> str:

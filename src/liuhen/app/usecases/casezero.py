@@ -18,20 +18,15 @@ from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.access import AccessDenied, Denial
 from liuhen.app.usecases.intake import issue_button
 from liuhen.domain.casenumber import NOT_YET_FILED, parse_case_answer
-from liuhen.domain.casezero import (
-    CLOSING,
-    CaseZeroReport,
-    CaseZeroStatus,
-    case_title,
-    statement,
-)
+from liuhen.domain.casezero import CaseZeroReport, CaseZeroStatus
+from liuhen.domain.casezero_form import filled
+from liuhen.domain.grammar import CANCEL_WORDS
 from liuhen.domain.model import Role, Staff
 
 PENDING_CASE = "_casezero"  # conversations.pending_field: the next typed text is the case number
 PENDING_NOTE = "_casezero_note:"  # + report id: the next typed text explains the head's objection
 ACTION = "casezero"  # the officer's buttons: submit / ack / cancel
 REVIEW = "casezero_rev"  # the reviewer's buttons: confirm / dispute
-CANCEL_WORDS = frozenset({"取消", "算了", "cancel", "/cancel"})
 
 
 class Op:
@@ -133,7 +128,7 @@ async def _draft(uow: UnitOfWork, staff: Staff, text: str, now: datetime) -> Dra
         "acknowledge" if own else "statement",
         case,
         staff.name,
-        f"{statement(case_title(case))}{CLOSING}",
+        filled(case),
         own,
         buttons=tuple(buttons),
     )
@@ -221,7 +216,7 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
         officer_pk=officer.id,
         case_number=case,
         status=CaseZeroStatus.SUBMITTED.value,
-        statement=f"{statement(case_title(case))}{CLOSING}",
+        statement=filled(case),
         created_at=now,
         acknowledged=own,
         extra={"other_records": len(on_case) - len(own)},

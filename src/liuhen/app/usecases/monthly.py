@@ -18,11 +18,9 @@ from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.access import AccessDenied, read_summary
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import issue_button
-from liuhen.domain import catalogue as cat
 from liuhen.domain.casenumber import NOT_YET_FILED
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import (
-    REASON_LABELS,
     Answer,
     Flag,
     Kind,
@@ -70,9 +68,9 @@ class RecordLine:
     """One of a person's own records of the month, as the prompt lists it."""
 
     number: str
-    status_label: str
+    status: str  # RecordStatus
     day: date
-    type_label: str | None
+    record_type: str | None  # the catalogue's key (catalogue.RECORD_TYPES)
 
 
 def _reported(records: Sequence[Record]) -> list[Record]:
@@ -96,9 +94,9 @@ def _record_line(r: Record, tz: tzinfo) -> RecordLine:
     kind = r.answers.get("record_type")
     return RecordLine(
         r.number,
-        r.status_label,
+        r.status,
         day or r.created_at.astimezone(tz).date(),
-        cat.label(cat.RECORD_TYPES, kind, kind) if isinstance(kind, str) and kind else None,
+        kind if isinstance(kind, str) and kind else None,
     )
 
 
@@ -559,12 +557,12 @@ class PersonLine:
     records: int
     answered_at: datetime | None = None
     late: bool = False
-    note: str | None = None  # why unreachable, or that delivery is unconfirmed
+    delivery: str | None = None  # why unreachable, or that delivery is unconfirmed (texts/labels.DELIVERY)
 
 
 @dataclass(frozen=True)
 class DepartmentLines:
-    name: str
+    name: str  # "" for a department no longer known
     people: tuple[PersonLine, ...]
 
     def with_status(self, status: Status) -> list[PersonLine]:
@@ -610,11 +608,11 @@ def _reach(prompt: Prompt | None) -> tuple[bool, str | None]:
     state = PromptState(prompt.state)
     if state in (PromptState.BLOCKED, PromptState.UNREACHABLE):
         reason = "blocked" if state is PromptState.BLOCKED else (prompt.error or "not_enrolled")
-        return False, REASON_LABELS.get(reason, reason)
+        return False, reason
     if state is PromptState.FAILED:
-        return True, REASON_LABELS["failed"]
+        return True, "failed"
     if state is PromptState.UNKNOWN:
-        return True, REASON_LABELS["unknown"]
+        return True, "unknown"
     return True, None
 
 
@@ -692,7 +690,7 @@ async def _compliance(
         prompt = prompts.get((pk, str(month)))
         status = _month_status(pk, str(month), records, answers, prompt)
         answer = answers.get((pk, str(month)))
-        _, note = _reach(prompt)
+        _, delivery = _reach(prompt)
         lines.setdefault(person.department_id, []).append(
             PersonLine(
                 person.staff_id,
@@ -702,11 +700,11 @@ async def _compliance(
                 len(records.get((pk, str(month)), [])),
                 answer.answered_at if answer else None,
                 bool(answer and answer.answered_at > sched.deadline),
-                note if status in (Status.MISSED, Status.UNREACHABLE) else None,
+                delivery if status in (Status.MISSED, Status.UNREACHABLE) else None,
             )
         )
     order = sorted(lines, key=lambda d: list(dept_names).index(d) if d in dept_names else 10**9)
-    depts = tuple(DepartmentLines(dept_names.get(d, "（未知部门）"), tuple(lines[d])) for d in order)
+    depts = tuple(DepartmentLines(dept_names.get(d, ""), tuple(lines[d])) for d in order)
     found: list[Flag] = []
     if flags:
         cases = await _cases(uow, court_id, window, all_records, tz)

@@ -37,12 +37,12 @@ from liuhen.app.runtime import Runtime
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.records import list_records
 from liuhen.domain.catalogue import RECORD_TYPES, label
-from liuhen.domain.records import KIND_LABELS, STATUS_LABELS, human_size
 from liuhen.domain.roster import Roster
 from liuhen.reports.bundle import evidence_bundle
 from liuhen.reports.registration import registration_pdf
 from liuhen.sandbox.server import SandboxServer
 from liuhen.texts.access import denied
+from liuhen.texts.labels import EVIDENCE_KIND, RECORD_STATUS, human_size
 
 from .samples import FORWARD_KINDS, PREPARED_MESSAGES, SampleFile
 
@@ -55,8 +55,8 @@ STATIC_FILES: dict[str, str] = {
     "style.css": "text/css",
 }
 MAX_POLL_SECONDS = 30.0
-_STATUS_LABELS = {status.value: text for status, text in STATUS_LABELS.items()}
-_KIND_LABELS = {kind.value: text for kind, text in KIND_LABELS.items()}
+_STATUS_LABELS = {status.value: text for status, text in RECORD_STATUS.items()}
+_KIND_LABELS = {kind.value: text for kind, text in EVIDENCE_KIND.items()}
 
 #: Features of later issues; the page shows each as a disabled “即将提供” button until it is True.
 #: The documents of the side panel are produced as the demo court's discipline officer (赵主任) gets them.
