@@ -9,12 +9,12 @@ A backup directory::
     keys/checkpoint-signing.pem, keys/evidence.keys   only with --include-keys
 
 The database is snapshotted first and the files copied after: every file a row of the snapshot refers to
-was durable before its row was committed (docs/architecture.md "Durability order"), so it is in the backup
-even while
-the bot keeps receiving evidence. The private keys are left out by default: a backup on the same shelf as
-its keys protects nothing. To read the evidence after a restore, the evidence keyring must be put back
-(from where it is kept apart); to go on signing checkpoints, the signing key too (or `liuhen init` makes a
-new one, whose public key then joins the old ones).
+was durable before its row was committed (docs/architecture.md "Receipt order", the durability order), so
+it is in the backup even while the bot keeps receiving evidence. Every copy is written through
+``evidence/durable.py``. The private keys are left out by default: a backup on the same shelf as its keys
+protects nothing. To read the evidence after a restore, the evidence keyring must be put back (from where
+it is kept apart); to go on signing checkpoints, the signing key too (or `liuhen init` makes a new one,
+whose public key then joins the old ones).
 """
 
 from __future__ import annotations

@@ -375,7 +375,7 @@ def init_keys(config: Settings) -> None:
     out.print("检查点签名公钥（请另行保存一份，核验时使用；也可用 liuhen key export 导出）：")
     print(keys.signer.public_pem(), end="")
     made = "已生成" if keys.keyring_created else "已有"
-    out.print(f"{made}证据加密密钥：{keys.keyring_path}（证据文件以 AES-GCM 加密存放）")
+    out.print(f"{made}证据加密密钥：{keys.keyring_path}（证据文件以 libsodium secretstream 加密存放）")
     if keys.inside_data_dir:
         err.print(
             "[yellow]提醒：[/yellow]密钥目前在数据目录之内。生产环境请用 LIUHEN_KEY_DIR / "

@@ -8,7 +8,7 @@ class EvidenceStoreError(Exception):
 
 
 class DecodeError(EvidenceStoreError):
-    """A stored file cannot be decoded: a failed AES-GCM tag, a truncated file, an unknown key."""
+    """A stored file cannot be decoded: a failed authentication tag, a truncated file, an unknown key."""
 
 
 class UnknownKeyError(DecodeError):
