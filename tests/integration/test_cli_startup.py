@@ -1,0 +1,142 @@
+"""`liuhen --help` and every command's help load no framework of the core: the command tree is built from
+typer, rich's console and the standard library, and each command imports what it runs when it runs.
+
+Checked by the modules a fresh interpreter has loaded (no timing): bench/cli.py prints the times."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# what a command imports when it runs, never to build the tree or print a help
+HEAVY = (
+    "telegram",
+    "sqlalchemy",
+    "alembic",
+    "reportlab",
+    "openpyxl",
+    "PIL",
+    "aiohttp",
+    "httpx",
+    "pydantic_settings",
+    "cryptography",
+    "structlog",
+    "numpy",
+    "liuhen.app",
+    "liuhen.bot",
+    "liuhen.storage",
+    "liuhen.evidence",
+    "liuhen.reports",
+    "liuhen.sandbox",
+)
+
+# in a fresh interpreter: the help of every group and command, through typer, then the loaded modules
+EVERY_HELP = """
+import json, sys
+from typer.main import get_command
+from typer.testing import CliRunner
+from liuhen.launch import app
+
+def paths(command, prefix):
+    yield prefix
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from paths(sub, [*prefix, name])
+
+helped = []
+for path in paths(get_command(app), []):
+    result = CliRunner().invoke(app, [*path, "--help"])
+    assert result.exit_code == 0 and "--help" in result.output, (path, result.output)
+    helped.append(" ".join(path))
+print(json.dumps({"helped": helped, "modules": sorted(sys.modules)}))
+"""
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    return {**env, "LIUHEN_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+
+
+def _heavy(modules: list[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+def test_every_help_loads_none_of_the_core(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", EVERY_HELP],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert {"", "org invite", "verify", "report quarterly", "report monthly", "webhook set", "demo"} <= set(
+        found["helped"]
+    )
+    assert _heavy(found["modules"]) == []
+    assert not (tmp_path / "data").exists()  # a help touches no data directory
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        ((), "干预过问案件记录系统"),
+        (("--help",), "干预过问案件记录系统"),
+        (("org", "--help"), "人员名册与登记"),
+        (("report", "--help"), "季度汇总分析"),
+        (("verify", "--help"), "--public-key"),
+        (("run", "--help"), "--webhook"),
+    ],
+)
+def test_python_m_liuhen_help_imports_no_core(tmp_path: Path, args: tuple[str, ...], shown: str) -> None:
+    """`python -m liuhen … --help` as an operator types it; `-X importtime` lists every module imported."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "liuhen", *args],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # no arguments: typer's no_args_is_help prints the help and exits 2, as it always has
+    assert done.returncode == (2 if not args else 0), done.stderr[-2000:]
+    assert shown in done.stdout + done.stderr
+    imported = [
+        line.split("|")[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    ]
+    assert "liuhen.launch" in imported
+    assert _heavy(imported) == []
+
+
+def test_commands_still_import_what_they_run(tmp_path: Path) -> None:
+    """The lazy imports are all there: init, verify and a report's refusal go through the whole path."""
+    env = _env(tmp_path)
+
+    def liuhen(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "liuhen", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    init = liuhen("init")
+    assert init.returncode == 0, init.stderr
+    assert "已初始化" in init.stdout and "BEGIN PUBLIC KEY" in init.stdout
+    verify = liuhen("verify", "--json")
+    assert verify.returncode == 0, verify.stderr
+    assert json.loads(verify.stdout)["ok"] is True
+    report = liuhen("report", "quarterly", "2026Q4", "-o", str(tmp_path / "q.pdf"), "--as", "nobody")
+    assert report.returncode == 1 and "错误" in report.stderr and "Traceback" not in report.stderr
+    month = liuhen("report", "monthly", "2026-13", "-o", str(tmp_path / "m.pdf"))
+    assert month.returncode == 2 and "月份格式不对" in month.stderr
