@@ -27,7 +27,6 @@ from liuhen.domain.signoff import (
     Level,
     Route,
     Step,
-    chain_to_json,
 )
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage import tables as t
@@ -183,7 +182,7 @@ async def seed_signed_record(db: Database, store: FileEvidenceStore) -> Seeded:
             evidence_count=3,
             answers=answers_full(),
             submitted_at=at,
-            chain=chain_to_json(chain),
+            chain=chain,
             filed_at=at + timedelta(days=6),
             disposition="quarterly",
         )

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from liuhen.app.usecases import signoff
-from liuhen.domain.signoff import route_from_json
 from liuhen.storage import tables as t
 from liuhen.texts.signoff import skip_text
 from tests.bot.harness import Harness, Message, start_harness, text_of
@@ -197,7 +196,8 @@ async def test_seed004_s13_direct_report_skips_the_waiting_level(h: Harness) -> 
     await card_for(h, office, number, "纪检监察机构")
     record = await record_row(h, number)
     assert record.status == "awaiting_discipline" and record.direct_to_discipline
-    skips = route_from_json(record.chain["route"]).skips
+    assert record.chain is not None and record.chain.route is not None
+    skips = record.chain.route.skips
     assert any("直接向纪检监察机构报告" in skip_text(s) for s in skips)
     await h.sim.press(head, c1["message_id"], data=first_button(c1), forge=True)  # the stale card
     assert (await record_row(h, number)).status == "awaiting_discipline"

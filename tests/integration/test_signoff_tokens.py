@@ -66,7 +66,7 @@ async def _state(db: Database, record_id: int) -> tuple[str, object, int]:
     async with db.uow(read_only=True) as uow:
         record = await uow.records.get(record_id)
         assert record is not None
-        return record.status, record.chain, len(record.chain["decisions"] if record.chain else [])
+        return record.status, record.chain, len(record.chain.decisions if record.chain else [])
 
 
 def test_issue6_random_forged_and_foreign_callback_data_never_change_a_record(tmp_path: Path) -> None:

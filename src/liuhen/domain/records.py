@@ -8,7 +8,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from liuhen.domain.signoff import Chain
 
 
 class RecordStatus(enum.StrEnum):
@@ -115,7 +118,7 @@ class Record:
     version: int = 1
     direct_to_discipline: bool = False
     submitted_at: datetime | None = None
-    chain: dict[str, Any] | None = None  # the serialized sign-off chain (domain.signoff.chain_to_json)
+    chain: Chain | None = None  # the sign-off chain (stored as JSON, parsed at the storage boundary)
     level_deadline: datetime | None = None
     filed_at: datetime | None = None
     disposition: str | None = None

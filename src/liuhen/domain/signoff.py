@@ -667,6 +667,10 @@ class Chain:
 
     # -- reading --------------------------------------------------------------------------------------
 
+    def under(self, terms: SignoffTerms) -> Chain:
+        """This chain under a court's deadline terms (they are not stored with it)."""
+        return replace(self, terms=terms)
+
     @classmethod
     def submitted(cls, terms: SignoffTerms | None = None, *, defer_suggested: bool = False) -> Chain:
         """A record just submitted: not yet routed."""

@@ -26,7 +26,7 @@ from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record
-from liuhen.domain.signoff import Level, SkipReason, chain_from_json
+from liuhen.domain.signoff import Level, SkipReason
 from liuhen.evidence.inspect import inspect_image
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.reports import pdf
@@ -142,7 +142,7 @@ async def load(
                 r.disposition,
                 r.defer_answer,
             )
-    chain = chain_from_json(record.chain) if record.chain else None
+    chain = record.chain
     skips = []
     if chain is not None and chain.route is not None:
         skips = [

@@ -38,7 +38,7 @@ from liuhen.domain.model import (
     Staff,
 )
 from liuhen.domain.records import Evidence, Record
-from liuhen.storage.types import BigId, UTCDateTime
+from liuhen.storage.types import BigId, ChainJSON, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -166,7 +166,7 @@ records = Table(
     Column("submitted_at", UTCDateTime()),
     # The sign-off chain: the serialized `domain.signoff.Chain`, the deadline of the level it waits
     # for (indexed for reminders and /pending), and the outcome once filed.
-    Column("chain", JSON),
+    Column("chain", ChainJSON()),
     Column("level_deadline", UTCDateTime()),
     Column("filed_at", UTCDateTime()),
     Column("disposition", String(32)),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from liuhen.domain.signoff import Chain, chain_from_json, chain_to_json
 
 #: An auto-incrementing 64-bit key that SQLite also auto-increments (it needs INTEGER PRIMARY KEY).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -32,3 +34,18 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ChainJSON(TypeDecorator[Chain]):
+    """The sign-off chain, stored as JSON and read back as the typed ``Chain`` — parsed here, once, at the
+    storage boundary. The court's deadline terms are not stored: a use case puts the chain under them
+    (``Chain.under``) when it moves it."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Chain | None, dialect: Dialect) -> dict[str, object] | None:
+        return chain_to_json(value) if value is not None else None
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Chain | None:
+        return chain_from_json(value) if value is not None else None

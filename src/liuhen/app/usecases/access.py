@@ -11,7 +11,7 @@ from liuhen.app.ports import UnitOfWork
 from liuhen.domain.access import may_read_record, may_read_summary
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Record
-from liuhen.domain.signoff import Chain, chain_from_json
+from liuhen.domain.signoff import Chain
 
 
 class Denial(enum.StrEnum):
@@ -34,7 +34,7 @@ class AccessDenied(Exception):
 
 
 def chain_of(record: Record) -> Chain | None:
-    return chain_from_json(record.chain) if record.chain else None
+    return record.chain
 
 
 async def readable(uow: UnitOfWork, staff: Staff, record: Record, *, today: date | None = None) -> bool:

@@ -38,8 +38,6 @@ from liuhen.domain.signoff import (
     SignoffTerms,
     Skip,
     Stale,
-    chain_from_json,
-    chain_to_json,
     level_of,
     represented,
     route,
@@ -201,7 +199,7 @@ async def _save(
     tz: tzinfo,
 ) -> list[str]:
     assert record.id is not None
-    record.chain = chain_to_json(after)
+    record.chain = after
     record.status = after.status.value
     record.level_deadline = after.deadline
     record.updated_at = now
@@ -341,7 +339,7 @@ async def submit(
 ) -> list[str]:
     """Start the chain of a newly submitted record, or resubmit a returned one (seed 004 §13)."""
     terms = await terms_for(uow, record.court_id, config)
-    before = chain_from_json(record.chain, terms) if record.chain else None
+    before = record.chain.under(terms) if record.chain else None
     r = await route_for(uow, record, recorder, direct=record.direct_to_discipline)
     actor = f"staff:{recorder.staff_id}"
     if before is None:
@@ -497,7 +495,7 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
             return None
         kind = str(payload.get("t"))
         terms = await terms_for(uow, record.court_id, config)
-        chain = chain_from_json(record.chain, terms) if record.chain else None
+        chain = record.chain.under(terms) if record.chain else None
         staff_pk = int(payload["staff"])
         delivery = Delivery(key, chat_id, kind, record.number, payload)
         if kind in ("card", "remind") and chain is not None:
@@ -665,7 +663,7 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, conf
             return PressResult(Say.STALE)
         now = clock.now()
         terms = await terms_for(uow, record.court_id, config)
-        chain = chain_from_json(record.chain, terms)
+        chain = record.chain.under(terms)
         if record.status != chain.status.value and arg.op not in (Op.EVIDENCE, Op.FULL):
             return PressResult(Say.EDITING, number=record.number)
         try:
@@ -948,7 +946,7 @@ async def typed(
             return TypedResult(PressResult(Say.STALE))
         now = clock.now()
         terms = await terms_for(uow, record.court_id, config)
-        chain = chain_from_json(record.chain, terms)
+        chain = record.chain.under(terms)
         arg = Arg(
             Op.RETURN if so["mode"] == "return" else Op.APPROVE,
             str(so["level"]),
@@ -992,7 +990,7 @@ async def check_deadlines(uow: UnitOfWork, *, court_id: int, now: datetime, conf
         for record in await uow.signoff.awaiting(court_id):
             if record.chain is None or record.id is None:
                 continue
-            chain = chain_from_json(record.chain, terms)
+            chain = record.chain.under(terms)
             level = chain.level
             if level is None or chain.deadline is None or chain.route is None:
                 continue
@@ -1049,7 +1047,7 @@ async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config
         for record in await uow.signoff.awaiting(staff.court_id):
             if record.chain is None or record.id is None:
                 continue
-            chain = chain_from_json(record.chain, terms)
+            chain = record.chain.under(terms)
             level = chain.level
             if level is None or chain.route is None or staff.id is None:
                 continue
@@ -1150,7 +1148,7 @@ async def delegate(
         for record in await uow.signoff.awaiting(court_id):
             if record.chain is None or record.id is None or not deputy.enrolled:
                 continue
-            chain = chain_from_json(record.chain, terms)
+            chain = record.chain.under(terms)
             level = chain.level
             if level is None or chain.route is None or officer.id not in chain.route.holders(level):
                 continue
