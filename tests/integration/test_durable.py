@@ -4,6 +4,7 @@ fsync, replace, rename or link itself."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -107,3 +108,22 @@ def test_no_other_module_writes_durably_by_itself() -> None:
         if pattern.search(line) and not line.lstrip().startswith("#")
     ]
     assert offenders == []
+
+
+def test_without_hard_links_an_existing_file_is_still_never_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a backup drive formatted exFAT or FAT, ``link`` fails: the file is renamed into place instead,
+    and an existing one is still left alone."""
+
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "usb" / "manifest.json"
+    durable.write_file(target, b"{}", overwrite=False)
+    assert target.read_bytes() == b"{}"
+    with pytest.raises(FileExistsError):
+        durable.write_file(target, b"[]", overwrite=False)
+    assert target.read_bytes() == b"{}"
+    assert [p.name for p in target.parent.iterdir()] == ["manifest.json"]

@@ -14,6 +14,7 @@ The calls go through ``os.fsync`` and ``os.replace`` by name so that a test can 
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -39,6 +40,7 @@ __all__ = [
 BytesLike: TypeAlias = bytes | bytearray | memoryview
 
 CHUNK_SIZE: Final = 1 << 20
+_NO_LINKS: Final = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK})
 _CREATE: Final = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
 )
@@ -148,8 +150,17 @@ class TempFile:
         else:
             try:
                 os.link(self.path, target)  # fails if the target exists: never overwrite it
-            finally:
-                self.path.unlink(missing_ok=True)
+            except OSError as exc:
+                if exc.errno not in _NO_LINKS:
+                    self.path.unlink(missing_ok=True)
+                    raise
+                # a filesystem without hard links (exFAT, FAT: backup drives): check, then rename
+                if os.path.lexists(target):
+                    self.path.unlink(missing_ok=True)
+                    raise FileExistsError(errno.EEXIST, "file exists", str(target)) from None
+                os.replace(self.path, target)
+            else:
+                self.path.unlink()
         if sync_dir:
             fsync_dir(target.parent)
 
