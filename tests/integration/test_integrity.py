@@ -18,6 +18,7 @@ from liuhen.app.usecases import enrolment
 from liuhen.app.usecases.integrity import LedgerBroken, verify
 from liuhen.domain.checkpoints import ProblemKind
 from liuhen.evidence.keys import create_signer
+from liuhen.texts import integrity as texts
 from tests.integrity_world import add_evidence, make_world, settings_for
 
 LIUHEN = [sys.executable, "-m", "liuhen"]
@@ -67,13 +68,15 @@ async def test_nothing_broken_is_ever_signed(db_url: str, tmp_path: Path) -> Non
         after = first.checkpoint.tree_size + 2
         # an entry after the last checkpoint changed: its chain is checked before signing
         await sql(world, "UPDATE ledger SET actor = 'mallory' WHERE seq = :s", s=after)
-        with pytest.raises(LedgerBroken, match=f"条目 #{after}：条目哈希不符"):
+        with pytest.raises(LedgerBroken) as broken:
             await integrity.take_checkpoint(world.rt)
+        assert texts.problem(broken.value.problem) == f"条目 #{after}：条目哈希不符"
         await sql(world, "UPDATE ledger SET actor = 't' WHERE seq = :s", s=after)
         # an entry the last checkpoint covers was re-hashed: its root no longer holds
         await sql(world, "UPDATE ledger SET entry_hash = :h WHERE seq = 3", h="0" * 64)
-        with pytest.raises(LedgerBroken, match="默克尔树根"):
+        with pytest.raises(LedgerBroken) as broken:
             await integrity.take_checkpoint(world.rt)
+        assert "默克尔树根" in texts.problem(broken.value.problem)
         async with world.rt.db.uow(read_only=True) as uow:
             assert len(await uow.integrity.checkpoints()) == 1
     finally:
@@ -90,8 +93,9 @@ async def test_a_forged_previous_checkpoint_is_not_built_upon(db_url: str, tmp_p
             await uow.commit()
         forged = ("0" if first.checkpoint.signature[0] != "0" else "1") + first.checkpoint.signature[1:]
         await sql(world, "UPDATE checkpoints SET signature = :s", s=forged)
-        with pytest.raises(LedgerBroken, match="签名无效"):
+        with pytest.raises(LedgerBroken) as broken:
             await integrity.take_checkpoint(world.rt)
+        assert "签名无效" in texts.problem(broken.value.problem)
     finally:
         await world.close()
 
@@ -117,7 +121,7 @@ async def test_a_cut_tail_is_found_by_the_head_and_by_the_checkpoint(db_url: str
             )
         report = await world.verify()
         assert [p.kind for p in report.problems] == [ProblemKind.CHECKPOINT]
-        assert f"已签名覆盖 {head[0]} 条" in report.problems[0].reason
+        assert f"已签名覆盖 {head[0]} 条" in texts.reason(report.problems[0])
     finally:
         await world.close()
 
@@ -138,9 +142,9 @@ async def test_signatures_need_the_right_public_key(db_url: str, tmp_path: Path)
             ),
         )
         assert [p.kind for p in report.problems] == [ProblemKind.CHECKPOINT]
-        assert "不在已知公钥之列" in report.problems[0].reason
+        assert "不在已知公钥之列" in texts.reason(report.problems[0])
         report = await verify(world.rt.db.uow(read_only=True), files=world.rt.store, keys=None)
-        assert not report.ok and "没有可用的签名公钥" in report.problems[0].reason
+        assert not report.ok and "没有可用的签名公钥" in texts.reason(report.problems[0])
         assert list(keys.glob("checkpoint-*.pub.pem"))
     finally:
         await world.close()
@@ -278,7 +282,7 @@ async def test_a_lost_keyring_is_never_silently_replaced(
     rt = await open_runtime(world.settings)
     try:
         problem = integrity.missing_keyring_problem(rt)  # `liuhen run` refuses to start with this
-        assert problem is not None and "找不到证据密钥文件" in problem
+        assert problem is not None and "找不到证据密钥文件" in texts.key_error(problem)
     finally:
         await rt.close()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from liuhen.app import integrity
 from liuhen.domain.checkpoints import ProblemKind, timestamped_message
 from liuhen.evidence.timestamp import TimestampError, TimestampVerifier, TsaClient, load_certificates
+from liuhen.texts import integrity as texts
 from tests.integrity_world import make_world
 from tests.tsa import make_ca, running_tsa
 
@@ -42,7 +43,7 @@ async def test_checkpoints_are_timestamped_and_verify(db_url: str, tmp_path: Pat
                 await uow.commit()
             report = await world.verify()
             assert [p.kind for p in report.problems] == [ProblemKind.CHECKPOINT]
-            assert "可信时间戳无效" in report.problems[0].reason
+            assert "可信时间戳无效" in texts.reason(report.problems[0])
 
             # the TSA is down: the checkpoint is kept without a token, and the failure is said
             tsa.down = True

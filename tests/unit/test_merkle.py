@@ -12,6 +12,7 @@ from liuhen.domain import ledger as rules
 from liuhen.domain.checkpoints import Checkpoint, LedgerAudit, ProblemKind
 from liuhen.domain.ledger import GENESIS, LedgerEntry
 from liuhen.domain.merkle import TreeBuilder, tree_head
+from liuhen.texts import integrity as texts
 
 # The test vectors of RFC 6962's reference implementation (certificate-transparency merkle_tree_test):
 # the heads of the first n of these eight leaves.
@@ -152,7 +153,7 @@ def test_a_consistently_rewritten_prefix_is_caught_by_the_checkpoint_only() -> N
         prev = e.entry_hash
     problems = audit(forged, [cp]).finish(30, forged[-1].entry_hash)
     assert [p.kind for p in problems] == [ProblemKind.CHECKPOINT]
-    assert "默克尔树根" in problems[0].reason
+    assert "默克尔树根" in texts.reason(problems[0])
 
 
 def test_a_cut_tail_shows_in_the_head_and_in_a_checkpoint_that_reached_further() -> None:
@@ -163,7 +164,7 @@ def test_a_cut_tail_shows_in_the_head_and_in_a_checkpoint_that_reached_further()
     # the head rewound as well: the checkpoint still knows there were 30
     problems = audit(entries[:25], [cp]).finish(25, entries[24].entry_hash)
     assert [p.kind for p in problems] == [ProblemKind.CHECKPOINT]
-    assert "只有 25 条" in problems[0].reason
+    assert "只有 25 条" in texts.reason(problems[0])
 
 
 def test_the_first_broken_entry_is_named() -> None:

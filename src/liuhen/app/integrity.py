@@ -8,6 +8,7 @@ authority is used (``LIUHEN_TSA_URL``, ``LIUHEN_TSA_CA_FILE``); the use cases ar
 from __future__ import annotations
 
 import asyncio
+import enum
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +35,21 @@ from liuhen.evidence.timestamp import TimestampVerifier, TsaClient, load_certifi
 
 log = structlog.get_logger(__name__)
 _warned: set[Path] = set()
+
+
+class KeyProblem(enum.StrEnum):
+    KEYRING_LOST = "keyring_lost"  # `init`: encrypted evidence, and the keyring is not where it should be
+    KEYRING_NEEDED = "keyring_needed"  # `run`: encrypted evidence, and no keyring to read it with
+    NO_SIGNING_KEY = "no_signing_key"  # a checkpoint, and no signing key in the key directory
+
+
+class KeysMissing(KeyFileError):
+    """A key the command needs is not there: ``problem``, and where it was looked for (``path``)."""
+
+    def __init__(self, problem: KeyProblem, path: Path) -> None:
+        super().__init__(f"{problem.value}: {path}")
+        self.problem = problem
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -69,10 +85,7 @@ async def ensure_keys(settings: Settings, clock: Clock) -> Keys:
     if read_keyring(ring_path) is None:
         store = FileEvidenceStore(settings.data_dir / "evidence")
         if await asyncio.to_thread(encrypted_file_exists, store):
-            raise KeyFileError(
-                f"证据目录中已有加密文件，但找不到证据密钥文件 {ring_path}。请把原来的密钥文件放回"
-                "（或设置 LIUHEN_EVIDENCE_KEY_FILE 指向它）；新建密钥将无法解密已有证据。"
-            )
+            raise KeysMissing(KeyProblem.KEYRING_LOST, ring_path)
     _, keyring_created = create_keyring(ring_path, clock.now())
     return Keys(
         signer,
@@ -84,13 +97,10 @@ async def ensure_keys(settings: Settings, clock: Clock) -> Keys:
     )
 
 
-def missing_keyring_problem(rt: Runtime) -> str | None:
+def missing_keyring_problem(rt: Runtime) -> KeysMissing | None:
     """A reason not to run: encrypted evidence and no keyring to read it with."""
     if rt.store.keyring is None and encrypted_file_exists(rt.store):
-        return (
-            f"证据已加密存放，但找不到证据密钥文件 {rt.settings.evidence_keyring_path}。"
-            "请放回密钥文件或设置 LIUHEN_EVIDENCE_KEY_FILE。"
-        )
+        return KeysMissing(KeyProblem.KEYRING_NEEDED, rt.settings.evidence_keyring_path)
     return None
 
 
@@ -121,7 +131,7 @@ async def take_checkpoint(
     """Sign a checkpoint now. Raises KeyFileError without a signing key, LedgerBroken over a broken ledger."""
     signer = load_signer(rt.settings.keys_path)
     if signer is None:
-        raise KeyFileError(f"密钥目录 {rt.settings.keys_path} 中没有检查点签名私钥，请先运行 liuhen init")
+        raise KeysMissing(KeyProblem.NO_SIGNING_KEY, rt.settings.keys_path)
     extra = {"progress": progress} if progress is not None else {}
     result = await integrity.take_checkpoint(
         rt.db.uow(read_only=True),
@@ -153,7 +163,8 @@ async def scheduled_checkpoint(rt: Runtime, *, at_shutdown: bool = False) -> Non
             _warned.add(rt.settings.keys_path)
             log.warning("checkpoint_skipped", reason=str(exc))
     except LedgerBroken as exc:
-        log.error("ledger_broken", problem=str(exc))
+        where = exc.problem.where
+        log.error("ledger_broken", problem=exc.problem.reason.value, place=where.place.value, seq=where.seq)
     except Exception as exc:  # a failed checkpoint must not stop the bot; it is tried again
         log.error("checkpoint_failed", error=repr(exc))
 
@@ -186,32 +197,3 @@ async def run_verify(
         )
         await uow.commit()
     return report
-
-
-def report_lines(r: VerifyReport, limit: int = 50) -> list[str]:
-    """The report as the operator reads it (Chinese; the first problem first)."""
-    kinds = {p.kind.value for p in r.problems}
-
-    def mark(ok: bool) -> str:
-        return "✔" if ok else "✘"
-
-    checkpoints = (
-        f"{r.checkpoints} 个，最新覆盖条目 1–{r.covered}，其中 {r.timestamped} 个带可信时间戳"
-        if r.checkpoints
-        else "尚无"
-    )
-    lines = [
-        f"{mark(not kinds & {'ledger', 'ledger_head'})} 账本：{r.entries} 条（账本头 #{r.head_seq}）",
-        f"{mark('checkpoint' not in kinds)} 签名检查点：{checkpoints}",
-        f"{mark('evidence' not in kinds)} 证据登记：每件证据与账本中收到它时的登记一致",
-        f"{mark('file' not in kinds)} 文件：{r.files} 个（{r.referenced} 个被记录或控告引用）",
-    ]
-    lines += [f"提醒：{note}" for note in r.notes]
-    if r.ok:
-        lines.append("核验通过：账本、证据登记与全部文件完好。")
-        return lines
-    lines.append(f"核验未通过：发现 {len(r.problems)} 处问题。第一处：{r.problems[0].text()}")
-    lines += [f"  · {p.text()}" for p in r.problems[1:limit]]
-    if len(r.problems) > limit:
-        lines.append(f"  …… 另有 {len(r.problems) - limit} 处（--json 列出全部）")
-    return lines

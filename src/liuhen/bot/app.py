@@ -25,7 +25,6 @@ from liuhen.bot.http import AiohttpRequest
 from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
 from liuhen.bot.webhook import WebhookOptions, WebhookServer, ensure_webhook, run_jobs_on_leader
-from liuhen.evidence.keys import KeyFileError
 from liuhen.storage.locks import ProcessLocks, one_at_a_time
 
 log = structlog.get_logger(__name__)
@@ -125,7 +124,7 @@ async def run(
         runtime = await open_runtime(settings)
     if (problem := integrity.missing_keyring_problem(runtime)) is not None:
         await runtime.close()
-        raise KeyFileError(problem)
+        raise problem
     app = build_application(
         runtime,
         token=token,

@@ -75,6 +75,7 @@ def verify(
     """核验全部历史：账本哈希链、签名检查点、每个证据文件的 SHA-256。全部完好才返回 0。"""
     from liuhen.app import integrity
     from liuhen.evidence.keys import KeyFileError
+    from liuhen.texts.integrity import key_error, report_json
 
     async def run(rt: Runtime) -> VerifyReport:
         with progress_bar(not as_json) as progress:
@@ -85,9 +86,9 @@ def verify(
     try:
         report = with_runtime(run)
     except KeyFileError as exc:
-        fail(str(exc), code=2)
+        fail(key_error(exc), code=2)
     if as_json:
-        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
         raise typer.Exit(0 if report.ok else 1)
     _print_report(report)
     raise typer.Exit(0 if report.ok else 1)
@@ -95,10 +96,10 @@ def verify(
 
 def _print_report(r: VerifyReport) -> None:
     """The summary on stdout; the problems, first one first, on stderr."""
-    from liuhen.app import integrity
+    from liuhen.texts.integrity import report_lines
 
     colour = {"✔": "[green]✔[/green]", "✘": "[red]✘[/red]"}
-    for line in integrity.report_lines(r):
+    for line in report_lines(r):
         if line.startswith(("核验未通过", "  ")):
             err.print(line, highlight=False, markup=False)
         elif line[:1] in colour:
@@ -117,6 +118,7 @@ def checkpoint(
     from liuhen.app import integrity
     from liuhen.app.usecases.integrity import LedgerBroken
     from liuhen.evidence.keys import KeyFileError
+    from liuhen.texts.integrity import key_error, ledger_broken
 
     async def run(rt: Runtime) -> CheckpointResult:
         with progress_bar() as progress:
@@ -125,9 +127,9 @@ def checkpoint(
     try:
         result = with_runtime(run)
     except KeyFileError as exc:
-        fail(str(exc))
+        fail(key_error(exc))
     except LedgerBroken as exc:
-        fail(f"账本核验不通过，未签名检查点：{exc}。请运行 liuhen verify 查看。")
+        fail(ledger_broken(exc))
     if result.checkpoint is None:
         out.print("自上一个检查点以来账本没有新条目，无需签名（可用 --force 强制）。")
         return
@@ -365,11 +367,12 @@ def init_keys(config: Settings) -> None:
     from liuhen.app import integrity
     from liuhen.domain.clock import SystemClock
     from liuhen.evidence.keys import KeyFileError
+    from liuhen.texts.integrity import key_error
 
     try:
         keys = asyncio.run(integrity.ensure_keys(config, SystemClock()))
     except KeyFileError as exc:
-        fail(str(exc))
+        fail(key_error(exc))
     made = "已生成" if keys.signer_created else "已有"
     out.print(f"{made}检查点签名密钥：{keys.key_dir}（密钥编号 {keys.signer.key_id}）")
     out.print("检查点签名公钥（请另行保存一份，核验时使用；也可用 liuhen key export 导出）：")

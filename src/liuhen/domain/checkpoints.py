@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from liuhen.domain.ledger import GENESIS, LedgerEntry, canonical_json, first_break
+from liuhen.domain.ledger import GENESIS, ChainBreak, LedgerEntry, canonical_json, first_break
 from liuhen.domain.merkle import TreeBuilder
 
 STATEMENT_TYPE = "liuhen.checkpoint"
@@ -92,7 +92,7 @@ class Timestamper(Protocol):
 class TimestampChecker(Protocol):
     def check(self, token: str, message: bytes) -> str | None:
         """None when the token is a granted timestamp over ``message`` (and chains to the configured
-        TSA certificate when one is configured); otherwise the reason, in Chinese."""
+        TSA certificate when one is configured); otherwise the reason, for the operator."""
         ...
 
 
@@ -104,29 +104,69 @@ class ProblemKind(enum.StrEnum):
     EVIDENCE = "evidence"  # an evidence row says other than the ledger entry that took it in
 
 
+class Place(enum.StrEnum):
+    """What a problem is about."""
+
+    ENTRY = "entry"  # a ledger entry (``seq``)
+    HEAD = "ledger_head"
+    CHECKPOINT = "checkpoint"  # ``checkpoint_id``, covering entries 1 to ``tree_size``
+    EVIDENCE = "evidence"  # a record's (``number``) evidence (``seq``): its file
+    EVIDENCE_MESSAGE = "evidence_message"  # the stored message of that evidence
+    EVIDENCE_THUMBNAIL = "evidence_thumbnail"  # the intake thumbnail of that evidence
+    COMPLAINT_ITEM = "complaint_item"  # a complaint's (``number``) item (``seq``): its file
+    COMPLAINT_MESSAGE = "complaint_message"  # the stored message of that item
+    UNREFERENCED = "unreferenced"  # a stored file no row names (``sha256``)
+
+
+@dataclass(frozen=True)
+class Where:
+    place: Place
+    number: str = ""  # the record's or the complaint's number
+    seq: int | None = None  # the entry's, the evidence's or the complaint item's
+    checkpoint_id: int | None = None
+    tree_size: int | None = None
+    sha256: str = ""
+
+
+def checkpoint_place(cp: Checkpoint) -> Where:
+    return Where(Place.CHECKPOINT, checkpoint_id=cp.id, tree_size=cp.tree_size)
+
+
+class Finding(enum.StrEnum):
+    """Why a checkpoint, the head row, an evidence row or a file does not hold (``ChainBreak`` for an
+    entry). The particulars are the problem's ``detail``."""
+
+    BAD_SIZE = "bad_size"  # a checkpoint covering no entry
+    ROOT_MISMATCH = "root_mismatch"  # entries rewritten, deleted or swapped under a checkpoint
+    LAST_ENTRY_MISMATCH = "last_entry_mismatch"
+    BEYOND_LEDGER = "beyond_ledger"  # signed: the entries it covers; entries: the ledger's
+    NO_PUBLIC_KEY = "no_public_key"
+    UNKNOWN_KEY = "unknown_key"  # key_id
+    BAD_SIGNATURE = "bad_signature"
+    BAD_TIMESTAMP = "bad_timestamp"  # why: the checker's reason
+    HEAD_MISSING = "head_missing"
+    HEAD_MISMATCH = "head_mismatch"  # head_seq: what the head names; last_seq: the last entry
+    NOT_ATTESTED = "not_attested"  # no ledger entry took this evidence in
+    DUPLICATE_MESSAGE = "duplicate_message"
+    HASH_DIFFERS = "hash_differs"  # from the ledger's
+    SIZE_DIFFERS = "size_differs"  # from the ledger's
+    FILE_NOT_ATTESTED = "file_not_attested"
+    FILE_MISSING = "file_missing"
+    FILE_CORRUPT = "file_corrupt"
+    FILE_NO_KEY = "file_no_key"  # why: the store's reason, if any
+    FILE_UNREADABLE = "file_unreadable"  # state: the store's
+    FILE_SIZE = "file_size"  # registered, actual
+
+
 @dataclass(frozen=True)
 class Problem:
     kind: ProblemKind
-    where: str  # "条目 #12", "检查点 #3 (覆盖 1–200)", "记录 LH-… 证据 #2"
-    reason: str
+    where: Where
+    reason: ChainBreak | Finding
+    detail: dict[str, str | int] = field(default_factory=dict, hash=False)
     seq: int | None = None
     checkpoint_id: int | None = None
     sha256: str | None = None
-
-    def text(self) -> str:
-        return f"{self.where}：{self.reason}"
-
-    def as_json(self) -> dict[str, object]:
-        data: dict[str, object] = {"kind": self.kind.value, "where": self.where, "reason": self.reason}
-        for key in ("seq", "checkpoint_id", "sha256"):
-            value = getattr(self, key)
-            if value is not None:
-                data[key] = value
-        return data
-
-
-def checkpoint_label(cp: Checkpoint) -> str:
-    return f"检查点 #{cp.id}（覆盖条目 1–{cp.tree_size}）"
 
 
 @dataclass
@@ -156,7 +196,7 @@ class LedgerAudit:
         while self._pending and self._pending[0].tree_size <= self._tree.size:
             cp = self._pending.pop(0)
             if cp.tree_size < 1:
-                self._checkpoint_problem(cp, "覆盖的条目数无效")
+                self._checkpoint_problem(cp, Finding.BAD_SIZE)
 
     def feed(self, batch: Sequence[LedgerEntry]) -> None:
         if not batch:
@@ -170,8 +210,13 @@ class LedgerAudit:
         if batch_to_check and not self._chain_broken:
             broken = first_break(batch_to_check, prev_hash=self._prev_hash, first_seq=self._next_seq)
             if broken is not None:
-                seq, reason = broken
-                self.problems.append(Problem(ProblemKind.LEDGER, f"条目 #{seq}", reason, seq=seq))
+                detail: dict[str, str | int] = (
+                    {} if broken.expected is None else {"expected": broken.expected}
+                )
+                where = Where(Place.ENTRY, seq=broken.seq)
+                self.problems.append(
+                    Problem(ProblemKind.LEDGER, where, broken.reason, detail, seq=broken.seq)
+                )
                 self._chain_broken = True
             else:
                 self._prev_hash, self._next_seq = batch[-1].entry_hash, batch[-1].seq + 1
@@ -193,34 +238,34 @@ class LedgerAudit:
 
     def _check_at(self, cp: Checkpoint, entry: LedgerEntry) -> None:
         if cp.root != self._tree.root().hex():
-            self._checkpoint_problem(cp, "默克尔树根与账本前若干条目不符（条目被改写、删除或调换）")
+            self._checkpoint_problem(cp, Finding.ROOT_MISMATCH)
         elif cp.last_entry_hash != entry.entry_hash or cp.seq != entry.seq:
-            self._checkpoint_problem(cp, "所覆盖的最后一条目与账本不符")
+            self._checkpoint_problem(cp, Finding.LAST_ENTRY_MISMATCH)
 
-    def _checkpoint_problem(self, cp: Checkpoint, reason: str) -> None:
+    def _checkpoint_problem(self, cp: Checkpoint, reason: Finding, **detail: str | int) -> None:
         self.problems.append(
-            Problem(ProblemKind.CHECKPOINT, checkpoint_label(cp), reason, checkpoint_id=cp.id)
+            Problem(ProblemKind.CHECKPOINT, checkpoint_place(cp), reason, detail, checkpoint_id=cp.id)
         )
 
     def finish(self, head_seq: int | None, head_hash: str | None) -> list[Problem]:
         """After the last batch: the head row must name the last entry; no checkpoint may reach further."""
         last_seq = self._last.seq if self._last else 0
         last_hash = self._last.entry_hash if self._last else GENESIS
+        head = Where(Place.HEAD)
         if head_seq is None or head_hash is None:
-            self.problems.append(Problem(ProblemKind.HEAD, "账本头", "缺失"))
+            self.problems.append(Problem(ProblemKind.HEAD, head, Finding.HEAD_MISSING))
         elif head_seq != last_seq or head_hash != last_hash:
             self.problems.append(
                 Problem(
                     ProblemKind.HEAD,
-                    "账本头",
-                    f"记载最后条目为 #{head_seq}，账本实际最后为 #{last_seq}（末尾条目被删除或改动）",
+                    head,
+                    Finding.HEAD_MISMATCH,
+                    {"head_seq": head_seq, "last_seq": last_seq},
                     seq=last_seq + 1 if head_seq > last_seq else last_seq,
                 )
             )
         for cp in self._pending:
-            self._checkpoint_problem(
-                cp, f"已签名覆盖 {cp.tree_size} 条，账本只有 {self.entries} 条（条目被删除）"
-            )
+            self._checkpoint_problem(cp, Finding.BEYOND_LEDGER, signed=cp.tree_size, entries=self.entries)
         self._pending = []
         return self.problems
 
@@ -237,30 +282,28 @@ def check_signatures(
         if verifier is None:
             problems.append(
                 Problem(
-                    ProblemKind.CHECKPOINT,
-                    checkpoint_label(cp),
-                    "没有可用的签名公钥，无法核验（请用 --public-key 指定，或放回密钥目录）",
-                    checkpoint_id=cp.id,
+                    ProblemKind.CHECKPOINT, checkpoint_place(cp), Finding.NO_PUBLIC_KEY, checkpoint_id=cp.id
                 )
             )
             continue
-        reason = None
+        reason: Finding | None = None
+        detail: dict[str, str | int] = {}
         if not verifier.knows(cp.key_id):
-            reason = f"签名密钥 {cp.key_id} 不在已知公钥之列"
+            reason, detail = Finding.UNKNOWN_KEY, {"key_id": cp.key_id}
         else:
             try:
                 signature = bytes.fromhex(cp.signature)
             except ValueError:
                 signature = b""
             if not verifier.verify(cp.key_id, statement(cp), signature):
-                reason = "签名无效（检查点被改动或伪造）"
+                reason = Finding.BAD_SIGNATURE
         if reason is None and cp.tsa_token and timestamps is not None:
             bad = timestamps.check(cp.tsa_token, timestamped_message(cp))
             if bad is not None:
-                reason = f"可信时间戳无效：{bad}"
+                reason, detail = Finding.BAD_TIMESTAMP, {"why": bad}
         if reason is not None:
             problems.append(
-                Problem(ProblemKind.CHECKPOINT, checkpoint_label(cp), reason, checkpoint_id=cp.id)
+                Problem(ProblemKind.CHECKPOINT, checkpoint_place(cp), reason, detail, checkpoint_id=cp.id)
             )
     return problems
 
@@ -274,10 +317,10 @@ def _hash_bytes(entry_hash: str) -> bytes:
 
 @dataclass(frozen=True)
 class FileReference:
-    """A stored file a database row names, and how to name it to a person (``where``)."""
+    """A stored file a database row names, and which row (``where``)."""
 
     sha256: str
-    where: str
+    where: Where
     size: int | None = None  # of the original bytes, when the row records it
 
 
@@ -285,7 +328,7 @@ class FileReference:
 class EvidenceClaim:
     """What an evidence row says it holds (the storage layer reads these for `verify`)."""
 
-    where: str  # "记录 LH-… 证据 #2"
+    where: Where  # Place.EVIDENCE
     stored: bool
     sha256: str | None
     size: int | None
@@ -315,24 +358,24 @@ class EvidenceAttestations:
         problems: list[Problem] = []
         seen: set[str] = set()
 
-        def problem(claim: EvidenceClaim, reason: str) -> None:
+        def problem(claim: EvidenceClaim, reason: Finding) -> None:
             problems.append(Problem(ProblemKind.EVIDENCE, claim.where, reason, sha256=claim.sha256))
 
         for claim in claims:
             attested = self.added.get(claim.message_sha256)
             if attested is None:
-                problem(claim, "账本中没有收到这件证据的登记（原始消息校验值不符或被改动）")
+                problem(claim, Finding.NOT_ATTESTED)
                 continue
             if claim.message_sha256 in seen:
-                problem(claim, "与另一件证据指向同一条原始消息（证据行被复制或改动）")
+                problem(claim, Finding.DUPLICATE_MESSAGE)
             seen.add(claim.message_sha256)
             if not claim.stored:
                 continue
             sha256, size = attested
             if sha256 is not None and claim.sha256 != sha256:
-                problem(claim, "文件校验值与账本登记的不符（证据行被改动）")
+                problem(claim, Finding.HASH_DIFFERS)
             elif sha256 is not None and size is not None and claim.size != size:
-                problem(claim, "文件大小与账本登记的不符（证据行被改动）")
+                problem(claim, Finding.SIZE_DIFFERS)
             elif sha256 is None and claim.sha256 not in self.filed:
-                problem(claim, "账本中没有这个文件的入库登记（证据行被改动）")
+                problem(claim, Finding.FILE_NOT_ATTESTED)
         return problems

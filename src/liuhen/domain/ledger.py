@@ -7,12 +7,13 @@ it. Storage appends entries in the same transaction as the change they describe.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 GENESIS = "0" * 64
 
@@ -56,20 +57,35 @@ def entry_hash(
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+class ChainBreak(enum.StrEnum):
+    """Why an entry does not verify."""
+
+    SEQ_GAP = "seq_gap"  # not the seq expected (``Break.expected``)
+    PREV_HASH = "prev_hash"  # does not name the entry before it
+    PAYLOAD_HASH = "payload_hash"  # the payload was changed
+    ENTRY_HASH = "entry_hash"  # a field of the entry was changed
+
+
+class Break(NamedTuple):
+    seq: int
+    reason: ChainBreak
+    expected: int | None = None  # the seq that should have come (SEQ_GAP)
+
+
 def first_break(
     entries: Iterable[LedgerEntry], *, prev_hash: str = GENESIS, first_seq: int = 1
-) -> tuple[int, str] | None:
-    """The first entry that does not verify, as (seq, reason), or None when the chain holds.
+) -> Break | None:
+    """The first entry that does not verify, as (seq, reason, expected), or None when the chain holds.
 
     ``prev_hash`` and ``first_seq`` continue a chain checked in parts (the previous hash and seq + 1)."""
     prev, expected_seq = prev_hash, first_seq
     for e in entries:
         if e.seq != expected_seq:
-            return e.seq, f"序号不连续：应为 {expected_seq}"
+            return Break(e.seq, ChainBreak.SEQ_GAP, expected_seq)
         if e.prev_hash != prev:
-            return e.seq, "前序哈希不符"
+            return Break(e.seq, ChainBreak.PREV_HASH)
         if payload_hash(e.payload) != e.payload_hash:
-            return e.seq, "内容哈希不符"
+            return Break(e.seq, ChainBreak.PAYLOAD_HASH)
         recomputed = entry_hash(
             prev_hash=e.prev_hash,
             seq=e.seq,
@@ -81,6 +97,6 @@ def first_break(
             payload_digest=e.payload_hash,
         )
         if recomputed != e.entry_hash:
-            return e.seq, "条目哈希不符"
+            return Break(e.seq, ChainBreak.ENTRY_HASH)
         prev, expected_seq = e.entry_hash, expected_seq + 1
     return None

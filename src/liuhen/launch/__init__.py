@@ -50,7 +50,9 @@ def run(
     try:
         asyncio.run(run_bot(config, webhook_options=options))
     except KeyFileError as exc:  # encrypted evidence and no keyring to read it with
-        fail(str(exc))
+        from liuhen.texts.integrity import key_error
+
+        fail(key_error(exc))
 
 
 @app.command()

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liuhen.domain.checkpoints import Checkpoint, EvidenceClaim, FileReference
+from liuhen.domain.checkpoints import Checkpoint, EvidenceClaim, FileReference, Place, Where
 from liuhen.domain.complaints import Complaint, ComplaintItem, ComplaintStatus
 from liuhen.domain.records import EvidenceState
 from liuhen.storage import tables as t
@@ -38,7 +38,7 @@ class SqlIntegrity:
         )
         return [
             EvidenceClaim(
-                f"记录 {row.number} 证据 #{row.seq}",
+                Where(Place.EVIDENCE, row.number, row.seq),
                 row.state == EvidenceState.STORED.value,
                 row.sha256,
                 row.size,
@@ -56,14 +56,14 @@ class SqlIntegrity:
             .order_by(r.id, e.seq, e.id)
         )
         for row in rows:
-            where = f"记录 {row.number} 证据 #{row.seq}"
             if row.sha256 and row.state == EvidenceState.STORED.value:
-                refs.append(FileReference(row.sha256, where, row.size))
+                refs.append(FileReference(row.sha256, Where(Place.EVIDENCE, row.number, row.seq), row.size))
             if row.message_sha256 and row.message_sha256 != row.sha256:
-                refs.append(FileReference(row.message_sha256, f"{where} 的原始消息"))
+                where = Where(Place.EVIDENCE_MESSAGE, row.number, row.seq)
+                refs.append(FileReference(row.message_sha256, where))
             thumbnail = (row.inspection or {}).get("thumbnail_sha256")
             if isinstance(thumbnail, str) and thumbnail:
-                refs.append(FileReference(thumbnail, f"{where} 的缩略图"))
+                refs.append(FileReference(thumbnail, Where(Place.EVIDENCE_THUMBNAIL, row.number, row.seq)))
         i, k = t.complaint_items.c, t.complaints.c
         rows = await self.session.execute(
             select(i.seq, i.state, i.sha256, i.size, i.message_sha256, k.number)
@@ -71,11 +71,12 @@ class SqlIntegrity:
             .order_by(k.id, i.seq)
         )
         for row in rows:
-            where = f"控告 {row.number} 第 {row.seq} 项"
             if row.sha256 and row.state == EvidenceState.STORED.value:
+                where = Where(Place.COMPLAINT_ITEM, row.number, row.seq)
                 refs.append(FileReference(row.sha256, where, row.size))
             if row.message_sha256 and row.message_sha256 != row.sha256:
-                refs.append(FileReference(row.message_sha256, f"{where} 的原始消息"))
+                where = Where(Place.COMPLAINT_MESSAGE, row.number, row.seq)
+                refs.append(FileReference(row.message_sha256, where))
         return refs
 
 

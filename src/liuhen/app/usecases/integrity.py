@@ -14,6 +14,7 @@ checkpoints.
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,13 +26,16 @@ from liuhen.domain.checkpoints import (
     CheckpointSigner,
     EvidenceAttestations,
     FileReference,
+    Finding,
     LedgerAudit,
+    Place,
     Problem,
     ProblemKind,
     SignatureVerifier,
     TimestampChecker,
     Timestamper,
     TimestampUnavailable,
+    Where,
     check_signatures,
     statement,
     timestamped_message,
@@ -78,10 +82,11 @@ async def _audit_ledger(
 
 
 class LedgerBroken(Exception):
-    """The ledger does not verify: no checkpoint is signed over it (run `liuhen verify`)."""
+    """The ledger does not verify: no checkpoint is signed over it (run `liuhen verify`). ``problem`` is the
+    first thing found."""
 
     def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.text())
+        super().__init__(problem.reason.value)
         self.problem = problem
 
 
@@ -168,6 +173,13 @@ class FileChecker(Protocol):
     async def digests(self) -> list[str]: ...
 
 
+class VerifyNote(enum.StrEnum):
+    """Not a problem, but worth knowing after a verify."""
+
+    NO_CHECKPOINT = "no_checkpoint"  # nothing was ever signed
+    UNSIGNED_TAIL = "unsigned_tail"  # entries after the latest checkpoint (``entries - covered``)
+
+
 @dataclass
 class VerifyReport:
     entries: int = 0
@@ -178,7 +190,7 @@ class VerifyReport:
     files: int = 0
     referenced: int = 0
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[VerifyNote] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -188,26 +200,11 @@ class VerifyReport:
     def first(self) -> Problem | None:
         return self.problems[0] if self.problems else None
 
-    def as_json(self) -> dict[str, object]:
-        return {
-            "ok": self.ok,
-            "ledger": {"entries": self.entries, "head_seq": self.head_seq},
-            "checkpoints": {
-                "count": self.checkpoints,
-                "covered_entries": self.covered,
-                "timestamped": self.timestamped,
-            },
-            "files": {"checked": self.files, "referenced": self.referenced},
-            "first_problem": self.first.as_json() if self.first else None,
-            "problems": [p.as_json() for p in self.problems],
-            "notes": self.notes,
-        }
 
-
-_FILE_REASONS = {
-    "missing": "文件缺失",
-    "corrupt": "文件内容与登记的 SHA-256 不符（被改动或损坏）",
-    "no_key": "无法解密：缺少证据密钥",
+_FILE_FINDINGS = {
+    "missing": Finding.FILE_MISSING,
+    "corrupt": Finding.FILE_CORRUPT,
+    "no_key": Finding.FILE_NO_KEY,
 }
 
 
@@ -241,9 +238,9 @@ async def verify(
     report.problems += check_signatures(checkpoints, keys, timestamps)
     report.problems += await _check_files(refs, files, report, progress)
     if not checkpoints:
-        report.notes.append("尚无签名检查点：请运行 liuhen checkpoint（运行中的机器人每天自动生成）")
+        report.notes.append(VerifyNote.NO_CHECKPOINT)
     elif report.covered < report.entries:
-        report.notes.append(f"最后一个检查点之后还有 {report.entries - report.covered} 条条目尚未签名")
+        report.notes.append(VerifyNote.UNSIGNED_TAIL)
     return report
 
 
@@ -271,21 +268,18 @@ async def _check_files(
     problems: list[Problem] = []
     for digest in order:
         result = results[digest]
-        where = by_digest[digest][0].where if digest in by_digest else f"未被引用的文件 {digest[:12]}…"
+        where = (
+            by_digest[digest][0].where if digest in by_digest else Where(Place.UNREFERENCED, sha256=digest)
+        )
         if result.state != "ok":
-            reason = _FILE_REASONS.get(result.state, result.state)
+            reason = _FILE_FINDINGS.get(result.state, Finding.FILE_UNREADABLE)
+            detail: dict[str, str | int] = {"state": result.state}
             if result.error and result.state == "no_key":
-                reason += f"（{result.error}）"
-            problems.append(Problem(ProblemKind.FILE, where, reason, sha256=digest))
+                detail["why"] = result.error
+            problems.append(Problem(ProblemKind.FILE, where, reason, detail, sha256=digest))
             continue
         for ref in by_digest.get(digest, []):
             if ref.size is not None and result.size is not None and ref.size != result.size:
-                problems.append(
-                    Problem(
-                        ProblemKind.FILE,
-                        ref.where,
-                        f"大小不符：登记 {ref.size} 字节，文件 {result.size} 字节",
-                        sha256=digest,
-                    )
-                )
+                sizes: dict[str, str | int] = {"registered": ref.size, "actual": result.size}
+                problems.append(Problem(ProblemKind.FILE, ref.where, Finding.FILE_SIZE, sizes, sha256=digest))
     return problems

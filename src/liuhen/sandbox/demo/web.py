@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from liuhen.app.integrity import report_lines, run_verify
+from liuhen.app.integrity import run_verify
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.records import list_records
@@ -42,6 +42,7 @@ from liuhen.reports.bundle import evidence_bundle
 from liuhen.reports.registration import registration_pdf
 from liuhen.sandbox.server import SandboxServer
 from liuhen.texts.access import denied
+from liuhen.texts.integrity import report_lines
 from liuhen.texts.labels import EVIDENCE_KIND, RECORD_STATUS, human_size
 
 from .samples import FORWARD_KINDS, PREPARED_MESSAGES, SampleFile

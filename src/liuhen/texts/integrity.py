@@ -1,0 +1,152 @@
+"""`liuhen verify`, checkpoints and keys in words: where a problem is, why, and the report as the operator
+reads it (seed 003 §12, seed 004 §15: 全程留痕、永久存储、有据可查)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from liuhen.app.integrity import KeyProblem, KeysMissing
+from liuhen.app.usecases.integrity import LedgerBroken, VerifyNote, VerifyReport
+from liuhen.domain.checkpoints import Finding, Place, Problem, Where
+from liuhen.domain.ledger import ChainBreak
+from liuhen.evidence.keys import KeyFileError
+
+_PLACES: Mapping[Place, str] = {
+    Place.ENTRY: "条目 #{w.seq}",
+    Place.HEAD: "账本头",
+    Place.CHECKPOINT: "检查点 #{w.checkpoint_id}（覆盖条目 1–{w.tree_size}）",
+    Place.EVIDENCE: "记录 {w.number} 证据 #{w.seq}",
+    Place.EVIDENCE_MESSAGE: "记录 {w.number} 证据 #{w.seq} 的原始消息",
+    Place.EVIDENCE_THUMBNAIL: "记录 {w.number} 证据 #{w.seq} 的缩略图",
+    Place.COMPLAINT_ITEM: "控告 {w.number} 第 {w.seq} 项",
+    Place.COMPLAINT_MESSAGE: "控告 {w.number} 第 {w.seq} 项 的原始消息",
+    Place.UNREFERENCED: "未被引用的文件 {short}…",
+}
+
+_REASONS: Mapping[ChainBreak | Finding, str] = {
+    ChainBreak.SEQ_GAP: "序号不连续：应为 {expected}",
+    ChainBreak.PREV_HASH: "前序哈希不符",
+    ChainBreak.PAYLOAD_HASH: "内容哈希不符",
+    ChainBreak.ENTRY_HASH: "条目哈希不符",
+    Finding.BAD_SIZE: "覆盖的条目数无效",
+    Finding.ROOT_MISMATCH: "默克尔树根与账本前若干条目不符（条目被改写、删除或调换）",
+    Finding.LAST_ENTRY_MISMATCH: "所覆盖的最后一条目与账本不符",
+    Finding.BEYOND_LEDGER: "已签名覆盖 {signed} 条，账本只有 {entries} 条（条目被删除）",
+    Finding.NO_PUBLIC_KEY: "没有可用的签名公钥，无法核验（请用 --public-key 指定，或放回密钥目录）",
+    Finding.UNKNOWN_KEY: "签名密钥 {key_id} 不在已知公钥之列",
+    Finding.BAD_SIGNATURE: "签名无效（检查点被改动或伪造）",
+    Finding.BAD_TIMESTAMP: "可信时间戳无效：{why}",
+    Finding.HEAD_MISSING: "缺失",
+    Finding.HEAD_MISMATCH: "记载最后条目为 #{head_seq}，账本实际最后为 #{last_seq}（末尾条目被删除或改动）",
+    Finding.NOT_ATTESTED: "账本中没有收到这件证据的登记（原始消息校验值不符或被改动）",
+    Finding.DUPLICATE_MESSAGE: "与另一件证据指向同一条原始消息（证据行被复制或改动）",
+    Finding.HASH_DIFFERS: "文件校验值与账本登记的不符（证据行被改动）",
+    Finding.SIZE_DIFFERS: "文件大小与账本登记的不符（证据行被改动）",
+    Finding.FILE_NOT_ATTESTED: "账本中没有这个文件的入库登记（证据行被改动）",
+    Finding.FILE_MISSING: "文件缺失",
+    Finding.FILE_CORRUPT: "文件内容与登记的 SHA-256 不符（被改动或损坏）",
+    Finding.FILE_NO_KEY: "无法解密：缺少证据密钥",
+    Finding.FILE_UNREADABLE: "{state}",
+    Finding.FILE_SIZE: "大小不符：登记 {registered} 字节，文件 {actual} 字节",
+}
+
+
+def where(w: Where) -> str:
+    return _PLACES[w.place].format(w=w, short=w.sha256[:12])
+
+
+def reason(p: Problem) -> str:
+    text = _REASONS[p.reason].format(**p.detail)
+    if p.reason is Finding.FILE_NO_KEY and p.detail.get("why"):
+        text += f"（{p.detail['why']}）"
+    return text
+
+
+def problem(p: Problem) -> str:
+    """``条目 #12：条目哈希不符``."""
+    return f"{where(p.where)}：{reason(p)}"
+
+
+def problem_json(p: Problem) -> dict[str, object]:
+    data: dict[str, object] = {"kind": p.kind.value, "where": where(p.where), "reason": reason(p)}
+    for key in ("seq", "checkpoint_id", "sha256"):
+        value = getattr(p, key)
+        if value is not None:
+            data[key] = value
+    return data
+
+
+def note(n: VerifyNote, r: VerifyReport) -> str:
+    if n is VerifyNote.NO_CHECKPOINT:
+        return "尚无签名检查点：请运行 liuhen checkpoint（运行中的机器人每天自动生成）"
+    return f"最后一个检查点之后还有 {r.entries - r.covered} 条条目尚未签名"
+
+
+def report_json(r: VerifyReport) -> dict[str, object]:
+    """`liuhen verify --json`."""
+    return {
+        "ok": r.ok,
+        "ledger": {"entries": r.entries, "head_seq": r.head_seq},
+        "checkpoints": {
+            "count": r.checkpoints,
+            "covered_entries": r.covered,
+            "timestamped": r.timestamped,
+        },
+        "files": {"checked": r.files, "referenced": r.referenced},
+        "first_problem": problem_json(r.first) if r.first else None,
+        "problems": [problem_json(p) for p in r.problems],
+        "notes": [note(n, r) for n in r.notes],
+    }
+
+
+def report_lines(r: VerifyReport, limit: int = 50) -> list[str]:
+    """The report as the operator reads it (the first problem first)."""
+    kinds = {p.kind.value for p in r.problems}
+
+    def mark(ok: bool) -> str:
+        return "✔" if ok else "✘"
+
+    checkpoints = (
+        f"{r.checkpoints} 个，最新覆盖条目 1–{r.covered}，其中 {r.timestamped} 个带可信时间戳"
+        if r.checkpoints
+        else "尚无"
+    )
+    lines = [
+        f"{mark(not kinds & {'ledger', 'ledger_head'})} 账本：{r.entries} 条（账本头 #{r.head_seq}）",
+        f"{mark('checkpoint' not in kinds)} 签名检查点：{checkpoints}",
+        f"{mark('evidence' not in kinds)} 证据登记：每件证据与账本中收到它时的登记一致",
+        f"{mark('file' not in kinds)} 文件：{r.files} 个（{r.referenced} 个被记录或控告引用）",
+    ]
+    lines += [f"提醒：{note(n, r)}" for n in r.notes]
+    if r.ok:
+        lines.append("核验通过：账本、证据登记与全部文件完好。")
+        return lines
+    lines.append(f"核验未通过：发现 {len(r.problems)} 处问题。第一处：{problem(r.problems[0])}")
+    lines += [f"  · {problem(p)}" for p in r.problems[1:limit]]
+    if len(r.problems) > limit:
+        lines.append(f"  …… 另有 {len(r.problems) - limit} 处（--json 列出全部）")
+    return lines
+
+
+def ledger_broken(exc: LedgerBroken) -> str:
+    """Why no checkpoint was signed."""
+    return f"账本核验不通过，未签名检查点：{problem(exc.problem)}。请运行 liuhen verify 查看。"
+
+
+_KEYS: Mapping[KeyProblem, str] = {
+    KeyProblem.KEYRING_LOST: (
+        "证据目录中已有加密文件，但找不到证据密钥文件 {path}。请把原来的密钥文件放回"
+        "（或设置 LIUHEN_EVIDENCE_KEY_FILE 指向它）；新建密钥将无法解密已有证据。"
+    ),
+    KeyProblem.KEYRING_NEEDED: (
+        "证据已加密存放，但找不到证据密钥文件 {path}。请放回密钥文件或设置 LIUHEN_EVIDENCE_KEY_FILE。"
+    ),
+    KeyProblem.NO_SIGNING_KEY: "密钥目录 {path} 中没有检查点签名私钥，请先运行 liuhen init",
+}
+
+
+def key_error(exc: KeyFileError) -> str:
+    """A key that is missing; the key files' own errors (unreadable, malformed) say it themselves."""
+    if isinstance(exc, KeysMissing):
+        return _KEYS[exc.problem].format(path=exc.path)
+    return str(exc)
