@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 
 from liuhen.app.runtime import Runtime, open_runtime
 from liuhen.app.settings import Settings
@@ -20,9 +23,10 @@ from liuhen.domain.roster import parse_roster
 from liuhen.sandbox.client import SandboxClient
 from liuhen.sandbox.server import SandboxServer
 from tests.conftest import DEMO_ROSTER
+from tests.timeline import START
+from tests.waiting import until
 
 TOKEN = "123456789:TEST-token-for-the-sandbox-aaaaaaaaaaaa"
-START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Beijing
 
 Message = dict[str, Any]
 
@@ -35,6 +39,18 @@ class Harness:
     app: LiuhenApp
     clock: FixedClock
     _ids: itertools.count[int]
+    job_runs: Counter[str] = field(default_factory=Counter)  # finished runs of each scheduled job, by name
+
+    def __post_init__(self) -> None:
+        if self.app.job_queue is not None:
+            scheduler = self.app.job_queue.scheduler
+
+            def finished(event: JobExecutionEvent) -> None:
+                job = scheduler.get_job(event.job_id)
+                if job is not None:
+                    self.job_runs[job.name] += 1
+
+            scheduler.add_listener(finished, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
     def new_user_id(self) -> int:
         return next(self._ids)
@@ -67,6 +83,35 @@ class Harness:
         reply = await self.say(user_id, f"/start {await self.invite(staff_id)}")
         assert "已完成登记" in reply["text"], reply
         return user_id
+
+    async def answer_to_press(self, user_id: int, message_id: int, wait: float = 10.0, **press: Any) -> str:
+        """Press a button; the text of the answer (toast or alert) the bot gives the press."""
+        after = int((await self.sim.press(user_id, message_id, **press))["seq"])
+        deadline = time.monotonic() + wait
+        while (remaining := deadline - time.monotonic()) > 0:
+            for event in await self.sim.events(user_id, after, remaining):
+                after = int(event["seq"])
+                if event["type"] == "callback_answer":
+                    return str(event["answer"].get("text") or "")
+        raise AssertionError(f"no answer to the press within {wait} s:\n{await self.sim.transcript(user_id)}")
+
+    async def handled(self) -> None:
+        """Returns once the bot has handled every update sent so far (it asked for the next ones)."""
+
+        async def nothing_pending() -> bool:
+            return (await self.sim.stats())["updates_pending"] == 0
+
+        await until(nothing_pending, what="the bot to handle every update")
+
+    async def jobs_ran(self, *names: str, times: int = 2, wait: float = 10.0) -> None:
+        """Returns once each named scheduled job has finished ``times`` more runs. Two runs (the default)
+        mean one whole run that began after the call: what it would send has been sent."""
+        goal = {name: self.job_runs[name] + times for name in names}
+        await until(
+            lambda: all(self.job_runs[name] >= n for name, n in goal.items()),
+            timeout=wait,
+            what=f"{times} runs of {', '.join(names)}",
+        )
 
     async def bot_texts(self, user_id: int) -> list[str]:
         return [
