@@ -4,7 +4,6 @@ officer gets the PDF for the case file; a case with the officer's own records ne
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -37,15 +36,6 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
     return "".join(text.split())
 
 
-async def toast(h: Harness, user: int) -> str:
-    for _ in range(100):
-        answers = await h.sim.callback_answers(user)
-        if answers:
-            return str(answers[-1].get("text") or "")
-        await asyncio.sleep(0.05)
-    raise AssertionError("no answer to the button press")
-
-
 async def test_zero_report_confirmed_by_the_department_head(h: Harness, tmp_path: Path) -> None:
     judge = await h.enrol("j001", "张法官")
     head = await h.enrol("h001", "李庭长")
@@ -65,8 +55,7 @@ async def test_zero_report_confirmed_by_the_department_head(h: Harness, tmp_path
 
     outsider = await h.enrol("j002", "钱法官")  # someone else's button does nothing
     forged = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    await h.sim.press(outsider, card["message_id"], forge=True, data=forged)
-    assert "无效" in await toast(h, outsider)
+    assert "无效" in await h.answer_to_press(outsider, card["message_id"], forge=True, data=forged)
 
     await h.sim.press(head, card["message_id"], text="确认")
     await h.sim.wait_for(head, "已确认逐案零报告", timeout=10)

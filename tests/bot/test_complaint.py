@@ -4,7 +4,6 @@ hears anything, and the intervener is never told."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -71,7 +70,7 @@ async def test_a_complaint_goes_to_the_discipline_office_only(h: Harness, tmp_pa
     got = await h.sim.download(document["document"]["file_id"])
     assert hashlib.sha256(got).hexdigest() == hashlib.sha256(shot).hexdigest()  # decrypted from the store
 
-    await asyncio.sleep(0.5)
+    await h.handled()  # the submission, and all it sends, is over
     for user, before in quiet.items():  # the chain and the president heard nothing
         assert await h.bot_texts(user) == before
     actions = await ledger_actions(h)
@@ -103,35 +102,23 @@ async def test_a_discipline_member_who_enrols_later_still_gets_it(h: Harness) ->
     assert RETALIATION in text_of(delivered)
 
 
-async def press_for_answer(h: Harness, user: int, message_id: int, **press: Any) -> str:
-    """Press a button; the text of the answer (toast or alert) it gets."""
-    before = len(await h.sim.callback_answers(user))
-    await h.sim.press(user, message_id, **press)
-    for _ in range(200):
-        answers = await h.sim.callback_answers(user)
-        if len(answers) > before:
-            return str(answers[-1].get("text") or "")
-        await asyncio.sleep(0.05)
-    raise AssertionError("no answer to the button press")
-
-
 async def test_empty_cancelled_stale_and_foreign_buttons(h: Harness) -> None:
     judge = await h.enrol("j001", "张法官")
     colleague = await h.enrol("j002", "钱法官")
     intro = await h.say(judge, "/complaint")
-    assert await press_for_answer(h, judge, intro["message_id"], text=texts.COMPLAINT_SUBMIT) == (
+    assert await h.answer_to_press(judge, intro["message_id"], text=texts.COMPLAINT_SUBMIT) == (
         texts.COMPLAINT_EMPTY
     )
 
     ack = await h.say(judge, "说明")
     submit = next(b for row in ack["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "提交控告")
-    forged = await press_for_answer(h, colleague, ack["message_id"], data=submit["callback_data"], forge=True)
+    forged = await h.answer_to_press(colleague, ack["message_id"], data=submit["callback_data"], forge=True)
     assert forged == texts.BUTTON_FORBIDDEN
 
     await h.sim.press(judge, ack["message_id"], text=texts.COMPLAINT_CANCEL)
     cancelled = await h.sim.wait_for(judge, "已取消")
     assert "不会送出" in text_of(cancelled)
-    stale = await press_for_answer(h, judge, intro["message_id"], text=texts.COMPLAINT_SUBMIT)
+    stale = await h.answer_to_press(judge, intro["message_id"], text=texts.COMPLAINT_SUBMIT)
     assert stale == texts.COMPLAINT_STALE
     assert "complaint.cancel" in await ledger_actions(h)
     receipt = await h.say(judge, "这条是证据")

@@ -5,7 +5,6 @@ discipline office after the deadline, `/monthly` by need-to-know."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,11 +13,13 @@ from typing import Any
 from sqlalchemy import select
 
 from liuhen.app.usecases import monthly
+from liuhen.bot.broadcast import Broadcaster
 from liuhen.domain.monthly import Kind, Month, Policy, Status
 from liuhen.domain.records import Record
 from liuhen.storage import tables as t
 from liuhen.texts import labels
 from tests.bot.harness import Harness, start_harness, text_of
+from tests.waiting import until
 
 ROSTER = """staff_id,name,department,position,role,phone,oversees
 k001,赵主任,纪检监察室,主任,discipline,13900000004,
@@ -45,7 +46,11 @@ async def prompts_to(h: Harness, user: int, marker: str) -> list[dict[str, Any]]
 
 
 async def settle(h: Harness) -> None:
-    await asyncio.sleep(1.0)  # several runs of the monthly job
+    """A whole run of the monthly job, and the broadcast it started, if any, has ended: whatever is due
+    now has been sent."""
+    await h.jobs_ran("monthly")
+    broadcaster = Broadcaster.of(h.app, h.runtime)
+    await until(lambda: not broadcaster.busy, what="the monthly broadcast to end")
 
 
 async def add_record(h: Harness, staff_id: str, number: str, happened: str) -> None:
@@ -199,12 +204,13 @@ async def test_throttled_and_failed_sends(db_url: str, tmp_path: Path) -> None:
             tz=rt.settings.tz,
             policy=Policy(),
         )
-        for _ in range(200):
+
+        async def settled_states() -> Counter[str] | None:
             async with rt.db.uow(read_only=True) as uow:
                 states = Counter(p.state for p in await uow.monthly.prompts(rt.court_id, ["2026-11"]))
-            if not states["pending"] and not states["sending"]:
-                break
-            await asyncio.sleep(0.1)
+            return None if states["pending"] or states["sending"] else states
+
+        states = await until(settled_states, timeout=20, what="every prompt to be sent or given up")
         assert states == Counter({"sent": people - 1, "unknown": 1})
         received = Counter([len(await prompts_to(h, user, QUESTION)) for user in users])
         assert received == Counter({1: people - 1, 0: 1})

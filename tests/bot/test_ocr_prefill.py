@@ -4,9 +4,7 @@ one-tap buttons."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +17,7 @@ from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness
 from tests.bot.test_questions import labels, press, title, type_answer
 from tests.integration.test_ocr import CASE, SENDER, wechat_bubble
+from tests.waiting import until
 
 pytestmark = pytest.mark.skipif(
     sys.version_info >= (3, 13), reason="rapidocr-onnxruntime (the ocr extra) is for Python < 3.13"
@@ -32,14 +31,15 @@ async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 async def inspection_with_text(h: Harness, record_id: int, seconds: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + seconds
-    while True:
+    """The evidence's inspection once the background OCR has added its text."""
+
+    async def read() -> dict[str, Any] | None:
         async with h.runtime.db.uow(read_only=True) as uow:
             [evidence] = await uow.evidence.for_record(record_id)
         inspection = dict(evidence.inspection or {})
-        if "ocr_text" in inspection or time.monotonic() > deadline:
-            return inspection
-        await asyncio.sleep(0.2)
+        return inspection if "ocr_text" in inspection else None
+
+    return await until(read, timeout=seconds, what="the screenshot's OCR text", every=0.2)
 
 
 async def test_screenshot_alone_offers_the_case_number_and_the_name_it_shows(h: Harness) -> None:

@@ -82,7 +82,7 @@ async def test_quarterly_for_the_discipline_office_and_its_reminder(db_url: str,
         h.clock.set(datetime(2027, 1, 2, 2, 0, tzinfo=UTC))
         reminder = await h.sim.wait_for(discipline, "请于 2027年01月05日 前报送2026年第四季度", timeout=10)
         assert "/quarterly 2026Q4" in text_of(reminder)
-        await asyncio.sleep(1.0)  # several more runs of the job: still one reminder
+        await h.jobs_ran("reminders")  # another whole run of the job: still one reminder
         texts = [text_of(m) for m in await h.sim.chat(discipline) if m.get("from_bot")]
         assert sum("请于 2027年01月05日" in t for t in texts) == 1
         assert not [t for t in await h.bot_texts(judge) if "报送" in t]

@@ -15,7 +15,6 @@ from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.roster import parse_roster
 from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness, text_of
-from tests.bot.test_complaint import press_for_answer
 from tests.conftest import DEMO_ROSTER
 
 REFUSED = (texts.NOT_ENROLLED, texts.DEACTIVATED)
@@ -47,7 +46,7 @@ async def test_revoke_cuts_the_lost_phone_off_at_once(h: Harness) -> None:
     assert text_of(await h.say(lost_phone, "/whoami")) in REFUSED
     assert text_of(await h.say(lost_phone, "随便写点什么")) in REFUSED
     assert await evidence_count(h) == 1
-    assert await press_for_answer(h, lost_phone, receipt["message_id"], text=texts.BUTTON_FILL) in REFUSED
+    assert await h.answer_to_press(lost_phone, receipt["message_id"], text=texts.BUTTON_FILL) in REFUSED
     # the code from before does not enrol anyone any more
     stranger = await h.user("拿到手机的人")
     assert text_of(await h.say(stranger, f"/start {spare_code}")) == texts.ENROL_EXPIRED
@@ -75,5 +74,5 @@ async def test_a_deactivated_person_loses_access_at_the_next_update(h: Harness) 
     )
     assert summary.deactivated == ["j002"]
     assert text_of(await h.say(judge, "又来了一条")) in REFUSED
-    assert await press_for_answer(h, judge, receipt["message_id"], text=texts.BUTTON_FILL) in REFUSED
+    assert await h.answer_to_press(judge, receipt["message_id"], text=texts.BUTTON_FILL) in REFUSED
     assert await evidence_count(h) == 1  # refused input is not stored; the earlier record stays
