@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
+from datetime import datetime
 from pathlib import Path
 
 from liuhen.app.runtime import open_runtime
@@ -14,10 +14,15 @@ from liuhen.app.settings import Settings
 from liuhen.app.usecases import enrolment
 from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.roster import parse_roster
+from tests.timeline import START, Timeline, liuhen, timeline_env
 
 
-def bot_env(*, token: str, api_url: str, file_url: str, data_dir: Path, db_url: str) -> dict[str, str]:
+def bot_env(
+    *, token: str, api_url: str, file_url: str, data_dir: Path, db_url: str, start: datetime = START
+) -> dict[str, str]:
+    """The settings of a bot process, on a new timeline that reads ``start`` now (tests/timeline.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    env.update(timeline_env(start))
     env.update(
         LIUHEN_TELEGRAM_TOKEN=token,
         LIUHEN_TELEGRAM_BASE_URL=api_url,
@@ -30,13 +35,13 @@ def bot_env(*, token: str, api_url: str, file_url: str, data_dir: Path, db_url: 
 
 
 async def prepare(env: dict[str, str], roster: str, invite: list[str]) -> dict[str, str]:
-    """Import a roster and issue codes in the bot's database, before the bot starts."""
+    """Import a roster and issue codes in the bot's database, before the bot starts (on its timeline)."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=Path(env["LIUHEN_DATA_DIR"]),
         database_url=env["LIUHEN_DATABASE_URL"],
     )
-    rt = await open_runtime(settings)
+    rt = await open_runtime(settings, clock=Timeline(env))
     try:
         await import_roster(
             rt.db.uow(), court_id=rt.court_id, roster=parse_roster(roster), clock=rt.clock, actor="t"
@@ -59,9 +64,7 @@ class BotProcess:
 
     def start(self) -> None:
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "liuhen", "run"], env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
+            self.proc = subprocess.Popen(liuhen("run"), env=self.env, stdout=out, stderr=subprocess.STDOUT)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -73,12 +76,10 @@ class BotProcess:
         if self.proc is None:
             return None
         self.proc.send_signal(signal.SIGTERM)
-        for _ in range(200):
-            if self.proc.poll() is not None:
-                break
-            await asyncio.sleep(0.05)
-        else:
+        try:
+            code = await asyncio.to_thread(self.proc.wait, 10)
+        except subprocess.TimeoutExpired:
             self.proc.kill()
-        code = self.proc.wait()
+            code = self.proc.wait()
         self.proc = None
         return code

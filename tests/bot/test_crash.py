@@ -22,6 +22,7 @@ from liuhen.storage.database import Database
 from tests.bot.harness import TOKEN
 from tests.bot.procs import BotProcess, bot_env, prepare
 from tests.conftest import DEMO_ROSTER
+from tests.waiting import until
 
 ROUNDS = 20
 RECEIPT = re.compile(r"#(\d+)（[^，]+，[^，]+，sha256 ([0-9a-f]{4})…([0-9a-f]{2})）→ 记录 (LH-\d{4}-\d{4})")
@@ -81,11 +82,15 @@ async def test_receipts_survive_sigkill(db_url: str, tmp_path: Path) -> None:
                     if m.get("from_bot") and RECEIPT.search(m.get("text") or "")
                 )
 
-            for _ in range(600):
-                records = await list_records(Database(db_url).uow(read_only=True), court_id=1)
-                if sum(len(r["evidence"]) for r in records) >= expected and await receipted() >= expected:
-                    break
-                await asyncio.sleep(0.1)
+            async def all_handled() -> bool:
+                db = Database(db_url)
+                try:
+                    records = await list_records(db.uow(read_only=True), court_id=1)
+                finally:
+                    await db.dispose()
+                return sum(len(r["evidence"]) for r in records) >= expected and await receipted() >= expected
+
+            await until(all_handled, timeout=60, what="every message stored and receipted", every=0.1)
             chat = await sim.chat(30001)
             await bot.terminate()
     finally:

@@ -9,7 +9,6 @@ import asyncio
 import json
 import random
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,8 @@ from tests.bot.harness import TOKEN
 from tests.bot.procs import BotProcess, bot_env, prepare
 from tests.bot.test_crash import RECEIPT, image
 from tests.conftest import DEMO_ROSTER
+from tests.timeline import liuhen
+from tests.waiting import until
 
 ROUNDS = 8
 
@@ -39,9 +40,7 @@ async def test_ledger_verifies_after_sigkills(db_url: str, tmp_path: Path) -> No
         db_url=db_url,
     )
     env["LIUHEN_CHECKPOINT_SECONDS"] = "1"
-    init = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "liuhen", "init"], env=env, cwd=tmp_path, capture_output=True
-    )
+    init = await asyncio.to_thread(subprocess.run, liuhen("init"), env=env, cwd=tmp_path, capture_output=True)
     assert init.returncode == 0, init.stderr
     codes = await prepare(env, DEMO_ROSTER.read_text(encoding="utf-8"), ["j001"])
     bot = BotProcess(env, tmp_path / "bot.log")
@@ -65,11 +64,12 @@ async def test_ledger_verifies_after_sigkills(db_url: str, tmp_path: Path) -> No
                     await asyncio.sleep(rng.uniform(0.0, 0.15))
                 bot.kill()
             bot.start()
-            for _ in range(600):
+
+            async def all_receipted() -> bool:
                 chat = await sim.chat(30001)
-                if sum(1 for m in chat if m.get("from_bot") and RECEIPT.search(m.get("text") or "")) >= n:
-                    break
-                await asyncio.sleep(0.1)
+                return sum(1 for m in chat if m.get("from_bot") and RECEIPT.search(m.get("text") or "")) >= n
+
+            await until(all_receipted, timeout=60, what="every message receipted", every=0.1)
             assert await bot.terminate() == 0  # a clean stop signs a last checkpoint
     finally:
         bot.kill()
@@ -77,7 +77,7 @@ async def test_ledger_verifies_after_sigkills(db_url: str, tmp_path: Path) -> No
 
     done = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "liuhen", "verify", "--json"],
+        liuhen("verify", "--json"),
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -5,20 +5,18 @@ holding the scheduler lease is killed with SIGKILL half-way. Afterwards: every r
 evidence whose file is on disk with its hash and whose row is in the database; no update was lost or
 applied twice (evidence rows, inbox, ledger entries); the ledger chain is intact; and every draft reminder
 that fell due was sent exactly once — those due before the kill by the first instance, those due after it
-by the survivor, which took the lease over. (The kill is not placed between a reminder's send and its mark
-in the database: in that window, which no design can close without an idempotency key at Telegram, the
-reminder is sent again two minutes later.)
+by the survivor, which took the lease over — and none twice: two more people's drafts fall due last, and
+their reminders come from runs of the job after all the others were sent. (The kill is not placed between
+a reminder's send and its mark in the database: in that window, which no design can close without an
+idempotency key at Telegram, the reminder is sent again two minutes later.)
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import io
 import random
-import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -41,6 +39,8 @@ from tests.bot.procs import prepare
 from tests.bot.test_crash import RECEIPT
 from tests.bot.webhook_kit import HOOK_PATH, RoundRobinProxy, WebhookProcess, free_port, webhook_env
 from tests.conftest import BACKENDS, DEMO_ROSTER
+from tests.timeline import Timeline, liuhen, same_timeline
+from tests.waiting import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -49,13 +49,17 @@ USERS = 20
 EARLY = range(1, 6)  # evidence only, quickly; their drafts fall due before the kill
 LATE = range(6, 11)  # evidence only, paced; their drafts fall due after the kill
 ANSWERING = range(11, 21)  # evidence and questions, paced
+PROBES = (21, 22)  # two more people, after the others: one item each, then their drafts fall due
 WAIT = 90.0  # a reply may wait for Telegram's retry after the kill
 REMINDER = ("提醒：记录尚未完成", "明天就到")
 
 
 def roster() -> str:
     rows = [DEMO_ROSTER.read_text(encoding="utf-8").rstrip("\n")]
-    rows += [f"t{i:02d},测试法官{i:02d},民事审判第一庭,审判员,staff,138{i:08d}," for i in range(1, USERS + 1)]
+    rows += [
+        f"t{i:02d},测试法官{i:02d},民事审判第一庭,审判员,staff,138{i:08d},"
+        for i in (*range(1, USERS + 1), *PROBES)
+    ]
     return "\n".join(rows) + "\n"
 
 
@@ -94,8 +98,8 @@ class Person:
 
 
 class Crowd:
-    def __init__(self, sim: SandboxClient, rng: random.Random) -> None:
-        self.sim, self.rng = sim, rng
+    def __init__(self, sim: SandboxClient, rng: random.Random, clock: Timeline) -> None:
+        self.sim, self.rng, self.clock = sim, rng, clock
         self.receipts = 0
 
     async def live(self, p: Person, code: str) -> None:
@@ -122,7 +126,7 @@ class Crowd:
             if t == "记录类型":
                 m = await self.press(p, receipt, m, "外部人员过问")
             elif t == "过问时间":
-                typed = (datetime.now(BEIJING) - timedelta(minutes=10)).strftime("%m-%d %H:%M")
+                typed = (self.clock.now() - timedelta(minutes=10)).astimezone(BEIJING).strftime("%m-%d %H:%M")
                 await self.sim.send_text(p.chat, typed)
                 m = await self.sim.wait_for(p.chat, is_question, timeout=WAIT)
             elif t == "过问方式":
@@ -160,11 +164,10 @@ class Crowd:
             return await self.open_questions(p, receipt)
 
 
-async def age_drafts(db_url: str, staff_ids: list[str]) -> dict[str, str]:
+async def age_drafts(db_url: str, staff_ids: list[str], today: date) -> dict[str, str]:
     """Backdate these people's drafts so that exactly one reminder is due now: created two days ago at
     10:00 (every day a working day, see below), the deadline is tonight 23:59:59, half-way was yesterday
     17:00 and the day-before reminder is due from 08:00 today (seed 002 §6)."""
-    today = datetime.now(BEIJING).date()
     created = datetime.combine(today - timedelta(days=2), datetime.min.time(), BEIJING).replace(hour=10)
     db = Database(db_url)
     try:
@@ -227,21 +230,9 @@ async def reminders_in(sim: SandboxClient, chat: int, number: str) -> list[str]:
     ]
 
 
-async def until(check: Callable[[], Any], seconds: float, what: str) -> None:
-    for _ in range(int(seconds * 10)):
-        result = check()
-        if await result if inspect.isawaitable(result) else result:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def liuhen(env: dict[str, str], *args: str) -> tuple[int, str]:
+async def run_liuhen(env: dict[str, str], *args: str) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "liuhen",
-        *args,
+        *liuhen(*args),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -273,8 +264,11 @@ async def test_two_instances_one_killed_nothing_lost_nothing_doubled(db_url: str
                 | {"LIUHEN_REMINDER_CHECK_SECONDS": "1", "LIUHEN_DOWNLOAD_RETRY_SECONDS": "2"}
                 for port in ports
             ]
-            codes = await prepare(envs[0], roster(), [f"t{i:02d}" for i in range(1, USERS + 1)])
-            await every_day_a_workday(db_url, datetime.now(BEIJING).date())
+            envs[1] |= same_timeline(envs[0])
+            clock = Timeline(envs[0])
+            today = clock.now().astimezone(BEIJING).date()  # Monday; the instances' clocks run from there
+            codes = await prepare(envs[0], roster(), [f"t{i:02d}" for i in (*range(1, USERS + 1), *PROBES)])
+            await every_day_a_workday(db_url, today)
             bots = [
                 WebhookProcess(env, tmp_path / f"bot{n}.log", port)
                 for n, (env, port) in enumerate(zip(envs, ports, strict=True))
@@ -291,26 +285,32 @@ async def test_two_instances_one_killed_nothing_lost_nothing_doubled(db_url: str
                     chat = (await sim.create_user(first_name=f"测试法官{i:02d}"))["id"]
                     early = i in EARLY
                     people.append(Person(i, chat, 4 if early else 8, 0.0 if early else 1.2, i in ANSWERING))
-                crowd = Crowd(sim, rng)
+                crowd = Crowd(sim, rng, clock)
                 lives = [asyncio.create_task(crowd.live(p, codes[p.staff_id])) for p in people]
                 total = sum(p.items for p in people)
                 try:
                     # Before the kill: the early drafts fall due, the leader reminds each person once.
                     await until(
-                        lambda: all(p.done.is_set() for p in people if p.index in EARLY), WAIT, "early people"
+                        lambda: all(p.done.is_set() for p in people if p.index in EARLY),
+                        timeout=WAIT,
+                        what="early people",
                     )
-                    early = await age_drafts(db_url, [f"t{i:02d}" for i in EARLY])
+                    early = await age_drafts(db_url, [f"t{i:02d}" for i in EARLY], today)
 
                     async def early_reminded() -> bool:
                         return all(
                             [await reminders_in(sim, people[i - 1].chat, early[f"t{i:02d}"]) for i in EARLY]
                         )
 
-                    await until(early_reminded, 30, "reminders before the kill")
+                    await until(early_reminded, timeout=30, what="reminders before the kill")
                     # Not between a reminder's send and its mark: that one crash window sends it again after
                     # two minutes (Telegram has no idempotency key; docs/architecture.md items 15, 28).
-                    await until(lambda: all_reminders_marked(db_url), 10, "reminders marked sent")
-                    await until(lambda: crowd.receipts >= total // 2, WAIT * 2, "half of the receipts")
+                    await until(
+                        lambda: all_reminders_marked(db_url), timeout=10, what="reminders marked sent"
+                    )
+                    await until(
+                        lambda: crowd.receipts >= total // 2, timeout=WAIT * 2, what="half of the receipts"
+                    )
                     receipts_at_kill = crowd.receipts
                     served_before_kill = dict(proxy.by_backend)
                     leader.kill()  # SIGKILL, mid-traffic
@@ -318,22 +318,41 @@ async def test_two_instances_one_killed_nothing_lost_nothing_doubled(db_url: str
                     # After the kill: the late drafts fall due; only the survivor can remind them.
                     await until(
                         lambda: all(p.done.is_set() for p in people if p.index in LATE),
-                        WAIT * 3,
-                        "late people",
+                        timeout=WAIT * 3,
+                        what="late people",
                     )
-                    late = await age_drafts(db_url, [f"t{i:02d}" for i in LATE])
+                    late = await age_drafts(db_url, [f"t{i:02d}" for i in LATE], today)
 
                     async def late_reminded() -> bool:
                         return all(
                             [await reminders_in(sim, people[i - 1].chat, late[f"t{i:02d}"]) for i in LATE]
                         )
 
-                    await until(late_reminded, 60, "reminders after the kill")
+                    await until(late_reminded, timeout=60, what="reminders after the kill")
                     await asyncio.wait_for(asyncio.gather(*lives), WAIT * 4)
                 finally:
                     for life in lives:
                         life.cancel()
-                await asyncio.sleep(3)  # a few more runs of the reminder job: nothing may come twice
+                # Nothing may come twice: two probes, one after the other, each a draft that falls due now.
+                # The run of the reminder job that reminds the second began after the first was reminded,
+                # so it read the reminders above as they stand; anything it would send again is sent by then.
+                probes: dict[str, str] = {}
+                for i in PROBES:
+                    probe = Person(
+                        i, (await sim.create_user(first_name=f"测试法官{i:02d}"))["id"], 1, 0.0, False
+                    )
+                    await crowd.live(probe, codes[probe.staff_id])
+                    people.append(probe)
+                    aged = await age_drafts(db_url, [probe.staff_id], today)
+
+                    async def probe_reminded(
+                        chat: int = probe.chat, number: str = aged[probe.staff_id]
+                    ) -> bool:
+                        return bool(await reminders_in(sim, chat, number))
+
+                    await until(probe_reminded, timeout=60, what=f"the reminder of probe {probe.staff_id}")
+                    probes |= aged
+                total += len(PROBES)
                 survivor_role = (await survivor.get("/readyz"))[1]
                 chats = {p.index: await sim.chat(p.chat) for p in people}
                 stats = await sim.stats()
@@ -345,7 +364,7 @@ async def test_two_instances_one_killed_nothing_lost_nothing_doubled(db_url: str
         await sandbox.stop()
 
     logs = "\n".join((tmp_path / f"bot{n}.log").read_text(errors="replace") for n in range(2))
-    assert 0 < receipts_at_kill < total, "the kill came half-way"
+    assert 0 < receipts_at_kill < total - len(PROBES), "the kill came half-way"
     assert all(served_before_kill.values()), served_before_kill  # both instances served before it
     assert survivor_role == "ready; scheduled jobs: leader"  # the lease moved to the survivor
     assert stats["updates_pending"] == 0  # Telegram (the sandbox) delivered every update in the end
@@ -393,7 +412,7 @@ async def test_two_instances_one_killed_nothing_lost_nothing_doubled(db_url: str
     assert all(e.state == "stored" for e in evidence)
     assert {e.update_id for e in evidence} <= inbox
     assert sum(n for (action, _, _), n in ledger.items() if action == "evidence.add") == total
-    assert len(records) == USERS  # one draft each: no item opened a second one
+    assert len(records) == USERS + len(PROBES)  # one draft each: no item opened a second one
     for p in people:
         [record] = [r for r in records if r["recorder"] == p.staff_id]
         if p.answers:
@@ -404,7 +423,7 @@ async def test_two_instances_one_killed_nothing_lost_nothing_doubled(db_url: str
             assert answered == {"record_type": 1, "intervention_time": 1, "method": 1}, (p.staff_id, answered)
 
     # Every reminder due was sent exactly once; nobody else was reminded.
-    due = {**early, **late}
+    due = {**early, **late, **probes}
     for p in people:
         number = by_number_of(records, p.staff_id)
         reminded = [
@@ -416,7 +435,7 @@ async def test_two_instances_one_killed_nothing_lost_nothing_doubled(db_url: str
     assert len(notices) == len(due) and all(n.sent_at is not None for n in notices)
 
     # The ledger both instances appended to is one intact chain.
-    code, out = await liuhen(bots[0].env, "verify", "--json")
+    code, out = await run_liuhen(bots[0].env, "verify", "--json")
     assert code == 0, out
     assert TOKEN not in logs and "s3cret" not in logs
     reopened = sum(p.reopened for p in people)

@@ -6,7 +6,6 @@ chat."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +20,12 @@ from liuhen.sandbox.server import SandboxServer
 from liuhen.storage.database import Database
 from tests.bot.harness import TOKEN
 from tests.bot.procs import BotProcess, bot_env, prepare
+from tests.waiting import until
 
 PEOPLE = 150
 FIRST_USER = 70001
 QUESTION = "11月是否遇到需要记录的过问、干预或接触交往？"
+PROMPT_DAY = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Beijing, the first working day of December
 
 
 def roster(n: int) -> str:
@@ -48,7 +49,7 @@ async def enrol_all(db_url: str, n: int) -> None:
             court_id=1,
             month=Month(2026, 11),
             kind=Kind.PROMPT,
-            now=datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+            now=PROMPT_DAY,
             tz=ZoneInfo("Asia/Shanghai"),
             policy=Policy(),
         )
@@ -66,11 +67,15 @@ async def states(db_url: str) -> Counter[str]:
 
 
 async def sent_at_least(sim: SandboxClient, n: int) -> None:
-    for _ in range(6000):
-        if (await sim.stats())["sent"] >= n:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"fewer than {n} messages sent in a minute")
+    async def enough() -> bool:
+        return bool((await sim.stats())["sent"] >= n)
+
+    await until(enough, timeout=60, what=f"{n} messages sent", every=0.01)
+
+
+async def all_settled(db_url: str) -> bool:
+    left = await states(db_url)
+    return not left["pending"] and not left["sending"]
 
 
 @pytest.mark.slow
@@ -83,9 +88,10 @@ async def test_every_person_gets_exactly_one_prompt_across_sigkills(db_url: str,
         file_url=server.file_url,
         data_dir=tmp_path / "data",
         db_url=db_url,
+        start=PROMPT_DAY,
     )
     env.update(
-        LIUHEN_MONTHLY_AUTO="false",  # the month is planned by hand above, whatever today's date is
+        LIUHEN_MONTHLY_AUTO="false",  # the month is planned by hand above
         LIUHEN_MONTHLY_CHECK_SECONDS="0.3",
         LIUHEN_RATE_LIMIT="true",
         LIUHEN_MONTHLY_SEND_RATE="29",
@@ -105,18 +111,13 @@ async def test_every_person_gets_exactly_one_prompt_across_sigkills(db_url: str,
                 bot.kill()
                 kills += 1
             bot.start()
-            for _ in range(600):
-                left = await states(db_url)
-                if not left["pending"] and not left["sending"]:
-                    break
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(0.5)
+            await until(lambda: all_settled(db_url), timeout=60, what="every prompt to be sent", every=0.1)
+            assert await bot.terminate() == 0  # stopped: nothing more can come
             received = Counter()
             for i in range(PEOPLE):
                 messages = await sim.bot_messages(FIRST_USER + i)
                 received[sum(QUESTION in (m.get("text") or "") for m in messages)] += 1
             stats = await sim.stats()
-            await bot.terminate()
     finally:
         bot.kill()
         await server.stop()

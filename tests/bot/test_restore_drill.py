@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,12 @@ from tests.bot.harness import TOKEN
 from tests.bot.procs import BotProcess, bot_env, prepare
 from tests.bot.test_crash import RECEIPT, image
 from tests.conftest import DEMO_ROSTER, PG_URL, _pg_admin
-
-LIUHEN = [sys.executable, "-m", "liuhen"]
+from tests.timeline import liuhen, same_timeline
+from tests.waiting import until
 
 
 def cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*LIUHEN, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(liuhen(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def receipts(chat: list[dict[str, Any]]) -> list[tuple[str, int, str, str]]:
@@ -79,18 +78,21 @@ async def test_restore_drill_from_a_backup_taken_while_receiving(db_url: str, tm
                         await sim.send_file(30001, "photo", image(n))
                     else:
                         await sim.send_text(30001, f"第 {n} 条：请关照一下那个案子")
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(0.05)  # the judge's pace
                 return n
 
+            async def receipted(n: int) -> list[tuple[str, int, str, str]] | None:
+                found = receipts(await sim.chat(30001))
+                return found if len(found) >= n else None
+
             sender = asyncio.create_task(judge_keeps_sending())
-            for _ in range(300):
-                if len(receipts(await sim.chat(30001))) >= 8:
-                    break
-                await asyncio.sleep(0.1)
+            await until(lambda: receipted(8), timeout=30, what="8 receipts", every=0.1)
             seen_before = receipts(await sim.chat(30001))  # the backup point: all of these must survive
             made = await asyncio.to_thread(cli, env, tmp_path, "backup", "-o", str(tmp_path / "backup"))
             assert made.returncode == 0, made.stderr
-            await asyncio.sleep(0.5)  # and the judge goes on sending after the backup
+            after_backup = len(receipts(await sim.chat(30001)))
+            # and the judge goes on sending after the backup
+            await until(lambda: receipted(after_backup + 3), timeout=30, what="receipts after the backup")
             stop.set()
             sent = await sender
             assert len(seen_before) >= 8 and sent > len(seen_before)
@@ -105,7 +107,7 @@ async def test_restore_drill_from_a_backup_taken_while_receiving(db_url: str, tm
             name = f"liuhen_r_{uuid.uuid4().hex[:12]}"
             await _pg_admin(f'CREATE DATABASE "{name}"')
             restored_db = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        target = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+        target = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")} | same_timeline(env)
         target["LIUHEN_DATA_DIR"] = str(tmp_path / "restored")
         if restored_db is not None:
             target["LIUHEN_DATABASE_URL"] = restored_db

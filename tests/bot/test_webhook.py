@@ -9,8 +9,6 @@ import contextlib
 import itertools
 import os
 import signal
-import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -37,8 +35,10 @@ from liuhen.storage.locks import ProcessLocks
 from tests.bot.harness import START, TOKEN, Harness, text_of
 from tests.bot.procs import prepare
 from tests.bot.test_intake import png
-from tests.bot.webhook_kit import HOOK_PATH, SECRET, Server, SlowFiles, WebhookProcess, free_port, webhook_env
+from tests.bot.webhook_kit import HOOK_PATH, SECRET, HeldFiles, Server, WebhookProcess, free_port, webhook_env
 from tests.conftest import BACKENDS, DEMO_ROSTER
+from tests.timeline import liuhen, timeline_env
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -51,21 +51,25 @@ async def test_sandbox_delivers_in_order_per_chat_with_retries_and_chats_in_para
 ) -> None:
     """Telegram posts with the secret header, posts again after a non-2xx answer or none in time, never
     posts a chat's next update before the one before was answered 2xx, and serves other chats meanwhile."""
-    monkeypatch.setattr(sandbox_server, "WEBHOOK_TIMEOUT", 0.5)
+    monkeypatch.setattr(sandbox_server, "WEBHOOK_TIMEOUT", 1.0)
     monkeypatch.setattr(sandbox_server, "BACKOFF_FIRST", 0.05)
-    arrivals: list[tuple[str, str | None, float]] = []  # (text, secret header, time)
+    arrivals: list[tuple[str, str | None]] = []  # (text, secret header) in the order they came
     answered: list[str] = []
     attempts: dict[str, int] = {}
+    a1_again = asyncio.Event()
     all_done = asyncio.Event()
 
     async def hook(request: web.Request) -> web.Response:
         update = await request.json()
         text = update["message"]["text"]
-        arrivals.append((text, request.headers.get(SECRET_HEADER), time.monotonic()))
+        arrivals.append((text, request.headers.get(SECRET_HEADER)))
         attempts[text] = attempts.get(text, 0) + 1
         if text == "a1" and attempts[text] == 1:
-            await asyncio.sleep(1.5)  # no answer in time: the sandbox gives up and posts again
-        elif text == "a1" and attempts[text] == 2:
+            # no answer in time: held until the sandbox has given up and posted it again
+            await asyncio.wait_for(a1_again.wait(), 20)
+            return web.Response(text="too late")
+        if text == "a1" and attempts[text] == 2:
+            a1_again.set()
             return web.Response(status=503)
         answered.append(text)
         if len(answered) == 4:
@@ -87,13 +91,12 @@ async def test_sandbox_delivers_in_order_per_chat_with_retries_and_chats_in_para
         await asyncio.wait_for(all_done.wait(), 20)
         status = await sim.webhook()
 
-    texts = [t for t, _, _ in arrivals]
-    assert {s for _, s, _ in arrivals} == {"abc_123"}
+    texts = [t for t, _ in arrivals]
+    assert {s for _, s in arrivals} == {"abc_123"}
     assert [t for t in texts if t.startswith("a")] == ["a1", "a1", "a1", "a2"]  # timeout, 503, 200, next
     assert [t for t in texts if t.startswith("b")] == ["b1", "b2"]
-    first_a1 = next(at for t, _, at in arrivals if t == "a1")
-    b2_at = next(at for t, _, at in arrivals if t == "b2")
-    assert b2_at - first_a1 < 1.0  # chat 乙 did not wait for chat 甲's stuck update
+    retried = [i for i, t in enumerate(texts) if t == "a1"][1]
+    assert texts.index("b2") < retried  # chat 乙 did not wait for chat 甲's stuck update
     assert answered.index("b2") < answered.index("a1")
     assert (status["delivered"], status["failed_attempts"], status["pending_update_count"]) == (4, 2, 0)
 
@@ -214,7 +217,7 @@ async def test_sigterm_finishes_the_update_in_flight_and_refuses_new_ones(
     port = free_port()
     try:
         async with (
-            SlowFiles(sandbox.file_url, delay=1.5) as files,
+            HeldFiles(sandbox.file_url) as files,
             SandboxClient(sandbox.base_url, TOKEN) as sim,
         ):
             env = webhook_env(
@@ -238,17 +241,23 @@ async def test_sigterm_finishes_the_update_in_flight_and_refuses_new_ones(
                     await sim.wait_for(user, lambda m: "已完成登记" in text_of(m), timeout=30)
 
                 photo = await sim.send_file(judge, "photo", png("red"))
-                await asyncio.wait_for(files.started.wait(), 30)
+                await asyncio.wait_for(files.started.wait(), 30)  # held: the update stays in flight
                 assert bot.proc is not None
                 bot.proc.send_signal(signal.SIGTERM)
-                await asyncio.sleep(0.3)
-                draining = await bot.get("/readyz")
+
+                async def not_ready() -> tuple[int, str] | None:
+                    answer = await bot.get("/readyz")
+                    return answer if answer[0] != 200 else None
+
+                draining = await until(not_ready, what="readiness to end after SIGTERM")
                 await sim.send_text(colleague, "刚才有人打电话过问")  # another chat: posted at once
-                for _ in range(100):
-                    refused = await sim.webhook()
-                    if refused["failed_attempts"]:
-                        break
-                    await asyncio.sleep(0.02)
+
+                async def refused_once() -> dict[str, Any] | None:
+                    info = await sim.webhook()
+                    return info if info["failed_attempts"] else None
+
+                refused = await until(refused_once, what="the new update to be refused")
+                files.release.set()  # the photo arrives; the update in flight finishes
                 code = await asyncio.to_thread(bot.proc.wait, 30)
                 bot.proc = None
                 judge_chat, colleague_chat = await sim.chat(judge), await sim.chat(colleague)
@@ -321,7 +330,7 @@ def test_run_webhook_refuses_bad_settings_with_a_chinese_message(
 async def test_webhook_set_and_info_commands(
     tmp_path: Path, sandbox: SandboxServer, sim: SandboxClient, bot_token: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")} | timeline_env()
     env.update(
         LIUHEN_TELEGRAM_TOKEN=bot_token,
         LIUHEN_TELEGRAM_BASE_URL=sandbox.bot_api_url,
@@ -330,12 +339,9 @@ async def test_webhook_set_and_info_commands(
         LIUHEN_WEBHOOK_SECRET_TOKEN=SECRET,
     )
 
-    async def liuhen(*args: str) -> tuple[int, str]:
+    async def run_liuhen(*args: str) -> tuple[int, str]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "liuhen",
-            *args,
+            *liuhen(*args),
             env=env,
             cwd=tmp_path,
             stdout=asyncio.subprocess.PIPE,
@@ -344,11 +350,11 @@ async def test_webhook_set_and_info_commands(
         out, _ = await proc.communicate()
         return await proc.wait(), out.decode()
 
-    code, out = await liuhen("webhook", "set")
+    code, out = await run_liuhen("webhook", "set")
     assert code == 0 and "已设置推送地址：http://127.0.0.1:9/telegram/update" in out, out
     info = await sim.webhook()
     assert info["url"] == "http://127.0.0.1:9/telegram/update" and info["has_secret"]
-    code, out = await liuhen("webhook", "info")
+    code, out = await run_liuhen("webhook", "info")
     assert code == 0 and "http://127.0.0.1:9/telegram/update" in out and "待推送" in out, out
     assert SECRET not in out and bot_token not in out
 
@@ -364,6 +370,16 @@ async def test_one_scheduler_lease_and_chat_locks_across_processes(db_url: str) 
         assert await first.leader() and not await second.leader()
         assert await first.leader() and not await second.leader()  # kept, not taken over
         order: list[str] = []
+        refusals: list[int] = []  # the second's tries at chat 4242 that found it held
+        ask = second._scalar
+
+        async def watched(sql: str, **params: Any) -> Any:
+            result = await ask(sql, **params)
+            if "pg_try_advisory_lock" in sql and params.get("k") == 4242 and not result:
+                refusals.append(4242)
+            return result
+
+        second._scalar = watched  # type: ignore[method-assign]
 
         async def second_handles_chat() -> None:
             async with second.chat(4242):
@@ -373,7 +389,7 @@ async def test_one_scheduler_lease_and_chat_locks_across_processes(db_url: str) 
             task = asyncio.create_task(second_handles_chat())
             async with second.chat(4343):  # another chat is not held up
                 order.append("other chat")
-            await asyncio.sleep(0.3)
+            await until(lambda: refusals, what="the second instance to find chat 4242 held")
             order.append("first")
         await asyncio.wait_for(task, 5)
         assert order == ["other chat", "first", "second"]

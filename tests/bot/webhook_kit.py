@@ -1,5 +1,5 @@
 """Helpers of the webhook and failover tests: `liuhen run --webhook` as a process, a free port,
-a round-robin reverse proxy, a file server that answers slowly (to have an update in flight)."""
+a round-robin reverse proxy, a file server that holds downloads (to have an update in flight)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import asyncio
 import itertools
 import socket
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +14,8 @@ import aiohttp
 from aiohttp import web
 
 from tests.bot.procs import BotProcess, bot_env
+from tests.timeline import liuhen
+from tests.waiting import until
 
 SECRET = "s3cret-webhook_token"
 HOOK_PATH = "/telegram/update"
@@ -49,10 +50,7 @@ class WebhookProcess(BotProcess):
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "liuhen", "run", "--webhook"],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
+                liuhen("run", "--webhook"), env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
 
     @property
@@ -67,17 +65,25 @@ class WebhookProcess(BotProcess):
             return response.status, await response.text()
 
     async def wait_ready(self, seconds: float = 60.0) -> str:
-        for _ in range(int(seconds * 10)):
+        """The body of the first 200 from /readyz."""
+        exited = "(exited)"
+
+        async def ready() -> str | None:
             if self.proc is not None and self.proc.poll() is not None:
-                raise AssertionError(f"the bot exited: {self.log.read_text(errors='replace')}")
+                return exited
             try:
                 status, body = await self.get("/readyz")
-                if status == 200:
-                    return body
             except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"not ready: {self.log.read_text(errors='replace')}")
+                return None
+            return body if status == 200 else None
+
+        try:
+            body = await until(ready, timeout=seconds, what="/readyz to answer 200", every=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {self.log.read_text(errors='replace')}") from None
+        if body is exited:
+            raise AssertionError(f"the bot exited: {self.log.read_text(errors='replace')}")
+        return body
 
 
 class Server:
@@ -144,15 +150,21 @@ class RoundRobinProxy(Server):
         return web.Response(status=502, text="no backend")
 
 
-class SlowFiles(Server):
-    """Serves the sandbox's files after ``delay`` seconds; ``started`` is set when a download begins."""
+class HeldFiles(Server):
+    """Serves the sandbox's files once ``release`` is set (to have an update in flight for as long as a
+    test needs); ``started`` is set when a download begins."""
 
-    def __init__(self, file_url: str, delay: float) -> None:
+    def __init__(self, file_url: str) -> None:
         app = web.Application()
         app.router.add_get("/file/bot{rest:.+}", self._download)
         super().__init__(app)
-        self.file_url, self.delay = file_url, delay
+        self.file_url = file_url
         self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release.set()  # a test that failed half-way holds nothing at the end
+        await super().__aexit__(*exc)
 
     @property
     def base_file_url(self) -> str:
@@ -160,7 +172,7 @@ class SlowFiles(Server):
 
     async def _download(self, request: web.Request) -> web.Response:
         self.started.set()
-        await asyncio.sleep(self.delay)
+        await self.release.wait()
         async with (
             aiohttp.ClientSession() as http,
             http.get(self.file_url + request.match_info["rest"]) as response,
