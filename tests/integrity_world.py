@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,7 @@ from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
 from liuhen.domain.roster import parse_roster
 from tests.conftest import DEMO_ROSTER
-
-START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
+from tests.timeline import START
 
 
 def settings_for(db_url: str, data_dir: Path, **extra: Any) -> Settings:

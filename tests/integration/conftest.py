@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from liuhen.storage.database import Database
+from tests.timeline import START, liuhen, timeline_env
 
 
 @pytest.fixture
@@ -24,11 +25,12 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def cli_runner(db_url: str, cwd: Path, *, timeout: float, **env_extra: str) -> Run:
+def cli_runner(db_url: str, cwd: Path, *, timeout: float, start: datetime = START, **env_extra: str) -> Run:
     """`liuhen ARGS…` as an operator runs it: a subprocess on this test's data directory and database,
-    without a bot token."""
+    without a bot token, on a timeline that reads ``start`` now (tests/timeline.py)."""
     env = {
         **os.environ,
+        **timeline_env(start),
         "LIUHEN_DATA_DIR": str(cwd / "data"),
         "LIUHEN_DATABASE_URL": db_url,
         "COLUMNS": "200",
@@ -38,7 +40,7 @@ def cli_runner(db_url: str, cwd: Path, *, timeout: float, **env_extra: str) -> R
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "liuhen", *args],
+            liuhen(*args),
             env=env,
             cwd=cwd,
             capture_output=True,

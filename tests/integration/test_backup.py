@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,12 +17,12 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL, _pg_admin
 from tests.integrity_world import make_world
-
-LIUHEN = [sys.executable, "-m", "liuhen"]
+from tests.timeline import liuhen, timeline_env
 
 
 def env_for(data_dir: Path, db_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    env.update(timeline_env())
     env.update(LIUHEN_DATA_DIR=str(data_dir), LIUHEN_COURT_NAME="测试县人民法院", COLUMNS="200")
     if db_url is not None:
         env["LIUHEN_DATABASE_URL"] = db_url
@@ -32,7 +31,7 @@ def env_for(data_dir: Path, db_url: str | None) -> dict[str, str]:
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     cwd = Path(env["LIUHEN_DATA_DIR"]).parent
-    return subprocess.run([*LIUHEN, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=180)
+    return subprocess.run(liuhen(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=180)
 
 
 @pytest.fixture

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SAMPLE_ROSTER
 from tests.integration.conftest import Run, cli_runner
-
-LIUHEN = [sys.executable, "-m", "liuhen"]
 
 
 @pytest.fixture

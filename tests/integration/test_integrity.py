@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,7 @@ from liuhen.domain.checkpoints import ProblemKind
 from liuhen.evidence.keys import create_signer
 from liuhen.texts import integrity as texts
 from tests.integrity_world import add_evidence, make_world, settings_for
-
-LIUHEN = [sys.executable, "-m", "liuhen"]
+from tests.timeline import Timeline, liuhen, timeline_env
 
 
 async def sql(world, statement: str, **params: object) -> None:  # type: ignore[no-untyped-def]
@@ -156,6 +154,7 @@ async def test_signatures_need_the_right_public_key(db_url: str, tmp_path: Path)
 @pytest.fixture
 def cli_env(db_url: str, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    env.update(timeline_env())  # the world below is built at START, where the timeline begins
     env.update(
         LIUHEN_DATA_DIR=str(tmp_path / "data"),
         LIUHEN_DATABASE_URL=db_url,
@@ -168,7 +167,7 @@ def cli_env(db_url: str, tmp_path: Path) -> dict[str, str]:
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     cwd = Path(env["LIUHEN_DATA_DIR"]).parent
-    return subprocess.run([*LIUHEN, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(liuhen(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 async def test_verify_from_the_command_line(db_url: str, tmp_path: Path, cli_env: dict[str, str]) -> None:
@@ -225,7 +224,7 @@ async def test_org_revoke_unbinds_and_expires_codes(
     people = {p["staff_id"]: p for p in json.loads(cli(cli_env, "org", "list", "--json").stdout)}
     assert people["j001"]["enrolled"] is False and people["j001"]["active"] is True
     # the spare code from before the revocation no longer enrols anyone
-    world.clock.set(datetime.now(UTC) + timedelta(seconds=1))  # the command ran on the system clock
+    world.clock.set(Timeline(cli_env).now() + timedelta(seconds=1))  # after the command, on its timeline
     rt = await open_runtime(world.settings, clock=world.clock)
     try:
         result = await enrolment.redeem(

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -24,6 +23,7 @@ from liuhen.domain import ledger as rules
 from liuhen.domain.checkpoints import ProblemKind
 from liuhen.storage import tables as t
 from tests.integrity_world import World, make_world
+from tests.timeline import liuhen, timeline_env
 
 MUTATIONS = int(os.environ.get("LIUHEN_TAMPER_MUTATIONS", "1000"))
 LEDGER_KINDS = {ProblemKind.LEDGER, ProblemKind.HEAD, ProblemKind.CHECKPOINT}
@@ -296,14 +296,14 @@ async def test_every_random_mutation_is_detected(db_url: str, tmp_path: Path) ->
 async def test_mutations_through_the_command_line(db_url: str, tmp_path: Path) -> None:
     world = await build(db_url, tmp_path / "data")
     tamper = Tamperer(world, random.Random(7))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")} | timeline_env()
     env.update(
         LIUHEN_DATA_DIR=str(tmp_path / "data"), LIUHEN_DATABASE_URL=db_url, LIUHEN_COURT_NAME="测试县人民法院"
     )
 
     def run() -> tuple[int, dict[str, Any]]:
         done = subprocess.run(
-            [sys.executable, "-m", "liuhen", "verify", "--json"],
+            liuhen("verify", "--json"),
             env=env,
             cwd=tmp_path,
             capture_output=True,

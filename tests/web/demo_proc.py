@@ -8,7 +8,6 @@ import os
 import queue
 import re
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+
+from tests.timeline import liuhen, timeline_env
 
 START_TIMEOUT = 60.0
 
@@ -40,14 +41,16 @@ def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
 
 
 @contextlib.contextmanager
-def running_demo(data: Path, *extra: str) -> Iterator[Demo]:
-    """`liuhen demo` with LIUHEN_DATA_DIR=data, until the banner (URL and newcomer code) is printed."""
+def running_demo(data: Path, *extra: str, timeline: dict[str, str] | None = None) -> Iterator[Demo]:
+    """`liuhen demo` with LIUHEN_DATA_DIR=data, until the banner (URL and newcomer code) is printed; on a
+    new timeline (tests/timeline.py) unless one is given."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("LIUHEN_")}
+    env.update(timeline or timeline_env())
     env.update(LIUHEN_DATA_DIR=str(data), LIUHEN_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
     log = data / "demo-stderr.log"
     with log.open("a") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "liuhen", "demo", "--host", "127.0.0.1", "--port", "0", *extra],
+            liuhen("demo", "--host", "127.0.0.1", "--port", "0", *extra),
             cwd=data,  # no developer's .env is read
             env=env,
             stdout=subprocess.PIPE,
