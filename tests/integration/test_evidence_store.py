@@ -10,9 +10,11 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +27,7 @@ from liuhen.evidence.store import (
     VerifyState,
     validate_digest,
 )
+from tests.waiting import until
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -216,17 +219,19 @@ async def test_no_temp_file_left_after_exception_mid_write(store: FileEvidenceSt
 
 
 async def test_no_temp_file_left_after_cancellation(store: FileEvidenceStore) -> None:
-    started = asyncio.Event()
+    written = asyncio.Event()
 
     async def download() -> None:
+        chunks = 0
         async with store.writer() as w:
             while True:
                 await w.write(os.urandom(300_000))
-                started.set()
+                chunks += 1
+                if chunks == 4:  # more than the 1 MiB the writer buffers: the temp file has bytes
+                    written.set()
 
     task = asyncio.create_task(download())
-    await started.wait()
-    await asyncio.sleep(0.05)
+    await written.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -234,23 +239,35 @@ async def test_no_temp_file_left_after_cancellation(store: FileEvidenceStore) ->
     assert list(store.iter_all()) == []
 
 
-async def test_no_temp_file_left_after_cancellation_while_opening(store: FileEvidenceStore) -> None:
+async def test_no_temp_file_left_after_cancellation_while_opening(
+    store: FileEvidenceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Callers cancelled while their temp file is being opened in a thread: each opening, once done, is
+    aborted, and no temp file stays."""
+    release = threading.Event()
+
+    class HeldOpening(store_module._BlobBuilder):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            release.wait(30)  # the opening thread is held until its caller has been cancelled
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "_BlobBuilder", HeldOpening)
+
     async def download() -> None:
         async with store.writer() as w:
             await w.write(b"never")
 
-    for _ in range(5):
+    for n in range(1, 6):
         task = asyncio.create_task(download())
-        await asyncio.sleep(0)  # the task now waits for its temp file to be opened in a thread
+        await until(lambda n=n: len(store_module._OPENING) == n, what="the temp file's opening to begin")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    # The opening threads finish (slowly on a loaded machine), then their files go. "No temp file" alone
-    # is also true before a thread has created its file: wait for the openings themselves.
-    for _ in range(1000):
-        if not store_module._OPENING and not tmp_files(store.root):
-            break
-        await asyncio.sleep(0.01)
+    release.set()  # now the openings finish, after their callers have gone
+    await until(
+        lambda: not store_module._OPENING and not tmp_files(store.root),
+        what="the openings to finish and their temp files to go",
+    )
     assert not store_module._OPENING
     assert tmp_files(store.root) == []
 

@@ -30,15 +30,20 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
         seen.append({"method": request.method, "agent": request.headers.get("User-Agent"), **fields})
         return web.json_response({"ok": True, "result": True})
 
+    answer_now = asyncio.Event()
+
     async def slow(_request: web.Request) -> web.Response:
-        await asyncio.sleep(2)
+        await answer_now.wait()  # no answer while the test runs: longer than any read timeout
         return web.json_response({"ok": True, "result": True})
 
     app = web.Application()
     app.router.add_post("/echo", echo)
     app.router.add_post("/slow", slow)
     async with Server(app) as server:
-        yield server.url, seen
+        try:
+            yield server.url, seen
+        finally:
+            answer_now.set()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import io
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -22,6 +23,8 @@ from liuhen.sandbox.demo.samples import (
     write_samples,
 )
 from liuhen.sandbox.demo.web import DemoServer, DemoState, phones_from_roster
+from tests.timeline import timeline_env
+from tests.waiting import until
 from tests.web.demo_proc import running_demo
 
 
@@ -89,8 +92,19 @@ async def test_page_config_samples_and_static_allowlist(demo_server: DemoServer)
             assert await response.json() == {"ready": False, "records": []}
 
 
-async def test_one_long_poll_serves_every_phone(demo_server: DemoServer) -> None:
+async def test_one_long_poll_serves_every_phone(
+    demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     judge, head = DEMO_PEOPLE["j001"], DEMO_PEOPLE["h001"]
+    simulation = demo_server.bot(DEMO_TOKEN).sim
+    long_polls: list[int] = []  # the users whose chats the page's poll waits on in the sandbox
+    sandbox_events = simulation.events
+
+    async def waited(user_id: int, after: int, seconds: float) -> list[dict[str, Any]]:
+        long_polls.append(user_id)
+        return await sandbox_events(user_id, after, seconds)
+
+    monkeypatch.setattr(simulation, "events", waited)
     async with (
         SandboxClient(demo_server.base_url, DEMO_TOKEN) as sim,
         aiohttp.ClientSession(demo_server.base_url) as http,
@@ -106,8 +120,8 @@ async def test_one_long_poll_serves_every_phone(demo_server: DemoServer) -> None
                 return body
 
         waiting = asyncio.create_task(poll(start))
-        await asyncio.sleep(0.2)
-        assert not waiting.done()
+        await until(lambda: len(long_polls) == 2, what="the page's poll to wait on both chats")
+        assert not waiting.done()  # nothing happened yet: it waits
         await sim.send_text(head, "庭长的消息")
         first = await asyncio.wait_for(waiting, 5)
         events = first["events"]
@@ -126,8 +140,9 @@ async def test_one_long_poll_serves_every_phone(demo_server: DemoServer) -> None
 
 async def test_demo_answers_after_a_restart_without_reset(tmp_path: Path) -> None:
     """The bot's inbox ignores update ids it has seen, and a new sandbox counts from 1 again."""
+    timeline = timeline_env()  # the second start goes on where the first stopped
     for attempt in range(2):
-        with running_demo(tmp_path) as demo:
+        with running_demo(tmp_path, timeline=timeline) as demo:
             async with SandboxClient(demo.url, DEMO_TOKEN) as sim:
                 judge = DEMO_PEOPLE["j001"]
                 await sim.send_text(judge, f"第 {attempt + 1} 次：有人打电话为当事人说情")
