@@ -40,7 +40,7 @@ class Court:
     code: str
     name: str
     parent_id: int | None = None
-    deadline_profile: str = DeadlineProfile.COURT.value
+    deadline_profile: DeadlineProfile = DeadlineProfile.COURT
     created_at: datetime | None = None
     id: int | None = None
 
@@ -62,7 +62,7 @@ class Staff:
     name: str
     department_id: int
     position: str
-    role: str
+    role: Role
     phone: str = ""
     active: bool = True
     telegram_user_id: int | None = None

@@ -109,7 +109,7 @@ class Record:
     court_id: int
     number: str
     recorder_id: int
-    status: str
+    status: RecordStatus
     created_at: datetime
     updated_at: datetime
     last_evidence_at: datetime
@@ -129,8 +129,8 @@ class Record:
 class Evidence:
     record_id: int
     seq: int
-    kind: str
-    state: str
+    kind: EvidenceKind
+    state: EvidenceState
     received_at: datetime
     chat_id: int
     message_id: int

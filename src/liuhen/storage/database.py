@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from liuhen.domain.model import Court
+from liuhen.domain.model import Court, DeadlineProfile
 from liuhen.storage.engine import make_engine, make_session_factory
 from liuhen.storage.migrate import upgrade
 from liuhen.storage.uow import SqlUnitOfWork
@@ -34,7 +34,8 @@ class Database:
         async with self.uow() as uow:
             court = await uow.courts.by_code(code)
             if court is None:
-                court = Court(code=code, name=name, deadline_profile=deadline_profile, created_at=self._now())
+                profile = DeadlineProfile(deadline_profile)
+                court = Court(code=code, name=name, deadline_profile=profile, created_at=self._now())
                 await uow.courts.add(court)
                 await uow.ledger.append(
                     actor="system",

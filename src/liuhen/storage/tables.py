@@ -32,13 +32,15 @@ from liuhen.domain.model import (
     Callback,
     Conversation,
     Court,
+    DeadlineProfile,
     Department,
     EnrolmentAttempt,
     EnrolmentCode,
+    Role,
     Staff,
 )
-from liuhen.domain.records import Evidence, Record
-from liuhen.storage.types import BigId, ChainJSON, UTCDateTime
+from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState, Record, RecordStatus
+from liuhen.storage.types import BigId, ChainJSON, EnumText, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -56,7 +58,7 @@ courts = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("name", String(128), nullable=False),
     Column("parent_id", Integer, ForeignKey("courts.id"), nullable=True),
-    Column("deadline_profile", String(32), nullable=False),
+    Column("deadline_profile", EnumText(DeadlineProfile, 32), nullable=False),
     Column("created_at", UTCDateTime()),
 )
 
@@ -80,7 +82,7 @@ staff = Table(
     Column("name", String(64), nullable=False),
     Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
     Column("position", String(64), nullable=False),
-    Column("role", String(32), nullable=False),
+    Column("role", EnumText(Role, 32), nullable=False),
     Column("phone", String(32), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("telegram_user_id", BigInteger, nullable=True, unique=True),
@@ -155,7 +157,7 @@ records = Table(
     Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
     Column("number", String(32), nullable=False),
     Column("recorder_id", Integer, ForeignKey("staff.id"), nullable=False),
-    Column("status", String(32), nullable=False),
+    Column("status", EnumText(RecordStatus, 32), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("last_evidence_at", UTCDateTime(), nullable=False),
@@ -192,8 +194,8 @@ evidence = Table(
     insert_sentinel("_sentinel"),
     Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
     Column("seq", Integer, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("state", String(16), nullable=False),
+    Column("kind", EnumText(EvidenceKind, 16), nullable=False),
+    Column("state", EnumText(EvidenceState, 16), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
     Column("chat_id", BigInteger, nullable=False),
     Column("message_id", BigInteger, nullable=False),

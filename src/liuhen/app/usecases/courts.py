@@ -7,7 +7,7 @@ import enum
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.clock import Clock
-from liuhen.domain.model import Court
+from liuhen.domain.model import Court, DeadlineProfile
 from liuhen.domain.workdays import PROFILES
 
 
@@ -55,7 +55,7 @@ async def add_court(
             code=code,
             name=name,
             parent_id=parent_id,
-            deadline_profile=deadline_profile,
+            deadline_profile=DeadlineProfile(deadline_profile),
             created_at=clock.now(),
         )
         await uow.courts.add(court)

@@ -142,7 +142,7 @@ async def _new_draft(uow: UnitOfWork, staff: Staff, now: datetime) -> Record:
         court_id=staff.court_id,
         number=record_number(now.year, seq),
         recorder_id=staff.id,
-        status=RecordStatus.DRAFT.value,
+        status=RecordStatus.DRAFT,
         created_at=now,
         updated_at=now,
         last_evidence_at=now,
@@ -264,8 +264,8 @@ async def _add_evidence(uow: UnitOfWork, item: NewEvidence, record: Record, now:
     evidence = Evidence(
         record_id=record.id,
         seq=record.evidence_count,
-        kind=incoming.kind.value,
-        state=content.state.value,
+        kind=incoming.kind,
+        state=content.state,
         received_at=now,
         chat_id=incoming.chat_id,
         message_id=incoming.message_id,
@@ -503,12 +503,12 @@ async def file_outcome(
         assert record is not None
         evidence.download_attempts += 1
         if content is not None and content.state is EvidenceState.STORED:
-            evidence.state = EvidenceState.STORED.value
+            evidence.state = EvidenceState.STORED
             evidence.sha256, evidence.size = content.sha256, content.size
             evidence.media_type = content.media_type or evidence.media_type
             evidence.stored_at = clock.now()
         elif evidence.download_attempts >= max_attempts:
-            evidence.state = EvidenceState.FAILED.value
+            evidence.state = EvidenceState.FAILED
         else:
             await uow.commit()
             return None

@@ -398,7 +398,7 @@ async def _submit(session: _Session) -> PressResult:
     if missing:
         return PressResult(await session.review(), Problem.MISSING)
     first = record.submitted_at is None
-    record.status = RecordStatus.SUBMITTED.value
+    record.status = RecordStatus.SUBMITTED
     record.submitted_at = record.updated_at = session.now
     await session.uow.ledger.append(
         actor=f"staff:{session.staff.staff_id}",
@@ -471,7 +471,7 @@ async def amend_reason(
             payload={"from_version": record.version, "reason": reason},
         )
         record.version += 1
-        record.status = RecordStatus.DRAFT.value
+        record.status = RecordStatus.DRAFT
         record.updated_at = now
         await uow.records.refresh_facts(record)  # not counted in summaries until resubmitted
         conversation.pending_field = None

@@ -200,7 +200,7 @@ async def _save(
 ) -> list[str]:
     assert record.id is not None
     record.chain = after
-    record.status = after.status.value
+    record.status = after.status
     record.level_deadline = after.deadline
     record.updated_at = now
     old = len(before.decisions) if before is not None else 0
