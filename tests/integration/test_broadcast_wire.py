@@ -21,6 +21,7 @@ from liuhen.bot import broadcast
 from liuhen.bot.broadcast import WireLog, wire_tracing
 from liuhen.bot.http import AiohttpRequest
 from tests.bot.webhook_kit import Server
+from tests.waiting import until
 
 
 def send_message(text: str) -> RequestData:
@@ -99,21 +100,39 @@ async def test_a_request_that_never_left_marks_nothing(wire: WireLog) -> None:
     assert wire.left == set() and logged(wire) == []  # sent again after a restart: pending
 
 
+class HeldLimiter(AsyncLimiter):
+    """A rate limiter that gives no slot until ``open`` is set; ``waiting`` counts the requests at it."""
+
+    def __init__(self) -> None:
+        super().__init__(1, 1)
+        self.waiting = 0
+        self.open = asyncio.Event()
+
+    async def acquire(self, amount: float = 1) -> None:
+        self.waiting += 1
+        await self.open.wait()
+
+
 async def test_only_the_rows_wait_for_the_limiter(
     wire: WireLog, telegram: tuple[str, list[tuple[str, list[str], float]]]
 ) -> None:
     url, seen = telegram
-    request = AiohttpRequest(trace_configs=[wire_tracing(wire, AsyncLimiter(1, 0.1))])  # 10/s, no burst
+    limiter = HeldLimiter()
+    request = AiohttpRequest(trace_configs=[wire_tracing(wire, limiter)])
     await request.initialize()
     try:
-        await post(request, url, 1, "warm-up")  # the connection is open: what follows is the pacing only
-        start = time.monotonic()
-        await asyncio.gather(*(post(request, url, None, f"other {i}") for i in range(5)))
-        unpaced = time.monotonic() - start
-        await asyncio.gather(*(post(request, url, 10 + i, f"row {i}") for i in range(5)))
-        paced = time.monotonic() - start - unpaced
+        # other requests go out while the limiter gives no slot at all
+        others = [asyncio.wait_for(post(request, url, None, f"other {i}"), 10) for i in range(5)]
+        assert [await other for other in others] == [200] * 5
+        assert limiter.waiting == 0
+        rows = asyncio.gather(*(post(request, url, 10 + i, f"row {i}") for i in range(5)))
+        await until(lambda: limiter.waiting == 5, what="the rows to wait for the limiter")
+        # each row waits with its connection ready and its body not yet written: none has arrived
+        assert [text for text, _, _ in seen if text.startswith("row")] == []
+        assert logged(wire) == []
+        limiter.open.set()
+        assert await rows == [200] * 5
     finally:
         await request.shutdown()
-    assert unpaced < 0.3 <= paced
-    rows = sorted(at for text, _, at in seen if text.startswith("row"))
-    assert rows[-1] - rows[0] >= 0.3  # five rows at 10/s arrive spread over 0.4 s, not in a burst
+    assert sorted(text for text, _, _ in seen if text.startswith("row")) == [f"row {i}" for i in range(5)]
+    assert sorted(logged(wire)) == [str(10 + i) for i in range(5)]
