@@ -20,6 +20,7 @@ whose public key then joins the old ones).
 from __future__ import annotations
 
 import asyncio
+import enum
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -48,6 +49,30 @@ KEYRING_NAME = "evidence.keys"
 CHUNK = 1 << 20
 
 ProgressFn = Callable[[str, int, int], None]
+
+
+class BackupProblem(enum.StrEnum):
+    """Why a backup or a restore refused; its particulars are the error's ``params``."""
+
+    NOT_EMPTY = "not_empty"  # path: the backup directory
+    NO_MANIFEST = "no_manifest"  # path: the directory given, file: the manifest's name
+    BAD_MANIFEST = "bad_manifest"  # file, detail: the parser's message
+    WRONG_FORMAT = "wrong_format"  # file, format: the one expected
+    INCOMPLETE = "incomplete"  # path: the missing file, inside the backup
+    CORRUPT = "corrupt"  # path: the file whose hash differs, inside the backup
+    OTHER_COURT = "other_court"  # found: the backup's court code, configured: ours
+    OTHER_BACKEND = "other_backend"  # found: the backup's database, configured: ours
+    EVIDENCE_NOT_EMPTY = "evidence_not_empty"  # path: the evidence directory
+    DATABASE_NOT_EMPTY = "database_not_empty"
+
+
+class BackupRefused(BackupError):
+    """Nothing was written (a backup) or restored: ``problem``, with its ``params``."""
+
+    def __init__(self, problem: BackupProblem, **params: str) -> None:
+        super().__init__(f"{problem.value}: {params}")
+        self.problem = problem
+        self.params = params
 
 
 def _no_progress(phase: str, done: int, total: int) -> None:
@@ -88,7 +113,7 @@ class BackupResult:
 
 def _prepare(out: Path) -> None:
     if out.exists() and any(out.iterdir()):
-        raise BackupError(f"备份目录 {out} 不是空的")
+        raise BackupRefused(BackupProblem.NOT_EMPTY, path=str(out))
     durable.makedirs(out, 0o700)
 
 
@@ -208,11 +233,11 @@ def read_manifest(src: Path) -> tuple[dict[str, Any], str]:
         data = (src / MANIFEST).read_bytes()
         manifest = json.loads(data)
     except FileNotFoundError:
-        raise BackupError(f"{src} 中没有 {MANIFEST}：不是完整的 liuhen 备份") from None
+        raise BackupRefused(BackupProblem.NO_MANIFEST, path=str(src), file=MANIFEST) from None
     except ValueError as exc:
-        raise BackupError(f"{MANIFEST} 无法解析：{exc}") from exc
+        raise BackupRefused(BackupProblem.BAD_MANIFEST, file=MANIFEST, detail=str(exc)) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"{MANIFEST} 不是 {FORMAT} 格式")
+        raise BackupRefused(BackupProblem.WRONG_FORMAT, file=MANIFEST, format=FORMAT)
     return manifest, hashlib.sha256(data).hexdigest()
 
 
@@ -227,9 +252,9 @@ def check_backup(src: Path, manifest: dict[str, Any], progress: ProgressFn = _no
         try:
             actual, _ = _hash_file(path)
         except FileNotFoundError:
-            raise BackupError(f"备份不完整：缺少 {path.relative_to(src)}") from None
+            raise BackupRefused(BackupProblem.INCOMPLETE, path=str(path.relative_to(src))) from None
         if actual != expected:
-            raise BackupError(f"备份已损坏：{path.relative_to(src)} 的哈希与清单不符")
+            raise BackupRefused(BackupProblem.CORRUPT, path=str(path.relative_to(src)))
         progress("check", n, len(listed))
 
 
@@ -243,18 +268,21 @@ async def restore(
 ) -> RestoreResult:
     manifest, manifest_sha = await asyncio.to_thread(read_manifest, src)
     if manifest["court_code"] != settings.court_code:
-        raise BackupError(
-            f"备份属于法院代码 {manifest['court_code']}，当前设置为 {settings.court_code}；"
-            f"请设置 LIUHEN_COURT_CODE={manifest['court_code']}"
+        raise BackupRefused(
+            BackupProblem.OTHER_COURT, found=str(manifest["court_code"]), configured=settings.court_code
         )
     if manifest["backend"] != backend_of(settings.db_url):
-        raise BackupError(f"备份的数据库是 {manifest['backend']}，当前配置的是 {backend_of(settings.db_url)}")
+        raise BackupRefused(
+            BackupProblem.OTHER_BACKEND,
+            found=str(manifest["backend"]),
+            configured=backend_of(settings.db_url),
+        )
     evidence_root = settings.data_dir / "evidence"
     store = FileEvidenceStore(evidence_root)
     if await store.digests():
-        raise BackupError(f"证据目录 {evidence_root} 不是空的：恢复只写入空的数据目录")
+        raise BackupRefused(BackupProblem.EVIDENCE_NOT_EMPTY, path=str(evidence_root))
     if not await database_is_empty(settings.db_url):
-        raise BackupError("目标数据库不是空的：恢复只写入空数据库（请新建数据库或指定新的数据目录）")
+        raise BackupRefused(BackupProblem.DATABASE_NOT_EMPTY)
     await asyncio.to_thread(check_backup, src, manifest, progress)
 
     await restore_database(settings.db_url, src / manifest["database"]["file"])

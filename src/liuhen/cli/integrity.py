@@ -273,6 +273,7 @@ def backup(
     """备份数据库（SQLite 在线备份 / pg_dump）、证据文件和公钥，附带哈希清单；运行中也可备份。"""
     from liuhen.app import backup as backup_ops
     from liuhen.storage.backup import BackupError
+    from liuhen.texts.integrity import backup_error
 
     async def run(rt: Runtime) -> backup_ops.BackupResult:
         with progress_bar() as progress:
@@ -283,7 +284,7 @@ def backup(
     try:
         result = with_runtime(run)
     except BackupError as exc:
-        fail(str(exc))
+        fail(backup_error(exc))
     out.print(f"已备份到 {result.directory}：数据库、{result.files} 个证据文件、公钥。")
     out.print(f"清单 manifest.json 的 SHA-256：{result.manifest_sha256}（请记下，用于日后核对）")
     if result.keys_included:
@@ -302,6 +303,7 @@ def restore(
 
     from liuhen.app import backup as backup_ops
     from liuhen.storage.backup import BackupError
+    from liuhen.texts.integrity import backup_error
 
     config = settings()
 
@@ -312,7 +314,7 @@ def restore(
     try:
         result = asyncio.run(run())
     except BackupError as exc:
-        fail(str(exc))
+        fail(backup_error(exc))
     out.print(f"已恢复：数据库、{result.files} 个证据文件（备份时间 {result.created_at}）。")
     for path in result.keys_restored:
         out.print(f"已放回密钥文件：{path}")

@@ -1,15 +1,17 @@
-"""`liuhen verify`, checkpoints and keys in words: where a problem is, why, and the report as the operator
-reads it (seed 003 §12, seed 004 §15: 全程留痕、永久存储、有据可查)."""
+"""`liuhen verify`, checkpoints, keys and backups in words: where a problem is, why, and the report as the
+operator reads it (seed 003 §12, seed 004 §15: 全程留痕、永久存储、有据可查)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from liuhen.app.backup import BackupProblem, BackupRefused
 from liuhen.app.integrity import KeyProblem, KeysMissing
 from liuhen.app.usecases.integrity import LedgerBroken, VerifyNote, VerifyReport
 from liuhen.domain.checkpoints import Finding, Place, Problem, Where
 from liuhen.domain.ledger import ChainBreak
 from liuhen.evidence.keys import KeyFileError
+from liuhen.storage.backup import BackupError
 
 _PLACES: Mapping[Place, str] = {
     Place.ENTRY: "条目 #{w.seq}",
@@ -149,4 +151,29 @@ def key_error(exc: KeyFileError) -> str:
     """A key that is missing; the key files' own errors (unreadable, malformed) say it themselves."""
     if isinstance(exc, KeysMissing):
         return _KEYS[exc.problem].format(path=exc.path)
+    return str(exc)
+
+
+_BACKUP: Mapping[BackupProblem, str] = {
+    BackupProblem.NOT_EMPTY: "备份目录 {path} 不是空的",
+    BackupProblem.NO_MANIFEST: "{path} 中没有 {file}：不是完整的 liuhen 备份",
+    BackupProblem.BAD_MANIFEST: "{file} 无法解析：{detail}",
+    BackupProblem.WRONG_FORMAT: "{file} 不是 {format} 格式",
+    BackupProblem.INCOMPLETE: "备份不完整：缺少 {path}",
+    BackupProblem.CORRUPT: "备份已损坏：{path} 的哈希与清单不符",
+    BackupProblem.OTHER_COURT: (
+        "备份属于法院代码 {found}，当前设置为 {configured}；请设置 LIUHEN_COURT_CODE={found}"
+    ),
+    BackupProblem.OTHER_BACKEND: "备份的数据库是 {found}，当前配置的是 {configured}",
+    BackupProblem.EVIDENCE_NOT_EMPTY: "证据目录 {path} 不是空的：恢复只写入空的数据目录",
+    BackupProblem.DATABASE_NOT_EMPTY: (
+        "目标数据库不是空的：恢复只写入空数据库（请新建数据库或指定新的数据目录）"
+    ),
+}
+
+
+def backup_error(exc: BackupError) -> str:
+    """Why a backup or a restore refused; the database tools' own failures say it themselves."""
+    if isinstance(exc, BackupRefused):
+        return _BACKUP[exc.problem].format(**exc.params)
     return str(exc)
