@@ -14,7 +14,7 @@ from liuhen.app.settings import Settings
 from liuhen.app.usecases import intake
 from liuhen.app.usecases.integrity import VerifyReport, verify
 from liuhen.app.usecases.roster import import_roster
-from liuhen.domain.clock import FixedClock
+from liuhen.domain.clock import Clock, FixedClock
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
 from liuhen.domain.roster import parse_roster
@@ -52,7 +52,7 @@ class World:
         await self.rt.close()
 
 
-async def add_evidence(rt: Runtime, clock: FixedClock, staff_id: str, update_id: int, data: bytes) -> str:
+async def add_evidence(rt: Runtime, clock: Clock, staff_id: str, update_id: int, data: bytes) -> str:
     async with rt.db.uow(read_only=True) as uow:
         staff = await uow.staff.by_staff_id(rt.court_id, staff_id)
     assert staff is not None

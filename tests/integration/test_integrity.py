@@ -278,7 +278,7 @@ async def test_a_lost_keyring_is_never_silently_replaced(
     refused = cli(cli_env, "init")
     assert refused.returncode == 1 and "请把原来的密钥文件放回" in refused.stderr
     assert not ring.exists()
-    rt = await open_runtime(world.settings)
+    rt = await open_runtime(world.settings, clock=world.clock)
     try:
         problem = integrity.missing_keyring_problem(rt)  # `liuhen run` refuses to start with this
         assert problem is not None and "找不到证据密钥文件" in texts.key_error(problem)
@@ -296,9 +296,10 @@ async def test_key_rotation_and_rewrap_from_the_command_line(
     await world.close()
     assert cli(cli_env, "init").returncode == 0
     settings = settings_for(db_url, tmp_path / "data")
-    rt = await open_runtime(settings)
+    later = Timeline(cli_env)  # after the commands, on their timeline
+    rt = await open_runtime(settings, clock=later)
     try:
-        new = await add_evidence(rt, world.clock, "j001", 2, b"evidence after init")
+        new = await add_evidence(rt, later, "j001", 2, b"evidence after init")
         assert rt.store.key_id_of(old) is None and rt.store.key_id_of(new) is not None
         first_key = rt.store.key_id_of(new)
     finally:
@@ -313,7 +314,7 @@ async def test_key_rotation_and_rewrap_from_the_command_line(
     assert dropped.returncode == 0 and f"已从密钥文件删除旧密钥：{first_key}" in dropped.stdout
     checked = cli(cli_env, "verify", "--json")
     assert checked.returncode == 0, checked.stdout
-    rt = await open_runtime(settings)
+    rt = await open_runtime(settings, clock=later)
     try:
         keys = {rt.store.key_id_of(d) for d in await rt.store.digests()}
         assert keys == {rt.store.keyring.active if rt.store.keyring else None}
