@@ -82,7 +82,8 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     clock = clock or SystemClock()
     db = Database(settings.db_url, now=clock.now)
     await db.migrate()
-    court = await db.ensure_court(settings.court_code, settings.court_name, settings.deadline_profile.value)
+    name = settings.court_name or settings.court_code  # the doors name an unnamed court (cli/tools.py)
+    court = await db.ensure_court(settings.court_code, name, settings.deadline_profile.value)
     assert court.id is not None
     # evidence encrypted at rest when the deployment has a keyring (`liuhen init` creates it)
     keyring = load_keyring(settings.evidence_keyring_path)

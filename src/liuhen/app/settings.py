@@ -16,6 +16,10 @@ from liuhen.domain.model import DeadlineProfile
 from liuhen.domain.monthly import Policy
 
 
+class TokenMissing(RuntimeError):
+    """No bot token (``LIUHEN_TELEGRAM_TOKEN``, from @BotFather) where one is needed."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIUHEN_", env_file=".env", extra="ignore")
 
@@ -31,7 +35,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("var"), description="Evidence files, the SQLite database, keys")
     timezone: str = Field(default="Asia/Shanghai", description="Shown to users; storage is UTC")
     court_code: str = Field(default="default", description="Code of this deployment's court")
-    court_name: str = Field(default="本院", description="Name of this deployment's court")
+    court_name: str | None = Field(
+        default=None,
+        description="Name of this deployment's court; unset: the door's word for 'this court' (texts.labels)",
+    )
     deadline_profile: DeadlineProfile = Field(default=DeadlineProfile.COURT)
     draft_join_minutes: int = Field(default=30, ge=0, le=24 * 60, description="Evidence joins the open draft")
     download_retry_seconds: float = Field(
@@ -41,17 +48,18 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="How often due reminders are looked for"
     )
     download_max_attempts: int = Field(default=10, ge=1)
+    # the list of 特别报告事项 (special report items)
     special_items_profile: str = Field(
         default="court",
-        description="特别报告事项 list: court (seed 001, 15 items), county (seed 002), procuratorate",
+        description="Special report items: court (seed 001, 15 items), county (seed 002), procuratorate",
     )
     enrolment_code_days: int = Field(default=7, ge=1, le=90)
     rate_limit: bool = Field(
         default=True, description="Keep to Telegram's limits (30 messages/s); off only against the sandbox"
     )
+    # seed 001 实施办法 §9
     complaint_upward: bool = Field(
-        default=False,
-        description="/complaint also reaches the discipline office of the court above (seed 001 实施办法 §9)",
+        default=False, description="/complaint also reaches the discipline office of the court above"
     )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="JSON log lines (production)")
@@ -108,8 +116,9 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def token_value(self) -> str:
+        """The bot token; the doors that need one check ``telegram_token`` first and tell the operator."""
         if self.telegram_token is None:
-            raise RuntimeError("LIUHEN_TELEGRAM_TOKEN 未设置：生产运行需要 @BotFather 发放的机器人令牌")
+            raise TokenMissing("LIUHEN_TELEGRAM_TOKEN")
         return self.telegram_token.get_secret_value()
 
 

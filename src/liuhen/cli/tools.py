@@ -22,9 +22,12 @@ CLI_ACTOR = "cli"
 
 
 def settings() -> Settings:
+    """The settings, with the court named "本院" when ``LIUHEN_COURT_NAME`` is unset."""
     from liuhen.app.settings import Settings
+    from liuhen.texts.labels import THIS_COURT
 
-    return Settings()
+    config = Settings()
+    return config if config.court_name else config.model_copy(update={"court_name": THIS_COURT})
 
 
 def with_runtime(fn: Callable[[Runtime], Awaitable[T]]) -> T:

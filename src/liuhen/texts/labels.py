@@ -11,6 +11,9 @@ from liuhen.domain.monthly import Month, Status
 from liuhen.domain.periods import BadPeriod, PeriodProblem, Quarter
 from liuhen.domain.records import EvidenceKind, RecordStatus
 
+#: The court's name when the operator gave none (``LIUHEN_COURT_NAME``): "this court", as the seeds say.
+THIS_COURT = "本院"
+
 RECORD_STATUS: Mapping[RecordStatus, str] = {
     RecordStatus.DRAFT: "草稿",
     RecordStatus.SUBMITTED: "已提交",

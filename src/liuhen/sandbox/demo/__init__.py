@@ -111,7 +111,7 @@ async def run_demo(settings: Settings, *, reset: bool, host: str, port: int) -> 
     samples = await asyncio.to_thread(write_samples, settings.data_dir / "samples", font)
     state = DemoState(
         token=DEMO_TOKEN,
-        court_name=settings.court_name,
+        court_name=settings.court_name or "",
         phones=phones_from_roster(demo_roster(), DEMO_PEOPLE, ON_PAGE, NEWCOMER),
         samples=samples,
     )
