@@ -22,6 +22,7 @@ CATALOGUES = {
     "domain/questionnaire.py",
     "domain/grammar.py",  # the Chinese that input is written in: read, never said
     "domain/casezero_form.py",  # the seed 004 form the officer confirms, stored as confirmed
+    "domain/casenumber.py",  # the grammar of a case number (案号), and the stored 尚未立案
 }
 
 

@@ -9,6 +9,12 @@ Input is forgiving, because judges type on phones and OCR reads screenshots: ful
 〔〕 [] 【】, full-width digits, spaces between the parts, ``号`` optional. Output is always the normalised
 form with full-width brackets and no spaces. Pre-2016 numbers (``（2014）温民初字第123号``, court named by
 its own abbreviation) and procuratorate document numbers (``如检刑诉〔2016〕12号``) are not accepted.
+
+A catalogue (tests/unit/test_core_speaks_no_words.py): its Chinese is the case number's own grammar, as the
+Supreme People's Court's rules on case numbers (最高人民法院《关于人民法院案件案号的若干规定》, in force since
+2016) write it — the province abbreviations, 最高法, the brackets, 号 — and the ways a recorder says that a
+case has none yet. The system reads these; it never says them. ``NOT_YET_FILED`` is what the questionnaire
+stores as the answer for such a case (seed 004 登记表: 案号), so records made long ago hold it too.
 """
 
 from __future__ import annotations
