@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from liuhen.domain.answers import Answers
 from liuhen.domain.monthly import (
     Answer,
     Kind,
@@ -35,6 +36,11 @@ CAL = WorkCalendar()
 
 def local(moment: datetime) -> datetime:
     return moment.astimezone(TZ)
+
+
+def happened(answer: str | None) -> datetime | None:
+    """The intervention time as the typed answers read it (an unreadable answer is no time)."""
+    return Answers.of({"intervention_time": answer} if answer else {}).intervention_time
 
 
 def test_month_parsing_and_arithmetic() -> None:
@@ -135,10 +141,14 @@ def test_records_win_then_the_answer_then_reachability() -> None:
 
 def test_a_record_belongs_to_the_month_of_the_intervention() -> None:
     created = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-    assert record_month({"intervention_time": "2026-11-30T20:00:00+00:00"}, created, TZ) == Month(2026, 12)
-    assert record_month({"intervention_time": "2026-11-30T10:00:00+00:00"}, created, TZ) == Month(2026, 11)
-    assert record_month({}, created, TZ) == Month(2026, 12)
-    assert record_month({"intervention_time": "昨天"}, created, TZ) == Month(2026, 12)
+    assert record_month(
+        Answers.of({"intervention_time": "2026-11-30T20:00:00+00:00"}).intervention_time, created, TZ
+    ) == Month(2026, 12)
+    assert record_month(
+        Answers.of({"intervention_time": "2026-11-30T10:00:00+00:00"}).intervention_time, created, TZ
+    ) == Month(2026, 11)
+    assert record_month(happened(None), created, TZ) == Month(2026, 12)
+    assert record_month(happened("昨天"), created, TZ) == Month(2026, 12)
 
 
 def test_case_count_from_the_roster() -> None:

@@ -29,7 +29,7 @@ def reported_upward(record: Record) -> bool:
     discipline office reported it upward (一事一报, seed 001 §7; seed 004 §17(2))."""
     if record.status == RecordStatus.DRAFT.value:
         return False
-    return record.answers.get("principal_leader") == "yes" or record.disposition in UPWARD_DISPOSITIONS
+    return bool(record.given.principal_leader) or record.disposition in UPWARD_DISPOSITIONS
 
 
 def may_read_record(
@@ -77,6 +77,5 @@ def may_read_summary(person: Staff) -> bool:
 
 
 def _named(record: Record) -> list[str]:
-    a = record.answers
-    names = [str(a.get("intervener_name") or "")]
-    return [n for n in names if n]
+    name = record.given.intervener_name
+    return [name] if name else []

@@ -321,17 +321,11 @@ def status_of(*, records: int, answer: str | None, reachable: bool) -> Status:
     return Status.MISSED if reachable else Status.UNREACHABLE
 
 
-def record_month(answers: Mapping[str, Any], created_at: datetime, tz: tzinfo) -> Month:
+def record_month(happened: datetime | None, created_at: datetime, tz: tzinfo) -> Month:
     """The month a record belongs to: when the intervention happened ("X月是否遇到…"), else when it was
     recorded."""
-    happened = answers.get("intervention_time")
-    if isinstance(happened, str) and happened:
-        try:
-            moment = datetime.fromisoformat(happened)
-        except ValueError:
-            moment = created_at
-        if moment.tzinfo is not None:
-            return month_of(moment, tz)
+    if happened is not None and happened.tzinfo is not None:
+        return month_of(happened, tz)
     return month_of(created_at, tz)
 
 

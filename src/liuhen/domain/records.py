@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from liuhen.domain.answers import Answers
+
 if TYPE_CHECKING:
     from liuhen.domain.signoff import Chain
 
@@ -123,6 +125,12 @@ class Record:
     filed_at: datetime | None = None
     disposition: str | None = None
     id: int | None = None
+
+    @property
+    def given(self) -> Answers:
+        """The answers as typed values (the questionnaire writes ``answers`` by key; everything else reads
+        this)."""
+        return Answers.of(self.answers)
 
 
 @dataclass(eq=False)

@@ -35,31 +35,26 @@ class RecordFacts:
     special_items: tuple[str, ...] = ()
 
 
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def facts_of(
     record: Record, *, department_id: int | None, first_submitted_at: datetime | None = None
 ) -> RecordFacts:
     """The facts of a submitted record; ``first_submitted_at`` keeps an earlier submission's period."""
     if record.id is None or record.submitted_at is None:
         raise ValueError("facts exist for submitted records only")
-    a = record.answers
-    items = a.get("special_items")
+    a = record.given
     return RecordFacts(
         record_id=record.id,
         court_id=record.court_id,
         department_id=department_id,
         submitted_at=first_submitted_at or record.submitted_at,
-        record_type=_str(a.get("record_type")),
-        organ_category=_str(a.get("organ_category")),
-        stage=_str(a.get("stage")),
-        method=_str(a.get("method")),
-        relation=_str(a.get("relation")),
-        late=bool(a.get("late_reason")),
-        principal_leader=a.get("principal_leader") == "yes",
-        retired=a.get("retired") == "yes",
+        record_type=a.record_type,
+        organ_category=a.organ_category,
+        stage=a.stage,
+        method=a.method,
+        relation=a.relation,
+        late=bool(a.late_reason),
+        principal_leader=bool(a.principal_leader),
+        retired=bool(a.retired),
         counted=record.status != RecordStatus.DRAFT.value,
-        special_items=tuple(dict.fromkeys(str(i) for i in items)) if isinstance(items, list) else (),
+        special_items=tuple(dict.fromkeys(a.special_items)),
     )

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.app.usecases import access, courts
 from liuhen.domain import catalogue as cat
+from liuhen.domain.answers import Answers
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.periods import Quarter
 from liuhen.domain.records import RecordStatus
@@ -368,13 +369,13 @@ async def _count_records_with_specials(query: _Query) -> tuple[int, int, int]:
     return _three((await query.special_items(distinct_records=True)).get(None, [0, 0, 0]))
 
 
-def _gist(answers: dict[str, Any]) -> dict[str, str]:
-    unit = answers.get("intervener_unit") or "—"
+def _gist(raw: dict[str, Any]) -> dict[str, str]:
+    a = Answers.of(raw)
     return {
-        "intervener": f"{answers.get('intervener_name') or '—'}（{unit}）",
-        "case": str(answers.get("case_number") or "—"),
-        "type": label_of(cat.RECORD_TYPES, answers.get("record_type")),
-        "method": label_of(cat.METHODS, answers.get("method")),
+        "intervener": f"{a.intervener_name or '—'}（{a.intervener_unit or '—'}）",
+        "case": a.case_number or "—",
+        "type": label_of(cat.RECORD_TYPES, a.record_type),
+        "method": label_of(cat.METHODS, a.method),
     }
 
 

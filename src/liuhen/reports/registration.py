@@ -273,6 +273,7 @@ def _witness_text(data: FormData, tz: tzinfo) -> str:
 
 def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
     r, a, prof = data.record, data.record.answers, data.special_profile
+    given = r.given
 
     def ans(key: str) -> str:
         return _answer(r, key, tz, prof)
@@ -307,7 +308,7 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
         ]
     )
     response = ans("response")
-    if a.get("response_detail"):
+    if given.response_detail:
         response += "：" + _cut(ans("response_detail"), annex, "记录人答复内容")
     notes = (
         _lines(
@@ -316,11 +317,9 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
                 ("建议暂缓调查、通报", ans("defer_suggestion")),
                 (
                     "说明",
-                    _cut(ans("special_notes"), annex, "需要特别说明的事项")
-                    if a.get("special_notes")
-                    else "—",
+                    _cut(ans("special_notes"), annex, "需要特别说明的事项") if given.special_notes else "—",
                 ),
-                ("补记理由", _cut(ans("late_reason"), annex, "补记理由") if a.get("late_reason") else "—"),
+                ("补记理由", _cut(ans("late_reason"), annex, "补记理由") if given.late_reason else "—"),
                 ("在场人员确认", _witness_text(data, tz)),
                 ("报告方式", "直接向纪检监察机构报告" if r.direct_to_discipline else "—"),
             ]
@@ -330,11 +329,11 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
     rows: list[list[object]] = [
         [
             "过问人\n姓名",
-            a.get("intervener_name") or "—",
+            given.intervener_name or "—",
             "所在单位\n及职务",
-            a.get("intervener_unit") or "—",
+            given.intervener_unit or "—",
             "联系\n方式",
-            a.get("intervener_contact") or "—",
+            given.intervener_contact or "—",
         ],
         [
             "记录人\n姓名",

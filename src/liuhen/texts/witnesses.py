@@ -21,13 +21,8 @@ def notice(r: WitnessResult) -> str:
     return _NOTICES[r.notice]
 
 
-def _time(value: str | None, tz: tzinfo) -> str:
-    if not value:
-        return "—"
-    try:
-        return datetime.fromisoformat(value).astimezone(tz).strftime("%Y年%m月%d日 %H:%M")
-    except ValueError:
-        return value
+def _time(value: datetime | None, tz: tzinfo) -> str:
+    return value.astimezone(tz).strftime("%Y年%m月%d日 %H:%M") if value else "—"
 
 
 def gist(g: Gist, tz: tzinfo) -> str:

@@ -117,7 +117,7 @@ async def _draft(uow: UnitOfWork, staff: Staff, text: str, now: datetime) -> Dra
     own = tuple(
         r.number
         for r in await uow.records.list(court_id=staff.court_id, recorder_id=staff.id)
-        if r.answers.get("case_number") == case
+        if r.given.case_number == case
     )
     ops = (Op.ACK if own else Op.SUBMIT, Op.CANCEL)
     buttons: list[tuple[str, str]] = []
@@ -207,7 +207,7 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
         if earlier.status in (CaseZeroStatus.SUBMITTED.value, CaseZeroStatus.CONFIRMED.value):
             return Outcome("done", earlier)
     records = await uow.records.list(court_id=officer.court_id)
-    on_case = [r for r in records if r.answers.get("case_number") == case]
+    on_case = [r for r in records if r.given.case_number == case]
     own = [r.number for r in on_case if r.recorder_id == officer.id]
     if own and not acknowledge:
         return Outcome("stale")  # records appeared since the statement was shown: start again

@@ -76,8 +76,7 @@ async def due_reminders(
             missing = q.missing(record.answers)
             if not missing:
                 continue
-            happened = record.answers.get("intervention_time")
-            start = datetime.fromisoformat(happened) if happened else record.created_at
+            start = record.given.intervention_time or record.created_at
             deadline = record_deadline(start, profile, cal, tz)
             if now >= deadline:
                 continue

@@ -73,6 +73,11 @@ class RecordLine:
     record_type: str | None  # the catalogue's key (catalogue.RECORD_TYPES)
 
 
+def _month_of(r: Record, tz: tzinfo) -> Month:
+    """The month a record counts in (when it happened, else when it was recorded)."""
+    return record_month(r.given.intervention_time, r.created_at, tz)
+
+
 def _reported(records: Sequence[Record]) -> list[Record]:
     """Records that count for the monthly report: everything submitted (drafts are not a report yet)."""
     return [r for r in records if r.status != RecordStatus.DRAFT.value]
@@ -81,17 +86,14 @@ def _reported(records: Sequence[Record]) -> list[Record]:
 def _records_by_month(records: Sequence[Record], tz: tzinfo) -> dict[tuple[int, str], list[Record]]:
     by: dict[tuple[int, str], list[Record]] = {}
     for r in _reported(records):
-        by.setdefault((r.recorder_id, str(record_month(r.answers, r.created_at, tz))), []).append(r)
+        by.setdefault((r.recorder_id, str(_month_of(r, tz))), []).append(r)
     return by
 
 
 def _record_line(r: Record, tz: tzinfo) -> RecordLine:
-    happened = r.answers.get("intervention_time")
-    try:
-        day = datetime.fromisoformat(happened).astimezone(tz).date() if happened else None
-    except (TypeError, ValueError):
-        day = None
-    kind = r.answers.get("record_type")
+    happened = r.given.intervention_time
+    day = happened.astimezone(tz).date() if happened else None
+    kind = r.given.record_type
     return RecordLine(
         r.number,
         r.status,
@@ -104,7 +106,7 @@ async def _month_records(
     uow: UnitOfWork, staff_pk: int, court_id: int, month: Month, tz: tzinfo
 ) -> list[Record]:
     mine = await uow.records.list(court_id=court_id, recorder_id=staff_pk)
-    return [r for r in _reported(mine) if record_month(r.answers, r.created_at, tz) == month]
+    return [r for r in _reported(mine) if _month_of(r, tz) == month]
 
 
 # -------------------------------------------------------------------------------------------- planning
@@ -640,8 +642,8 @@ async def _cases(
     window = {str(m) for m in months}
     cases: dict[int, set[str]] = {}
     for r in records:
-        number = r.answers.get("case_number")
-        if number and number != NOT_YET_FILED and str(record_month(r.answers, r.created_at, tz)) in window:
+        number = r.given.case_number
+        if number and number != NOT_YET_FILED and str(_month_of(r, tz)) in window:
             cases.setdefault(r.recorder_id, set()).add(str(number))
     for z in await uow.case_zero.list(court_id):
         if str(Month.of(z.created_at.astimezone(tz).date())) in window:

@@ -129,10 +129,10 @@ def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
 
 def context_of(record: Record, settings: Settings) -> q.Context:
     late = False
-    happened = record.answers.get("intervention_time")
+    happened = record.given.intervention_time
     if happened:
         late = is_late(
-            datetime.fromisoformat(happened),
+            happened,
             record.created_at,
             profile_named(settings.deadline_profile),
             settings.calendar,

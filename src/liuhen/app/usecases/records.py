@@ -56,7 +56,7 @@ async def list_records(
             {
                 "id": r.id,
                 "number": r.number,
-                "type": r.answers.get("record_type"),
+                "type": r.given.record_type,
                 "status": r.status,
                 "recorder": staff[r.recorder_id].staff_id if r.recorder_id in staff else None,
                 "recorder_name": staff[r.recorder_id].name if r.recorder_id in staff else None,

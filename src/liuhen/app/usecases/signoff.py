@@ -25,7 +25,6 @@ from liuhen.domain import catalogue as cat
 from liuhen.domain.access import reported_upward
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Role, Staff
-from liuhen.domain.questionnaire import named_people
 from liuhen.domain.records import Evidence, Record, RecordStatus
 from liuhen.domain.signoff import (
     Chain,
@@ -154,9 +153,7 @@ async def terms_for(uow: UnitOfWork, court_id: int, config: Config) -> SignoffTe
 
 def involved_names(record: Record) -> list[str]:
     """The intervener and the people named as present: who must not sign or read this record (回避)."""
-    a = record.answers
-    names = [str(a.get("intervener_name") or "").strip(), *named_people(a.get("persons_present"))]
-    return [n for n in names if n]
+    return record.given.involved
 
 
 async def route_for(uow: UnitOfWork, record: Record, recorder: Staff, *, direct: bool) -> Any:
@@ -180,7 +177,7 @@ async def route_for(uow: UnitOfWork, record: Record, recorder: Staff, *, direct:
 
 
 def defer_suggested(record: Record) -> bool:
-    return record.answers.get("defer_suggestion") in ("yes", True)
+    return bool(record.given.defer_suggestion)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -421,20 +418,17 @@ class Delivery:
 
 
 def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Card:
-    a = record.answers
-    content = [line.strip() for line in str(a.get("content") or "").splitlines() if line.strip()]
+    a = record.given
     assert chain.route is not None
     return Card(
         number=record.number,
         level=level,
-        record_type=cat.label(cat.RECORD_TYPES, a["record_type"], a["record_type"])
-        if a.get("record_type")
-        else None,
-        intervener=str(a.get("intervener_name") or "") or None,
-        intervener_unit=str(a.get("intervener_unit") or "") or None,
-        case=str(a.get("case_number") or "") or None,
-        method=cat.label(cat.METHODS, a["method"], a["method"]) if a.get("method") else None,
-        gist=tuple(content[:3]),
+        record_type=cat.label(cat.RECORD_TYPES, a.record_type, a.record_type) if a.record_type else None,
+        intervener=a.intervener_name,
+        intervener_unit=a.intervener_unit,
+        case=a.case_number,
+        method=cat.label(cat.METHODS, a.method, a.method) if a.method else None,
+        gist=a.gist(),
         deadline=chain.deadline,
         evidence_count=record.evidence_count,
         skips=chain.route.skips,

@@ -14,7 +14,6 @@ from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import issue_button
 from liuhen.domain import catalogue as cat
 from liuhen.domain.model import Staff
-from liuhen.domain.questionnaire import named_people
 from liuhen.domain.records import Record
 
 ACTION = "w"
@@ -31,7 +30,7 @@ class Gist:
     intervener_unit: str | None
     method: str | None  # the catalogue label
     place: str | None
-    time: str | None  # as answered (ISO 8601)
+    time: datetime | None
 
 
 @dataclass(frozen=True)
@@ -46,14 +45,14 @@ class WitnessRequest:
 
 
 def gist(record: Record, recorder: Staff) -> Gist:
-    a = record.answers
+    a = record.given
     return Gist(
         recorder.name,
-        a.get("intervener_name") or None,
-        a.get("intervener_unit") or None,
-        cat.label(cat.METHODS, a["method"], a["method"]) if a.get("method") else None,
-        a.get("place") or None,
-        a.get("intervention_time") or None,
+        a.intervener_name,
+        a.intervener_unit,
+        cat.label(cat.METHODS, a.method, a.method) if a.method else None,
+        a.place,
+        a.intervention_time,
     )
 
 
@@ -61,7 +60,7 @@ async def requests_for(
     uow: UnitOfWork, record: Record, recorder: Staff, now: datetime
 ) -> list[WitnessRequest]:
     """At submission: ask each enrolled colleague named as present to confirm."""
-    names = named_people(record.answers.get("persons_present"))
+    names = record.given.people_present
     if not names:
         return []
     colleagues = {

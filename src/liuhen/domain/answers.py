@@ -1,0 +1,103 @@
+"""A record's answers as one typed value: the fields of the 登记表 (seed 004 §7 and its form; seed 001
+实施办法 §4; seed 002 §3), read once from the stored answers.
+
+The questionnaire is data (``domain/questionnaire.py``) and writes each answer under its field's key, so a
+court can adjust questions without code; everything else — routing, need-to-know, reports, the cards — reads
+``Answers``, never the raw keys. Keys beginning with ``_`` are the questionnaire's working state and are
+not answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from liuhen.domain.questionnaire import named_people
+
+YES = "yes"
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _yes(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    return value is True or value == YES
+
+
+def _time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Every field of the 登记表 the recorder answers; None (or empty) where it is not answered (yet)."""
+
+    record_type: str | None = None  # catalogue key (seed 003 §11)
+    intervention_time: datetime | None = None
+    method: str | None = None  # catalogue key
+    storage_medium: str | None = None  # electronic methods (seed 002 §3)
+    place: str | None = None  # oral methods (seed 001 实施办法 §4)
+    persons_present: str | None = None
+    intervener_name: str | None = None
+    intervener_unit: str | None = None
+    intervener_contact: str | None = None
+    relation: str | None = None  # catalogue key
+    organ_category: str | None = None  # catalogue key
+    retired: bool | None = None
+    principal_leader: bool | None = None  # of the same-level committees (seed 001 实施办法 §6)
+    case_number: str | None = None
+    case_cause: str | None = None
+    stage: str | None = None  # catalogue key
+    case_officer: str | None = None
+    content: str | None = None
+    response: str | None = None  # catalogue key
+    response_detail: str | None = None
+    special_items: tuple[str, ...] = ()  # catalogue keys (seed 001 实施办法 §7)
+    defer_suggestion: bool | None = None  # seed 004 §18
+    special_notes: str | None = None
+    late_reason: str | None = None  # 补记理由 (seed 004 §7)
+
+    @classmethod
+    def of(cls, raw: Mapping[str, Any]) -> Answers:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = raw.get(f.name)
+            if f.name == "intervention_time":
+                values[f.name] = _time(value)
+            elif f.name in ("retired", "principal_leader", "defer_suggestion"):
+                values[f.name] = _yes(value)
+            elif f.name == "special_items":
+                values[f.name] = tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+            else:
+                values[f.name] = _text(value)
+        return cls(**values)
+
+    @property
+    def people_present(self) -> list[str]:
+        """The names among the persons present (在场人员)."""
+        return named_people(self.persons_present)
+
+    @property
+    def involved(self) -> list[str]:
+        """The intervener and the people named as present: who must not sign or read the record (回避)."""
+        return [n for n in (self.intervener_name or "", *self.people_present) if n]
+
+    def gist(self, lines: int = 3) -> tuple[str, ...]:
+        """The first lines of the content."""
+        content = [line.strip() for line in (self.content or "").splitlines() if line.strip()]
+        return tuple(content[:lines])
