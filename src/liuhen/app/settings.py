@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         default=None, description="Checkpoint signing key and public keys; default <data_dir>/keys"
     )
     evidence_key_file: Path | None = Field(
-        default=None, description="Evidence keyring (AES-GCM at rest); default <key_dir>/evidence.keys"
+        default=None, description="Evidence keyring (secretstream at rest); default <key_dir>/evidence.keys"
     )
     checkpoint_seconds: float = Field(
         default=24 * 3600.0, gt=0, description="A signed ledger checkpoint when the last is older than this"
