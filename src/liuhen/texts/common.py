@@ -10,6 +10,7 @@ from liuhen.app.usecases.intake import Arrival, DraftSummary, Receipt
 from liuhen.app.usecases.witnesses import WitnessRequest, WitnessResult
 from liuhen.domain.complaints import ComplaintItem
 from liuhen.domain.model import Staff
+from liuhen.domain.questionnaire import BY_KEY as QUESTIONS
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState, short_hash
 from liuhen.texts.labels import EVIDENCE_KIND, evidence_kind, human_size, record_status, role
 
@@ -163,7 +164,7 @@ def file_arrived(a: Arrival) -> str:
 def draft_reminder(r: Reminder, tz: tzinfo) -> str:
     when = r.deadline.astimezone(tz).strftime("%m月%d日 %H:%M")
     head = "明天就到记录时限了" if r.final else "提醒：记录尚未完成"
-    lack = "、".join(r.missing[:5]) + ("…" if len(r.missing) > 5 else "")
+    lack = "、".join(QUESTIONS[k].label for k in r.missing[:5]) + ("…" if len(r.missing) > 5 else "")
     return (
         f"{head}：记录 {r.record_number} 还差 {len(r.missing)} 项（{lack}），时限 {when}。"
         "发送 /drafts 继续补充；逾期提交需要写明补记理由。"

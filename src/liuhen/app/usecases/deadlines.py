@@ -55,7 +55,7 @@ class Reminder:
     key: str
     chat_id: int
     record_number: str
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # the keys of the questions still unanswered (domain/questionnaire.py)
     deadline: datetime
     final: bool  # the day-before reminder
 
@@ -99,7 +99,7 @@ async def due_reminders(
                         key,
                         recorder.telegram_chat_id,
                         record.number,
-                        tuple(f.label for f in missing),
+                        tuple(f.key for f in missing),
                         deadline,
                         which == "last",
                     )
