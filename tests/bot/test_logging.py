@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 import structlog
+from telegram import Update
+from telegram.ext import CommandHandler
 
-from liuhen.app.logs import REDACTED, configure_logging
+from liuhen.app.logs import PIECE, REDACTED, configure_logging
+from liuhen.bot.context import Context
 from tests.bot.harness import TOKEN, start_harness
 
 
@@ -42,3 +45,30 @@ def test_token_shaped_strings_are_redacted_even_when_unknown(capfd: pytest.Captu
         logging.getLogger().handlers.clear()
     err = capfd.readouterr().err
     assert other not in err and REDACTED in err
+
+
+async def test_a_failing_handler_leaks_no_piece_of_the_token(
+    db_url: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A handler that fails with the bot in its error (PTB's repr cuts the token short with "…") and in its
+    traceback's frames: the log holds no run of PIECE characters of the token's secret part."""
+
+    async def failing(update: Update, context: Context) -> None:
+        bot = context.bot  # a local of the failing frame
+        raise RuntimeError(f"failed with {bot!r} and {TOKEN[:-6]}… and {TOKEN.split(':')[1][3:15]}")
+
+    configure_logging(level="DEBUG", secrets=[TOKEN])
+    try:
+        async with start_harness(db_url, tmp_path) as h:
+            h.app.add_handler(CommandHandler("boom", failing), group=1)
+            user = await h.enrol("j001")
+            await h.say(user, "/boom")
+            await h.sim.wait_for(user, lambda m: m.get("from_bot") and "内部错误" in str(m.get("text")))
+    finally:
+        logging.getLogger().handlers.clear()
+    captured = capfd.readouterr()
+    output = captured.out + captured.err
+    assert "handler_failed" in output and "RuntimeError" in output  # the failure itself was logged
+    secret = TOKEN.split(":")[1]
+    pieces = [secret[i : i + PIECE] for i in range(len(secret) - PIECE + 1)]
+    assert [piece for piece in pieces if piece in output] == []

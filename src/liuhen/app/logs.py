@@ -14,15 +14,40 @@ import structlog
 # A Telegram token: digits, a colon, 30+ URL-safe characters. Redacted even when we don't know it.
 _TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 REDACTED = "<token>"
+PIECE = 8  # no run of this many characters of a known secret reaches a log
+# A run of token characters: a known secret's piece may stand in one, cut short by a repr ("…").
+_RUN = re.compile(rf"[A-Za-z0-9_-]{{{PIECE},}}")
 
 
 class Redactor:
+    """Takes known secrets out of log text: whole, as a prefix (a token's bot id and colon followed by
+    any part of it, as PTB's repr of a bot cuts it short), and any run that shares ``PIECE`` characters
+    with a secret's secret part."""
+
     def __init__(self, secrets: list[str] | None = None) -> None:
         self.secrets = [s for s in (secrets or []) if s]
+        self._prefixes = [
+            re.compile(re.escape(s.split(":", 1)[0]) + r":[A-Za-z0-9_-]*") for s in self.secrets if ":" in s
+        ]
+        self._pieces = {
+            part[i : i + PIECE]
+            for s in self.secrets
+            for part in [s.split(":", 1)[-1]]
+            for i in range(len(part) - PIECE + 1)
+        }
+
+    def _piece_of_secret(self, match: re.Match[str]) -> str:
+        run = match.group(0)
+        hit = any(run[i : i + PIECE] in self._pieces for i in range(len(run) - PIECE + 1))
+        return REDACTED if hit else run
 
     def text(self, value: str) -> str:
         for secret in self.secrets:
             value = value.replace(secret, REDACTED)
+        for prefix in self._prefixes:
+            value = prefix.sub(REDACTED, value)
+        if self._pieces:
+            value = _RUN.sub(self._piece_of_secret, value)
         return _TOKEN_SHAPE.sub(REDACTED, value)
 
     def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
