@@ -70,6 +70,7 @@ class Router:
         self.error_handler: ErrorHandler | None = None
         self.evidence_handler: Handler | None = None
         self.unknown_command_handler: Handler | None = None
+        self.unknown_button_handler: Handler | None = None
 
     # -- declaring --------------------------------------------------------------------------------------
 
@@ -114,6 +115,10 @@ class Router:
     def unknown_command(self, handler: Handler) -> None:
         self.unknown_command_handler = handler
 
+    def unknown_button(self, handler: Handler) -> None:
+        """Buttons whose callback data no feature declared (an old or forged button)."""
+        self.unknown_button_handler = handler
+
     # -- dispatching ------------------------------------------------------------------------------------
 
     async def answer_typed(self, update: Update, context: Context) -> bool:
@@ -134,6 +139,8 @@ class Router:
             app.add_handler(CommandHandler(name, handler))
         for prefix, handler in self.prefixes.items():
             app.add_handler(CallbackQueryHandler(handler, pattern=f"^{prefix}"))
+        if self.unknown_button_handler is not None:
+            app.add_handler(CallbackQueryHandler(self.unknown_button_handler))
         if self.evidence_handler is not None:
             app.add_handler(
                 MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, self.evidence_handler)
