@@ -134,25 +134,26 @@ async def test_wechat_screenshot_story_to_submitted(h: Harness) -> None:
     assert "没有找到" in text_of(await h.say(judge, "/amend LH-2026-0099"))
     assert "修改记录 LH-2026-0001 的原因" in text_of(await h.say(judge, "/amend LH-2026-0001"))
     card = await type_answer(h, judge, "案由写错了")
-    assert "请核对记录" in text_of(card) and "案由或案件名称：民间借贷纠纷" in text_of(card)
+    assert "更正为第 2 版" in text_of(card) and "案由或案件名称：民间借贷纠纷" in text_of(card)
     m = await press(h, judge, card, "修改被过问案件")
     assert title(m) == "案号" and any(b.startswith("保持原答案") for b in labels(m))
     m = await press(h, judge, m, next(b for b in labels(m) if b.startswith("保持原答案")))
     assert title(m) == "案由或案件名称"
     m = await type_answer(h, judge, "借款合同纠纷")
     for _ in range(3):  # keep the stage and the case officer
-        if "请核对记录" in text_of(m):
+        if "核对" in text_of(m):
             break
         m = await press(h, judge, m, next(b for b in labels(m) if b.startswith("保持原答案")))
     assert "案由或案件名称：借款合同纠纷" in text_of(m)
-    m = await press(h, judge, m, "提交")
-    assert "已提交" in text_of(m)
+    m = await press(h, judge, m, "提交更正")
+    assert "已更正为第 2 版" in text_of(m)
     async with h.runtime.db.uow(read_only=True) as uow:
         [version] = await uow.records.versions(record["id"])
         current = await uow.records.get(record["id"])
     assert version["version"] == 1 and version["reason"] == "案由写错了"
     assert version["answers"]["case_cause"] == "民间借贷纠纷"
     assert current is not None and current.version == 2 and current.answers["case_cause"] == "借款合同纠纷"
+    assert current.status == "awaiting_department_head"  # never back to a draft: still in the chain
 
 
 async def test_phone_call_story_asks_place_and_persons_and_late_reason(h: Harness) -> None:

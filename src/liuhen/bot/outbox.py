@@ -55,6 +55,8 @@ def render(d: Delivery, rt: Runtime) -> str:
         return texts.vacant(d)
     if d.kind == "delegated":
         return texts.delegated(d)
+    if d.kind == "corrected":
+        return texts.corrected(d)
     return texts.news(d.number)
 
 

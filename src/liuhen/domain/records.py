@@ -50,6 +50,10 @@ class EvidenceState(enum.StrEnum):
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 
 
+#: The answers' working key of a correction in progress: the reason and the answers before it.
+CORRECTING = "_correcting"
+
+
 @dataclass(frozen=True)
 class FileRef:
     """A file as Telegram describes it; never trust `file_name` for a path."""
@@ -125,6 +129,17 @@ class Record:
     filed_at: datetime | None = None
     disposition: str | None = None
     id: int | None = None
+
+    @property
+    def being_corrected(self) -> bool:
+        """A correction of the submitted record is being written (it stays in the register meanwhile)."""
+        return CORRECTING in self.answers
+
+    @property
+    def editable(self) -> bool:
+        """Only a draft, a returned record or a correction is changed; a submitted record never goes back
+        to being a draft (全程留痕: a change after submission is a new version with a reason)."""
+        return self.status in (RecordStatus.DRAFT, RecordStatus.RETURNED) or self.being_corrected
 
     @property
     def given(self) -> Answers:

@@ -16,6 +16,7 @@ _BUTTONS: dict[Act, str] = {
     Act.SKIP: "跳过",
     Act.LATER: "稍后",
     Act.SUBMIT: "提交",
+    Act.SUBMIT_CORRECTION: "提交更正",
     Act.EDIT: "修改{shows}",
 }
 
@@ -54,17 +55,25 @@ def view(v: View) -> str:
             lines.insert(0, f"⚠️ {v.error}")
         return "\n".join(lines)
     if v.kind is Shown.REVIEW:
-        lines = [f"【{v.record_number}】请核对记录："]
+        head = f"【{v.record_number}】更正为第 {v.version} 版，请修改后核对：" if v.version else None
+        lines = [head or f"【{v.record_number}】请核对记录："]
         lines += [f"· {label}：{value}" for label, value in v.summary]
         if v.missing_labels:
             lines.append(f"还差 {len(v.missing_labels)} 项：{'、'.join(v.missing_labels)}")
         else:
-            lines.append("各项已齐全，确认无误请点“提交”。")
+            lines.append(
+                "各项已齐全，确认无误请点“提交更正”。" if v.version else "各项已齐全，确认无误请点“提交”。"
+            )
         if v.error:
             lines.insert(0, f"⚠️ {v.error}")
         return "\n".join(lines)
     if v.kind is Shown.SUBMITTED:
         return f"记录 {v.record_number} 已提交，将按规定报送审批。感谢您如实记录。"
+    if v.kind is Shown.CORRECTED:
+        return (
+            f"记录 {v.record_number} 已更正为第 {v.version} 版，原版本永久保留；"
+            "已告知签过字的人员和纪检监察机构。记录仍在原季度统计中，签批流程照常进行。"
+        )
     if v.kind is Shown.LATER:
         return f"记录 {v.record_number} 的草稿已保存，随时发送 /drafts 继续补充。"
     why = v.error or (_PROBLEMS[v.problem] if v.problem else "无法继续。")
@@ -72,6 +81,8 @@ def view(v: View) -> str:
 
 
 def amend_refused(exc: AmendRefused) -> str:
+    if exc.problem is AmendProblem.IN_PROGRESS:
+        return f"⚠️ 记录 {exc.number} 的更正尚未提交：请在更正卡片上修改后点“提交更正”。"
     if exc.problem is AmendProblem.DRAFT:
         return f"⚠️ 记录 {exc.number} 还是草稿，直接发送 /drafts 继续修改即可。"
     return f"⚠️ 没有找到您的记录 {exc.number}。发送 /drafts 查看草稿。"

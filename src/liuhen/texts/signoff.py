@@ -20,7 +20,8 @@ from liuhen.app.usecases.signoff import (
     Upward,
 )
 from liuhen.domain import catalogue as cat
-from liuhen.domain.questionnaire import FIELDS
+from liuhen.domain.questionnaire import BY_KEY, FIELDS, option_label
+from liuhen.domain.questionnaire import Context as QuestionContext
 from liuhen.domain.records import Evidence, Record, RecordStatus, short_hash
 from liuhen.domain.signoff import (
     Chain,
@@ -443,3 +444,29 @@ def delegation_refused(exc: DelegationError) -> str:
     if exc.problem is DelegationProblem.PAST:
         return f"截止日期 {exc.until.isoformat() if exc.until else ''} 已过"
     return f"名册中没有在岗人员 {exc.staff_id}"
+
+
+def _value(key: str, value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "（空）"
+    f = BY_KEY.get(key)
+    if f is None:
+        return str(value)
+    return option_label(f, value, QuestionContext())
+
+
+def corrected(d: Delivery) -> str:
+    """更正: a submitted record's new version, each changed field old → new (seed 004 §15: 全程留痕)."""
+    p = d.payload
+    lines = [
+        f"【更正】记录 {d.number} 已由记录人更正为第 {p.get('version')} 版。",
+        f"更正原因：{p.get('reason')}",
+    ]
+    changes = [c for c in p.get("changes") or [] if isinstance(c, list) and len(c) == 3]
+    for key, old, new in changes:
+        f = BY_KEY.get(str(key))
+        lines.append(f"· {f.label if f else key}：{_value(str(key), old)} → {_value(str(key), new)}")
+    if not changes:
+        lines.append("（各项内容未变）")
+    lines.append("原版本永久保留；签批流程照常进行。")
+    return "\n".join(lines)

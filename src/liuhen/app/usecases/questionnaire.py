@@ -16,7 +16,7 @@ from liuhen.domain import questionnaire as q
 from liuhen.domain.casenumber import find_case_numbers
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Staff
-from liuhen.domain.records import EvidenceKind, Record, RecordStatus
+from liuhen.domain.records import CORRECTING, EvidenceKind, Record, RecordStatus
 from liuhen.domain.workdays import WorkCalendar, is_late, profile_named
 
 ACTION = "q"
@@ -35,6 +35,7 @@ class Act(enum.Enum):
     SKIP = "skip"
     LATER = "later"
     SUBMIT = "submit"
+    SUBMIT_CORRECTION = "submit_correction"  # a correction of a submitted record, as a new version
     EDIT = "edit"  # a section of the review card
 
 
@@ -44,6 +45,7 @@ class Shown(enum.Enum):
     QUESTION = "question"
     REVIEW = "review"
     SUBMITTED = "submitted"
+    CORRECTED = "corrected"  # a correction of a submitted record is the current version now
     LATER = "later"
     ERROR = "error"
     DUPLICATE = "duplicate"  # a replayed update: nothing to show
@@ -66,6 +68,7 @@ class Problem(enum.Enum):
 class AmendProblem(enum.Enum):
     NOT_FOUND = "not_found"  # no record of this person's with that number
     DRAFT = "draft"  # still a draft: it is simply continued
+    IN_PROGRESS = "in_progress"  # a correction of it is being written already
 
 
 class AmendRefused(Exception):
@@ -100,6 +103,7 @@ class View:
     problem: Problem | None = None
     summary: tuple[tuple[str, str], ...] = ()  # (field label, answer label) on the review card
     missing_labels: tuple[str, ...] = ()
+    version: int = 0  # a correction: the version being written
 
 
 def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
@@ -217,8 +221,9 @@ class _Session:
         )
         missing = self.missing()
         rows: list[tuple[Button, ...]] = []
+        correcting = self.record.being_corrected
         if not missing:
-            rows.append((await self.button(Act.SUBMIT, "submit"),))
+            rows.append((await self.button(Act.SUBMIT_CORRECTION if correcting else Act.SUBMIT, "submit"),))
         edits = [await self.button(Act.EDIT, f"e|{key}", label) for key, label in q.SECTIONS.items()]
         rows.extend(tuple(edits[i : i + 2]) for i in range(0, len(edits), 2))
         rows.append((await self.button(Act.LATER, "l"),))
@@ -230,6 +235,7 @@ class _Session:
             error=error,
             summary=summary,
             missing_labels=tuple(f.label for f in missing),
+            version=self.record.version if correcting else 0,
         )
 
     async def store(self, f: q.Field, raw: Any) -> View:
@@ -278,7 +284,7 @@ async def ask(
         record = await _open(uow, staff, record_id)
         if record is None:
             return None
-        if record.status not in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value):
+        if not record.editable:
             return View(record.number, Shown.ERROR, problem=Problem.SUBMITTED)
         view = await _Session(uow, staff, record, settings, clock.now()).view()
         await uow.commit()
@@ -305,7 +311,7 @@ async def answer_text(
         conversation = await uow.conversations.get(staff.id or 0)
         f = q.BY_KEY.get(conversation.pending_field or "")
         record = await _open(uow, staff, conversation.current_record_id)
-        if f is None or record is None or record.status != RecordStatus.DRAFT.value:
+        if f is None or record is None or not record.editable:
             return None
         view = await _Session(uow, staff, record, settings, clock.now()).store(f, text)
         await uow.commit()
@@ -333,7 +339,7 @@ async def press(
         record = await _open(uow, staff, callback.record_id)
         if record is None:
             return PressResult(None, Problem.STALE)
-        open_ = record.status in (RecordStatus.DRAFT.value, RecordStatus.RETURNED.value)
+        open_ = record.editable
         if callback.used_at is not None and not open_:
             return PressResult(None, Problem.DONE)
         if not open_:
@@ -397,6 +403,8 @@ async def _submit(session: _Session) -> PressResult:
     missing = session.missing()
     if missing:
         return PressResult(await session.review(), Problem.MISSING)
+    if record.being_corrected:
+        return await _submit_correction(session)
     first = record.submitted_at is None
     record.status = RecordStatus.SUBMITTED
     record.submitted_at = record.updated_at = session.now
@@ -423,6 +431,42 @@ async def _submit(session: _Session) -> PressResult:
     )
 
 
+async def _submit_correction(session: _Session) -> PressResult:
+    """The correction becomes the current version: each changed field (old → new) goes into the ledger, and
+    everyone who has signed the record and the discipline office are told (更正); the record keeps its
+    status, its chain and the quarter of its first submission."""
+    record, staff = session.record, session.staff
+    correcting = dict(record.answers[CORRECTING])
+    before: dict[str, Any] = correcting.get("before", {})
+    answers = {k: v for k, v in record.answers.items() if k != CORRECTING}
+    changes = [
+        (f.key, before.get(f.key), answers.get(f.key))
+        for f in q.FIELDS
+        if before.get(f.key) != answers.get(f.key)
+    ]
+    record.answers = answers
+    record.updated_at = session.now
+    await session.uow.ledger.append(
+        actor=f"staff:{staff.staff_id}",
+        action="record.correct",
+        object_type="record",
+        object_id=record.number,
+        payload={
+            "version": record.version,
+            "reason": correcting.get("reason"),
+            "changes": [list(c) for c in changes],
+            "answers": {k: v for k, v in answers.items() if not k.startswith("_")},
+        },
+    )
+    (await session.uow.conversations.get(staff.id or 0)).pending_field = None
+    await session.uow.records.refresh_facts(record)  # still counted, in the quarter of its first submission
+    keys = await signoff.corrected(
+        session.uow, record, staff, session.now, reason=str(correcting.get("reason") or ""), changes=changes
+    )
+    view = View(record.number, Shown.CORRECTED, version=record.version)
+    return PressResult(view, Problem.SENT, outbox=tuple(keys))
+
+
 PENDING_AMEND = "_amend:"
 
 
@@ -435,6 +479,8 @@ async def begin_amend(uow: UnitOfWork, *, staff: Staff, number: str) -> str:
             raise AmendRefused(AmendProblem.NOT_FOUND, number)
         if record.status == RecordStatus.DRAFT.value:
             raise AmendRefused(AmendProblem.DRAFT, record.number)
+        if record.being_corrected:
+            raise AmendRefused(AmendProblem.IN_PROGRESS, record.number)
         conversation = await uow.conversations.get(staff.id or 0)
         conversation.pending_field = f"{PENDING_AMEND}{record.id}"
         conversation.current_record_id = record.id
@@ -471,9 +517,13 @@ async def amend_reason(
             payload={"from_version": record.version, "reason": reason},
         )
         record.version += 1
-        record.status = RecordStatus.DRAFT
         record.updated_at = now
-        await uow.records.refresh_facts(record)  # not counted in summaries until resubmitted
+        if record.status is not RecordStatus.RETURNED:
+            # Submitted, in the chain or filed: the record keeps its status, its place in the chain and its
+            # quarter while the correction is written; it is a new version with the reason (seed 003 §12,
+            # seed 004 §15: 全程留痕、永久存储). A returned record is corrected in place and resubmitted.
+            before = {k: v for k, v in record.answers.items() if not k.startswith("_")}
+            record.answers = {**record.answers, CORRECTING: {"reason": reason, "before": before}}
         conversation.pending_field = None
         view = await _Session(uow, staff, record, settings, now).review()
         await uow.commit()

@@ -57,6 +57,7 @@ async def list_records(
                 "id": r.id,
                 "number": r.number,
                 "type": r.given.record_type,
+                "version": r.version,
                 "status": r.status,
                 "recorder": staff[r.recorder_id].staff_id if r.recorder_id in staff else None,
                 "recorder_name": staff[r.recorder_id].name if r.recorder_id in staff else None,

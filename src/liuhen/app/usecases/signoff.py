@@ -355,6 +355,46 @@ async def submit(
     return keys
 
 
+async def corrected(
+    uow: UnitOfWork,
+    record: Record,
+    recorder: Staff,
+    now: datetime,
+    *,
+    reason: str,
+    changes: Sequence[tuple[str, Any, Any]],
+) -> list[str]:
+    """A correction of a submitted record: everyone who has signed it and the discipline office are told
+    each changed field (更正; seed 003 §12, seed 004 §15: 全程留痕). Its place in the chain stays."""
+    chain = record.chain
+    if chain is None or chain.route is None or record.id is None:
+        return []
+    told = {
+        d.signer_pk
+        for d in chain.decisions
+        if d.kind in (DecisionKind.APPROVE, DecisionKind.RETURN, DecisionKind.DISPOSE)
+    } | set(chain.route.discipline)
+    told.discard(recorder.id or 0)
+    keys: list[str] = []
+    staff = {s.id: s for s in await uow.staff.list(record.court_id)}
+    for pk in sorted(told):
+        who = staff.get(pk)
+        if who is None or not who.active or not who.enrolled or who.telegram_chat_id is None:
+            continue
+        key = f"{OUTBOX}{record.id}:corrected:{record.version}:{pk}"
+        payload = {
+            "t": "corrected",
+            "record": record.id,
+            "staff": pk,
+            "version": record.version,
+            "reason": reason,
+            "changes": [list(c) for c in changes],
+        }
+        if await uow.notices.post(key, who.telegram_chat_id, payload):
+            keys.append(key)
+    return keys
+
+
 async def _copy_to_trial_management(uow: UnitOfWork, record: Record, now: datetime, tz: tzinfo) -> list[str]:
     """A copy to trial management within 3 days, as counts and the number, not the content (seed 002 §6)."""
     assert record.id is not None
@@ -542,6 +582,18 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
             delivery = replace(
                 delivery, card=_card(record, chain, chain.level.value if chain.level else "", None), rows=rows
             )
+        elif kind == "corrected":
+            person = await uow.staff.get(staff_pk)
+            if person is None:
+                return None
+            try:  # the changes are the record's content: a read, authorised and in the ledger
+                await read_record(
+                    uow, staff=person, record=record, what="corrected", today=now.astimezone(config.tz).date()
+                )
+            except AccessDenied:
+                await uow.notices.mark_sent(key)
+                await uow.commit()
+                return None
         elif kind == "step" and chain is not None:
             delivery = await _step(uow, delivery, record, chain, staff_pk, now)
         await uow.commit()
@@ -658,7 +710,8 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, conf
         now = clock.now()
         terms = await terms_for(uow, record.court_id, config)
         chain = record.chain.under(terms)
-        if record.status != chain.status.value and arg.op not in (Op.EVIDENCE, Op.FULL):
+        changing = record.status != chain.status.value or record.being_corrected
+        if changing and arg.op not in (Op.EVIDENCE, Op.FULL):
             return PressResult(Say.EDITING, number=record.number)
         try:
             result = await _press(uow, staff, record, chain, arg, now, config)
