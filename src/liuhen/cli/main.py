@@ -181,6 +181,7 @@ def org_delegate(
     from datetime import date
 
     from liuhen.app.usecases import signoff
+    from liuhen.texts.signoff import delegation_refused
 
     try:
         day = date.fromisoformat(until)
@@ -203,7 +204,7 @@ def org_delegate(
     try:
         officer, deputy, count = with_runtime(run)
     except signoff.DelegationError as exc:
-        fail(str(exc))
+        fail(delegation_refused(exc))
     out.print(f"已指定：{deputy} 在 {day.isoformat()} 前代 {officer} 签批。")
     out.print(f"运行中的机器人将发出 {count} 条通知（双方及待签批记录）。")
 

@@ -7,7 +7,6 @@ from datetime import tzinfo
 from liuhen.app.usecases.complaint import Delivery, has_file
 from liuhen.app.usecases.deadlines import Reminder
 from liuhen.app.usecases.intake import Arrival, DraftSummary, Receipt
-from liuhen.app.usecases.witnesses import WitnessRequest, WitnessResult
 from liuhen.domain.complaints import ComplaintItem
 from liuhen.domain.model import Staff
 from liuhen.domain.questionnaire import BY_KEY as QUESTIONS
@@ -176,34 +175,6 @@ def calendar_warning(year: int) -> str:
         f"系统尚不知道 {year} 年的法定节假日和调休安排，工作日期限将暂按周一至周五计算。"
         f"请在国务院公布安排后，用 `liuhen calendar set 日期 holiday|workday` 录入，或升级 chinesecalendar。"
     )
-
-
-# ---- witnesses (seed 001 实施办法 §4) ----------------------------------------------------------------
-
-WITNESS_CONFIRM = "确认属实"
-WITNESS_DISPUTE = "有异议（说明）"
-
-
-def witness_request(r: WitnessRequest) -> str:
-    return (
-        f"【在场人员确认】{r.recorder_name} 提交了记录 {r.record_number}，其中您被列为在场人员。\n{r.gist}\n"
-        "按规定，在场的本院工作人员应当签字确认（最高法实施办法第四条）。请确认记录是否属实："
-    )
-
-
-def witness_done(r: WitnessResult) -> str:
-    if r.status == "confirmed":
-        return f"您已确认记录 {r.record_number} 属实，确认时间已留痕。"
-    return f"您对记录 {r.record_number} 提出了异议。请直接发送一段文字说明异议内容。"
-
-
-def witness_to_recorder(r: WitnessResult) -> str:
-    verdict = "已确认属实" if r.status == "confirmed" else "提出了异议"
-    return f"在场人员 {r.witness_name} 对记录 {r.record_number} {verdict}。"
-
-
-def dispute_noted(number: str) -> str:
-    return f"您对记录 {number} 的异议说明已记录，纪检监察部门审查时可见。"
 
 
 AMEND_USAGE = "用法：/amend 记录编号，例如 /amend LH-2026-0001。修改会生成新版本，旧版本永久保留。"
