@@ -19,13 +19,16 @@ START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Beijing, a 
 
 OFFSET = "LIUHEN_TESTS_CLOCK_OFFSET"  # seconds from the system clock to the test's timeline
 
-# `python -m liuhen`, with the product's system clock moved by the offset.
+# `python -m liuhen`, with the product's system clock moved by the offset; `time.time` too, with which the
+# sandbox inside `liuhen demo` dates the messages it makes (the "原消息时间" the bot offers as an answer).
 LAUNCH = f"""
-import os, sys
+import os, sys, time
 from datetime import UTC, datetime, timedelta
 from liuhen.domain import clock
-offset = timedelta(seconds=float(os.environ[{OFFSET!r}]))
-clock.SystemClock.now = lambda self: datetime.now(UTC) + offset
+seconds = float(os.environ[{OFFSET!r}])
+clock.SystemClock.now = lambda self: datetime.now(UTC) + timedelta(seconds=seconds)
+system_time = time.time
+time.time = lambda: system_time() + seconds
 sys.argv[0] = "liuhen"
 from liuhen.launch import main
 main()

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import pytest
 
-from tests.timeline import liuhen, timeline_env
+from tests.timeline import Timeline, liuhen, timeline_env
 
 START_TIMEOUT = 60.0
 
@@ -28,6 +28,7 @@ class Demo:
     url: str  # ends with "/"
     banner: str
     log: Path
+    clock: Timeline  # the demo's (tests/timeline.py)
 
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url.rstrip("/") + path, timeout=10) as response:  # noqa: S310
@@ -46,6 +47,7 @@ def running_demo(data: Path, *extra: str, timeline: dict[str, str] | None = None
     new timeline (tests/timeline.py) unless one is given."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("LIUHEN_")}
     env.update(timeline or timeline_env())
+    clock = Timeline(env)
     env.update(LIUHEN_DATA_DIR=str(data), LIUHEN_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
     log = data / "demo-stderr.log"
     with log.open("a") as stderr:
@@ -77,7 +79,7 @@ def running_demo(data: Path, *extra: str, timeline: dict[str, str] | None = None
             banner.append(line)
             found = re.search(r"http://[\w.:\[\]]+/", line)
             url = url or (found.group() if found else None)
-        yield Demo(url, "".join(banner), log)
+        yield Demo(url, "".join(banner), log, clock)
     finally:
         proc.terminate()  # a stop as abrupt as a crash: the demo must come back from it
         try:

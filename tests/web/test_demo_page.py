@@ -84,6 +84,7 @@ def test_newcomer_enrols_and_judge_records_evidence(demo: Demo, browser: Any) ->
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
     page = context.new_page()
+    page.clock.install(time=demo.clock.now())  # the page dates forwards on the demo's timeline
     page.set_default_timeout(STEP_TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
