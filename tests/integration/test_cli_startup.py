@@ -140,3 +140,43 @@ def test_commands_still_import_what_they_run(tmp_path: Path) -> None:
     assert report.returncode == 1 and "错误" in report.stderr and "Traceback" not in report.stderr
     month = liuhen("report", "monthly", "2026-13", "-o", str(tmp_path / "m.pdf"))
     assert month.returncode == 2 and "月份格式不对" in month.stderr
+
+
+def test_verify_where_nothing_was_initialised_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    """A data directory that was never initialised is not "intact": verify says so, exits non-zero and
+    creates neither the directory nor a database — and it imports no database to find that out."""
+    env = _env(tmp_path)
+    data = tmp_path / "never-initialised"
+    env["LIUHEN_DATA_DIR"] = str(data)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "liuhen", "verify"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "从未初始化" in done.stderr and "liuhen init" in done.stderr and "核验通过" not in done.stdout
+    assert not data.exists()
+    imported = [x.split("|")[-1].strip() for x in done.stderr.splitlines() if x.startswith("import time:")]
+    assert "sqlalchemy" not in imported
+
+
+def test_verify_writes_nothing_unless_asked_to_record_the_run(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+
+    def liuhen(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "liuhen", *args], env=env, cwd=tmp_path, capture_output=True, text=True
+        )
+
+    assert liuhen("init").returncode == 0
+    first = liuhen("verify", "--json")
+    assert first.returncode == 0 and json.loads(first.stdout)["ok"] is True
+    entries = json.loads(first.stdout)["ledger"]["entries"]
+    again = liuhen("verify", "--json")
+    assert json.loads(again.stdout)["ledger"]["entries"] == entries  # nothing was appended by verifying
+    recorded = liuhen("verify", "--record")
+    assert recorded.returncode == 0 and "已记入账本" in recorded.stdout
+    assert json.loads(liuhen("verify", "--json").stdout)["ledger"]["entries"] == entries + 1

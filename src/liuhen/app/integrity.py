@@ -170,10 +170,15 @@ async def scheduled_checkpoint(rt: Runtime, *, at_shutdown: bool = False) -> Non
 
 
 async def run_verify(
-    rt: Runtime, *, actor: str, public_key_files: list[Path] | None = None, progress: Progress | None = None
+    rt: Runtime,
+    *,
+    actor: str,
+    public_key_files: list[Path] | None = None,
+    progress: Progress | None = None,
+    record: bool = False,
 ) -> VerifyReport:
-    """`liuhen verify` (and the demo page's button): check everything, then log the read in the ledger
-    (verify decrypted every evidence file)."""
+    """`liuhen verify` (and the demo page's button): check everything. Verifying changes nothing: only
+    when asked (``record``) is the run itself appended to the ledger (it read every evidence file)."""
     extra = {"progress": progress} if progress is not None else {}
     report = await integrity.verify(
         rt.db.uow(read_only=True),
@@ -182,6 +187,8 @@ async def run_verify(
         timestamps=timestamp_checker(rt.settings),
         **extra,
     )
+    if not record:
+        return report
     async with rt.db.uow() as uow:
         await uow.ledger.append(
             actor=actor,

@@ -76,6 +76,18 @@ class Runtime:
         await self.db.dispose()
 
 
+async def initialised(settings: Settings) -> bool:
+    """Whether this deployment was ever initialised — without creating anything: the embedded SQLite file
+    must exist, another database must hold the schema."""
+    if settings.database_file is not None:
+        return settings.database_file.exists()
+    db = Database(settings.db_url)
+    try:
+        return await db.initialised()
+    finally:
+        await db.engine.dispose()
+
+
 async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Open the database, bring its schema up to date, make sure the deployment's court exists."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
         return self.evidence_key_file or self.keys_path / "evidence.keys"
 
     @property
+    def database_file(self) -> Path | None:
+        """The embedded SQLite database's file; None when ``LIUHEN_DATABASE_URL`` names another database."""
+        return None if self.database_url else self.data_dir / "liuhen.db"
+
+    @property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url

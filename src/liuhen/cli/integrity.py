@@ -71,16 +71,31 @@ def verify(
         list[Path] | None,
         typer.Option("--public-key", help="用这些公钥文件核验签名（默认用密钥目录中的公钥）"),
     ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="把这次核验记入账本（默认不写入任何内容）")
+    ] = False,
 ) -> None:
-    """核验全部历史：账本哈希链、签名检查点、每个证据文件的 SHA-256。全部完好才返回 0。"""
+    """核验全部历史：账本哈希链、签名检查点、每个证据文件的 SHA-256。全部完好才返回 0；不改动任何数据。"""
+    import asyncio
+
+    from liuhen.texts.deployment import not_initialised
+
+    config = settings()
+    embedded = config.database_file
+    if embedded is not None and not embedded.exists():  # said without loading any database code
+        fail(not_initialised(config.data_dir, own_database=False), code=2)
     from liuhen.app import integrity
+    from liuhen.app.runtime import initialised
     from liuhen.evidence.keys import KeyFileError
-    from liuhen.texts.integrity import key_error, report_json
+    from liuhen.texts.integrity import key_error, recorded, report_json
+
+    if embedded is None and not asyncio.run(initialised(config)):
+        fail(not_initialised(config.data_dir, own_database=True), code=2)
 
     async def run(rt: Runtime) -> VerifyReport:
         with progress_bar(not as_json) as progress:
             return await integrity.run_verify(
-                rt, actor=CLI_ACTOR, public_key_files=public_key, progress=progress
+                rt, actor=CLI_ACTOR, public_key_files=public_key, progress=progress, record=record
             )
 
     try:
@@ -91,6 +106,8 @@ def verify(
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
         raise typer.Exit(0 if report.ok else 1)
     _print_report(report)
+    if record:
+        out.print(recorded())
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -29,6 +29,13 @@ class Database:
     async def migrate(self) -> None:
         await upgrade(self.engine)
 
+    async def initialised(self) -> bool:
+        """Whether `liuhen init` (or any start) has created the schema here; reads only, creates nothing."""
+        from sqlalchemy import inspect
+
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
+
     async def ensure_court(self, code: str, name: str, deadline_profile: str) -> Court:
         """The deployment's court (a province deployment holds several, each with its own row)."""
         async with self.uow() as uow:

@@ -177,3 +177,7 @@ def backup_error(exc: BackupError) -> str:
     if isinstance(exc, BackupRefused):
         return _BACKUP[exc.problem].format(**exc.params)
     return str(exc)
+
+
+def recorded() -> str:
+    return "本次核验已记入账本（integrity.verify）。"
