@@ -470,3 +470,10 @@ def corrected(d: Delivery) -> str:
         lines.append("（各项内容未变）")
     lines.append("原版本永久保留；签批流程照常进行。")
     return "\n".join(lines)
+
+
+def direct_reported(number: str) -> str:
+    return (
+        f"记录 {number} 已直接报告纪检监察机构（检察机关规定第十三条）；尚未签署的环节不再签批，"
+        "登记表注明“直接向纪检监察机构报告”。"
+    )

@@ -367,6 +367,7 @@ class PressOutcome:
     OK = "ok"
     FORBIDDEN = "forbidden"  # unknown token, or a token shown to someone else: reveal nothing
     STALE = "stale"  # the record moved on (submitted, …)
+    SUBMITTED = "submitted"  # [直接报告纪检] on a submitted record: the sign-off chain decides it
 
 
 @dataclass(frozen=True)
@@ -388,8 +389,13 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock) -> P
         if record is None or record.recorder_id != staff.id:
             return PressResult(PressOutcome.FORBIDDEN)
         now = clock.now()
-        if record.status != RecordStatus.DRAFT.value and callback.action != ReceiptAction.DIRECT:
-            return PressResult(PressOutcome.STALE, callback.action, record)
+        if record.status != RecordStatus.DRAFT.value:
+            # After submission a direct report moves the record in its chain (signoff.report_direct), or is
+            # refused there; a flag alone would print a report that never happened on the form.
+            outcome = (
+                PressOutcome.SUBMITTED if callback.action == ReceiptAction.DIRECT else PressOutcome.STALE
+            )
+            return PressResult(outcome, callback.action, record)
         actor = f"staff:{staff.staff_id}"
         result = PressResult(PressOutcome.OK, callback.action, record)
         if callback.action == ReceiptAction.SPLIT:

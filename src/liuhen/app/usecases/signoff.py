@@ -903,6 +903,31 @@ async def _recorder_press(
     return PressResult(Say.DIRECT, keys=keys, closed=closed)
 
 
+async def report_direct(
+    uow: UnitOfWork, *, staff: Staff, record_id: int, clock: Clock, config: Config
+) -> PressResult:
+    """The receipt's [直接报告纪检] after submission (seed 004 §13): the record really goes to the discipline
+    office now — the levels not yet signed are skipped with the reason and their cards closed — or the
+    recorder is told why not (with the discipline office already, filed, being corrected)."""
+    async with uow:
+        record = await uow.records.get(record_id)
+        if record is None or record.recorder_id != staff.id or record.chain is None:
+            return PressResult(Say.STALE)
+        if record.being_corrected:
+            return PressResult(Say.EDITING, number=record.number)
+        now = clock.now()
+        chain = record.chain.under(await terms_for(uow, record.court_id, config))
+        try:
+            result = await _recorder_press(
+                uow, staff, record, chain, Arg(Op.DIRECT, round=chain.round), now, config
+            )
+        except SignoffError as exc:
+            return PressResult(Say.REFUSED, number=record.number, refusal=exc)
+        await uow.commit()
+        result.number = record.number
+        return result
+
+
 async def _view(
     uow: UnitOfWork,
     staff: Staff,

@@ -9,9 +9,10 @@ from telegram import Bot, Update
 from telegram.error import BadRequest
 
 from liuhen.app.runtime import Arrived, Runtime
-from liuhen.app.usecases import intake
+from liuhen.app.usecases import intake, signoff
 from liuhen.app.usecases.intake import PressOutcome, ReceiptAction
-from liuhen.bot import keyboards, questionnaire
+from liuhen.app.usecases.signoff import Say
+from liuhen.bot import keyboards, outbox, questionnaire
 from liuhen.bot.context import Context
 from liuhen.bot.parse import incoming_from
 from liuhen.bot.router import Router, router_of
@@ -21,6 +22,7 @@ from liuhen.domain.records import EvidenceState, FileRef
 from liuhen.evidence import ocr
 from liuhen.evidence.inspect import inspect_image
 from liuhen.texts import common as texts
+from liuhen.texts import signoff as signoff_texts
 
 log = structlog.get_logger(__name__)
 
@@ -99,6 +101,13 @@ async def on_button(update: Update, context: Context) -> None:
     if result.outcome == PressOutcome.STALE:
         await query.answer(texts.BUTTON_STALE, show_alert=True)
         return
+    if (
+        result.outcome == PressOutcome.SUBMITTED
+        and result.record is not None
+        and result.record.id is not None
+    ):
+        await _direct_after_submission(update, context, result.record.id)
+        return
     assert result.record is not None
     number = result.record.number
     if result.action == ReceiptAction.LATER:
@@ -119,6 +128,21 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer()
         assert result.record.id is not None and query.message is not None
         await questionnaire.start(context.bot, rt, context, query.message.chat.id, result.record.id)
+
+
+async def _direct_after_submission(update: Update, context: Context, record_id: int) -> None:
+    """[直接报告纪检] on a receipt whose record is already in the sign-off chain (seed 004 §13)."""
+    query, rt = update.callback_query, context.runtime
+    assert query is not None
+    done = await signoff.report_direct(
+        rt.db.uow(), staff=context.me.staff, record_id=record_id, clock=rt.clock, config=outbox.config_of(rt)
+    )
+    await query.answer(signoff_texts.notice(done), show_alert=done.notice is not Say.DIRECT)
+    if done.notice is Say.DIRECT:
+        chat_id = query.message.chat.id if query.message else 0
+        await context.bot.send_message(chat_id, signoff_texts.direct_reported(done.number))
+        await outbox.close_cards(context.bot, rt, done.closed)
+        await outbox.deliver(context.bot, rt, done.keys)
 
 
 async def new_command(update: Update, context: Context) -> None:
