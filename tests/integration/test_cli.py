@@ -82,3 +82,36 @@ def test_calendar_overrides_for_a_year_the_library_does_not_know(run_cli) -> Non
     assert "未收录 2031 年" in shown.stderr
     bad = run_cli("calendar", "set", "2031-13-01", "holiday")
     assert bad.returncode == 1 and "格式不对" in bad.stderr
+
+
+def test_a_roster_cannot_empty_the_court_by_accident(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A one-row file would deactivate everybody else, the discipline office included (then no record can
+    finish its sign-off, seed 004 §13): refused with the names, until the number is confirmed."""
+    assert run_cli("org", "import", str(SAMPLE_ROSTER)).returncode == 0
+    lines = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    one = tmp_path / "one.csv"
+    one.write_text("\n".join([lines[0], lines[1]]) + "\n", encoding="utf-8")
+    refused = run_cli("org", "import", str(one))
+    assert refused.returncode == 1
+    assert "将停用 21 人" in refused.stderr and "最后一名纪检监察人员" in refused.stderr
+    assert "--confirm-deactivate 21" in refused.stderr and "未导入任何内容" in refused.stderr
+    people = json.loads(run_cli("org", "list", "--json").stdout)
+    assert sum(1 for p in people if p["active"]) == 22  # nothing changed
+    wrong = run_cli("org", "import", str(one), "--confirm-deactivate", "20")
+    assert wrong.returncode == 1 and "将停用 21 人" in wrong.stderr
+    confirmed = run_cli("org", "import", str(one), "--confirm-deactivate", "21")
+    assert confirmed.returncode == 0, confirmed.stderr
+    people = json.loads(run_cli("org", "list", "--json").stdout)
+    assert sum(1 for p in people if p["active"]) == 1
+
+
+def test_a_staff_id_written_in_another_case_is_the_same_person(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("org", "import", str(SAMPLE_ROSTER)).returncode == 0
+    text = SAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    shouted = [text[0], *(f"{line.split(',', 1)[0].upper()} ,{line.split(',', 1)[1]}" for line in text[1:])]
+    again = tmp_path / "upper.csv"
+    again.write_text("\n".join(shouted) + "\n", encoding="utf-8")
+    result = run_cli("org", "import", str(again))
+    assert result.returncode == 0, result.stderr
+    people = json.loads(run_cli("org", "list", "--json").stdout)
+    assert len(people) == 22 and all(p["active"] for p in people)

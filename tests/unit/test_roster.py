@@ -54,19 +54,45 @@ def test_extra_columns_are_kept_and_bom_is_accepted() -> None:
     assert roster.rows[0].extra == {"email": "z@example.org"}
 
 
-def test_oversight_of_unknown_or_doubly_overseen_department() -> None:
+def test_a_doubly_overseen_department_is_an_error() -> None:
     text = "\n".join(
         [
             HEADER,
-            "v1,甲,院领导,副院长,vice_president,,一庭;不存在的庭",
+            "v1,甲,院领导,副院长,vice_president,,一庭",
             "v2,乙,院领导,副院长,vice_president,,一庭",
             "s1,丙,一庭,审判员,staff,,",
         ]
     )
     roster = parse_roster(text)
-    reasons = [texts.error(e) for e in roster.errors]
-    assert any("不存在的庭" in r for r in reasons)
-    assert any("已由第 2 行的 甲 分管" in r for r in reasons)
+    assert [texts.error(e) for e in roster.errors] == ["第 3 行：部门“一庭”已由第 2 行的 甲 分管"]
+
+
+def test_an_overseen_department_not_staffed_yet_is_a_warning_not_a_refusal() -> None:
+    """A vice-president may oversee a department before its people are in the roster: the import goes
+    through and says so (the sign-off chain skips a level without its officer, seed 004 §13)."""
+    text = "\n".join(
+        [
+            HEADER,
+            "v1,甲,院领导,副院长,vice_president,,一庭;刑一庭",
+            "s1,丙,一庭,审判员,staff,,",
+        ]
+    )
+    roster = parse_roster(text)
+    assert roster.ok
+    assert any("刑一庭" in texts.warning(w) and "还没有人员" in texts.warning(w) for w in roster.warnings)
+    assert "刑一庭" in roster.departments()
+
+
+def test_staff_ids_are_one_person_whatever_their_case_and_control_characters_are_refused() -> None:
+    duplicate = "\n".join([HEADER, "J001 ,甲,一庭,审判员,staff,,", "j001,乙,一庭,审判员,staff,,"])
+    [error] = parse_roster(duplicate).errors
+    assert texts.error(error) == "第 3 行：工号 j001 与第 2 行重复"
+    hidden = HEADER + '\ns1,"丙\u200b",一庭,审判员,staff,,\ns2,丁,"一\t庭",审判员,staff,,'
+    reasons = [texts.error(e) for e in parse_roster(hidden).errors]
+    assert reasons == [
+        "第 2 行：姓名（name）含有控制字符（如换行、制表符或不可见字符），请删除",
+        "第 3 行：部门（department）含有控制字符（如换行、制表符或不可见字符），请删除",
+    ]
 
 
 def test_full_width_semicolon_separates_oversees() -> None:

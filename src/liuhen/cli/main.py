@@ -49,11 +49,25 @@ def init() -> None:
 
 
 @org.command("import")
-def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) -> None:
+def org_import(
+    file: Annotated[Path, typer.Argument(help="名册 CSV 文件")],
+    confirm_deactivate: Annotated[
+        int | None,
+        typer.Option(
+            "--confirm-deactivate",
+            help="确认停用的人数：一次停用 3 人以上，或停用最后一名纪检监察人员时必须填写",
+        ),
+    ] = None,
+) -> None:
     """导入名册（全部有效才导入；未出现在新名册中的人员将被停用，不会删除）。"""
     from rich.table import Table
 
-    from liuhen.app.usecases.roster import RosterRejected, UnknownCourts, import_roster_file
+    from liuhen.app.usecases.roster import (
+        DeactivationUnconfirmed,
+        RosterRejected,
+        UnknownCourts,
+        import_roster_file,
+    )
     from liuhen.domain.roster import parse_roster
     from liuhen.texts import roster as roster_texts
 
@@ -70,7 +84,12 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
 
     async def run(rt: Runtime) -> Any:
         return await import_roster_file(
-            rt.db.uow(), roster=roster, default_court_id=rt.court_id, clock=rt.clock, actor=CLI_ACTOR
+            rt.db.uow(),
+            roster=roster,
+            default_court_id=rt.court_id,
+            clock=rt.clock,
+            actor=CLI_ACTOR,
+            confirm_deactivate=confirm_deactivate,
         )
 
     try:
@@ -79,6 +98,10 @@ def org_import(file: Annotated[Path, typer.Argument(help="名册 CSV 文件")]) 
         fail("; ".join(roster_texts.error(e) for e in exc.roster.errors))
     except UnknownCourts as exc:
         fail(f"{roster_texts.unknown_courts(exc)}；未导入任何内容。")
+    except DeactivationUnconfirmed as exc:
+        for line in roster_texts.deactivation_unconfirmed(exc):
+            err.print(line, highlight=False, markup=False)
+        raise typer.Exit(1) from None
     table = Table(title=f"名册已导入：{file.name}")
     table.add_column("变化")
     table.add_column("人数", justify="right")

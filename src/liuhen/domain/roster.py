@@ -13,6 +13,7 @@ import csv
 import enum
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from liuhen.domain.grammar import LIST_SEPARATORS
@@ -54,8 +55,8 @@ class RosterProblem(enum.StrEnum):
     TOO_MANY_CELLS = "too_many_cells"
     DUPLICATE_ID = "duplicate_id"  # staff_id, first
     NO_PEOPLE = "no_people"
-    UNKNOWN_OVERSEEN = "unknown_overseen"  # department
     DOUBLY_OVERSEEN = "doubly_overseen"  # department, first, first_name
+    CONTROL_CHARACTERS = "control_characters"  # column
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class GapKind(enum.StrEnum):
     NO_DISCIPLINE = "no_discipline"
     NO_HEAD = "no_head"  # of ``department``
     NO_OVERSEER = "no_overseer"  # of ``department``
+    OVERSEEN_EMPTY = "overseen_empty"  # ``department`` is overseen but has nobody in the roster yet
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,20 @@ def _split_oversees(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in parts if p.strip())
 
 
+def staff_key(staff_id: str) -> str:
+    """One person, however the id is written: ``J001 `` and ``j001`` are the same staff member."""
+    return staff_id.strip().casefold()
+
+
+def _control_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+
+
 def _check_row(raw: dict[str, str], line: int) -> tuple[RosterRow | None, list[RosterError]]:
     errors: list[RosterError] = []
+    for column, value in raw.items():
+        if isinstance(value, str) and column and _control_characters(value.strip()):
+            errors.append(RosterError(line, RosterProblem.CONTROL_CHARACTERS, {"column": column}))
     get = {k: (raw.get(k) or "").strip() for k in REQUIRED_COLUMNS}
     if not _STAFF_ID.match(get["staff_id"]):
         errors.append(RosterError(line, RosterProblem.BAD_STAFF_ID, {"max": MAX_STAFF_ID}))
@@ -184,13 +198,14 @@ def parse_roster(text: str) -> Roster:
         errors.extend(row_errors)
         if row is None:
             continue
-        if (row.court, row.staff_id) in seen_ids:
-            first = seen_ids[(row.court, row.staff_id)]
+        key = (row.court, staff_key(row.staff_id))
+        if key in seen_ids:
+            first = seen_ids[key]
             errors.append(
                 RosterError(line, RosterProblem.DUPLICATE_ID, {"staff_id": row.staff_id, "first": first})
             )
             continue
-        seen_ids[(row.court, row.staff_id)] = line
+        seen_ids[key] = line
         rows.append(row)
     if not rows and not errors:
         errors.append(RosterError(0, RosterProblem.NO_PEOPLE))
@@ -211,13 +226,10 @@ def parse_roster(text: str) -> Roster:
 
 def _check_oversight(rows: list[RosterRow]) -> list[RosterError]:
     errors: list[RosterError] = []
-    departments = {r.department for r in rows}
     overseen_by: dict[str, RosterRow] = {}
     for row in rows:
         for dept in row.oversees:
-            if dept not in departments:
-                errors.append(RosterError(row.line, RosterProblem.UNKNOWN_OVERSEEN, {"department": dept}))
-            elif dept in overseen_by:
+            if dept in overseen_by:
                 first = overseen_by[dept]
                 params: dict[str, str | int] = {
                     "department": dept,
@@ -236,6 +248,9 @@ def _warnings(rows: list[RosterRow], court: str = "") -> list[RosterWarning]:
     if not any(r.role == Role.DISCIPLINE.value for r in rows):
         warnings.append(RosterWarning(GapKind.NO_DISCIPLINE, court))
     overseen = {d for r in rows for d in r.oversees}
+    departments = {r.department for r in rows}
+    for dept in sorted(overseen - departments):  # a department still to be staffed: a gap, not an error
+        warnings.append(RosterWarning(GapKind.OVERSEEN_EMPTY, court, dept))
     leaders = {r.department for r in rows if r.role in OVERSEER_ROLES | {Role.DISCIPLINE.value}}
     staffed = {r.department for r in rows if r.role == Role.STAFF.value}
     heads = {r.department for r in rows if r.role == Role.DEPT_HEAD.value}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from liuhen.app.usecases.roster import UnknownCourts
+from liuhen.app.usecases.roster import DeactivationUnconfirmed, UnknownCourts
 from liuhen.domain.roster import GapKind, RosterError, RosterProblem, RosterWarning
+from liuhen.texts import labels
 
 #: The roster's columns as the operator knows them (docs/architecture.md external interface).
 COLUMNS = {"name": "姓名", "department": "部门", "position": "职务"}
@@ -24,7 +25,7 @@ _PROBLEMS: dict[RosterProblem, str] = {
     RosterProblem.TOO_MANY_CELLS: "列数多于表头",
     RosterProblem.DUPLICATE_ID: "工号 {staff_id} 与第 {first} 行重复",
     RosterProblem.NO_PEOPLE: "名册中没有人员",
-    RosterProblem.UNKNOWN_OVERSEEN: "分管部门“{department}”在名册中没有人员，请检查部门名称",
+    RosterProblem.CONTROL_CHARACTERS: "{label}（{column}）含有控制字符（如换行、制表符或不可见字符），请删除",
     RosterProblem.DOUBLY_OVERSEEN: "部门“{department}”已由第 {first} 行的 {first_name} 分管",
 }
 
@@ -32,6 +33,9 @@ _GAPS: dict[GapKind, str] = {
     GapKind.NO_DISCIPLINE: "名册中没有纪检监察人员（role=discipline），记录将无法完成审批。",
     GapKind.NO_HEAD: "部门“{department}”没有部门负责人（dept_head）。",
     GapKind.NO_OVERSEER: "部门“{department}”没有分管院领导（在副院长的 oversees 列中填写）。",
+    GapKind.OVERSEEN_EMPTY: (
+        "分管部门“{department}”在名册中还没有人员（已建立该部门，请检查部门名称或补充人员）。"
+    ),
 }
 
 
@@ -53,3 +57,17 @@ def warning(w: RosterWarning) -> str:
 
 def unknown_courts(exc: UnknownCourts) -> str:
     return f"名册中的法院代码不存在：{'、'.join(exc.codes)}（请先用 liuhen org add-court 添加）"
+
+
+def deactivation_unconfirmed(exc: DeactivationUnconfirmed) -> list[str]:
+    """Who the import would deactivate, and how to confirm it; nothing was imported."""
+    n = len(exc.people)
+    head = f"错误：新名册将停用 {n} 人"
+    if exc.last_discipline:
+        head += "，其中包括最后一名纪检监察人员（没有纪检监察人员，记录将无法完成审批）"
+    lines = [head + "。未导入任何内容。以下人员不在新名册中："]
+    lines += [f"  {p.staff_id} {p.name}（{labels.role(p.role)}）" for p in exc.people]
+    lines.append(
+        f"如确需停用，请核对后加上 --confirm-deactivate {n} 重新导入；如名册不完整，请补全后再导入。"
+    )
+    return lines

@@ -8,8 +8,8 @@ from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.clock import Clock
-from liuhen.domain.model import Department, Staff
-from liuhen.domain.roster import Roster, RosterRow, RosterWarning
+from liuhen.domain.model import Department, Role, Staff
+from liuhen.domain.roster import Roster, RosterRow, RosterWarning, staff_key
 
 
 class RosterRejected(Exception):
@@ -29,6 +29,36 @@ class ImportSummary:
     reactivated: list[str] = field(default_factory=list)
     departments_added: list[str] = field(default_factory=list)
     warnings: list[RosterWarning] = field(default_factory=list)
+    deactivated_people: list[Staff] = field(default_factory=list)
+
+
+#: More deactivations than this in one import need the operator's confirmation (a one-row file must not
+#: empty the court by accident).
+FEW = 3
+
+
+class DeactivationUnconfirmed(Exception):
+    """The import would deactivate ``people`` — more than a few, or the last of the discipline office whom
+    the sign-off chain needs (seed 004 §13) — and ``--confirm-deactivate`` did not name that number.
+    Nothing was changed."""
+
+    def __init__(self, people: list[Staff], *, last_discipline: bool) -> None:
+        super().__init__(len(people))
+        self.people, self.last_discipline = people, last_discipline
+
+
+async def _check_deactivations(uow: UnitOfWork, summary: ImportSummary, confirm: int | None) -> None:
+    people = summary.deactivated_people
+    if not people:
+        return
+    courts = {p.court_id for p in people}
+    last_discipline = False
+    for court_id in courts:
+        gone = any(p.role == Role.DISCIPLINE.value for p in people if p.court_id == court_id)
+        left = [s for s in await uow.staff.list(court_id) if s.active and s.role == Role.DISCIPLINE.value]
+        last_discipline = last_discipline or (gone and not left)
+    if (len(people) > FEW or last_discipline) and confirm != len(people):
+        raise DeactivationUnconfirmed(people, last_discipline=last_discipline)
 
 
 def _row_values(row: RosterRow, department_id: int) -> dict[str, Any]:
@@ -51,7 +81,13 @@ class UnknownCourts(Exception):
 
 
 async def import_roster(
-    uow: UnitOfWork, *, court_id: int, roster: Roster, clock: Clock, actor: str
+    uow: UnitOfWork,
+    *,
+    court_id: int,
+    roster: Roster,
+    clock: Clock,
+    actor: str,
+    confirm_deactivate: int | None = None,
 ) -> ImportSummary:
     """Import the roster of one court (every row is this court's, whatever its ``court`` column says)."""
     if not roster.ok:
@@ -59,12 +95,19 @@ async def import_roster(
     summary = ImportSummary(warnings=list(roster.warnings))
     async with uow:
         await _import(uow, court_id, roster, clock.now(), actor, summary)
+        await _check_deactivations(uow, summary, confirm_deactivate)
         await uow.commit()
     return summary
 
 
 async def import_roster_file(
-    uow: UnitOfWork, *, roster: Roster, default_court_id: int, clock: Clock, actor: str
+    uow: UnitOfWork,
+    *,
+    roster: Roster,
+    default_court_id: int,
+    clock: Clock,
+    actor: str,
+    confirm_deactivate: int | None = None,
 ) -> ImportSummary:
     """Import a file that may hold several courts (its ``court`` column), all or nothing in one
     transaction. Each court's people missing from its rows are deactivated; courts absent from the file are
@@ -87,6 +130,7 @@ async def import_roster_file(
         now = clock.now()
         for court_id, part in targets:
             await _import(uow, court_id, part, now, actor, summary)
+        await _check_deactivations(uow, summary, confirm_deactivate)
         await uow.commit()
     return summary
 
@@ -102,18 +146,18 @@ async def _import(
             departments[name] = dept
             summary.departments_added.append(name)
     await uow.flush()
-    existing = {s.staff_id: s for s in await uow.staff.list(court_id)}
+    existing = {staff_key(s.staff_id): s for s in await uow.staff.list(court_id)}
     in_file = set()
     for row in roster.rows:
-        in_file.add(row.staff_id)
+        in_file.add(staff_key(row.staff_id))
         dept_id = departments[row.department].id
         assert dept_id is not None
         values = _row_values(row, dept_id)
-        person = existing.get(row.staff_id)
+        person = existing.get(staff_key(row.staff_id))
         if person is None:
             person = Staff(court_id=court_id, staff_id=row.staff_id, created_at=now, updated_at=now, **values)
             await uow.staff.add(person)
-            existing[row.staff_id] = person
+            existing[staff_key(row.staff_id)] = person
             summary.added.append(row.staff_id)
             await _log(uow, actor, "roster.add", row.staff_id, values)
             continue
@@ -131,17 +175,18 @@ async def _import(
             await _log(uow, actor, "roster.update", row.staff_id, changes)
         else:
             summary.unchanged.append(row.staff_id)
-    for staff_id, person in existing.items():
-        if staff_id not in in_file and person.active:
+    for key, person in existing.items():
+        if key not in in_file and person.active:
             person.active, person.deactivated_at, person.updated_at = False, now, now
             person.telegram_user_id = person.telegram_chat_id = None  # access ends at once
-            summary.deactivated.append(staff_id)
-            await _log(uow, actor, "roster.deactivate", staff_id, {})
+            summary.deactivated.append(person.staff_id)
+            summary.deactivated_people.append(person)
+            await _log(uow, actor, "roster.deactivate", person.staff_id, {})
     await uow.flush()
     overseer = roster.overseer_of()
     for name, dept in departments.items():
         vp_staff_id = overseer.get(name)
-        vp_id = existing[vp_staff_id].id if vp_staff_id else None
+        vp_id = existing[staff_key(vp_staff_id)].id if vp_staff_id else None
         if dept.vice_president_id != vp_id:
             dept.vice_president_id = vp_id
             await _log(uow, actor, "roster.oversight", name, {"vice_president": vp_staff_id})
