@@ -12,12 +12,14 @@ from openpyxl import load_workbook
 
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage.database import Database
+from tests.conftest import premigrated
 from tests.integration.conftest import Run, cli_runner
 from tests.report_seed import NUMBER, seed_signed_record
 
 
 @pytest.fixture
 async def cli(db_url: str, tmp_path: Path) -> Run:
+    await premigrated(db_url)
     db = Database(db_url)
     await db.migrate()
     try:
@@ -64,6 +66,3 @@ def test_bad_input_exits_non_zero_with_a_clear_message(cli: Run, tmp_path: Path)
 
     suffix = cli("report", "quarterly", "2026Q4", "-o", "q.docx", "--as", "k001")
     assert suffix.returncode == 2 and ".pdf 或 .xlsx" in suffix.stderr
-
-    missing = cli("report", "quarterly", "2026Q4", "-o", "q.pdf")
-    assert missing.returncode == 2 and "--as" in missing.stderr

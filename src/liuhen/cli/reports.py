@@ -1,7 +1,8 @@
 """`liuhen report registration|quarterly`, `liuhen export evidence` (docs/architecture.md external interface).
 
-Every document is read by a named person of the roster (``--as STAFF_ID``): the need-to-know rules decide
-what they may get, and the read is written to the ledger. Bad input exits non-zero with a Chinese message.
+Without ``--as`` the operator at the server reads (everything of the deployment); with ``--as STAFF_ID`` a
+person of the roster, whom the need-to-know rules limit. Either way the read is written to the ledger. Bad
+input exits non-zero with a Chinese message.
 """
 
 from __future__ import annotations
@@ -18,13 +19,20 @@ from liuhen.cli.tools import err, fail, out, with_runtime
 
 if TYPE_CHECKING:  # the documents (reportlab, openpyxl) are imported by the command that makes one
     from liuhen.app.runtime import Runtime
+    from liuhen.domain.access import Operator
     from liuhen.domain.model import Staff
 
 report_app = typer.Typer(help="报表：登记表、季度汇总分析（以及月报告执行情况通报）", no_args_is_help=True)
 export_app = typer.Typer(help="导出：证据材料包（入卷）", no_args_is_help=True)
 
 T = TypeVar("T")
-Reader = Annotated[str, typer.Option("--as", help="阅读人工号（按保密规定核对权限，并记入审计日志）")]
+Reader = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="阅读人工号：按其权限（保密规定）生成；不填则为服务器操作员，全院可读。读取均记入审计日志",
+    ),
+]
 Output = Annotated[Path, typer.Option("-o", "--output", help="输出文件")]
 
 
@@ -56,10 +64,13 @@ def _writable(path: Path, suffixes: tuple[str, ...]) -> None:
         fail(f"输出目录不存在：{path.parent}", 2)
 
 
-def _run(reader_id: str, job: Callable[[Runtime, Staff], Awaitable[T]]) -> T:
+def _run(reader_id: str | None, job: Callable[[Runtime, Staff | Operator], Awaitable[T]]) -> T:
+    from liuhen.domain.access import Operator
     from liuhen.reports.common import AccessDenied, ReportError, find_reader
 
     async def run(rt: Runtime) -> T:
+        if reader_id is None:  # the operator at the server
+            return await job(rt, Operator(rt.court_id))
         async with rt.db.uow(read_only=True) as uow:
             reader = await find_reader(uow, rt.court_id, reader_id)
         return await job(rt, reader)
@@ -85,14 +96,14 @@ def _write(path: Path, data: bytes) -> None:
 def report_registration(
     record: Annotated[str, typer.Argument(help="记录编号（如 LH-2026-0042）或记录 ID")],
     output: Output,
-    reader: Reader,
+    reader: Reader = None,
 ) -> None:
     """干预、插手、过问案件登记表（PDF，一式两份：记录人留存、纪检监察机构留存）。"""
     from liuhen.reports import registration
 
     _writable(output, (".pdf",))
 
-    async def job(rt: Runtime, person: Staff) -> str:
+    async def job(rt: Runtime, person: Staff | Operator) -> str:
         with _progress(2) as step:
             step("核对权限、读取记录")
             number, data = await registration.registration_pdf(
@@ -117,7 +128,7 @@ def report_registration(
 def report_quarterly(
     period: Annotated[str, typer.Argument(help="季度，如 2026Q4")],
     output: Output,
-    reader: Reader,
+    reader: Reader = None,
     court: Annotated[str | None, typer.Option("--court", help="法院代码（默认：读者所在法院）")] = None,
     with_lower: Annotated[bool, typer.Option("--with-lower", help="汇总本院及全部下级法院")] = False,
 ) -> None:
@@ -134,7 +145,7 @@ def report_quarterly(
     _writable(output, (".pdf", ".xlsx"))
     fmt = output.suffix.lower().lstrip(".")
 
-    async def job(rt: Runtime, person: Staff) -> None:
+    async def job(rt: Runtime, person: Staff | Operator) -> None:
         with _progress(3) as step:
             step(f"汇总 {quarter_label(quarter)}、上季度和去年同期")
             data = await quarterly.load(
@@ -165,14 +176,14 @@ report_app.command("monthly")(cli_monthly.report_monthly)  # 月报告执行情�
 def export_evidence(
     record: Annotated[str, typer.Argument(help="记录编号（如 LH-2026-0042）或记录 ID")],
     output: Output,
-    reader: Reader,
+    reader: Reader = None,
 ) -> None:
     """证据材料包（zip）：原件（以 SHA-256 命名）、manifest.json、清单 PDF 和 verify.py 校验脚本。"""
     from liuhen.reports import bundle
 
     _writable(output, (".zip",))
 
-    async def job(rt: Runtime, person: Staff) -> str:
+    async def job(rt: Runtime, person: Staff | Operator) -> str:
         with _progress(2) as step:
             step("核对权限、读取并校验证据")
             number, data = await bundle.evidence_bundle(

@@ -9,6 +9,8 @@ settings but do not read records. A draft is the recorder's alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from collections.abc import Iterable
 from datetime import date
 
@@ -21,6 +23,18 @@ SUMMARY_ROLES = frozenset({Role.DISCIPLINE.value, Role.PRESIDENT.value, Role.TRI
 
 #: Dispositions that send a record to the level above (seed 001 §7 一事一报; seed 004 §17(2)).
 UPWARD_DISPOSITIONS = frozenset({"immediate", "escalate"})
+
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The operator at the server: the command line run without ``--as``. Reads every record and summary
+    of the deployment — the server's operator can read the database anyway — and every such read is in
+    the ledger as the operator's, like any other (seed 003 §12, seed 004 §15: 全程留痕)."""
+
+    court_id: int  # the deployment's own court
+    actor: str = "cli"
+
 
 
 def reported_upward(record: Record) -> bool:

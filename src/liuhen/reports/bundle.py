@@ -30,6 +30,7 @@ from reportlab.platypus import Flowable
 from sqlalchemy import select
 
 from liuhen.app.usecases import access
+from liuhen.domain.access import Operator
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record
 from liuhen.evidence.store import FileEvidenceStore
@@ -38,6 +39,7 @@ from liuhen.reports.common import local_time, record_by_ref
 from liuhen.reports.registration import STATE_WORDS
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts import labels
 from liuhen.texts.labels import evidence_kind, human_size
 
 FORMAT = "liuhen-evidence-bundle/1"
@@ -143,7 +145,7 @@ def _provenance(e: Evidence) -> dict[str, Any]:
 
 
 async def _load(
-    db: Database, *, reader: Staff, ref: str, now: datetime, tz: tzinfo
+    db: Database, *, reader: Staff | Operator, ref: str, now: datetime, tz: tzinfo
 ) -> tuple[Record, list[Evidence], dict[int, dict[str, Any]]]:
     async with db.uow() as uow:
         found = await record_by_ref(uow, reader.court_id, ref)
@@ -174,7 +176,7 @@ async def evidence_bundle(
     db: Database,
     store: FileEvidenceStore,
     *,
-    reader: Staff,
+    reader: Staff | Operator,
     ref: str,
     now: datetime,
     tz: tzinfo,
@@ -241,7 +243,9 @@ async def evidence_bundle(
         "record": record.number,
         "record_version": record.version,
         "generated_at": now.isoformat(),
-        "generated_by": {"staff_id": reader.staff_id, "name": reader.name},
+        "generated_by": {"staff_id": reader.staff_id, "name": reader.name}
+        if isinstance(reader, Staff)
+        else {"staff_id": reader.actor, "name": labels.OPERATOR},
         "hash": "sha256",
         "evidence": items,
         "files": sorted(files.values(), key=lambda f: f["path"]),
@@ -252,7 +256,7 @@ async def evidence_bundle(
     readme = README.format(
         number=record.number,
         generated=local_time(now, tz),
-        reader=f"{reader.name}（{reader.staff_id}）",
+        reader=labels.reader(reader),
         manifest_sha256=manifest_sha,
     )
     return record.number, await asyncio.to_thread(_zip, blobs, manifest_bytes, manifest_pdf, readme, now, tz)

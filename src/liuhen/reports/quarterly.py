@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.app.usecases import access, courts
 from liuhen.domain import catalogue as cat
+from liuhen.domain.access import Operator
 from liuhen.domain.answers import Answers
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.periods import Quarter
@@ -40,6 +41,7 @@ from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import label_of, local_time
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts import labels
 from liuhen.texts.labels import RECORD_STATUS
 from liuhen.texts.labels import quarter as quarter_label
 from liuhen.texts.signoff import LEVEL_LABELS
@@ -75,7 +77,7 @@ class Breakdown:
 class QuarterlyData:
     court_name: str
     quarter: Quarter
-    reader: Staff
+    reader: Staff | Operator
     detailed: bool  # record-by-record lists (discipline office only)
     generated_at: datetime
     totals: tuple[int, int, int]
@@ -221,7 +223,7 @@ def _sum(counts: dict[object, list[int]], keys: Iterable[object] | None = None) 
 async def load(
     db: Database,
     *,
-    reader: Staff,
+    reader: Staff | Operator,
     quarter: Quarter,
     now: datetime,
     tz: tzinfo,
@@ -243,7 +245,8 @@ async def load(
             )
             if target is None or target.id is None:
                 raise access.AccessDenied(access.Denial.NO_COURT, court=court_code)
-            if reader.court_id not in {c.id for c in await courts.lineage(uow, target.id)}:
+            lineage = {c.id for c in await courts.lineage(uow, target.id)}
+            if not isinstance(reader, Operator) and reader.court_id not in lineage:
                 raise access.AccessDenied(access.Denial.OTHER_COURT)
         except access.AccessDenied:
             await uow.commit()
@@ -269,7 +272,7 @@ async def load(
         specials = await query.special_items()
         lapses = await query.lapses()
         departments = [(d.id, d.name) for cid in court_ids for d in await uow.departments.list(cid)]
-        detailed = reader.role == Role.DISCIPLINE.value
+        detailed = isinstance(reader, Operator) or reader.role == Role.DISCIPLINE.value
         data = QuarterlyData(
             court_name=court_name,
             quarter=quarter,
@@ -601,7 +604,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         pdf.para(
             f"统计期间：{qt.first_day:%Y年%m月%d日}至{qt.last_day:%Y年%m月%d日}（以首次提交时间计）；"
             f"报送期限：{qt.summary_due:%Y年%m月%d日}前（seed 002 §7，季度结束后五日内）。"
-            f"生成：{local_time(data.generated_at, tz)}，{data.reader.name}（{data.reader.staff_id}）。",
+            f"生成：{local_time(data.generated_at, tz)}，{labels.reader(data.reader)}。",
             "small",
         ),
         pdf.heading("一、总体情况"),
@@ -768,7 +771,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
 async def quarterly_documents(
     db: Database,
     *,
-    reader: Staff,
+    reader: Staff | Operator,
     quarter: Quarter,
     now: datetime,
     tz: tzinfo,

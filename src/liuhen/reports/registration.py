@@ -24,6 +24,7 @@ from sqlalchemy import select
 from liuhen.app.usecases import access
 from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
+from liuhen.domain.access import Operator
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record
 from liuhen.domain.signoff import Level, SkipReason
@@ -33,6 +34,7 @@ from liuhen.reports import pdf
 from liuhen.reports.common import label_of, local_time, record_by_ref, staff_names
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts import labels
 from liuhen.texts.labels import evidence_kind, human_size, record_status
 from liuhen.texts.signoff import SKIP_LABELS, skip_text
 
@@ -72,7 +74,7 @@ class FormData:
     record: Record
     recorder: Staff
     recorder_department: str
-    reader: Staff
+    reader: Staff | Operator
     generated_at: datetime
     evidence: list[Evidence]
     opinions: dict[Level, Opinion]
@@ -88,7 +90,7 @@ async def load(
     db: Database,
     store: FileEvidenceStore,
     *,
-    reader: Staff,
+    reader: Staff | Operator,
     ref: str,
     now: datetime,
     tz: tzinfo,
@@ -455,7 +457,7 @@ def _copy(data: FormData, tz: tzinfo, copy: str, first: bool) -> list[Flowable]:
     story.append(
         pdf.para(
             f"{data.court_name}　本表由留痕系统生成于 {local_time(data.generated_at, tz)}，"
-            f"打印人：{data.reader.name}（{data.reader.staff_id}）。证据以 SHA-256 校验值为准。",
+            f"打印人：{labels.reader(data.reader)}。证据以 SHA-256 校验值为准。",
             "small",
         )
     )
@@ -476,7 +478,7 @@ async def registration_pdf(
     db: Database,
     store: FileEvidenceStore,
     *,
-    reader: Staff,
+    reader: Staff | Operator,
     ref: str,
     now: datetime,
     tz: tzinfo,

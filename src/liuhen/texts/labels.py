@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
+from liuhen.domain.access import Operator
 from liuhen.domain.casezero import CaseZeroStatus
-from liuhen.domain.model import Role
+from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import Month, Status
 from liuhen.domain.periods import BadPeriod, PeriodProblem, Quarter
 from liuhen.domain.records import EvidenceKind, RecordStatus
@@ -136,3 +137,11 @@ _PERIOD_PROBLEMS: Mapping[PeriodProblem, str] = {
 
 def bad_period(exc: BadPeriod) -> str:
     return _PERIOD_PROBLEMS[exc.problem].format(value=exc.value)
+
+
+OPERATOR = "服务器操作员"
+
+
+def reader(who: Staff | Operator) -> str:
+    """Who read a document, as it is printed on it."""
+    return OPERATOR if isinstance(who, Operator) else f"{who.name}（{who.staff_id}）"

@@ -8,7 +8,7 @@ import enum
 from datetime import date
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.domain.access import may_read_record, may_read_summary
+from liuhen.domain.access import Operator, may_read_record, may_read_summary
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Record
 from liuhen.domain.signoff import Chain
@@ -47,14 +47,22 @@ async def readable(uow: UnitOfWork, staff: Staff, record: Record, *, today: date
     return may_read_record(staff, record, chain_of(record), delegations, today=today, parent_court_id=parent)
 
 
+def actor_of(reader: Staff | Operator) -> str:
+    return reader.actor if isinstance(reader, Operator) else f"staff:{reader.staff_id}"
+
+
 async def read_record(
-    uow: UnitOfWork, *, staff: Staff, record: Record | None, what: str, today: date | None = None
+    uow: UnitOfWork, *, staff: Staff | Operator, record: Record | None, what: str, today: date | None = None
 ) -> Record:
     """Authorise ``staff`` to read ``record`` (``what``: card, full, evidence, form, export…) and append
     the read to the ledger in the caller's transaction; raise ``AccessDenied`` (also logged) otherwise.
-    ``today`` (local date) lets valid deputies read. The caller commits, also after AccessDenied."""
-    actor = f"staff:{staff.staff_id}"
-    if record is None or not await readable(uow, staff, record, today=today):
+    ``today`` (local date) lets valid deputies read. The caller commits, also after AccessDenied. The
+    operator at the server reads every record (``Operator``), on the record as the operator."""
+    actor = actor_of(staff)
+    allowed = record is not None and (
+        isinstance(staff, Operator) or await readable(uow, staff, record, today=today)
+    )
+    if record is None or not allowed:
         await uow.ledger.append(
             actor=actor,
             action="record.read_denied",
@@ -73,12 +81,13 @@ async def read_record(
     return record
 
 
-async def read_summary(uow: UnitOfWork, *, staff: Staff, what: str) -> None:
+async def read_summary(uow: UnitOfWork, *, staff: Staff | Operator, what: str) -> None:
     """Authorise a summary (quarterly, monthly notice…): discipline office, president, trial management
-    (counts). Logged either way: the caller commits, also after AccessDenied."""
-    allowed = may_read_summary(staff)
+    (counts), and the operator at the server. Logged either way: the caller commits, also after
+    AccessDenied."""
+    allowed = isinstance(staff, Operator) or may_read_summary(staff)
     await uow.ledger.append(
-        actor=f"staff:{staff.staff_id}",
+        actor=actor_of(staff),
         action="summary.read" if allowed else "summary.read_denied",
         object_type="summary",
         object_id=what,
