@@ -15,14 +15,12 @@ from sqlalchemy import select
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
-from tests.conftest import premigrated
 from tests.integration.conftest import Run, cli_runner
 from tests.report_seed import NUMBER, seed_signed_record
 
 
 @pytest.fixture
 async def cli(db_url: str, tmp_path: Path) -> Run:
-    await premigrated(db_url)
     db = Database(db_url)
     await db.migrate()
     try:
