@@ -4,6 +4,7 @@ office are told what changed (seed 003 §12, seed 004 §15: 全程留痕、永�
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -58,6 +59,9 @@ async def test_seed004_s15_a_correction_is_a_new_version_and_the_record_stays_in
     await said(h, judge, f"修改记录 {number} 的原因")
     await h.sim.send_text(judge, "案由写错了")
     review = await said(h, judge, "更正为第 2 版")
+    # Every time a person sees is local time in Chinese form (the answers keep UTC ISO 8601).
+    assert re.search(r"过问时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", text_of(review))
+    assert "+00:00" not in text_of(review)
     assert "更正为第 2 版" in text_of(review) and "提交更正" in labels(review)
     [row] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
     assert row["status"] == "awaiting_vice_president" and row["version"] == 2  # still in the chain

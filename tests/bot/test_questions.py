@@ -52,7 +52,7 @@ async def type_answer(h: Harness, user: int, text: str) -> dict[str, Any]:
 
 def title(m: dict[str, Any]) -> str:
     first = text_of(m).splitlines()[0]
-    return first.split("】", 1)[1].split("（还差")[0] if "】" in first else first
+    return first.split("】", 1)[1].split("（")[0] if "】" in first else first
 
 
 async def test_wechat_screenshot_story_to_submitted(h: Harness) -> None:

@@ -433,15 +433,23 @@ def validate(f: Field, value: Any, ctx: Context, *, now: datetime, tz: tzinfo) -
     return text
 
 
-def option_label(f: Field, value: Any, ctx: Context) -> str:
-    """How an answer reads on the summary card and the registration form."""
+def option_label(f: Field, value: Any, ctx: Context, tz: tzinfo | None = None) -> str:
+    """How an answer reads on the summary card and the registration form; a time in the court's zone, in
+    Chinese form, when ``tz`` is given."""
     if value is None:
         return "（已跳过）"
     options = {o.value: o.label for o in f.options(ctx)}
     if f.kind is Kind.MULTI:
         return "、".join(options.get(v, v) for v in value) or "无"
     if f.kind is Kind.DATETIME:
-        return str(value)
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        if tz is None or moment.tzinfo is None:
+            return str(value)
+        local = moment.astimezone(tz)
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
     return options.get(str(value), str(value))
 
 

@@ -50,7 +50,9 @@ def notice(problem: Problem | None, view: View | None = None) -> str | None:
 def view(v: View) -> str:
     if v.kind is Shown.QUESTION and v.question is not None:
         text = v.question.question + "".join(f"\n· {o.label}：{o.hint}" for o in v.hints)
-        lines = [f"【{v.record_number}】{v.question.label}（还差 {v.missing} 项）", text]
+        # The count of what the rules still require; an optional question open now is not one of them.
+        left = f"（还差 {v.missing} 项）" if v.missing else ("" if v.question.required else "（选填）")
+        lines = [f"【{v.record_number}】{v.question.label}{left}", text]
         if v.error:
             lines.insert(0, f"⚠️ {v.error}")
         return "\n".join(lines)

@@ -20,7 +20,7 @@ from liuhen.app.usecases.signoff import (
     Upward,
 )
 from liuhen.domain import catalogue as cat
-from liuhen.domain.questionnaire import BY_KEY, FIELDS, option_label
+from liuhen.domain.questionnaire import BY_KEY, FIELDS, Kind, option_label
 from liuhen.domain.questionnaire import Context as QuestionContext
 from liuhen.domain.records import Evidence, Record, RecordStatus, short_hash
 from liuhen.domain.signoff import (
@@ -390,7 +390,9 @@ def full(record: Record, chain: Chain | None, names: Mapping[int, str], tz: tzin
         value = record.answers[f.key]
         if value is None or value == "":
             continue
-        if isinstance(value, list):
+        if f.kind is Kind.DATETIME:
+            value = option_label(f, value, QuestionContext(), tz)
+        elif isinstance(value, list):
             value = "、".join(_option_label(f.key, v) for v in value)
         else:
             value = _option_label(f.key, value)

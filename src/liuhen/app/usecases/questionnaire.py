@@ -185,7 +185,7 @@ class _Session:
             rows.append((await self.button(Act.SUGGEST, f"a|{f.key}|{s.value}", s.label),))
         previous = self.record.answers.get("_previous", {})
         if f.key in previous:
-            shown = q.option_label(f, previous[f.key], self.ctx)
+            shown = q.option_label(f, previous[f.key], self.ctx, self.settings.tz)
             rows.append((await self.button(Act.KEEP, f"k|{f.key}", shown),))
         options = f.options(self.ctx)
         if f.kind is q.Kind.MULTI:
@@ -215,7 +215,7 @@ class _Session:
 
     async def review(self, error: str | None = None) -> View:
         summary = tuple(
-            (f.label, q.option_label(f, self.record.answers[f.key], self.ctx))
+            (f.label, q.option_label(f, self.record.answers[f.key], self.ctx, self.settings.tz))
             for f in q.FIELDS
             if f.key in self.record.answers and f.applies(self.record.answers, self.ctx)
         )
