@@ -171,3 +171,67 @@ async def test_new_phone_moves_the_binding(db: Database, court_id: int, roster_c
     assert res.rebound_from == 100
     assert await enrolment.current_member(db.uow(), 100, now=NOW) is None
     assert await enrolment.current_member(db.uow(), 200, now=NOW) is not None
+
+
+async def _guess(db: Database, clock: FixedClock, user: int, update_id: int) -> EnrolOutcome:
+    result = await enrolment.redeem(
+        db.uow(),
+        code_text="WRONGWRONGWRONG2",
+        telegram_user_id=user,
+        chat_id=user,
+        update_id=update_id,
+        clock=clock,
+    )
+    return result.outcome
+
+
+async def test_a_network_of_fresh_accounts_is_throttled_and_a_real_newcomer_still_gets_in(
+    db: Database, court_id: int, roster_csv: str
+) -> None:
+    """Five fresh accounts made together (neighbouring ids) × five wrong codes: the network is slowed down
+    after a few, not answered 登记码无效 twenty-five times; a newcomer of the same network with a real code
+    enrols at the first try."""
+    await load(db, court_id, roster_csv)
+    clock = FixedClock(NOW)
+    base = 7_000_000_000
+    outcomes = [
+        await _guess(db, clock, base + account, 100 + 10 * account + attempt)
+        for account in range(5)
+        for attempt in range(5)
+    ]
+    assert outcomes.count(EnrolOutcome.INVALID) < 15
+    assert EnrolOutcome.THROTTLED in outcomes[: 3 * 5]  # the third account is slowed already
+    invite = await enrolment.issue_invite(
+        db.uow(), court_id=court_id, staff_id="j001", clock=clock, actor="t"
+    )
+    newcomer = await enrolment.redeem(
+        db.uow(), code_text=invite.code, telegram_user_id=base + 99, chat_id=1, update_id=999, clock=clock
+    )
+    assert newcomer.outcome is EnrolOutcome.ENROLLED
+
+
+async def test_a_burst_everywhere_limits_every_account_and_tells_the_administrators(
+    db: Database, court_id: int, roster_csv: str
+) -> None:
+    await load(db, court_id, roster_csv)
+    clock = FixedClock(NOW)
+    async with db.uow() as uow:  # an enrolled administrator to tell
+        admin = next(s for s in await uow.staff.list(court_id) if s.role == "admin")
+        admin.telegram_user_id, admin.telegram_chat_id = 42, 42
+        await uow.commit()
+    spread = [(n + 1) * enrolment.NEIGHBOURHOOD for n in range(enrolment.GLOBAL_MAX_FAILURES)]
+    for n, user in enumerate(spread):  # one wrong code each, from everywhere
+        assert await _guess(db, clock, user, 1000 + n) is EnrolOutcome.INVALID
+    assert await _guess(db, clock, spread[0], 2000) is EnrolOutcome.THROTTLED  # a second try waits
+    async with db.uow(read_only=True) as uow:
+        ever = datetime(2100, 1, 1, tzinfo=UTC)
+        told = await uow.notices.outbox("so:enrol-burst", ever, ever)
+        entries = [e for e in await uow.ledger.entries() if e.action == "enrolment.burst"]
+    assert len(told) == 1 and len(entries) == 1
+    invite = await enrolment.issue_invite(
+        db.uow(), court_id=court_id, staff_id="j001", clock=clock, actor="t"
+    )
+    newcomer = await enrolment.redeem(
+        db.uow(), code_text=invite.code, telegram_user_id=3, chat_id=3, update_id=3000, clock=clock
+    )
+    assert newcomer.outcome is EnrolOutcome.ENROLLED

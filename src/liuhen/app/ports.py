@@ -60,6 +60,10 @@ class EnrolmentCodeRepository(Protocol):
 
 class EnrolmentAttemptRepository(Protocol):
     async def count_since(self, telegram_user_id: int, since: datetime) -> int: ...
+    async def count_in_range(self, low: int, high: int, since: datetime) -> int:
+        """Failed attempts since ``since`` of the accounts whose ids are in [low, high)."""
+        ...
+
     async def add(self, attempt: EnrolmentAttempt) -> None: ...
 
 

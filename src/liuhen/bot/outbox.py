@@ -17,6 +17,7 @@ from liuhen.app.usecases import signoff
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery
 from liuhen.app.usecases.witnesses import WitnessRequest
+from liuhen.texts import common as common_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts import witnesses as witness_texts
 
@@ -57,6 +58,8 @@ def render(d: Delivery, rt: Runtime) -> str:
         return texts.delegated(d)
     if d.kind == "corrected":
         return texts.corrected(d)
+    if d.kind == "enrol_burst":
+        return common_texts.enrol_burst(int(d.payload.get("failures") or 0))
     return texts.news(d.number)
 
 

@@ -110,6 +110,11 @@ class SqlEnrolmentAttemptRepository(_Repo):
         stmt = select(func.count()).where(c.telegram_user_id == telegram_user_id, c.at >= since)
         return int((await self.session.execute(stmt)).scalar_one())
 
+    async def count_in_range(self, low: int, high: int, since: datetime) -> int:
+        c = t.enrolment_attempts.c
+        stmt = select(func.count()).where(c.telegram_user_id >= low, c.telegram_user_id < high, c.at >= since)
+        return int((await self.session.execute(stmt)).scalar_one())
+
     async def add(self, attempt: EnrolmentAttempt) -> None:
         self.session.add(attempt)
 

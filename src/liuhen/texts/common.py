@@ -23,6 +23,16 @@ ENROL_USED = "该登记码已被使用过，每个登记码只能使用一次。
 ENROL_EXPIRED = "该登记码已过期。请向信息管理员重新索取。"
 ENROL_INACTIVE = "该登记码对应的人员已停用，不能登记。如有疑问请联系信息管理员。"
 ENROL_THROTTLED = "尝试次数过多，请 15 分钟后再试。"
+
+
+def enrol_burst(failures: int) -> str:
+    """To the administrators: many wrong enrolment codes at once (someone may be guessing)."""
+    return (
+        f"【安全提醒】15 分钟内已有 {failures} 次错误的登记码尝试，可能有人在猜测登记码。"
+        "系统已限制尝试次数（持有有效登记码的新同事不受影响）；如非本院人员所为，请检查登记码是否外泄。"
+    )
+
+
 DEACTIVATED = "您的账号已停用，无法继续使用。如有疑问请联系信息管理员。"
 
 HELP = (

@@ -18,12 +18,18 @@ from datetime import datetime, timedelta
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.clock import Clock
 from liuhen.domain.complaints import OPEN_WINDOW
-from liuhen.domain.model import EnrolmentAttempt, EnrolmentCode, Staff
+from liuhen.domain.model import EnrolmentAttempt, EnrolmentCode, Role, Staff
 
 CODE_BYTES = 10  # 80 bits of randomness
 DEFAULT_TTL = timedelta(days=7)
 THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_MAX_FAILURES = 5
+THROTTLE_MAX_FAILURES = 5  # one account
+#: Accounts made together have neighbouring ids: a block of them is one network of accounts.
+NEIGHBOURHOOD = 1 << 20
+NEIGHBOURHOOD_MAX_FAILURES = 10
+#: Failures of every account together; beyond this each account has one try per window, and the
+#: administrators are told once a window. A real newcomer's first try is always checked.
+GLOBAL_MAX_FAILURES = 50
 _CODE_CHARS = re.compile(r"[^A-Z2-7]")
 
 
@@ -124,13 +130,15 @@ async def redeem(
         if not await uow.inbox.claim(update_id, chat_id=chat_id, kind="enrol"):
             return EnrolResult(EnrolOutcome.DUPLICATE)
         now = clock.now()
-        failures = await uow.attempts.count_since(telegram_user_id, now - THROTTLE_WINDOW)
-        if failures >= THROTTLE_MAX_FAILURES:
+        since = now - THROTTLE_WINDOW
+        if await _throttled(uow, telegram_user_id, since):
             await uow.commit()
             return EnrolResult(EnrolOutcome.THROTTLED)
         result = await _check_code(uow, code_text, now=now)
         if result.outcome is not EnrolOutcome.ENROLLED:
             await uow.attempts.add(EnrolmentAttempt(telegram_user_id, now))
+            await uow.flush()
+            await _alert_on_burst(uow, now, since)
             await uow.commit()
             return result
         code = await uow.codes.by_hash(hash_code(code_text))
@@ -157,6 +165,43 @@ async def redeem(
         )
         await uow.commit()
         return EnrolResult(EnrolOutcome.ENROLLED, await _member(uow, staff), rebound_from=rebound)
+
+
+async def _throttled(uow: UnitOfWork, telegram_user_id: int, since: datetime) -> bool:
+    """Guessing codes is slowed per account, per network of accounts and for everyone together; an
+    account's first try in a window is always checked, so a newcomer with a real code gets through."""
+    own = await uow.attempts.count_since(telegram_user_id, since)
+    if own == 0:
+        return False
+    if own >= THROTTLE_MAX_FAILURES:
+        return True
+    low = telegram_user_id - telegram_user_id % NEIGHBOURHOOD
+    if await uow.attempts.count_in_range(low, low + NEIGHBOURHOOD, since) >= NEIGHBOURHOOD_MAX_FAILURES:
+        return True
+    return await uow.attempts.count_in_range(0, 1 << 62, since) >= GLOBAL_MAX_FAILURES
+
+
+async def _alert_on_burst(uow: UnitOfWork, now: datetime, since: datetime) -> None:
+    """Once the failures of all accounts reach the global limit, the administrators are told, once per
+    window (the outbox sends it)."""
+    failures = await uow.attempts.count_in_range(0, 1 << 62, since)
+    if failures != GLOBAL_MAX_FAILURES:
+        return
+    window = int(now.timestamp()) // int(THROTTLE_WINDOW.total_seconds())
+    for court_id in [c.id for c in await uow.courts.list() if c.id is not None]:
+        for person in await uow.staff.list(court_id):
+            if person.active and person.role == Role.ADMIN.value and person.telegram_chat_id is not None:
+                payload = {"t": "enrol_burst", "record": 0, "staff": person.id, "failures": failures}
+                await uow.notices.post(
+                    f"so:enrol-burst:{window}:{person.id}", person.telegram_chat_id, payload
+                )
+    await uow.ledger.append(
+        actor="system",
+        action="enrolment.burst",
+        object_type="deployment",
+        object_id="enrolment",
+        payload={"failures": failures, "window_minutes": int(THROTTLE_WINDOW.total_seconds() // 60)},
+    )
 
 
 async def _check_code(uow: UnitOfWork, code_text: str, *, now: datetime) -> EnrolResult:

@@ -519,9 +519,9 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
         if taken is None or taken[0] is None:
             return None
         chat_id, payload = taken[0], taken[1]
-        if payload.get("t") == "delegated":
+        if payload.get("t") in ("delegated", "enrol_burst"):  # about no record
             await uow.commit()
-            return Delivery(key, chat_id, "delegated", "", payload)
+            return Delivery(key, chat_id, str(payload["t"]), "", payload)
         record = await uow.records.get(int(payload["record"]))
         if record is None or record.id is None:
             await uow.notices.mark_sent(key)
