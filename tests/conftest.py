@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+
+from liuhen.storage.database import Database
 
 PG_URL = os.environ.get("LIUHEN_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -34,6 +38,48 @@ async def _pg_admin(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+_template: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    _template["dir"] = tmp_path_factory.mktemp("template")
+
+
+async def premigrated(db_url: str) -> None:
+    """Where a test migrates a new SQLite database anyway, it starts as a copy of one migrated once per
+    session: the same schema, without running every migration again for every test. (The migrations run
+    from an empty database for the copy, and test_storage checks them against the tables.)"""
+    target = _new_sqlite_file(db_url)
+    if target is None or "dir" not in _template:  # not SQLite, or not under pytest
+        return
+    if "db" not in _template:
+        template = _template["dir"] / "migrated.db"
+        database = Database(f"sqlite+aiosqlite:///{template}")
+        try:
+            await database.migrate()
+        finally:
+            await database.dispose()
+        _template["db"] = template
+    _copy_database(_template["db"], target)
+
+
+def _new_sqlite_file(db_url: str) -> Path | None:
+    url = make_url(db_url)
+    if not url.drivername.startswith("sqlite") or not url.database or Path(url.database).exists():
+        return None
+    return Path(url.database)
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -18,7 +18,7 @@ from liuhen.domain.clock import Clock, FixedClock
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
 from liuhen.domain.roster import parse_roster
-from tests.conftest import DEMO_ROSTER
+from tests.conftest import DEMO_ROSTER, premigrated
 from tests.timeline import START
 
 
@@ -91,6 +91,7 @@ async def make_world(
 ) -> World:
     config = settings_for(db_url, data_dir, **settings)
     clock = FixedClock(START)
+    await premigrated(db_url)
     if keys:
         await integrity.ensure_keys(config, clock)
     rt = await open_runtime(config, clock=clock)

@@ -22,7 +22,7 @@ from liuhen.domain.clock import FixedClock
 from liuhen.domain.roster import parse_roster
 from liuhen.sandbox.client import SandboxClient
 from liuhen.sandbox.server import SandboxServer
-from tests.conftest import DEMO_ROSTER
+from tests.conftest import DEMO_ROSTER, premigrated
 from tests.timeline import START
 from tests.waiting import until
 
@@ -133,6 +133,7 @@ async def start_harness(
         **(settings or {}),
     )
     clock = FixedClock(START)
+    await premigrated(db_url)
     runtime = await open_runtime(config, clock=clock)
     text = roster if roster is not None else DEMO_ROSTER.read_text(encoding="utf-8")
     await import_roster(

@@ -14,6 +14,7 @@ from liuhen.app.settings import Settings
 from liuhen.app.usecases import enrolment
 from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.roster import parse_roster
+from tests.conftest import premigrated
 from tests.timeline import START, Timeline, liuhen, timeline_env
 
 
@@ -41,6 +42,7 @@ async def prepare(env: dict[str, str], roster: str, invite: list[str]) -> dict[s
         data_dir=Path(env["LIUHEN_DATA_DIR"]),
         database_url=env["LIUHEN_DATABASE_URL"],
     )
+    await premigrated(env["LIUHEN_DATABASE_URL"])
     rt = await open_runtime(settings, clock=Timeline(env))
     try:
         await import_roster(

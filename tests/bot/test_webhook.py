@@ -36,7 +36,7 @@ from tests.bot.harness import START, TOKEN, Harness, text_of
 from tests.bot.procs import prepare
 from tests.bot.test_intake import png
 from tests.bot.webhook_kit import HOOK_PATH, SECRET, HeldFiles, Server, WebhookProcess, free_port, webhook_env
-from tests.conftest import BACKENDS, DEMO_ROSTER
+from tests.conftest import BACKENDS, DEMO_ROSTER, premigrated
 from tests.timeline import liuhen, timeline_env
 from tests.waiting import until
 
@@ -117,6 +117,7 @@ async def webhook_bot(
         court_name="测试县人民法院",
     )
     clock = FixedClock(START)
+    await premigrated(db_url)
     runtime = await open_runtime(config, clock=clock)
     await import_roster(
         runtime.db.uow(),

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from liuhen.storage.database import Database
+from tests.conftest import premigrated
 from tests.timeline import START, liuhen, timeline_env
 
 
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
+    await premigrated(db_url)
     database = Database(db_url)
     await database.migrate()
     try:

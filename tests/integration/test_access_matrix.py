@@ -22,7 +22,7 @@ from liuhen.reports.bundle import evidence_bundle
 from liuhen.reports.registration import registration_pdf
 from liuhen.storage.database import Database
 from liuhen.texts import access as texts_access
-from tests.conftest import DEMO_ROSTER
+from tests.conftest import DEMO_ROSTER, premigrated
 
 pytestmark = pytest.mark.asyncio
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -43,6 +43,7 @@ EXPECTED = {
 
 async def _setup(url: str) -> Database:
     clock = FixedClock(NOW)
+    await premigrated(url)
     db = Database(url, now=clock.now)
     await db.migrate()
     court = await db.ensure_court("t", "测试法院", "court")

@@ -18,7 +18,7 @@ from liuhen.domain.model import Staff
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
 from liuhen.storage.database import Database
-from tests.conftest import DEMO_ROSTER
+from tests.conftest import DEMO_ROSTER, premigrated
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 CONFIG = signoff.Config(ZoneInfo("Asia/Shanghai"))
@@ -26,6 +26,7 @@ CONFIG = signoff.Config(ZoneInfo("Asia/Shanghai"))
 
 async def _setup(url: str) -> tuple[Database, list[Staff], int, list[str]]:
     clock = FixedClock(NOW)
+    await premigrated(url)
     db = Database(url, now=clock.now)
     await db.migrate()
     court = await db.ensure_court("t", "测试法院", "court")
