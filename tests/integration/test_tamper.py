@@ -35,6 +35,7 @@ class Tamperer:
     def __init__(self, world: World, rnd: random.Random) -> None:
         self.world, self.rnd = world, rnd
         self.engine = world.rt.db.engine
+        self.touched: set[int] = set()  # the ledger rows the last mutation changed, by seq
 
     async def snapshot(self) -> None:
         async with self.engine.connect() as conn:
@@ -50,10 +51,14 @@ class Tamperer:
 
     async def restore(self, what: str) -> None:
         async with self.engine.begin() as conn:
-            if what == "ledger":
-                await conn.execute(delete(t.ledger))
-                await conn.execute(insert(t.ledger), self.ledger)
+            if what == "ledger":  # the rows the mutation changed, and the head
+                if self.touched:
+                    await conn.execute(delete(t.ledger).where(t.ledger.c.seq.in_(self.touched)))
+                    await conn.execute(
+                        insert(t.ledger), [self.ledger[seq - 1] for seq in sorted(self.touched)]
+                    )
                 await conn.execute(update(t.ledger_head).values(**self.head))
+                self.touched = set()
             elif what == "checkpoints":
                 await conn.execute(delete(t.checkpoints))
                 await conn.execute(insert(t.checkpoints), self.checkpoints)
@@ -77,7 +82,14 @@ class Tamperer:
                 await conn.execute(statement)
 
     def _seq(self) -> int:
-        return self.rnd.randint(1, len(self.ledger))
+        seq = self.rnd.randint(1, len(self.ledger))
+        self.touched.add(seq)
+        return seq
+
+    def _from(self, first: int) -> int:
+        """Rows ``first`` to the last are changed."""
+        self.touched.update(range(first, len(self.ledger) + 1))
+        return first
 
     async def edit_payload(self) -> tuple[str, set[ProblemKind]]:
         row = self.ledger[self._seq() - 1]
@@ -106,11 +118,12 @@ class Tamperer:
 
     async def delete_tail(self) -> tuple[str, set[ProblemKind]]:
         cut = self.rnd.randint(1, 8)
-        await self._exec(delete(t.ledger).where(t.ledger.c.seq > len(self.ledger) - cut))
+        first = self._from(len(self.ledger) - cut + 1)
+        await self._exec(delete(t.ledger).where(t.ledger.c.seq >= first))
         return "ledger", {ProblemKind.HEAD, ProblemKind.CHECKPOINT}
 
     async def delete_tail_and_rewind_head(self) -> tuple[str, set[ProblemKind]]:
-        keep = len(self.ledger) - self.rnd.randint(1, 8)
+        keep = self._from(len(self.ledger) - self.rnd.randint(1, 8) + 1) - 1
         last = self.ledger[keep - 1]
         await self._exec(
             delete(t.ledger).where(t.ledger.c.seq > keep),
@@ -120,6 +133,7 @@ class Tamperer:
 
     async def swap_rows(self) -> tuple[str, set[ProblemKind]]:
         a, b = self.rnd.sample(range(1, len(self.ledger) + 1), 2)
+        self.touched.update((a, b))
         ra, rb = ({k: v for k, v in self.ledger[s - 1].items() if k != "seq"} for s in (a, b))
         await self._exec(
             update(t.ledger).where(t.ledger.c.seq == a).values(**rb),
@@ -129,7 +143,7 @@ class Tamperer:
 
     async def rewrite_consistently(self) -> tuple[str, set[ProblemKind]]:
         """Edit an entry and re-hash the chain after it, head included: only the signatures can tell."""
-        start = self._seq()
+        start = self._from(self._seq())
         rows = [dict(r) for r in self.ledger]
         rows[start - 1]["payload"] = {**rows[start - 1]["payload"], "改写": True}
         prev = rows[start - 2]["entry_hash"] if start > 1 else rules.GENESIS
