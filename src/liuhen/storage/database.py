@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -18,9 +20,23 @@ class Database:
         self.engine: AsyncEngine = make_engine(url)
         self.sessions = make_session_factory(self.engine)
         self._now = now or (lambda: datetime.now(UTC))
+        # SQLite has one writer at a time: this process's writers take turns here (one lock per event
+        # loop), so that many at once queue instead of running into the busy timeout.
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] | None = (
+            weakref.WeakKeyDictionary() if self.engine.dialect.name == "sqlite" else None
+        )
+
+    def _writer_lock(self) -> asyncio.Lock | None:
+        if self._writers is None:
+            return None
+        loop = asyncio.get_running_loop()
+        lock = self._writers.get(loop)
+        if lock is None:
+            lock = self._writers[loop] = asyncio.Lock()
+        return lock
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions, self._now, read_only=read_only)
+        return SqlUnitOfWork(self.sessions, self._now, read_only=read_only, writer_lock=self._writer_lock)
 
     @property
     def backend(self) -> str:

@@ -14,6 +14,12 @@ from liuhen.storage.tables import start_mappers
 
 BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "liuhen_read_only"
+#: Connections: SQLite serves one writer at a time (the others queue in-process for the writer lock, see
+#: ``storage/uow.py``) and many readers in WAL; PostgreSQL more of both. Past the pool, work queues for a
+#: connection (up to ``POOL_WAIT_S``) instead of failing.
+SQLITE_POOL = 8
+PG_POOL = 10
+POOL_WAIT_S = 600
 
 
 def normalise_url(url: str) -> str:
@@ -58,8 +64,10 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+        if database and database != ":memory:":
+            kwargs.update(pool_size=SQLITE_POOL, max_overflow=0, pool_timeout=POOL_WAIT_S)
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+        kwargs.update(pool_pre_ping=True, pool_size=PG_POOL, max_overflow=PG_POOL, pool_timeout=POOL_WAIT_S)
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _sqlite_setup(engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
@@ -45,12 +46,18 @@ class SqlUnitOfWork:
         now: Callable[[], datetime] = _utcnow,
         *,
         read_only: bool = False,
+        writer_lock: Callable[[], asyncio.Lock | None] | None = None,
     ) -> None:
         self._factory = session_factory
         self._now = now
         self.read_only = read_only
+        self._writer_lock = None if read_only else writer_lock
+        self._writer: asyncio.Lock | None = None
 
     async def __aenter__(self) -> Self:
+        self._writer = self._writer_lock() if self._writer_lock is not None else None
+        if self._writer is not None:  # SQLite: writers queue here, not on the file lock (no "locked")
+            await self._writer.acquire()
         self.session = self._factory()
         if self.read_only:
             await self.session.connection(execution_options={READ_ONLY: True})
@@ -80,7 +87,11 @@ class SqlUnitOfWork:
     ) -> None:
         # close() rolls back what was not committed and detaches the objects without expiring them,
         # so results stay readable after the block.
-        await self.session.close()
+        try:
+            await self.session.close()
+        finally:
+            if self._writer is not None:
+                self._writer.release()
 
     async def commit(self) -> None:
         await self.ledger.before_commit()
