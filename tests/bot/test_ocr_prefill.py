@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from liuhen.app import inspection
 from liuhen.app.usecases.records import list_records
 from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness
@@ -89,3 +90,23 @@ async def test_screenshot_alone_offers_the_case_number_and_the_name_it_shows(h: 
         stored = await uow.records.get(record["id"])
     assert stored is not None
     assert stored.answers["case_number"] == CASE and stored.answers["intervener_name"] == SENDER
+
+
+async def test_an_image_the_process_did_not_inspect_before_it_stopped_is_inspected_later(h: Harness) -> None:
+    """The evidence rows are the inspection queue: an image left uninspected (the process stopped after the
+    receipt) is inspected — thumbnail and OCR text — by the scheduled job once the live path's time has
+    passed."""
+    judge = await h.enrol("j001", "张法官")
+    sent = await h.sim.send_file(judge, "photo", wechat_bubble())
+    await h.reply_after(judge, sent["message"]["message_id"])
+    [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
+    await inspection_with_text(h, record["id"])  # the live path's work, now undone as if it never ran:
+    async with h.runtime.db.uow() as uow:
+        [evidence] = await uow.evidence.for_record(record["id"])
+        evidence.inspection = None
+        await uow.commit()
+    h.clock.set(h.clock.now() + inspection.GRACE + timedelta(seconds=1))
+    assert await inspection.inspect_pending(h.runtime) == 1
+    redone = await inspection_with_text(h, record["id"], seconds=5)
+    assert CASE.removesuffix("号") in redone["ocr_text"] and redone["thumbnail_sha256"]
+    assert await inspection.inspect_pending(h.runtime) == 0  # nothing left: done once

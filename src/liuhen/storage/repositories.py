@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Text, and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -406,6 +406,20 @@ class SqlEvidenceRepository(_Repo):
             return []
         c = t.evidence.c
         stmt = select(Evidence).where(c.record_id.in_(list(record_ids))).order_by(c.record_id, c.seq)
+        return (await self.session.scalars(stmt)).all()
+
+    async def uninspected(self, before: datetime, limit: int) -> Sequence[Evidence]:
+        c = t.evidence.c
+        pending = cast(c.inspection, Text).like('%"ocr_pending": true%')
+        stmt = (
+            select(Evidence)
+            .where(
+                c.state == EvidenceState.STORED.value, c.media_type.like("image/%"), c.received_at < before
+            )
+            .where(or_(c.inspection.is_(None), cast(c.inspection, Text) == "null", pending))
+            .order_by(c.id)
+            .limit(limit)
+        )
         return (await self.session.scalars(stmt)).all()
 
     async def unfinished(self, limit: int = 100) -> Sequence[Evidence]:

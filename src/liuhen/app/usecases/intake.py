@@ -534,6 +534,16 @@ async def file_outcome(
         return Arrival(evidence, record.number, evidence.chat_id)
 
 
+async def uninspected(uow: UnitOfWork, *, before: datetime, limit: int) -> list[tuple[int, str]]:
+    """Stored images received before ``before`` whose inspection (or its OCR step) is still to do."""
+    async with uow:
+        return [
+            (e.id, e.sha256)
+            for e in await uow.evidence.uninspected(before, limit)
+            if e.id is not None and e.sha256 is not None
+        ]
+
+
 async def record_inspection(uow: UnitOfWork, *, evidence_id: int, details: Mapping[str, object]) -> None:
     """Store what image inspection found (off the receipt path)."""
     async with uow:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 from telegram import Bot, Update
 from telegram.error import BadRequest
 
+from liuhen.app import inspection
 from liuhen.app.runtime import Arrived, Runtime
 from liuhen.app.usecases import intake, signoff
 from liuhen.app.usecases.intake import PressOutcome, ReceiptAction
@@ -19,8 +18,6 @@ from liuhen.bot.router import Router, router_of
 from liuhen.bot.storing import download
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceState, FileRef
-from liuhen.evidence import ocr
-from liuhen.evidence.inspect import inspect_image
 from liuhen.texts import common as texts
 from liuhen.texts import signoff as signoff_texts
 
@@ -44,30 +41,13 @@ async def on_message(update: Update, context: Context) -> None:
     await send_receipt(context.bot, message.chat_id, receipt, rt)
     newest = receipt.items[-1]
     if newest.id is not None and newest.sha256 and (newest.media_type or "").startswith("image/"):
-        context.application.create_task(_inspect(rt, newest.id, newest.sha256), name="inspect-image")
+        context.application.create_task(
+            inspection.inspect(rt, newest.id, newest.sha256), name="inspect-image"
+        )
 
 
-async def _inspect(rt: Runtime, evidence_id: int, sha256: str) -> None:
-    """Off the receipt path: dimensions, format, EXIF and a thumbnail, with Pillow's limits; then the text
-    of the image by offline OCR when it is installed (stored in a second step: it takes about a second)."""
-    data = await rt.store.read(sha256)  # decoded bytes (the store may encrypt at rest)
-    info = await asyncio.to_thread(inspect_image, data)
-    thumbnail = await rt.store.put_bytes(info.thumbnail_jpeg) if info.thumbnail_jpeg else None
-    details = {
-        "ok": info.ok,
-        "format": info.format,
-        "width": info.width,
-        "height": info.height,
-        "exif": info.exif,
-        "error": info.error,
-        "thumbnail_sha256": thumbnail.sha256 if thumbnail else None,
-    }
-    await intake.record_inspection(rt.db.uow(), evidence_id=evidence_id, details=details)
-    if info.ok and ocr.ocr_available():  # text read from the screenshot pre-fills the questions
-        found = await asyncio.to_thread(ocr.read_text, data)
-        if found is not None:
-            details |= {"ocr_text": found.text, "ocr_engine": found.engine, "ocr_title": found.title}
-            await intake.record_inspection(rt.db.uow(), evidence_id=evidence_id, details=details)
+async def _inspect_pending(context: Context) -> None:
+    await inspection.inspect_pending(context.runtime)
 
 
 async def send_receipt(bot: Bot, chat_id: int, receipt: intake.Receipt, rt: Runtime) -> None:
@@ -183,6 +163,12 @@ def install(router: Router) -> None:
     router.command("drafts", drafts_command)
     router.buttons(keyboards.INTAKE_PREFIX, on_button)
     router.evidence(on_message)  # everything a person sends that nothing waits for (nothing is discarded)
+    router.job(  # images a stopped process left uninspected (the evidence rows are the queue)
+        "inspections",
+        _inspect_pending,
+        every=lambda s: s.download_retry_seconds,
+        first=lambda s: min(5.0, s.download_retry_seconds),
+    )
     router.job(
         "retry_downloads",
         retry_downloads,
