@@ -9,9 +9,8 @@ settings but do not read records. A draft is the recorder's alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from liuhen.domain.model import Role, Staff
