@@ -24,7 +24,6 @@ SUMMARY_ROLES = frozenset({Role.DISCIPLINE.value, Role.PRESIDENT.value, Role.TRI
 UPWARD_DISPOSITIONS = frozenset({"immediate", "escalate"})
 
 
-
 @dataclass(frozen=True)
 class Operator:
     """The operator at the server: the command line run without ``--as``. Reads every record and summary
@@ -33,7 +32,6 @@ class Operator:
 
     court_id: int  # the deployment's own court
     actor: str = "cli"
-
 
 
 def reported_upward(record: Record) -> bool:
