@@ -52,6 +52,8 @@ def render(d: Delivery, rt: Runtime) -> str:
         return texts.copy_to_trial_management(d)
     if d.kind == "upward":
         return texts.upward(d, d.card, tz)
+    if d.kind == "concurrent":
+        return texts.concurrent(d, d.card)
     if d.kind == "vacant":
         return texts.vacant(d)
     if d.kind == "delegated":

@@ -301,6 +301,12 @@ class Route:
         """The person is barred from this record: the recorder, the intervener or someone involved."""
         return person.id in self.barred or is_involved(person, self.involved)
 
+    @property
+    def head_own(self) -> bool:
+        """A department head's own record (seed 004 §13: reported to the vice-president in charge and the
+        discipline office at the same time)."""
+        return any(s.case is SkipCase.HEAD_OWN for s in self.skips)
+
     def direct_from(self, level: Level | None) -> Route:
         """This route after the recorder reports directly to the discipline office (seed 004 §13) while the
         record waits at ``level`` (None: before any level, e.g. on resubmission). Levels before ``level``

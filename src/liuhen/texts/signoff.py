@@ -479,3 +479,24 @@ def direct_reported(number: str) -> str:
         f"记录 {number} 已直接报告纪检监察机构（检察机关规定第十三条）；尚未签署的环节不再签批，"
         "登记表注明“直接向纪检监察机构报告”。"
     )
+
+
+def concurrent(d: Delivery, c: Card | None) -> str:
+    """To the discipline office, at the same time as the vice-president: a department head's own record."""
+    head = f"【同时报送 · 部门负责人本人记录】记录 {d.number}"
+    if c is None:
+        return head
+    return "\n".join(
+        [
+            head,
+            f"类型：{c.record_type or '—'}",
+            f"过问人：{_intervener(c)}",
+            f"案件：{c.case or '—'}",
+            f"方式：{c.method or '—'}",
+            "内容摘要：",
+            *(f"  {line[:80]}" for line in _gist(c)),
+            f"证据：{c.evidence_count} 件",
+            "部门负责人本人所作的记录，同时报送分管院领导和纪检监察机构（检察机关规定第十三条）；"
+            "分管院领导签署后送纪检监察机构签批。",
+        ]
+    )

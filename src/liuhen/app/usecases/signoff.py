@@ -293,6 +293,11 @@ async def _post_events(
                 )
             notes = [n.value for n in event.notes]
             await post(tag, recorder, {"t": "step", "event": "arrived", "level": level, "notes": notes})
+            if event.level is Level.VICE_PRESIDENT and chain.route.head_own:
+                # seed 004 §13: a department head's own record is reported to the vice-president in charge
+                # and the discipline office at the same time; the office signs after the vice-president.
+                for member in sorted(chain.route.discipline):
+                    await post(f"{tag}c", member, {"t": "concurrent", "level": level})
             if not event.notify:  # the discipline office is vacant for this record (seed 004 §13, §17(2))
                 for s in staff.values():
                     if s.active and s.role == Role.ADMIN.value:
@@ -561,13 +566,13 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
                 return None
             rows = await card_buttons(uow, staff_pk, record.id, level, round_, obo, now)
             delivery = replace(delivery, card=_card(record, chain, level, obo_name), rows=rows)
-        elif kind == "upward" and chain is not None:
+        elif kind in ("upward", "concurrent") and chain is not None:
             person = await uow.staff.get(staff_pk)
             if person is None:
                 return None
             try:
                 await read_record(
-                    uow, staff=person, record=record, what="upward", today=now.astimezone(config.tz).date()
+                    uow, staff=person, record=record, what=kind, today=now.astimezone(config.tz).date()
                 )
             except AccessDenied:
                 await uow.notices.mark_sent(key)
