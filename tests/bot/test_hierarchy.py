@@ -70,7 +70,7 @@ async def enrol_at(h: Harness, code: str, staff_id: str, name: str) -> int:
     return user
 
 
-async def test_issue12_a_principal_leader_record_goes_up_one_level_and_nowhere_else(h: Harness) -> None:
+async def test_province_a_principal_leader_record_goes_up_one_level_and_nowhere_else(h: Harness) -> None:
     county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
     county_head = await enrol_at(h, "zm", "h001", "县法院李庭长")
     mid_office = await enrol_at(h, "zz", "k001", "中院赵主任")
@@ -106,7 +106,7 @@ async def test_issue12_a_principal_leader_record_goes_up_one_level_and_nowhere_e
         assert not await access.readable(uow, mid_k, record)
 
 
-async def test_issue12_the_intermediate_quarterly_is_its_own_plus_the_county(h: Harness) -> None:
+async def test_province_the_intermediate_quarterly_is_its_own_plus_the_county(h: Harness) -> None:
     county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
     mid_judge = await enrol_at(h, "zz", "j001", "中院张法官")
     await submit_record(h, county_judge)
@@ -155,7 +155,7 @@ async def test_issue12_the_intermediate_quarterly_is_its_own_plus_the_county(h: 
         await totals(county_reader, court_code="zz")
 
 
-async def test_issue12_a_roster_naming_an_unknown_court_imports_nothing(h: Harness) -> None:
+async def test_province_a_roster_naming_an_unknown_court_imports_nothing(h: Harness) -> None:
     text = two_courts_roster().replace(",zm\n", ",nowhere\n", 1)
     rt = h.runtime
     async with rt.db.uow(read_only=True) as uow:

@@ -83,9 +83,17 @@ async def test_seed004_s13_three_officers_press_to_filed(h: Harness) -> None:
         assert part in text, (part, text)
     assert labels(c1) == ["同意", "退回补正", "填写意见", "查看证据", "查看全文"]
     await said(h, judge, number, "已送部门负责人 李庭长签批")
-    # Trial management gets a copy with counts and the number, never the content (seed 002 §6).
-    copy = await said(h, stats, number, "副本")
-    assert "李书记" not in text_of(copy) and "借贷" not in text_of(copy)
+    # Trial management and the discipline office get the registration form itself within three days of
+    # recording, with the deadline shown (seed 002 §6, §8); the PDF is produced for each of them.
+    for reader in (stats, office):
+        copy = await said(h, reader, number, "登记表副本", "送达期限")
+        pdf = await h.sim.download(copy["document"]["file_id"])
+        assert pdf.startswith(b"%PDF") and copy["document"]["file_name"].endswith(".pdf")
+    async with h.runtime.db.uow(read_only=True) as uow:
+        reads = {
+            (e.actor, e.payload.get("what")) for e in await uow.ledger.entries() if e.action == "record.read"
+        }
+    assert {("staff:m001", "form"), ("staff:k001", "form")} <= reads  # each delivery is a logged read
 
     # 查看证据 sends the original (a text item as text); each view is in the ledger.
     await press(h, head, c1, "查看证据")
@@ -135,7 +143,7 @@ async def test_seed004_s13_three_officers_press_to_filed(h: Harness) -> None:
     assert actions.count("evidence.view") == 1 and "signoff.dispose" in actions and "record.read" in actions
 
 
-async def test_issue6_a_foreign_or_forged_press_moves_nothing(h: Harness) -> None:
+async def test_seed004_s13_a_foreign_or_forged_press_moves_nothing(h: Harness) -> None:
     judge = await h.enrol("j001", "张法官")
     head = await h.enrol("h001", "李庭长")
     other = await h.enrol("j002", "钱法官")
@@ -154,7 +162,7 @@ async def test_issue6_a_foreign_or_forged_press_moves_nothing(h: Harness) -> Non
     assert [r.kind for r in await decisions(h, record.id)] == ["submit"]
 
 
-async def test_issue6_return_for_correction_and_resubmission(h: Harness) -> None:
+async def test_seed004_s13_return_for_correction_and_resubmission(h: Harness) -> None:
     judge = await h.enrol("j001", "张法官")
     head = await h.enrol("h001", "李庭长")
     number = await submit_record(h, judge)
@@ -224,7 +232,7 @@ async def test_seed004_s13_lapse_escalates_to_the_next_level_and_discipline(h: H
     assert (await record_row(h, number)).status == "awaiting_department_head"  # no level skipped by a lapse
 
 
-async def test_issue6_deputy_signs_in_own_name_for_the_officer(h: Harness) -> None:
+async def test_seed004_s13_deputy_signs_in_own_name_for_the_officer(h: Harness) -> None:
     judge = await h.enrol("j001", "张法官")
     head = await h.enrol("h001", "李庭长")
     deputy = await h.enrol("h002", "孙庭长")

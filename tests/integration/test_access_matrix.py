@@ -28,16 +28,18 @@ pytestmark = pytest.mark.asyncio
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Shanghai")
 
-# Who may read what, written out from the rules (not computed by the policy under test):
+# Who may read what, written out from the rules (not computed by the policy under test). The discipline
+# office (k001) and trial management's statistics officer (m001) read every submitted record of the court:
+# the form goes to both within three days of recording (seed 002 §6, §8).
 EXPECTED = {
-    # 张法官's record waiting at his department head: recorder, chain (李庭长, 王副院长), discipline office.
-    "LH-2026-0001": {"j001", "h001", "v001", "k001"},
+    # 张法官's record waiting at his department head: recorder, chain (李庭长, 王副院长), the two offices.
+    "LH-2026-0001": {"j001", "h001", "v001", "k001", "m001"},
     # 张法官's draft: his alone.
     "LH-2026-0002": {"j001"},
-    # 钱法官 (刑事审判庭): his head 孙庭长, 王副院长 who oversees that department, the discipline office.
-    "LH-2026-0003": {"j002", "h002", "v001", "k001"},
+    # 钱法官 (刑事审判庭): his head 孙庭长, 王副院长 who oversees that department, the two offices.
+    "LH-2026-0003": {"j002", "h002", "v001", "k001", "m001"},
     # 张法官's record about his own head 李庭长: the head is skipped and may not read it (回避).
-    "LH-2026-0004": {"j001", "v001", "k001"},
+    "LH-2026-0004": {"j001", "v001", "k001", "m001"},
 }
 
 
@@ -88,7 +90,7 @@ Reader = Callable[..., Awaitable[tuple[str, bytes]]]
 
 
 @pytest.mark.parametrize("path", [registration_pdf, evidence_bundle], ids=["registration", "bundle"])
-async def test_issue9_every_person_reads_exactly_what_they_need_to_know(
+async def test_seed003_s12_every_person_reads_exactly_what_they_need_to_know(
     db_url: str, tmp_path: Path, path: Reader
 ) -> None:
     db = await _setup(db_url)

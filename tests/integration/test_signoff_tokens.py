@@ -70,7 +70,7 @@ async def _state(db: Database, record_id: int) -> tuple[str, object, int]:
         return record.status, record.chain, len(record.chain.decisions if record.chain else [])
 
 
-def test_issue6_random_forged_and_foreign_callback_data_never_change_a_record(tmp_path: Path) -> None:
+def test_seed004_s13_random_forged_and_foreign_callback_data_never_change_a_record(tmp_path: Path) -> None:
     with asyncio.Runner() as runner:
         db, people, record_id, tokens = runner.run(_setup(f"sqlite+aiosqlite:///{tmp_path / 't.db'}"))
         head = next(s for s in people if s.staff_id == "h001")

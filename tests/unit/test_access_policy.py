@@ -57,24 +57,24 @@ def chain(involved: tuple[str, ...] = ("李书记",)) -> Chain:
         (D2, True),
         (CLERK, False),  # a colleague
         (ADMIN, False),  # administrators manage the roster, they do not read records
-        (STATS, False),  # trial management: counts only (seed 002 §6)
+        (STATS, True),  # trial management's statistics officer: the form within three days (seed 002 §6, §8)
         (PRESIDENT, False),  # not in this record's chain
         (DEPUTY, False),  # no delegation
         (ELSEWHERE, False),  # another court's discipline office
     ],
 )
-def test_issue9_who_reads_a_record_in_the_chain(reader: object, allowed: bool) -> None:
+def test_seed003_s12_who_reads_a_record_in_the_chain(reader: object, allowed: bool) -> None:
     assert may_read_record(reader, record(), chain(), today=date(2026, 11, 23)) is allowed  # type: ignore[arg-type]
 
 
-def test_issue9_a_draft_is_the_recorders_alone() -> None:
+def test_seed003_s12_a_draft_is_the_recorders_alone() -> None:
     draft = record(status="draft")
     assert may_read_record(RECORDER, draft, None)
     for reader in (HEAD, VICE, D1, ADMIN, PRESIDENT):
         assert not may_read_record(reader, draft, None)
 
 
-def test_issue9_the_intervener_never_reads_even_as_officer_or_discipline() -> None:
+def test_seed003_s12_the_intervener_never_reads_even_as_officer_or_discipline() -> None:
     """seed 004 §13 (不经过问人之手): the head who is the intervener is skipped and cannot read; a discipline
     member who is named as involved cannot read either."""
     as_head = chain(involved=("王庭长",))
@@ -84,18 +84,18 @@ def test_issue9_the_intervener_never_reads_even_as_officer_or_discipline() -> No
     assert may_read_record(D2, record(intervener="钱纪检"), as_disc)
 
 
-def test_issue9_a_deputy_reads_while_the_delegation_is_valid() -> None:
+def test_seed003_s12_a_deputy_reads_while_the_delegation_is_valid() -> None:
     delegation = [Delegation(HEAD.id or 0, DEPUTY.id or 0, date(2026, 11, 30))]
     assert may_read_record(DEPUTY, record(), chain(), delegation, today=date(2026, 11, 30))
     assert not may_read_record(DEPUTY, record(), chain(), delegation, today=date(2026, 12, 1))
 
 
-def test_issue9_deactivated_people_read_nothing() -> None:
+def test_seed003_s12_deactivated_people_read_nothing() -> None:
     assert not may_read_record(replace(HEAD, active=False), record(), chain())
     assert not may_read_record(replace(RECORDER, active=False), record(), chain())
 
 
-def test_issue9_summaries_for_discipline_president_and_trial_management_only() -> None:
+def test_seed003_s12_summaries_for_discipline_president_and_trial_management_only() -> None:
     assert [
         p.staff_id for p in (RECORDER, HEAD, VICE, D1, ADMIN, STATS, PRESIDENT) if may_read_summary(p)
     ] == [

@@ -169,7 +169,7 @@ def test_seed004_s14_discipline_must_dispose_not_merely_approve() -> None:
 # Wrong people, stale cards, order (seed 004 §13: "已处理"; no wrong person can move it)
 
 
-def test_issue6_wrong_person_cannot_move_the_record() -> None:
+def test_seed004_s13_wrong_person_cannot_move_the_record() -> None:
     chain = started(local(2026, 11, 23))
     for pk in (1, 3, 4, 6):
         with pytest.raises(NotAllowed):
@@ -178,7 +178,7 @@ def test_issue6_wrong_person_cannot_move_the_record() -> None:
         chain.return_for_correction(DH, 1, "自己退回", local(2026, 11, 23, 11))
 
 
-def test_issue6_a_decided_level_says_already_handled() -> None:
+def test_seed004_s13_a_decided_level_says_already_handled() -> None:
     chain = started(local(2026, 11, 23))
     chain, _ = chain.approve(DH, 2, "", local(2026, 11, 23, 11))
     with refused(AlreadyDecided, "已处理"):
@@ -187,7 +187,7 @@ def test_issue6_a_decided_level_says_already_handled() -> None:
         chain.return_for_correction(DH, 2, "再看看", local(2026, 11, 23, 12))
 
 
-def test_issue6_a_later_level_cannot_decide_out_of_order() -> None:
+def test_seed004_s13_a_later_level_cannot_decide_out_of_order() -> None:
     chain = started(local(2026, 11, 23))
     with refused(OutOfOrder, "尚未轮到分管院领导"):
         chain.approve(VP, 3, "", local(2026, 11, 23, 11))
@@ -213,7 +213,7 @@ def test_naive_times_are_refused() -> None:
 # Return for correction and resubmission (seed 004 §13: 退回补正, back into the chain from the first level)
 
 
-def test_issue6_returned_record_goes_back_to_the_first_level_on_resubmission() -> None:
+def test_seed004_s13_returned_record_goes_back_to_the_first_level_on_resubmission() -> None:
     chain = started(local(2026, 11, 23))
     chain, _ = chain.approve(DH, 2, "", local(2026, 11, 23, 11))
     with refused(InvalidDecision, "理由"):
@@ -238,7 +238,7 @@ def test_issue6_returned_record_goes_back_to_the_first_level_on_resubmission() -
     assert chain.status is RecordStatus.AWAITING_VICE_PRESIDENT
 
 
-def test_issue6_resubmission_may_take_a_new_route() -> None:
+def test_seed004_s13_resubmission_may_take_a_new_route() -> None:
     chain = started(local(2026, 11, 23))
     chain, _ = chain.return_for_correction(DH, 2, "补充涉及人员", local(2026, 11, 23, 11))
     chain, _ = chain.resubmit(1, local(2026, 11, 24), route=full_route(involved=("王庭长",)))
@@ -279,7 +279,7 @@ def test_seed004_s13_direct_report_after_a_return_resubmits_to_discipline() -> N
 # Delegation (seed 004 §13: a deputy signs "代" in their own name while the delegation is valid)
 
 
-def test_issue6_deputy_signs_in_own_name_on_behalf_of_the_officer() -> None:
+def test_seed004_s13_deputy_signs_in_own_name_on_behalf_of_the_officer() -> None:
     chain = started(local(2026, 11, 23))
     deleg = [Delegation(2, 6, date(2026, 11, 23))]
     with pytest.raises(NotAllowed):
@@ -297,7 +297,7 @@ def test_issue6_deputy_signs_in_own_name_on_behalf_of_the_officer() -> None:
     assert {2, 6} <= chain.people()
 
 
-def test_issue6_deputy_of_a_discipline_member_may_dispose() -> None:
+def test_seed004_s13_deputy_of_a_discipline_member_may_dispose() -> None:
     chain = started(local(2026, 11, 23), r=full_route(direct=True))
     deleg = [Delegation(4, 6, date(2026, 12, 31))]
     filed, _ = chain.dispose(6, "quarterly", "", local(2026, 11, 24), on_behalf_of=4, delegations=deleg)

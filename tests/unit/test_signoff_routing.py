@@ -352,7 +352,7 @@ def test_seed003_s12_seed004_s15_chain_people_are_the_routes_officers() -> None:
 # Who may sign, deputies (a deputy signs "代" in their own name while the delegation is valid)
 
 
-def test_issue6_holders_may_sign_their_own_level_only() -> None:
+def test_seed004_s13_holders_may_sign_their_own_level_only() -> None:
     r = plain()
     assert may_sign(DH, HEAD.id or 0, r, [], AT)
     assert not may_sign(VP, HEAD.id or 0, r, [], AT)
@@ -362,7 +362,7 @@ def test_issue6_holders_may_sign_their_own_level_only() -> None:
     assert not may_sign(DH, RECORDER.id or 0, r, [], AT)
 
 
-def test_issue6_deputy_may_sign_until_the_last_local_day_of_the_delegation() -> None:
+def test_seed004_s13_deputy_may_sign_until_the_last_local_day_of_the_delegation() -> None:
     r = plain()
     deleg = [Delegation(officer_pk=2, deputy_pk=6, until=date(2026, 11, 23))]
     assert may_sign(DH, 6, r, deleg, datetime(2026, 11, 23, 15, 59, tzinfo=UTC))  # 23:59 Shanghai
@@ -371,7 +371,7 @@ def test_issue6_deputy_may_sign_until_the_last_local_day_of_the_delegation() -> 
     assert not may_sign(VP, 6, r, deleg, AT)  # a delegation covers the delegating officer's level only
 
 
-def test_issue6_deputy_may_not_be_barred_or_another_officer_of_the_route() -> None:
+def test_seed004_s13_deputy_may_not_be_barred_or_another_officer_of_the_route() -> None:
     until = date(2026, 12, 31)
     assert not may_sign(DH, OUTSIDER, plain(involved=("S006",)), [Delegation(2, 6, until)], AT)  # involved
     assert not may_sign(DH, 1, plain(), [Delegation(2, 1, until)], AT)  # the recorder
@@ -379,14 +379,14 @@ def test_issue6_deputy_may_not_be_barred_or_another_officer_of_the_route() -> No
     assert not may_sign(DISC, 2, plain(), [Delegation(4, 2, until)], AT)
 
 
-def test_issue6_deputy_named_by_a_conflicted_or_outside_officer_may_not_sign() -> None:
+def test_seed004_s13_deputy_named_by_a_conflicted_or_outside_officer_may_not_sign() -> None:
     until = date(2026, 12, 31)
     assert not may_sign(DH, 6, plain(involved=("王庭长",)), [Delegation(2, 6, until)], AT)
     assert not may_sign(DH, 6, plain(), [Delegation(5, 6, until)], AT)  # D2 is no department head
     assert not may_sign(DH, 7, plain(), [Delegation(6, 7, until)], AT)  # no chained delegations
 
 
-def test_issue6_deputy_checked_by_name_when_the_staff_is_given() -> None:
+def test_seed004_s13_deputy_checked_by_name_when_the_staff_is_given() -> None:
     deputy = person(6, Role.STAFF, "周书记员", "S006")
     r = plain(involved=("周书记员",))
     # route() never saw the deputy, so their pk alone is not barred: only the Staff is checked by name.
@@ -396,7 +396,7 @@ def test_issue6_deputy_checked_by_name_when_the_staff_is_given() -> None:
     assert r.involves(deputy)
 
 
-def test_issue6_discipline_member_may_name_a_deputy() -> None:
+def test_seed004_s13_discipline_member_may_name_a_deputy() -> None:
     assert may_sign(DISC, 6, plain(), [Delegation(4, 6, date(2026, 12, 31))], AT)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import tzinfo
 
 import structlog
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import Forbidden, TelegramError
 
 from liuhen.app.runtime import Runtime
@@ -17,6 +17,8 @@ from liuhen.app.usecases import signoff
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery
 from liuhen.app.usecases.witnesses import WitnessRequest
+from liuhen.reports import registration
+from liuhen.reports.common import AccessDenied
 from liuhen.texts import common as common_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts import witnesses as witness_texts
@@ -49,7 +51,7 @@ def render(d: Delivery, rt: Runtime) -> str:
     if d.kind == "escalated":
         return texts.escalated(d)
     if d.kind == "copy":
-        return texts.copy_to_trial_management(d)
+        return texts.form_copy(d, tz)
     if d.kind == "upward":
         return texts.upward(d, d.card, tz)
     if d.kind == "concurrent":
@@ -74,10 +76,13 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
             continue
         message_id: int | None = None
         try:
-            message = await bot.send_message(
-                delivery.chat_id, render(delivery, rt), reply_markup=markup(delivery.rows)
-            )
-            message_id = message.message_id
+            if delivery.kind == "copy":
+                message_id = await _send_form(bot, rt, delivery)
+            else:
+                message = await bot.send_message(
+                    delivery.chat_id, render(delivery, rt), reply_markup=markup(delivery.rows)
+                )
+                message_id = message.message_id
         except Forbidden:
             log.warning("signoff_unreachable", key=key)  # blocked: never retried; /pending still shows it
         except TelegramError as exc:
@@ -86,6 +91,35 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
         await signoff.delivered(rt.db.uow(), delivery, message_id, rt.clock.now())
         sent += 1
     return sent
+
+
+async def _send_form(bot: Bot, rt: Runtime, d: Delivery) -> int | None:
+    """The registration form itself, produced for its reader (the read authorised and in the ledger), as a
+    document (seed 002 §6: the form goes to the discipline office and trial management within 3 days)."""
+    async with rt.db.uow(read_only=True) as uow:
+        reader = await uow.staff.get(int(d.payload["staff"]))
+    if reader is None:
+        return None
+    try:
+        number, pdf = await registration.registration_pdf(
+            rt.db,
+            rt.store,
+            reader=reader,
+            ref=str(d.payload["record"]),
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+        )
+    except AccessDenied:
+        log.info("form_copy_not_readable", key=d.key)  # the reader is involved now: nothing is sent
+        return None
+    message = await bot.send_document(
+        d.chat_id,
+        InputFile(pdf, filename=f"登记表-{number}.pdf"),
+        caption=texts.form_copy(d, rt.settings.tz)[:1000],
+    )
+    return message.message_id
 
 
 async def close_cards(bot: Bot, rt: Runtime, closed: Closed | None) -> None:

@@ -316,10 +316,13 @@ def escalated(d: Delivery) -> str:
     )
 
 
-def copy_to_trial_management(d: Delivery) -> str:
+def form_copy(d: Delivery, tz: tzinfo) -> str:
+    """The caption of the form sent to the discipline office and trial management (seed 002 §6)."""
+    due = d.payload.get("due")
+    by = _when(datetime.fromisoformat(str(due)), tz) if due else "—"
     return (
-        f"【过问记录副本】本院新提交过问记录 {d.number}，本年度第 {d.payload.get('count')} 件。"
-        "按规定抄送审判管理部门（过问记录内容不予显示，法院实施细则第六条）。"
+        f"【登记表副本】记录 {d.number}，本年度第 {d.payload.get('count')} 件。按规定于记录后三日内送达"
+        f"纪检监察机构和审判管理办公室（法院实施细则第六条、第八条），送达期限 {by}。"
     )
 
 

@@ -356,7 +356,7 @@ async def submit(
         chain, events = base.resubmit(recorder.id, now, route=r, defer_suggested=defer_suggested(record))
     keys = await _save(uow, record, before, chain, events, now, actor=actor, tz=config.tz)
     if first:
-        keys += await _copy_to_trial_management(uow, record, now, config.tz)
+        keys += await _copies(uow, record, now, config.tz)
     return keys
 
 
@@ -400,8 +400,14 @@ async def corrected(
     return keys
 
 
-async def _copy_to_trial_management(uow: UnitOfWork, record: Record, now: datetime, tz: tzinfo) -> list[str]:
-    """A copy to trial management within 3 days, as counts and the number, not the content (seed 002 §6)."""
+#: The form goes to the discipline office and trial management within three days of recording (seed 002 §6).
+COPY_WITHIN = timedelta(days=3)
+
+
+async def _copies(uow: UnitOfWork, record: Record, now: datetime, tz: tzinfo) -> list[str]:
+    """The registration form itself (the door renders it for each reader, the read logged) to the discipline
+    office and to trial management's statistics officer, within three days of recording (seed 002 §6, §8),
+    with the year's count; the deadline travels with it and is shown."""
     assert record.id is not None
     keys = []
     local = now.astimezone(tz)
@@ -413,14 +419,14 @@ async def _copy_to_trial_management(uow: UnitOfWork, record: Record, now: dateti
         for r in await uow.records.list(court_id=record.court_id, created_since=since)
         if r.submitted_at is not None and r.submitted_at.astimezone(tz).year == local.year
     )
+    due = (record.created_at + COPY_WITHIN).isoformat()
+    offices = (Role.TRIAL_MANAGEMENT.value, Role.DISCIPLINE.value)
+    involved = record.given.involved
     for s in await uow.staff.list(record.court_id):
-        if s.active and s.role == Role.TRIAL_MANAGEMENT.value and s.enrolled and s.telegram_chat_id:
+        if s.active and s.role in offices and s.enrolled and s.telegram_chat_id and s.name not in involved:
             key = f"{OUTBOX}{record.id}:copy:{s.id}"
-            if await uow.notices.post(
-                key,
-                s.telegram_chat_id,
-                {"t": "copy", "record": record.id, "staff": s.id, "count": year_count},
-            ):
+            payload = {"t": "copy", "record": record.id, "staff": s.id, "count": year_count, "due": due}
+            if await uow.notices.post(key, s.telegram_chat_id, payload):
                 keys.append(key)
     return keys
 
