@@ -273,9 +273,9 @@ async def test_seed004_s18_a_defer_suggestion_needs_an_answer_and_an_override_is
     card = await card_for(h, office, number, "纪检监察机构")
     assert "建议暂缓" in text_of(card)
     await press(h, office, card, "同意")
-    choice = await h.sim.wait_for(office, lambda m: "不采纳（经检察长批准）" in labels(m), timeout=10)
+    choice = await h.sim.wait_for(office, lambda m: "不采纳（经院长批准）" in labels(m), timeout=10)
     assert "纳入季度汇总" not in labels(choice)  # no disposition before the suggestion is answered
-    await press(h, office, choice, "不采纳（经检察长批准）")
+    await press(h, office, choice, "不采纳（经院长批准）")
     picker = await h.sim.wait_for(office, lambda m: "本院纪检监察机构调查处理" in labels(m), timeout=10)
     await press(h, office, picker, "本院纪检监察机构调查处理")
     await said(h, judge, number, "未采纳您暂缓调查")

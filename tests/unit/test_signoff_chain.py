@@ -310,7 +310,7 @@ def test_seed004_s13_deputy_of_a_discipline_member_may_dispose() -> None:
 
 def test_seed004_s18_defer_suggestion_needs_an_explicit_answer() -> None:
     chain = started(local(2026, 11, 23), defer=True, r=full_route(direct=True))
-    with refused(InvalidDecision, "seed 004 §18"):
+    with refused(InvalidDecision, "请明确是否采纳"):
         chain.dispose(4, "quarterly", "", local(2026, 11, 24))
     with pytest.raises(InvalidDecision):
         chain.dispose(4, "quarterly", "", local(2026, 11, 24), defer_answer="maybe")
@@ -327,7 +327,7 @@ def test_seed004_s18_override_must_be_told_within_three_working_days_of_receipt(
     assert filed.defer_tell_by == end_of(2026, 10, 10)
     overridden = events[0]
     assert overridden.kind is EventKind.DEFER_OVERRIDDEN and overridden.notify == {1}
-    assert overridden.deadline == end_of(2026, 10, 10) and "seed 004 §18" in notes(overridden)
+    assert overridden.deadline == end_of(2026, 10, 10) and "三个工作日内告知记录人" in notes(overridden)
     assert events[-1].kind is EventKind.FILED
 
 

@@ -22,6 +22,7 @@ from liuhen.reports.common import AccessDenied
 from liuhen.texts import common as common_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts import witnesses as witness_texts
+from liuhen.texts.profile import COURT, Voice, voice
 
 log = structlog.get_logger(__name__)
 PREFIX = "s:"
@@ -32,30 +33,35 @@ def config_of(rt: Runtime) -> signoff.Config:
     return signoff.Config(rt.settings.tz, rt.settings.deadline_profile.value)
 
 
-def markup(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:
+def voice_of(rt: Runtime) -> Voice:
+    """How this deployment speaks: a court's or a procuratorate's titles and articles."""
+    return voice(rt.settings.deadline_profile)
+
+
+def markup(rows: Iterable[Iterable[Button]], v: Voice = COURT) -> InlineKeyboardMarkup | None:
     keyboard = [
-        [InlineKeyboardButton(texts.button_label(b), callback_data=PREFIX + b.token) for b in row]
+        [InlineKeyboardButton(texts.button_label(b, v), callback_data=PREFIX + b.token) for b in row]
         for row in rows
     ]
     return InlineKeyboardMarkup(keyboard) if keyboard else None
 
 
 def render(d: Delivery, rt: Runtime) -> str:
-    tz = rt.settings.tz
+    tz, v = rt.settings.tz, voice_of(rt)
     if d.kind == "card" and d.card is not None:
-        return texts.card(d.card, tz)
+        return texts.card(d.card, tz, v)
     if d.kind == "remind" and d.card is not None:
-        return texts.reminder(d, d.card, tz)
+        return texts.reminder(d, d.card, tz, v)
     if d.kind == "step":
-        return texts.step(d, tz)
+        return texts.step(d, tz, v)
     if d.kind == "escalated":
-        return texts.escalated(d)
+        return texts.escalated(d, v)
     if d.kind == "copy":
-        return texts.form_copy(d, tz)
+        return texts.form_copy(d, tz, v)
     if d.kind == "upward":
         return texts.upward(d, d.card, tz)
     if d.kind == "concurrent":
-        return texts.concurrent(d, d.card)
+        return texts.concurrent(d, d.card, v)
     if d.kind == "vacant":
         return texts.vacant(d)
     if d.kind == "delegated":
@@ -80,7 +86,7 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
                 message_id = await _send_form(bot, rt, delivery)
             else:
                 message = await bot.send_message(
-                    delivery.chat_id, render(delivery, rt), reply_markup=markup(delivery.rows)
+                    delivery.chat_id, render(delivery, rt), reply_markup=markup(delivery.rows, voice_of(rt))
                 )
                 message_id = message.message_id
         except Forbidden:
@@ -117,7 +123,7 @@ async def _send_form(bot: Bot, rt: Runtime, d: Delivery) -> int | None:
     message = await bot.send_document(
         d.chat_id,
         InputFile(pdf, filename=f"登记表-{number}.pdf"),
-        caption=texts.form_copy(d, rt.settings.tz)[:1000],
+        caption=texts.form_copy(d, rt.settings.tz, voice_of(rt))[:1000],
     )
     return message.message_id
 

@@ -36,6 +36,7 @@ from liuhen.domain.signoff import (
 )
 from liuhen.texts.access import denied
 from liuhen.texts.labels import RECORD_STATUS, evidence_kind, human_size, record_status
+from liuhen.texts.profile import COURT, Voice
 
 LEVEL_LABELS: Mapping[Level, str] = {
     Level.DEPARTMENT_HEAD: "部门负责人",
@@ -80,23 +81,23 @@ def skip_text(s: Skip) -> str:
 VACANT = "本院纪检监察机构暂无可签署人员（均为记录人或涉及人员，或名册中无人），应报告上级纪检监察机构"
 
 
-def note_text(note: Note, level: Level | None) -> str:
+def note_text(note: Note, level: Level | None, v: Voice = COURT) -> str:
     if note is Note.DIRECT:
         return "记录人直接报告"
     if note is Note.VACANT:
         return VACANT
     if note is Note.DEFER_OVERRIDDEN:
-        return "纪检监察机构未采纳暂缓建议（应经检察长批准），三个工作日内告知记录人（seed 004 §18）"
+        return f"纪检监察机构未采纳暂缓建议（应经{v.chief}批准），三个工作日内告知记录人{v.defer_rule}"
     if level is Level.DISCIPLINE:
-        return "纪检监察机构逾期未处理（三个工作日，seed 004 §13），必要时报告上级纪检监察机构"
-    return f"{LEVEL_LABELS[level] if level else ''}逾期未签署（三个工作日，seed 004 §13）"
+        return f"纪检监察机构逾期未处理（三个工作日）{v.chain_rule}，必要时报告上级纪检监察机构"
+    return f"{LEVEL_LABELS[level] if level else ''}逾期未签署（三个工作日）{v.chain_rule}"
 
 
-def _notes(payload: Mapping[str, object], level: Level | None) -> str:
+def _notes(payload: Mapping[str, object], level: Level | None, v: Voice = COURT) -> str:
     """The notes of an outbox message; older rows carry their words in ``note``."""
     values = payload.get("notes")
     if isinstance(values, list):
-        return "；".join(note_text(Note(v), level) for v in values)
+        return "；".join(note_text(Note(n), level, v) for n in values)
     return str(payload.get("note") or "")
 
 
@@ -112,9 +113,9 @@ _WHY: Mapping[Why, str] = {
     Why.CHOOSE_DISPOSITION: "纪检监察机构请选择处理方式",
     Why.REASON_NEEDED: "请填写退回补正的理由",
     Why.UNKNOWN_DISPOSITION: "未知的处理方式",
-    Why.DEFER_ANSWER_NEEDED: "记录人建议暂缓或不予调查、分流、通报，请明确是否采纳（seed 004 §18）",
+    Why.DEFER_ANSWER_NEEDED: "记录人建议暂缓或不予调查、分流、通报，请明确是否采纳{defer_rule}",
     Why.DEFER_CHOOSE: "请选择采纳或不采纳暂缓建议",
-    Why.DEFER_CONFLICT: "已采纳暂缓或不予调查、分流的建议，不能同时作出该处理（seed 004 §18）",
+    Why.DEFER_CONFLICT: "已采纳暂缓或不予调查、分流的建议，不能同时作出该处理{defer_rule}",
     Why.NO_DEFER: "记录人未提出暂缓建议",
     Why.NOT_IN_CHAIN: "记录尚未进入签批流程",
     Why.LEVEL_SKIPPED: "该记录不经{level}签批",
@@ -127,11 +128,12 @@ _WHY: Mapping[Why, str] = {
 }
 
 
-def refusal(exc: SignoffError) -> str:
+def refusal(exc: SignoffError, v: Voice = COURT) -> str:
     """Why a sign-off action changed nothing."""
     return _WHY[exc.why].format(
         level=LEVEL_LABELS[exc.level] if exc.level else "",
         current=LEVEL_LABELS[exc.current] if exc.current else "",
+        defer_rule=v.defer_rule,
     )
 
 
@@ -155,7 +157,7 @@ _BUTTONS: dict[Act, str] = {
     Act.FIX: "去补正",
     Act.DIRECT: "直接报告纪检",
     Act.DEFER_ACCEPT: "采纳暂缓建议",
-    Act.DEFER_OVERRIDE: "不采纳（经检察长批准）",
+    Act.DEFER_OVERRIDE: "不采纳（经{chief}批准）",
     Act.DISPOSE: "{shows}",
     Act.APPROVE_WITH: "以此意见同意",
     Act.RETURN_WITH: "以此意见退回补正",
@@ -165,8 +167,8 @@ _BUTTONS: dict[Act, str] = {
 }
 
 
-def button_label(b: Button) -> str:
-    return _BUTTONS[Act(b.act)].format(shows=b.shows)
+def button_label(b: Button, v: Voice = COURT) -> str:
+    return _BUTTONS[Act(b.act)].format(shows=b.shows, chief=v.chief)
 
 
 _SAID: dict[Say, str] = {
@@ -187,13 +189,13 @@ _SAID: dict[Say, str] = {
 }
 
 
-def notice(r: PressResult) -> str | None:
+def notice(r: PressResult, v: Voice = COURT) -> str | None:
     """The short answer to a press, or the message answering a typed text."""
     if r.notice is None or r.notice is Say.OPINION:
         return None
     if r.notice is Say.REFUSED:
         if isinstance(r.refusal, SignoffError):
-            return refusal(r.refusal)
+            return refusal(r.refusal, v)
         if isinstance(r.refusal, AccessDenied):
             return denied(r.refusal)
         return str(r.refusal) if r.refusal is not None else _SAID[Say.STALE]
@@ -231,7 +233,7 @@ def _gist(c: Card) -> tuple[str, ...]:
     return c.gist or ("（无文字内容，见证据）",)
 
 
-def card(c: Card, tz: tzinfo) -> str:
+def card(c: Card, tz: tzinfo, v: Voice = COURT) -> str:
     head = f"【待签批 · {_level(c.level)}】记录 {c.number}"
     if c.obo_name:
         head += f"（代 {c.obo_name} 签批）"
@@ -249,7 +251,7 @@ def card(c: Card, tz: tzinfo) -> str:
     if c.skips:
         lines.append("说明：" + "；".join(skip_text(s) for s in c.skips))
     if c.defer_suggested and c.level == Level.DISCIPLINE.value:
-        lines.append("记录人建议暂缓或不予调查、通报，请明确是否采纳（检察机关规定第十八条）。")
+        lines.append(f"记录人建议暂缓或不予调查、通报，请明确是否采纳{v.defer_rule}。")
     return "\n".join(lines)
 
 
@@ -266,17 +268,17 @@ def closed(c: Closed, tz: tzinfo) -> str:
     return f"已处理：{who} {what}（{_when(c.at, tz)}）"
 
 
-def reminder(d: Delivery, c: Card, tz: tzinfo) -> str:
+def reminder(d: Delivery, c: Card, tz: tzinfo, v: Voice = COURT) -> str:
     return (
         f"提醒：记录 {c.number} 待您签批（{_level(c.level)}），期限 {_when(c.deadline, tz)}，明天到期。\n\n"
-        + card(c, tz)
+        + card(c, tz, v)
     )
 
 
-def step(d: Delivery, tz: tzinfo) -> str:
+def step(d: Delivery, tz: tzinfo, v: Voice = COURT) -> str:
     event = d.payload.get("event")
     level = _level(str(d.payload.get("level") or ""))
-    note = _notes(d.payload, Level(str(d.payload["level"])) if d.payload.get("level") else None)
+    note = _notes(d.payload, Level(str(d.payload["level"])) if d.payload.get("level") else None, v)
     nxt = "、".join(d.next_people)
     dec = d.decision or {}
     who = f"{dec.get('signer')}（代 {dec['obo']}）" if dec.get("obo") else str(dec.get("signer", ""))
@@ -304,25 +306,25 @@ def step(d: Delivery, tz: tzinfo) -> str:
             f"意见：{dec.get('text', '')}\n感谢您如实记录。"
         )
     if event == "defer_overridden":
-        return f"记录 {d.number}：纪检监察机构未采纳您暂缓调查、通报的建议（经检察长批准）。{note}"
+        return f"记录 {d.number}：纪检监察机构未采纳您暂缓调查、通报的建议（经{v.chief}批准）。{note}"
     return f"记录 {d.number} 有新的进展。"
 
 
-def escalated(d: Delivery) -> str:
+def escalated(d: Delivery, v: Voice = COURT) -> str:
     level = _level(str(d.payload.get("level") or ""))
     return (
-        f"【逾期提醒】记录 {d.number} 在{level}环节已超过三个工作日未签批（检察机关规定第十三条）。"
+        f"【逾期提醒】记录 {d.number} 在{level}环节已超过三个工作日未签批{v.chain_rule}。"
         "请督促办理；纪检监察机构可发送 /pending 查看全部逾期记录。"
     )
 
 
-def form_copy(d: Delivery, tz: tzinfo) -> str:
+def form_copy(d: Delivery, tz: tzinfo, v: Voice = COURT) -> str:
     """The caption of the form sent to the discipline office and trial management (seed 002 §6)."""
     due = d.payload.get("due")
     by = _when(datetime.fromisoformat(str(due)), tz) if due else "—"
     return (
         f"【登记表副本】记录 {d.number}，本年度第 {d.payload.get('count')} 件。按规定于记录后三日内送达"
-        f"纪检监察机构和审判管理办公室（法院实施细则第六条、第八条），送达期限 {by}。"
+        f"纪检监察机构和{v.management}办公室{v.copy_rule}，送达期限 {by}。"
     )
 
 
@@ -477,14 +479,14 @@ def corrected(d: Delivery) -> str:
     return "\n".join(lines)
 
 
-def direct_reported(number: str) -> str:
+def direct_reported(number: str, v: Voice = COURT) -> str:
     return (
-        f"记录 {number} 已直接报告纪检监察机构（检察机关规定第十三条）；尚未签署的环节不再签批，"
+        f"记录 {number} 已直接报告纪检监察机构{v.chain_rule}；尚未签署的环节不再签批，"
         "登记表注明“直接向纪检监察机构报告”。"
     )
 
 
-def concurrent(d: Delivery, c: Card | None) -> str:
+def concurrent(d: Delivery, c: Card | None, v: Voice = COURT) -> str:
     """To the discipline office, at the same time as the vice-president: a department head's own record."""
     head = f"【同时报送 · 部门负责人本人记录】记录 {d.number}"
     if c is None:
@@ -499,7 +501,7 @@ def concurrent(d: Delivery, c: Card | None) -> str:
             "内容摘要：",
             *(f"  {line[:80]}" for line in _gist(c)),
             f"证据：{c.evidence_count} 件",
-            "部门负责人本人所作的记录，同时报送分管院领导和纪检监察机构（检察机关规定第十三条）；"
+            f"部门负责人本人所作的记录，同时报送分管院领导和纪检监察机构{v.chain_rule}；"
             "分管院领导签署后送纪检监察机构签批。",
         ]
     )

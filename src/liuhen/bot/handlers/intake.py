@@ -117,10 +117,11 @@ async def _direct_after_submission(update: Update, context: Context, record_id: 
     done = await signoff.report_direct(
         rt.db.uow(), staff=context.me.staff, record_id=record_id, clock=rt.clock, config=outbox.config_of(rt)
     )
-    await query.answer(signoff_texts.notice(done), show_alert=done.notice is not Say.DIRECT)
+    v = outbox.voice_of(rt)
+    await query.answer(signoff_texts.notice(done, v), show_alert=done.notice is not Say.DIRECT)
     if done.notice is Say.DIRECT:
         chat_id = query.message.chat.id if query.message else 0
-        await context.bot.send_message(chat_id, signoff_texts.direct_reported(done.number))
+        await context.bot.send_message(chat_id, signoff_texts.direct_reported(done.number, v))
         await outbox.close_cards(context.bot, rt, done.closed)
         await outbox.deliver(context.bot, rt, done.keys)
 

@@ -12,7 +12,7 @@ from liuhen.app.usecases import courts, signoff
 from liuhen.app.usecases.signoff import PressResult
 from liuhen.bot import questionnaire
 from liuhen.bot.context import Context
-from liuhen.bot.outbox import PREFIX, close_cards, config_of, deliver, markup
+from liuhen.bot.outbox import PREFIX, close_cards, config_of, deliver, markup, voice_of
 from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
@@ -29,15 +29,17 @@ async def _show(
     if result.rows and edit is not None and opinion is None:
         try:
             await bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=edit, reply_markup=markup(result.rows)
+                chat_id=chat_id, message_id=edit, reply_markup=markup(result.rows, voice_of(rt))
             )
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 await bot.send_message(
-                    chat_id, texts.notice(result) or texts.ASK_DEFAULT, reply_markup=markup(result.rows)
+                    chat_id,
+                    texts.notice(result, voice_of(context.runtime)) or texts.ASK_DEFAULT,
+                    reply_markup=markup(result.rows, voice_of(rt)),
                 )
     elif opinion is not None:
-        await bot.send_message(chat_id, opinion, reply_markup=markup(result.rows))
+        await bot.send_message(chat_id, opinion, reply_markup=markup(result.rows, voice_of(rt)))
     question = texts.ask(result)
     if question is not None:
         await bot.send_message(chat_id, question)
@@ -80,7 +82,7 @@ async def on_button(update: Update, context: Context) -> None:
         clock=rt.clock,
         config=config_of(rt),
     )
-    await query.answer(texts.notice(result))
+    await query.answer(texts.notice(result, voice_of(context.runtime)))
     if query.message is None:
         return
     await _show(update, context, result, query.message.chat.id, query.message.message_id)
@@ -106,7 +108,7 @@ async def try_typed(update: Update, context: Context) -> bool:
         return False
     chat_id = update.effective_chat.id if update.effective_chat else 0
     result = typed.result
-    said = texts.notice(result)
+    said = texts.notice(result, voice_of(context.runtime))
     if said and result.opinion is None and not result.keys:
         await context.bot.send_message(chat_id, said)
     elif result.keys or result.closed:
@@ -120,7 +122,9 @@ async def pending_command(update: Update, context: Context) -> None:
     rt = context.runtime
     items = await signoff.pending(rt.db.uow(), staff=context.me.staff, clock=rt.clock, config=config_of(rt))
     rows = [[item.button] for item in items if item.button is not None]
-    await update.message.reply_text(texts.pending(items, rt.settings.tz), reply_markup=markup(rows))
+    await update.message.reply_text(
+        texts.pending(items, rt.settings.tz), reply_markup=markup(rows, voice_of(rt))
+    )
 
 
 async def outbox_job(context: Context) -> None:

@@ -1,0 +1,48 @@
+"""A court's users never see a procuratorate's article or title, and the other way round (the organisation's
+profile: court = seed 002, procuratorate = seed 004)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from liuhen.app.usecases.intake import Button
+from liuhen.app.usecases.signoff import Act, Delivery
+from liuhen.domain.signoff import Level, Note, SignoffError, Why
+from liuhen.texts import signoff as texts
+from liuhen.texts.profile import COURT, PROCURATORATE, Voice
+
+PROCURATORATE_WORDS = ("检察机关规定", "检察长", "检察院")
+
+
+def everything_said(v: Voice) -> list[str]:
+    said = [texts.button_label(Button(act, "t", "x"), v) for act in Act]
+    said += [texts.note_text(n, level, v) for n in Note for level in Level]
+    said += [
+        texts.refusal(SignoffError(why, level=Level.VICE_PRESIDENT, current=Level.DISCIPLINE), v)
+        for why in Why
+    ]
+    d = Delivery(
+        "k",
+        1,
+        "escalated",
+        "LH-2026-0001",
+        {"level": "vice_president", "count": 3, "due": datetime(2026, 11, 26, tzinfo=UTC).isoformat()},
+    )
+    said += [texts.escalated(d, v), texts.form_copy(d, UTC, v), texts.direct_reported("LH-2026-0001", v)]
+    return said
+
+
+def test_a_court_never_sees_a_procuratorates_article_or_title() -> None:
+    leaks = [s for s in everything_said(COURT) for w in PROCURATORATE_WORDS if w in s]
+    assert leaks == []
+    assert texts.button_label(Button(Act.DEFER_OVERRIDE, "t"), COURT) == "不采纳（经院长批准）"
+
+
+@pytest.mark.parametrize("v", [PROCURATORATE])
+def test_a_procuratorate_is_told_its_own_rules(v: Voice) -> None:
+    assert texts.button_label(Button(Act.DEFER_OVERRIDE, "t"), v) == "不采纳（经检察长批准）"
+    assert "检察机关规定第十三条" in texts.note_text(Note.LAPSED, Level.DEPARTMENT_HEAD, v)
+    assert not any("法院实施细则" in s for s in everything_said(v))
+    assert "案件管理办公室" in texts.form_copy(Delivery("k", 1, "copy", "LH-2026-0001", {"count": 1}), UTC, v)
