@@ -42,6 +42,7 @@ from liuhen.reports.common import label_of, local_time
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
 from liuhen.texts import labels
+from liuhen.texts.citations import cite
 from liuhen.texts.labels import RECORD_STATUS
 from liuhen.texts.labels import quarter as quarter_label
 from liuhen.texts.signoff import LEVEL_LABELS
@@ -398,7 +399,7 @@ async def _escalation_list(
     for row in await s.execute(stmt):
         reasons = []
         if row.principal_leader:
-            reasons.append("过问人系同级党委或政法委主要领导（seed 001 实施办法 §6、seed 002 §7）")
+            reasons.append(cite("过问人系同级党委或政法委主要领导（seed 001 实施办法 §6、seed 002 §7）"))
         if row.disposition in ESCALATING_DISPOSITIONS:
             reasons.append(label_of(cat.DISPOSITIONS, row.disposition))
         out.append(
@@ -603,7 +604,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         pdf.title(f"{qname}{TITLE}"),
         pdf.para(
             f"统计期间：{qt.first_day:%Y年%m月%d日}至{qt.last_day:%Y年%m月%d日}（以首次提交时间计）；"
-            f"报送期限：{qt.summary_due:%Y年%m月%d日}前（seed 002 §7，季度结束后五日内）。"
+            f"报送期限：{qt.summary_due:%Y年%m月%d日}前（{cite('seed 002 §7')}，季度结束后五日内）。"
             f"生成：{local_time(data.generated_at, tz)}，{labels.reader(data.reader)}。",
             "small",
         ),
@@ -625,8 +626,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     if not data.detailed:
         story.append(
             pdf.para(
-                "按保密规定（seed 003 §12、seed 004 §15），本汇总对您仅含统计数字；"
-                "逐件明细仅纪检监察机构可见。",
+                f"按保密规定（{cite('seed 003 §12')}），本汇总对您仅含统计数字；逐件明细仅纪检监察机构可见。",
                 "small",
             )
         )
@@ -651,7 +651,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         pdf.heading("三、须报送上一级的记录"),
         pdf.para(
             f"过问人系同级党委或政法委主要领导的，应同时报送上级党委、政法委和上级法院；情节严重的应立即报告并层报"
-            f"（seed 001 实施办法 §6，seed 002 §7）。本季度共 {data.escalation_count} 件。",
+            f"（{cite('seed 001 实施办法 §6，seed 002 §7')}）。本季度共 {data.escalation_count} 件。",
             "small",
         ),
     ]
@@ -660,7 +660,8 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     story += [
         pdf.heading("四、特别报告事项逐项列明"),
         pdf.para(
-            f"本季度涉及特别报告事项的记录 {data.special_count} 件（seed 001 实施办法 §7，seed 002 §9）。",
+            f"本季度涉及特别报告事项的记录 {data.special_count} 件"
+            f"（{cite('seed 001 实施办法 §7，seed 002 §9')}）。",
             "small",
         ),
     ]
@@ -669,7 +670,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     late = next(r for r in data.key_figures if r.label.startswith("补记"))
     story += [
         pdf.heading("五、时限执行情况"),
-        pdf.heading("（一）补记（超过记录时限，seed 002 §6、seed 004 §7）", 2),
+        pdf.heading(cite("（一）补记（超过记录时限，seed 002 §6、seed 004 §7）"), 2),
         pdf.para(
             f"本季度补记 {late.counts[0]} 件，上季度 {late.counts[1]} 件，去年同期 {late.counts[2]} 件。"
         ),
@@ -677,12 +678,12 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     if data.detailed:
         story += _list_table(data.late_list, LATE_COLUMNS)
     story += [
-        pdf.heading("（二）签批逾期（每级三个工作日，seed 004 §13）", 2),
+        pdf.heading(cite("（二）签批逾期（每级三个工作日，seed 004 §13）"), 2),
         _rows_table(data.lapse_rows, "签批层级"),
     ]
     if data.detailed:
         story += _list_table(data.lapse_list, LAPSE_COLUMNS)
-    story.append(pdf.heading("六、月报告执行情况（seed 003 §13）"))
+    story.append(pdf.heading(cite("六、月报告执行情况（seed 003 §13）")))
     if not data.monthly:
         story.append(pdf.para(NO_DATA))
     else:
@@ -715,7 +716,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
             bd.title.removeprefix("按"),
             [bd.title.removeprefix("按"), *PERIODS],
             [[r.label, *r.counts] for r in bd.rows],
-            title=f"{qname} {bd.title}（{bd.source}）",
+            title=cite(f"{qname} {bd.title}（{bd.source}）"),
         )
         xlsx.bar_chart(block, title=f"{bd.title}（件）")
         if bd.key in ("type", "organ"):
@@ -761,7 +762,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
         "月报告执行",
         MONTHLY_HEADERS if data.monthly else ["说明"],
         data.monthly or [[NO_DATA]],
-        title=f"{qname} 月报告执行情况（seed 003 §13）",
+        title=cite(f"{qname} 月报告执行情况（seed 003 §13）"),
     )
     if data.monthly:
         xlsx.bar_chart(monthly, title="月报告执行情况（人）", horizontal=False)

@@ -1,0 +1,39 @@
+"""The articles behind a rule, as a reader of a document or a message knows them: the code cites the five
+source documents by number (``seed 004 §13``); people read the documents' names and 第十三条."""
+
+from __future__ import annotations
+
+import re
+
+DOCUMENTS = {
+    "001": "《三个规定》",
+    "001 实施办法": "《最高法实施办法》",
+    "002": "《法院实施细则》",
+    "003": "《中级法院实施办法》",
+    "004": "《检察机关规定》",
+}
+_REF = re.compile(r"seed (\d{3})((?: 实施办法)?)(?: §(\d+)((?:\(\d+\))?)| (登记表))?")
+_DIGITS = "零一二三四五六七八九"
+
+
+def numeral(n: int) -> str:
+    """1 → 一, 13 → 十三, 20 → 二十, 34 → 三十四 (articles of these documents stay below a hundred)."""
+    if n < 10:
+        return _DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+def _one(m: re.Match[str]) -> str:
+    document = DOCUMENTS.get(m.group(1) + m.group(2), f"《文件{m.group(1)}》")
+    if m.group(5):
+        return f"{document}附登记表"
+    if m.group(3) is None:
+        return document
+    item = m.group(4)
+    return document + f"第{numeral(int(m.group(3)))}条" + (f"第{numeral(int(item[1:-1]))}项" if item else "")
+
+
+def cite(text: str) -> str:
+    """Every ``seed NNN …`` reference in ``text`` in the words its reader knows."""
+    return _REF.sub(_one, text)
