@@ -2,12 +2,19 @@
 
 Settings say where the keys are (``LIUHEN_KEY_DIR``, ``LIUHEN_EVIDENCE_KEY_FILE``) and whether a timestamp
 authority is used (``LIUHEN_TSA_URL``, ``LIUHEN_TSA_CA_FILE``); the use cases are in
-``domain/services/integrity.py``.
+``app/usecases/integrity.py``.
+
+After every checkpoint the signed head (the statement and its signature) is also written beside the data,
+``<data dir>/signed-head.json``, durably (``evidence/durable.py``): a copy of what was signed that does not
+live in the database, so that deleting the newest checkpoints together with the ledger's tail is seen
+(seed 003 §12, seed 004 §15: 全程留痕、永久存储、有据可查). Copies kept elsewhere (`verify --against`)
+protect against whoever can also replace that file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,9 +25,27 @@ import structlog
 from liuhen.app.runtime import Runtime
 from liuhen.app.settings import Settings
 from liuhen.app.usecases import integrity
-from liuhen.app.usecases.integrity import CheckpointResult, LedgerBroken, Progress, VerifyReport
-from liuhen.domain.checkpoints import Timestamper
+from liuhen.app.usecases.integrity import (
+    CheckpointResult,
+    LedgerBroken,
+    Progress,
+    VerifyNote,
+    VerifyReport,
+)
+from liuhen.domain.checkpoints import (
+    Checkpoint,
+    Finding,
+    HeadFileDefect,
+    Problem,
+    ProblemKind,
+    SignedHeadUnreadable,
+    Timestamper,
+    head_place,
+    parse_signed_head,
+    signed_head_document,
+)
 from liuhen.domain.clock import Clock
+from liuhen.evidence import durable
 from liuhen.evidence.keys import (
     Ed25519Signer,
     KeyFileError,
@@ -35,6 +60,7 @@ from liuhen.evidence.timestamp import TimestampVerifier, TsaClient, load_certifi
 
 log = structlog.get_logger(__name__)
 _warned: set[Path] = set()
+SIGNED_HEAD_FILE = "signed-head.json"
 
 
 class KeyProblem(enum.StrEnum):
@@ -121,6 +147,32 @@ def timestamp_checker(settings: Settings) -> TimestampVerifier:
     return TimestampVerifier(load_certificates(settings.tsa_ca_file) if settings.tsa_ca_file else [])
 
 
+def signed_head_path(settings: Settings) -> Path:
+    """Where the latest signed head is kept beside the data."""
+    return settings.data_dir / SIGNED_HEAD_FILE
+
+
+def read_signed_head(path: Path) -> Checkpoint:
+    """The checkpoint a signed head file states (not yet checked); raises SignedHeadUnreadable."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SignedHeadUnreadable(HeadFileDefect.MISSING, str(path)) from None
+    except OSError as exc:
+        raise SignedHeadUnreadable(HeadFileDefect.UNREADABLE, str(exc)) from None
+    return parse_signed_head(data)
+
+
+def write_signed_head(path: Path, checkpoint: Checkpoint) -> None:
+    """Replace the signed head file atomically and durably (readable by all: it holds nothing secret)."""
+    durable.write_file(path, signed_head_document(checkpoint), mode=0o644)
+
+
+def unreadable_head(exc: SignedHeadUnreadable) -> Problem:
+    detail: dict[str, str | int] = {"defect": exc.defect.value, "why": exc.why}
+    return Problem(ProblemKind.SIGNED_HEAD, head_place(None), Finding.HEAD_FILE_UNREADABLE, detail)
+
+
 async def take_checkpoint(
     rt: Runtime,
     *,
@@ -128,10 +180,19 @@ async def take_checkpoint(
     min_interval: timedelta | None = None,
     progress: Progress | None = None,
 ) -> CheckpointResult:
-    """Sign a checkpoint now. Raises KeyFileError without a signing key, LedgerBroken over a broken ledger."""
+    """Sign a checkpoint now, then write it as the signed head beside the data. Raises KeyFileError without a
+    signing key, LedgerBroken over a broken ledger — or one that no longer extends the signed head file,
+    or when that file cannot be read (nothing is signed over what may be a cut ledger)."""
     signer = load_signer(rt.settings.keys_path)
     if signer is None:
         raise KeysMissing(KeyProblem.NO_SIGNING_KEY, rt.settings.keys_path)
+    path = signed_head_path(rt.settings)
+    signed_head: Checkpoint | None = None
+    try:
+        signed_head = await asyncio.to_thread(read_signed_head, path)
+    except SignedHeadUnreadable as exc:
+        if exc.defect is not HeadFileDefect.MISSING:
+            raise LedgerBroken(unreadable_head(exc)) from None
     extra = {"progress": progress} if progress is not None else {}
     result = await integrity.take_checkpoint(
         rt.db.uow(read_only=True),
@@ -142,8 +203,14 @@ async def take_checkpoint(
         keys=public_keys(rt.settings),
         min_interval=min_interval,
         force=force,
+        signed_head=signed_head,
         **extra,
     )
+    if result.checkpoint is not None:  # after the row is committed: the file never names a missing row
+        try:
+            await asyncio.to_thread(write_signed_head, path, result.checkpoint)
+        except OSError as exc:
+            result = dataclasses.replace(result, head_file_error=str(exc))
     return result
 
 
@@ -158,6 +225,8 @@ async def scheduled_checkpoint(rt: Runtime, *, at_shutdown: bool = False) -> Non
             log.info("checkpoint", tree_size=cp.tree_size, key_id=cp.key_id, timestamped=bool(cp.tsa_token))
         if result.timestamp_error:
             log.warning("checkpoint_timestamp_failed", error=result.timestamp_error)
+        if result.head_file_error:
+            log.error("signed_head_not_written", error=result.head_file_error)
     except KeyFileError as exc:
         if rt.settings.keys_path not in _warned:  # once per process, not every run of the job
             _warned.add(rt.settings.keys_path)
@@ -176,17 +245,36 @@ async def run_verify(
     public_key_files: list[Path] | None = None,
     progress: Progress | None = None,
     record: bool = False,
+    against: Path | None = None,
 ) -> VerifyReport:
     """`liuhen verify` (and the demo page's button): check everything. Verifying changes nothing: only
-    when asked (``record``) is the run itself appended to the ledger (it read every evidence file)."""
+    when asked (``record``) is the run itself appended to the ledger (it read every evidence file).
+    ``against``: a signed head file the ledger must still extend (raises SignedHeadUnreadable when it
+    cannot be read); without it, the one beside the data when it exists (unreadable: a problem)."""
     extra = {"progress": progress} if progress is not None else {}
+    path = against or signed_head_path(rt.settings)
+    signed_head: Checkpoint | None = None
+    unreadable: Problem | None = None
+    try:
+        signed_head = await asyncio.to_thread(read_signed_head, path)
+    except SignedHeadUnreadable as exc:
+        if against is not None:
+            raise
+        if exc.defect is not HeadFileDefect.MISSING:
+            unreadable = unreadable_head(exc)
     report = await integrity.verify(
         rt.db.uow(read_only=True),
         files=rt.store,
         keys=public_keys(rt.settings, public_key_files),
         timestamps=timestamp_checker(rt.settings),
+        signed_head=signed_head,
         **extra,
     )
+    report.head_file = str(path) if signed_head is not None or unreadable is not None else None
+    if unreadable is not None:
+        report.problems.insert(0, unreadable)
+    elif signed_head is None and report.checkpoints:
+        report.notes.append(VerifyNote.NO_SIGNED_HEAD)
     if not record:
         return report
     async with rt.db.uow() as uow:

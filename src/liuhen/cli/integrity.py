@@ -74,8 +74,16 @@ def verify(
     record: Annotated[
         bool, typer.Option("--record", help="把这次核验记入账本（默认不写入任何内容）")
     ] = False,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="另行保存的签名头文件：证明账本仍延续它（默认用数据目录中的 signed-head.json，如有）",
+        ),
+    ] = None,
 ) -> None:
-    """核验全部历史：账本哈希链、签名检查点、每个证据文件的 SHA-256。全部完好才返回 0；不改动任何数据。"""
+    """核验全部历史：账本哈希链、签名检查点（及其前后链接）、签名头、每个证据文件的 SHA-256。
+    全部完好才返回 0；不改动任何数据。"""
     import asyncio
 
     from liuhen.texts.deployment import not_initialised
@@ -86,8 +94,9 @@ def verify(
         fail(not_initialised(config.data_dir, own_database=False), code=2)
     from liuhen.app import integrity
     from liuhen.app.runtime import initialised
+    from liuhen.domain.checkpoints import SignedHeadUnreadable
     from liuhen.evidence.keys import KeyFileError
-    from liuhen.texts.integrity import key_error, recorded, report_json
+    from liuhen.texts.integrity import head_file_unreadable, key_error, recorded, report_json
 
     if embedded is None and not asyncio.run(initialised(config)):
         fail(not_initialised(config.data_dir, own_database=True), code=2)
@@ -95,13 +104,20 @@ def verify(
     async def run(rt: Runtime) -> VerifyReport:
         with progress_bar(not as_json) as progress:
             return await integrity.run_verify(
-                rt, actor=CLI_ACTOR, public_key_files=public_key, progress=progress, record=record
+                rt,
+                actor=CLI_ACTOR,
+                public_key_files=public_key,
+                progress=progress,
+                record=record,
+                against=against,
             )
 
     try:
         report = with_runtime(run)
     except KeyFileError as exc:
         fail(key_error(exc), code=2)
+    except SignedHeadUnreadable as exc:
+        fail(head_file_unreadable(exc), code=2)
     if as_json:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
         raise typer.Exit(0 if report.ok else 1)
@@ -153,6 +169,10 @@ def checkpoint(
     _print_checkpoint(result.checkpoint)
     if result.timestamp_error:
         err.print(f"[yellow]提醒：[/yellow]未取得可信时间戳：{result.timestamp_error}")
+    if result.head_file_error:
+        err.print(f"[red]未能写入签名头文件：[/red]{result.head_file_error}")
+    else:
+        out.print("签名头已写入 signed-head.json（数据目录中）：请另存一份到别处，核验时用 --against 指定。")
 
 
 def _print_checkpoint(cp: Checkpoint) -> None:

@@ -6,6 +6,13 @@ cannot: a signed statement "the first N entries have Merkle tree head R" (RFC 69
 signed with the deployment's Ed25519 key that lives outside the database. Someone who can write the
 database can rewrite the whole chain consistently, or cut its tail, but cannot forge the signature.
 
+Checkpoints chain to each other: each signs the tree size and root of the one before it (the first of a
+deployment: the empty tree), so deleting one in the middle breaks the chain (``check_chain``). Deleting
+the newest ones leaves a shorter, consistent chain: that is what the *signed head* kept outside the database
+catches (``SignedHead``: the latest statement and its signature, in a file beside the data and wherever
+copies of it are kept). Checkpoints signed before the chaining have no ``previous``; the chain starts at
+the first one that has it.
+
 Everything here is pure; signing and signature checks are ports (``CheckpointSigner``,
 ``SignatureVerifier``), implemented with ``cryptography`` in ``evidence/keys.py``.
 """
@@ -13,16 +20,20 @@ Everything here is pure; signing and signature checks are ports (``CheckpointSig
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from liuhen.domain.ledger import GENESIS, ChainBreak, LedgerEntry, canonical_json, first_break
-from liuhen.domain.merkle import TreeBuilder
+from liuhen.domain.merkle import EMPTY_ROOT, TreeBuilder
 
 STATEMENT_TYPE = "liuhen.checkpoint"
 STATEMENT_VERSION = 1
+CHAINED_VERSION = 2  # the statement names the previous checkpoint
+SIGNED_HEAD_FORMAT = "liuhen.signed-head"
+EMPTY_TREE_ROOT = EMPTY_ROOT.hex()  # what the first chained checkpoint of a deployment names as previous
 
 
 @dataclass(eq=False)
@@ -42,22 +53,37 @@ class Checkpoint:
     tsa_token: str | None = None  # base64 DER TimeStampResp (RFC 3161) over statement + signature
     tsa_at: datetime | None = None  # the TSA's genTime
     id: int | None = None
+    # the checkpoint before this one (signed): None only in checkpoints signed before the chaining
+    prev_tree_size: int | None = None
+    prev_root: str | None = None
+
+    @property
+    def chained(self) -> bool:
+        return self.prev_tree_size is not None or self.prev_root is not None
 
 
 def statement(cp: Checkpoint) -> bytes:
-    """The exact bytes signed: canonical JSON of everything a checkpoint asserts."""
-    return canonical_json(
-        {
-            "type": STATEMENT_TYPE,
-            "v": STATEMENT_VERSION,
-            "seq": cp.seq,
-            "tree_size": cp.tree_size,
-            "root": cp.root,
-            "last_entry_hash": cp.last_entry_hash,
-            "signed_at": cp.signed_at.isoformat(),
-            "key_id": cp.key_id,
-        }
-    )
+    """The exact bytes signed: canonical JSON of everything a checkpoint asserts. A checkpoint from before
+    the chaining keeps its version-1 statement (no ``previous``), so its signature still holds."""
+    body: dict[str, object] = {
+        "type": STATEMENT_TYPE,
+        "v": STATEMENT_VERSION,
+        "seq": cp.seq,
+        "tree_size": cp.tree_size,
+        "root": cp.root,
+        "last_entry_hash": cp.last_entry_hash,
+        "signed_at": cp.signed_at.isoformat(),
+        "key_id": cp.key_id,
+    }
+    if cp.chained:
+        body["v"] = CHAINED_VERSION
+        body["previous"] = {"tree_size": cp.prev_tree_size, "root": cp.prev_root}
+    return canonical_json(body)
+
+
+def previous_of(last: Checkpoint | None) -> tuple[int, str]:
+    """What a new checkpoint names as its previous: the latest checkpoint, or the empty tree."""
+    return (0, EMPTY_TREE_ROOT) if last is None else (last.tree_size, last.root)
 
 
 def timestamped_message(cp: Checkpoint) -> bytes:
@@ -102,6 +128,7 @@ class ProblemKind(enum.StrEnum):
     CHECKPOINT = "checkpoint"
     FILE = "file"
     EVIDENCE = "evidence"  # an evidence row says other than the ledger entry that took it in
+    SIGNED_HEAD = "signed_head"  # the signed head kept outside the database
 
 
 class Place(enum.StrEnum):
@@ -116,6 +143,7 @@ class Place(enum.StrEnum):
     COMPLAINT_ITEM = "complaint_item"  # a complaint's (``number``) item (``seq``): its file
     COMPLAINT_MESSAGE = "complaint_message"  # the stored message of that item
     UNREFERENCED = "unreferenced"  # a stored file no row names (``sha256``)
+    SIGNED_HEAD = "signed_head"  # the signed head file, covering entries 1 to ``tree_size`` (if read)
 
 
 @dataclass(frozen=True)
@@ -156,6 +184,10 @@ class Finding(enum.StrEnum):
     FILE_NO_KEY = "file_no_key"  # why: the store's reason, if any
     FILE_UNREADABLE = "file_unreadable"  # state: the store's
     FILE_SIZE = "file_size"  # registered, actual
+    PREVIOUS_MISSING = "previous_missing"  # the chain: expected (size), found (the one before, or 0)
+    PREVIOUS_DIFFERS = "previous_differs"  # the one before has the size named, another root
+    HEAD_FILE_UNREADABLE = "head_file_unreadable"  # why
+    CHECKPOINT_DELETED = "checkpoint_deleted"  # the signed head's checkpoint is not in the database
 
 
 @dataclass(frozen=True)
@@ -175,10 +207,13 @@ class LedgerAudit:
     Merkle head at every checkpoint's size, and at the end the head row and the checkpoints' reach.
 
     ``chain_from``: entries up to this seq are only hashed into the tree, not chain-checked (taking a new
-    checkpoint trusts the previous one, whose root must still match, and checks the chain after it)."""
+    checkpoint trusts the previous one, whose root must still match, and checks the chain after it).
+    ``signed_head``: the signed head kept outside the database, checked like a checkpoint (its root over
+    the first entries; reaching beyond the ledger: the ledger was cut or rewound below it)."""
 
     checkpoints: Sequence[Checkpoint]
     chain_from: int = 0
+    signed_head: Checkpoint | None = None
     problems: list[Problem] = field(default_factory=list)
     entries: int = 0
     _tree: TreeBuilder = field(default_factory=TreeBuilder)
@@ -189,7 +224,8 @@ class LedgerAudit:
     _last: LedgerEntry | None = None
 
     def __post_init__(self) -> None:
-        self._pending = sorted(self.checkpoints, key=lambda c: (c.tree_size, c.id or 0))
+        heads = [self.signed_head] if self.signed_head is not None else []
+        self._pending = sorted([*self.checkpoints, *heads], key=lambda c: (c.tree_size, c.id or 0))
         self._skip_empty_checkpoints()
 
     def _skip_empty_checkpoints(self) -> None:
@@ -243,6 +279,9 @@ class LedgerAudit:
             self._checkpoint_problem(cp, Finding.LAST_ENTRY_MISMATCH)
 
     def _checkpoint_problem(self, cp: Checkpoint, reason: Finding, **detail: str | int) -> None:
+        if cp is self.signed_head:
+            self.problems.append(Problem(ProblemKind.SIGNED_HEAD, head_place(cp), reason, detail))
+            return
         self.problems.append(
             Problem(ProblemKind.CHECKPOINT, checkpoint_place(cp), reason, detail, checkpoint_id=cp.id)
         )
@@ -270,6 +309,26 @@ class LedgerAudit:
         return self.problems
 
 
+def _signature_finding(
+    cp: Checkpoint, verifier: SignatureVerifier | None, timestamps: TimestampChecker | None
+) -> tuple[Finding, dict[str, str | int]] | None:
+    if verifier is None:
+        return Finding.NO_PUBLIC_KEY, {}
+    if not verifier.knows(cp.key_id):
+        return Finding.UNKNOWN_KEY, {"key_id": cp.key_id}
+    try:
+        signature = bytes.fromhex(cp.signature)
+    except ValueError:
+        signature = b""
+    if not verifier.verify(cp.key_id, statement(cp), signature):
+        return Finding.BAD_SIGNATURE, {}
+    if cp.tsa_token and timestamps is not None:
+        bad = timestamps.check(cp.tsa_token, timestamped_message(cp))
+        if bad is not None:
+            return Finding.BAD_TIMESTAMP, {"why": bad}
+    return None
+
+
 def check_signatures(
     checkpoints: Iterable[Checkpoint],
     verifier: SignatureVerifier | None,
@@ -279,33 +338,130 @@ def check_signatures(
     token, when it has one."""
     problems: list[Problem] = []
     for cp in checkpoints:
-        if verifier is None:
-            problems.append(
-                Problem(
-                    ProblemKind.CHECKPOINT, checkpoint_place(cp), Finding.NO_PUBLIC_KEY, checkpoint_id=cp.id
-                )
-            )
-            continue
-        reason: Finding | None = None
-        detail: dict[str, str | int] = {}
-        if not verifier.knows(cp.key_id):
-            reason, detail = Finding.UNKNOWN_KEY, {"key_id": cp.key_id}
-        else:
-            try:
-                signature = bytes.fromhex(cp.signature)
-            except ValueError:
-                signature = b""
-            if not verifier.verify(cp.key_id, statement(cp), signature):
-                reason = Finding.BAD_SIGNATURE
-        if reason is None and cp.tsa_token and timestamps is not None:
-            bad = timestamps.check(cp.tsa_token, timestamped_message(cp))
-            if bad is not None:
-                reason, detail = Finding.BAD_TIMESTAMP, {"why": bad}
-        if reason is not None:
+        found = _signature_finding(cp, verifier, timestamps)
+        if found is not None:
+            reason, detail = found
             problems.append(
                 Problem(ProblemKind.CHECKPOINT, checkpoint_place(cp), reason, detail, checkpoint_id=cp.id)
             )
     return problems
+
+
+def check_chain(checkpoints: Iterable[Checkpoint]) -> list[Problem]:
+    """Each chained checkpoint must name the one just before it (by tree size, then id) — the empty tree
+    when it is the first: a checkpoint deleted in the middle, or altered, breaks the chain. Checkpoints
+    from before the chaining are not checked themselves; the first chained one names the last of them."""
+    problems: list[Problem] = []
+    before: Checkpoint | None = None
+    for cp in sorted(checkpoints, key=lambda c: (c.tree_size, c.id or 0)):
+        if cp.chained:
+            size, root = previous_of(before)
+            detail: dict[str, str | int] = {"expected": cp.prev_tree_size or 0, "found": size}
+            reason: Finding | None = None
+            if cp.prev_tree_size != size:
+                reason = Finding.PREVIOUS_MISSING
+            elif cp.prev_root != root:
+                reason = Finding.PREVIOUS_DIFFERS
+            if reason is not None:
+                problems.append(
+                    Problem(ProblemKind.CHECKPOINT, checkpoint_place(cp), reason, detail, checkpoint_id=cp.id)
+                )
+        before = cp
+    return problems
+
+
+# --- the signed head, kept outside the database -------------------------------------------------------------
+
+
+def head_place(cp: Checkpoint | None) -> Where:
+    return Where(Place.SIGNED_HEAD, tree_size=cp.tree_size if cp is not None else None)
+
+
+class HeadFileDefect(enum.StrEnum):
+    MISSING = "missing"
+    UNREADABLE = "unreadable"  # the file system's error
+    NOT_JSON = "not_json"
+    WRONG_FORMAT = "wrong_format"
+    BAD_STATEMENT = "bad_statement"  # not a checkpoint statement, or not in its canonical form
+
+
+class SignedHeadUnreadable(Exception):
+    def __init__(self, defect: HeadFileDefect, why: str = "") -> None:
+        super().__init__(f"{defect.value}: {why}" if why else defect.value)
+        self.defect = defect
+        self.why = why
+
+
+def signed_head_document(cp: Checkpoint) -> bytes:
+    """The signed head as it is kept outside the database: the exact statement signed, its signature and
+    timestamp. Anyone with the public key can check it; nobody without the private key can make one."""
+    doc: dict[str, object] = {
+        "format": SIGNED_HEAD_FORMAT,
+        "statement": statement(cp).decode(),
+        "signature": cp.signature,
+        "checkpoint_id": cp.id,
+    }
+    if cp.tsa_token:
+        doc["tsa_token"] = cp.tsa_token
+        doc["tsa_at"] = cp.tsa_at.isoformat() if cp.tsa_at else None
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True).encode() + b"\n"
+
+
+def parse_signed_head(data: bytes) -> Checkpoint:
+    """The checkpoint a signed head document states (its signature is not checked here); raises
+    SignedHeadUnreadable."""
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise SignedHeadUnreadable(HeadFileDefect.NOT_JSON, str(exc)) from None
+    if not isinstance(doc, dict) or doc.get("format") != SIGNED_HEAD_FORMAT:
+        raise SignedHeadUnreadable(HeadFileDefect.WRONG_FORMAT)
+    text, signature = doc.get("statement"), doc.get("signature")
+    try:
+        if not isinstance(text, str) or not isinstance(signature, str):
+            raise TypeError("statement and signature must be strings")
+        body = json.loads(text)
+        previous = body.get("previous")
+        cp = Checkpoint(
+            seq=int(body["seq"]),
+            tree_size=int(body["tree_size"]),
+            root=str(body["root"]),
+            last_entry_hash=str(body["last_entry_hash"]),
+            signed_at=datetime.fromisoformat(body["signed_at"]),
+            key_id=str(body["key_id"]),
+            signature=signature,
+            prev_tree_size=int(previous["tree_size"]) if previous is not None else None,
+            prev_root=str(previous["root"]) if previous is not None else None,
+        )
+        tsa_token, tsa_at = doc.get("tsa_token"), doc.get("tsa_at")
+        if isinstance(tsa_token, str):
+            cp.tsa_token = tsa_token
+            cp.tsa_at = datetime.fromisoformat(tsa_at) if isinstance(tsa_at, str) else None
+        if body.get("type") != STATEMENT_TYPE or statement(cp) != text.encode():
+            raise ValueError("not the canonical statement")
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise SignedHeadUnreadable(HeadFileDefect.BAD_STATEMENT, str(exc)) from None
+    return cp
+
+
+def check_signed_head(
+    head: Checkpoint,
+    checkpoints: Iterable[Checkpoint],
+    verifier: SignatureVerifier | None,
+    timestamps: TimestampChecker | None,
+) -> list[Problem]:
+    """The signed head's signature, and its checkpoint still in the database (checkpoints are never
+    deleted: one missing was removed, the newest ones too). Its root against the ledger is
+    ``LedgerAudit``'s."""
+    if bad := check_head_signature(head, verifier, timestamps):
+        return bad
+    signed = statement(head)
+    cps = list(checkpoints)
+    if any(cp.signature == head.signature and statement(cp) == signed for cp in cps):
+        return []
+    latest = max((cp.tree_size for cp in cps), default=0)
+    detail: dict[str, str | int] = {"signed": head.tree_size, "latest": latest}
+    return [Problem(ProblemKind.SIGNED_HEAD, head_place(head), Finding.CHECKPOINT_DELETED, detail)]
 
 
 def _hash_bytes(entry_hash: str) -> bytes:
@@ -379,3 +535,20 @@ class EvidenceAttestations:
             elif sha256 is None and claim.sha256 not in self.filed:
                 problem(claim, Finding.FILE_NOT_ATTESTED)
         return problems
+
+
+def check_head_signature(
+    head: Checkpoint, verifier: SignatureVerifier | None, timestamps: TimestampChecker | None
+) -> list[Problem]:
+    found = _signature_finding(head, verifier, timestamps)
+    return [] if found is None else [Problem(ProblemKind.SIGNED_HEAD, head_place(head), *found)]
+
+
+def head_outruns(head: Checkpoint, last: Checkpoint | None) -> Problem | None:
+    """Before a new checkpoint is signed: the latest checkpoint in the database must reach at least as far
+    as the signed head (otherwise the newest checkpoints were deleted, and signing now would hide it)."""
+    latest = last.tree_size if last is not None else 0
+    if latest >= head.tree_size:
+        return None
+    detail: dict[str, str | int] = {"signed": head.tree_size, "latest": latest}
+    return Problem(ProblemKind.SIGNED_HEAD, head_place(head), Finding.CHECKPOINT_DELETED, detail)

@@ -403,6 +403,8 @@ checkpoints = Table(
     Column("signature", String(128), nullable=False),
     Column("tsa_token", Text),
     Column("tsa_at", UTCDateTime()),
+    Column("prev_tree_size", BigInteger),  # the checkpoint before it (signed); NULL only in rows from before
+    Column("prev_root", String(64)),
     Index("ix_checkpoints_tree_size", "tree_size"),
 )
 

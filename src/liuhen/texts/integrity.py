@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from liuhen.app.backup import BackupProblem, BackupRefused
 from liuhen.app.integrity import KeyProblem, KeysMissing
 from liuhen.app.usecases.integrity import LedgerBroken, VerifyNote, VerifyReport
-from liuhen.domain.checkpoints import Finding, Place, Problem, Where
+from liuhen.domain.checkpoints import (
+    Finding,
+    HeadFileDefect,
+    Place,
+    Problem,
+    ProblemKind,
+    SignedHeadUnreadable,
+    Where,
+)
 from liuhen.domain.ledger import ChainBreak
 from liuhen.evidence.keys import KeyFileError
 from liuhen.storage.backup import BackupError
@@ -23,6 +31,7 @@ _PLACES: Mapping[Place, str] = {
     Place.COMPLAINT_ITEM: "控告 {w.number} 第 {w.seq} 项",
     Place.COMPLAINT_MESSAGE: "控告 {w.number} 第 {w.seq} 项 的原始消息",
     Place.UNREFERENCED: "未被引用的文件 {short}…",
+    Place.SIGNED_HEAD: "签名头文件（覆盖条目 1–{w.tree_size}）",
 }
 
 _REASONS: Mapping[ChainBreak | Finding, str] = {
@@ -50,14 +59,52 @@ _REASONS: Mapping[ChainBreak | Finding, str] = {
     Finding.FILE_NO_KEY: "无法解密：缺少证据密钥",
     Finding.FILE_UNREADABLE: "{state}",
     Finding.FILE_SIZE: "大小不符：登记 {registered} 字节，文件 {actual} 字节",
+    Finding.PREVIOUS_MISSING: (
+        "签名所指的前一检查点（覆盖条目 1–{expected}）不在数据库中，"
+        "排在它前面的检查点覆盖 1–{found}（检查点被删除）"
+    ),
+    Finding.PREVIOUS_DIFFERS: "与签名所指的前一检查点（覆盖条目 1–{expected}）树根不符（检查点被改动）",
+    Finding.HEAD_FILE_UNREADABLE: "无法读取：{defect}",
+    Finding.CHECKPOINT_DELETED: (
+        "已签名覆盖条目 1–{signed}，数据库中最新的检查点只覆盖 1–{latest}（最新的检查点被删除）"
+    ),
+}
+
+_HEAD_FILE: Mapping[HeadFileDefect, str] = {
+    HeadFileDefect.MISSING: "文件不存在 {why}",
+    HeadFileDefect.UNREADABLE: "无法打开（{why}）",
+    HeadFileDefect.NOT_JSON: "不是 JSON（{why}）",
+    HeadFileDefect.WRONG_FORMAT: "不是 liuhen 的签名头文件",
+    HeadFileDefect.BAD_STATEMENT: "其中的签名陈述无效或被改动（{why}）",
 }
 
 
 def where(w: Where) -> str:
+    if w.place is Place.SIGNED_HEAD and w.tree_size is None:
+        return "签名头文件"
     return _PLACES[w.place].format(w=w, short=w.sha256[:12])
 
 
+def head_file_defect(defect: str, why: str = "") -> str:
+    return _HEAD_FILE[HeadFileDefect(defect)].format(why=why).rstrip()
+
+
+def head_file_unreadable(exc: SignedHeadUnreadable) -> str:
+    """`verify --against FILE` when FILE cannot be read."""
+    return f"签名头文件无法使用：{head_file_defect(exc.defect, exc.why)}"
+
+
 def reason(p: Problem) -> str:
+    if p.reason is Finding.HEAD_FILE_UNREADABLE:
+        return _REASONS[p.reason].format(
+            defect=head_file_defect(str(p.detail["defect"]), str(p.detail.get("why", "")))
+        )
+    if p.kind is ProblemKind.SIGNED_HEAD and p.reason is Finding.BEYOND_LEDGER:
+        return "已签名覆盖 {signed} 条，账本现在只有 {entries} 条（账本被截断或回退）".format(**p.detail)
+    if p.kind is ProblemKind.SIGNED_HEAD and p.reason is Finding.ROOT_MISMATCH:
+        return "账本前若干条目的默克尔树根与签名头不符（账本被改写）"
+    if p.reason is Finding.CHECKPOINT_DELETED and int(p.detail["latest"]) >= int(p.detail["signed"]):
+        return "数据库中没有签名头所载的检查点（检查点被删除或改动）"
     text = _REASONS[p.reason].format(**p.detail)
     if p.reason is Finding.FILE_NO_KEY and p.detail.get("why"):
         text += f"（{p.detail['why']}）"
@@ -81,6 +128,11 @@ def problem_json(p: Problem) -> dict[str, object]:
 def note(n: VerifyNote, r: VerifyReport) -> str:
     if n is VerifyNote.NO_CHECKPOINT:
         return "尚无签名检查点：请运行 liuhen checkpoint（运行中的机器人每天自动生成）"
+    if n is VerifyNote.NO_SIGNED_HEAD:
+        return (
+            "数据目录中没有签名头文件 signed-head.json：最新的检查点若连同账本末尾一起被删除，将无法发现。"
+            "请用 --against 指定另行保存的签名头文件"
+        )
     return f"最后一个检查点之后还有 {r.entries - r.covered} 条条目尚未签名"
 
 
@@ -95,6 +147,7 @@ def report_json(r: VerifyReport) -> dict[str, object]:
             "timestamped": r.timestamped,
         },
         "files": {"checked": r.files, "referenced": r.referenced},
+        "signed_head": {"file": r.head_file, "tree_size": r.signed_head} if r.head_file else None,
         "first_problem": problem_json(r.first) if r.first else None,
         "problems": [problem_json(p) for p in r.problems],
         "notes": [note(n, r) for n in r.notes],
@@ -119,6 +172,9 @@ def report_lines(r: VerifyReport, limit: int = 50) -> list[str]:
         f"{mark('evidence' not in kinds)} 证据登记：每件证据与账本中收到它时的登记一致",
         f"{mark('file' not in kinds)} 文件：{r.files} 个（{r.referenced} 个被记录或控告引用）",
     ]
+    if r.head_file:
+        covered = f"覆盖条目 1–{r.signed_head}，" if r.signed_head is not None else ""
+        lines.append(f"{mark('signed_head' not in kinds)} 签名头：{r.head_file}（{covered}账本须延续它）")
     lines += [f"提醒：{note(n, r)}" for n in r.notes]
     if r.ok:
         lines.append("核验通过：账本、证据登记与全部文件完好。")

@@ -8,7 +8,9 @@ checkpoint's root still holds: nothing broken is ever signed.
 checkpoint (root against the first N entries, signature against public keys kept outside the database, its
 RFC 3161 timestamp), and every stored file — decrypted and re-hashed — that a row refers to, plus any other
 file in the store. A tail cut after the last checkpoint shows in the head row; one before it in the
-checkpoints.
+checkpoints. Checkpoints chain (each signs the one before), so one deleted in the middle shows; the newest
+ones deleted together with a cut tail and a rewound head show against the *signed head* kept outside the
+database (``signed_head``): the ledger must still extend it, and its checkpoint must still be there.
 """
 
 from __future__ import annotations
@@ -36,7 +38,12 @@ from liuhen.domain.checkpoints import (
     Timestamper,
     TimestampUnavailable,
     Where,
+    check_chain,
+    check_head_signature,
     check_signatures,
+    check_signed_head,
+    head_outruns,
+    previous_of,
     statement,
     timestamped_message,
 )
@@ -95,6 +102,7 @@ class CheckpointResult:
     checkpoint: Checkpoint | None  # None: nothing was taken (see ``skipped``)
     skipped: str | None = None  # "empty" | "unchanged" | "recent"
     timestamp_error: str | None = None  # the TSA failed; the checkpoint was kept without a token
+    head_file_error: str | None = None  # the signed head could not be written beside the data
 
 
 async def take_checkpoint(
@@ -108,11 +116,15 @@ async def take_checkpoint(
     min_interval: timedelta | None = None,
     force: bool = False,
     progress: Progress = _no_progress,
+    signed_head: Checkpoint | None = None,
 ) -> CheckpointResult:
     """Sign the tree head of the ledger as it stands. Skipped when nothing was appended since the last
     checkpoint (unless ``force``) or the last one is younger than ``min_interval`` (the daily job).
     ``reader`` is a read-only unit of work (a long read must not hold the write lock). The previous
-    checkpoint is trusted for the entries it covers only if its signature holds under ``keys``."""
+    checkpoint is trusted for the entries it covers only if its signature holds under ``keys``.
+    ``signed_head`` (the one kept outside the database, when there is one): the ledger must still extend it
+    and the latest checkpoint reach it, or nothing is signed — a new checkpoint over a cut ledger would
+    otherwise replace the head that shows the cut."""
     now = clock.now()
     async with reader:
         head = await reader.ledger.head()
@@ -126,11 +138,19 @@ async def take_checkpoint(
                 return CheckpointResult(None, "recent")
         if last is not None and keys is not None and (forged := check_signatures([last], keys, None)):
             raise LedgerBroken(forged[0])
-        audit = LedgerAudit([last] if last else [], chain_from=last.tree_size if last else 0)
+        if signed_head is not None:
+            if keys is not None and (forged := check_head_signature(signed_head, keys, None)):
+                raise LedgerBroken(forged[0])
+            if (deleted := head_outruns(signed_head, last)) is not None:
+                raise LedgerBroken(deleted)
+        audit = LedgerAudit(
+            [last] if last else [], chain_from=last.tree_size if last else 0, signed_head=signed_head
+        )
         await _audit_ledger(reader, audit, head[0], head[0], progress, "checkpoint")
         problems = audit.finish(*head)
     if problems:
         raise LedgerBroken(problems[0])
+    prev_tree_size, prev_root = previous_of(last)
     assert audit.last is not None
     cp = Checkpoint(
         seq=audit.last.seq,
@@ -140,6 +160,8 @@ async def take_checkpoint(
         signed_at=now,
         key_id=signer.key_id,
         signature="",
+        prev_tree_size=prev_tree_size,
+        prev_root=prev_root,
     )
     cp.signature = signer.sign(statement(cp)).hex()
     timestamp_error = None
@@ -178,6 +200,7 @@ class VerifyNote(enum.StrEnum):
 
     NO_CHECKPOINT = "no_checkpoint"  # nothing was ever signed
     UNSIGNED_TAIL = "unsigned_tail"  # entries after the latest checkpoint (``entries - covered``)
+    NO_SIGNED_HEAD = "no_signed_head"  # checkpoints, and no signed head file where it is kept by default
 
 
 @dataclass
@@ -189,6 +212,8 @@ class VerifyReport:
     timestamped: int = 0
     files: int = 0
     referenced: int = 0
+    signed_head: int | None = None  # the tree size of the signed head checked against (when one was)
+    head_file: str | None = None  # where it was read
     problems: list[Problem] = field(default_factory=list)
     notes: list[VerifyNote] = field(default_factory=list)
 
@@ -215,14 +240,16 @@ async def verify(
     keys: SignatureVerifier | None,
     timestamps: TimestampChecker | None = None,
     progress: Progress = _no_progress,
+    signed_head: Checkpoint | None = None,
 ) -> VerifyReport:
-    """Check everything; the report lists every problem, the first broken entry or file first."""
+    """Check everything; the report lists every problem, the first broken entry or file first.
+    ``signed_head``: a signed head kept outside the database, which the ledger must still extend."""
     report = VerifyReport()
     async with uow:
         head = await uow.ledger.head()
         checkpoints = list(await uow.integrity.checkpoints())
         refs = list(await uow.integrity.file_references())
-        audit, attested = LedgerAudit(checkpoints), EvidenceAttestations()
+        audit, attested = LedgerAudit(checkpoints, signed_head=signed_head), EvidenceAttestations()
         report.head_seq = head[0] if head else None
         # every entry, past the head too: entries beyond a rewound head must be seen
         await _audit_ledger(uow, audit, None, head[0] if head else 0, progress, "ledger", attested)
@@ -236,6 +263,10 @@ async def verify(
     report.problems += ledger_problems
     report.problems += evidence_problems
     report.problems += check_signatures(checkpoints, keys, timestamps)
+    report.problems += check_chain(checkpoints)
+    if signed_head is not None:
+        report.signed_head = signed_head.tree_size
+        report.problems += check_signed_head(signed_head, checkpoints, keys, timestamps)
     report.problems += await _check_files(refs, files, report, progress)
     if not checkpoints:
         report.notes.append(VerifyNote.NO_CHECKPOINT)
