@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from liuhen.app.batching import GroupCommit
+from liuhen.app.decoder import Decoder
 from liuhen.app.settings import Settings
 from liuhen.app.usecases.enrolment import Member, current_members
 from liuhen.app.usecases.intake import (
@@ -48,8 +49,11 @@ class Runtime:
     members: GroupCommit[int, Member | None] = field(init=False, repr=False)
     intake: GroupCommit[Arrived, Receipt | None] = field(init=False, repr=False)
     receipts: GroupCommit[tuple[Sequence[int], int], None] = field(init=False, repr=False)
+    # images decoded and read in a worker process, made on first use (app/decoder.py)
+    decoder: Decoder = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.decoder = Decoder()
         self.members = GroupCommit(self._members)
         self.intake = GroupCommit(self._receive)
         # the receipts' answers come back spread out: gather them for a moment under load
@@ -73,6 +77,7 @@ class Runtime:
         return await receive_many(self.db.uow(), items, clock=self.clock, join_window=window)
 
     async def close(self) -> None:
+        await self.decoder.close()
         await self.db.dispose()
 
 

@@ -12,7 +12,7 @@ from liuhen.app.usecases.intake import StoredContent
 from liuhen.bot.context import Context
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import TELEGRAM_DOWNLOAD_LIMIT, EvidenceState, FileRef, IncomingEvidence
-from liuhen.evidence.inspect import MEDIA_MIME_TYPES, sniff_media_type
+from liuhen.evidence.inspect import real_media_type
 from liuhen.evidence.store import FileEvidenceStore
 
 log = structlog.get_logger(__name__)
@@ -34,8 +34,8 @@ async def download(bot: Bot, store: FileEvidenceStore, ref: FileRef) -> StoredCo
         log.warning("download_failed", error=repr(exc))
         return StoredContent(EvidenceState.PENDING, message_sha256="")
     blob = await store.put_bytes(bytes(data))
-    sniffed = sniff_media_type(bytes(data[:512]))
-    media_type = MEDIA_MIME_TYPES.get(sniffed or "", ref.mime_type)
+    # what the bytes really are, whatever the name or the sender said (kept as sent; the receipt says so)
+    media_type = real_media_type(bytes(data[:512]), ref.mime_type, ref.file_name)
     return StoredContent(EvidenceState.STORED, "", sha256=blob.sha256, size=blob.size, media_type=media_type)
 
 

@@ -5,13 +5,13 @@ recognition models that ship inside its wheel and run on onnxruntime's CPU provi
 at run time: the 1.x package has no download code at all, and the model paths used are the packaged ones.
 (The later ``rapidocr`` 2.x/3.x packages fetch their models on first use and are deliberately not used.)
 
-Everything here is synchronous and CPU-bound: run it in a worker thread (``asyncio.to_thread``). Nothing is
-imported at import time of liuhen; the engine is imported and built on first use, once per process, and
-calls are serialised (one OCR at a time is all two cores can do anyway). ``read_text`` never raises on
-hostile input: it returns None when OCR is not installed or fails. The image is decoded with the same format
-allowlist and pixel limit as ``inspect_image`` and downscaled to at most ``MAX_OCR_PIXELS`` before OCR, so
-that a phone screenshot takes about a second on two cores (a long stitched screenshot with many lines of
-text a few seconds: recognition time grows with the number of lines).
+Everything here is synchronous and CPU-bound: the bot runs it in its worker process
+(``liuhen.evidence.worker``), where the engine is built on first use, once per process, and calls are
+serialised. Nothing is imported at import time of liuhen. ``read_text`` never raises on hostile input: it
+returns None when OCR is not installed or fails. The image is decoded by ``inspect_image`` (the same format
+allowlist and pixel limit, decoded once at reduced scale) and downscaled to at most ``MAX_OCR_PIXELS``
+before OCR, so that a phone screenshot takes about a second on two cores (a long stitched screenshot with
+many lines of text a few seconds: recognition time grows with the number of lines).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
-import io
 import logging
 import math
 import re
@@ -27,19 +26,25 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Final
 
-from PIL import Image, ImageOps
+from PIL import Image
 
-from liuhen.evidence.inspect import ALLOWED_FORMATS, MAX_PIXELS
+from liuhen.evidence.inspect import MAX_OCR_PIXELS, MAX_OCR_SIDE, inspect_image
 
-__all__ = ["ENGINE_PACKAGE", "MAX_OCR_PIXELS", "MAX_OCR_SIDE", "OcrResult", "ocr_available", "read_text"]
+__all__ = [
+    "ENGINE_PACKAGE",
+    "MAX_OCR_PIXELS",
+    "MAX_OCR_SIDE",
+    "OcrResult",
+    "ocr_available",
+    "read_image",
+    "read_text",
+]
 
 log = logging.getLogger(__name__)
 
 ENGINE_PACKAGE: Final = "rapidocr-onnxruntime"
 _ENGINE_MODULE: Final = "rapidocr_onnxruntime"
 
-MAX_OCR_PIXELS: Final = 2_000_000  # a 1080×2340 phone screenshot is scaled to ~0.9: text stays legible
-MAX_OCR_SIDE: Final = 4_000  # and a very long stitched screenshot is scaled down further
 _MIN_SIDE: Final = 32  # thinner images are padded (see _pad)
 _MAX_ASPECT: Final = 8  # and so are longer ones than 1:8
 MIN_SCORE: Final = 0.5  # the engine's own default: lines recognised with less confidence are dropped
@@ -83,21 +88,21 @@ def ocr_available() -> bool:
 def read_text(data: bytes) -> OcrResult | None:
     """The text in an image, or None when OCR is not installed, the bytes are no allowed image, or OCR
     fails. Never raises for any input."""
-    try:
-        image = _prepare(bytes(data))
-    except MemoryError:
-        return None
-    except Exception:  # hostile input: truncated, malformed, a decompression bomb, not an image at all
-        return None
-    if image is None:
-        return None
+    info = inspect_image(bytes(data), ocr_image=True)
+    return read_image(info.ocr_image) if info.ocr_image is not None else None
+
+
+def read_image(image: Image.Image) -> OcrResult | None:
+    """The text in an upright RGB image already scaled for OCR (``ImageInfo.ocr_image``); None when OCR is
+    not installed or fails."""
     engine = _get_engine()
     if engine is None:
         return None
     try:
+        padded = _pad(image)
         with _run_lock:
-            found, _elapsed = engine(image)
-        return _result(found or [], image.width, image.height, _engine_name)
+            found, _elapsed = engine(padded)
+        return _result(found or [], padded.width, padded.height, _engine_name)
     except MemoryError:
         return None
     except Exception as exc:  # the engine choking on an odd image must not take the bot down
@@ -135,28 +140,6 @@ def _get_engine() -> Any:
     return _engine
 
 
-def _prepare(data: bytes) -> Image.Image | None:
-    """Decode an allowlisted image into RGB, upright, at most MAX_OCR_PIXELS; None if it is not one."""
-    Image.init()
-    allowed = sorted(f for f in ALLOWED_FORMATS if f in Image.ID)
-    with Image.open(io.BytesIO(data), formats=allowed) as im:
-        if im.format not in ALLOWED_FORMATS:
-            return None
-        width, height = im.size
-        if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
-            return None
-        scale = _scale(width, height)
-        if scale < 1 and im.format in ("JPEG", "MPO"):
-            im.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))  # decode at reduced scale
-        upright = ImageOps.exif_transpose(im) or im
-        rgb = _to_rgb(upright)
-    scale = _scale(rgb.width, rgb.height)
-    if scale < 1:
-        size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
-        rgb = rgb.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return _pad(rgb)
-
-
 def _pad(im: Image.Image) -> Image.Image:
     """Pad thin images with their background so that the engine's own resizing stays bounded: it scales the
     short side up to its minimum (a 1×3000 strip would become gigapixels) and letterboxes wide strips."""
@@ -172,22 +155,6 @@ def _pad(im: Image.Image) -> Image.Image:
     canvas = Image.new("RGB", (width, height), background)
     canvas.paste(im, (0, 0))
     return canvas
-
-
-def _scale(width: int, height: int) -> float:
-    return min(1.0, math.sqrt(MAX_OCR_PIXELS / (width * height)), MAX_OCR_SIDE / max(width, height))
-
-
-def _to_rgb(im: Image.Image) -> Image.Image:
-    """RGB on white (transparent screenshots), 16-bit and float images scaled to 8 bits."""
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-        rgba = im.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    if im.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
-        return im.convert("F").point(lambda v: v * (1 / 256)).convert("L").convert("RGB")
-    return im.convert("RGB")  # also forces the decode inside the `with` (a copy even when already RGB)
 
 
 @dataclass(frozen=True, slots=True)

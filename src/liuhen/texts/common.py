@@ -11,6 +11,7 @@ from liuhen.domain.complaints import ComplaintItem
 from liuhen.domain.model import Staff
 from liuhen.domain.questionnaire import BY_KEY as QUESTIONS
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState, short_hash
+from liuhen.evidence.inspect import content_mismatch
 from liuhen.texts.labels import EVIDENCE_KIND, evidence_kind, human_size, record_status, role
 
 NOT_ENROLLED = (
@@ -107,6 +108,34 @@ NEW_DRAFT = "好的，您发送的下一份证据将开启一条新记录。"
 NO_DRAFTS = "目前没有未完成的草稿。遇到过问或干预时，直接转发消息或发送截图、语音即可开始记录。"
 
 
+#: What a file is, in the notice of a file that is not what it was said to be (evidence/inspect.py).
+CONTENT_FAMILY = {
+    "image": "图片",
+    "audio": "音频",
+    "video": "视频",
+    "pdf": "PDF 文档",
+    "archive": "压缩包",
+    "executable": "可执行程序",
+    "unknown": "无法识别的数据",
+}
+_NAME_SHOWN = 60
+
+
+def content_notice(e: Evidence) -> str | None:
+    """Said once, in the receipt (or when a late file arrives): a stored file whose bytes are not what its
+    kind or name says. The file is kept exactly as sent; its stored media type is the real one."""
+    if e.state != EvidenceState.STORED.value:
+        return None
+    found = content_mismatch(e.kind, e.file_name, e.media_type)
+    if found is None:
+        return None
+    claimed, real = found
+    name = "".join(ch for ch in e.file_name or "" if ch.isprintable())[:_NAME_SHOWN]
+    which = f"文件 {name}" if name else f"{evidence_kind(e.kind)} #{e.seq}"
+    said, really = CONTENT_FAMILY[claimed], CONTENT_FAMILY[real]
+    return f"提示：{which} 的实际内容不是{said}（是{really}），已按原样保存。"
+
+
 def _evidence_line(e: Evidence) -> str:
     size = human_size(e.size)
     digest = f"，sha256 {short_hash(e.sha256)}" if e.sha256 else ""
@@ -128,6 +157,7 @@ def receipt(r: Receipt) -> str:
         lines.append(PENDING)
     if EvidenceState.FAILED.value in states:
         lines.append(FAILED)
+    lines.extend(notice for e in items if (notice := content_notice(e)))
     lines.append(f"还差 {r.missing} 项即可提交。现在补充？" if r.missing else "各项已齐全，可以提交。")
     if r.photo_hint:
         lines.append(PHOTO_HINT)
@@ -163,7 +193,9 @@ def file_arrived(a: Arrival) -> str:
     if e.state == EvidenceState.STORED.value:
         size, digest = human_size(e.size), short_hash(e.sha256)
         kind = evidence_kind(e.kind)
-        return f"记录 {a.record_number} 证据 #{e.seq}（{kind}）文件已取得：{size}，sha256 {digest}。"
+        arrived = f"记录 {a.record_number} 证据 #{e.seq}（{kind}）文件已取得：{size}，sha256 {digest}。"
+        notice = content_notice(e)
+        return f"{arrived}\n{notice}" if notice else arrived
     return f"记录 {a.record_number} 的证据 #{e.seq}：{FAILED}"
 
 

@@ -1,0 +1,78 @@
+"""The work done in the bot's decoding process (``liuhen.app.decoder`` runs it): inspecting an image and
+reading its text, away from the event loop and from the bot's own memory.
+
+A 7000×7100 RGBA PNG is 200 MB of pixels once decoded, and OCR's onnxruntime keeps a few hundred MB of
+buffers after its first image: both live here, in a process of their own, so that the bot that sends the
+receipts stays small. Each job says which process ran it and when (``time.monotonic`` is the system's
+clock on Linux, comparable between processes), and hands the freed memory back to the system afterwards.
+Only this module, Pillow and (for OCR) the engine are imported in the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import time
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from PIL import Image
+
+from liuhen.evidence import ocr
+from liuhen.evidence.inspect import ImageInfo, inspect_image
+
+__all__ = ["Done", "initialise", "inspect_job", "ocr_job"]
+
+T = TypeVar("T")
+
+#: The worker yields the CPU to the bot: receipts first, inspection with what is left (two cores).
+NICENESS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Done(Generic[T]):
+    result: T
+    pid: int  # the process that did the work
+    started: float  # time.monotonic() in that process
+    ended: float
+
+
+def initialise() -> None:
+    """Run once in each new worker process."""
+    with contextlib.suppress(OSError):  # not allowed here: work at the bot's priority
+        os.nice(NICENESS)
+
+
+def inspect_job(data: bytes, with_ocr_image: bool) -> Done[ImageInfo]:
+    started = time.monotonic()
+    try:
+        info = inspect_image(data, ocr_image=with_ocr_image)
+    finally:
+        del data
+        _trim()
+    return Done(info, os.getpid(), started, time.monotonic())
+
+
+def ocr_job(image: Image.Image) -> Done[ocr.OcrResult | None]:
+    started = time.monotonic()
+    try:
+        found = ocr.read_image(image)
+    finally:
+        _trim()
+    return Done(found, os.getpid(), started, time.monotonic())
+
+
+_libc: ctypes.CDLL | None = None
+
+
+def _trim() -> None:
+    """Give the freed pixels back to the system (glibc keeps large freed blocks for the process)."""
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        _libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
