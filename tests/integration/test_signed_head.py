@@ -9,12 +9,14 @@ import json
 import os
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, text, update
 
 from liuhen.app import integrity
+from liuhen.app.usecases import integrity as usecase
 from liuhen.app.usecases.integrity import LedgerBroken, VerifyNote
 from liuhen.domain import ledger as rules
 from liuhen.domain.checkpoints import (
@@ -23,6 +25,7 @@ from liuhen.domain.checkpoints import (
     Finding,
     ProblemKind,
     SignedHeadUnreadable,
+    TimestampUnavailable,
     parse_signed_head,
     signed_head_document,
     statement,
@@ -282,5 +285,61 @@ async def test_a_forged_or_damaged_head_file_is_named(db_url: str, tmp_path: Pat
         assert report.ok and VerifyNote.NO_SIGNED_HEAD in report.notes
         assert (await integrity.take_checkpoint(world.rt, force=True)).checkpoint is not None
         assert path.exists()
+    finally:
+        await world.close()
+
+
+async def test_two_signers_at_once_never_break_the_chain(db_url: str, tmp_path: Path) -> None:
+    """`liuhen checkpoint` while the bot's job signs: the one that commits second is dropped."""
+    world = await make_world(db_url, tmp_path / "data", files=1)
+    try:
+        await checkpoint(world)
+        await note(world, 2)
+        signer = load_signer(world.settings.keys_path)
+        assert signer is not None
+        other: list[Checkpoint] = []
+
+        class OtherSignerMeanwhile:  # the time the TSA takes is when the other signer commits
+            async def stamp(self, message: bytes) -> tuple[str, datetime]:
+                result = await integrity.take_checkpoint(world.rt, force=True)
+                assert result.checkpoint is not None
+                other.append(result.checkpoint)
+                raise TimestampUnavailable("no TSA in this test")
+
+        result = await usecase.take_checkpoint(
+            world.rt.db.uow(read_only=True),
+            world.rt.db.uow(),
+            signer=signer,
+            clock=world.clock,
+            timestamper=OtherSignerMeanwhile(),
+            keys=integrity.public_keys(world.settings),
+        )
+        assert result.checkpoint is None and result.skipped == "raced" and other
+        report = await integrity.run_verify(world.rt, actor="test")
+        assert report.ok, report.problems
+        assert report.signed_head == other[0].tree_size
+    finally:
+        await world.close()
+
+
+async def test_an_evidence_row_deleted_with_its_files_is_found(db_url: str, tmp_path: Path) -> None:
+    """Evidence rows are never deleted: the ledger entry that took one in still names it."""
+    world = await make_world(db_url, tmp_path / "data", files=3)
+    try:
+        assert (await world.verify()).ok
+        async with world.rt.db.engine.begin() as conn:
+            row = (
+                await conn.execute(select(t.evidence).where(t.evidence.c.sha256 == world.digests[1]))
+            ).one()
+            await conn.execute(delete(t.callbacks).where(t.callbacks.c.evidence_id == row.id))
+            await conn.execute(delete(t.evidence).where(t.evidence.c.id == row.id))
+        for digest in (row.sha256, row.message_sha256):
+            path = world.rt.store.path_for(digest)
+            path.chmod(0o600)
+            path.unlink()
+        report = await world.verify()
+        assert [(p.kind, p.reason) for p in report.problems] == [(ProblemKind.EVIDENCE, Finding.ROW_MISSING)]
+        assert "证据行被删除" in texts.problem(report.problems[0])
+        assert texts.problem(report.problems[0]).startswith("条目 #")
     finally:
         await world.close()

@@ -164,7 +164,10 @@ def checkpoint(
     except LedgerBroken as exc:
         fail(ledger_broken(exc))
     if result.checkpoint is None:
-        out.print("自上一个检查点以来账本没有新条目，无需签名（可用 --force 强制）。")
+        if result.skipped == "raced":
+            out.print("另一个进程刚刚签名了检查点，本次未签名（可再运行一次）。")
+        else:
+            out.print("自上一个检查点以来账本没有新条目，无需签名（可用 --force 强制）。")
         return
     _print_checkpoint(result.checkpoint)
     if result.timestamp_error:

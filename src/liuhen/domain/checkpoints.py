@@ -184,6 +184,7 @@ class Finding(enum.StrEnum):
     FILE_NO_KEY = "file_no_key"  # why: the store's reason, if any
     FILE_UNREADABLE = "file_unreadable"  # state: the store's
     FILE_SIZE = "file_size"  # registered, actual
+    ROW_MISSING = "row_missing"  # the ledger took evidence in (entry ``seq``) and no row holds it now
     PREVIOUS_MISSING = "previous_missing"  # the chain: expected (size), found (the one before, or 0)
     PREVIOUS_DIFFERS = "previous_differs"  # the one before has the size named, another root
     HEAD_FILE_UNREADABLE = "head_file_unreadable"  # why
@@ -497,16 +498,19 @@ class EvidenceAttestations:
     is found, not only a changed file). The `evidence.add` entry names the message's stored JSON
     (``message_sha256``: unique to one message) and, when the file was stored at intake, its digest and
     size; a file downloaded later is attested by an `evidence.file` entry. Fed in sequence order, like
-    `LedgerAudit`."""
+    `LedgerAudit`. Evidence rows are never deleted: a piece the ledger took in with no row now was
+    removed (its row, and perhaps its files with it)."""
 
     added: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
     filed: set[str] = field(default_factory=set)
+    added_in: dict[str, int] = field(default_factory=dict)  # message_sha256: the entry's seq
 
     def feed(self, batch: Sequence[LedgerEntry]) -> None:
         for entry in batch:
             payload = entry.payload or {}
             if entry.action == "evidence.add" and isinstance(payload.get("message_sha256"), str):
                 self.added.setdefault(payload["message_sha256"], (payload.get("sha256"), payload.get("size")))
+                self.added_in.setdefault(payload["message_sha256"], entry.seq)
             elif entry.action == "evidence.file" and isinstance(payload.get("sha256"), str):
                 self.filed.add(payload["sha256"])
 
@@ -534,6 +538,10 @@ class EvidenceAttestations:
                 problem(claim, Finding.SIZE_DIFFERS)
             elif sha256 is None and claim.sha256 not in self.filed:
                 problem(claim, Finding.FILE_NOT_ATTESTED)
+        for message, seq in self.added_in.items():
+            if message not in seen:
+                where = Where(Place.ENTRY, seq=seq)
+                problems.append(Problem(ProblemKind.EVIDENCE, where, Finding.ROW_MISSING, seq=seq))
         return problems
 
 

@@ -59,6 +59,7 @@ _REASONS: Mapping[ChainBreak | Finding, str] = {
     Finding.FILE_NO_KEY: "无法解密：缺少证据密钥",
     Finding.FILE_UNREADABLE: "{state}",
     Finding.FILE_SIZE: "大小不符：登记 {registered} 字节，文件 {actual} 字节",
+    Finding.ROW_MISSING: "账本登记收到的这件证据在数据库中已没有证据行（证据行被删除）",
     Finding.PREVIOUS_MISSING: (
         "签名所指的前一检查点（覆盖条目 1–{expected}）不在数据库中，"
         "排在它前面的检查点覆盖 1–{found}（检查点被删除）"

@@ -100,7 +100,7 @@ class LedgerBroken(Exception):
 @dataclass(frozen=True)
 class CheckpointResult:
     checkpoint: Checkpoint | None  # None: nothing was taken (see ``skipped``)
-    skipped: str | None = None  # "empty" | "unchanged" | "recent"
+    skipped: str | None = None  # "empty" | "unchanged" | "recent" | "raced"
     timestamp_error: str | None = None  # the TSA failed; the checkpoint was kept without a token
     head_file_error: str | None = None  # the signed head could not be written beside the data
 
@@ -171,6 +171,11 @@ async def take_checkpoint(
         except TimestampUnavailable as exc:
             timestamp_error = str(exc)
     async with writer:
+        # another signer (the bot's job, `liuhen checkpoint`) may have added one meanwhile: two naming the
+        # same previous would break the chain, so this one is dropped — the other covers the ledger too
+        latest = await writer.integrity.latest_checkpoint()
+        if (latest.id if latest else None) != (last.id if last else None):
+            return CheckpointResult(None, "raced")
         await writer.integrity.add_checkpoint(cp)
         await writer.commit()
     return CheckpointResult(cp, timestamp_error=timestamp_error)
