@@ -343,3 +343,21 @@ async def test_an_evidence_row_deleted_with_its_files_is_found(db_url: str, tmp_
         assert texts.problem(report.problems[0]).startswith("条目 #")
     finally:
         await world.close()
+
+
+async def test_liuhen_checkpoint_says_where_the_signed_head_is(db_url: str, tmp_path: Path) -> None:
+    world = await make_world(db_url, tmp_path / "data", files=1)
+    await world.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    env.update(
+        timeline_env(),
+        LIUHEN_DATA_DIR=str(tmp_path / "data"),
+        LIUHEN_DATABASE_URL=db_url,
+        LIUHEN_COURT_NAME="测试县人民法院",
+        COLUMNS="300",
+    )
+    run = cli(env, "checkpoint")
+    assert run.returncode == 0, run.stderr
+    assert f"签名头已写入 {tmp_path / 'data' / 'signed-head.json'}" in run.stdout
+    ok = cli(env, "verify")
+    assert ok.returncode == 0 and "✔ 签名头" in ok.stdout, ok.stdout + ok.stderr

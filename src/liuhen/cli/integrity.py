@@ -175,7 +175,8 @@ def checkpoint(
     if result.head_file_error:
         err.print(f"[red]未能写入签名头文件：[/red]{result.head_file_error}")
     else:
-        out.print("签名头已写入 signed-head.json（数据目录中）：请另存一份到别处，核验时用 --against 指定。")
+        head_file = integrity.signed_head_path(settings())
+        out.print(f"签名头已写入 {head_file}：请另存一份到别处，核验时用 --against 指定。", highlight=False)
 
 
 def _print_checkpoint(cp: Checkpoint) -> None:
