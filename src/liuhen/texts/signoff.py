@@ -35,6 +35,7 @@ from liuhen.domain.signoff import (
     Why,
 )
 from liuhen.texts.access import denied
+from liuhen.texts.citations import cite
 from liuhen.texts.labels import RECORD_STATUS, evidence_kind, human_size, record_status
 from liuhen.texts.profile import COURT, Voice
 
@@ -233,12 +234,10 @@ def _gist(c: Card) -> tuple[str, ...]:
     return c.gist or ("（无文字内容，见证据）",)
 
 
-def card(c: Card, tz: tzinfo, v: Voice = COURT) -> str:
-    head = f"【待签批 · {_level(c.level)}】记录 {c.number}"
-    if c.obo_name:
-        head += f"（代 {c.obo_name} 签批）"
-    lines = [
-        head,
+def _summary(c: Card) -> list[str]:
+    """What every card of a record shows: type, intervener, case, method, the content's first lines and
+    the number of evidence files."""
+    return [
         f"类型：{c.record_type or '—'}",
         f"过问人：{_intervener(c)}",
         f"案件：{c.case or '—'}",
@@ -246,6 +245,16 @@ def card(c: Card, tz: tzinfo, v: Voice = COURT) -> str:
         "内容摘要：",
         *(f"  {line[:80]}" for line in _gist(c)),
         f"证据：{c.evidence_count} 件",
+    ]
+
+
+def card(c: Card, tz: tzinfo, v: Voice = COURT) -> str:
+    head = f"【待签批 · {_level(c.level)}】记录 {c.number}"
+    if c.obo_name:
+        head += f"（代 {c.obo_name} 签批）"
+    lines = [
+        head,
+        *_summary(c),
         f"签批期限：{_when(c.deadline, tz)}（三个工作日）" + ("，已逾期" if c.lapsed else ""),
     ]
     if c.skips:
@@ -339,14 +348,8 @@ def upward(d: Delivery, c: Card | None, tz: tzinfo) -> str:
     return "\n".join(
         [
             head,
-            f"类型：{c.record_type or '—'}",
-            f"过问人：{_intervener(c)}",
-            f"案件：{c.case or '—'}",
-            f"方式：{c.method or '—'}",
-            "内容摘要：",
-            *(f"  {line[:80]}" for line in _gist(c)),
-            f"证据：{c.evidence_count} 件",
-            "按规定同时报送上一级纪检监察机构（法院实施办法第六条；三个规定第七条）。",
+            *_summary(c),
+            f"按规定同时报送上一级纪检监察机构（{cite('seed 001 实施办法 §6；seed 001 §7')}）。",
         ]
     )
 
@@ -494,13 +497,7 @@ def concurrent(d: Delivery, c: Card | None, v: Voice = COURT) -> str:
     return "\n".join(
         [
             head,
-            f"类型：{c.record_type or '—'}",
-            f"过问人：{_intervener(c)}",
-            f"案件：{c.case or '—'}",
-            f"方式：{c.method or '—'}",
-            "内容摘要：",
-            *(f"  {line[:80]}" for line in _gist(c)),
-            f"证据：{c.evidence_count} 件",
+            *_summary(c),
             f"部门负责人本人所作的记录，同时报送分管院领导和纪检监察机构{v.chain_rule}；"
             "分管院领导签署后送纪检监察机构签批。",
         ]
