@@ -79,6 +79,12 @@ async def test_backup_restore_verify(db_url: str, tmp_path: Path, second_db: str
     assert checked.returncode == 0, checked.stdout
     report = json.loads(checked.stdout)
     assert report["ok"] and report["checkpoints"]["count"] == 1 and report["files"]["checked"] == 8
+    # The signed head kept beside the data came along: the restored ledger still extends it.
+    assert manifest["signed_head"]["file"] == "signed-head.json"
+    assert report["signed_head"] is not None and report["signed_head"]["tree_size"] >= 1
+    assert (tmp_path / "restored" / "signed-head.json").read_bytes() == (
+        tmp_path / "data" / "signed-head.json"
+    ).read_bytes()
 
     # the same backup again: the target is no longer empty
     again = cli(target, "restore", str(tmp_path / "backup"))

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from liuhen.app.runtime import Runtime, open_runtime
-from liuhen.app.settings import Settings
+from liuhen.app.settings import SIGNED_HEAD_FILE, Settings
 from liuhen.domain.clock import Clock, SystemClock
 from liuhen.evidence import durable
 from liuhen.evidence.keys import PUBLIC_KEY_GLOB, SIGNING_KEY_FILE, read_keyring
@@ -150,6 +150,22 @@ def _copy_keys(settings: Settings, out: Path, include_keys: bool) -> list[dict[s
     return keys
 
 
+def _copy_signed_head(settings: Settings, out: Path) -> dict[str, Any] | None:
+    source = settings.data_dir / SIGNED_HEAD_FILE
+    if not source.is_file():
+        return None
+    sha, size = _copy_hashed(source, out / SIGNED_HEAD_FILE, 0o644)
+    return {"file": SIGNED_HEAD_FILE, "sha256": sha, "size": size}
+
+
+def _restore_signed_head(settings: Settings, src: Path, manifest: dict[str, Any]) -> None:
+    head = manifest.get("signed_head")
+    target = settings.data_dir / SIGNED_HEAD_FILE
+    if head and not target.exists():
+        _copy_hashed(src / head["file"], target, 0o644)
+        durable.fsync_dir(settings.data_dir)
+
+
 def _seal(out: Path, manifest: dict[str, Any]) -> str:
     """Make the copies durable, then write the manifest: its presence says the backup is complete."""
     data = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode()
@@ -176,6 +192,9 @@ async def backup(
         await uow.commit()
     async with rt.db.uow(read_only=True) as uow:
         head = await uow.ledger.head()
+    # The signed head beside the data, copied before the snapshot: its checkpoint is in the snapshot, so
+    # the restored ledger extends it (seed 003 §12, seed 004 §15: 有据可查).
+    signed_head = await asyncio.to_thread(_copy_signed_head, settings, out)
     progress("database", 0, 1)
     db_name = dump_file_name(settings.db_url)
     await dump_database(settings.db_url, out / db_name)
@@ -195,6 +214,7 @@ async def backup(
         "evidence_key_ids": sorted(key_ids),
         "keys": keys,
         "private_keys_included": include_keys,
+        "signed_head": signed_head,
     }
     digest = await asyncio.to_thread(_seal, out, manifest)
     return BackupResult(out, digest, len(files), seq, include_keys)
@@ -248,6 +268,8 @@ def check_backup(src: Path, manifest: dict[str, Any], progress: ProgressFn = _no
         digest = validate_digest(entry["sha256"])
         listed.append((src / "evidence" / "sha256" / digest[:2] / digest[2:4] / digest, entry["disk_sha256"]))
     listed += [(src / k["file"], k["sha256"]) for k in manifest["keys"]]
+    if manifest.get("signed_head"):
+        listed.append((src / manifest["signed_head"]["file"], manifest["signed_head"]["sha256"]))
     for n, (path, expected) in enumerate(listed, start=1):
         try:
             actual, _ = _hash_file(path)
@@ -293,6 +315,7 @@ async def restore(
         progress("files", n, len(entries))
     result = RestoreResult(len(entries), manifest_sha, manifest["created_at"])
     await asyncio.to_thread(_restore_keys, settings, src, manifest, result)
+    await asyncio.to_thread(_restore_signed_head, settings, src, manifest)
     rt = await open_runtime(settings, clock=clock or SystemClock())  # migrates a snapshot of an older schema
     try:
         async with rt.db.uow() as uow:

@@ -23,7 +23,7 @@ from pathlib import Path
 import structlog
 
 from liuhen.app.runtime import Runtime
-from liuhen.app.settings import Settings
+from liuhen.app.settings import SIGNED_HEAD_FILE, Settings
 from liuhen.app.usecases import integrity
 from liuhen.app.usecases.integrity import (
     CheckpointResult,
@@ -60,7 +60,6 @@ from liuhen.evidence.timestamp import TimestampVerifier, TsaClient, load_certifi
 
 log = structlog.get_logger(__name__)
 _warned: set[Path] = set()
-SIGNED_HEAD_FILE = "signed-head.json"
 
 
 class KeyProblem(enum.StrEnum):

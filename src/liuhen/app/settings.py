@@ -20,6 +20,10 @@ class TokenMissing(RuntimeError):
     """No bot token (``LIUHEN_TELEGRAM_TOKEN``, from @BotFather) where one is needed."""
 
 
+#: The latest signed head, kept beside the data (a copy outside the database; `liuhen verify --against`).
+SIGNED_HEAD_FILE = "signed-head.json"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIUHEN_", env_file=".env", extra="ignore")
 
