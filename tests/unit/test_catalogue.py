@@ -111,7 +111,7 @@ def test_method_keys_and_oral_electronic_groups_seed_001_implementing_measures_a
         "other",
     ]
     oral, electronic = c.ORAL_METHODS, c.ELECTRONIC_METHODS
-    assert oral == {"face_to_face", "phone"}
+    assert oral == {"face_to_face", "phone", "meeting"}  # a coordination meeting is held orally
     assert electronic == {"sms", "wechat", "email", "microblog"}
     assert not oral & electronic
     assert oral | electronic <= c.keys(c.METHODS)

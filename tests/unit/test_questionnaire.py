@@ -27,6 +27,23 @@ def test_oral_methods_need_place_and_persons_present_seed_001_implementing_measu
     assert "place" in pending and "persons_present" in pending and "storage_medium" not in pending
 
 
+def test_a_coordination_meeting_is_oral_place_and_persons_present_seed_001_implementing_measures_art4() -> (
+    None
+):
+    pending = keys(q.pending({"record_type": "external", "method": "meeting"}, CTX))
+    assert "place" in pending and "persons_present" in pending
+
+
+def test_a_letter_asks_its_number_and_date_and_passed_materials_who_passed_what() -> None:
+    """The 登记表's method row in full: a letter (函文, seed 001 实施办法 §2, §4) and materials passed on
+    (批转材料, seed 001 实施办法 §7(14)) each ask what identifies them; other methods do not."""
+    letter = keys(q.pending({"record_type": "external", "method": "letter"}, CTX))
+    passed = keys(q.pending({"record_type": "external", "method": "materials"}, CTX))
+    assert "letter_reference" in letter and "materials_passed" not in letter
+    assert "materials_passed" in passed and "letter_reference" not in passed
+    assert not {"letter_reference", "materials_passed"} & set(keys(q.pending({"method": "wechat"}, CTX)))
+
+
 def test_electronic_methods_need_the_storage_medium_seed_001_implementing_measures_art4() -> None:
     pending = keys(q.pending({"method": "wechat"}, CTX))
     assert "storage_medium" in pending and "place" not in pending

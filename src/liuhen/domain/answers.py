@@ -53,6 +53,8 @@ class Answers:
     storage_medium: str | None = None  # electronic methods (seed 002 §3)
     place: str | None = None  # oral methods (seed 001 实施办法 §4)
     persons_present: str | None = None
+    letter_reference: str | None = None  # 函文: its number and date (seed 001 实施办法 §2, §4)
+    materials_passed: str | None = None  # 批转材料: who passed on what (seed 001 实施办法 §7(14))
     intervener_name: str | None = None
     intervener_unit: str | None = None
     intervener_contact: str | None = None

@@ -126,7 +126,7 @@ METHODS: tuple[Choice, ...] = (
 
 # Oral methods need place and persons present, other staff present sign (seed 001 实施办法 §4); electronic
 # methods need the storage medium and the captured data (seed 001 实施办法 §4, seed 002 §3).
-ORAL_METHODS: frozenset[str] = frozenset({"face_to_face", "phone"})
+ORAL_METHODS: frozenset[str] = frozenset({"face_to_face", "phone", "meeting"})  # 协调会: oral too
 ELECTRONIC_METHODS: frozenset[str] = frozenset({"sms", "wechat", "email", "microblog"})
 
 # ---------------------------------------------------------------------------------------------------------

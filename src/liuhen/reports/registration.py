@@ -305,6 +305,8 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
             ("方式", ans("method")),
             ("地点", ans("place")),
             ("在场人员", ans("persons_present")),
+            ("函文文号及日期", ans("letter_reference")),
+            ("批转情况", ans("materials_passed")),
             ("信息存储介质", ans("storage_medium")),
             ("主要内容", content),
         ]
