@@ -307,10 +307,9 @@ FIELDS: tuple[Field, ...] = (
         "特别报告事项",
         "是否涉及以下特别报告事项？可多选，选完点“完成”；都不涉及直接点“完成”。",
         Kind.MULTI,
-        "seed 001 实施办法 §7; seed 002 §9",
+        "seed 001 实施办法 §7; seed 002 §9; seed 004 §11（内部人员过问亦然）",
         "notes",
         required=False,
-        applies=_type_in("external", "uncertain"),
         options=lambda c: _choices(cat.special_items(c.special_profile)),
     ),
     Field(
