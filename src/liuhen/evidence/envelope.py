@@ -26,6 +26,7 @@ read; ``liuhen key rewrap`` re-encrypts them into this one (``FileEvidenceStore.
 
 from __future__ import annotations
 
+import abc
 import io
 import os
 import secrets
@@ -240,8 +241,9 @@ class _Chunks(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    @abc.abstractmethod
     def _open(self, sealed: bytes, index: int, last: bool) -> bytes:
-        raise NotImplementedError
+        """The plaintext of one sealed chunk (each format opens its own)."""
 
     def _advance(self) -> None:
         current = self._next
