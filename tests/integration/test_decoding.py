@@ -129,3 +129,48 @@ async def test_closing_ends_the_workers() -> None:
     await decoding.close()  # waits for them
     with pytest.raises(ProcessLookupError):  # ended and reaped
         os.kill(done.pid, 0)
+
+
+BOT_THAT_DIES = """
+import asyncio, io, sys
+from PIL import Image
+from liuhen.app.decoder import Decoder
+from liuhen.evidence import worker
+
+async def main() -> None:
+    buffer = io.BytesIO()
+    Image.new("L", (8, 8)).save(buffer, "PNG")
+    decoder = Decoder()
+    done = await decoder.run(worker.inspect_job, buffer.getvalue(), False)
+    print(done.pid, flush=True)
+    await asyncio.Event().wait()  # until it is killed
+
+asyncio.run(main())
+"""
+
+
+async def test_a_bot_killed_outright_leaves_no_worker_behind() -> None:
+    """SIGKILL (or the OOM killer) gives the bot no chance to shut its pool down: the worker still goes with
+    it, instead of holding its memory as an orphan."""
+    import signal
+    import sys
+
+    from tests.waiting import until
+
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BOT_THAT_DIES, stdout=asyncio.subprocess.PIPE
+    )
+    assert bot.stdout is not None
+    worker_pid = int((await bot.stdout.readline()).decode())
+    assert alive(worker_pid)
+    bot.send_signal(signal.SIGKILL)
+    await bot.wait()
+    await until(lambda: not alive(worker_pid), what="the worker to go with the bot")
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"  # a zombie waiting for its reaper is gone already
+    except FileNotFoundError:
+        return False

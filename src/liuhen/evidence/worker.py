@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import signal
 import time
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -39,10 +40,26 @@ class Done(Generic[T]):
     ended: float
 
 
-def initialise() -> None:
-    """Run once in each new worker process."""
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def initialise(parent: int | None = None) -> None:
+    """Run once in each new worker process: lower priority, and never outlive the bot."""
     with contextlib.suppress(OSError):  # not allowed here: work at the bot's priority
         os.nice(NICENESS)
+    if parent is not None:
+        _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """A bot killed outright (SIGKILL, the OOM killer) must not leave its worker behind holding hundreds of
+    MB: on Linux the kernel sends the worker SIGKILL when its parent dies; if the parent is gone already,
+    the worker leaves at once."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def inspect_job(data: bytes, with_ocr_image: bool) -> Done[ImageInfo]:
