@@ -92,6 +92,27 @@ def _write(path: Path, data: bytes) -> None:
         fail(f"无法写入 {path}：{exc}")
 
 
+def _record_file(
+    reader_id: str | None,
+    output: Path,
+    suffixes: tuple[str, ...],
+    reading: str,
+    produce: Callable[[Runtime, Staff | Operator], Awaitable[tuple[str, bytes]]],
+) -> str:
+    """One record's document: check the output path, produce it as the reader, write it."""
+    _writable(output, suffixes)
+
+    async def job(rt: Runtime, person: Staff | Operator) -> str:
+        with _progress(2) as step:
+            step(reading)
+            number, data = await produce(rt, person)
+            step("写入文件")
+            _write(output, data)
+        return number
+
+    return _run(reader_id, job)
+
+
 @report_app.command("registration")
 def report_registration(
     record: Annotated[str, typer.Argument(help="记录编号（如 LH-2026-0042）或记录 ID")],
@@ -101,26 +122,19 @@ def report_registration(
     """干预、插手、过问案件登记表（PDF，一式两份：记录人留存、纪检监察机构留存）。"""
     from liuhen.reports import registration
 
-    _writable(output, (".pdf",))
+    async def produce(rt: Runtime, person: Staff | Operator) -> tuple[str, bytes]:
+        return await registration.registration_pdf(
+            rt.db,
+            rt.store,
+            reader=person,
+            ref=record,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+        )
 
-    async def job(rt: Runtime, person: Staff | Operator) -> str:
-        with _progress(2) as step:
-            step("核对权限、读取记录")
-            number, data = await registration.registration_pdf(
-                rt.db,
-                rt.store,
-                reader=person,
-                ref=record,
-                now=rt.clock.now(),
-                tz=rt.settings.tz,
-                court_name=rt.court_name,
-                special_profile=rt.settings.special_items_profile,
-            )
-            step("写入文件")
-            _write(output, data)
-        return number
-
-    number = _run(reader, job)
+    number = _record_file(reader, output, (".pdf",), "核对权限、读取记录", produce)
     out.print(f"已生成登记表：{number} → {output}")
 
 
@@ -181,23 +195,16 @@ def export_evidence(
     """证据材料包（zip）：原件（以 SHA-256 命名）、manifest.json、清单 PDF 和 verify.py 校验脚本。"""
     from liuhen.reports import bundle
 
-    _writable(output, (".zip",))
+    async def produce(rt: Runtime, person: Staff | Operator) -> tuple[str, bytes]:
+        return await bundle.evidence_bundle(
+            rt.db,
+            rt.store,
+            reader=person,
+            ref=record,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+        )
 
-    async def job(rt: Runtime, person: Staff | Operator) -> str:
-        with _progress(2) as step:
-            step("核对权限、读取并校验证据")
-            number, data = await bundle.evidence_bundle(
-                rt.db,
-                rt.store,
-                reader=person,
-                ref=record,
-                now=rt.clock.now(),
-                tz=rt.settings.tz,
-                court_name=rt.court_name,
-            )
-            step("写入文件")
-            _write(output, data)
-        return number
-
-    number = _run(reader, job)
+    number = _record_file(reader, output, (".zip",), "核对权限、读取并校验证据", produce)
     out.print(f"已导出证据材料包：{number} → {output}（解压后运行 python3 verify.py 可校验）")
