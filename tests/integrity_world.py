@@ -14,6 +14,7 @@ from liuhen.app.settings import Settings
 from liuhen.app.usecases import intake
 from liuhen.app.usecases.integrity import VerifyReport, verify
 from liuhen.app.usecases.roster import import_roster
+from liuhen.domain import ledger as rules
 from liuhen.domain.clock import Clock, FixedClock
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
@@ -122,3 +123,26 @@ async def make_world(
             )
             await uow.commit()
     return World(rt, clock, config, digests)
+
+
+def rechain(rows: list[dict[str, Any]], prev: str) -> str:
+    """What a forger with the database does after editing a payload: recompute every hash after it.
+
+    ``rows`` are ledger rows in order, changed in place; ``prev`` is the entry hash before the first.
+    Returns the new last entry hash, to write into the head.
+    """
+    for row in rows:
+        row["prev_hash"] = prev
+        row["payload_hash"] = rules.payload_hash(row["payload"])
+        row["entry_hash"] = rules.entry_hash(
+            prev_hash=prev,
+            seq=row["seq"],
+            at=row["at"],
+            actor=row["actor"],
+            action=row["action"],
+            object_type=row["object_type"],
+            object_id=row["object_id"],
+            payload_digest=row["payload_hash"],
+        )
+        prev = row["entry_hash"]
+    return prev

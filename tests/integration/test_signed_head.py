@@ -18,7 +18,6 @@ from sqlalchemy import delete, select, text, update
 from liuhen.app import integrity
 from liuhen.app.usecases import integrity as usecase
 from liuhen.app.usecases.integrity import LedgerBroken, VerifyNote
-from liuhen.domain import ledger as rules
 from liuhen.domain.checkpoints import (
     EMPTY_TREE_ROOT,
     Checkpoint,
@@ -34,7 +33,7 @@ from liuhen.domain.merkle import tree_head
 from liuhen.evidence.keys import load_signer
 from liuhen.storage import tables as t
 from liuhen.texts import integrity as texts
-from tests.integrity_world import World, make_world
+from tests.integrity_world import World, make_world, rechain
 from tests.timeline import liuhen, timeline_env
 
 
@@ -230,20 +229,8 @@ async def test_a_consistently_rewritten_ledger_shows_against_the_head_file(
             rows = [dict(r._mapping) for r in await conn.execute(select(t.ledger).order_by(t.ledger.c.seq))]
             prev = rows[1]["entry_hash"]
             rows[2]["payload"] = {**rows[2]["payload"], "改写": True}
+            prev = rechain(rows[2:], prev)
             for row in rows[2:]:
-                row["prev_hash"] = prev
-                row["payload_hash"] = rules.payload_hash(row["payload"])
-                row["entry_hash"] = rules.entry_hash(
-                    prev_hash=prev,
-                    seq=row["seq"],
-                    at=row["at"],
-                    actor=row["actor"],
-                    action=row["action"],
-                    object_type=row["object_type"],
-                    object_id=row["object_id"],
-                    payload_digest=row["payload_hash"],
-                )
-                prev = row["entry_hash"]
                 await conn.execute(update(t.ledger).where(t.ledger.c.seq == row["seq"]).values(**row))
             await conn.execute(update(t.ledger_head).values(seq=rows[-1]["seq"], entry_hash=prev))
             await conn.execute(delete(t.checkpoints))

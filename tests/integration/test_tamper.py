@@ -22,7 +22,7 @@ from liuhen.app import integrity
 from liuhen.domain import ledger as rules
 from liuhen.domain.checkpoints import ProblemKind
 from liuhen.storage import tables as t
-from tests.integrity_world import World, make_world
+from tests.integrity_world import World, make_world, rechain
 from tests.timeline import liuhen, timeline_env
 
 MUTATIONS = int(os.environ.get("LIUHEN_TAMPER_MUTATIONS", "1000"))
@@ -147,21 +147,9 @@ class Tamperer:
         rows = [dict(r) for r in self.ledger]
         rows[start - 1]["payload"] = {**rows[start - 1]["payload"], "改写": True}
         prev = rows[start - 2]["entry_hash"] if start > 1 else rules.GENESIS
+        prev = rechain(rows[start - 1 :], prev)
         statements = []
         for row in rows[start - 1 :]:
-            row["prev_hash"] = prev
-            row["payload_hash"] = rules.payload_hash(row["payload"])
-            row["entry_hash"] = rules.entry_hash(
-                prev_hash=prev,
-                seq=row["seq"],
-                at=row["at"],
-                actor=row["actor"],
-                action=row["action"],
-                object_type=row["object_type"],
-                object_id=row["object_id"],
-                payload_digest=row["payload_hash"],
-            )
-            prev = row["entry_hash"]
             statements.append(
                 update(t.ledger)
                 .where(t.ledger.c.seq == row["seq"])
