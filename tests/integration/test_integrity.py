@@ -14,7 +14,7 @@ from sqlalchemy import text
 from liuhen.app import integrity
 from liuhen.app.runtime import open_runtime
 from liuhen.app.usecases import enrolment
-from liuhen.app.usecases.integrity import LedgerBroken, verify
+from liuhen.app.usecases.integrity import LedgerBroken, VerifyNote, verify
 from liuhen.domain.checkpoints import ProblemKind
 from liuhen.evidence.keys import create_signer
 from liuhen.texts import integrity as texts
@@ -50,6 +50,22 @@ async def test_a_checkpoint_is_signed_and_everything_verifies(db_url: str, tmp_p
         second = await integrity.take_checkpoint(world.rt, min_interval=daily)
         assert second.checkpoint is not None and second.checkpoint.tree_size == cp.tree_size + 1
         assert (await world.verify()).ok
+    finally:
+        await world.close()
+
+
+async def test_files_no_row_names_are_reported(db_url: str, tmp_path: Path) -> None:
+    """A file in the store that no evidence row names: a crash between the file and its row leaves one, a
+    deleted row does too; verify lists it either way (seed 004 §15: 有据可查)."""
+    world = await make_world(db_url, tmp_path / "data", files=2)
+    try:
+        stray = await world.rt.store.put_bytes(b"written, never registered")
+        report = await world.verify()
+        assert report.unreferenced == [stray.sha256]
+        assert VerifyNote.UNREFERENCED in report.notes
+        text = "\n".join(texts.report_lines(report))
+        assert "1 个文件没有任何登记行引用" in text and stray.sha256[:12] in text
+        assert texts.report_json(report)["unreferenced_files"] == [stray.sha256]
     finally:
         await world.close()
 

@@ -325,9 +325,15 @@ async def test_an_evidence_row_deleted_with_its_files_is_found(db_url: str, tmp_
             path.chmod(0o600)
             path.unlink()
         report = await world.verify()
-        assert [(p.kind, p.reason) for p in report.problems] == [(ProblemKind.EVIDENCE, Finding.ROW_MISSING)]
+        assert [(p.kind, p.reason) for p in report.problems] == [
+            (ProblemKind.EVIDENCE, Finding.ROW_MISSING),  # the entry that took it in
+            (ProblemKind.STATE, Finding.SEALED_ROW_GONE),  # and the seal of the row as it last was
+        ]
         assert "证据行被删除" in texts.problem(report.problems[0])
         assert texts.problem(report.problems[0]).startswith("条目 #")
+        assert str(row.id) in texts.problem(report.problems[1]) and "证据登记行" in texts.problem(
+            report.problems[1]
+        )
     finally:
         await world.close()
 

@@ -5,7 +5,7 @@ The storage layer implements them on SQLAlchemy; tests may use the real storage 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -25,6 +25,8 @@ from liuhen.domain.model import (
 )
 from liuhen.domain.monthly import MonthlyAnswer, NewPrompt, Person, Prompt
 from liuhen.domain.records import Evidence, Record
+from liuhen.domain.seals import Kind as SealKind
+from liuhen.domain.seals import Row as SealedRow
 from liuhen.domain.signoff import Decision, Delegation, Lapse
 
 
@@ -209,6 +211,10 @@ class IntegrityRepository(Protocol):
 
     async def file_references(self) -> Sequence[FileReference]:
         """Every stored file a row names: evidence, message JSON, thumbnails, complaint items."""
+        ...
+
+    def sealed_rows(self, kind: SealKind) -> AsyncIterator[list[SealedRow]]:
+        """The rows of a sealed kind as the database holds them now, in batches (domain/seals.py)."""
         ...
 
 

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     checkpoint_seconds: float = Field(
         default=24 * 3600.0, gt=0, description="A signed ledger checkpoint when the last is older than this"
     )
+    signed_head_to_discipline: bool = Field(
+        default=True, description="Send each new signed head to the discipline officers' chats as a document"
+    )
     tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority for checkpoints")
     tsa_ca_file: Path | None = Field(default=None, description="PEM root certificate(s) of the TSA")
     # webhook mode (`liuhen run --webhook`; the options override these)

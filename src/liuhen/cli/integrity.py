@@ -29,6 +29,7 @@ key_app = typer.Typer(help="密钥：导出检查点公钥、轮换证据加密�
 PHASES = {
     "ledger": "核验账本",
     "checkpoint": "核验账本",
+    "rows": "核对数据行",
     "files": "核验文件",
     "database": "数据库快照",
     "check": "核对备份",

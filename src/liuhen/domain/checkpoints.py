@@ -129,6 +129,7 @@ class ProblemKind(enum.StrEnum):
     FILE = "file"
     EVIDENCE = "evidence"  # an evidence row says other than the ledger entry that took it in
     SIGNED_HEAD = "signed_head"  # the signed head kept outside the database
+    STATE = "state"  # a row is not what the ledger's seals say it holds (domain/seals.py)
 
 
 class Place(enum.StrEnum):
@@ -144,6 +145,16 @@ class Place(enum.StrEnum):
     COMPLAINT_MESSAGE = "complaint_message"  # the stored message of that item
     UNREFERENCED = "unreferenced"  # a stored file no row names (``sha256``)
     SIGNED_HEAD = "signed_head"  # the signed head file, covering entries 1 to ``tree_size`` (if read)
+    # rows compared with their seals: ``number`` names the record (complaint, staff member, case), ``seq``
+    # the evidence, decision, version or item within it
+    RECORD = "record"
+    EVIDENCE_ROW = "evidence_row"
+    DECISION = "decision"
+    VERSION = "version"
+    STAFF = "staff"
+    COMPLAINT = "complaint"
+    COMPLAINT_ROW = "complaint_row"
+    CASE_ZERO = "case_zero"
 
 
 @dataclass(frozen=True)
@@ -184,11 +195,15 @@ class Finding(enum.StrEnum):
     FILE_NO_KEY = "file_no_key"  # why: the store's reason, if any
     FILE_UNREADABLE = "file_unreadable"  # state: the store's
     FILE_SIZE = "file_size"  # registered, actual
+    FILE_NOT_A_DIGEST = "file_not_a_digest"  # the row names no SHA-256 at all (edited by hand)
     ROW_MISSING = "row_missing"  # the ledger took evidence in (entry ``seq``) and no row holds it now
     PREVIOUS_MISSING = "previous_missing"  # the chain: expected (size), found (the one before, or 0)
     PREVIOUS_DIFFERS = "previous_differs"  # the one before has the size named, another root
     HEAD_FILE_UNREADABLE = "head_file_unreadable"  # why
     CHECKPOINT_DELETED = "checkpoint_deleted"  # the signed head's checkpoint is not in the database
+    FIELD_CHANGED = "field_changed"  # field: the column; entry: the seal that says otherwise
+    NOT_SEALED = "not_sealed"  # a row no seal names
+    SEALED_ROW_GONE = "sealed_row_gone"  # object, id: a sealed row no longer in the database
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from liuhen.storage.seals import SealingSession
 from liuhen.storage.tables import start_mappers
 
 BUSY_TIMEOUT_MS = 30_000
@@ -75,4 +76,6 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=True, sync_session_class=SealingSession
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liuhen.domain.checkpoints import Checkpoint, EvidenceClaim, FileReference, Place, Where
 from liuhen.domain.complaints import Complaint, ComplaintItem, ComplaintStatus
 from liuhen.domain.records import EvidenceState
+from liuhen.domain.seals import Kind, Row
 from liuhen.storage import tables as t
+from liuhen.storage.seals import read_rows
 
 
 class SqlIntegrity:
@@ -46,6 +48,9 @@ class SqlIntegrity:
             )
             for row in rows
         ]
+
+    def sealed_rows(self, kind: Kind) -> AsyncIterator[list[Row]]:
+        return read_rows(self.session, kind)
 
     async def file_references(self) -> Sequence[FileReference]:
         refs: list[FileReference] = []

@@ -24,7 +24,9 @@ from liuhen.domain.model import (
 )
 from liuhen.domain.records import Evidence, EvidenceState, Record, RecordStatus
 from liuhen.domain.reporting import facts_of
+from liuhen.domain.seals import Kind
 from liuhen.storage import tables as t
+from liuhen.storage.seals import note_rows
 
 
 class _Repo:
@@ -160,6 +162,7 @@ class SqlLedger(_Repo):
         self._head: tuple[int, str] | None = None  # (seq, entry_hash) after this transaction's appends
         self._moved = False
         self._pending: list[LedgerEntry] = []
+        self._actor = "system"
 
     async def append(
         self, *, actor: str, action: str, object_type: str, object_id: str, payload: dict[str, Any]
@@ -183,6 +186,11 @@ class SqlLedger(_Repo):
             )
         )
         self._head, self._moved = (seq, entry_hash), True
+        self._actor = actor
+
+    def last_actor(self) -> str:
+        """Who made this transaction's changes: the actor of its latest entry (a seal is theirs)."""
+        return self._actor
 
     async def lock(self) -> tuple[int, str]:
         """Lock the head until the transaction ends (the first append does it; take it earlier to keep one
@@ -213,6 +221,7 @@ class SqlLedger(_Repo):
             await self.session.execute(
                 update(t.ledger_head).where(t.ledger_head.c.id == 1).values(seq=seq, entry_hash=entry_hash)
             )
+        self._actor = "system"
         self._head, self._moved = None, False  # the lock ends with the transaction: read it afresh
 
     async def entries(self, after: int = 0, limit: int = 10_000) -> Sequence[LedgerEntry]:
@@ -290,17 +299,17 @@ class SqlRecordRepository(_Repo):
         return int(result.scalar_one())
 
     async def save_version(self, record: Record, *, reason: str, actor: str, at: datetime) -> None:
-        await self.session.execute(
-            t.record_versions.insert().values(
-                record_id=record.id,
-                version=record.version,
-                status=record.status,
-                answers=record.answers,
-                reason=reason,
-                actor=actor,
-                created_at=at,
-            )
-        )
+        row = {
+            "record_id": record.id,
+            "version": record.version,
+            "status": record.status,
+            "answers": record.answers,
+            "reason": reason,
+            "actor": actor,
+            "created_at": at,
+        }
+        note_rows(self.session, Kind.VERSION, [row])
+        await self.session.execute(t.record_versions.insert().values(**row))
 
     async def versions(self, record_id: int) -> list[dict[str, Any]]:
         c = t.record_versions.c

@@ -12,9 +12,11 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 
 from liuhen.domain.records import Record
+from liuhen.domain.seals import Kind
 from liuhen.domain.signoff import LEVEL_STATUS, Decision, Delegation, Lapse
 from liuhen.storage import tables as t
 from liuhen.storage.repositories import _Repo
+from liuhen.storage.seals import note_rows
 
 
 class SqlSignoff(_Repo):
@@ -22,25 +24,24 @@ class SqlSignoff(_Repo):
         """Append decisions numbered from ``first_seq`` (their position in the chain, 1-based)."""
         if not decisions:
             return
-        await self.session.execute(
-            t.decisions.insert(),
-            [
-                {
-                    "record_id": record_id,
-                    "round": d.round,
-                    "seq": first_seq + n,
-                    "kind": d.kind.value,
-                    "level": d.level.value if d.level is not None else None,
-                    "signer_id": d.signer_pk,
-                    "on_behalf_of": d.on_behalf_of,
-                    "at": d.at,
-                    "text": d.text,
-                    "disposition": d.disposition,
-                    "defer_answer": d.defer_answer.value if d.defer_answer is not None else None,
-                }
-                for n, d in enumerate(decisions)
-            ],
-        )
+        rows = [
+            {
+                "record_id": record_id,
+                "round": d.round,
+                "seq": first_seq + n,
+                "kind": d.kind.value,
+                "level": d.level.value if d.level is not None else None,
+                "signer_id": d.signer_pk,
+                "on_behalf_of": d.on_behalf_of,
+                "at": d.at,
+                "text": d.text,
+                "disposition": d.disposition,
+                "defer_answer": d.defer_answer.value if d.defer_answer is not None else None,
+            }
+            for n, d in enumerate(decisions)
+        ]
+        note_rows(self.session, Kind.DECISION, rows)
+        await self.session.execute(t.decisions.insert(), rows)
 
     async def add_lapse(self, record_id: int, lapse: Lapse) -> None:
         await self.session.execute(

@@ -10,6 +10,8 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from liuhen.domain.seals import SEAL, seal_payload
+from liuhen.storage import seals
 from liuhen.storage.engine import READ_ONLY
 from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
 from liuhen.storage.monthly_repo import SqlCaseZero, SqlMonthly
@@ -94,6 +96,15 @@ class SqlUnitOfWork:
                 self._writer.release()
 
     async def commit(self) -> None:
+        # what this transaction made of sealed rows, sealed in the same transaction (domain/seals.py)
+        for kind, oid, values in await seals.take(self.session):
+            await self.ledger.append(
+                actor=self.ledger.last_actor(),
+                action=SEAL,
+                object_type=kind.value,
+                object_id=oid,
+                payload=seal_payload(kind, values),
+            )
         await self.ledger.before_commit()
         await self.session.commit()
 

@@ -4,11 +4,13 @@ operator reads it (seed 003 §12, seed 004 §15: 全程留痕、永久存储、�
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 
 from liuhen.app.backup import BackupProblem, BackupRefused
 from liuhen.app.integrity import KeyProblem, KeysMissing
 from liuhen.app.usecases.integrity import LedgerBroken, VerifyNote, VerifyReport
 from liuhen.domain.checkpoints import (
+    Checkpoint,
     Finding,
     HeadFileDefect,
     Place,
@@ -32,6 +34,85 @@ _PLACES: Mapping[Place, str] = {
     Place.COMPLAINT_MESSAGE: "控告 {w.number} 第 {w.seq} 项 的原始消息",
     Place.UNREFERENCED: "未被引用的文件 {short}…",
     Place.SIGNED_HEAD: "签名头文件（覆盖条目 1–{w.tree_size}）",
+    Place.RECORD: "记录 {w.number}",
+    Place.EVIDENCE_ROW: "记录 {w.number} 证据 #{w.seq} 的登记行",
+    Place.DECISION: "记录 {w.number} 签批意见 #{w.seq}",
+    Place.VERSION: "记录 {w.number} 第 {w.seq} 版",
+    Place.STAFF: "人员 {w.number}",
+    Place.COMPLAINT: "控告 {w.number}",
+    Place.COMPLAINT_ROW: "控告 {w.number} 第 {w.seq} 项 的登记行",
+    Place.CASE_ZERO: "案件零报告 {w.number}（#{w.seq}）",
+}
+
+#: What each sealed kind and field is called in `liuhen verify`'s report (domain/seals.py).
+_OBJECTS: Mapping[str, str] = {
+    "record": "记录",
+    "evidence": "证据登记行",
+    "decision": "签批意见",
+    "record_version": "记录版本",
+    "staff": "人员",
+    "complaint": "控告",
+    "complaint_item": "控告材料",
+    "case_zero": "案件零报告",
+}
+_FIELDS: Mapping[str, str] = {
+    "court_id": "所属法院",
+    "number": "编号",
+    "recorder_id": "记录人",
+    "status": "状态",
+    "created_at": "创建时间",
+    "answers": "登记内容",
+    "version": "版本号",
+    "direct_to_discipline": "直接报告纪检",
+    "submitted_at": "提交时间",
+    "chain": "签批流程",
+    "filed_at": "归档时间",
+    "disposition": "处置意见",
+    "record_id": "所属记录",
+    "seq": "序号",
+    "kind": "类别",
+    "state": "保存状态",
+    "received_at": "收到时间",
+    "chat_id": "来源会话",
+    "message_id": "消息编号",
+    "update_id": "更新编号",
+    "origin": "来源（转发自）",
+    "sha256": "文件校验值",
+    "size": "文件大小",
+    "media_type": "文件类型",
+    "text": "文字内容",
+    "entities": "文字格式",
+    "file_name": "文件名",
+    "media_group_id": "相册编号",
+    "message_sha256": "原始消息校验值",
+    "photo_compressed": "图片是否压缩",
+    "stored_at": "入库时间",
+    "round": "签批轮次",
+    "level": "签批层级",
+    "signer_id": "签批人",
+    "on_behalf_of": "代签对象",
+    "at": "签批时间",
+    "defer_answer": "暂缓意见",
+    "reason": "更正理由",
+    "actor": "操作人",
+    "staff_id": "工号",
+    "name": "姓名",
+    "department_id": "部门",
+    "position": "职务",
+    "role": "角色",
+    "phone": "电话",
+    "active": "在职状态",
+    "telegram_user_id": "绑定的聊天账号",
+    "enrolled_at": "绑定时间",
+    "deactivated_at": "停用时间",
+    "complainant_id": "控告人",
+    "complaint_id": "所属控告",
+    "officer_pk": "承办人",
+    "case_number": "案号",
+    "statement": "报告内容",
+    "reviewer_pk": "审核人",
+    "reviewed_at": "审核时间",
+    "review_note": "审核意见",
 }
 
 _REASONS: Mapping[ChainBreak | Finding, str] = {
@@ -58,6 +139,7 @@ _REASONS: Mapping[ChainBreak | Finding, str] = {
     Finding.FILE_CORRUPT: "文件内容与登记的 SHA-256 不符（被改动或损坏）",
     Finding.FILE_NO_KEY: "无法解密：缺少证据密钥",
     Finding.FILE_UNREADABLE: "{state}",
+    Finding.FILE_NOT_A_DIGEST: "登记的文件校验值不是 SHA-256（证据行被改动）",
     Finding.FILE_SIZE: "大小不符：登记 {registered} 字节，文件 {actual} 字节",
     Finding.ROW_MISSING: "账本登记收到的这件证据在数据库中已没有证据行（证据行被删除）",
     Finding.PREVIOUS_MISSING: (
@@ -69,6 +151,9 @@ _REASONS: Mapping[ChainBreak | Finding, str] = {
     Finding.CHECKPOINT_DELETED: (
         "已签名覆盖条目 1–{signed}，数据库中最新的检查点只覆盖 1–{latest}（最新的检查点被删除）"
     ),
+    Finding.FIELD_CHANGED: "「{field}」与账本条目 #{entry} 所记不符（数据库被直接改动）",
+    Finding.NOT_SEALED: "账本中没有这一行的任何登记（该行被绕过系统直接写入数据库）",
+    Finding.SEALED_ROW_GONE: "账本登记的{object}（内部编号 {id}）在数据库中已不存在（该行被删除）",
 }
 
 _HEAD_FILE: Mapping[HeadFileDefect, str] = {
@@ -106,6 +191,14 @@ def reason(p: Problem) -> str:
         return "账本前若干条目的默克尔树根与签名头不符（账本被改写）"
     if p.reason is Finding.CHECKPOINT_DELETED and int(p.detail["latest"]) >= int(p.detail["signed"]):
         return "数据库中没有签名头所载的检查点（检查点被删除或改动）"
+    if p.kind is ProblemKind.STATE:
+        detail = dict(p.detail)
+        detail["object"] = _OBJECTS.get(str(detail.get("object")), str(detail.get("object")))
+        if "field" in detail:
+            detail["field"] = _FIELDS.get(str(detail["field"]), str(detail["field"]))
+        elif p.reason is Finding.FIELD_CHANGED:
+            return "账本条目 #{entry} 所记的字段在数据库中已缺失（数据库被直接改动）".format(**detail)
+        return _REASONS[p.reason].format(**detail)
     text = _REASONS[p.reason].format(**p.detail)
     if p.reason is Finding.FILE_NO_KEY and p.detail.get("why"):
         text += f"（{p.detail['why']}）"
@@ -134,6 +227,13 @@ def note(n: VerifyNote, r: VerifyReport) -> str:
             "数据目录中没有签名头文件 signed-head.json：最新的检查点若连同账本末尾一起被删除，将无法发现。"
             "请用 --against 指定另行保存的签名头文件"
         )
+    if n is VerifyNote.UNREFERENCED:
+        shown = "、".join(d[:12] + "…" for d in r.unreferenced[:5])
+        more = f" 等 {len(r.unreferenced)} 个" if len(r.unreferenced) > 5 else ""
+        return (
+            f"证据存储中有 {len(r.unreferenced)} 个文件没有任何登记行引用：{shown}{more}"
+            "（进程在写入文件后、登记前中断时会留下这样的文件；若账本同时报告登记行被删除，则是删除的痕迹）"
+        )
     return f"最后一个检查点之后还有 {r.entries - r.covered} 条条目尚未签名"
 
 
@@ -148,6 +248,8 @@ def report_json(r: VerifyReport) -> dict[str, object]:
             "timestamped": r.timestamped,
         },
         "files": {"checked": r.files, "referenced": r.referenced},
+        "rows": {"checked": r.rows},
+        "unreferenced_files": r.unreferenced,
         "signed_head": {"file": r.head_file, "tree_size": r.signed_head} if r.head_file else None,
         "first_problem": problem_json(r.first) if r.first else None,
         "problems": [problem_json(p) for p in r.problems],
@@ -171,6 +273,7 @@ def report_lines(r: VerifyReport, limit: int = 50) -> list[str]:
         f"{mark(not kinds & {'ledger', 'ledger_head'})} 账本：{r.entries} 条（账本头 #{r.head_seq}）",
         f"{mark('checkpoint' not in kinds)} 签名检查点：{checkpoints}",
         f"{mark('evidence' not in kinds)} 证据登记：每件证据与账本中收到它时的登记一致",
+        f"{mark('state' not in kinds)} 数据行：{r.rows} 行记录、证据、签批、版本、人员与控告同账本所记一致",
         f"{mark('file' not in kinds)} 文件：{r.files} 个（{r.referenced} 个被记录或控告引用）",
     ]
     if r.head_file:
@@ -178,7 +281,7 @@ def report_lines(r: VerifyReport, limit: int = 50) -> list[str]:
         lines.append(f"{mark('signed_head' not in kinds)} 签名头：{r.head_file}（{covered}账本须延续它）")
     lines += [f"提醒：{note(n, r)}" for n in r.notes]
     if r.ok:
-        lines.append("核验通过：账本、证据登记与全部文件完好。")
+        lines.append("核验通过：账本、证据登记、数据行与全部文件完好。")
         return lines
     lines.append(f"核验未通过：发现 {len(r.problems)} 处问题。第一处：{problem(r.problems[0])}")
     lines += [f"  · {problem(p)}" for p in r.problems[1:limit]]
@@ -238,3 +341,17 @@ def backup_error(exc: BackupError) -> str:
 
 def recorded() -> str:
     return "本次核验已记入账本（integrity.verify）。"
+
+
+def head_file_name(cp: Checkpoint) -> str:
+    return f"signed-head-{cp.tree_size}.json"
+
+
+def head_caption(cp: Checkpoint, tz: tzinfo) -> str:
+    """What a discipline officer reads with the daily signed head (seed 004 §15: 有据可查)."""
+    at = cp.signed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"留痕账本签名头：覆盖条目 1–{cp.tree_size}，{at} 签名。\n"
+        "请保存此文件，不必回复。它不含任何记录内容；核验时用 liuhen verify --against 此文件，"
+        "即可证明账本此后没有被截断、回退或改写——即使服务器管理员也无法让它失效。"
+    )

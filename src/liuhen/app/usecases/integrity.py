@@ -48,6 +48,9 @@ from liuhen.domain.checkpoints import (
     timestamped_message,
 )
 from liuhen.domain.clock import Clock
+from liuhen.domain.model import Role
+from liuhen.domain.seals import Difference, Mismatch, SealAudit, differences
+from liuhen.domain.seals import Kind as SealKind
 
 BATCH = 5_000
 FILE_CONCURRENCY = 4
@@ -69,6 +72,7 @@ async def _audit_ledger(
     progress: Progress,
     phase: str,
     attestations: EvidenceAttestations | None = None,
+    seals: SealAudit | None = None,
 ) -> None:
     """Feed the entries up to seq ``upto`` (all of them when None) to the audit, in batches."""
     after = 0
@@ -81,6 +85,8 @@ async def _audit_ledger(
         audit.feed(batch)
         if attestations is not None:
             attestations.feed(batch)
+        if seals is not None:
+            seals.feed(batch)
         after = batch[-1].seq
         progress(phase, audit.entries, total)
 
@@ -206,6 +212,7 @@ class VerifyNote(enum.StrEnum):
     NO_CHECKPOINT = "no_checkpoint"  # nothing was ever signed
     UNSIGNED_TAIL = "unsigned_tail"  # entries after the latest checkpoint (``entries - covered``)
     NO_SIGNED_HEAD = "no_signed_head"  # checkpoints, and no signed head file where it is kept by default
+    UNREFERENCED = "unreferenced"  # stored files no row names (``VerifyReport.unreferenced``)
 
 
 @dataclass
@@ -217,6 +224,8 @@ class VerifyReport:
     timestamped: int = 0
     files: int = 0
     referenced: int = 0
+    rows: int = 0  # sealed rows compared with the ledger's seals
+    unreferenced: list[str] = field(default_factory=list)  # digests of stored files no row names
     signed_head: int | None = None  # the tree size of the signed head checked against (when one was)
     head_file: str | None = None  # where it was read
     problems: list[Problem] = field(default_factory=list)
@@ -231,7 +240,15 @@ class VerifyReport:
         return self.problems[0] if self.problems else None
 
 
+@dataclass(frozen=True)
+class _NotADigest:
+    state: str = "not_a_digest"
+    size: int | None = None
+    error: str | None = None
+
+
 _FILE_FINDINGS = {
+    "not_a_digest": Finding.FILE_NOT_A_DIGEST,
     "missing": Finding.FILE_MISSING,
     "corrupt": Finding.FILE_CORRUPT,
     "no_key": Finding.FILE_NO_KEY,
@@ -255,12 +272,17 @@ async def verify(
         checkpoints = list(await uow.integrity.checkpoints())
         refs = list(await uow.integrity.file_references())
         audit, attested = LedgerAudit(checkpoints, signed_head=signed_head), EvidenceAttestations()
+        sealed = SealAudit()
         report.head_seq = head[0] if head else None
         # every entry, past the head too: entries beyond a rewound head must be seen
-        await _audit_ledger(uow, audit, None, head[0] if head else 0, progress, "ledger", attested)
+        await _audit_ledger(uow, audit, None, head[0] if head else 0, progress, "ledger", attested, sealed)
         ledger_problems = audit.finish(*(head or (None, None)))
-        # the rows against the entries that took them in (only once the ledger itself holds)
-        evidence_problems = [] if ledger_problems else attested.check(await uow.integrity.evidence_claims())
+        # the rows against the entries that took them in and the seals that say what they hold now (only
+        # once the ledger itself holds: a broken ledger says nothing trustworthy of the rows)
+        evidence_problems: list[Problem] = []
+        if not ledger_problems:
+            evidence_problems = attested.check(await uow.integrity.evidence_claims())
+            evidence_problems += await _check_rows(uow, sealed, report, progress)
     report.entries = audit.entries
     report.checkpoints = len(checkpoints)
     report.covered = max((c.tree_size for c in checkpoints), default=0)
@@ -280,6 +302,60 @@ async def verify(
     return report
 
 
+_PLACE_OF: dict[SealKind, Place] = {
+    SealKind.RECORD: Place.RECORD,
+    SealKind.EVIDENCE: Place.EVIDENCE_ROW,
+    SealKind.DECISION: Place.DECISION,
+    SealKind.VERSION: Place.VERSION,
+    SealKind.STAFF: Place.STAFF,
+    SealKind.COMPLAINT: Place.COMPLAINT,
+    SealKind.COMPLAINT_ITEM: Place.COMPLAINT_ROW,
+    SealKind.CASE_ZERO: Place.CASE_ZERO,
+}
+_FINDING_OF = {
+    Difference.FIELD: Finding.FIELD_CHANGED,
+    Difference.UNSEALED: Finding.NOT_SEALED,
+    Difference.GONE: Finding.SEALED_ROW_GONE,
+}
+
+
+def _state_problem(m: Mismatch) -> Problem:
+    if m.difference is Difference.GONE:
+        where = Where(Place.ENTRY, seq=m.entry)
+        detail: dict[str, str | int] = {"object": m.kind.value, "id": m.object_id}
+    else:
+        seq = m.label.get("seq")
+        where = Where(
+            _PLACE_OF[m.kind],
+            str(m.label.get("number") or m.object_id),
+            seq if isinstance(seq, int) else None,
+        )
+        detail = {"object": m.kind.value, "id": m.object_id}
+        if m.column is not None:
+            detail["field"] = m.column
+        if m.entry is not None:
+            detail["entry"] = m.entry
+    return Problem(ProblemKind.STATE, where, _FINDING_OF[m.difference], detail, seq=m.entry)
+
+
+async def _check_rows(
+    uow: UnitOfWork, sealed: SealAudit, report: VerifyReport, progress: Progress
+) -> list[Problem]:
+    """Every sealed row against its latest seal; sealed rows no longer there (domain/seals.py)."""
+    found: list[Mismatch] = []
+    for kind in SealKind:
+        async for rows in uow.integrity.sealed_rows(kind):
+            differ, unsealed = sealed.suspects(rows)
+            found += unsealed
+            for row, seq in differ:
+                entry = (await uow.ledger.entries(after=seq - 1, limit=1))[0]
+                found += differences(row, entry)
+            report.rows += len(rows)
+            progress("rows", report.rows, None)
+    found += sealed.gone()
+    return [_state_problem(m) for m in found]
+
+
 async def _check_files(
     refs: Sequence[FileReference], files: FileChecker, report: VerifyReport, progress: Progress
 ) -> list[Problem]:
@@ -289,6 +365,9 @@ async def _check_files(
     stored = await files.digests()
     order = list(by_digest) + sorted(set(stored) - set(by_digest))
     report.referenced, report.files = len(by_digest), len(order)
+    report.unreferenced = order[len(by_digest) :]
+    if report.unreferenced:
+        report.notes.append(VerifyNote.UNREFERENCED)
     results: dict[str, BlobCheck] = {}
     gate = asyncio.Semaphore(FILE_CONCURRENCY)
     done = 0
@@ -296,7 +375,10 @@ async def _check_files(
     async def check(digest: str) -> None:
         nonlocal done
         async with gate:
-            results[digest] = await files.verify(digest)
+            try:
+                results[digest] = await files.verify(digest)
+            except ValueError:  # not a digest at all: the row was edited by hand
+                results[digest] = _NotADigest()
         done += 1
         progress("files", done, len(order))
 
@@ -319,3 +401,55 @@ async def _check_files(
                 sizes: dict[str, str | int] = {"registered": ref.size, "actual": result.size}
                 problems.append(Problem(ProblemKind.FILE, ref.where, Finding.FILE_SIZE, sizes, sha256=digest))
     return problems
+
+
+# --- the signed head, sent where the operator cannot reach it ----------------------------------------------
+
+HEAD_NOTICE = "signed-head:"
+
+
+@dataclass(frozen=True)
+class HeadCopy:
+    """One discipline officer to be sent the latest signed head (``key``: its notice, claimed once)."""
+
+    key: str
+    staff_pk: int
+    chat_id: int
+    checkpoint: Checkpoint
+
+
+async def head_copies_due(uow: UnitOfWork) -> list[HeadCopy]:
+    """The latest checkpoint's signed head for every enrolled, active discipline officer of the deployment
+    who has not been sent it: a copy of what was signed that lives in their chat, out of the server
+    operator's reach (seed 003 §12: 全程留痕; seed 004 §15). Each copy is claimed once, so a restart
+    resends nothing; a checkpoint taken by `liuhen checkpoint` goes out at the bot's next run."""
+    async with uow:
+        latest = await uow.integrity.latest_checkpoint()
+        if latest is None:
+            return []
+        due: list[HeadCopy] = []
+        for court in await uow.courts.list():
+            if court.id is None:
+                continue
+            for person in await uow.staff.list(court.id):
+                if person.role is not Role.DISCIPLINE or not person.active or person.telegram_chat_id is None:
+                    continue
+                assert person.id is not None
+                key = f"{HEAD_NOTICE}{latest.tree_size}:{person.id}"
+                if await uow.notices.claim(key, person.telegram_chat_id):
+                    due.append(HeadCopy(key, person.id, person.telegram_chat_id, latest))
+        await uow.commit()
+    return due
+
+
+async def head_copy_sent(uow: UnitOfWork, copy: HeadCopy) -> None:
+    async with uow:
+        await uow.notices.mark_sent(copy.key)
+        await uow.ledger.append(
+            actor="system",
+            action="signed_head.sent",
+            object_type="checkpoint",
+            object_id=str(copy.checkpoint.tree_size),
+            payload={"staff": copy.staff_pk, "root": copy.checkpoint.root},
+        )
+        await uow.commit()

@@ -4,13 +4,17 @@ from the database at every start (nothing lives only in memory)."""
 from __future__ import annotations
 
 import structlog
+from telegram import InputFile
 from telegram.error import Forbidden, TelegramError
 
 from liuhen.app import integrity
 from liuhen.app.usecases import courts, deadlines
+from liuhen.app.usecases import integrity as integrity_usecases
 from liuhen.bot.context import Context
 from liuhen.bot.router import Router
+from liuhen.domain.checkpoints import signed_head_document
 from liuhen.texts import common as texts
+from liuhen.texts import integrity as words
 
 log = structlog.get_logger(__name__)
 
@@ -51,8 +55,24 @@ async def reminders(context: Context) -> None:
 
 async def checkpoints(context: Context) -> None:
     """A signed ledger checkpoint when the last is older than a day; decided from the database at
-    every run, so a restart loses nothing."""
-    await integrity.scheduled_checkpoint(context.runtime)
+    every run, so a restart loses nothing. The newest signed head then goes to each discipline officer as a
+    document: a copy the server's operator cannot reach (seed 003 §12: 全程留痕; seed 004 §15)."""
+    rt = context.runtime
+    await integrity.scheduled_checkpoint(rt)
+    if not rt.settings.signed_head_to_discipline:
+        return
+    for copy in await integrity_usecases.head_copies_due(rt.db.uow()):
+        document = InputFile(
+            signed_head_document(copy.checkpoint), filename=words.head_file_name(copy.checkpoint)
+        )
+        try:
+            await context.bot.send_document(
+                copy.chat_id, document, caption=words.head_caption(copy.checkpoint, rt.settings.tz)
+            )
+        except TelegramError as exc:  # claimed, not sent: tomorrow's head goes out anyway
+            log.warning("signed_head_not_sent", staff=copy.staff_pk, error=repr(exc))
+            continue
+        await integrity_usecases.head_copy_sent(rt.db.uow(), copy)
 
 
 def install(router: Router) -> None:
