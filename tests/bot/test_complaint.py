@@ -15,11 +15,13 @@ from liuhen.app import integrity
 from liuhen.app.settings import Settings
 from liuhen.app.usecases.records import list_records
 from liuhen.domain.clock import FixedClock
+from liuhen.domain.complaints import Destination
 from liuhen.texts import common as texts
 from tests.bot.harness import START, Harness, start_harness, text_of
 from tests.bot.test_intake import png
 from tests.integrity_world import World
 
+OWN = texts.complaint_button(Destination.OWN)
 RETALIATION = "我如实记录了王副院长过问案件的情况后，庭里把我从审判岗位调到了档案室。"
 
 
@@ -51,7 +53,11 @@ async def test_a_complaint_goes_to_the_discipline_office_only(h: Harness, tmp_pa
 
     intro = await h.say(judge, "/complaint")
     assert "控告 KG-2026-" in text_of(intro) and "不经过您的部门负责人和分管院领导" in text_of(intro)
-    assert buttons(intro) == [texts.COMPLAINT_SUBMIT, texts.COMPLAINT_CANCEL]
+    # a court with no court above in the deployment: its own office, and how to go upward outside it
+    assert buttons(intro) == [OWN, texts.COMPLAINT_CANCEL]
+    assert "本系统没有接入上一级法院" in text_of(intro) and "请直接向上一级法院纪检监察部门提出" in text_of(
+        intro
+    )
     first = await h.say(judge, RETALIATION)
     assert "第 1 项" in text_of(first) and "本人说明" in text_of(first)
     shot = png("white")
@@ -59,7 +65,7 @@ async def test_a_complaint_goes_to_the_discipline_office_only(h: Harness, tmp_pa
     second = await h.reply_after(judge, sent["message"]["message_id"])
     assert "第 2 项（截图/照片" in text_of(second)
 
-    await h.sim.press(judge, second["message_id"], text=texts.COMPLAINT_SUBMIT)
+    await h.sim.press(judge, second["message_id"], text=OWN)
     confirm = await h.sim.wait_for(judge, "已直接送达本院纪检监察部门")
     assert "（1 人）" in text_of(confirm) and "被控告的人不会收到任何通知" in text_of(confirm)
 
@@ -94,7 +100,7 @@ async def test_a_discipline_member_who_enrols_later_still_gets_it(h: Harness) ->
     judge = await h.enrol("j001", "张法官")
     await h.say(judge, "/complaint")
     ack = await h.say(judge, RETALIATION)
-    await h.sim.press(judge, ack["message_id"], text=texts.COMPLAINT_SUBMIT)
+    await h.sim.press(judge, ack["message_id"], text=OWN)
     saved = await h.sim.wait_for(judge, "已提交并永久保存")
     assert "还没有人登记" in text_of(saved)
     discipline = await h.enrol("k001", "赵主任")
@@ -106,19 +112,17 @@ async def test_empty_cancelled_stale_and_foreign_buttons(h: Harness) -> None:
     judge = await h.enrol("j001", "张法官")
     colleague = await h.enrol("j002", "钱法官")
     intro = await h.say(judge, "/complaint")
-    assert await h.answer_to_press(judge, intro["message_id"], text=texts.COMPLAINT_SUBMIT) == (
-        texts.COMPLAINT_EMPTY
-    )
+    assert await h.answer_to_press(judge, intro["message_id"], text=OWN) == (texts.COMPLAINT_EMPTY)
 
     ack = await h.say(judge, "说明")
-    submit = next(b for row in ack["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "提交控告")
+    submit = next(b for row in ack["reply_markup"]["inline_keyboard"] for b in row if b["text"] == OWN)
     forged = await h.answer_to_press(colleague, ack["message_id"], data=submit["callback_data"], forge=True)
     assert forged == texts.BUTTON_FORBIDDEN
 
     await h.sim.press(judge, ack["message_id"], text=texts.COMPLAINT_CANCEL)
     cancelled = await h.sim.wait_for(judge, "已取消")
     assert "不会送出" in text_of(cancelled)
-    stale = await h.answer_to_press(judge, intro["message_id"], text=texts.COMPLAINT_SUBMIT)
+    stale = await h.answer_to_press(judge, intro["message_id"], text=OWN)
     assert stale == texts.COMPLAINT_STALE
     assert "complaint.cancel" in await ledger_actions(h)
     receipt = await h.say(judge, "这条是证据")

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from liuhen.app.usecases import access, courts, enrolment
 from liuhen.app.usecases.roster import UnknownCourts, import_roster_file
 from liuhen.domain.clock import FixedClock
+from liuhen.domain.complaints import Destination
 from liuhen.domain.periods import Quarter
 from liuhen.domain.roster import parse_roster
 from liuhen.reports import quarterly
+from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness, text_of
 from tests.bot.signoff_flow import labels, submit_record
 from tests.conftest import DEMO_ROSTER
 
 pytestmark = pytest.mark.asyncio
+ABOVE, CHAIN, OWN = (texts.complaint_button(d) for d in Destination)
 
 
 def two_courts_roster() -> str:
@@ -172,15 +176,65 @@ async def test_province_a_roster_naming_an_unknown_court_imports_nothing(h: Harn
         assert len(await uow.staff.list(rt.court_id)) == before
 
 
-async def test_seed001_impl_s9_a_complaint_may_also_go_to_the_court_above(h: Harness) -> None:
+def _buttons(message: dict[str, Any]) -> list[str]:
+    return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+
+async def _complain(h: Harness, judge: int, button: str) -> str:
+    await h.say(judge, "/complaint")
+    ack = await h.say(judge, "因如实记录，考评被无故降等。")
+    await h.sim.press(judge, ack["message_id"], text=button)
+    return text_of(await h.sim.wait_for(judge, "已提交", timeout=10))
+
+
+async def _received(h: Harness, office: int) -> bool:
+    return any("【控告 · 直送纪检监察】" in t for t in await h.bot_texts(office))
+
+
+async def test_seed002_s11_a_complaint_goes_to_the_court_above_by_default(h: Harness) -> None:
+    """The own court's office may be the one complained about: upward is the first button (seed 002 §11:
+    可以向上一级人民法院提出控告; seed 001 实施办法 §9)."""
     county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
     county_office = await enrol_at(h, "zm", "k001", "县法院赵主任")
     mid_office = await enrol_at(h, "zz", "k001", "中院赵主任")
     high_office = await h.enrol("k001", "高院赵主任")
-    await h.say(county_judge, "/complaint")
-    ack = await h.say(county_judge, "因如实记录，考评被无故降等。")
-    await h.sim.press(county_judge, ack["message_id"], text="提交控告")
+    intro = await h.say(county_judge, "/complaint")
+    assert _buttons(intro) == [ABOVE, CHAIN, OWN, texts.COMPLAINT_CANCEL]
+    assert "默认送上一级法院纪检监察部门" in text_of(intro)
+    done = await _complain(h, county_judge, ABOVE)
+    assert "已直接送达郑州市中级人民法院纪检监察部门（1 人）" in done
+    got = await h.sim.wait_for(mid_office, "【控告 · 直送纪检监察】", timeout=10)
+    assert "考评被无故降等" in text_of(got) and "中牟县人民法院" in text_of(got)  # whose complaint it is
+    # the deliveries are made before the complainant is told (the handler sends, then confirms)
+    assert not await _received(h, county_office)  # the own court never sees it
+    assert not await _received(h, high_office)  # one level up, not two
+
+
+async def test_seed001_impl_s9_a_complaint_can_go_up_every_level(h: Harness) -> None:
+    county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    county_office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    mid_office = await enrol_at(h, "zz", "k001", "中院赵主任")
+    high_office = await h.enrol("k001", "高院赵主任")
+    done = await _complain(h, county_judge, CHAIN)
+    assert "郑州市中级人民法院、" in done and "（2 人）" in done
+    for office in (mid_office, high_office):
+        await h.sim.wait_for(office, "【控告 · 直送纪检监察】", timeout=10)
+    assert not await _received(h, county_office)
+    async with h.runtime.db.uow(read_only=True) as uow:
+        [submitted] = [e for e in await uow.ledger.entries() if e.action == "complaint.submit"]
+    assert submitted.payload["destination"] == "chain"
+
+
+async def test_seed001_impl_s9_the_own_court_only_when_chosen(h: Harness) -> None:
+    """Chosen by the complainant: the own office (and, with LIUHEN_COMPLAINT_UPWARD, the court above too)."""
+    county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    county_office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    mid_office = await enrol_at(h, "zz", "k001", "中院赵主任")
+    mid_judge = await enrol_at(h, "zz", "j001", "中院张法官")
+    done = await _complain(h, county_judge, OWN)
+    assert "本院纪检监察部门" in done
     for office in (county_office, mid_office):
-        got = await h.sim.wait_for(office, "【控告 · 直送纪检监察】", timeout=10)
-        assert "考评被无故降等" in text_of(got)
-    assert not [t for t in await h.bot_texts(high_office) if "控告" in t]  # one level up, not two
+        await h.sim.wait_for(office, "【控告 · 直送纪检监察】", timeout=10)
+    # one level above the intermediate court: "every court above" would be the same, so it is not offered
+    intro = await h.say(mid_judge, "/complaint")
+    assert _buttons(intro) == [ABOVE, OWN, texts.COMPLAINT_CANCEL]

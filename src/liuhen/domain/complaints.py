@@ -40,6 +40,16 @@ class Complaint:
     item_count: int = 0
     submitted_at: datetime | None = None
     id: int | None = None
+    destination: str | None = None  # ``Destination``, chosen at submission (None: from before the choice)
+
+
+class Destination(enum.StrEnum):
+    """Where a complaint of retaliation goes (seed 001 §6, 实施办法 §9; seed 002 §11: 可以向上一级人民法院
+    提出控告). Upward is the default: the own court's office may be the one complained about."""
+
+    ABOVE = "above"  # the discipline office of the court directly above
+    CHAIN = "chain"  # every court above, level by level up to the top of the deployment
+    OWN = "own"  # the own court's discipline office, only when the complainant chooses it
 
 
 @dataclass(eq=False)

@@ -132,7 +132,8 @@ SEALED: Mapping[Kind, Sealed] = {
         ),
     ),
     Kind.COMPLAINT: Sealed(
-        ("id",), ("court_id", "number", "complainant_id", "status", "created_at", "submitted_at")
+        ("id",),
+        ("court_id", "number", "complainant_id", "status", "created_at", "submitted_at", "destination"),
     ),
     Kind.COMPLAINT_ITEM: Sealed(
         ("id",),

@@ -421,6 +421,7 @@ complaints = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("submitted_at", UTCDateTime()),
+    Column("destination", String(16)),  # domain.complaints.Destination; NULL: from before the choice
     Index("ix_complaints_complainant_status", "complainant_id", "status"),
     Index("ix_complaints_court_status", "court_id", "status"),
 )

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from liuhen.app.usecases.complaint import Delivery, has_file
+from liuhen.app.usecases.complaint import PressResult as ComplaintPress
 from liuhen.app.usecases.deadlines import Reminder
 from liuhen.app.usecases.intake import Arrival, DraftSummary, Receipt
-from liuhen.domain.complaints import ComplaintItem
+from liuhen.domain.complaints import ComplaintItem, Destination
 from liuhen.domain.model import Staff
 from liuhen.domain.questionnaire import BY_KEY as QUESTIONS
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState, short_hash
 from liuhen.evidence.inspect import content_mismatch
 from liuhen.texts.labels import EVIDENCE_KIND, evidence_kind, human_size, record_status, role
+from liuhen.texts.profile import COURT, Voice
 
 NOT_ENROLLED = (
     "您好，这里是“留痕”——干预过问案件记录系统，仅为已登记的本院工作人员服务。\n"
@@ -251,25 +253,40 @@ def quarterly_reminder(label: str, due: str, key: str) -> str:
 
 # ---- Complaints straight to the discipline office (seed 001 §6, 实施办法 §9) ----------------------
 
-COMPLAINT_SUBMIT = "提交控告"
 COMPLAINT_CANCEL = "取消"
-COMPLAINT_EMPTY = "还没有控告内容。请先发送文字说明，或截图、语音、文件，再点“提交控告”。"
+COMPLAINT_EMPTY = "还没有控告内容。请先发送文字说明，或截图、语音、文件，再点下方的提交按钮。"
 COMPLAINT_STALE = "该控告已提交或已取消。"
 
 
-def complaint_intro(number: str, resumed: bool, items: int) -> str:
+def complaint_button(destination: Destination, v: Voice = COURT) -> str:
+    """The submit buttons, one per destination (seed 001 实施办法 §9, seed 002 §11)."""
+    return {
+        Destination.ABOVE: f"提交上一级{v.org}纪检监察部门",
+        Destination.CHAIN: f"逐级提交上级各{v.org}纪检监察部门",
+        Destination.OWN: "提交本院纪检监察部门",
+    }[destination]
+
+
+def complaint_intro(number: str, resumed: bool, items: int, upward: bool = True, v: Voice = COURT) -> str:
     head = (
         f"继续填写控告 {number}（已有 {items} 项内容）。"
         if resumed
         else f"控告 {number}：因如实记录干预过问情况而遭受刁难、打击或报复的，可以直接控告"
         "（《三个规定》第六条；最高法实施办法第九条）。"
     )
+    where = (
+        f"• 默认送上一级{v.org}纪检监察部门，不经过本院；也可以逐级向上提交，或选择本院纪检监察部门"
+        "（被控告的是本院纪检监察部门人员时，请不要选择本院）；\n"
+        if upward
+        else f"• 本系统没有接入上一级{v.org}：控告将送本院纪检监察部门。如被控告的是本院纪检监察部门人员，"
+        f"请直接向上一级{v.org}纪检监察部门提出；\n"
+    )
     return (
         f"{head}\n"
-        "• 控告直接送达本院纪检监察部门，不经过您的部门负责人和分管院领导；\n"
-        "• 被控告的人不会收到任何通知；\n"
+        f"{where}"
+        "• 不经过您的部门负责人和分管院领导，被控告的人不会收到任何通知；\n"
         "• 请发送控告内容：文字说明，以及截图、语音、文件等证据，可以分几条发送；\n"
-        "• 发送完毕后点“提交控告”。"
+        "• 发送完毕后点下方的提交按钮，选择送往何处。"
     )
 
 
@@ -282,18 +299,21 @@ def complaint_item(number: str, item: ComplaintItem) -> str:
         lines.append(TOO_BIG)
     elif item.state != EvidenceState.STORED.value:
         lines.append("⚠️ 文件未能下载，请重新发送该文件。")
-    lines.append("可以继续发送；发送完毕请点“提交控告”。")
+    lines.append("可以继续发送；发送完毕请点下方的提交按钮。")
     return "\n".join(lines)
 
 
-def complaint_submitted(number: str, recipients: int) -> str:
-    if recipients == 0:
+def complaint_submitted(result: ComplaintPress, v: Voice = COURT) -> str:
+    number = result.number or ""
+    own = result.destination in (None, Destination.OWN)
+    office = "本院纪检监察部门" if own else "、".join(result.courts) + "纪检监察部门"
+    if result.recipients == 0:
         return (
-            f"控告 {number} 已提交并永久保存。本院纪检监察部门目前还没有人登记使用本系统，"
+            f"控告 {number} 已提交并永久保存。{office}目前还没有人登记使用本系统，"
             "一旦有人登记将立即送达。被控告的人不会收到任何通知。"
         )
     return (
-        f"控告 {number} 已提交，已直接送达本院纪检监察部门（{recipients} 人），不经过您的部门负责人和"
+        f"控告 {number} 已提交，已直接送达{office}（{result.recipients} 人），不经过您的部门负责人和"
         "分管院领导。被控告的人不会收到任何通知。"
     )
 
@@ -307,7 +327,8 @@ def complaint_delivery(d: Delivery, tz: tzinfo) -> str:
     who = d.complainant
     lines = [
         f"【控告 · 直送纪检监察】{d.number}",
-        f"控告人：{who.name}（{d.department} {who.position}，工号 {who.staff_id}）",
+        f"控告人：{who.name}（{d.court + ' ' if d.court else ''}{d.department} {who.position}，"
+        f"工号 {who.staff_id}）",
         f"提交时间：{when}",
         "（依据《三个规定》第六条、最高法实施办法第九条：司法人员如实记录受保护，不得打击报复。"
         "本控告未经控告人所在部门负责人和分管院领导。）",

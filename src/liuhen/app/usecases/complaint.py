@@ -2,9 +2,12 @@
 (seed 001 §6; seed 001 实施办法 §9; docs/domain.md "Confidentiality and protection").
 
 The person writes the complaint as a few messages — text, screenshots, voice notes, files, stored like
-evidence (bytes first, fsync'ed, hashed) — and presses 提交控告. It is then sent to every enrolled member of
-the court's discipline office, and to nobody in the complainant's sign-off chain (department head,
-vice-president in charge), whatever their role. The person complained about is never told anything.
+evidence (bytes first, fsync'ed, hashed) — and chooses where it goes: the discipline office of the court
+above (the first button: the own court's office may be the one complained about; seed 002 §11), of every
+court above, or of the own court — there to nobody in the complainant's sign-off chain (department head,
+vice-president in charge), whatever their role. A court with no court above in the deployment offers only
+its own office, and says how to go upward outside the system. The person complained about is never told
+anything.
 Every step is in the ledger; a delivery is a read of the complaint by its recipient and is logged as such.
 
 Deliveries are claimed once per complaint and recipient (``notices``) in the deciding transaction and
@@ -26,9 +29,10 @@ from liuhen.domain.complaints import (
     Complaint,
     ComplaintItem,
     ComplaintStatus,
+    Destination,
     complaint_number,
 )
-from liuhen.domain.model import Role, Staff
+from liuhen.domain.model import Court, Role, Staff
 from liuhen.domain.records import EvidenceKind, EvidenceState, IncomingEvidence
 
 ACTION = "complaint"
@@ -43,17 +47,43 @@ def _actor(staff: Staff) -> str:
 
 @dataclass(frozen=True)
 class Buttons:
-    submit: str
+    submit: tuple[tuple[Destination, str], ...]  # the destinations offered, upward first, with their tokens
     cancel: str
+
+    @property
+    def upward(self) -> bool:
+        """Whether a court above is in the deployment (otherwise only the own court's office is offered)."""
+        return any(d is not Destination.OWN for d, _ in self.submit)
+
+
+async def _courts_above(uow: UnitOfWork, court_id: int) -> list[Court]:
+    """The courts above, nearest first (as far as the deployment reaches)."""
+    above: list[Court] = []
+    court = await uow.courts.get(court_id)
+    while court is not None and court.parent_id is not None and len(above) < 10:
+        court = await uow.courts.get(court.parent_id)
+        if court is not None:
+            above.append(court)
+    return above
+
+
+def _offered(above: list[Court]) -> tuple[Destination, ...]:
+    if not above:
+        return (Destination.OWN,)
+    if len(above) == 1:  # one level above: "every court above" is the same as "the court above"
+        return (Destination.ABOVE, Destination.OWN)
+    return (Destination.ABOVE, Destination.CHAIN, Destination.OWN)
 
 
 async def _buttons(uow: UnitOfWork, staff: Staff, complaint: Complaint, now: datetime) -> Buttons:
     assert staff.id is not None and complaint.id is not None
-    tokens = [
-        await issue_button(uow, staff_pk=staff.id, action=ACTION, now=now, arg=f"{choice}:{complaint.id}")
-        for choice in (SUBMIT, CANCEL)
-    ]
-    return Buttons(*tokens)
+
+    async def token(arg: str) -> str:
+        return await issue_button(uow, staff_pk=staff.id or 0, action=ACTION, now=now, arg=arg)
+
+    offered = _offered(await _courts_above(uow, complaint.court_id))
+    submit = tuple([(d, await token(f"{SUBMIT}:{d.value}:{complaint.id}")) for d in offered])
+    return Buttons(submit, await token(f"{CANCEL}:{complaint.id}"))
 
 
 @dataclass(frozen=True)
@@ -170,12 +200,40 @@ class Delivery:
     department: str
     submitted_at: datetime
     items: tuple[ComplaintItem, ...]
+    court: str = ""  # the complainant's court, named when the complaint goes to a court above
+
+
+def destination_of(complaint: Complaint) -> Destination:
+    try:
+        return Destination(complaint.destination or Destination.OWN.value)
+    except ValueError:
+        return Destination.OWN
+
+
+def _reachable(p: Staff) -> bool:
+    return p.role == Role.DISCIPLINE.value and p.enrolled and p.telegram_chat_id is not None and p.active
+
+
+async def receiving_courts(uow: UnitOfWork, complaint: Complaint) -> list[Court]:
+    """The courts whose discipline offices receive the complaint, by its destination."""
+    destination = destination_of(complaint)
+    if destination is Destination.OWN:
+        court = await uow.courts.get(complaint.court_id)
+        return [court] if court is not None else []
+    above = await _courts_above(uow, complaint.court_id)
+    return above[:1] if destination is Destination.ABOVE else above
 
 
 async def _recipients(uow: UnitOfWork, complaint: Complaint, *, upward: bool = False) -> list[Staff]:
-    """Enrolled discipline members, minus the complainant and anyone in the complainant's chain; with
-    ``upward`` (setting ``LIUHEN_COMPLAINT_UPWARD``) also the discipline office of the court above (seed 001
-    实施办法 §9, seed 002 §11: 可以向上一级人民法院提出控告)."""
+    """Where the complainant sent it (seed 001 实施办法 §9, seed 002 §11: 可以向上一级人民法院提出控告):
+    the discipline office of the court above (the default), of every court above, or of the own court —
+    there minus the complainant and anyone in the complainant's chain; ``upward`` (setting
+    ``LIUHEN_COMPLAINT_UPWARD``) adds the court above to a complaint sent to the own court."""
+    destination = destination_of(complaint)
+    if destination is not Destination.OWN:
+        courts = await receiving_courts(uow, complaint)
+        people = [p for c in courts if c.id is not None for p in await uow.staff.list(c.id)]
+        return [p for p in people if _reachable(p) and p.id != complaint.complainant_id]
     people = list(await uow.staff.list(complaint.court_id))
     above: list[Staff] = []
     if upward:
@@ -193,14 +251,7 @@ async def _recipients(uow: UnitOfWork, complaint: Complaint, *, upward: bool = F
             for p in people
             if p.role == Role.DEPT_HEAD.value and p.department_id == complainant.department_id
         }
-    return [
-        p
-        for p in [*people, *above]
-        if p.role == Role.DISCIPLINE.value
-        and p.enrolled
-        and p.telegram_chat_id is not None
-        and p.id not in chain
-    ]
+    return [p for p in [*people, *above] if _reachable(p) and p.id not in chain]
 
 
 async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint, *, upward: bool = False) -> list[Delivery]:
@@ -212,6 +263,7 @@ async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint, *, upward: bo
     complainant = await uow.staff.get(complaint.complainant_id)
     assert complainant is not None
     department = await uow.departments.get(complainant.department_id)
+    own = await uow.courts.get(complaint.court_id)
     items = tuple(await uow.complaints.items(complaint.id))
     for person in recipients:
         key = f"{NOTICE_PREFIX}{complaint.id}:{person.id}"
@@ -234,6 +286,7 @@ async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint, *, upward: bo
                 department.name if department else "",
                 complaint.submitted_at,
                 items,
+                own.name if own is not None and destination_of(complaint) is not Destination.OWN else "",
             )
         )
     return deliveries
@@ -253,6 +306,8 @@ class PressResult:
     number: str | None = None
     recipients: int = 0
     deliveries: tuple[Delivery, ...] = ()
+    destination: Destination | None = None
+    courts: tuple[str, ...] = ()  # the courts whose discipline offices receive it
 
 
 async def press(
@@ -264,9 +319,14 @@ async def press(
         callback = await uow.callbacks.get(token)
         if callback is None or callback.staff_pk != staff.id or callback.action != ACTION:
             return PressResult(PressOutcome.FORBIDDEN)
-        choice, _, pk = (callback.arg or "").partition(":")
+        choice, _, rest = (callback.arg or "").partition(":")
+        where, _, pk = rest.rpartition(":")  # "submit:above:12"; "cancel:12"
         complaint = await uow.complaints.get(int(pk)) if pk.isdigit() else None
         if complaint is None or complaint.complainant_id != staff.id:
+            return PressResult(PressOutcome.FORBIDDEN)
+        try:
+            destination = Destination(where or Destination.OWN.value)
+        except ValueError:
             return PressResult(PressOutcome.FORBIDDEN)
         if complaint.status != ComplaintStatus.OPEN.value:
             return PressResult(PressOutcome.STALE, complaint.number)
@@ -286,7 +346,10 @@ async def press(
             return PressResult(PressOutcome.CANCELLED, complaint.number)
         if complaint.item_count == 0:
             return PressResult(PressOutcome.EMPTY, complaint.number)
+        if destination not in _offered(await _courts_above(uow, complaint.court_id)):
+            return PressResult(PressOutcome.FORBIDDEN)  # no court above in this deployment any more
         complaint.status = ComplaintStatus.SUBMITTED.value
+        complaint.destination = destination.value
         complaint.submitted_at = complaint.updated_at = now
         callback.used_at = now
         assert complaint.id is not None
@@ -299,12 +362,21 @@ async def press(
             payload={
                 "items": complaint.item_count,
                 "sha256": [i.sha256 for i in items if i.sha256],
+                "destination": destination.value,
             },
         )
+        courts = tuple(c.name for c in await receiving_courts(uow, complaint))
         recipients = len(await _recipients(uow, complaint, upward=upward))
         deliveries = await _claim_deliveries(uow, complaint, upward=upward)
         await uow.commit()
-        return PressResult(PressOutcome.SUBMITTED, complaint.number, recipients, tuple(deliveries))
+        return PressResult(
+            PressOutcome.SUBMITTED,
+            complaint.number,
+            recipients,
+            tuple(deliveries),
+            destination,
+            courts,
+        )
 
 
 async def pending_deliveries(

@@ -13,35 +13,37 @@ from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import complaint, courts
 from liuhen.app.usecases.complaint import Buttons, Delivery, PressOutcome
 from liuhen.bot.context import Context
+from liuhen.bot.outbox import voice_of
 from liuhen.bot.parse import incoming_from
 from liuhen.bot.router import Router
 from liuhen.bot.storing import store_message
 from liuhen.evidence.store import EvidenceStoreError
 from liuhen.texts import common as texts
+from liuhen.texts.profile import Voice
 
 log = structlog.get_logger(__name__)
 
 PREFIX = "kg:"
 
 
-def _keyboard(buttons: Buttons) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(texts.COMPLAINT_SUBMIT, callback_data=PREFIX + buttons.submit),
-                InlineKeyboardButton(texts.COMPLAINT_CANCEL, callback_data=PREFIX + buttons.cancel),
-            ]
-        ]
-    )
+def _keyboard(buttons: Buttons, v: Voice) -> InlineKeyboardMarkup:
+    """One destination a row, upward first (the default), then 取消."""
+    rows = [
+        [InlineKeyboardButton(texts.complaint_button(d, v), callback_data=PREFIX + token)]
+        for d, token in buttons.submit
+    ]
+    rows.append([InlineKeyboardButton(texts.COMPLAINT_CANCEL, callback_data=PREFIX + buttons.cancel)])
+    return InlineKeyboardMarkup(rows)
 
 
 async def complaint_command(update: Update, context: Context) -> None:
     assert update.message is not None
     rt = context.runtime
     opened = await complaint.open_complaint(rt.db.uow(), staff=context.me.staff, clock=rt.clock)
+    v = voice_of(rt)
     await update.message.reply_text(
-        texts.complaint_intro(opened.number, opened.resumed, opened.items),
-        reply_markup=_keyboard(opened.buttons),
+        texts.complaint_intro(opened.number, opened.resumed, opened.items, opened.buttons.upward, v),
+        reply_markup=_keyboard(opened.buttons, v),
     )
 
 
@@ -63,7 +65,7 @@ async def try_item(update: Update, context: Context) -> bool:
         return False
     if ack is not None:  # None: a replay, already acknowledged
         await message.reply_text(
-            texts.complaint_item(ack.number, ack.item), reply_markup=_keyboard(ack.buttons)
+            texts.complaint_item(ack.number, ack.item), reply_markup=_keyboard(ack.buttons, voice_of(rt))
         )
     return True
 
@@ -97,7 +99,7 @@ async def on_button(update: Update, context: Context) -> None:
         await context.bot.send_message(chat_id, texts.complaint_cancelled(result.number))
         return
     await deliver(context.bot, rt, result.deliveries)
-    await context.bot.send_message(chat_id, texts.complaint_submitted(result.number, result.recipients))
+    await context.bot.send_message(chat_id, texts.complaint_submitted(result, voice_of(rt)))
 
 
 def _file_name(number: str, seq: int, media_type: str | None) -> str:
