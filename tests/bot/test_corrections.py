@@ -104,3 +104,47 @@ async def test_seed004_s15_a_correction_is_a_new_version_and_the_record_stays_in
     # The chain goes on where it was: the vice-president signs the corrected record.
     await h.sim.press(vice, vice_card["message_id"], text="同意")
     await said(h, judge, number, "王副院长 已同意")
+
+
+async def test_seed004_s13_a_correction_naming_the_next_signer_routes_around_them(h: Harness) -> None:
+    """The correction says the vice-president in charge is the one who intervened: the level not yet signed is
+    skipped (回避) and the discipline office gets the record now; the department head's signature stays, and
+    the recorder is told why."""
+    judge = await h.enrol("j001", "张法官")
+    head = await h.enrol("h001", "李庭长")
+    vice = await h.enrol("v001", "王副院长")
+    office = await h.enrol("k001", "赵主任")
+    number = await submit_record(h, judge)
+    card = await said(h, head, "【待签批", number)
+    await h.sim.press(head, card["message_id"], text="同意")
+    vice_card = await said(h, vice, "【待签批", number)
+
+    await h.sim.send_text(judge, f"/amend {number}")
+    await said(h, judge, f"修改记录 {number} 的原因")
+    await h.sim.send_text(judge, "过问人写错了，实为王副院长")
+    review = await said(h, judge, "更正为第 2 版")
+    await h.sim.press(judge, review["message_id"], text="修改过问人")
+    m = await h.sim.wait_for(judge, step)
+    while "核对" not in text_of(m):
+        if "过问人叫什么名字" in text_of(m):
+            await h.sim.send_text(judge, "王副院长")
+        else:
+            keep = next(b for b in labels(m) if b.startswith("保持原答案"))
+            await h.sim.press(judge, m["message_id"], text=keep)
+        m = await h.sim.wait_for(judge, step)
+    await h.sim.press(judge, m["message_id"], text="提交更正")
+
+    told = await said(h, judge, number, "重新确定签批人")
+    assert "纪检监察" in text_of(told)
+    await said(h, office, "【待签批", number)  # the office has it at once
+    refused = await h.answer_to_press(vice, vice_card["message_id"], text="同意")
+    assert "不经" in refused  # the vice-president's card no longer signs
+    [row] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
+    assert row["status"] == "awaiting_discipline" and row["version"] == 2
+    async with h.runtime.db.uow(read_only=True) as uow:
+        record = await uow.records.get(row["id"])
+        actions = [e.action for e in await uow.ledger.entries() if e.object_id == number]
+    assert record is not None and record.chain is not None and record.chain.route is not None
+    assert [s.reason.value for s in record.chain.route.skips] == ["conflict"]
+    assert "signoff.reroute" in actions
+    assert [d.kind.value for d in record.chain.decisions] == ["submit", "approve"]  # the head's stays

@@ -246,6 +246,49 @@ def test_seed004_s13_resubmission_may_take_a_new_route() -> None:
     assert chain.route is not None and 2 in chain.route.barred
 
 
+def test_seed004_s13_a_correction_naming_an_unsigned_officer_moves_the_record_past_them() -> None:
+    """The correction says the vice-president is the intervener: that level, not yet signed, is skipped
+    (回避) and the record goes on to the discipline office; the department head's signature stays."""
+    chain = started(local(2026, 11, 23))
+    chain, _ = chain.approve(DH, 2, "", local(2026, 11, 23, 11))
+    assert chain.status is RecordStatus.AWAITING_VICE_PRESIDENT
+    at = local(2026, 11, 24)
+    chain, events = chain.reroute(full_route(involved=(VICE.name,)), at)
+    assert chain.status is RecordStatus.AWAITING_DISCIPLINE and chain.received_at == at
+    assert chain.route is not None and chain.route.levels == (DH, DISC)
+    assert [(s.level, s.reason) for s in chain.route.skips] == [(VP, SkipReason.CONFLICT)]
+    assert 3 in chain.route.barred and 3 not in chain.people()  # no longer needs to know
+    (arrived,) = events
+    assert (
+        arrived.kind is EventKind.ARRIVED and arrived.notify == {4, 5} and "重新确定签批人" in notes(arrived)
+    )
+    assert [d.kind for d in chain.decisions] == [DecisionKind.SUBMIT, DecisionKind.APPROVE]  # signed stays
+    with refused(NotAllowed, ""):
+        chain.approve(VP, 3, "", local(2026, 11, 24, 11))  # the vice-president's card no longer signs
+
+
+def test_seed004_s13_a_correction_that_changes_no_routing_fact_changes_nothing() -> None:
+    chain = started(local(2026, 11, 23))
+    assert chain.reroute(full_route(), local(2026, 11, 24)) == (chain, ())
+    filed = chain
+    for level, signer in ((DH, 2), (VP, 3)):
+        filed, _ = filed.approve(level, signer, "", local(2026, 11, 23, 11))
+    filed, _ = filed.dispose(4, "quarterly", "", local(2026, 11, 23, 12))
+    # a filed record keeps the route it was signed on, whatever the correction says
+    assert filed.reroute(full_route(involved=(HEAD.name,)), local(2026, 11, 24)) == (filed, ())
+
+
+def test_seed004_s13_a_correction_reroutes_later_levels_while_the_current_one_waits() -> None:
+    """Waiting at the department head, the correction names the vice-president: the head still signs (no
+    new card), then the record goes straight to the discipline office."""
+    chain = started(local(2026, 11, 23))
+    rerouted, events = chain.reroute(full_route(involved=(VICE.name,)), local(2026, 11, 24))
+    assert events == () and rerouted.status is RecordStatus.AWAITING_DEPARTMENT_HEAD
+    assert rerouted.deadline == chain.deadline  # the head's three working days run on
+    after, _ = rerouted.approve(DH, 2, "", local(2026, 11, 24, 11))
+    assert after.status is RecordStatus.AWAITING_DISCIPLINE
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Direct report — seed 004 §13
 

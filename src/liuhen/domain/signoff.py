@@ -615,6 +615,7 @@ class Note(enum.Enum):
     VACANT = "vacant"  # nobody in the discipline office may sign: report to the level above (§13, §17(2))
     DEFER_OVERRIDDEN = "defer_overridden"  # the chief approves, the recorder is told in 3 wd (seed 004 §18)
     LAPSED = "lapsed"  # ``level`` let its three working days pass (seed 004 §13)
+    REROUTED = "rerouted"  # a correction changed who may sign the levels not yet signed (seed 004 §13 回避)
 
 
 @dataclass(frozen=True)
@@ -765,6 +766,40 @@ class Chain:
         text = cat.DECISION_TEXTS[DecisionKind.DIRECT.value]
         decision = Decision(DecisionKind.DIRECT, level, by_pk, at, text, self.round)
         return self._arrive(self.route.direct_from(level), Level.DISCIPLINE, at, decision, (Note.DIRECT,))
+
+    def reroute(self, route: Route, at: datetime) -> tuple[Chain, Events]:
+        """A correction changed a routing fact — the intervener, the people involved (回避, seed 004 §13):
+        the levels not yet signed follow ``route``; what was signed stays as it was. Waiting at a level the
+        new route skips moves on to the next one; a level whose holders changed is sent to them afresh.
+        A filed record, or one not waiting at a level, keeps its route (a returned one takes the new route
+        when it is resubmitted)."""
+        at = _aware(at)
+        level, old = self.level, self.route
+        if old is None or level is None:
+            return self, ()
+        if route.recorder_pk != old.recorder_pk:
+            raise ValueError("a corrected record keeps its recorder")
+        here = _ORDER[level]
+        signed = tuple(s for s in old.steps if _ORDER[s.level] < here)
+        kept_officers = {s.officer_pk for s in signed}
+        merged = Route(
+            recorder_pk=old.recorder_pk,
+            steps=(*signed, *(s for s in route.steps if _ORDER[s.level] >= here)),
+            skips=(
+                *(s for s in old.skips if _ORDER[s.level] < here),
+                *(s for s in route.skips if _ORDER[s.level] >= here),
+            ),
+            discipline=route.discipline,
+            barred=(route.barred - kept_officers) | {old.recorder_pk},
+            involved=route.involved,
+            direct=old.direct,
+        )
+        if merged == old:
+            return self, ()
+        target = level if level in merged.levels else next(lv for lv in merged.levels if _ORDER[lv] > here)
+        if target is level and merged.holders(level) == old.holders(level):
+            return replace(self, route=merged), ()  # only what later levels or notes say changed
+        return self._arrive(merged, target, at, None, (Note.REROUTED,))
 
     def approve(
         self,
@@ -933,10 +968,15 @@ class Chain:
         return chain._arrive(route, route.first, at, decision, (Note.DIRECT,) if route.direct else ())
 
     def _arrive(
-        self, route: Route, level: Level, at: datetime, decision: Decision, notes: tuple[Note, ...] = ()
+        self,
+        route: Route,
+        level: Level,
+        at: datetime,
+        decision: Decision | None,
+        notes: tuple[Note, ...] = (),
     ) -> tuple[Chain, Events]:
         """Move to ``level`` of ``route`` (in one step, so no intermediate state exists), appending
-        ``decision``; the level gets its deadline (seed 004 §13)."""
+        ``decision`` (if any); the level gets its deadline (seed 004 §13)."""
         deadline = self.terms.level_due(at)
         chain = replace(
             self,
@@ -944,7 +984,7 @@ class Chain:
             status=LEVEL_STATUS[level],
             received_at=at,
             deadline=deadline,
-            decisions=(*self.decisions, decision),
+            decisions=(*self.decisions, decision) if decision is not None else self.decisions,
         )
         if level is Level.DISCIPLINE and route.vacant:
             notes = (*notes, Note.VACANT)

@@ -87,6 +87,8 @@ def note_text(note: Note, level: Level | None, v: Voice = COURT) -> str:
         return "记录人直接报告"
     if note is Note.VACANT:
         return VACANT
+    if note is Note.REROUTED:
+        return "记录更正后，过问人或涉及人员有变：尚未签批的环节按回避规定重新确定签批人"
     if note is Note.DEFER_OVERRIDDEN:
         return f"纪检监察机构未采纳暂缓建议（应经{v.chief}批准），三个工作日内告知记录人{v.defer_rule}"
     if level is Level.DISCIPLINE:

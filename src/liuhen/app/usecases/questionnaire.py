@@ -461,7 +461,13 @@ async def _submit_correction(session: _Session) -> PressResult:
     (await session.uow.conversations.get(staff.id or 0)).pending_field = None
     await session.uow.records.refresh_facts(record)  # still counted, in the quarter of its first submission
     keys = await signoff.corrected(
-        session.uow, record, staff, session.now, reason=str(correcting.get("reason") or ""), changes=changes
+        session.uow,
+        record,
+        staff,
+        session.now,
+        reason=str(correcting.get("reason") or ""),
+        changes=changes,
+        tz=session.settings.tz,
     )
     view = View(record.number, Shown.CORRECTED, version=record.version)
     return PressResult(view, Problem.SENT, outbox=tuple(keys))

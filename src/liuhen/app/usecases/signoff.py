@@ -368,19 +368,44 @@ async def corrected(
     *,
     reason: str,
     changes: Sequence[tuple[str, Any, Any]],
+    tz: tzinfo,
 ) -> list[str]:
     """A correction of a submitted record: everyone who has signed it and the discipline office are told
-    each changed field (更正; seed 003 §12, seed 004 §15: 全程留痕). Its place in the chain stays."""
+    each changed field (更正; seed 003 §12, seed 004 §15: 全程留痕). Its place in the chain stays; the levels
+    not yet signed are re-routed when the people involved changed."""
     chain = record.chain
     if chain is None or chain.route is None or record.id is None:
         return []
+    # a routing fact may have changed (the intervener, the people involved): the levels not yet signed are
+    # routed afresh (seed 004 §13 回避); what was signed stays
+    terms = await terms_for(uow, record.court_id, Config(tz))
+    fresh = await route_for(uow, record, recorder, direct=chain.route.direct)
+    rerouted, events = chain.under(terms).reroute(fresh, now)
+    keys: list[str] = []
+    if (rerouted is not chain.under(terms) and rerouted.route != chain.route) or events:
+        keys += await _save(
+            uow, record, chain, rerouted, events, now, actor=f"staff:{recorder.staff_id}", tz=tz
+        )
+        await uow.ledger.append(
+            actor=f"staff:{recorder.staff_id}",
+            action="signoff.reroute",
+            object_type="record",
+            object_id=record.number,
+            payload={
+                "level": rerouted.level.value if rerouted.level else None,
+                "skips": [
+                    [s.level.value, s.reason.value] for s in (rerouted.route.skips if rerouted.route else ())
+                ],
+            },
+        )
+        chain = rerouted
+    assert chain.route is not None
     told = {
         d.signer_pk
         for d in chain.decisions
         if d.kind in (DecisionKind.APPROVE, DecisionKind.RETURN, DecisionKind.DISPOSE)
     } | set(chain.route.discipline)
     told.discard(recorder.id or 0)
-    keys: list[str] = []
     staff = {s.id: s for s in await uow.staff.list(record.court_id)}
     for pk in sorted(told):
         who = staff.get(pk)
