@@ -4,7 +4,6 @@ officer gets the PDF for the case file; a case with the officer's own records ne
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from liuhen.domain.records import Record
 from tests.bot.harness import Harness, start_harness, text_of
+from tests.pdftext import pdf_text
 
 CASE = "（2026）豫0825民初123号"
 STATEMENT = f"本人承办{CASE}案件以来，没有出现领导干部干预、插手和司法机关内部人员过问案件的情况。"
@@ -27,13 +27,6 @@ async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
 
 def buttons(m: dict[str, Any]) -> list[str]:
     return [b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
-
-
-def pdf_text(data: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "casezero.pdf"
-    path.write_bytes(data)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return "".join(text.split())
 
 
 async def test_zero_report_confirmed_by_the_department_head(h: Harness, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from tests.bot.harness import Harness, start_harness, text_of
+from tests.pdftext import pdf_text
 from tests.report_seed import INTERVENER, NUMBER, seed_signed_record
 
 
@@ -24,14 +24,6 @@ def has_document(m: dict[str, Any]) -> bool:
 async def received_document(h: Harness, user: int) -> tuple[dict[str, Any], bytes]:
     message = await h.sim.wait_for(user, has_document, timeout=20)
     return message, await h.sim.download(message["document"]["file_id"])
-
-
-def pdf_text(data: bytes, folder: Path) -> str:
-    path = folder / "got.pdf"
-    path.write_bytes(data)
-    return "".join(
-        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split()
-    )
 
 
 async def test_form_for_recorder_and_chain_officer_and_denied_to_others(db_url: str, tmp_path: Path) -> None:

@@ -439,6 +439,13 @@ def route(
     )
 
 
+def late_approver(chain: Chain | None) -> Level | None:
+    """Who agrees to a late entry (事后补记): the department head, "经部门主要负责人同意" (seed 004 §7) — or,
+    where the route does not pass the department head (a head's own record, a conflict, a direct report),
+    the first level that signs it."""
+    return chain.route.first if chain is not None and chain.route is not None else None
+
+
 def chain_people(route: Route) -> set[int]:
     """The officers of a route: person-level officers and the discipline office's signers (need-to-know,
     seed 003 §12, seed 004 §15). Officers skipped for a conflict are not among them: they never see it."""

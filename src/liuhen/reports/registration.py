@@ -27,7 +27,7 @@ from liuhen.domain import questionnaire as q
 from liuhen.domain.access import Operator
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record
-from liuhen.domain.signoff import Level, SkipReason
+from liuhen.domain.signoff import Level, SkipReason, late_approver
 from liuhen.evidence.inspect import inspect_image
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.reports import pdf
@@ -36,7 +36,7 @@ from liuhen.storage import tables as t
 from liuhen.storage.database import Database
 from liuhen.texts import labels
 from liuhen.texts.labels import evidence_kind, human_size, record_status
-from liuhen.texts.signoff import SKIP_LABELS, skip_text
+from liuhen.texts.signoff import LEVEL_LABELS, SKIP_LABELS, skip_text
 
 FORM_TITLE = "干预、插手、过问案件登记表"
 FORM_KICKER = "领导干部、司法机关内部人员"
@@ -260,6 +260,18 @@ def _opinion_text(data: FormData, level: Level, tz: tzinfo) -> str:
     return "\n".join(parts)
 
 
+def _late_text(data: FormData, reason: str, tz: tzinfo) -> str:
+    """The late entry's reason and who agreed to it (seed 004 §7: 经部门主要负责人同意，可以事后补记)."""
+    level = late_approver(data.record.chain)
+    if level is None:
+        return reason
+    who = LEVEL_LABELS[level]
+    op = data.opinions.get(level)
+    if op is not None and op.kind in ("approve", "dispose"):
+        return f"{reason}（经{who} {op.signer} 于 {local_time(op.at, tz)} 同意补记）"
+    return f"{reason}（待{who}同意补记）"
+
+
 def _witness_text(data: FormData, tz: tzinfo) -> str:
     lines = []
     for w in data.witnesses:
@@ -323,7 +335,12 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
                     "说明",
                     _cut(ans("special_notes"), annex, "需要特别说明的事项") if given.special_notes else "—",
                 ),
-                ("补记理由", _cut(ans("late_reason"), annex, "补记理由") if given.late_reason else "—"),
+                (
+                    "补记理由",
+                    _late_text(data, _cut(ans("late_reason"), annex, "补记理由"), tz)
+                    if given.late_reason
+                    else "—",
+                ),
                 ("在场人员确认", _witness_text(data, tz)),
                 ("报告方式", "直接向纪检监察机构报告" if r.direct_to_discipline else "—"),
             ]

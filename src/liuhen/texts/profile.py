@@ -16,6 +16,7 @@ class Voice:
     chain_rule: str  # the article of the sign-off chain and its three working days, as cited
     defer_rule: str  # the article of the recorder's suggestion to defer (seed 004 §18)
     copy_rule: str  # the article of the copies within three days (seed 002 §6, §8)
+    late_rule: str = "经部门主要负责人同意，可以事后补记"  # a late entry (seed 004 §7), as cited
 
 
 COURT = Voice(
@@ -35,6 +36,7 @@ PROCURATORATE = Voice(
     chain_rule="（检察机关规定第十三条）",
     defer_rule="（检察机关规定第十八条）",
     copy_rule="",
+    late_rule="检察机关规定第七条：经部门主要负责人同意，可以事后补记",
 )
 
 

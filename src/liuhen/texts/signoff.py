@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import (
+    LATE,
     Act,
     Card,
     Closed,
@@ -152,7 +153,7 @@ def _when(at: datetime | None, tz: tzinfo) -> str:
 
 
 _BUTTONS: dict[Act, str] = {
-    Act.APPROVE: "同意",
+    Act.APPROVE: "同意{late}",
     Act.RETURN: "退回补正",
     Act.OPINION: "填写意见",
     Act.EVIDENCE: "查看证据",
@@ -171,7 +172,8 @@ _BUTTONS: dict[Act, str] = {
 
 
 def button_label(b: Button, v: Voice = COURT) -> str:
-    return _BUTTONS[Act(b.act)].format(shows=b.shows, chief=v.chief)
+    late = "补记" if b.act == Act.APPROVE and b.shows == LATE else ""
+    return _BUTTONS[Act(b.act)].format(shows=b.shows, chief=v.chief, late=late)
 
 
 _SAID: dict[Say, str] = {
@@ -261,6 +263,11 @@ def card(c: Card, tz: tzinfo, v: Voice = COURT) -> str:
     ]
     if c.skips:
         lines.append("说明：" + "；".join(skip_text(s) for s in c.skips))
+    if c.late_reason:
+        lines.append(
+            f"补记：本记录超过三个工作日的记录时限，事后补记，理由：{c.late_reason}。"
+            f"“同意补记”即同意事后补记（{v.late_rule}）。"
+        )
     if c.defer_suggested and c.level == Level.DISCIPLINE.value:
         lines.append(f"记录人建议暂缓或不予调查、通报，请明确是否采纳{v.defer_rule}。")
     return "\n".join(lines)

@@ -37,6 +37,7 @@ from liuhen.domain.signoff import (
     SignoffTerms,
     Skip,
     Stale,
+    late_approver,
     level_of,
     represented,
     route,
@@ -478,6 +479,7 @@ class Card:
     obo_name: str | None = None
     defer_suggested: bool = False
     lapsed: bool = False
+    late_reason: str | None = None  # a late entry this level agrees to by approving (seed 004 §7)
 
 
 @dataclass(frozen=True)
@@ -511,7 +513,15 @@ def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Car
         obo_name=obo_name,
         defer_suggested=chain.defer_suggested,
         lapsed=any(lp.level.value == level and lp.round == chain.round for lp in chain.lapses),
+        late_reason=_late_reason(record, chain, level),
     )
+
+
+def _late_reason(record: Record, chain: Chain, level: str) -> str | None:
+    """The late entry's reason, on the card of the level that agrees to it (seed 004 §7)."""
+    approver = late_approver(chain)
+    reason = record.given.late_reason
+    return reason if reason and approver is not None and approver.value == level else None
 
 
 async def _button(
@@ -525,17 +535,29 @@ async def _button(
 
 
 async def card_buttons(
-    uow: UnitOfWork, staff_pk: int, record_id: int, level: str, round_: int, obo: int | None, now: datetime
+    uow: UnitOfWork,
+    staff_pk: int,
+    record_id: int,
+    level: str,
+    round_: int,
+    obo: int | None,
+    now: datetime,
+    *,
+    late: bool = False,
 ) -> tuple[tuple[Button, ...], ...]:
-    async def b(act: Act, op: Op) -> Button:
-        return await _button(uow, staff_pk, record_id, act, Arg(op, level, round_, obo), now)
+    """An officer's buttons; ``late``: approving also agrees to the late entry (同意补记, seed 004 §7)."""
+
+    async def b(act: Act, op: Op, shows: str = "") -> Button:
+        return await _button(uow, staff_pk, record_id, act, Arg(op, level, round_, obo), now, shows)
 
     return (
-        (await b(Act.APPROVE, Op.APPROVE), await b(Act.RETURN, Op.RETURN)),
+        (await b(Act.APPROVE, Op.APPROVE, LATE if late else ""), await b(Act.RETURN, Op.RETURN)),
         (await b(Act.OPINION, Op.OPINION),),
         (await b(Act.EVIDENCE, Op.EVIDENCE), await b(Act.FULL, Op.FULL)),
     )
 
+
+LATE = "late"  # ``Button.shows`` of an approval that also agrees to a late entry
 
 LEASE = timedelta(minutes=2)  # a sender that has not marked its message sent by then is presumed dead
 
@@ -595,7 +617,8 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
                 await uow.notices.mark_sent(key)
                 await uow.commit()
                 return None
-            rows = await card_buttons(uow, staff_pk, record.id, level, round_, obo, now)
+            late = _late_reason(record, chain, level) is not None
+            rows = await card_buttons(uow, staff_pk, record.id, level, round_, obo, now, late=late)
             delivery = replace(delivery, card=_card(record, chain, level, obo_name), rows=rows)
         elif kind in ("upward", "concurrent") and chain is not None:
             person = await uow.staff.get(staff_pk)
