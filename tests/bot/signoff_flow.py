@@ -85,3 +85,16 @@ async def submit_record(
     await h.sim.press(judge, review["message_id"], text="提交")
     await h.sim.wait_for(judge, lambda m: "已提交" in text_of(m), timeout=10)
     return number
+
+
+async def sign_through(h: Harness, number: str, officers: list[int], office: int, disposition: str) -> None:
+    """Each officer presses 同意 on the record's card, then the discipline office chooses ``disposition``."""
+
+    def card(m: Message) -> bool:
+        return "【待签批" in text_of(m) and number in text_of(m) and "同意" in labels(m)
+
+    for person in [*officers, office]:
+        m = await h.sim.wait_for(person, card, timeout=10)
+        await h.sim.press(person, m["message_id"], text="同意")
+    picker = await h.sim.wait_for(office, lambda m: disposition in labels(m), timeout=10)
+    await h.sim.press(office, picker["message_id"], text=disposition)

@@ -21,7 +21,7 @@ STATEMENT = f"本人承办{CASE}案件以来，没有出现领导干部干预、
 
 @pytest.fixture
 async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with start_harness(db_url, tmp_path) as harness:
+    async with start_harness(db_url, tmp_path, settings={"reminder_check_seconds": 0.3}) as harness:
         yield harness
 
 
@@ -58,6 +58,11 @@ async def test_zero_report_confirmed_by_the_department_head(h: Harness, tmp_path
     text = pdf_text(await h.sim.download(document["document"]["file_id"]), tmp_path)
     assert "干预、插手、过问案件情况逐案报告" in text and STATEMENT in text and "特此报告。" in text
     assert "报告人：张法官" in text and "部门负责人：李庭长" in text and "报告时间：2026年11月23日" in text
+    # seed 004 §16: 确认后随案入卷 — the officer is asked to put it into the case file and say where
+    task = await h.sim.wait_for(
+        judge, lambda m: "【待入卷】" in text_of(m) and "逐案零报告" in text_of(m), timeout=10
+    )
+    assert CASE in text_of(task) and "已经部门负责人确认" in text_of(task)
 
     # the same case again: already reported
     again = await h.say(judge, f"/casezero {CASE}")

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from liuhen.domain.casefile import CaseFileTask
+from liuhen.domain.casefile import Source as CaseFileSource
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.checkpoints import Checkpoint, EvidenceClaim, FileReference
 from liuhen.domain.complaints import Complaint, ComplaintItem
@@ -278,6 +280,16 @@ class MonthlyRepository(Protocol):
     async def answers(self, court_id: int, months: Sequence[str]) -> list[MonthlyAnswer]: ...
 
 
+class CaseFileRepository(Protocol):
+    """Case-file tasks (入卷存查, domain/casefile.py)."""
+
+    async def add(self, task: CaseFileTask) -> None: ...
+    async def get(self, pk: int) -> CaseFileTask | None: ...
+    async def for_source(self, source: CaseFileSource, ref_id: int) -> CaseFileTask | None: ...
+    async def open_for(self, officer_pk: int) -> Sequence[CaseFileTask]: ...
+    async def needing_nudge(self, court_id: int, now: datetime) -> Sequence[CaseFileTask]: ...
+
+
 class CaseZeroRepository(Protocol):
     """Per-case zero reports (seed 004 §16)."""
 
@@ -326,6 +338,8 @@ class UnitOfWork(Protocol):
     def monthly(self) -> MonthlyRepository: ...
     @property
     def case_zero(self) -> CaseZeroRepository: ...
+    @property
+    def case_files(self) -> CaseFileRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

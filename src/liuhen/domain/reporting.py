@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from liuhen.domain.casefile import EXEMPT
 from liuhen.domain.records import Record, RecordStatus
 
 
@@ -55,6 +56,6 @@ def facts_of(
         late=bool(a.late_reason),
         principal_leader=bool(a.principal_leader),
         retired=bool(a.retired),
-        counted=record.status != RecordStatus.DRAFT.value,
+        counted=record.status != RecordStatus.DRAFT.value and record.disposition != EXEMPT,
         special_items=tuple(dict.fromkeys(a.special_items)),
     )

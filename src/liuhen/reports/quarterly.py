@@ -33,6 +33,7 @@ from liuhen.app.usecases import access, courts
 from liuhen.domain import catalogue as cat
 from liuhen.domain.access import Operator
 from liuhen.domain.answers import Answers
+from liuhen.domain.casefile import EXEMPT
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.periods import Quarter
 from liuhen.domain.records import RecordStatus
@@ -91,6 +92,7 @@ class QuarterlyData:
     late_list: list[dict[str, Any]] = field(default_factory=list)
     lapse_rows: list[Row] = field(default_factory=list)
     lapse_list: list[dict[str, Any]] = field(default_factory=list)
+    exempt_list: list[dict[str, Any]] = field(default_factory=list)
     monthly: list[list[object]] | None = None  # None: no monthly reports (yet) in this deployment
 
     @property
@@ -164,6 +166,22 @@ class _Query:
                 .where(si.counted.is_(True))
             )
             return stmt if distinct_records else stmt.group_by(si.item)
+
+        return await self._per_period(make)
+
+    async def exempt(self) -> dict[object, list[int]]:
+        """Opinions exempt from the register (seed 001 实施办法 §5, seed 002 §5): not counted as records,
+        counted apart (key None)."""
+        f, r = t.record_facts.c, t.records.c
+
+        def make(start: datetime, end: datetime) -> Select[Any]:
+            what: tuple[Any, ...] = (null(), func.count())
+            return (
+                select(*what)
+                .select_from(t.record_facts.join(t.records, r.id == f.record_id))
+                .where(f.court_id.in_(self.court_ids), f.submitted_at >= start, f.submitted_at < end)
+                .where(r.disposition == EXEMPT, r.status != "draft")
+            )
 
         return await self._per_period(make)
 
@@ -295,6 +313,7 @@ async def load(
             Row("一事一报（立即报告）", _sum(by_disposition, ["immediate"])),
             Row("补记（超过记录时限）", _sum(late, [True, 1])),
             Row("签批逾期（次）", _sum(lapses)),
+            Row(EXEMPT_ROW, _three((await query.exempt()).get(None, [0, 0, 0]))),
         ]
         data.breakdowns = [
             *(
@@ -359,6 +378,7 @@ async def load(
             data.special_list = await _special_list(uow.session, court_id, start, end, tz, labels)
             data.late_list = await _late_list(uow.session, court_id, start, end, tz, dict(departments))
             data.lapse_list = await _lapse_list(uow.session, court_id, start, end, tz)
+            data.exempt_list = await _exempt_list(uow.session, court_id, start, end, tz)
         data.monthly = await _monthly(uow.session, court_ids, quarter)
         await uow.commit()
     return data
@@ -463,6 +483,24 @@ async def _late_list(
             "submitted": local_time(row.submitted_at, tz),
             "reason": str((row.answers or {}).get("late_reason") or "—"),
         }
+        for row in await s.execute(stmt)
+    ]
+
+
+async def _exempt_list(
+    s: AsyncSession, court_id: int, start: datetime, end: datetime, tz: tzinfo
+) -> list[dict[str, Any]]:
+    f, r = t.record_facts.c, t.records.c
+    stmt = (
+        select(r.number, r.answers, f.submitted_at)
+        .select_from(t.record_facts.join(t.records, r.id == f.record_id))
+        .where(f.court_id == court_id, f.submitted_at >= start, f.submitted_at < end, r.status != "draft")
+        .where(r.disposition == EXEMPT)
+        .order_by(f.submitted_at)
+        .limit(LIST_MAX)
+    )
+    return [
+        {"number": row.number, "submitted": local_time(row.submitted_at, tz), **_gist(row.answers or {})}
         for row in await s.execute(stmt)
     ]
 
@@ -572,12 +610,19 @@ SPECIAL_COLUMNS = (
     ("intervener", "过问人（单位及职务）", 44),
     ("case", "案号", 38),
 )
+EXEMPT_ROW = "不录入专库的参考意见（不计入记录数）"
 ESCALATION_COLUMNS = (
     ("number", "编号", 26),
     ("submitted", "记录时间", 26),
     ("intervener", "过问人（单位及职务）", 40),
     ("case", "案号", 34),
     ("reason", "报送理由", 48),
+)
+EXEMPT_COLUMNS = (
+    ("number", "编号", 26),
+    ("submitted", "记录时间", 26),
+    ("intervener", "提出意见的单位或人员", 48),
+    ("case", "案号", 34),
 )
 LATE_COLUMNS = (
     ("number", "编号", 26),
@@ -683,6 +728,15 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     ]
     if data.detailed:
         story += _list_table(data.lapse_list, LAPSE_COLUMNS)
+    exempt = next(r for r in data.key_figures if r.label == EXEMPT_ROW)
+    story += [
+        pdf.heading(
+            cite("（三）不录入专库、存入案件正卷备查的参考意见（seed 001 实施办法 §5、seed 002 §5）"), 2
+        ),
+        pdf.para(f"本季度 {exempt.counts[0]} 件，不计入上述记录数，另行列明。"),
+    ]
+    if data.detailed:
+        story += _list_table(data.exempt_list, EXEMPT_COLUMNS)
     story.append(pdf.heading(cite("六、月报告执行情况（seed 003 §13）")))
     if not data.monthly:
         story.append(pdf.para(NO_DATA))
@@ -731,6 +785,12 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
             next(r for r in data.key_figures if r.label.startswith("补记")).counts[0],
         ),
         ("签批逾期明细", LAPSE_COLUMNS, data.lapse_list, len(data.lapse_list)),
+        (
+            "不录入专库的参考意见",
+            EXEMPT_COLUMNS,
+            data.exempt_list,
+            next(r for r in data.key_figures if r.label == EXEMPT_ROW).counts[0],
+        ),
     )
     for name, columns, items, count in lists:
         if data.detailed:

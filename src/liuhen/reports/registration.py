@@ -21,10 +21,11 @@ from typing import Any
 from reportlab.platypus import Flowable
 from sqlalchemy import select
 
-from liuhen.app.usecases import access
+from liuhen.app.usecases import access, casefile
 from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
 from liuhen.domain.access import Operator
+from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record
 from liuhen.domain.signoff import Level, SkipReason, late_approver
@@ -34,6 +35,7 @@ from liuhen.reports import pdf
 from liuhen.reports.common import label_of, local_time, record_by_ref, staff_names
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts import casefile as casefile_words
 from liuhen.texts import labels
 from liuhen.texts.labels import evidence_kind, human_size, record_status
 from liuhen.texts.signoff import LEVEL_LABELS, SKIP_LABELS, skip_text
@@ -84,6 +86,8 @@ class FormData:
     witnesses: list[dict[str, Any]]
     thumbnails: dict[int, bytes] = field(default_factory=dict)
     special_profile: str = "court"
+    case_file: CaseFileTask | None = None  # 入卷存查 (seed 002 §4, §5)
+    case_officer: str = ""
 
 
 async def load(
@@ -128,6 +132,8 @@ async def load(
             uow, {r.signer_id for r in rows} | {r.on_behalf_of for r in rows if r.on_behalf_of is not None}
         )
         versions = await uow.records.versions(record.id)
+        case_file = await casefile.for_record(uow, record.id)
+        case_officer = await uow.staff.get(case_file.officer_pk) if case_file is not None else None
         await uow.commit()
     latest = max((r.round for r in rows), default=0)
     opinions: dict[Level, Opinion] = {}
@@ -171,6 +177,8 @@ async def load(
         versions=versions,
         witnesses=witnesses,
         special_profile=special_profile,
+        case_file=case_file,
+        case_officer=case_officer.name if case_officer is not None else "",
     )
     data.thumbnails = await thumbnails(store, evidence)
     return data
@@ -343,6 +351,7 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
                 ),
                 ("在场人员确认", _witness_text(data, tz)),
                 ("报告方式", "直接向纪检监察机构报告" if r.direct_to_discipline else "—"),
+                ("入卷", casefile_words.form_line(data.case_file, tz, data.case_officer)),
             ]
         )
         or "无"

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.checkpoints import Checkpoint
 from liuhen.domain.complaints import Complaint, ComplaintItem
@@ -504,6 +505,29 @@ case_zero_reports = Table(
     Index("ix_case_zero_reports_court_status", "court_id", "status"),
 )
 
+# Case-file tasks (入卷存查, domain/casefile.py): one per filed record or confirmed per-case zero report.
+case_file_tasks = Table(
+    "case_file_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("ref_id", Integer, nullable=False),
+    Column("label", String(32), nullable=False),
+    Column("case_number", String(64), nullable=False),
+    Column("officer_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("volume", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("done_at", UTCDateTime()),
+    Column("file_ref", String(200)),
+    Column("notified_at", UTCDateTime()),
+    Column("reminded_at", UTCDateTime()),
+    UniqueConstraint("source", "ref_id", name="uq_case_file_tasks_source_ref"),
+    Index("ix_case_file_tasks_officer_done", "officer_pk", "done_at"),
+    Index("ix_case_file_tasks_court_done", "court_id", "done_at"),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
@@ -527,4 +551,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Complaint, complaints)
     mapper_registry.map_imperatively(ComplaintItem, complaint_items)
     mapper_registry.map_imperatively(CaseZeroReport, case_zero_reports)
+    mapper_registry.map_imperatively(CaseFileTask, case_file_tasks)
     _mapped = True

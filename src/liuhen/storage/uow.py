@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liuhen.domain.seals import SEAL, seal_payload
 from liuhen.storage import seals
+from liuhen.storage.casefile_repo import SqlCaseFiles
 from liuhen.storage.engine import READ_ONLY
 from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
 from liuhen.storage.monthly_repo import SqlCaseZero, SqlMonthly
@@ -82,6 +83,7 @@ class SqlUnitOfWork:
         self.complaints = SqlComplaints(s)
         self.monthly = SqlMonthly(s)
         self.case_zero = SqlCaseZero(s)
+        self.case_files = SqlCaseFiles(s)
         return self
 
     async def __aexit__(

@@ -110,6 +110,11 @@ def date_line(moment: datetime, tz: tzinfo) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
+def when(moment: datetime | None, tz: tzinfo) -> str:
+    """``2026年11月23日 09:30`` in the court's zone; ``—`` for nothing."""
+    return moment.astimezone(tz).strftime("%Y年%m月%d日 %H:%M") if moment else "—"
+
+
 # ---- periods --------------------------------------------------------------------------------------------
 
 

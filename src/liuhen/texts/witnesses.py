@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from liuhen.app.usecases.witnesses import Answered, Gist, WitnessRequest, WitnessResult
+from liuhen.texts.labels import when
 
 CONFIRM = "确认属实"
 DISPUTE = "有异议（说明）"
@@ -22,7 +23,7 @@ def notice(r: WitnessResult) -> str:
 
 
 def _time(value: datetime | None, tz: tzinfo) -> str:
-    return value.astimezone(tz).strftime("%Y年%m月%d日 %H:%M") if value else "—"
+    return when(value, tz)
 
 
 def gist(g: Gist, tz: tzinfo) -> str:

@@ -12,16 +12,19 @@ discipline office.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases import casefile
 from liuhen.app.usecases.access import AccessDenied, Denial
 from liuhen.app.usecases.intake import issue_button
+from liuhen.app.usecases.signoff import Config, terms_for
 from liuhen.domain.casenumber import NOT_YET_FILED, parse_case_answer
 from liuhen.domain.casezero import CaseZeroReport, CaseZeroStatus
 from liuhen.domain.casezero_form import filled
 from liuhen.domain.grammar import CANCEL_WORDS
 from liuhen.domain.model import Role, Staff
+from liuhen.domain.signoff import SHANGHAI
 
 PENDING_CASE = "_casezero"  # conversations.pending_field: the next typed text is the case number
 PENDING_NOTE = "_casezero_note:"  # + report id: the next typed text explains the head's objection
@@ -161,7 +164,9 @@ class Outcome:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> Outcome:
+async def press(
+    uow: UnitOfWork, *, staff: Staff, token: str, now: datetime, tz: tzinfo | None = None
+) -> Outcome:
     """A per-case zero report button, resolved and re-authorised here (docs/architecture.md "Callback
     data")."""
     async with uow:
@@ -178,7 +183,7 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> 
                 return Outcome("cancelled")
             outcome = await _submit(uow, staff, target, acknowledge=op == Op.ACK, now=now)
         elif callback.action == REVIEW:
-            outcome = await _review(uow, staff, op, int(target), now=now)
+            outcome = await _review(uow, staff, op, int(target), now=now, tz=tz)
             if outcome.kind in ("confirmed", "disputed"):
                 callback.used_at = now
         else:
@@ -260,7 +265,9 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
     return Outcome("submitted", report, reviewer_name=reviewer.name, card=card)
 
 
-async def _review(uow: UnitOfWork, reviewer: Staff, op: str, report_id: int, *, now: datetime) -> Outcome:
+async def _review(
+    uow: UnitOfWork, reviewer: Staff, op: str, report_id: int, *, now: datetime, tz: tzinfo | None
+) -> Outcome:
     report = await uow.case_zero.get(report_id)
     if report is None or report.reviewer_pk != reviewer.id or not reviewer.active:
         return Outcome("forbidden")
@@ -278,6 +285,9 @@ async def _review(uow: UnitOfWork, reviewer: Staff, op: str, report_id: int, *, 
         object_id=report.number,
         payload={"case_number": report.case_number},
     )
+    if op == Op.CONFIRM:  # seed 004 §16: 由部门主要负责人确认后随案入卷
+        terms = await terms_for(uow, report.court_id, Config(tz or SHANGHAI))
+        await casefile.open_for_case_zero(uow, report, now, terms)
     if op == Op.DISPUTE:
         assert reviewer.id is not None
         conversation = await uow.conversations.get(reviewer.id)

@@ -134,7 +134,11 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None
     rt = context.runtime
     outcome = await casezero.press(
-        rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(PREFIX), now=rt.clock.now()
+        rt.db.uow(),
+        staff=context.me.staff,
+        token=query.data.removeprefix(PREFIX),
+        now=rt.clock.now(),
+        tz=rt.settings.tz,
     )
     if outcome.kind == "forbidden":
         await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)

@@ -1,0 +1,103 @@
+"""Into the case file (入卷存查: seed 000; seed 001 实施办法 §4, §5; seed 002 §4, §5; seed 004 §16): the case
+officer is told when a record is filed or a zero report confirmed, presses [已入卷，登记卷号], types where the
+material went; `/casefile` lists what is still open; an overdue task is reminded once."""
+
+from __future__ import annotations
+
+import contextlib
+
+import structlog
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
+
+from liuhen.app.usecases import casefile, courts
+from liuhen.app.usecases.casefile import Outcome, TaskView
+from liuhen.bot.context import Context
+from liuhen.bot.parse import typed_text
+from liuhen.bot.router import Router
+from liuhen.texts import casefile as texts
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "cf:"
+
+
+def _markup(view: TaskView) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.BUTTON_DONE, callback_data=PREFIX + view.token)]]
+    )
+
+
+async def casefile_command(update: Update, context: Context) -> None:
+    """/casefile: the open tasks, each with its button."""
+    assert update.message is not None
+    rt = context.runtime
+    views = await casefile.open_tasks(rt.db.uow(), staff=context.me.staff, now=rt.clock.now())
+    if not views:
+        await update.message.reply_text(texts.NONE_OPEN)
+        return
+    await update.message.reply_text(texts.open_count(len(views)))
+    for view in views:
+        await update.message.reply_text(texts.task(view, rt.settings.tz), reply_markup=_markup(view))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    rt = context.runtime
+    result = await casefile.press(
+        rt.db.uow(), staff=context.me.staff, token=query.data.removeprefix(PREFIX), now=rt.clock.now()
+    )
+    if result.outcome is Outcome.FORBIDDEN:
+        await query.answer(texts.FORBIDDEN, show_alert=True)
+        return
+    if result.outcome is Outcome.ALREADY:
+        await query.answer(texts.ALREADY, show_alert=True)
+        return
+    await query.answer()
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+    if query.message is not None and result.task is not None:
+        await context.bot.send_message(query.message.chat.id, texts.ask(result.task))
+
+
+async def try_typed(update: Update, context: Context) -> bool:
+    """The file number or place, typed after the button; False when none is awaited."""
+    text = typed_text(update)
+    if text is None or update.message is None:
+        return False
+    rt = context.runtime
+    result = await casefile.typed(
+        rt.db.uow(), staff=context.me.staff, text=text, update_id=update.update_id, now=rt.clock.now()
+    )
+    if result is None:
+        return False
+    if result.outcome is Outcome.DUPLICATE:
+        return True
+    await update.message.reply_text(texts.answer(result, rt.settings.tz))
+    return True
+
+
+async def nudge_job(context: Context) -> None:
+    """New tasks announced to their officers; overdue ones reminded once."""
+    rt = context.runtime
+    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
+        for view in await casefile.due_nudges(rt.db.uow(), court_id=court_id, now=rt.clock.now()):
+            try:
+                await context.bot.send_message(
+                    view.chat_id, texts.task(view, rt.settings.tz), reply_markup=_markup(view)
+                )
+            except TelegramError as exc:  # /casefile still lists it
+                log.warning("casefile_nudge_failed", task=view.task.id, error=repr(exc))
+
+
+def install(router: Router) -> None:
+    router.command("casefile", casefile_command)
+    router.buttons(PREFIX, on_button)
+    router.typed(lambda me: casefile.waiting_for_file_ref(me.pending_field), try_typed)
+    router.job(
+        "casefile",
+        nudge_job,
+        every=lambda s: s.reminder_check_seconds,
+        first=lambda s: min(20.0, s.reminder_check_seconds),
+    )
