@@ -10,6 +10,7 @@ from datetime import datetime
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import issue_button
+from liuhen.domain import questionnaire as q
 from liuhen.domain.casefile import CaseFileTask, Source, clean_file_ref, volume_for
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.model import Staff
@@ -28,7 +29,7 @@ async def _officer_of(uow: UnitOfWork, record: Record) -> int:
     """The case officer named in the record (本人: the recorder; a name of the court's roster: that person);
     otherwise the recorder, who knows where the case is."""
     named = (record.given.case_officer or "").strip()
-    if named and named != "本人":
+    if named and named != q.SELF:
         for person in await uow.staff.list(record.court_id):
             if person.active and person.id is not None and named in (person.name, person.staff_id):
                 return person.id
