@@ -22,6 +22,7 @@ from liuhen.reports.common import AccessDenied
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
 from liuhen.texts import access as texts_access
+from liuhen.texts.profile import voice
 from tests.report_seed import (
     APPROVE_TEXT,
     CASE_NUMBER,
@@ -280,6 +281,37 @@ async def test_quarterly_counts_comparisons_and_charts(db: Database, seeded: See
     assert "暂无数据" in text  # no monthly reports in this deployment yet
     actions = await ledger_actions(db)
     assert ("staff:k001", "summary.read", {}) in actions
+
+
+@pytest.mark.parametrize("profile", ["court", "procuratorate"])
+async def test_quarterly_cites_only_the_organisations_own_articles(
+    db: Database, seeded: Seeded, tmp_path: Path, profile: str
+) -> None:
+    """A court's readers never see a procuratorate's article, and the other way round; a procuratorate's
+    summary speaks of 检察院, not 法院 (seed 002 for a court, seed 004 for a procuratorate)."""
+    await seed_quarters(db, seeded)
+    docs = await quarterly.quarterly_documents(
+        db,
+        reader=seeded.people["k001"],
+        quarter=Quarter(2026, 4),
+        now=SEEDED_AT,
+        tz=TZ,
+        court_name=COURT,
+        voice=voice(profile),
+    )
+    wb = load_workbook(io.BytesIO(docs["xlsx"]))
+    cells = "".join(
+        str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c
+    )
+    text = flat(pdf_text(docs["pdf"], tmp_path)) + flat(cells)
+    own, foreign = ("《法院实施细则》", "《检察机关规定》")[:: 1 if profile == "court" else -1]
+    assert own in text and foreign not in text
+    if profile == "procuratorate":
+        assert "《最高法实施办法》" not in text and "《中级法院实施办法》" not in text
+        assert "上级检察院" in text and "上级法院" not in text
+        assert (
+            "（）" not in text and "（，" not in text and "，）" not in text
+        )  # no husk of a dropped reference
 
 
 async def test_quarterly_for_trial_management_holds_counts_only(

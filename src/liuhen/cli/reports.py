@@ -151,6 +151,7 @@ def report_quarterly(
     from liuhen.reports import quarterly
     from liuhen.texts.labels import bad_period
     from liuhen.texts.labels import quarter as quarter_label
+    from liuhen.texts.profile import voice
 
     try:
         quarter = Quarter.parse(period)
@@ -172,6 +173,7 @@ def report_quarterly(
                 special_profile=rt.settings.special_items_profile,
                 court_code=court,
                 with_lower=with_lower,
+                voice=voice(rt.settings.deadline_profile),
             )
             step(f"生成 {fmt.upper()}")
             render = quarterly.render_pdf if fmt == "pdf" else quarterly.render_xlsx

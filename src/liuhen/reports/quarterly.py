@@ -46,6 +46,7 @@ from liuhen.texts import labels
 from liuhen.texts.citations import cite
 from liuhen.texts.labels import RECORD_STATUS
 from liuhen.texts.labels import quarter as quarter_label
+from liuhen.texts.profile import COURT, Voice
 from liuhen.texts.signoff import LEVEL_LABELS
 
 TITLE = "干预、插手、过问案件记录情况汇总分析"
@@ -94,6 +95,7 @@ class QuarterlyData:
     lapse_list: list[dict[str, Any]] = field(default_factory=list)
     exempt_list: list[dict[str, Any]] = field(default_factory=list)
     monthly: list[list[object]] | None = None  # None: no monthly reports (yet) in this deployment
+    voice: Voice = COURT  # a court's or a procuratorate's words and articles
 
     @property
     def zero(self) -> bool:
@@ -250,6 +252,7 @@ async def load(
     special_profile: str = "court",
     court_code: str | None = None,
     with_lower: bool = False,
+    voice: Voice = COURT,
 ) -> QuarterlyData:
     """Authorise and log (``AccessDenied`` otherwise), then aggregate the quarter and its two comparisons.
 
@@ -301,6 +304,7 @@ async def load(
             totals=_sum(by_type),
             key_figures=[],
             breakdowns=[],
+            voice=voice,
         )
         special_entries = _catalogue(cat.special_items(special_profile))
         special_records = await _count_records_with_specials(query)
@@ -320,7 +324,7 @@ async def load(
                 [
                     Breakdown(
                         "court",
-                        "按法院（本院及下级法院）",
+                        f"按{voice.org}（本院及下级{voice.org}）",
                         "seed 002 §7",
                         _rows(by_court, [(c.id, c.name) for c in covered]),
                     )
@@ -372,7 +376,7 @@ async def load(
         if detailed:
             start, end = quarter.bounds(tz)
             # Lower courts' records reach this reader only as far as the rules send them upward.
-            data.escalations = await _escalation_list(uow.session, court_ids, start, end, tz)
+            data.escalations = await _escalation_list(uow.session, court_ids, start, end, tz, voice)
         if detailed and court_id == reader.court_id:  # a lower court's own lists stay with that court
             labels = {**_special_labels(), **dict(special_entries)}
             data.special_list = await _special_list(uow.session, court_id, start, end, tz, labels)
@@ -404,7 +408,7 @@ def _gist(raw: dict[str, Any]) -> dict[str, str]:
 
 
 async def _escalation_list(
-    s: AsyncSession, court_ids: Sequence[int], start: datetime, end: datetime, tz: tzinfo
+    s: AsyncSession, court_ids: Sequence[int], start: datetime, end: datetime, tz: tzinfo, v: Voice
 ) -> list[dict[str, Any]]:
     f, r = t.record_facts.c, t.records.c
     stmt = (
@@ -419,7 +423,7 @@ async def _escalation_list(
     for row in await s.execute(stmt):
         reasons = []
         if row.principal_leader:
-            reasons.append(cite("过问人系同级党委或政法委主要领导（seed 001 实施办法 §6、seed 002 §7）"))
+            reasons.append(cite("过问人系同级党委或政法委主要领导（seed 001 实施办法 §6、seed 002 §7）", v))
         if row.disposition in ESCALATING_DISPOSITIONS:
             reasons.append(label_of(cat.DISPOSITIONS, row.disposition))
         out.append(
@@ -649,7 +653,8 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         pdf.title(f"{qname}{TITLE}"),
         pdf.para(
             f"统计期间：{qt.first_day:%Y年%m月%d日}至{qt.last_day:%Y年%m月%d日}（以首次提交时间计）；"
-            f"报送期限：{qt.summary_due:%Y年%m月%d日}前（{cite('seed 002 §7')}，季度结束后五日内）。"
+            f"报送期限：{qt.summary_due:%Y年%m月%d日}前"
+            f"{cite('（seed 002 §7，季度结束后五日内）', data.voice)}。"
             f"生成：{local_time(data.generated_at, tz)}，{labels.reader(data.reader)}。",
             "small",
         ),
@@ -671,7 +676,8 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     if not data.detailed:
         story.append(
             pdf.para(
-                f"按保密规定（{cite('seed 003 §12')}），本汇总对您仅含统计数字；逐件明细仅纪检监察机构可见。",
+                f"按保密规定{cite('（seed 003 §12）', data.voice)}，"
+                "本汇总对您仅含统计数字；逐件明细仅纪检监察机构可见。",
                 "small",
             )
         )
@@ -695,8 +701,9 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     story += [
         pdf.heading("三、须报送上一级的记录"),
         pdf.para(
-            f"过问人系同级党委或政法委主要领导的，应同时报送上级党委、政法委和上级法院；情节严重的应立即报告并层报"
-            f"（{cite('seed 001 实施办法 §6，seed 002 §7')}）。本季度共 {data.escalation_count} 件。",
+            f"过问人系同级党委或政法委主要领导的，应同时报送上级党委、政法委和上级{data.voice.org}；情节严重的应立即报告并层报"
+            f"{cite('（seed 001 实施办法 §6，seed 002 §7）', data.voice)}。"
+            f"本季度共 {data.escalation_count} 件。",
             "small",
         ),
     ]
@@ -706,7 +713,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         pdf.heading("四、特别报告事项逐项列明"),
         pdf.para(
             f"本季度涉及特别报告事项的记录 {data.special_count} 件"
-            f"（{cite('seed 001 实施办法 §7，seed 002 §9')}）。",
+            f"{cite('（seed 001 实施办法 §7，seed 002 §9）', data.voice)}。",
             "small",
         ),
     ]
@@ -715,7 +722,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     late = next(r for r in data.key_figures if r.label.startswith("补记"))
     story += [
         pdf.heading("五、时限执行情况"),
-        pdf.heading(cite("（一）补记（超过记录时限，seed 002 §6、seed 004 §7）"), 2),
+        pdf.heading(cite("（一）补记（超过记录时限，seed 002 §6、seed 004 §7）", data.voice), 2),
         pdf.para(
             f"本季度补记 {late.counts[0]} 件，上季度 {late.counts[1]} 件，去年同期 {late.counts[2]} 件。"
         ),
@@ -723,7 +730,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     if data.detailed:
         story += _list_table(data.late_list, LATE_COLUMNS)
     story += [
-        pdf.heading(cite("（二）签批逾期（每级三个工作日，seed 004 §13）"), 2),
+        pdf.heading(cite("（二）签批逾期（每级三个工作日，seed 004 §13）", data.voice), 2),
         _rows_table(data.lapse_rows, "签批层级"),
     ]
     if data.detailed:
@@ -731,13 +738,17 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     exempt = next(r for r in data.key_figures if r.label == EXEMPT_ROW)
     story += [
         pdf.heading(
-            cite("（三）不录入专库、存入案件正卷备查的参考意见（seed 001 实施办法 §5、seed 002 §5）"), 2
+            cite(
+                "（三）不录入专库、存入案件正卷备查的参考意见（seed 001 实施办法 §5、seed 002 §5）",
+                data.voice,
+            ),
+            2,
         ),
         pdf.para(f"本季度 {exempt.counts[0]} 件，不计入上述记录数，另行列明。"),
     ]
     if data.detailed:
         story += _list_table(data.exempt_list, EXEMPT_COLUMNS)
-    story.append(pdf.heading(cite("六、月报告执行情况（seed 003 §13）")))
+    story.append(pdf.heading(cite("六、月报告执行情况（seed 003 §13）", data.voice)))
     if not data.monthly:
         story.append(pdf.para(NO_DATA))
     else:
@@ -770,7 +781,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
             bd.title.removeprefix("按"),
             [bd.title.removeprefix("按"), *PERIODS],
             [[r.label, *r.counts] for r in bd.rows],
-            title=cite(f"{qname} {bd.title}（{bd.source}）"),
+            title=cite(f"{qname} {bd.title}（{bd.source}）", data.voice),
         )
         xlsx.bar_chart(block, title=f"{bd.title}（件）")
         if bd.key in ("type", "organ"):
@@ -822,7 +833,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
         "月报告执行",
         MONTHLY_HEADERS if data.monthly else ["说明"],
         data.monthly or [[NO_DATA]],
-        title=cite(f"{qname} 月报告执行情况（seed 003 §13）"),
+        title=cite(f"{qname} 月报告执行情况（seed 003 §13）", data.voice),
     )
     if data.monthly:
         xlsx.bar_chart(monthly, title="月报告执行情况（人）", horizontal=False)
@@ -839,6 +850,7 @@ async def quarterly_documents(
     court_name: str,
     special_profile: str = "court",
     formats: Sequence[str] = ("pdf", "xlsx"),
+    voice: Voice = COURT,
 ) -> dict[str, bytes]:
     """{"pdf": …, "xlsx": …} — raises ``AccessDenied`` for a reader who may not see summaries."""
     data = await load(
@@ -849,6 +861,7 @@ async def quarterly_documents(
         tz=tz,
         court_name=court_name,
         special_profile=special_profile,
+        voice=voice,
     )
     out: dict[str, bytes] = {}
     if "pdf" in formats:

@@ -17,6 +17,8 @@ class Voice:
     defer_rule: str  # the article of the recorder's suggestion to defer (seed 004 §18)
     copy_rule: str  # the article of the copies within three days (seed 002 §6, §8)
     late_rule: str = "经部门主要负责人同意，可以事后补记"  # a late entry (seed 004 §7), as cited
+    #: the source documents its users may see cited (seed numbers as the code cites them)
+    documents: frozenset[str] = frozenset({"001", "001 实施办法", "002", "003"})
 
 
 COURT = Voice(
@@ -37,6 +39,7 @@ PROCURATORATE = Voice(
     defer_rule="（检察机关规定第十八条）",
     copy_rule="",
     late_rule="检察机关规定第七条：经部门主要负责人同意，可以事后补记",
+    documents=frozenset({"001", "004"}),  # the central rules apply to both; the rest are the courts' own
 )
 
 

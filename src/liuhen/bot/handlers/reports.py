@@ -17,6 +17,7 @@ from liuhen.reports.common import AccessDenied
 from liuhen.texts import common as texts
 from liuhen.texts import labels
 from liuhen.texts.access import denied
+from liuhen.texts.profile import voice
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +73,7 @@ async def quarterly_command(update: Update, context: Context) -> None:
             tz=rt.settings.tz,
             court_name=rt.court_name,
             special_profile=rt.settings.special_items_profile,
+            voice=voice(rt.settings.deadline_profile),
         )
     except AccessDenied as exc:
         await message.reply_text(denied(exc))
