@@ -5,6 +5,7 @@ across courts."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness, text_of
 from tests.bot.signoff_flow import labels, submit_record
 from tests.conftest import DEMO_ROSTER
+from tests.pdftext import pdf_text
 
 pytestmark = pytest.mark.asyncio
 ABOVE, CHAIN, OWN = (texts.complaint_button(d) for d in Destination)
@@ -238,3 +240,49 @@ async def test_seed001_impl_s9_the_own_court_only_when_chosen(h: Harness) -> Non
     # one level above the intermediate court: "every court above" would be the same, so it is not offered
     intro = await h.say(mid_judge, "/complaint")
     assert _buttons(intro) == [ABOVE, OWN, texts.COMPLAINT_CANCEL]
+
+
+async def test_seed004_s13_the_recorder_may_report_straight_to_the_court_above(
+    h: Harness, tmp_path: Path
+) -> None:
+    """Every status message offers 直接报告上级纪检 where the deployment holds a court above (seed 003 §12,
+    seed 004 §13: 必要时也可以直接向上级…纪检监察机构报告): the intermediate court's discipline office gets
+    the record at once, the county's chain goes straight to its own office."""
+    county_judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    county_head = await enrol_at(h, "zm", "h001", "县法院李庭长")
+    county_office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    mid_office = await enrol_at(h, "zz", "k001", "中院赵主任")
+    number = await submit_record(h, county_judge)
+    status = await h.sim.wait_for(
+        county_judge, lambda m: "直接报告上级纪检" in labels(m) and number in text_of(m), timeout=10
+    )
+    assert "直接报告纪检" in labels(status)
+    card = await h.sim.wait_for(county_head, lambda m: "【待签批" in text_of(m), timeout=10)
+    await h.sim.press(county_judge, status["message_id"], text="直接报告上级纪检")
+
+    up = await h.sim.wait_for(mid_office, lambda m: "下级法院报送" in text_of(m), timeout=10)
+    assert "记录人直接报告" in text_of(up) and number in text_of(up) and "中牟县人民法院" in text_of(up)
+    await h.sim.wait_for(
+        county_office, lambda m: "【待签批" in text_of(m) and number in text_of(m), timeout=10
+    )
+    await h.sim.wait_for(county_head, lambda m: "记录人已直接报告纪检监察机构" in text_of(m), timeout=10)
+    closed = next(m for m in await h.sim.chat(county_head) if m["message_id"] == card["message_id"])
+    assert not labels(closed)  # the head's level was passed: the card has no buttons left
+    again = await h.answer_to_press(county_judge, status["message_id"], text="直接报告上级纪检")
+    assert "已直接报告上级纪检监察机构" in again  # a second press: said once more, nothing sent twice
+    ups = [m for m in await h.sim.chat(mid_office) if "下级法院报送" in text_of(m)]
+    assert len(ups) == 1
+    async with h.runtime.db.uow(read_only=True) as uow:
+        entries = [e.action for e in await uow.ledger.entries() if e.object_id == number]
+    assert "record.direct_above" in entries
+    await h.sim.send_text(county_judge, f"/form {number}")
+    form = await h.sim.wait_for(county_judge, lambda m: bool(m.get("document")), timeout=20)
+    text = await asyncio.to_thread(pdf_text, await h.sim.download(form["document"]["file_id"]), tmp_path)
+    assert "直接向郑州市中级人民法院纪检监察机构报告" in text  # the form tells what happened
+
+
+async def test_a_court_at_the_top_offers_no_report_above(h: Harness) -> None:
+    high_judge = await h.enrol("j001", "高院张法官")
+    number = await submit_record(h, high_judge)
+    status = await h.sim.wait_for(high_judge, lambda m: "直接报告纪检" in labels(m) and number in text_of(m))
+    assert "直接报告上级纪检" not in labels(status)

@@ -22,6 +22,9 @@ SUMMARY_ROLES = frozenset({Role.DISCIPLINE.value, Role.PRESIDENT.value, Role.TRI
 
 #: Dispositions that send a record to the level above (seed 001 §7 一事一报; seed 004 §17(2)).
 UPWARD_DISPOSITIONS = frozenset({"immediate", "escalate"})
+#: The answers' key of the recorder's direct report to the court above's discipline office (seed 003 §12,
+#: seed 004 §13: 也可以直接向上级…纪检监察机构报告): when and to which court.
+DIRECT_ABOVE = "_direct_above"
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,15 @@ class Operator:
 def reported_upward(record: Record) -> bool:
     """Whether the rules send this record to the court above: the intervener is a principal leader of the
     same-level party committee or its political-legal committee (seed 001 实施办法 §6: 同时报送上一级), or the
-    discipline office reported it upward (一事一报, seed 001 §7; seed 004 §17(2))."""
+    discipline office reported it upward (一事一报, seed 001 §7; seed 004 §17(2)), or the recorder reported it
+    there directly (seed 004 §13)."""
     if record.status == RecordStatus.DRAFT.value:
         return False
-    return bool(record.given.principal_leader) or record.disposition in UPWARD_DISPOSITIONS
+    return (
+        bool(record.given.principal_leader)
+        or record.disposition in UPWARD_DISPOSITIONS
+        or bool(record.answers.get(DIRECT_ABOVE))
+    )
 
 
 def may_read_record(

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from liuhen.app.usecases import access, casefile
 from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
-from liuhen.domain.access import Operator
+from liuhen.domain.access import DIRECT_ABOVE, Operator
 from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record
@@ -268,6 +268,17 @@ def _opinion_text(data: FormData, level: Level, tz: tzinfo) -> str:
     return "\n".join(parts)
 
 
+def _direct_text(r: Record, tz: tzinfo) -> str:
+    """How the recorder reported it, as it happened (seed 004 §13)."""
+    above = r.answers.get(DIRECT_ABOVE)
+    parts = ["直接向纪检监察机构报告"] if r.direct_to_discipline else []
+    if isinstance(above, dict):
+        parts.append(
+            f"直接向{above.get('court') or '上级'}纪检监察机构报告（{local_time(above.get('at'), tz)}）"
+        )
+    return "；".join(parts) or "—"
+
+
 def _late_text(data: FormData, reason: str, tz: tzinfo) -> str:
     """The late entry's reason and who agreed to it (seed 004 §7: 经部门主要负责人同意，可以事后补记)."""
     level = late_approver(data.record.chain)
@@ -350,7 +361,7 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
                     else "—",
                 ),
                 ("在场人员确认", _witness_text(data, tz)),
-                ("报告方式", "直接向纪检监察机构报告" if r.direct_to_discipline else "—"),
+                ("报告方式", _direct_text(r, tz)),
                 ("入卷", casefile_words.form_line(data.case_file, tz, data.case_officer)),
             ]
         )

@@ -160,6 +160,7 @@ _BUTTONS: dict[Act, str] = {
     Act.FULL: "查看全文",
     Act.FIX: "去补正",
     Act.DIRECT: "直接报告纪检",
+    Act.DIRECT_ABOVE: "直接报告上级纪检",
     Act.DEFER_ACCEPT: "采纳暂缓建议",
     Act.DEFER_OVERRIDE: "不采纳（经{chief}批准）",
     Act.DISPOSE: "{shows}",
@@ -188,6 +189,8 @@ _SAID: dict[Say, str] = {
     Say.SUBMITTED: "已提交",
     Say.FIX: "请修改后重新提交",
     Say.DIRECT: "已直接报告纪检监察机构",
+    Say.DIRECT_ABOVE: "已直接报告上级纪检监察机构",
+    Say.NO_COURT_ABOVE: "本系统没有接入上一级院，无法在此直接报告上级纪检监察机构",
     Say.FULL: "全文如下",
     Say.RESENT: "已重新发送",
     Say.EMPTY: "内容不能为空，请重新输入。",
@@ -363,7 +366,11 @@ def upward(d: Delivery, c: Card | None, tz: tzinfo) -> str:
     )
 
 
-_UPWARD = {Upward.IMMEDIATE.value: "一事一报", Upward.PRINCIPAL_LEADER.value: "涉及同级党委或政法委主要领导"}
+_UPWARD = {
+    Upward.IMMEDIATE.value: "一事一报",
+    Upward.PRINCIPAL_LEADER.value: "涉及同级党委或政法委主要领导",
+    Upward.DIRECT.value: "记录人直接报告",
+}
 
 
 def vacant(d: Delivery) -> str:

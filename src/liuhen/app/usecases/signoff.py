@@ -23,9 +23,9 @@ from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
 from liuhen.domain import catalogue as cat
-from liuhen.domain.access import reported_upward
+from liuhen.domain.access import DIRECT_ABOVE, UPWARD_DISPOSITIONS, reported_upward
 from liuhen.domain.clock import Clock
-from liuhen.domain.model import Role, Staff
+from liuhen.domain.model import Court, Role, Staff
 from liuhen.domain.records import Evidence, Record, RecordStatus
 from liuhen.domain.signoff import (
     Chain,
@@ -33,6 +33,7 @@ from liuhen.domain.signoff import (
     Delegation,
     Event,
     EventKind,
+    Events,
     Level,
     SignoffError,
     SignoffTerms,
@@ -64,6 +65,8 @@ class Say(enum.Enum):
     SUBMITTED = "submitted"
     FIX = "fix"  # the recorder corrects the returned record
     DIRECT = "direct"  # the recorder reported directly to the discipline office
+    DIRECT_ABOVE = "direct_above"  # … to the court above's discipline office (or had done so before)
+    NO_COURT_ABOVE = "no_court_above"  # the deployment holds no court above this one
     EVIDENCE = "evidence"  # ``len(evidence)`` files follow
     FULL = "full"  # the full text follows
     STATUS = "status"  # ``number`` is in ``status`` (nothing to sign now)
@@ -84,6 +87,7 @@ class Act(enum.Enum):
     FULL = "full"
     FIX = "fix"
     DIRECT = "direct"
+    DIRECT_ABOVE = "direct_above"  # the recorder: straight to the court above's discipline office
     DEFER_ACCEPT = "defer_accept"
     DEFER_OVERRIDE = "defer_override"
     DISPOSE = "dispose"
@@ -99,6 +103,7 @@ class Upward(enum.Enum):
 
     IMMEDIATE = "immediate"  # 一事一报 (seed 001 §7, seed 002 §7)
     PRINCIPAL_LEADER = "principal_leader"  # a principal leader of the same-level committees (实施办法 §6)
+    DIRECT = "direct"  # the recorder reported it to the court above directly (seed 004 §13)
 
 
 class Op(enum.StrEnum):
@@ -111,6 +116,7 @@ class Op(enum.StrEnum):
     DEFER = "x"  # the answer to a defer suggestion (seed 004 §18)
     CARD = "c"  # show the card again (/pending)
     DIRECT = "direct"  # the recorder: 直接报告纪检 (seed 004 §13)
+    DIRECT_ABOVE = "da"  # the recorder: 直接报告上级纪检 (seed 003 §12, seed 004 §13)
     FIX = "fix"  # the recorder: correct a returned record
     CANCEL = "n"  # drop a typed opinion
 
@@ -241,9 +247,12 @@ async def _report_upward(uow: UnitOfWork, record: Record) -> list[str]:
     court = await uow.courts.get(record.court_id)
     if court is None or court.parent_id is None:
         return []
-    why = (
-        Upward.IMMEDIATE if record.disposition in ("immediate", "escalate") else Upward.PRINCIPAL_LEADER
-    ).value
+    if record.disposition in UPWARD_DISPOSITIONS:
+        why = Upward.IMMEDIATE.value
+    elif record.given.principal_leader:
+        why = Upward.PRINCIPAL_LEADER.value
+    else:
+        why = Upward.DIRECT.value
     keys: list[str] = []
     for s in await uow.staff.list(court.parent_id):
         if s.active and s.role == Role.DISCIPLINE.value and s.enrolled and s.telegram_chat_id:
@@ -700,6 +709,10 @@ async def _step(
         rows = (
             (await _button(uow, staff_pk, record.id, Act.DIRECT, Arg(Op.DIRECT, round=chain.round), now),),
         )
+    offer_above = event in ("arrived", "returned") and not record.answers.get(DIRECT_ABOVE)
+    if offer_above and await court_above(uow, record) is not None:  # seed 004 §13: or the court above
+        above = Arg(Op.DIRECT_ABOVE, round=chain.round)
+        rows = (*rows, (await _button(uow, staff_pk, record.id, Act.DIRECT_ABOVE, above, now),))
     if event in ("approved", "returned", "filed", "defer_overridden"):
         return replace(delivery, decision=decided, next_people=names, rows=rows)
     return replace(delivery, next_people=names, rows=rows)
@@ -800,6 +813,8 @@ async def _press(
     today = now.astimezone(config.tz).date()
     if arg.op in (Op.DIRECT, Op.FIX):
         return await _recorder_press(uow, staff, record, chain, arg, now, config)
+    if arg.op is Op.DIRECT_ABOVE:
+        return await _report_above(uow, staff, record, chain, now, config)
     if arg.op in (Op.EVIDENCE, Op.FULL, Op.CARD):
         return await _view(uow, staff, record, chain, arg, now, config, today)
     if arg.op is Op.CANCEL:
@@ -963,6 +978,49 @@ async def _recorder_press(
         cards = tuple(await uow.signoff.cards(record.id, before.round, before.level.value))
         closed = Closed(cards, before.level.value, staff.name, None, DecisionKind.DIRECT, now)
     return PressResult(Say.DIRECT, keys=keys, closed=closed)
+
+
+async def court_above(uow: UnitOfWork, record: Record) -> Court | None:
+    court = await uow.courts.get(record.court_id)
+    return await uow.courts.get(court.parent_id) if court is not None and court.parent_id else None
+
+
+async def _report_above(
+    uow: UnitOfWork, staff: Staff, record: Record, chain: Chain, now: datetime, config: Config
+) -> PressResult:
+    """[直接报告上级纪检] (seed 003 §12; seed 004 §13: 必要时也可以直接向上级…纪检监察机构报告): the court
+    above's discipline office receives the record now; in this court it goes straight to the discipline
+    office too (the person levels not yet signed are skipped, as with a direct report), a filed record
+    stays filed. Refused when the deployment has no court above, said once when done already."""
+    assert staff.id is not None and record.id is not None
+    if record.recorder_id != staff.id:
+        raise Stale
+    above = await court_above(uow, record)
+    if above is None:
+        return PressResult(Say.NO_COURT_ABOVE, number=record.number)
+    if record.answers.get(DIRECT_ABOVE):
+        return PressResult(Say.DIRECT_ABOVE, number=record.number)
+    record.answers = {**record.answers, DIRECT_ABOVE: {"at": now.isoformat(), "court": above.name}}
+    before, after = chain, chain
+    events: Events = ()
+    closed = None
+    if (
+        chain.level is not None and chain.level is not Level.DISCIPLINE
+    ) or chain.status is RecordStatus.RETURNED:
+        after, events = chain.report_direct(staff.id, now)
+        record.direct_to_discipline = True
+        if before.level is not None:
+            cards = tuple(await uow.signoff.cards(record.id, before.round, before.level.value))
+            closed = Closed(cards, before.level.value, staff.name, None, DecisionKind.DIRECT, now)
+    await uow.ledger.append(
+        actor=f"staff:{staff.staff_id}",
+        action="record.direct_above",
+        object_type="record",
+        object_id=record.number,
+        payload={"court": above.code},
+    )
+    keys = await _save(uow, record, before, after, events, now, actor=f"staff:{staff.staff_id}", tz=config.tz)
+    return PressResult(Say.DIRECT_ABOVE, keys=keys, closed=closed, number=record.number)
 
 
 async def report_direct(
