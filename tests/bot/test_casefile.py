@@ -30,6 +30,17 @@ async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
         yield harness
 
 
+async def filed(h: Harness, disposition: str) -> tuple[int, str]:
+    """The judge's record, signed by every level and disposed of as ``disposition``: (judge, number)."""
+    judge = await h.enrol("j001", "张法官")
+    head = await h.enrol("h001", "李庭长")
+    vice = await h.enrol("v001", "王副院长")
+    office = await h.enrol("k001", "赵主任")
+    number = await submit_record(h, judge)
+    await sign_through(h, number, [head, vice], office, disposition)
+    return judge, number
+
+
 def task_for(number: str, head: str = "【待入卷】") -> Callable[[Message], bool]:
     return lambda m: head in text_of(m) and number in text_of(m)
 
@@ -37,12 +48,7 @@ def task_for(number: str, head: str = "【待入卷】") -> Callable[[Message], 
 async def test_seed002_s4_a_filed_record_goes_into_the_secondary_volume_and_the_form_says_where(
     h: Harness, tmp_path: Path
 ) -> None:
-    judge = await h.enrol("j001", "张法官")
-    head = await h.enrol("h001", "李庭长")
-    vice = await h.enrol("v001", "王副院长")
-    office = await h.enrol("k001", "赵主任")
-    number = await submit_record(h, judge)
-    await sign_through(h, number, [head, vice], office, "纳入季度汇总")
+    judge, number = await filed(h, "纳入季度汇总")
 
     task = await h.sim.wait_for(judge, task_for(number), timeout=10)  # 本人 is the case officer
     assert "案件副卷" in text_of(task) and "书面材料一律存入案件副卷" in text_of(task)
@@ -67,12 +73,7 @@ async def test_seed002_s4_a_filed_record_goes_into_the_secondary_volume_and_the_
 
 
 async def test_an_overdue_case_file_task_is_reminded_once(h: Harness) -> None:
-    judge = await h.enrol("j001", "张法官")
-    head = await h.enrol("h001", "李庭长")
-    vice = await h.enrol("v001", "王副院长")
-    office = await h.enrol("k001", "赵主任")
-    number = await submit_record(h, judge)
-    await sign_through(h, number, [head, vice], office, "纳入季度汇总")
+    judge, number = await filed(h, "纳入季度汇总")
     await h.sim.wait_for(judge, task_for(number), timeout=10)
     h.clock.set(h.clock.now() + timedelta(days=10))  # past three working days
     await h.sim.wait_for(judge, task_for(number, "【入卷提醒 · 已逾期】"), timeout=10)
@@ -84,12 +85,7 @@ async def test_an_overdue_case_file_task_is_reminded_once(h: Harness) -> None:
 
 
 async def test_seed002_s5_an_exempt_opinion_goes_into_the_main_volume_and_is_not_counted(h: Harness) -> None:
-    judge = await h.enrol("j001", "张法官")
-    head = await h.enrol("h001", "李庭长")
-    vice = await h.enrol("v001", "王副院长")
-    office = await h.enrol("k001", "赵主任")
-    number = await submit_record(h, judge)
-    await sign_through(h, number, [head, vice], office, "不录入专库，存入案件正卷备查")
+    judge, number = await filed(h, "不录入专库，存入案件正卷备查")
     task = await h.sim.wait_for(judge, task_for(number), timeout=10)
     assert "案件正卷" in text_of(task) and "不录入专库" in text_of(task)
     async with h.runtime.db.uow(read_only=True) as uow:
@@ -118,13 +114,8 @@ async def test_seed002_s5_an_exempt_opinion_goes_into_the_main_volume_and_is_not
 
 
 async def test_a_button_of_someone_elses_task_does_nothing(h: Harness) -> None:
-    judge = await h.enrol("j001", "张法官")
     colleague = await h.enrol("j002", "钱法官")
-    head = await h.enrol("h001", "李庭长")
-    vice = await h.enrol("v001", "王副院长")
-    office = await h.enrol("k001", "赵主任")
-    number = await submit_record(h, judge)
-    await sign_through(h, number, [head, vice], office, "纳入季度汇总")
+    judge, number = await filed(h, "纳入季度汇总")
     task = await h.sim.wait_for(judge, task_for(number), timeout=10)
     button = task["reply_markup"]["inline_keyboard"][0][0]
     said = await h.answer_to_press(colleague, task["message_id"], data=button["callback_data"], forge=True)

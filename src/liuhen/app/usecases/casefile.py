@@ -36,12 +36,26 @@ async def _officer_of(uow: UnitOfWork, record: Record) -> int:
     return record.recorder_id
 
 
+async def _open(uow: UnitOfWork, task: CaseFileTask, object_type: str) -> CaseFileTask | None:
+    """Open ``task`` unless its record or report has one already (once per source)."""
+    if await uow.case_files.for_source(Source(task.source), task.ref_id) is not None:
+        return None
+    await uow.case_files.add(task)
+    await uow.ledger.append(
+        actor="system",
+        action="casefile.open",
+        object_type=object_type,
+        object_id=task.label,
+        payload={"officer": task.officer_pk, "volume": task.volume, "due": task.due_at.isoformat()},
+    )
+    return task
+
+
 async def open_for_record(
     uow: UnitOfWork, record: Record, now: datetime, terms: SignoffTerms
 ) -> CaseFileTask | None:
-    """When a record is filed (inside the filing transaction). Once per record."""
-    if record.id is None or await uow.case_files.for_source(Source.RECORD, record.id) is not None:
-        return None
+    """When a record is filed (inside the filing transaction)."""
+    assert record.id is not None
     task = CaseFileTask(
         court_id=record.court_id,
         source=Source.RECORD.value,
@@ -53,23 +67,14 @@ async def open_for_record(
         created_at=now,
         due_at=terms.level_due(now),
     )
-    await uow.case_files.add(task)
-    await uow.ledger.append(
-        actor="system",
-        action="casefile.open",
-        object_type="record",
-        object_id=record.number,
-        payload={"officer": task.officer_pk, "volume": task.volume, "due": task.due_at.isoformat()},
-    )
-    return task
+    return await _open(uow, task, "record")
 
 
 async def open_for_case_zero(
     uow: UnitOfWork, report: CaseZeroReport, now: datetime, terms: SignoffTerms
 ) -> CaseFileTask | None:
     """When the department head confirms a per-case zero report (seed 004 §16: 确认后随案入卷)."""
-    if report.id is None or await uow.case_files.for_source(Source.CASE_ZERO, report.id) is not None:
-        return None
+    assert report.id is not None
     task = CaseFileTask(
         court_id=report.court_id,
         source=Source.CASE_ZERO.value,
@@ -81,15 +86,7 @@ async def open_for_case_zero(
         created_at=now,
         due_at=terms.level_due(now),
     )
-    await uow.case_files.add(task)
-    await uow.ledger.append(
-        actor="system",
-        action="casefile.open",
-        object_type="case_zero_report",
-        object_id=report.number,
-        payload={"officer": task.officer_pk, "volume": task.volume, "due": task.due_at.isoformat()},
-    )
-    return task
+    return await _open(uow, task, "case_zero_report")
 
 
 # --- telling the officer, reminding once ------------------------------------------------------------------
