@@ -10,6 +10,8 @@ import pytest
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Act, Delivery
 from liuhen.domain.signoff import Level, Note, SignoffError, Why
+from liuhen.texts import common, labels
+from liuhen.texts import monthly as monthly_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts.profile import COURT, PROCURATORATE, Voice
 
@@ -46,3 +48,16 @@ def test_a_procuratorate_is_told_its_own_rules(v: Voice) -> None:
     assert "检察机关规定第十三条" in texts.note_text(Note.LAPSED, Level.DEPARTMENT_HEAD, v)
     assert not any("法院实施细则" in s for s in everything_said(v))
     assert "案件管理办公室" in texts.form_copy(Delivery("k", 1, "copy", "LH-2026-0001", {"count": 1}), UTC, v)
+
+
+def test_roles_and_help_are_named_as_the_organisation_names_them() -> None:
+    """A procuratorate's users read 检察长 and 案件管理, a court's 院长 and 审判管理 (seed 002 §6, §8;
+    seed 004)."""
+    assert labels.role("president", PROCURATORATE) == "检察长" and labels.role("president") == "院长"
+    assert labels.role("trial_management", PROCURATORATE) == "案件管理"
+    assert labels.role("trial_management", COURT) == "审判管理"
+    assert "审判管理" not in common.help_text(PROCURATORATE) and "案件管理" in common.help_text(PROCURATORATE)
+    assert common.help_text(COURT) == common.HELP
+    assert (
+        "检察长" in monthly_texts.monthly_denied(PROCURATORATE) and "院长" in monthly_texts.monthly_denied()
+    )

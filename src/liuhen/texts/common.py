@@ -73,18 +73,24 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
-def greeting(staff: Staff, department: str, court: str) -> str:
+def greeting(staff: Staff, department: str, court: str, v: Voice = COURT) -> str:
     return (
-        f"您好，{staff.name}！已完成登记：{court} · {department} · {staff.position}（{role(staff.role)}）。\n"
+        f"您好，{staff.name}！已完成登记：{court} · {department} · "
+        f"{staff.position}（{role(staff.role, v)}）。\n"
         "遇到过问、干预或接触交往，直接把消息转发给我，或发截图、语音——我先留存并给回执，再问还缺的几项。"
     )
 
 
-def whoami(staff: Staff, department: str, court: str) -> str:
+def whoami(staff: Staff, department: str, court: str, v: Voice = COURT) -> str:
     return (
         f"姓名：{staff.name}\n工号：{staff.staff_id}\n单位：{court}\n部门：{department}\n"
-        f"职务：{staff.position}\n身份：{role(staff.role)}"
+        f"职务：{staff.position}\n身份：{role(staff.role, v)}"
     )
+
+
+def help_text(v: Voice = COURT) -> str:
+    """/help in the organisation's words."""
+    return HELP.replace("审判管理", v.management)
 
 
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用命令；要记录过问，直接转发消息或发送截图、语音即可。"

@@ -11,6 +11,7 @@ from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import Month, Status
 from liuhen.domain.periods import BadPeriod, PeriodProblem, Quarter
 from liuhen.domain.records import EvidenceKind, RecordStatus
+from liuhen.texts.profile import COURT, Voice
 
 #: The court's name when the operator gave none (``LIUHEN_COURT_NAME``): "this court", as the seeds say.
 THIS_COURT = "本院"
@@ -81,8 +82,14 @@ def evidence_kind(kind: str) -> str:
     return EVIDENCE_KIND[EvidenceKind(kind)]
 
 
-def role(value: str) -> str:
-    return ROLE[Role(value)]
+def role(value: str, v: Voice = COURT) -> str:
+    """A roster role as the organisation names it (院长 / 检察长, 审判管理 / 案件管理)."""
+    r = Role(value)
+    if r is Role.PRESIDENT:
+        return v.chief
+    if r is Role.TRIAL_MANAGEMENT:
+        return v.management
+    return ROLE[r]
 
 
 def casezero_status(status: str) -> str:

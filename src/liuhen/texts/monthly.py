@@ -10,6 +10,7 @@ from liuhen.domain import catalogue as cat
 from liuhen.domain.casezero_form import TITLE_LINES
 from liuhen.domain.monthly import Kind, Month, Status
 from liuhen.texts import labels
+from liuhen.texts.profile import COURT, Voice
 
 MESSAGE_LIMIT = 3900  # below Telegram's 4096 characters
 _WEEKDAYS = "一二三四五六日"
@@ -102,9 +103,14 @@ BUTTON_FORBIDDEN = "该按钮无效或已过期。"
 
 # ---- status and the compliance notice (seed 003 §13, §20) -------------------------------------------
 
-MONTHLY_DENIED = (
-    "月报告执行情况仅部门负责人（本部门）、纪检监察部门、院长、审判管理（仅数字）和系统管理员可以查看。"
-)
+
+def monthly_denied(v: Voice = COURT) -> str:
+    return (
+        f"月报告执行情况仅部门负责人（本部门）、纪检监察部门、{v.chief}、{v.management}（仅数字）"
+        "和系统管理员可以查看。"
+    )
+
+
 MONTHLY_USAGE = "用法：/monthly 或 /monthly 2026-11（查看某月的月报告执行情况）。"
 
 _ORDER = (Status.RECORDS, Status.ZERO, Status.DECLARED, Status.MISSED, Status.UNREACHABLE)

@@ -11,6 +11,7 @@ from liuhen.app.usecases.enrolment import EnrolOutcome, Member
 from liuhen.bot.context import Context
 from liuhen.bot.router import Router
 from liuhen.texts import common as texts
+from liuhen.texts.profile import voice
 
 log = structlog.get_logger(__name__)
 
@@ -51,18 +52,21 @@ async def _greet(update: Update, context: Context, member: Member) -> None:
     await context.bot.set_my_commands(
         [BotCommand(c, d) for c, d in texts.COMMANDS], scope=BotCommandScopeChat(update.message.chat_id)
     )
-    await update.message.reply_text(texts.greeting(member.staff, member.department, member.court))
+    v = voice(context.runtime.settings.deadline_profile)
+    await update.message.reply_text(texts.greeting(member.staff, member.department, member.court, v))
 
 
 async def help_command(update: Update, context: Context) -> None:
     assert update.message is not None
-    await update.message.reply_text(texts.HELP, parse_mode=ParseMode.HTML)
+    v = voice(context.runtime.settings.deadline_profile)
+    await update.message.reply_text(texts.help_text(v), parse_mode=ParseMode.HTML)
 
 
 async def whoami(update: Update, context: Context) -> None:
     assert update.message is not None
     me = context.me
-    await update.message.reply_text(texts.whoami(me.staff, me.department, me.court))
+    v = voice(context.runtime.settings.deadline_profile)
+    await update.message.reply_text(texts.whoami(me.staff, me.department, me.court, v))
 
 
 async def unknown_command(update: Update, context: Context) -> None:

@@ -15,6 +15,7 @@ from liuhen.bot.context import Context
 from liuhen.bot.router import Router
 from liuhen.domain.monthly import Month
 from liuhen.texts import monthly as texts
+from liuhen.texts.profile import voice
 
 log = structlog.get_logger(__name__)
 
@@ -100,7 +101,9 @@ async def monthly_command(update: Update, context: Context) -> None:
             court_name=rt.court_name,
         )
     except AccessDenied:
-        await update.message.reply_text(texts.MONTHLY_DENIED)
+        await update.message.reply_text(
+            texts.monthly_denied(voice(context.runtime.settings.deadline_profile))
+        )
         return
     for part in texts.compliance(status, tz):
         await update.message.reply_text(part)
