@@ -81,7 +81,7 @@ async def test_seed004_s13_three_officers_press_to_filed(h: Harness) -> None:
         "签批期限",
     ):
         assert part in text, (part, text)
-    assert labels(c1) == ["同意", "退回补正", "填写意见", "查看证据", "查看全文"]
+    assert labels(c1) == ["同意", "退回补正", "填写意见", "查看证据", "查看全文", "标记情节严重"]
     await said(h, judge, number, "已送部门负责人 李庭长签批")
     # Trial management and the discipline office get the registration form itself within three days of
     # recording, with the deadline shown (seed 002 §6, §8); the PDF is produced for each of them.
@@ -171,7 +171,7 @@ async def test_seed004_s13_return_for_correction_and_resubmission(h: Harness) ->
     await said(h, head, "退回补正记录", "理由")
     await h.sim.send_text(head, "案号写错了，请核对。")
     news = await said(h, judge, number, "退回补正", "案号写错了")
-    assert labels(news) == ["去补正", "直接报告纪检"]
+    assert labels(news) == ["去补正", "直接报告纪检", "标记情节严重"]
     assert (await record_row(h, number)).status == "returned"
     await press(h, judge, news, "去补正")
     review = await h.sim.wait_for(

@@ -68,6 +68,10 @@ def render(d: Delivery, rt: Runtime) -> str:
         return texts.delegated(d)
     if d.kind == "corrected":
         return texts.corrected(d)
+    if d.kind == "severe":
+        return texts.severe(d, d.card, tz, v)
+    if d.kind == "severe_overdue":
+        return texts.severe_overdue(d, d.card, tz, v)
     if d.kind == "enrol_burst":
         return common_texts.enrol_burst(int(d.payload.get("failures") or 0))
     return texts.news(d.number)

@@ -25,6 +25,9 @@ UPWARD_DISPOSITIONS = frozenset({"immediate", "escalate"})
 #: The answers' key of the recorder's direct report to the court above's discipline office (seed 003 §12,
 #: seed 004 §13: 也可以直接向上级…纪检监察机构报告): when and to which court.
 DIRECT_ABOVE = "_direct_above"
+#: The answers' key of a record marked 情节严重、可能影响案件公正办理 (seed 001 §7, seed 002 §7, seed 004
+#: §17(1)): who marked it, when, and the same-working-day deadline of the 一事一报.
+SEVERE = "_severe"
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,13 @@ def add_workdays(start: datetime, n: int, cal: WorkCalendar, tz: tzinfo) -> date
     return end_of_local_day(nth_workday_after(_local_date(start, tz), n, cal), tz)
 
 
+def same_workday(start: datetime, cal: WorkCalendar, tz: tzinfo) -> datetime:
+    """The end of the working day ``start`` falls on, or of the next working day when it falls on a day off
+    (一事一报 "立即报告": the same working day)."""
+    day = _local_date(start, tz)
+    return end_of_local_day(day if cal.is_workday(day) else nth_workday_after(day, 1, cal), tz)
+
+
 def add_days(start: datetime, n: int, tz: tzinfo) -> datetime:
     """Deadline of "within n days" (calendar days, seed 002 §6, §7): the end (local) of the n-th day after
     the local day of ``start``; holidays are not skipped. Returns aware UTC."""

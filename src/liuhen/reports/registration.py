@@ -24,7 +24,7 @@ from sqlalchemy import select
 from liuhen.app.usecases import access, casefile
 from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
-from liuhen.domain.access import DIRECT_ABOVE, Operator
+from liuhen.domain.access import DIRECT_ABOVE, SEVERE, Operator
 from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record
@@ -268,6 +268,17 @@ def _opinion_text(data: FormData, level: Level, tz: tzinfo) -> str:
     return "\n".join(parts)
 
 
+def _severe_text(r: Record, tz: tzinfo) -> str:
+    """Who marked it 情节严重 and when the 一事一报 was due (seed 001 §7, seed 004 §17(1))."""
+    severe = r.answers.get(SEVERE)
+    if not isinstance(severe, dict):
+        return "—"
+    who = severe.get("name") or severe.get("by") or ""
+    return (
+        f"{who} 于 {local_time(severe.get('at'), tz)} 标记；一事一报期限 {local_time(severe.get('due'), tz)}"
+    )
+
+
 def _direct_text(r: Record, tz: tzinfo) -> str:
     """How the recorder reported it, as it happened (seed 004 §13)."""
     above = r.answers.get(DIRECT_ABOVE)
@@ -362,6 +373,7 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
                 ),
                 ("在场人员确认", _witness_text(data, tz)),
                 ("报告方式", _direct_text(r, tz)),
+                ("情节严重", _severe_text(r, tz)),
                 ("入卷", casefile_words.form_line(data.case_file, tz, data.case_officer)),
             ]
         )

@@ -161,6 +161,7 @@ _BUTTONS: dict[Act, str] = {
     Act.FIX: "去补正",
     Act.DIRECT: "直接报告纪检",
     Act.DIRECT_ABOVE: "直接报告上级纪检",
+    Act.SEVERE: "标记情节严重",
     Act.DEFER_ACCEPT: "采纳暂缓建议",
     Act.DEFER_OVERRIDE: "不采纳（经{chief}批准）",
     Act.DISPOSE: "{shows}",
@@ -190,6 +191,9 @@ _SAID: dict[Say, str] = {
     Say.FIX: "请修改后重新提交",
     Say.DIRECT: "已直接报告纪检监察机构",
     Say.DIRECT_ABOVE: "已直接报告上级纪检监察机构",
+    Say.SEVERE: "已标记为情节严重：各签批人和纪检监察机构已同时收到，纪检监察机构应当日一事一报",
+    Say.SEVERE_FORBIDDEN: "只有记录人和本记录的签批人可以标记情节严重",
+    Say.SEVERE_FILED: "该记录已办结；如认为情节严重，请直接联系纪检监察机构",
     Say.NO_COURT_ABOVE: "本系统没有接入上一级院，无法在此直接报告上级纪检监察机构",
     Say.FULL: "全文如下",
     Say.RESENT: "已重新发送",
@@ -266,6 +270,8 @@ def card(c: Card, tz: tzinfo, v: Voice = COURT) -> str:
     ]
     if c.skips:
         lines.append("说明：" + "；".join(skip_text(s) for s in c.skips))
+    if c.severe_by is not None:
+        lines.append(f"⚠️ 情节严重（{c.severe_by} 标记）：纪检监察机构应当日一事一报。")
     if c.late_reason:
         lines.append(
             f"补记：本记录超过三个工作日的记录时限，事后补记，理由：{c.late_reason}。"
@@ -503,6 +509,26 @@ def direct_reported(number: str, v: Voice = COURT) -> str:
         f"记录 {number} 已直接报告纪检监察机构{v.chain_rule}；尚未签署的环节不再签批，"
         "登记表注明“直接向纪检监察机构报告”。"
     )
+
+
+def severe(d: Delivery, c: Card | None, tz: tzinfo, v: Voice = COURT) -> str:
+    """To every level of the chain and the discipline office at once (seed 001 §7; seed 004 §17(1))."""
+    due = _when(datetime.fromisoformat(str(d.payload["due"])), tz)
+    head = f"【情节严重 · 一事一报】记录 {d.number}（{d.payload.get('by')} 标记）"
+    lines = [head, *(_summary(c) if c is not None else [])]
+    lines.append(
+        f"情节严重、可能影响案件公正办理：各签批人和纪检监察机构同时收到；纪检监察机构应于 {due} 前一事一报"
+        f"{cite('（seed 001 §7；seed 004 §17(1)）', v)}。"
+    )
+    return "\n".join(lines)
+
+
+def severe_overdue(d: Delivery, c: Card | None, tz: tzinfo, v: Voice = COURT) -> str:
+    due = _when(datetime.fromisoformat(str(d.payload["due"])), tz)
+    head = f"【一事一报逾期】记录 {d.number}"
+    lines = [head, *(_summary(c) if c is not None else [])]
+    lines.append(f"该记录已标记情节严重，应于 {due} 前一事一报，至今尚未处理，请纪检监察机构立即报告并层报。")
+    return "\n".join(lines)
 
 
 def concurrent(d: Delivery, c: Card | None, v: Voice = COURT) -> str:

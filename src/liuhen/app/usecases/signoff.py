@@ -23,7 +23,7 @@ from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
 from liuhen.domain import catalogue as cat
-from liuhen.domain.access import DIRECT_ABOVE, UPWARD_DISPOSITIONS, reported_upward
+from liuhen.domain.access import DIRECT_ABOVE, SEVERE, UPWARD_DISPOSITIONS, reported_upward
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Court, Role, Staff
 from liuhen.domain.records import Evidence, Record, RecordStatus
@@ -44,7 +44,7 @@ from liuhen.domain.signoff import (
     represented,
     route,
 )
-from liuhen.domain.workdays import profile_named
+from liuhen.domain.workdays import profile_named, same_workday
 
 ACTION = "so"
 OUTBOX = "so:"
@@ -67,6 +67,9 @@ class Say(enum.Enum):
     DIRECT = "direct"  # the recorder reported directly to the discipline office
     DIRECT_ABOVE = "direct_above"  # … to the court above's discipline office (or had done so before)
     NO_COURT_ABOVE = "no_court_above"  # the deployment holds no court above this one
+    SEVERE = "severe"  # marked 情节严重 (or had been): everyone of the chain and the office have it now
+    SEVERE_FORBIDDEN = "severe_forbidden"  # only the recorder and the chain's officers mark it
+    SEVERE_FILED = "severe_filed"  # disposed of already: the office is to be told directly
     EVIDENCE = "evidence"  # ``len(evidence)`` files follow
     FULL = "full"  # the full text follows
     STATUS = "status"  # ``number`` is in ``status`` (nothing to sign now)
@@ -88,6 +91,7 @@ class Act(enum.Enum):
     FIX = "fix"
     DIRECT = "direct"
     DIRECT_ABOVE = "direct_above"  # the recorder: straight to the court above's discipline office
+    SEVERE = "severe"  # the recorder or an officer of the chain: 标记情节严重
     DEFER_ACCEPT = "defer_accept"
     DEFER_OVERRIDE = "defer_override"
     DISPOSE = "dispose"
@@ -117,6 +121,7 @@ class Op(enum.StrEnum):
     CARD = "c"  # show the card again (/pending)
     DIRECT = "direct"  # the recorder: 直接报告纪检 (seed 004 §13)
     DIRECT_ABOVE = "da"  # the recorder: 直接报告上级纪检 (seed 003 §12, seed 004 §13)
+    SEVERE = "sv"  # 标记情节严重 (seed 001 §7, seed 002 §7, seed 004 §17(1))
     FIX = "fix"  # the recorder: correct a returned record
     CANCEL = "n"  # drop a typed opinion
 
@@ -492,6 +497,7 @@ class Card:
     defer_suggested: bool = False
     lapsed: bool = False
     late_reason: str | None = None  # a late entry this level agrees to by approving (seed 004 §7)
+    severe_by: str | None = None  # marked 情节严重 by (seed 001 §7, seed 004 §17(1))
 
 
 @dataclass(frozen=True)
@@ -526,7 +532,13 @@ def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Car
         defer_suggested=chain.defer_suggested,
         lapsed=any(lp.level.value == level and lp.round == chain.round for lp in chain.lapses),
         late_reason=_late_reason(record, chain, level),
+        severe_by=_severe_by(record),
     )
+
+
+def _severe_by(record: Record) -> str | None:
+    severe = record.answers.get(SEVERE)
+    return str(severe.get("name") or severe.get("by") or "") if isinstance(severe, dict) else None
 
 
 def _late_reason(record: Record, chain: Chain, level: str) -> str | None:
@@ -556,17 +568,22 @@ async def card_buttons(
     now: datetime,
     *,
     late: bool = False,
+    severe: bool = False,
 ) -> tuple[tuple[Button, ...], ...]:
-    """An officer's buttons; ``late``: approving also agrees to the late entry (同意补记, seed 004 §7)."""
+    """An officer's buttons; ``late``: approving also agrees to the late entry (同意补记, seed 004 §7);
+    ``severe``: marked 情节严重 already (no button to mark it)."""
 
     async def b(act: Act, op: Op, shows: str = "") -> Button:
         return await _button(uow, staff_pk, record_id, act, Arg(op, level, round_, obo), now, shows)
 
-    return (
+    rows: tuple[tuple[Button, ...], ...] = (
         (await b(Act.APPROVE, Op.APPROVE, LATE if late else ""), await b(Act.RETURN, Op.RETURN)),
         (await b(Act.OPINION, Op.OPINION),),
         (await b(Act.EVIDENCE, Op.EVIDENCE), await b(Act.FULL, Op.FULL)),
     )
+    if not severe:
+        rows = (*rows, (await b(Act.SEVERE, Op.SEVERE),))
+    return rows
 
 
 LATE = "late"  # ``Button.shows`` of an approval that also agrees to a late entry
@@ -630,9 +647,12 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
                 await uow.commit()
                 return None
             late = _late_reason(record, chain, level) is not None
-            rows = await card_buttons(uow, staff_pk, record.id, level, round_, obo, now, late=late)
+            severe = bool(record.answers.get(SEVERE))
+            rows = await card_buttons(
+                uow, staff_pk, record.id, level, round_, obo, now, late=late, severe=severe
+            )
             delivery = replace(delivery, card=_card(record, chain, level, obo_name), rows=rows)
-        elif kind in ("upward", "concurrent") and chain is not None:
+        elif kind in ("upward", "concurrent", "severe", "severe_overdue") and chain is not None:
             person = await uow.staff.get(staff_pk)
             if person is None:
                 return None
@@ -641,9 +661,13 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
                     uow, staff=person, record=record, what=kind, today=now.astimezone(config.tz).date()
                 )
             except AccessDenied:
-                await uow.notices.mark_sent(key)
+                if kind != "severe_overdue":
+                    await uow.notices.mark_sent(key)
+                    await uow.commit()
+                    return None
+                # the chief is told that the 一事一报 lapsed, by number only: not the content
                 await uow.commit()
-                return None
+                return delivery
 
             async def view(act: Act, op: Op) -> Button:
                 assert record.id is not None
@@ -709,6 +733,9 @@ async def _step(
         rows = (
             (await _button(uow, staff_pk, record.id, Act.DIRECT, Arg(Op.DIRECT, round=chain.round), now),),
         )
+    if event in ("arrived", "returned") and not record.answers.get(SEVERE):
+        severe = Arg(Op.SEVERE, round=chain.round)
+        rows = (*rows, (await _button(uow, staff_pk, record.id, Act.SEVERE, severe, now),))
     offer_above = event in ("arrived", "returned") and not record.answers.get(DIRECT_ABOVE)
     if offer_above and await court_above(uow, record) is not None:  # seed 004 §13: or the court above
         above = Arg(Op.DIRECT_ABOVE, round=chain.round)
@@ -815,6 +842,8 @@ async def _press(
         return await _recorder_press(uow, staff, record, chain, arg, now, config)
     if arg.op is Op.DIRECT_ABOVE:
         return await _report_above(uow, staff, record, chain, now, config)
+    if arg.op is Op.SEVERE:
+        return await _mark_severe(uow, staff, record, chain, now, config)
     if arg.op in (Op.EVIDENCE, Op.FULL, Op.CARD):
         return await _view(uow, staff, record, chain, arg, now, config, today)
     if arg.op is Op.CANCEL:
@@ -978,6 +1007,53 @@ async def _recorder_press(
         cards = tuple(await uow.signoff.cards(record.id, before.round, before.level.value))
         closed = Closed(cards, before.level.value, staff.name, None, DecisionKind.DIRECT, now)
     return PressResult(Say.DIRECT, keys=keys, closed=closed)
+
+
+async def _mark_severe(
+    uow: UnitOfWork, staff: Staff, record: Record, chain: Chain, now: datetime, config: Config
+) -> PressResult:
+    """[标记情节严重] (seed 001 §7, seed 002 §7, seed 004 §17(1): 情节严重、可能影响案件公正办理的，立即报告):
+    the recorder or any officer of the chain marks it; every level of the chain and the discipline office
+    get it at once, and the office owes the 一事一报 by the end of the working day (reminded and escalated to
+    the chief when it lapses). Marked once; a filed record is not reopened."""
+    assert staff.id is not None and record.id is not None
+    route = chain.route
+    if route is None or (staff.id != record.recorder_id and staff.id not in chain.people()):
+        return PressResult(Say.SEVERE_FORBIDDEN, number=record.number)
+    if route.involves(staff) and staff.id != record.recorder_id:
+        return PressResult(Say.SEVERE_FORBIDDEN, number=record.number)
+    if record.answers.get(SEVERE):
+        return PressResult(Say.SEVERE, number=record.number)
+    if chain.filed:
+        return PressResult(Say.SEVERE_FILED, number=record.number)
+    terms = await terms_for(uow, record.court_id, config)
+    due = same_workday(now, terms.calendar, config.tz)
+    record.answers = {
+        **record.answers,
+        SEVERE: {"by": staff.staff_id, "name": staff.name, "at": now.isoformat(), "due": due.isoformat()},
+    }
+    record.updated_at = now
+    await uow.ledger.append(
+        actor=f"staff:{staff.staff_id}",
+        action="record.severe",
+        object_type="record",
+        object_id=record.number,
+        payload={"due": due.isoformat()},
+    )
+    people = {s.officer_pk for s in route.steps if s.officer_pk is not None} | set(route.discipline)
+    people |= {record.recorder_id}
+    people.discard(staff.id)
+    staff_by_pk = {s.id: s for s in await uow.staff.list(record.court_id)}
+    keys: list[str] = []
+    for pk in sorted(people):
+        who = staff_by_pk.get(pk)
+        if who is None or not who.active or not who.enrolled or who.telegram_chat_id is None:
+            continue
+        key = f"{OUTBOX}{record.id}:severe:{pk}"
+        payload = {"t": "severe", "record": record.id, "staff": pk, "by": staff.name, "due": due.isoformat()}
+        if await uow.notices.post(key, who.telegram_chat_id, payload):
+            keys.append(key)
+    return PressResult(Say.SEVERE, keys=keys, number=record.number)
 
 
 async def court_above(uow: UnitOfWork, record: Record) -> Court | None:
@@ -1173,6 +1249,30 @@ async def typed(
 # Deadlines: a reminder the day before, and on lapse an escalation (seed 004 §13)
 
 
+async def _severe_overdue(
+    uow: UnitOfWork, record: Record, staff: dict[int | None, Staff], now: datetime
+) -> list[str]:
+    """A severe record whose 一事一报 day passed while it still waits: the discipline office is reminded and
+    the chief (院长/检察长) told, once (seed 001 §7; seed 004 §17(1))."""
+    severe = record.answers.get(SEVERE)
+    if not isinstance(severe, dict) or record.chain is None or record.chain.route is None:
+        return []
+    if now <= datetime.fromisoformat(str(severe["due"])):
+        return []
+    route = record.chain.route
+    chiefs = {s.id for s in staff.values() if s.role == Role.PRESIDENT.value and s.active}
+    keys: list[str] = []
+    for pk in sorted({*route.discipline, *chiefs} - set(route.barred), key=lambda p: p or 0):
+        who = staff.get(pk)
+        if who is None or pk is None or not who.enrolled or who.telegram_chat_id is None:
+            continue
+        key = f"{OUTBOX}{record.id}:severe_overdue:{pk}"
+        payload = {"t": "severe_overdue", "record": record.id, "staff": pk, "due": severe["due"]}
+        if await uow.notices.post(key, who.telegram_chat_id, payload):
+            keys.append(key)
+    return keys
+
+
 async def check_deadlines(uow: UnitOfWork, *, court_id: int, now: datetime, config: Config) -> list[str]:
     async with uow:
         terms = await terms_for(uow, court_id, config)
@@ -1182,6 +1282,7 @@ async def check_deadlines(uow: UnitOfWork, *, court_id: int, now: datetime, conf
         for record in await uow.signoff.awaiting(court_id):
             if record.chain is None or record.id is None:
                 continue
+            keys += await _severe_overdue(uow, record, staff, now)
             chain = record.chain.under(terms)
             level = chain.level
             if level is None or chain.deadline is None or chain.route is None:
