@@ -26,7 +26,7 @@ FILE_REF = "（2026）豫0825民初1187号 副卷第3册"
 
 @pytest.fixture
 async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with start_harness(db_url, tmp_path, settings={"reminder_check_seconds": 0.2}) as harness:
+    async with start_harness(db_url, tmp_path, settings={"reminder_check_seconds": 1.0}) as harness:
         yield harness
 
 

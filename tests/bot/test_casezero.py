@@ -21,7 +21,7 @@ STATEMENT = f"本人承办{CASE}案件以来，没有出现领导干部干预、
 
 @pytest.fixture
 async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with start_harness(db_url, tmp_path, settings={"reminder_check_seconds": 0.3}) as harness:
+    async with start_harness(db_url, tmp_path) as harness:
         yield harness
 
 

@@ -1,7 +1,7 @@
 """What the door sends on its own after a commit: the sign-off outbox (officers' cards, the recorder's news,
-escalations, copies; decided in the deciding transaction, sent after it, resent by a job after a crash) and
-the requests to the persons present to confirm a record (seed 001 实施办法 §4). Shared by the features
-whose actions post them."""
+escalations, copies; decided in the deciding transaction, sent after it, resent by a job after a crash),
+the requests to the persons present to confirm a record (seed 001 实施办法 §4) and the case officers'
+case-file tasks (入卷存查). Shared by the features whose actions post them."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import Forbidden, TelegramError
 
 from liuhen.app.runtime import Runtime
-from liuhen.app.usecases import signoff
+from liuhen.app.usecases import casefile, signoff
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery
 from liuhen.app.usecases.witnesses import WitnessRequest
 from liuhen.reports import registration
 from liuhen.reports.common import AccessDenied
+from liuhen.texts import casefile as casefile_texts
 from liuhen.texts import common as common_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts import witnesses as witness_texts
@@ -26,6 +27,7 @@ from liuhen.texts.profile import COURT, Voice, voice
 
 log = structlog.get_logger(__name__)
 PREFIX = "s:"
+CASEFILE_PREFIX = "cf:"
 WITNESS_PREFIX = "w:"
 
 
@@ -155,3 +157,20 @@ async def send_requests(bot: Bot, requests: tuple[WitnessRequest, ...], tz: tzin
             await bot.send_message(r.chat_id, witness_texts.request(r, tz), reply_markup=keyboard)
         except TelegramError:
             continue  # unreachable: the record shows the confirmation as pending
+
+
+def casefile_markup(view: casefile.TaskView) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(casefile_texts.BUTTON_DONE, callback_data=CASEFILE_PREFIX + view.token)
+    return InlineKeyboardMarkup([[button]])
+
+
+async def send_case_file_tasks(bot: Bot, rt: Runtime, court_id: int) -> None:
+    """New case-file tasks to their officers, overdue ones reminded once (入卷存查): by the job, and at once
+    after a filing or a confirmed zero report."""
+    for view in await casefile.due_nudges(rt.db.uow(), court_id=court_id, now=rt.clock.now()):
+        try:
+            await bot.send_message(
+                view.chat_id, casefile_texts.task(view, rt.settings.tz), reply_markup=casefile_markup(view)
+            )
+        except TelegramError as exc:  # /casefile still lists it
+            log.warning("casefile_nudge_failed", task=view.task.id, error=repr(exc))

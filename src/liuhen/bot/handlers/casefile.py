@@ -8,11 +8,12 @@ import contextlib
 
 import structlog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from liuhen.app.usecases import casefile, courts
 from liuhen.app.usecases.casefile import Outcome, TaskView
 from liuhen.bot.context import Context
+from liuhen.bot.outbox import casefile_markup, send_case_file_tasks
 from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
 from liuhen.texts import casefile as texts
@@ -38,7 +39,7 @@ async def casefile_command(update: Update, context: Context) -> None:
         return
     await update.message.reply_text(texts.open_count(len(views)))
     for view in views:
-        await update.message.reply_text(texts.task(view, rt.settings.tz), reply_markup=_markup(view))
+        await update.message.reply_text(texts.task(view, rt.settings.tz), reply_markup=casefile_markup(view))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -79,16 +80,11 @@ async def try_typed(update: Update, context: Context) -> bool:
 
 
 async def nudge_job(context: Context) -> None:
-    """New tasks announced to their officers; overdue ones reminded once."""
+    """New tasks announced to their officers (missed at once, or of another process); overdue ones
+    reminded once."""
     rt = context.runtime
     for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
-        for view in await casefile.due_nudges(rt.db.uow(), court_id=court_id, now=rt.clock.now()):
-            try:
-                await context.bot.send_message(
-                    view.chat_id, texts.task(view, rt.settings.tz), reply_markup=_markup(view)
-                )
-            except TelegramError as exc:  # /casefile still lists it
-                log.warning("casefile_nudge_failed", task=view.task.id, error=repr(exc))
+        await send_case_file_tasks(context.bot, rt, court_id)
 
 
 def install(router: Router) -> None:

@@ -13,6 +13,7 @@ from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import casezero
 from liuhen.app.usecases.casezero import Draft, Op, Outcome
 from liuhen.bot.context import Context
+from liuhen.bot.outbox import send_case_file_tasks
 from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
 from liuhen.reports.casezero import render_pdf
@@ -173,6 +174,8 @@ async def on_button(update: Update, context: Context) -> None:
             await _tell(context.bot, outcome.officer_chat_id, texts.casezero_to_officer(outcome))
             if outcome.kind == "confirmed":
                 await send_pdf(context.bot, rt, outcome.officer_chat_id, outcome)
+        if outcome.kind == "confirmed":  # seed 004 §16: 确认后随案入卷 — the officer's task, at once
+            await send_case_file_tasks(context.bot, rt, context.me.staff.court_id)
     else:  # done: submitted or reviewed before
         await context.bot.send_message(chat_id, texts.casezero_reviewed(outcome))
 
