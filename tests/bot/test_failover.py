@@ -25,10 +25,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from liuhen.app.usecases.deadlines import set_calendar_day
 from liuhen.app.usecases.records import list_records
+from liuhen.domain.records import Record, RecordStatus
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.sandbox.client import SandboxClient
 from liuhen.sandbox.server import SandboxServer
@@ -171,25 +172,31 @@ async def age_drafts(db_url: str, staff_ids: list[str], today: date) -> dict[str
     created = datetime.combine(today - timedelta(days=2), datetime.min.time(), BEIJING).replace(hour=10)
     db = Database(db_url)
     try:
-        async with db.engine.begin() as conn:
+        # through a unit of work, as a data fix by the operator would be: the change is sealed in the
+        # ledger (an edit behind its back is what `liuhen verify` reports)
+        async with db.uow() as uow:
             staff = {
                 row.staff_id: row.id
-                for row in await conn.execute(
+                for row in await uow.session.execute(
                     select(t.staff.c.staff_id, t.staff.c.id).where(t.staff.c.staff_id.in_(staff_ids))
                 )
             }
-            await conn.execute(
-                update(t.records)
-                .where(t.records.c.recorder_id.in_(staff.values()), t.records.c.status == "draft")
-                .values(created_at=created.astimezone(UTC), last_evidence_at=created.astimezone(UTC))
+            records = (
+                await uow.session.scalars(select(Record).where(t.records.c.recorder_id.in_(staff.values())))
+            ).all()
+            for record in records:
+                if record.status == RecordStatus.DRAFT:
+                    record.created_at = record.last_evidence_at = created.astimezone(UTC)
+            await uow.ledger.append(
+                actor="test",
+                action="test.age_drafts",
+                object_type="record",
+                object_id="*",
+                payload={"created_at": created.isoformat()},
             )
-            numbers = await conn.execute(
-                select(t.records.c.number, t.records.c.recorder_id).where(
-                    t.records.c.recorder_id.in_(staff.values())
-                )
-            )
+            await uow.commit()
             by_pk = {pk: sid for sid, pk in staff.items()}
-            return {by_pk[row.recorder_id]: row.number for row in numbers}
+            return {by_pk[r.recorder_id]: r.number for r in records}
     finally:
         await db.dispose()
 
