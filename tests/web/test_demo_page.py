@@ -207,7 +207,8 @@ def test_newcomer_enrols_and_judge_records_evidence(demo: Demo, browser: Any) ->
                 shot("11-disposition", phone)
                 card.locator(".ikb button", has_text="纳入季度汇总").click()
             expect(phone.locator(".msg.in").filter(has_text=f"已处理：{name}")).to_have_count(1)
-        expect(judge.locator(".msg.in").filter(has_text="已办结")).to_have_count(1)
+        expect(judge.locator(".msg.in").filter(has_text="已办结：")).to_have_count(1)  # the outcome …
+        expect(judge.locator(".msg.in").filter(has_text="【待入卷】")).to_have_count(1)  # … and the case file
         expect(record).to_have_attribute("data-status", "filed")
         record.scroll_into_view_if_needed()
         shot("12-filed")
