@@ -1026,8 +1026,7 @@ async def _mark_severe(
         return PressResult(Say.SEVERE, number=record.number)
     if chain.filed:
         return PressResult(Say.SEVERE_FILED, number=record.number)
-    terms = await terms_for(uow, record.court_id, config)
-    due = same_workday(now, terms.calendar, config.tz)
+    due = same_workday(now, chain.terms.calendar, config.tz)  # the chain is under the court's terms already
     record.answers = {
         **record.answers,
         SEVERE: {"by": staff.staff_id, "name": staff.name, "at": now.isoformat(), "due": due.isoformat()},
