@@ -31,7 +31,11 @@ async def said(h: Harness, user: int, *parts: str) -> Message:
 
 def step(m: Message) -> bool:
     """A question of the correction (it offers the earlier answer) or its review card."""
-    return "核对" in text_of(m) or any(b.startswith("保持原答案") for b in labels(m))
+    return (
+        "核对" in text_of(m)
+        or "是否有以下情形" in text_of(m)  # the card of toggles: ticked as answered before
+        or any(b.startswith("保持原答案") for b in labels(m))
+    )
 
 
 async def counted(h: Harness, record_id: int) -> bool | None:
@@ -126,8 +130,10 @@ async def test_seed004_s13_a_correction_naming_the_next_signer_routes_around_the
     await h.sim.press(judge, review["message_id"], text="修改过问人")
     m = await h.sim.wait_for(judge, step)
     while "核对" not in text_of(m):
-        if "过问人叫什么名字" in text_of(m):
+        if "过问人是谁" in text_of(m):
             await h.sim.send_text(judge, "王副院长")
+        elif "是否有以下情形" in text_of(m):
+            await h.sim.press(judge, m["message_id"], text="完成")
         else:
             keep = next(b for b in labels(m) if b.startswith("保持原答案"))
             await h.sim.press(judge, m["message_id"], text=keep)

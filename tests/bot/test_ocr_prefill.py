@@ -16,7 +16,7 @@ from liuhen.app import inspection
 from liuhen.app.usecases.records import list_records
 from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness
-from tests.bot.test_questions import labels, press, title, type_answer
+from tests.bot.test_questions import press, title, type_answer
 from tests.integration.test_ocr import CASE, SENDER, wechat_bubble
 from tests.waiting import until
 
@@ -55,14 +55,7 @@ async def test_screenshot_alone_offers_the_case_number_and_the_name_it_shows(h: 
     await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
     m = await h.reply_after(judge, receipt["message_id"])
     earlier = (h.clock.now() - timedelta(hours=1)).astimezone(h.runtime.settings.tz)
-    by_button = {
-        "记录类型": "外部人员过问",
-        "信息存储介质": "本人手机微信",
-        "与领导干部的关系": "本人",
-        "是否离退休": "否",
-        "是否同级党委或政法委主要领导": "否",
-        "过问人联系方式": "跳过",
-    }
+    by_button = {"记录类型": "外部人员过问"}
     typed = {"过问时间": earlier.strftime("%m-%d %H:%M"), "过问人单位及职务": "某县招商局 局长"}
     for _ in range(20):
         t = title(m)
@@ -70,26 +63,22 @@ async def test_screenshot_alone_offers_the_case_number_and_the_name_it_shows(h: 
             m = await press(h, judge, m, by_button[t])
         elif t in typed:
             m = await type_answer(h, judge, typed[t])
-        elif t == "过问方式":
-            assert any("按证据推断" in b for b in labels(m))  # a photo: WeChat, suggested
-            m = await press(h, judge, m, "微信")
         elif t == "过问人姓名":
-            m = await press(h, judge, m, f"✓ {SENDER}")  # the chat's title in the screenshot
-        elif t == "过问人所在机关类别":
-            m = await press(h, judge, m, labels(m)[0])
-        elif t == "案号":
-            assert f"✓ {CASE}" in labels(m), labels(m)  # read from the screenshot
-            m = await press(h, judge, m, f"✓ {CASE}")
-            break
+            m = await press(h, judge, m, f"✓ {SENDER}")  # the chat's title in the screenshot, one tap
+        elif t == "是否有以下情形":
+            m = await press(h, judge, m, "完成")
+        elif t == "案由或案件名称":
+            break  # the case number was not asked: the screenshot told it
         else:
             raise AssertionError(f"unexpected question {t!r}: {m.get('text')}")
     else:
-        raise AssertionError("the case number was never asked")
-    assert title(m) != "案号"
+        raise AssertionError("the cause was never asked")
     async with h.runtime.db.uow(read_only=True) as uow:
         stored = await uow.records.get(record["id"])
     assert stored is not None
     assert stored.answers["case_number"] == CASE and stored.answers["intervener_name"] == SENDER
+    assert "case_number" in stored.answers["_inferred"]  # marked until the submission confirms it
+    assert stored.answers["method"] == "wechat"  # a chat screenshot (seed 001 实施办法 §4)
 
 
 async def test_an_image_the_process_did_not_inspect_before_it_stopped_is_inspected_later(h: Harness) -> None:

@@ -23,6 +23,7 @@ CATALOGUES = {
     "domain/grammar.py",  # the Chinese that input is written in: read, never said
     "domain/casezero_form.py",  # the seed 004 form the officer confirms, stored as confirmed
     "domain/casenumber.py",  # the grammar of a case number (案号), and the stored 尚未立案
+    "domain/inference.py",  # how units, positions and chat screens are written: read, never said
 }
 
 

@@ -71,6 +71,7 @@ class Answers:
     response_detail: str | None = None
     special_items: tuple[str, ...] = ()  # catalogue keys (seed 001 实施办法 §7)
     defer_suggestion: bool | None = None  # seed 004 §18
+    severe: bool | None = None  # 情节严重 ticked before submission (seed 001 §7, seed 004 §17(1))
     special_notes: str | None = None
     late_reason: str | None = None  # 补记理由 (seed 004 §7)
 
@@ -81,7 +82,7 @@ class Answers:
             value = raw.get(f.name)
             if f.name == "intervention_time":
                 values[f.name] = _time(value)
-            elif f.name in ("retired", "principal_leader", "defer_suggestion"):
+            elif f.name in ("retired", "principal_leader", "defer_suggestion", "severe"):
                 values[f.name] = _yes(value)
             elif f.name == "special_items":
                 values[f.name] = tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()

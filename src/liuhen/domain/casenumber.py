@@ -124,6 +124,22 @@ def find_case_numbers(text: str) -> list[CaseNumber]:
     return list(found.values())
 
 
+def split_case_answer(text: str) -> tuple[str | None, str]:
+    """A free answer that gives the case number and, after or before it, the cause or the case's name
+    ("（2026）豫0825民初123号 合同纠纷"): (the case answer as `parse_case_answer` reads it, the rest). The
+    rest is empty when nothing else was written; the answer is None when no case number is in it."""
+    prepared = _prepare(text).strip()
+    m = _PATTERN.search(prepared)
+    if m is not None:
+        number = _from_match(m)
+        rest = (prepared[: m.start()] + " " + prepared[m.end() :]).strip(" ,;:，；：、。" + _TRAILING_PUNCT)
+        return (number.normalised if number else None), _WS.sub(" ", rest)
+    words = prepared.split(maxsplit=1)
+    if words and _NOT_FILED.fullmatch(words[0].rstrip(_TRAILING_PUNCT + "，,")):
+        return NOT_YET_FILED, (words[1].strip(" ,;:，；：、") if len(words) > 1 else "")
+    return None, prepared
+
+
 def parse_case_answer(text: str) -> str | None:
     """A recorder's answer to "案号？": the normalised number, ``NOT_YET_FILED`` for 尚未立案 / 未立案 /
     还没立案 / 无案号 …, or None when it is neither (ask again)."""

@@ -11,13 +11,23 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from liuhen.domain import catalogue as cat
 from liuhen.domain.casenumber import parse_case_answer
 from liuhen.domain.catalogue import ELECTRONIC_METHODS, ORAL_METHODS
+from liuhen.domain.inference import (
+    STORAGE_BY_METHOD,
+    EvidenceFacts,
+    chat_partner,
+    infer,
+    read_case,
+    read_person,
+)
+
+__all__ = ["EvidenceFacts", "chat_partner"]  # read from the evidence: ``domain/inference.py``
 
 Answers = Mapping[str, Any]
 MAX_TEXT = 2000
@@ -32,31 +42,9 @@ class Kind(enum.StrEnum):
     CASE = "case"  # case number (案号) or 尚未立案
 
 
-#: Words of the chat apps' own screens (title bars, tabs) that OCR reads from a screenshot and that are never
-#: the other party's name; and the typing notice shown in the title bar ("对方正在输入…").
-CHAT_UI_WORDS = frozenset(
-    {"微信", "WeChat", "聊天信息", "通讯录", "发现", "短信", "信息", "消息", "文件传输助手"}
-)
-TYPING = "正在输入"
-
-
 def named_people(text: str | None) -> list[str]:
     """The names in an answer of persons present (在场人员, seed 001 实施办法 §4), however separated."""
     return [p.strip() for p in re.split(r"[、,，;；\s]+", text or "") if p.strip()]
-
-
-def chat_partner(title: str, recorder_name: str) -> str | None:
-    """The other party of a one-to-one chat screenshot: OCR's centred top-bar line (WeChat, SMS) when it
-    reads like a name; a group's title ends in its member count, "(12)"; UI words, typing notices,
-    sentences and phone numbers are no names. Only ever a suggestion the recorder confirms."""
-    t = title.strip().rstrip(".…").strip()
-    if not 2 <= len(t) <= 12 or t == recorder_name or t in CHAT_UI_WORDS or TYPING in t:
-        return None
-    if t[-1] in ")）" and t[:-1].rstrip("0123456789").endswith(("(", "（")):
-        return None  # a group chat
-    if any(ch in "，。！？、；：,!?;:@/" for ch in t) or not any(ch.isalpha() for ch in t):
-        return None
-    return None if sum(ch.isdigit() for ch in t) * 2 > len(t) else t
 
 
 @dataclass(frozen=True)
@@ -71,7 +59,9 @@ class Context:
     """What the rules need besides the answers."""
 
     special_profile: str = "court"
-    late: bool = False  # recorded after the deadline: a late-entry reason is required (seed 004 §7)
+    #: recorded after the deadline: a late-entry reason is required (seed 004 §7); None while the time of
+    #: the intervention is not known yet (the reason may still be needed)
+    late: bool | None = False
 
 
 def _choices(entries: Sequence[cat.Entry]) -> tuple[Option, ...]:
@@ -79,6 +69,14 @@ def _choices(entries: Sequence[cat.Entry]) -> tuple[Option, ...]:
 
 
 YES_NO = (Option("yes", "是"), Option("no", "否"))
+
+
+#: The yes/no facts asked on one card of toggles (retired · principal leader · severe · defer), each a field
+#: of its own on the form.
+FLAGS = "flags"
+GROUPS: dict[str, tuple[str, str]] = {
+    FLAGS: ("是否有以下情形", "符合的请点选（可多选），都不符合直接点“完成”。"),
+}
 
 
 def _always(_a: Answers, _c: Context) -> bool:
@@ -101,6 +99,10 @@ class Field:
     applies: Callable[[Answers, Context], bool] = _always
     options: Callable[[Context], tuple[Option, ...]] = lambda _c: ()
     quick: tuple[str, ...] = ()  # quick answers for typed fields
+    depends: tuple[str, ...] = ()  # the answers ``applies`` reads: while one is missing, it may apply
+    group: str | None = None  # asked together with the other fields of its group, on one card of toggles
+    toggle: str = ""  # the field's words on that card
+    asked: bool = True  # False: optional and not asked; the summary card offers it as an "add" button
 
 
 SECTIONS: dict[str, str] = {
@@ -147,7 +149,8 @@ FIELDS: tuple[Field, ...] = (
         "seed 001 实施办法 §4; seed 002 §3",
         "event",
         applies=lambda a, _c: a.get("method") in ELECTRONIC_METHODS,
-        quick=("本人手机微信", "本人手机短信", "本人电子邮箱", "本人手机微博"),
+        quick=tuple(STORAGE_BY_METHOD.values()),
+        depends=("method",),
     ),
     Field(
         "place",
@@ -158,6 +161,7 @@ FIELDS: tuple[Field, ...] = (
         "event",
         applies=lambda a, _c: a.get("method") in ORAL_METHODS,
         quick=("本人办公室", "电话中，本人在办公室"),
+        depends=("method",),
     ),
     Field(
         "persons_present",
@@ -168,6 +172,7 @@ FIELDS: tuple[Field, ...] = (
         "event",
         applies=lambda a, _c: a.get("method") in ORAL_METHODS,
         quick=("无其他人在场",),
+        depends=("method",),
     ),
     Field(
         "letter_reference",
@@ -178,6 +183,7 @@ FIELDS: tuple[Field, ...] = (
         "event",
         applies=lambda a, _c: a.get("method") == "letter",
         quick=("无文号",),
+        depends=("method",),
     ),
     Field(
         "materials_passed",
@@ -187,12 +193,20 @@ FIELDS: tuple[Field, ...] = (
         "seed 001 实施办法 §7(14); seed 004 §11(5)",
         "event",
         applies=lambda a, _c: a.get("method") == "materials",
+        depends=("method",),
     ),
-    Field("intervener_name", "过问人姓名", "过问人叫什么名字？", Kind.TEXT, "seed 004 登记表", "intervener"),
+    Field(
+        "intervener_name",
+        "过问人姓名",
+        "过问人是谁？姓名、单位职务、电话可以一句写完（如：某县委书记王某某 13800000000）。",
+        Kind.TEXT,
+        "seed 004 登记表",
+        "intervener",
+    ),
     Field(
         "intervener_unit",
         "过问人单位及职务",
-        "过问人的所在单位及职务？（如：某县委 书记；不清楚可写“不详”）",
+        "过问人的所在单位及职务？可一并写电话（如：某县委书记 13800000000；不清楚可写“不详”）",
         Kind.TEXT,
         "seed 004 登记表; seed 001 实施办法 §4",
         "intervener",
@@ -206,6 +220,7 @@ FIELDS: tuple[Field, ...] = (
         "seed 004 登记表（联系方式）",
         "intervener",
         required=False,
+        asked=False,
     ),
     Field(
         "relation",
@@ -216,6 +231,7 @@ FIELDS: tuple[Field, ...] = (
         "intervener",
         applies=_type_in("external"),
         options=lambda _c: _choices(cat.RELATIONS),
+        depends=("record_type",),
     ),
     Field(
         "organ_category",
@@ -226,6 +242,7 @@ FIELDS: tuple[Field, ...] = (
         "intervener",
         applies=_type_in("external", "internal"),
         options=lambda _c: _choices(cat.ORGAN_CATEGORIES),
+        depends=("record_type",),
     ),
     Field(
         "retired",
@@ -236,6 +253,9 @@ FIELDS: tuple[Field, ...] = (
         "intervener",
         applies=_type_in("external"),
         options=lambda _c: YES_NO,
+        depends=("record_type",),
+        group=FLAGS,
+        toggle="过问人已离退休",
     ),
     Field(
         "principal_leader",
@@ -246,11 +266,14 @@ FIELDS: tuple[Field, ...] = (
         "intervener",
         applies=_type_in("external"),
         options=lambda _c: YES_NO,
+        depends=("record_type",),
+        group=FLAGS,
+        toggle="同级党委或政法委主要领导",
     ),
     Field(
         "case_number",
         "案号",
-        "被过问案件的案号？（如：（2026）豫0825民初1187号；未立案点“尚未立案”）",
+        "被过问案件的案号？可连同案由一起写（如：（2026）豫0825民初1187号 民间借贷纠纷；未立案点“尚未立案”）",
         Kind.CASE,
         "seed 004 登记表; seed 002 §3",
         "case",
@@ -301,6 +324,19 @@ FIELDS: tuple[Field, ...] = (
         "seed 004 登记表",
         "content",
         applies=lambda a, _c: a.get("response") == "other",
+        depends=("response",),
+    ),
+    Field(
+        "severe",
+        "情节严重",
+        "情节严重、可能影响案件公正办理的，须立即报告。",
+        Kind.YESNO,
+        "seed 001 §7; seed 002 §7; seed 004 §17(1)",
+        "notes",
+        required=False,
+        options=lambda _c: YES_NO,
+        group=FLAGS,
+        toggle="情节严重，须立即报告",
     ),
     Field(
         "special_items",
@@ -322,6 +358,9 @@ FIELDS: tuple[Field, ...] = (
         required=False,
         applies=lambda a, _c: a.get("method") in ORAL_METHODS,
         options=lambda _c: YES_NO,
+        depends=("method",),
+        group=FLAGS,
+        toggle="口头过问未留痕，建议暂缓调查",
     ),
     Field(
         "special_notes",
@@ -331,6 +370,7 @@ FIELDS: tuple[Field, ...] = (
         "seed 004 登记表, §18",
         "notes",
         required=False,
+        asked=False,
     ),
     Field(
         "late_reason",
@@ -339,7 +379,8 @@ FIELDS: tuple[Field, ...] = (
         Kind.TEXT,
         "seed 004 §7",
         "notes",
-        applies=lambda _a, c: c.late,
+        applies=lambda _a, c: bool(c.late),
+        depends=("intervention_time",),
     ),
 )
 
@@ -351,8 +392,52 @@ def answered(answers: Answers, key: str) -> bool:
 
 
 def pending(answers: Answers, ctx: Context) -> list[Field]:
-    """Every field that applies and has no answer yet, required or not, in asking order."""
-    return [f for f in FIELDS if f.applies(answers, ctx) and not answered(answers, f.key)]
+    """Every field that is asked, applies and has no answer yet, required or not, in asking order."""
+    return [f for f in FIELDS if f.asked and f.applies(answers, ctx) and not answered(answers, f.key)]
+
+
+def addable(answers: Answers, ctx: Context) -> list[Field]:
+    """The optional fields not asked and not filled: "add" buttons on the summary card."""
+    return [f for f in FIELDS if not f.asked and f.applies(answers, ctx) and not answered(answers, f.key)]
+
+
+def group_of(f: Field, answers: Answers, ctx: Context) -> list[Field]:
+    """The fields asked on the same card as ``f`` that apply and are still open (``f`` alone if none)."""
+    if f.group is None:
+        return [f]
+    editing = answers.get("_editing", [])
+    return [
+        g
+        for g in FIELDS
+        if g.group == f.group
+        and g.applies(answers, ctx)
+        and (not answered(answers, g.key) or g.key in editing)
+    ]
+
+
+def _may_apply(f: Field, answers: Answers, ctx: Context) -> bool:
+    if any(not answered(answers, d) for d in f.depends):
+        return True  # the answer that decides is still to come: count it until it is
+    if f.key == "late_reason" and ctx.late is None:
+        return True
+    return f.applies(answers, ctx)
+
+
+def left(answers: Answers, ctx: Context) -> int:
+    """还差 N 项: the cards still to answer before the summary card, counted so that the number only ever
+    goes down as answers come in (a question that an open answer may bring is counted until that answer
+    comes; a card of toggles counts once; what inference fills is not counted)."""
+    seen: set[str] = set()
+    n = 0
+    for f in FIELDS:
+        if not f.asked or answered(answers, f.key) or not _may_apply(f, answers, ctx):
+            continue
+        if f.group is not None:
+            if f.group in seen:
+                continue
+            seen.add(f.group)
+        n += 1
+    return n
 
 
 def missing(answers: Answers, ctx: Context | None = None) -> list[Field]:
@@ -361,7 +446,7 @@ def missing(answers: Answers, ctx: Context | None = None) -> list[Field]:
 
 
 def next_field(answers: Answers, ctx: Context) -> Field | None:
-    """The first pending field; fields being edited (``_editing``) come first."""
+    """The first pending field; fields being edited or added (``_editing``) come first."""
     editing = [BY_KEY[k] for k in answers.get("_editing", []) if k in BY_KEY]
     for f in editing:
         if f.applies(answers, ctx) and not answered(answers, f.key):
@@ -479,25 +564,6 @@ class Suggestion:
     label: str
 
 
-@dataclass
-class EvidenceFacts:
-    """What the evidence already tells (forward origin, dates, kinds, texts)."""
-
-    origin_names: list[str] = field(default_factory=list)
-    origin_dates: list[datetime] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    case_numbers: list[str] = field(default_factory=list)
-    recorder_name: str = ""
-
-
-METHOD_BY_KIND = {
-    "voice": "phone",
-    "audio": "phone",
-    "photo": "wechat",
-    "text": "wechat",
-    "document": "letter",
-}
 USE_FORWARDED_TEXT = "@forwarded"
 SELF = "本人"
 
@@ -512,11 +578,7 @@ def suggestions(f: Field, facts: EvidenceFacts, tz: tzinfo) -> list[Suggestion]:
                 seen.append(s)
         return seen
     if f.key == "method":
-        for kind in facts.kinds:
-            if kind in METHOD_BY_KIND:
-                key = METHOD_BY_KIND[kind]
-                return [Suggestion(key, f"{cat.label(cat.METHODS, key)}（按证据推断）")]
-        return []
+        return [Suggestion(m, cat.label(cat.METHODS, m)) for m in dict.fromkeys(facts.methods)][:2]
     if f.key == "intervener_name":
         return [Suggestion(n, n) for n in dict.fromkeys(facts.origin_names) if n][:3]
     if f.key == "case_number":
@@ -533,3 +595,83 @@ def resolve_special(f: Field, value: str, facts: EvidenceFacts) -> str:
     if f.key == "case_officer" and value == SELF:
         return facts.recorder_name or value
     return value
+
+
+#: Working state of the answers: the fields filled by inference (shown marked until submission confirms
+#: them), and the fields read from another field's free answer.
+INFERRED = "_inferred"
+READ = "_read"
+
+
+def marks(answers: Answers) -> dict[str, str]:
+    """field → INFERRED or READ, for the fields filled without being asked."""
+    out = {k: READ for k in answers.get(READ, [])}
+    out.update({k: INFERRED for k in answers.get(INFERRED, [])})
+    return {k: v for k, v in out.items() if k in answers}
+
+
+def settle(
+    answers: Answers, facts: EvidenceFacts, ctx: Context, *, now: datetime, tz: tzinfo
+) -> dict[str, Any]:
+    """The answers with every value that inference tells filled in and marked (``INFERRED``), and every
+    marked value that is no longer told taken out again (so it is asked). The recorder's own answers, what
+    was read from them, and the fields being edited are never touched."""
+    out = dict(answers)
+    inferred = [k for k in out.get(INFERRED, []) if k in out]
+    editing = set(out.get("_editing", []))
+    base = {k: v for k, v in out.items() if k not in inferred}
+    guesses = infer(base, facts)
+    for key in inferred:
+        if key not in guesses:
+            out.pop(key, None)
+    marked: set[str] = set()
+    for f in FIELDS:  # in asking order: an inferred method can tell the storage medium
+        if f.key in base or f.key in editing or f.key not in guesses or not f.applies(out, ctx):
+            if f.key in inferred and f.key in out and not f.applies(out, ctx):
+                out.pop(f.key)
+            continue
+        try:
+            guess = guesses[f.key]
+            guess = guess[:MAX_TEXT] if isinstance(guess, str) else guess
+            out[f.key] = validate(f, guess, ctx, now=now, tz=tz)
+        except Invalid:
+            continue
+        marked.add(f.key)
+    out[INFERRED] = [f.key for f in FIELDS if f.key in marked]
+    if not out[INFERRED]:
+        out.pop(INFERRED)
+    return out
+
+
+def left_after_inference(answers: Answers, facts: EvidenceFacts, *, now: datetime) -> int:
+    """`left` as the receipt states it, before the questions open: what the evidence in hand tells is not
+    counted, and a late-entry reason is counted until the time is known."""
+    ctx = Context(late=None)
+    return left(settle(answers, facts, ctx, now=now, tz=UTC), ctx)
+
+
+def read_answer(f: Field, text: str, answers: Answers) -> tuple[str, dict[str, str]]:
+    """One free answer that gives several fields (seed 004 登记表): the answer to ``f`` and the other fields
+    it tells, for those the recorder has not answered himself. "某县委书记王某某 13800000000" to 过问人姓名
+    gives the name, the unit and position and the contact; "（2026）豫0825民初123号 合同纠纷" to 案号 gives
+    the case number and the cause."""
+    own = (
+        {k for k in answers if not k.startswith("_")}
+        - set(answers.get(INFERRED, []))
+        - set(answers.get(READ, []))
+    )
+    extra: dict[str, str] = {}
+    main = text
+    if f.key in ("intervener_name", "intervener_unit"):
+        person = read_person(text)
+        told = {"intervener_name": person.name, "intervener_unit": person.unit}
+        told["intervener_contact"] = person.contact
+        main = told[f.key] or text
+        extra = {k: v for k, v in told.items() if v and k != f.key}
+    elif f.key == "case_number":
+        case, rest = read_case(text)
+        if case is not None:
+            main = case
+            if rest:
+                extra = {"case_cause": rest[:MAX_TEXT]}
+    return main, {k: v for k, v in extra.items() if k not in own}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.questionnaire import Act, AmendProblem, AmendRefused, Problem, Shown, View
+from liuhen.domain import questionnaire as q
 
 _BUTTONS: dict[Act, str] = {
     Act.SUGGEST: "✓ {shows}",
@@ -18,7 +19,12 @@ _BUTTONS: dict[Act, str] = {
     Act.SUBMIT: "提交",
     Act.SUBMIT_CORRECTION: "提交更正",
     Act.EDIT: "修改{shows}",
+    Act.CHANGE: "改：{shows}",
+    Act.ADD: "＋ {shows}",
 }
+
+#: How a value filled without asking is marked on the review card until submission confirms it.
+_MARKS = {q.INFERRED: "〔推断〕", q.READ: "〔读自回答〕"}
 
 
 def button_label(b: Button) -> str:
@@ -47,22 +53,39 @@ def notice(problem: Problem | None, view: View | None = None) -> str | None:
     return _PROBLEMS[problem]
 
 
+def _read(v: View) -> list[str]:
+    """What the last free answer gave besides its own field: said, never filled in silently."""
+    if not v.read:
+        return []
+    told = "；".join(f"{label} {value}" for label, value in v.read)
+    return [f"已从您的回答中读出：{told}（核对时可修改）"]
+
+
 def view(v: View) -> str:
     if v.kind is Shown.QUESTION and v.question is not None:
-        text = v.question.question + "".join(f"\n· {o.label}：{o.hint}" for o in v.hints)
-        # The count of what the rules still require; an optional question open now is not one of them.
+        if v.group is not None:
+            label, text = q.GROUPS[v.group]
+        else:
+            label = v.question.label
+            text = v.question.question + "".join(f"\n· {o.label}：{o.hint}" for o in v.hints)
+        # The cards still to answer; the number only goes down. An optional question says so.
         left = f"（还差 {v.missing} 项）" if v.missing else ("" if v.question.required else "（选填）")
-        lines = [f"【{v.record_number}】{v.question.label}{left}", text]
+        lines = [*_read(v), f"【{v.record_number}】{label}{left}", text]
         if v.error:
             lines.insert(0, f"⚠️ {v.error}")
         return "\n".join(lines)
     if v.kind is Shown.REVIEW:
         head = f"【{v.record_number}】更正为第 {v.version} 版，请修改后核对：" if v.version else None
-        lines = [head or f"【{v.record_number}】请核对记录："]
-        lines += [f"· {label}：{value}" for label, value in v.summary]
+        marks = dict(v.marked)
+        lines = [*_read(v), head or f"【{v.record_number}】请核对记录："]
+        lines += [f"· {label}：{value}{_MARKS.get(marks.get(label, ''), '')}" for label, value in v.summary]
         if v.missing_labels:
             lines.append(f"还差 {len(v.missing_labels)} 项：{'、'.join(v.missing_labels)}")
         else:
+            if marks:
+                lines.append(
+                    "标〔推断〕〔读自回答〕的各项是系统代填的，有误请点“改”；提交即表示您已核对确认。"
+                )
             lines.append(
                 "各项已齐全，确认无误请点“提交更正”。" if v.version else "各项已齐全，确认无误请点“提交”。"
             )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.domain import questionnaire
+from liuhen.domain import inference, questionnaire
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Callback, Staff
 from liuhen.domain.records import (
@@ -341,11 +341,21 @@ async def _receipt_for(
         record_number=record.number,
         record_status=record.status,
         items=(*siblings, evidence),
-        missing=len(questionnaire.missing(record.answers)),
+        missing=await _left(uow, staff, record, [*siblings, evidence], now),
         buttons={c.action: c.token for c in buttons},
         edit_message_id=edit,
         photo_hint=hint,
     )
+
+
+async def _left(uow: UnitOfWork, staff: Staff, record: Record, items: list[Evidence], now: datetime) -> int:
+    """还差 N 项 on a receipt: what the record's evidence tells is not counted. The evidence in hand is the
+    whole of a new draft's; a draft that had evidence before is read once more, so that the count never
+    rises from one receipt to the next."""
+    if record.evidence_count > len(items) and record.id is not None:
+        items = list(await uow.evidence.for_record(record.id))
+    facts = inference.facts_of(items, staff.name, handles_cases=staff.role in inference.HANDLES_CASES)
+    return questionnaire.left_after_inference(record.answers, facts, now=now)
 
 
 async def receipt_sent(uow: UnitOfWork, *, evidence_ids: list[int], message_id: int) -> None:

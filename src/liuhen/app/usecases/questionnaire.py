@@ -12,14 +12,15 @@ from typing import Any
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases import signoff, witnesses
 from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.domain import inference
 from liuhen.domain import questionnaire as q
-from liuhen.domain.casenumber import find_case_numbers
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Staff
-from liuhen.domain.records import CORRECTING, EvidenceKind, Record, RecordStatus
+from liuhen.domain.records import CORRECTING, Record, RecordStatus
 from liuhen.domain.workdays import WorkCalendar, is_late, profile_named
 
 ACTION = "q"
+TOGGLES = "_toggles"  # working state: the facts ticked on a card of toggles
 
 
 class Act(enum.Enum):
@@ -37,6 +38,8 @@ class Act(enum.Enum):
     SUBMIT = "submit"
     SUBMIT_CORRECTION = "submit_correction"  # a correction of a submitted record, as a new version
     EDIT = "edit"  # a section of the review card
+    CHANGE = "change"  # one field of the review card that was filled without asking: change it
+    ADD = "add"  # an optional field not asked: add it
 
 
 class Shown(enum.Enum):
@@ -104,31 +107,13 @@ class View:
     summary: tuple[tuple[str, str], ...] = ()  # (field label, answer label) on the review card
     missing_labels: tuple[str, ...] = ()
     version: int = 0  # a correction: the version being written
+    group: str | None = None  # the question is the card of toggles of this group (``q.GROUPS``)
+    read: tuple[tuple[str, str], ...] = ()  # (field label, value) read from the answer just given
+    marked: tuple[tuple[str, str], ...] = ()  # on the review card: (field label, q.INFERRED or q.READ)
 
 
-def facts_of(evidence: Sequence[Any], recorder_name: str) -> q.EvidenceFacts:
-    facts = q.EvidenceFacts(recorder_name=recorder_name)
-    read_names: list[str] = []
-    for e in evidence:
-        facts.kinds.append(e.kind)
-        origin = e.origin or {}
-        if origin.get("type", "direct") != "direct":
-            if origin.get("name"):
-                facts.origin_names.append(origin["name"])
-            if origin.get("date"):
-                facts.origin_dates.append(datetime.fromisoformat(origin["date"]))
-            if e.kind == EvidenceKind.TEXT.value and e.text:
-                facts.texts.append(e.text)
-        ocr_text = str((e.inspection or {}).get("ocr_text") or "")
-        # A chat bubble wraps wherever the line is full, even inside a case number ("民初11" / "87号", read
-        # as 民初11 with 号 left out): OCR text is searched with its lines joined first, then as read.
-        for text in (e.text or "", ocr_text.replace("\n", ""), ocr_text):
-            facts.case_numbers.extend(c.normalised for c in find_case_numbers(text))
-        name = q.chat_partner(str((e.inspection or {}).get("ocr_title") or ""), recorder_name)
-        if name:
-            read_names.append(name)
-    facts.origin_names.extend(read_names)  # after the forward origins' names, which are certain
-    return facts
+def facts_of(evidence: Sequence[Any], recorder_name: str, *, handles_cases: bool = False) -> q.EvidenceFacts:
+    return inference.facts_of(evidence, recorder_name, handles_cases=handles_cases)
 
 
 def context_of(record: Record, settings: Settings) -> q.Context:
@@ -153,6 +138,8 @@ class _Session:
     ) -> None:
         self.uow, self.staff, self.record, self.settings, self.now = uow, staff, record, settings, now
         self.ctx = context_of(record, settings)
+        self._facts: q.EvidenceFacts | None = None
+        self.read: tuple[tuple[str, str], ...] = ()
 
     async def button(self, act: Act, arg: str, shows: str = "") -> Button:
         assert self.staff.id is not None
@@ -163,14 +150,29 @@ class _Session:
 
     async def facts(self) -> q.EvidenceFacts:
         assert self.record.id is not None
-        return facts_of(await self.uow.evidence.for_record(self.record.id), self.staff.name)
+        if self._facts is None:
+            evidence = await self.uow.evidence.for_record(self.record.id)
+            self._facts = facts_of(
+                evidence, self.staff.name, handles_cases=self.staff.role in inference.HANDLES_CASES
+            )
+        return self._facts
 
     def missing(self) -> list[q.Field]:
         return q.missing(self.record.answers, self.ctx)
 
+    async def settle(self) -> None:
+        """Fill in and mark what the evidence and the answers tell; take out what they no longer tell."""
+        settled = q.settle(
+            self.record.answers, await self.facts(), self.ctx, now=self.now, tz=self.settings.tz
+        )
+        if settled != self.record.answers:
+            self.record.answers = settled
+            self.ctx = context_of(self.record, self.settings)
+
     async def view(self, error: str | None = None) -> View:
         conversation = await self.uow.conversations.get(self.staff.id or 0)
         conversation.current_record_id = self.record.id
+        await self.settle()
         f = q.next_field(self.record.answers, self.ctx)
         if f is None:
             conversation.pending_field = None
@@ -178,7 +180,32 @@ class _Session:
         conversation.pending_field = f.key
         return await self.question(f, error)
 
+    async def toggles(self, f: q.Field, error: str | None) -> View:
+        """The yes/no facts of ``f``'s group on one card: each a button that ticks it, then 完成. What the
+        answers already suggest (原副主任: retired; 县委书记: principal leader) is ticked in advance."""
+        assert f.group is not None
+        members = q.group_of(f, self.record.answers, self.ctx)
+        answers = self.record.answers
+        if TOGGLES not in answers:
+            previous = answers.get("_previous", {})
+            preset = inference.toggles_preset(answers) | {k for k, v in previous.items() if v == "yes"}
+            answers = {**answers, TOGGLES: [m.key for m in members if m.key in preset]}
+            self.record.answers = answers
+        ticked = set(answers[TOGGLES])
+        rows: list[tuple[Button, ...]] = []
+        for m in members:
+            act = Act.CHECKED if m.key in ticked else Act.UNCHECKED
+            rows.append((await self.button(act, f"g|{f.group}|{m.key}", m.toggle),))
+        rows.append((await self.button(Act.DONE, f"gd|{f.group}"),))
+        rows.append((await self.button(Act.LATER, "l"),))
+        left = q.left(answers, self.ctx)
+        return View(
+            self.record.number, Shown.QUESTION, f, (), left, tuple(rows), error, group=f.group, read=self.read
+        )
+
     async def question(self, f: q.Field, error: str | None) -> View:
+        if f.group is not None:
+            return await self.toggles(f, error)
         rows: list[tuple[Button, ...]] = []
         facts = await self.facts()
         for s in q.suggestions(f, facts, self.settings.tz):
@@ -211,7 +238,8 @@ class _Session:
         tail.append(await self.button(Act.LATER, "l"))
         rows.append(tuple(tail))
         hints = tuple(o for o in options if o.hint) if f.key == "record_type" else ()
-        return View(self.record.number, Shown.QUESTION, f, hints, len(self.missing()), tuple(rows), error)
+        left = q.left(self.record.answers, self.ctx)
+        return View(self.record.number, Shown.QUESTION, f, hints, left, tuple(rows), error, read=self.read)
 
     async def review(self, error: str | None = None) -> View:
         summary = tuple(
@@ -224,6 +252,18 @@ class _Session:
         correcting = self.record.being_corrected
         if not missing:
             rows.append((await self.button(Act.SUBMIT_CORRECTION if correcting else Act.SUBMIT, "submit"),))
+        marks = q.marks(self.record.answers)
+        # what was filled without asking is changed with one tap; what is optional is added with one
+        one_tap = [
+            await self.button(Act.CHANGE, f"f|{f.key}", f.label)
+            for f in q.FIELDS
+            if f.key in marks and f.applies(self.record.answers, self.ctx)
+        ]
+        one_tap += [
+            await self.button(Act.ADD, f"f|{f.key}", f.label)
+            for f in q.addable(self.record.answers, self.ctx)
+        ]
+        rows.extend(tuple(one_tap[i : i + 2]) for i in range(0, len(one_tap), 2))
         edits = [await self.button(Act.EDIT, f"e|{key}", label) for key, label in q.SECTIONS.items()]
         rows.extend(tuple(edits[i : i + 2]) for i in range(0, len(edits), 2))
         rows.append((await self.button(Act.LATER, "l"),))
@@ -236,31 +276,69 @@ class _Session:
             summary=summary,
             missing_labels=tuple(f.label for f in missing),
             version=self.record.version if correcting else 0,
+            read=self.read,
+            marked=tuple((q.BY_KEY[k].label, how) for k, how in marks.items() if k in q.BY_KEY),
         )
 
-    async def store(self, f: q.Field, raw: Any) -> View:
+    async def store(self, f: q.Field, raw: Any, *, typed: bool = False) -> View:
+        """The answer to ``f``; a typed free answer may give other fields too, which are filled in, marked
+        as read from it and named on the next card (never silently)."""
         facts = await self.facts()
+        extra: dict[str, str] = {}
         if isinstance(raw, str):
             raw = q.resolve_special(f, raw, facts)
+            if typed:
+                raw, extra = q.read_answer(f, raw, self.record.answers)
         try:
-            value = q.validate(f, raw, self.ctx, now=self.now, tz=self.settings.tz)
+            values = {f.key: q.validate(f, raw, self.ctx, now=self.now, tz=self.settings.tz)}
         except q.Invalid as exc:
             return await self.question(f, str(exc))
+        for key, text in extra.items():
+            try:
+                values[key] = q.validate(q.BY_KEY[key], text, self.ctx, now=self.now, tz=self.settings.tz)
+            except q.Invalid:
+                continue  # not a valid answer of its own: it will be asked
+        return await self.keep(values, read=[k for k in values if k != f.key])
+
+    async def keep(self, values: dict[str, Any], *, read: Sequence[str] = ()) -> View:
+        """Store answers (the recorder's own, and ``read`` ones read from a free answer), each in the
+        ledger."""
         answers = dict(self.record.answers)
-        answers[f.key] = value
+        for key in (q.INFERRED, q.READ):
+            answers[key] = [k for k in answers.get(key, []) if k not in values]
+        answers[q.READ] += list(read)
+        for key in (q.INFERRED, q.READ):
+            if not answers[key]:
+                answers.pop(key)
+        answers.update(values)
         answers.pop("_selecting", None)
-        answers["_editing"] = [k for k in answers.get("_editing", []) if k != f.key]
+        answers.pop(TOGGLES, None)
+        answers["_editing"] = [k for k in answers.get("_editing", []) if k not in values]
         self.record.answers = answers
         self.record.updated_at = self.now
-        await self.uow.ledger.append(
-            actor=f"staff:{self.staff.staff_id}",
-            action="record.answer",
-            object_type="record",
-            object_id=self.record.number,
-            payload={"field": f.key, "value": value},
+        for key, value in values.items():
+            await self.uow.ledger.append(
+                actor=f"staff:{self.staff.staff_id}",
+                action="record.answer",
+                object_type="record",
+                object_id=self.record.number,
+                payload={"field": key, "value": value, **({"read": True} if key in read else {})},
+            )
+        self.read = tuple(
+            (q.BY_KEY[k].label, q.option_label(q.BY_KEY[k], values[k], self.ctx, self.settings.tz))
+            for k in read
         )
         self.ctx = context_of(self.record, self.settings)
         return await self.view()
+
+    async def toggled(self, group: str) -> View:
+        """完成 on a card of toggles: each fact on it is answered, yes where ticked."""
+        f = next((g for g in q.FIELDS if g.group == group), None)
+        if f is None:
+            return await self.view()
+        ticked = set(self.record.answers.get(TOGGLES, []))
+        members = q.group_of(f, self.record.answers, self.ctx)
+        return await self.keep({m.key: "yes" if m.key in ticked else "no" for m in members})
 
 
 async def _with_calendar(uow: UnitOfWork, staff: Staff, settings: Settings) -> Settings:
@@ -313,7 +391,7 @@ async def answer_text(
         record = await _open(uow, staff, conversation.current_record_id)
         if f is None or record is None or not record.editable:
             return None
-        view = await _Session(uow, staff, record, settings, clock.now()).store(f, text)
+        view = await _Session(uow, staff, record, settings, clock.now()).store(f, text, typed=True)
         await uow.commit()
         return view
 
@@ -361,6 +439,18 @@ async def press(
             result = await _submit(session)
         elif op == "e":
             result = PressResult(await _edit(session, parts[1]))
+        elif op == "g" and len(parts) == 3:
+            ticked = list(record.answers.get(TOGGLES, []))
+            ticked = [v for v in ticked if v != parts[2]] if parts[2] in ticked else [*ticked, parts[2]]
+            record.answers = {**record.answers, TOGGLES: ticked}
+            f = q.BY_KEY.get(parts[2])
+            if f is None or f.group != parts[1]:
+                return PressResult(None, Problem.STALE)
+            result = PressResult(await session.toggles(f, None))
+        elif op == "gd":
+            result = PressResult(await session.toggled(parts[1]))
+        elif op == "f" and f is not None:
+            result = PressResult(await _edit(session, None, keys=[f.key]))
         elif f is None:
             return PressResult(None, Problem.STALE)
         elif op == "t":
@@ -378,22 +468,29 @@ async def press(
             result = PressResult(await session.store(f, None))
         elif op == "k":
             result = PressResult(await session.store(f, record.answers.get("_previous", {}).get(f.key)))
-        if op != "t":
+        if op not in ("t", "g"):
             callback.used_at = now
         await uow.commit()
         return result
 
 
-async def _edit(session: _Session, section: str) -> View:
-    """[修改…]: the fields of a section are asked again, each offering to keep its previous answer."""
+async def _edit(session: _Session, section: str | None, keys: Sequence[str] = ()) -> View:
+    """[修改…]: the fields of a section are asked again, each offering to keep its previous answer; [改 X] and
+    [＋ X] ask one field (filled without asking, or optional and not asked)."""
     record = session.record
-    keys = [f.key for f in q.FIELDS if f.section == section and f.key in record.answers]
+    if section is not None:
+        keys = [f.key for f in q.FIELDS if f.section == section and f.key in record.answers]
     answers = dict(record.answers)
     previous = dict(answers.get("_previous", {}))
     for key in keys:
-        previous[key] = answers.pop(key)
+        if key in answers:
+            previous[key] = answers.pop(key)
+    for mark in (q.INFERRED, q.READ):
+        if mark in answers:
+            answers[mark] = [k for k in answers[mark] if k not in keys]
+    answers.pop(TOGGLES, None)
     answers["_previous"] = previous
-    answers["_editing"] = keys
+    answers["_editing"] = list(keys)
     record.answers = answers
     return await session.view()
 
@@ -406,6 +503,7 @@ async def _submit(session: _Session) -> PressResult:
     if record.being_corrected:
         return await _submit_correction(session)
     first = record.submitted_at is None
+    confirmed = _confirm(record)
     record.status = RecordStatus.SUBMITTED
     record.submitted_at = record.updated_at = session.now
     await session.uow.ledger.append(
@@ -413,13 +511,18 @@ async def _submit(session: _Session) -> PressResult:
         action="record.submit" if first else "record.resubmit",
         object_type="record",
         object_id=record.number,
-        payload={"answers": {k: v for k, v in record.answers.items() if not k.startswith("_")}},
+        payload={
+            "answers": {k: v for k, v in record.answers.items() if not k.startswith("_")},
+            **({"confirmed": confirmed} if confirmed else {}),
+        },
     )
     conversation = await session.uow.conversations.get(session.staff.id or 0)
     conversation.pending_field = None
     # Into the sign-off chain in the same transaction: a record is never left merely "submitted".
     config = signoff.Config(session.settings.tz, session.settings.deadline_profile)
     keys = await signoff.submit(session.uow, record, session.staff, session.now, config, first=first)
+    if record.answers.get("severe") == "yes":  # marked 情节严重 before submission (seed 004 §17(1))
+        keys += await signoff.severe_at_submission(session.uow, record, session.staff, session.now, config)
     await session.uow.records.refresh_facts(record)  # the quarterly summary's row
     requests = await witnesses.requests_for(session.uow, record, session.staff, session.now) if first else []
     return PressResult(
@@ -437,6 +540,7 @@ async def _submit_correction(session: _Session) -> PressResult:
     status, its chain and the quarter of its first submission."""
     record, staff = session.record, session.staff
     correcting = dict(record.answers[CORRECTING])
+    _confirm(record)
     before: dict[str, Any] = correcting.get("before", {})
     answers = {k: v for k, v in record.answers.items() if k != CORRECTING}
     changes = [
@@ -469,8 +573,21 @@ async def _submit_correction(session: _Session) -> PressResult:
         changes=changes,
         tz=session.settings.tz,
     )
+    if answers.get("severe") == "yes":
+        config = signoff.Config(session.settings.tz, session.settings.deadline_profile)
+        keys += await signoff.severe_at_submission(session.uow, record, staff, session.now, config)
     view = View(record.number, Shown.CORRECTED, version=record.version)
     return PressResult(view, Problem.SENT, outbox=tuple(keys))
+
+
+def _confirm(record: Record) -> list[str]:
+    """Submitting confirms what was filled without asking (shown marked on the review card): the marks go,
+    and the fields they were on are named in the ledger's submission entry."""
+    answers = dict(record.answers)
+    confirmed = [k for k in (*answers.pop(q.INFERRED, []), *answers.pop(q.READ, [])) if k in answers]
+    answers.pop(TOGGLES, None)
+    record.answers = answers
+    return [f.key for f in q.FIELDS if f.key in confirmed]
 
 
 PENDING_AMEND = "_amend:"

@@ -1055,6 +1055,17 @@ async def _mark_severe(
     return PressResult(Say.SEVERE, keys=keys, number=record.number)
 
 
+async def severe_at_submission(
+    uow: UnitOfWork, record: Record, recorder: Staff, now: datetime, config: Config
+) -> list[str]:
+    """情节严重 ticked by the recorder before submission (seed 001 §7, seed 002 §7, seed 004 §17(1)): marked
+    at once, as [标记情节严重] would, so the chain and the office have it with the record itself."""
+    if record.chain is None or record.answers.get(SEVERE):
+        return []
+    terms = await terms_for(uow, record.court_id, config)
+    return (await _mark_severe(uow, recorder, record, record.chain.under(terms), now, config)).keys
+
+
 async def court_above(uow: UnitOfWork, record: Record) -> Court | None:
     court = await uow.courts.get(record.court_id)
     return await uow.courts.get(court.parent_id) if court is not None and court.parent_id else None
