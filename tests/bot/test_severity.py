@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.bot.harness import Harness, Message, start_harness, text_of
+from tests.bot.scripted_judge import scenarios, walk
 from tests.bot.signoff_flow import labels, submit_record
 from tests.pdftext import pdf_text
 
@@ -94,3 +96,25 @@ async def test_someone_outside_the_chain_cannot_mark_it(h: Harness) -> None:
     async with h.runtime.db.uow(read_only=True) as uow:
         actions = [e.action for e in await uow.ledger.entries() if e.object_id == number]
     assert "record.severe" not in actions
+
+
+async def test_severity_ticked_before_submission_reaches_the_chain_and_the_office_with_the_record(
+    h: Harness,
+) -> None:
+    """The recorder ticks 情节严重 on the questions' card of toggles (seed 004 §17(1): 立即报告): the record
+    is marked as it is submitted, so every level and the office have it at once, without a second step."""
+    judge = await h.enrol("j001", "张法官")
+    head = await h.enrol("h001", "李庭长")
+    vice = await h.enrol("v001", "王副院长")
+    office = await h.enrol("k001", "赵主任")
+    plan = next(s for s in scenarios(h.clock.now()) if s.key == "wechat_forward")
+    done = await walk(h, judge, replace(plan, ticked=plan.ticked | {"情节严重，须立即报告"}))
+    assert "情节严重：是" in done.review
+    for person in (head, vice, office):
+        got = await h.sim.wait_for(person, severe_copy(done.number), timeout=10)
+        assert "张法官 标记" in text_of(got)
+    async with h.runtime.db.uow(read_only=True) as uow:
+        actions = [e.action for e in await uow.ledger.entries() if e.object_id == done.number]
+    assert actions.count("record.severe") == 1 and actions.index("record.submit") < actions.index(
+        "record.severe"
+    )

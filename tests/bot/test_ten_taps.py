@@ -4,14 +4,18 @@ on the review card, and what was filled without asking is marked there until the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from liuhen.app.usecases.records import list_records
+from liuhen.texts import common as texts
 from tests.bot.harness import Harness, start_harness
-from tests.bot.scripted_judge import Scenario, scenarios, walk
+from tests.bot.scripted_judge import Scenario, scenarios, send_evidence, walk
+from tests.pdftext import pdf_text
 
 
 @pytest.fixture
@@ -84,3 +88,32 @@ async def test_every_scenario_reaches_a_complete_record(h: Harness) -> None:
         done = await walk(h, judge, s)
         assert done.actions <= s.limit, (s.key, done.actions, done.asked)
         assert "还差" not in done.review, done.review
+
+
+async def test_a_drafts_form_marks_what_the_recorder_has_not_confirmed(h: Harness, tmp_path: Path) -> None:
+    """seed 004 登记表 printed before submission: each value filled without asking says so."""
+    judge = await h.enrol("j001", "张法官")
+    plan = scenario(h, "wechat_forward")
+    receipt = await send_evidence(h, judge, plan)
+    await h.sim.press(judge, receipt["message_id"], text=texts.BUTTON_FILL)
+    await h.reply_after(judge, receipt["message_id"])  # the questions opened: the evidence was read
+    await h.sim.send_text(judge, "/form LH-2026-0001")
+    form = await h.sim.wait_for(judge, lambda m: bool(m.get("document")), timeout=20)
+    text = "".join(
+        (
+            await asyncio.to_thread(pdf_text, await h.sim.download(form["document"]["file_id"]), tmp_path)
+        ).split()
+    )
+    assert "微信（系统推断，待记录人确认）" in text
+    assert "本人手机微信（系统推断，待记录人确认）" in text
+    assert "李书记（系统推断，待记录人确认）" in text  # the forward's sender, in the intervener's row
+
+
+async def test_the_judge_submits_as_soon_as_what_the_rules_require_is_there(h: Harness) -> None:
+    """Optional questions (情节严重, 特别报告事项 of a contact) can be left: [去核对提交] appears once every
+    required field is there, and what was left is shown as skipped, never filled in."""
+    judge = await h.enrol("j001", "张法官")
+    await h.enrol("j002", "钱法官")
+    done = await walk(h, judge, replace(scenario(h, "dinner_in_person"), hurry=True))
+    assert done.asked[-1] == "是否有以下情形" and "特别报告事项" not in done.asked
+    assert "情节严重：（已跳过）" in done.review and "特别报告事项：（已跳过）" in done.review

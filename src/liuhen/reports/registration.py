@@ -219,7 +219,15 @@ def _answer(record: Record, key: str, tz: tzinfo, profile: str) -> str:
         return local_time(str(value), tz)
     if key == "special_items":
         return _special_items(value, profile)
-    return q.option_label(f, value, q.Context(special_profile=profile))
+    return q.option_label(f, value, q.Context(special_profile=profile)) + _pending(a, key)
+
+
+_PENDING = {q.INFERRED: "（系统推断，待记录人确认）", q.READ: "（读自记录人回答，待确认）"}
+
+
+def _pending(answers: dict[str, Any], key: str) -> str:
+    """A draft's field filled without asking stays marked until the submission confirms it."""
+    return _PENDING.get(q.marks(answers).get(key, ""), "")
 
 
 def _special_items(keys: object, profile: str) -> str:
@@ -382,11 +390,11 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
     rows: list[list[object]] = [
         [
             "过问人\n姓名",
-            given.intervener_name or "—",
+            (given.intervener_name or "—") + _pending(a, "intervener_name"),
             "所在单位\n及职务",
-            given.intervener_unit or "—",
+            (given.intervener_unit or "—") + _pending(a, "intervener_unit"),
             "联系\n方式",
-            given.intervener_contact or "—",
+            (given.intervener_contact or "—") + _pending(a, "intervener_contact"),
         ],
         [
             "记录人\n姓名",

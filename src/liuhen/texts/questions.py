@@ -21,6 +21,7 @@ _BUTTONS: dict[Act, str] = {
     Act.EDIT: "修改{shows}",
     Act.CHANGE: "改：{shows}",
     Act.ADD: "＋ {shows}",
+    Act.TO_REVIEW: "去核对提交",
 }
 
 #: How a value filled without asking is marked on the review card until submission confirms it.

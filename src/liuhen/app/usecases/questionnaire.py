@@ -40,6 +40,7 @@ class Act(enum.Enum):
     EDIT = "edit"  # a section of the review card
     CHANGE = "change"  # one field of the review card that was filled without asking: change it
     ADD = "add"  # an optional field not asked: add it
+    TO_REVIEW = "to_review"  # everything required is there: leave the optional questions unanswered
 
 
 class Shown(enum.Enum):
@@ -197,7 +198,7 @@ class _Session:
             act = Act.CHECKED if m.key in ticked else Act.UNCHECKED
             rows.append((await self.button(act, f"g|{f.group}|{m.key}", m.toggle),))
         rows.append((await self.button(Act.DONE, f"gd|{f.group}"),))
-        rows.append((await self.button(Act.LATER, "l"),))
+        rows.append(await self.tail())
         left = q.left(answers, self.ctx)
         return View(
             self.record.number, Shown.QUESTION, f, (), left, tuple(rows), error, group=f.group, read=self.read
@@ -232,14 +233,16 @@ class _Session:
                 rows.append(tuple(pair))
             for quick in f.quick:
                 rows.append((await self.button(Act.QUICK, f"a|{f.key}|{quick}", quick),))
-        tail = []
-        if not f.required and f.kind is not q.Kind.MULTI:
-            tail.append(await self.button(Act.SKIP, f"s|{f.key}"))
-        tail.append(await self.button(Act.LATER, "l"))
-        rows.append(tuple(tail))
+        skip = () if f.required or f.kind is q.Kind.MULTI else (await self.button(Act.SKIP, f"s|{f.key}"),)
+        rows.append((*skip, *await self.tail()))
         hints = tuple(o for o in options if o.hint) if f.key == "record_type" else ()
         left = q.left(self.record.answers, self.ctx)
         return View(self.record.number, Shown.QUESTION, f, hints, left, tuple(rows), error, read=self.read)
+
+    async def tail(self) -> tuple[Button, ...]:
+        """[稍后], and once everything the rules require is there, [去核对提交]: what is left is optional."""
+        later = await self.button(Act.LATER, "l")
+        return (await self.button(Act.TO_REVIEW, "r"), later) if not self.missing() else (later,)
 
     async def review(self, error: str | None = None) -> View:
         summary = tuple(
@@ -330,6 +333,14 @@ class _Session:
         )
         self.ctx = context_of(self.record, self.settings)
         return await self.view()
+
+    async def skip_optional(self) -> View:
+        """[去核对提交]: the optional questions still open are knowingly left unanswered (None, shown as
+        skipped), and the review card follows; refused while anything required is missing."""
+        if self.missing():
+            return await self.view()
+        left = [f for f in q.pending(self.record.answers, self.ctx) if not f.required]
+        return await self.keep({f.key: None for f in left})
 
     async def toggled(self, group: str) -> View:
         """完成 on a card of toggles: each fact on it is answered, yes where ticked."""
@@ -437,6 +448,8 @@ async def press(
             result = PressResult(View(record.number, Shown.LATER), Problem.SAVED)
         elif op == "submit":
             result = await _submit(session)
+        elif op == "r":
+            result = PressResult(await session.skip_optional())
         elif op == "e":
             result = PressResult(await _edit(session, parts[1]))
         elif op == "g" and len(parts) == 3:
