@@ -49,6 +49,7 @@ ANSWERS: dict[str, Any] = {
     "response_detail": "告知规定",
     "special_items": [],
     "defer_suggestion": None,
+    "severe": None,
     "special_notes": None,
 }
 OPS = ("approve", "return", "resubmit", "correct", "dispose", "complain")

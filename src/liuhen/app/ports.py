@@ -15,6 +15,7 @@ from liuhen.domain.casefile import Source as CaseFileSource
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.checkpoints import Checkpoint, EvidenceClaim, FileReference
 from liuhen.domain.complaints import Complaint, ComplaintItem
+from liuhen.domain.followup import FollowUp
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import (
     Callback,
@@ -290,6 +291,16 @@ class CaseFileRepository(Protocol):
     async def needing_nudge(self, court_id: int, now: datetime) -> Sequence[CaseFileTask]: ...
 
 
+class FollowUpRepository(Protocol):
+    """Follow-ups of dispositions (分流处理, domain/followup.py)."""
+
+    async def add(self, followup: FollowUp) -> None: ...
+    async def get(self, pk: int) -> FollowUp | None: ...
+    async def for_record(self, record_id: int) -> FollowUp | None: ...
+    async def open_in(self, court_id: int, owner_pk: int | None = None) -> Sequence[FollowUp]: ...
+    async def in_court(self, court_id: int, since: datetime | None = None) -> Sequence[FollowUp]: ...
+
+
 class CaseZeroRepository(Protocol):
     """Per-case zero reports (seed 004 §16)."""
 
@@ -340,6 +351,8 @@ class UnitOfWork(Protocol):
     def case_zero(self) -> CaseZeroRepository: ...
     @property
     def case_files(self) -> CaseFileRepository: ...
+    @property
+    def followups(self) -> FollowUpRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -30,3 +30,7 @@ CASE_COUNT_COLUMNS = ("case_count", "办案数", "cases")
 
 #: What a person types to abandon a prompt that waits for typed text (the per-case zero report's case number).
 CANCEL_WORDS = frozenset({"取消", "算了", "cancel", "/cancel"})
+
+#: How a roster's ``position`` names the head of the discipline office (纪检监察室主任, 纪检组长): the person
+#: told when a follow-up of a disposition lapses (seed 004 §17–§20).
+OFFICE_HEAD_POSITIONS = ("主任", "组长", "纪检组长")

@@ -485,7 +485,7 @@ def evidence_table(data: FormData, tz: tzinfo) -> Flowable:
     return pdf.table(rows, col_widths=[12 * mm, 34 * mm, pdf.frame_width() - 46 * mm])
 
 
-def _copy(data: FormData, tz: tzinfo, copy: str, first: bool) -> list[Flowable]:
+def form_copy(data: FormData, tz: tzinfo, copy: str, first: bool) -> list[Flowable]:
     r = data.record
     annex: list[tuple[str, str]] = []
     story: list[Flowable] = [*pdf.section(copy, new_page=not first)]
@@ -527,7 +527,7 @@ def render(data: FormData, tz: tzinfo) -> bytes:
     """Both copies of the form, each with its own page count."""
     story: list[Flowable] = []
     for n, copy in enumerate(COPIES):
-        story += _copy(data, tz, copy, first=n == 0)
+        story += form_copy(data, tz, copy, first=n == 0)
     return pdf.build(
         story, title=f"{FORM_TITLE} {data.record.number}", header=f"{data.court_name}｜{FORM_TITLE}"
     )

@@ -28,6 +28,7 @@ from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.checkpoints import Checkpoint
 from liuhen.domain.complaints import Complaint, ComplaintItem
+from liuhen.domain.followup import FollowUp
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import (
     Callback,
@@ -528,6 +529,35 @@ case_file_tasks = Table(
     Index("ix_case_file_tasks_court_done", "court_id", "done_at"),
 )
 
+#: The discipline office's follow-ups of dispositions (分流处理: seed 004 §17–§20; ``domain/followup.py``).
+followups = Table(
+    "followups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False, unique=True),
+    Column("number", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("owner_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("receiver", String(1000)),
+    Column("sent_at", UTCDateTime()),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("finding", String(16)),
+    Column("outcome", String(1000)),
+    Column("intentional", Boolean),
+    Column("closed_at", UTCDateTime()),
+    Column("notified_at", UTCDateTime()),
+    Column("reminded_at", UTCDateTime()),
+    Column("head_told_at", UTCDateTime()),
+    Column("chief_told_at", UTCDateTime()),
+    Column("steps", JSON, nullable=False),
+    Index("ix_followups_owner_state", "owner_pk", "state"),
+    Index("ix_followups_court_state", "court_id", "state"),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
@@ -552,4 +582,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(ComplaintItem, complaint_items)
     mapper_registry.map_imperatively(CaseZeroReport, case_zero_reports)
     mapper_registry.map_imperatively(CaseFileTask, case_file_tasks)
+    mapper_registry.map_imperatively(FollowUp, followups)
     _mapped = True

@@ -14,6 +14,7 @@ from liuhen.domain.seals import SEAL, seal_payload
 from liuhen.storage import seals
 from liuhen.storage.casefile_repo import SqlCaseFiles
 from liuhen.storage.engine import READ_ONLY
+from liuhen.storage.followup_repo import SqlFollowUps
 from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
 from liuhen.storage.monthly_repo import SqlCaseZero, SqlMonthly
 from liuhen.storage.repositories import (
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self.monthly = SqlMonthly(s)
         self.case_zero = SqlCaseZero(s)
         self.case_files = SqlCaseFiles(s)
+        self.followups = SqlFollowUps(s)
         return self
 
     async def __aexit__(

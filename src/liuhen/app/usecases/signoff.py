@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import casefile
+from liuhen.app.usecases import casefile, followup
 from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
@@ -240,6 +240,7 @@ async def _save(
     await uow.records.refresh_facts(record)  # the quarterly summary's row
     if after.filed and (before is None or not before.filed):  # into the case file (入卷存查)
         await casefile.open_for_record(uow, record, now, after.terms)
+        await followup.open_for_record(uow, record, after, now, tz)  # 分流处理 (seed 004 §17–§20)
     keys = await _post_events(uow, record, after, events, now, tz=tz)
     return keys + await _report_upward(uow, record)
 

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import courts, signoff
 from liuhen.app.usecases.signoff import PressResult
-from liuhen.bot import questionnaire
+from liuhen.bot import followup_cards, questionnaire
 from liuhen.bot.context import Context
 from liuhen.bot.outbox import (
     PREFIX,
@@ -62,6 +62,7 @@ async def _show(
     await deliver(bot, rt, result.keys)
     if result.closed is not None and result.closed.what is DecisionKind.DISPOSE:  # filed: into the case file
         await send_case_file_tasks(bot, rt, context.me.staff.court_id)
+        await followup_cards.send_due(bot, rt, context.me.staff.court_id)  # 分流处理 (seed 004 §17–§20)
     if result.open_record is not None:
         await questionnaire.start(bot, rt, context, chat_id, result.open_record)
 

@@ -1,0 +1,386 @@
+"""The discipline office's follow-through (``domain/followup.py`` has the rules): a disposition that asks for
+action (移送、报上一级、调查、不实记录) opens a follow-up owned by the officer who disposed of it, with its
+deadline in working days; the owner takes its steps on buttons (some ask for typed words); the recorder is
+told the outcome (seed 004 §19(1)); it is reminded before it lapses and escalated to the office's head and
+then the chief when it has. Every step is in the ledger."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.domain.followup import (
+    BY_DISPOSITION,
+    CHIEF_AFTER_WORKDAYS,
+    DUE_WORKDAYS,
+    Finding,
+    FollowUp,
+    Kind,
+    Refused,
+    Step,
+)
+from liuhen.domain.grammar import OFFICE_HEAD_POSITIONS
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.records import Record
+from liuhen.domain.signoff import Chain, DecisionKind
+from liuhen.domain.workdays import WorkCalendar, add_workdays
+
+ACTION = "fu"
+PENDING = "_followup:"
+
+
+def _actor(staff: Staff) -> str:
+    return f"staff:{staff.staff_id}"
+
+
+def _owner(chain: Chain) -> int | None:
+    for d in reversed(chain.decisions):
+        if d.kind is DecisionKind.DISPOSE:
+            return d.signer_pk
+    return None
+
+
+async def open_for_record(uow: UnitOfWork, record: Record, chain: Chain, now: datetime, tz: tzinfo) -> None:
+    """When a record is disposed of with a disposition that asks for action (inside the filing transaction);
+    once per record."""
+    kind = BY_DISPOSITION.get(record.disposition or "")
+    owner = _owner(chain)
+    if kind is None or owner is None or record.id is None:
+        return
+    if await uow.followups.for_record(record.id) is not None:
+        return
+    due = add_workdays(now, DUE_WORKDAYS[kind], chain.terms.calendar, tz)
+    followup = FollowUp(record.court_id, record.id, record.number, kind.value, owner, now, due)
+    await uow.followups.add(followup)
+    await uow.ledger.append(
+        actor="system",
+        action="followup.open",
+        object_type="record",
+        object_id=record.number,
+        payload={"kind": kind.value, "owner": owner, "due": due.isoformat()},
+    )
+
+
+# --- what the owner sees ----------------------------------------------------------------------
+
+
+class Act(enum.Enum):
+    """The buttons of a follow-up card (``Button.shows`` carries the finding or the yes/no)."""
+
+    SEND = "send"  # 已发出，登记接收单位
+    ACKNOWLEDGE = "ack"  # 对方已签收
+    FEEDBACK = "feedback"  # 登记反馈结果
+    FIND = "find"  # a finding of the investigation
+    CAUSE = "cause"  # not true: made up on purpose, or not
+
+
+class Nudge(enum.StrEnum):
+    NEW = "new"  # just opened: the owner's card
+    LIST = "list"  # asked for with /followup
+    DUE_SOON = "due_soon"  # the last day before the deadline: the owner reminded
+    OVERDUE = "overdue"  # lapsed: the owner reminded
+    HEAD = "head"  # lapsed: the office's head told
+    CHIEF = "chief"  # lapsed three working days ago: the chief told
+
+
+@dataclass(frozen=True)
+class Card:
+    followup: FollowUp
+    chat_id: int
+    nudge: Nudge
+    rows: tuple[tuple[Button, ...], ...] = ()
+    owner: str = ""  # the owner's name, for the head and the chief
+
+
+_ACTS = {Step.SEND: Act.SEND, Step.ACKNOWLEDGE: Act.ACKNOWLEDGE, Step.FEEDBACK: Act.FEEDBACK}
+
+
+async def _rows(uow: UnitOfWork, f: FollowUp, owner: Staff, now: datetime) -> tuple[tuple[Button, ...], ...]:
+    assert owner.id is not None and f.id is not None
+
+    async def button(act: Act, step: Step, arg: str = "") -> Button:
+        token = await issue_button(
+            uow,
+            staff_pk=owner.id or 0,
+            action=ACTION,
+            now=now,
+            record_id=f.record_id,
+            arg=f"{f.id}|{step}|{arg}",
+        )
+        return Button(act, token, arg)
+
+    rows: list[tuple[Button, ...]] = []
+    for step in f.next_steps():
+        if step is Step.FIND:
+            rows.append(tuple([await button(Act.FIND, step, finding.value) for finding in Finding]))
+        elif step is Step.CAUSE:
+            rows.append((await button(Act.CAUSE, step, "yes"), await button(Act.CAUSE, step, "no")))
+        else:
+            rows.append((await button(_ACTS[step], step),))
+    return tuple(rows)
+
+
+async def _card(uow: UnitOfWork, f: FollowUp, person: Staff, now: datetime, nudge: Nudge) -> Card | None:
+    if not person.active or not person.enrolled or person.telegram_chat_id is None:
+        return None
+    if nudge in (Nudge.HEAD, Nudge.CHIEF):
+        owner = await uow.staff.get(f.owner_pk)
+        return Card(f, person.telegram_chat_id, nudge, owner=owner.name if owner else "")
+    return Card(f, person.telegram_chat_id, nudge, await _rows(uow, f, person, now))
+
+
+def _office_head(people: list[Staff], owner_pk: int) -> Staff | None:
+    """The head of the discipline office: a discipline officer whose position is its head's (主任), other than
+    the owner; None when the owner is the head or nobody is."""
+    heads = [
+        s
+        for s in people
+        if s.role == Role.DISCIPLINE and s.active and any(s.position == p for p in OFFICE_HEAD_POSITIONS)
+    ]
+    return None if any(s.id == owner_pk for s in heads) else next(iter(heads), None)
+
+
+async def due_nudges(
+    uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo, calendar: WorkCalendar | None = None
+) -> list[Card]:
+    """New follow-ups to their owners, reminders the last day before the deadline, and once lapsed the
+    office's head and, three working days later, the chief; each marked as sent in the same transaction (a
+    failed send is not retried: /followup lists every open one)."""
+    async with uow:
+        cal = WorkCalendar(await uow.calendar.overrides(court_id)) if calendar is None else calendar
+        cards: list[Card] = []
+        people = list(await uow.staff.list(court_id))
+        by_pk = {s.id: s for s in people}
+        chief = next((s for s in people if s.role == Role.PRESIDENT and s.active), None)
+        for f in await uow.followups.open_in(court_id):
+            owner = by_pk.get(f.owner_pk)
+            if owner is None:
+                continue
+            nudges: list[tuple[Staff, Nudge]] = []
+            last_day = now >= f.due_at - timedelta(days=1)
+            if f.notified_at is None:
+                f.notified_at = now
+                f.reminded_at = now if last_day else None
+                nudges.append((owner, Nudge.OVERDUE if f.overdue(now) else Nudge.NEW))
+            elif f.reminded_at is None and last_day:
+                f.reminded_at = now
+                nudges.append((owner, Nudge.OVERDUE if f.overdue(now) else Nudge.DUE_SOON))
+            if f.overdue(now) and f.head_told_at is None:
+                f.head_told_at = now
+                head = _office_head(people, f.owner_pk)
+                if head is not None:
+                    nudges.append((head, Nudge.HEAD))
+                elif chief is not None:  # the owner heads the office: the chief is told at once
+                    f.chief_told_at = now
+                    nudges.append((chief, Nudge.CHIEF))
+            if f.chief_told_at is None and now > add_workdays(f.due_at, CHIEF_AFTER_WORKDAYS, cal, tz):
+                f.chief_told_at = now
+                if chief is not None:
+                    nudges.append((chief, Nudge.CHIEF))
+            for person, nudge in nudges:
+                card = await _card(uow, f, person, now, nudge)
+                if card is not None:
+                    cards.append(card)
+                    await uow.ledger.append(
+                        actor="system",
+                        action=f"followup.{nudge.value}",
+                        object_type="record",
+                        object_id=f.number,
+                        payload={"to": person.staff_id},
+                    )
+        await uow.commit()
+        return cards
+
+
+async def open_cards(uow: UnitOfWork, *, staff: Staff, now: datetime) -> list[Card]:
+    """`/followup`: the person's open follow-ups, overdue first (the earliest deadline first), each with its
+    buttons; the discipline office's head sees the whole office's."""
+    assert staff.id is not None
+    async with uow:
+        if staff.role != Role.DISCIPLINE:
+            return []
+        people = list(await uow.staff.list(staff.court_id))
+        head = any(staff.position == p for p in OFFICE_HEAD_POSITIONS)
+        followups = await uow.followups.open_in(staff.court_id, None if head else staff.id)
+        cards = []
+        for f in followups:
+            mine = f.owner_pk == staff.id
+            if mine:
+                card = await _card(uow, f, staff, now, Nudge.LIST)
+            else:
+                owner = next((s for s in people if s.id == f.owner_pk), None)
+                card = (
+                    Card(f, staff.telegram_chat_id, Nudge.HEAD, owner=owner.name if owner else "")
+                    if staff.telegram_chat_id is not None
+                    else None
+                )
+            if card is not None:
+                cards.append(card)
+        await uow.commit()
+        return cards
+
+
+# --- the owner's steps ----------------------------------------------------------------------
+
+
+class Outcome(enum.StrEnum):
+    ASK = "ask"  # type the words the step needs now
+    DONE = "done"  # the step is taken; ``card`` shows what comes next (or that it is closed)
+    CLOSED = "closed"  # closed before
+    EMPTY = "empty"  # nothing typed: asked again, nothing changed
+    FORBIDDEN = "forbidden"  # not this person's follow-up or button
+    STALE = "stale"  # a step that no longer fits (taken by then)
+    DUPLICATE = "duplicate"  # a replayed update
+
+
+@dataclass(frozen=True)
+class Told:
+    """Someone told of the outcome: the recorder (seed 004 §19(1): 结果反馈记录人), or the head of the
+    intervener's own department where the intervener is the court's own staff. Never the intervener, and
+    nobody is told who recorded."""
+
+    chat_id: int
+    followup: FollowUp
+    recorder: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    followup: FollowUp | None = None
+    step: Step | None = None
+    arg: str = ""
+    card: Card | None = None
+    told: tuple[Told, ...] = ()
+    document: bool = False  # a 移送函 or a clarification is to be sent to the owner
+
+
+def _parse(arg: str | None) -> tuple[int, Step, str] | None:
+    parts = (arg or "").split("|")
+    try:
+        return int(parts[0]), Step(parts[1]), parts[2] if len(parts) > 2 else ""
+    except (ValueError, IndexError):
+        return None
+
+
+async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> Result:
+    """A follow-up button: 对方已签收 is taken at once; the others ask for their words."""
+    async with uow:
+        callback = await uow.callbacks.get(token)
+        parsed = _parse(callback.arg) if callback is not None else None
+        if callback is None or callback.staff_pk != staff.id or callback.action != ACTION or parsed is None:
+            return Result(Outcome.FORBIDDEN)
+        pk, step, arg = parsed
+        f = await uow.followups.get(pk)
+        if f is None or f.owner_pk != staff.id:
+            return Result(Outcome.FORBIDDEN)
+        if not f.open:
+            return Result(Outcome.CLOSED, f)
+        if step not in f.next_steps():
+            return Result(Outcome.STALE, f)
+        if step is Step.ACKNOWLEDGE:
+            return await _take(uow, staff, f, step, now, text=None, arg=None)
+        assert staff.id is not None
+        (await uow.conversations.get(staff.id)).pending_field = f"{PENDING}{f.id}|{step}|{arg}"
+        await uow.commit()
+        return Result(Outcome.ASK, f, step, arg)
+
+
+async def typed(uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now: datetime) -> Result | None:
+    """The words a step asked for; None when none are awaited (the text is something else)."""
+    assert staff.id is not None
+    async with uow:
+        conversation = await uow.conversations.get(staff.id)
+        pending = conversation.pending_field or ""
+        if not pending.startswith(PENDING):
+            return None
+        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="followup"):
+            return Result(Outcome.DUPLICATE)
+        parsed = _parse(pending.removeprefix(PENDING))
+        f = await uow.followups.get(parsed[0]) if parsed is not None else None
+        if parsed is None or f is None or f.owner_pk != staff.id:
+            conversation.pending_field = None
+            await uow.commit()
+            return Result(Outcome.FORBIDDEN)
+        _, step, arg = parsed
+        if not f.open or step not in f.next_steps():
+            conversation.pending_field = None
+            await uow.commit()
+            return Result(Outcome.CLOSED if not f.open else Outcome.STALE, f)
+        if not " ".join(text.split()):
+            await uow.commit()  # the update is claimed; the question stays open
+            return Result(Outcome.EMPTY, f, step, arg)
+        conversation.pending_field = None
+        return await _take(uow, staff, f, step, now, text=text, arg=arg or None)
+
+
+async def _take(
+    uow: UnitOfWork,
+    staff: Staff,
+    f: FollowUp,
+    step: Step,
+    now: datetime,
+    *,
+    text: str | None,
+    arg: str | None,
+) -> Result:
+    try:
+        f.apply(step, now, staff.staff_id, text=text, arg=arg)
+    except (Refused, ValueError):
+        await uow.commit()
+        return Result(Outcome.STALE, f)
+    await uow.ledger.append(
+        actor=_actor(staff),
+        action=f"followup.{step.value}",
+        object_type="record",
+        object_id=f.number,
+        payload={k: v for k, v in f.steps[-1].items() if k not in ("at", "by")},
+    )
+    told: list[Told] = []
+    if not f.open:
+        told = await _tell_outcome(uow, f)
+    card = await _card(uow, f, staff, now, Nudge.LIST)
+    await uow.commit()
+    document = (step is Step.SEND and f.kind == Kind.TRANSFER.value) or step is Step.CAUSE
+    return Result(Outcome.DONE, f, step, arg or "", card, tuple(told), document)
+
+
+async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
+    record = await uow.records.get(f.record_id)
+    if record is None:
+        return []
+    told: list[Told] = []
+    recorder = await uow.staff.get(record.recorder_id)
+    if recorder is not None and recorder.active and recorder.telegram_chat_id is not None:
+        told.append(Told(recorder.telegram_chat_id, f, True))
+    if f.kind == Kind.INVESTIGATE.value:
+        # the intervener is the court's own staff: the head of their department is told the outcome
+        name = (record.given.intervener_name or "").strip()
+        people = list(await uow.staff.list(record.court_id))
+        intervener = next((s for s in people if s.active and name and s.name == name), None)
+        if intervener is not None:
+            for head in people:
+                if (
+                    head.role == Role.DEPT_HEAD
+                    and head.active
+                    and head.department_id == intervener.department_id
+                    and head.id not in (intervener.id, record.recorder_id)
+                    and head.telegram_chat_id is not None
+                ):
+                    told.append(Told(head.telegram_chat_id, f, False))
+    for t in told:
+        await uow.ledger.append(
+            actor="system",
+            action="followup.outcome_told",
+            object_type="record",
+            object_id=f.number,
+            payload={"recorder": t.recorder},
+        )
+    return told
+
+
+def waiting_for_words(pending_field: str | None) -> bool:
+    return (pending_field or "").startswith(PENDING)

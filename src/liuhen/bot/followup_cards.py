@@ -1,0 +1,83 @@
+"""The discipline office's follow-ups on chat: the cards with their buttons, the documents (移送函, 澄清说明)
+and the outcome told to the recorder (seed 004 §17–§20, §19). Shared by the follow-up feature and the sign-off
+feature, which sends the first card as soon as a disposition opens one."""
+
+from __future__ import annotations
+
+import structlog
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import TelegramError
+
+from liuhen.app.runtime import Runtime
+from liuhen.app.usecases import access, followup
+from liuhen.app.usecases.followup import Card, Result
+from liuhen.domain.followup import Kind
+from liuhen.domain.model import Staff
+from liuhen.reports import followup as documents
+from liuhen.texts import followup as texts
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "fu:"
+
+
+def markup(card: Card) -> InlineKeyboardMarkup | None:
+    if not card.rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.button_label(b), callback_data=PREFIX + b.token) for b in row]
+            for row in card.rows
+        ]
+    )
+
+
+async def send_card(bot: Bot, rt: Runtime, card: Card) -> None:
+    await bot.send_message(card.chat_id, texts.card(card, rt.settings.tz), reply_markup=markup(card))
+
+
+async def send_due(bot: Bot, rt: Runtime, court_id: int) -> None:
+    """New follow-ups to their owners, reminders, and the escalations of lapsed ones: by the job, and at once
+    after a disposition."""
+    cards = await followup.due_nudges(rt.db.uow(), court_id=court_id, now=rt.clock.now(), tz=rt.settings.tz)
+    for card in cards:
+        try:
+            await send_card(bot, rt, card)
+        except TelegramError as exc:  # /followup still lists it
+            log.warning("followup_nudge_failed", followup=card.followup.id, error=repr(exc))
+
+
+async def after_step(bot: Bot, rt: Runtime, staff: Staff, chat_id: int, result: Result) -> None:
+    """What a step leaves to send: the card's next state, the document, the outcome to those told."""
+    tz = rt.settings.tz
+    if result.card is not None:
+        await send_card(bot, rt, result.card)
+    f = result.followup
+    if result.document and f is not None:
+        try:
+            if f.kind == Kind.FALSE_RECORD.value:
+                pdf = await documents.clarification_pdf(
+                    rt.db, reader=staff, followup=f, now=rt.clock.now(), tz=tz, court_name=rt.court_name
+                )
+                name = f"澄清说明-{f.number}.pdf"
+            else:
+                pdf = await documents.transfer_letter_pdf(
+                    rt.db,
+                    rt.store,
+                    reader=staff,
+                    followup=f,
+                    now=rt.clock.now(),
+                    tz=tz,
+                    court_name=rt.court_name,
+                    special_profile=rt.settings.special_items_profile,
+                )
+                name = f"移送函-{f.number}.pdf"
+        except access.AccessDenied:
+            log.info("followup_document_not_readable", followup=f.id)
+        else:
+            await bot.send_document(chat_id, InputFile(pdf, filename=name), caption=texts.letter_caption(f))
+    for told in result.told:
+        try:
+            await bot.send_message(told.chat_id, texts.told(told, tz))
+        except TelegramError as exc:
+            log.warning("followup_outcome_not_told", followup=told.followup.id, error=repr(exc))
