@@ -5,6 +5,7 @@ recorder is told the outcome (seed 004 §19(1)); a lapsed one goes to the office
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from tests.bot.harness import Harness, Message, start_harness, text_of
 from tests.bot.signoff_flow import labels, sign_through, submit_record
 from tests.conftest import DEMO_ROSTER
+from tests.integration.conftest import cli_runner
 from tests.pdftext import pdf_text
 
 TRANSFER = "告知过问人所在单位纪检监察机构"
@@ -52,7 +54,7 @@ async def entries(h: Harness, number: str) -> list[str]:
 
 
 async def test_seed004_s17_3_a_transfer_is_sent_with_its_letter_acknowledged_and_answered(
-    h: Harness, tmp_path: Path
+    h: Harness, tmp_path: Path, db_url: str
 ) -> None:
     judge = await h.enrol("j001", "张法官")
     officers = [await h.enrol("h001", "李庭长"), await h.enrol("v001", "王副院长")]
@@ -97,6 +99,15 @@ async def test_seed004_s17_3_a_transfer_is_sent_with_its_letter_acknowledged_and
         "followup.outcome_told",
     ):
         assert action in actions, action
+
+    # the operator's list: closed ones only with --all; never the record's content
+    run = cli_runner(db_url, tmp_path, timeout=60, start=h.clock.now(), LIUHEN_COURT_NAME="测试县人民法院")
+    assert "（0 项）" in (await asyncio.to_thread(run, "followup", "list")).stdout
+    listed = await asyncio.to_thread(run, "followup", "list", "--all", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [row] = json.loads(listed.stdout)
+    assert row["number"] == number and row["state"] == "closed" and row["owner"] == "k001"
+    assert "李书记" not in listed.stdout
 
 
 async def test_seed004_s19_an_investigation_closes_with_findings_told_to_recorder_and_department(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from liuhen.cli import followup as cli_followup
 from liuhen.cli import integrity as cli_integrity
 from liuhen.cli import reports as cli_reports
 from liuhen.cli.tools import CLI_ACTOR, err, fail, out, with_runtime
@@ -33,6 +34,7 @@ app.add_typer(calendar_app, name="calendar")
 START_LINKS: list[Callable[[Settings, str], Awaitable[str]]] = []
 app.add_typer(cli_reports.report_app, name="report")  # `report monthly` joins this group
 app.add_typer(cli_reports.export_app, name="export")
+app.add_typer(cli_followup.followup_app, name="followup")
 # keys, revoking a lost phone (verify, checkpoint, backup, restore: at the end, after `demo`)
 app.add_typer(cli_integrity.key_app, name="key")
 org.command("revoke")(cli_integrity.org_revoke)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import Button, issue_button
@@ -384,3 +385,29 @@ async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
 
 def waiting_for_words(pending_field: str | None) -> bool:
     return (pending_field or "").startswith(PENDING)
+
+
+async def list_followups(
+    uow: UnitOfWork, *, court_id: int, now: datetime, closed: bool = False
+) -> list[dict[str, Any]]:
+    """For the operator's `liuhen followup list`: every follow-up (open ones unless ``closed``), the earliest
+    deadline first, without the record's content (numbers, kinds, owners, deadlines, states)."""
+    async with uow:
+        people = {s.id: s for s in await uow.staff.list(court_id)}
+        rows = await uow.followups.in_court(court_id) if closed else await uow.followups.open_in(court_id)
+        return [
+            {
+                "number": f.number,
+                "kind": f.kind,
+                "state": f.state,
+                "owner": people[f.owner_pk].staff_id if f.owner_pk in people else None,
+                "owner_name": people[f.owner_pk].name if f.owner_pk in people else None,
+                "opened_at": f.opened_at.isoformat(),
+                "due_at": f.due_at.isoformat(),
+                "overdue": f.overdue(now),
+                "receiver": f.receiver,
+                "finding": f.finding,
+                "closed_at": f.closed_at.isoformat() if f.closed_at else None,
+            }
+            for f in sorted(rows, key=lambda f: (f.due_at, f.id or 0))
+        ]

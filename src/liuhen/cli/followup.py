@@ -1,0 +1,56 @@
+"""`liuhen followup`: the discipline office's follow-ups of dispositions, for the operator (seed 004
+§17–§20)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from liuhen.cli.tools import out, with_runtime
+
+if TYPE_CHECKING:
+    from liuhen.app.runtime import Runtime
+
+followup_app = typer.Typer(help="分流处理事项（移送、报上一级、调查、不实记录澄清）", no_args_is_help=True)
+
+
+@followup_app.command("list")
+def followup_list(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    closed: Annotated[bool, typer.Option("--all", help="含已办结的事项")] = False,
+) -> None:
+    """列出分流处理事项（期限早的在前，逾期标红），不显示记录内容。"""
+    from datetime import datetime
+
+    from rich.table import Table
+
+    from liuhen.app.usecases.followup import list_followups
+    from liuhen.domain.followup import Kind, State
+    from liuhen.texts import followup as texts
+    from liuhen.texts.labels import when
+
+    async def run(rt: Runtime) -> tuple[list[dict[str, Any]], Any]:
+        rows = await list_followups(
+            rt.db.uow(read_only=True), court_id=rt.court_id, now=rt.clock.now(), closed=closed
+        )
+        return rows, rt.settings.tz
+
+    rows, tz = with_runtime(run)
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"分流处理事项（{len(rows)} 项）")
+    for column in ("记录编号", "事项", "承办人", "期限", "状态"):
+        table.add_column(column)
+    for r in rows:
+        due = when(datetime.fromisoformat(r["due_at"]), tz)
+        table.add_row(
+            r["number"],
+            texts.KINDS[Kind(r["kind"])],
+            f"{r['owner_name']}（{r['owner']}）",
+            f"[red]{due}（已逾期）[/red]" if r["overdue"] else due,
+            texts.STATES[State(r["state"])],
+        )
+    out.print(table)
