@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from liuhen.domain.seals import SEAL, seal_payload
 from liuhen.storage import seals
 from liuhen.storage.casefile_repo import SqlCaseFiles
+from liuhen.storage.caseview_repo import SqlCases
 from liuhen.storage.engine import READ_ONLY
 from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
 from liuhen.storage.monthly_repo import SqlCaseZero, SqlMonthly
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self.monthly = SqlMonthly(s)
         self.case_zero = SqlCaseZero(s)
         self.case_files = SqlCaseFiles(s)
+        self.cases = SqlCases(s)
         return self
 
     async def __aexit__(
