@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from liuhen.app.usecases import signoff
+from liuhen.app.usecases import caseview, signoff
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.clock import FixedClock
@@ -125,5 +125,33 @@ async def test_seed003_s12_every_person_reads_exactly_what_they_need_to_know(
         assert {(e.actor, e.object_id) for e in reads} == {
             (f"staff:{p}", n) for n, who in EXPECTED.items() for p in who
         }
+    finally:
+        await db.dispose()
+
+
+async def test_seed003_s18_the_case_view_lists_exactly_what_each_person_may_read(db_url: str) -> None:
+    """The four records share one case number: `/case` and `liuhen records case` (seed 003 §18) show each
+    person the records of the matrix they may read, and nothing of the others — not even a denial in the
+    ledger, since no record was asked for (seed 003 §12)."""
+    db = await _setup(db_url)
+    try:
+        async with db.uow(read_only=True) as uow:
+            court = await uow.courts.by_code("t")
+            assert court is not None and court.id is not None
+            people = list(await uow.staff.list(court.id))
+            before = len(await uow.ledger.entries())  # type: ignore[attr-defined]
+        for person in people:
+            view = await caseview.view_case(
+                db.uow(), reader=person, text="(2026)豫0825民初1", today=NOW.astimezone(TZ).date()
+            )
+            shown = {r.number for r in view.records}
+            assert shown == {n for n, who in EXPECTED.items() if person.staff_id in who}, person.staff_id
+        async with db.uow(read_only=True) as uow:
+            entries = list(await uow.ledger.entries())[before:]  # type: ignore[attr-defined]
+        assert {(e.actor, e.object_id) for e in entries if e.action == "record.read"} == {
+            (f"staff:{p}", n) for n, who in EXPECTED.items() for p in who
+        }
+        assert not [e for e in entries if e.action == "record.read_denied"]
+        assert len([e for e in entries if e.action == "case.view"]) == len(people)
     finally:
         await db.dispose()

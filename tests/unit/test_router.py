@@ -42,12 +42,13 @@ def test_every_feature_module_declares_its_part_and_the_bot_answers_every_comman
     router = discover()
     assert set(router.commands) == {
         "start", "help", "whoami", "new", "drafts", "amend", "form", "quarterly", "pending",
-        "complaint", "monthly", "casezero", "casefile",
+        "complaint", "monthly", "casezero", "casefile", "case", "followup",
     }  # fmt: skip
     assert router.gate_handler is not None and router.evidence_handler is not None
     assert router.unknown_command_handler is not None and router.error_handler is not None
     assert {
         "reminders", "signoff_outbox", "checkpoints", "complaint_deliveries", "monthly", "casefile",
+        "followup",
     } <= set(router.jobs)  # fmt: skip
     assert len(router.jobs["reminders"].parts) == 2  # the drafts' reminders, then the quarterly summary's
 
@@ -61,6 +62,7 @@ def test_every_feature_module_declares_its_part_and_the_bot_answers_every_comman
         ("_dispute:3", False, "witness"),
         ("_amend:3", False, "amend"),
         ("_casefile:4", False, "casefile"),
+        ("_followup:2|send|", False, "followup"),
         ("case_number", False, "question"),
         ("case_number", True, "complaint"),  # while a complaint is written, messages are its content
     ],
@@ -74,6 +76,7 @@ async def test_typed_text_goes_to_what_waits_for_it(pending: str, complaint: boo
         "questions_answer": "question",
         "complaint": "complaint",
         "casefile": "casefile",
+        "followup": "followup",
     }
     real = discover()
     router = Router()  # the features' own predicates and order, with handlers that only say who was asked

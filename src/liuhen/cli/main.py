@@ -19,8 +19,11 @@ from liuhen.cli import reports as cli_reports
 from liuhen.cli.tools import CLI_ACTOR, err, fail, out, with_runtime
 
 if TYPE_CHECKING:
+    from datetime import datetime, tzinfo
+
     from liuhen.app.runtime import Runtime
     from liuhen.app.settings import Settings
+    from liuhen.app.usecases.caseview import CaseView
 
 app = typer.Typer(help="留痕 liuhen — 干预过问案件记录系统", no_args_is_help=True, add_completion=False)
 org = typer.Typer(help="人员名册与登记", no_args_is_help=True)
@@ -305,6 +308,103 @@ def records_list(
             r["created_at"][:16],
         )
     out.print(table)
+
+
+@records_app.command("case")
+def records_case(
+    case: Annotated[str, typer.Argument(help="案号，如 （2026）豫0825民初1187号")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """按案号列出本案的干预过问记录与逐案零报告（案件提交讨论前报告用）；每次查看记入审计日志。"""
+    from rich.table import Table
+
+    from liuhen.app.usecases.caseview import NotACase, case_of, view_case
+    from liuhen.domain.access import Operator
+    from liuhen.texts import caseview as texts
+    from liuhen.texts.labels import casezero_status, record_status, when
+
+    try:
+        case_of(case)  # bad input: nothing opened, nothing read
+    except NotACase as exc:
+        fail(texts.problem(exc))
+
+    async def run(rt: Runtime) -> tuple[CaseView, tzinfo]:
+        today = rt.clock.now().astimezone(rt.settings.tz).date()
+        view = await view_case(rt.db.uow(), reader=Operator(rt.court_id), text=case, today=today)
+        return view, rt.settings.tz
+
+    view, tz = with_runtime(run)
+    if as_json:
+        print(json.dumps(_case_json(view), ensure_ascii=False, indent=2))
+        return
+    if view.empty:
+        out.print(texts.nothing(view.case_number), highlight=False)
+        return
+    out.print(texts.title(view.case_number), highlight=False)
+    if view.records:
+        table = Table(title=texts.records_count(len(view.records)).rstrip("："))
+        for column in texts.RECORD_COLUMNS:
+            table.add_column(column)
+        for r in view.records:
+            table.add_row(
+                r.number,
+                texts.record_type(r.record_type),
+                record_status(r.status),
+                r.intervener or "—",
+                when(r.intervention_time, tz),
+                f"{r.recorder_name}（{r.recorder}）",
+                texts.gist(r),
+            )
+        out.print(table)
+    if view.zero_reports:
+        table = Table(title=texts.zero_count(len(view.zero_reports)).rstrip("："))
+        for column in texts.ZERO_COLUMNS:
+            table.add_column(column)
+        for z in view.zero_reports:
+            table.add_row(
+                z.number,
+                f"{z.officer_name}（{z.officer}）",
+                casezero_status(z.status),
+                texts.confirmation(z, tz),
+            )
+        out.print(table)
+
+
+def _case_json(view: CaseView) -> dict[str, Any]:
+    """`records case --json`: stored keys and ISO times (UTC), like `records list --json`."""
+
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    return {
+        "case_number": view.case_number,
+        "records": [
+            {
+                "number": r.number,
+                "type": r.record_type,
+                "status": r.status,
+                "intervener": r.intervener,
+                "intervention_time": iso(r.intervention_time),
+                "recorder": r.recorder,
+                "recorder_name": r.recorder_name,
+                "gist": r.gist,
+            }
+            for r in view.records
+        ],
+        "zero_reports": [
+            {
+                "number": z.number,
+                "status": z.status,
+                "officer": z.officer,
+                "officer_name": z.officer_name,
+                "created_at": iso(z.created_at),
+                "reviewer": z.reviewer,
+                "reviewer_name": z.reviewer_name,
+                "reviewed_at": iso(z.reviewed_at),
+            }
+            for z in view.zero_reports
+        ],
+    }
 
 
 @calendar_app.command("set")

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.records import Record, RecordStatus
 from liuhen.domain.signoff import Chain, Delegation, is_involved
@@ -94,6 +95,16 @@ def may_read_record(
             if d.deputy_pk == person.id and d.officer_pk in people and d.valid_on(today):
                 return True
     return False
+
+
+def may_read_case_zero(person: Staff, report: CaseZeroReport) -> bool:
+    """Whether ``person`` may read a per-case zero report (seed 004 §16): the officer who made it, the
+    department head who reviews it, and the discipline office of its court."""
+    return (
+        person.active
+        and person.court_id == report.court_id
+        and (person.id in (report.officer_pk, report.reviewer_pk) or person.role == Role.DISCIPLINE.value)
+    )
 
 
 def may_read_summary(person: Staff) -> bool:

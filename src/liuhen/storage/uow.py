@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from liuhen.domain.seals import SEAL, seal_payload
 from liuhen.storage import seals
 from liuhen.storage.casefile_repo import SqlCaseFiles
+from liuhen.storage.caseview_repo import SqlCases
 from liuhen.storage.engine import READ_ONLY
 from liuhen.storage.followup_repo import SqlFollowUps
 from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
         self.case_zero = SqlCaseZero(s)
         self.case_files = SqlCaseFiles(s)
         self.followups = SqlFollowUps(s)
+        self.cases = SqlCases(s)
         return self
 
     async def __aexit__(

@@ -19,6 +19,7 @@ from liuhen.app.usecases import casefile
 from liuhen.app.usecases.access import AccessDenied, Denial
 from liuhen.app.usecases.intake import issue_button
 from liuhen.app.usecases.signoff import Config, terms_for
+from liuhen.domain.access import may_read_case_zero
 from liuhen.domain.casenumber import NOT_YET_FILED, parse_case_answer
 from liuhen.domain.casezero import CaseZeroReport, CaseZeroStatus
 from liuhen.domain.casezero_form import filled
@@ -352,17 +353,7 @@ async def printable(
     operator passes ``reader=None`` and an ``actor``). The read is in the ledger."""
     async with uow:
         report = await uow.case_zero.get(report_id)
-        allowed = report is not None and (
-            reader is None
-            or (
-                reader.active
-                and reader.court_id == report.court_id
-                and (
-                    reader.id in (report.officer_pk, report.reviewer_pk)
-                    or reader.role == Role.DISCIPLINE.value
-                )
-            )
-        )
+        allowed = report is not None and (reader is None or may_read_case_zero(reader, report))
         who = actor or (f"staff:{reader.staff_id}" if reader else "cli")
         await uow.ledger.append(
             actor=who,
