@@ -111,7 +111,7 @@ async def test_seed004_s17_3_a_transfer_is_sent_with_its_letter_acknowledged_and
 
 
 async def test_seed004_s19_an_investigation_closes_with_findings_told_to_recorder_and_department(
-    h: Harness,
+    h: Harness, tmp_path: Path
 ) -> None:
     """Own staff intervened (钱法官 of 刑事审判庭): the findings and measures close it; the recorder and the
     intervener's department head are told the outcome, the intervener is never told by the system."""
@@ -138,6 +138,14 @@ async def test_seed004_s19_an_investigation_closes_with_findings_told_to_recorde
     async with h.runtime.db.uow(read_only=True) as uow:
         [f] = await uow.followups.in_court(h.runtime.court_id)
     assert f.finding == "partly" and f.closed_at is not None
+
+    # the quarter's summary carries the follow-through (seed 004 §17–§20; seed 003 §13)
+    await h.sim.send_text(office, "/quarterly 2026Q4")
+    summary = await h.sim.wait_for(office, document("quarterly-2026Q4.pdf"), timeout=30)
+    pdf = await h.sim.download(summary["document"]["file_id"])
+    flat = "".join((await asyncio.to_thread(pdf_text, pdf, tmp_path)).split())
+    assert "七、分流处理情况" in flat and "本院调查处理1100" in flat.replace("（", "").replace("）", "")
+    assert "部分属实1件" in flat and number in flat
 
 
 async def test_seed004_s20_a_false_record_stays_and_gets_a_clarification(h: Harness, tmp_path: Path) -> None:

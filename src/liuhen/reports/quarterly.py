@@ -34,6 +34,9 @@ from liuhen.domain import catalogue as cat
 from liuhen.domain.access import Operator
 from liuhen.domain.answers import Answers
 from liuhen.domain.casefile import EXEMPT
+from liuhen.domain.followup import Finding as FollowUpFinding
+from liuhen.domain.followup import Kind as FollowUpKind
+from liuhen.domain.followup import State as FollowUpState
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.periods import Quarter
 from liuhen.domain.records import RecordStatus
@@ -42,6 +45,7 @@ from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import label_of, local_time
 from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.texts import followup as followup_words
 from liuhen.texts import labels
 from liuhen.texts.citations import cite
 from liuhen.texts.labels import RECORD_STATUS
@@ -95,6 +99,9 @@ class QuarterlyData:
     lapse_list: list[dict[str, Any]] = field(default_factory=list)
     exempt_list: list[dict[str, Any]] = field(default_factory=list)
     monthly: list[list[object]] | None = None  # None: no monthly reports (yet) in this deployment
+    followup_rows: list[list[object]] = field(default_factory=list)  # per kind: opened, closed, open, overdue
+    findings: dict[str, int] = field(default_factory=dict)  # investigations closed this quarter, by finding
+    followup_list: list[dict[str, Any]] = field(default_factory=list)
     voice: Voice = COURT  # a court's or a procuratorate's words and articles
 
     @property
@@ -384,8 +391,45 @@ async def load(
             data.lapse_list = await _lapse_list(uow.session, court_id, start, end, tz)
             data.exempt_list = await _exempt_list(uow.session, court_id, start, end, tz)
         data.monthly = await _monthly(uow.session, court_ids, quarter)
+        start, end = quarter.bounds(tz)
+        rows, findings, items = await _followups(uow.session, court_ids, start, end, now, tz)
+        data.followup_rows, data.findings = rows, findings
+        if detailed and court_id == reader.court_id:
+            data.followup_list = items
         await uow.commit()
     return data
+
+
+async def _followups(
+    s: AsyncSession, court_ids: Sequence[int], start: datetime, end: datetime, now: datetime, tz: tzinfo
+) -> tuple[list[list[object]], dict[str, int], list[dict[str, Any]]]:
+    """The follow-ups of dispositions opened in the quarter (seed 004 §17–§20): per kind how many were opened,
+    closed, are still open and of those overdue; the findings of the investigations; one line each."""
+    c = t.followups.c
+    stmt = select(t.followups).where(c.court_id.in_(court_ids), c.opened_at >= start, c.opened_at < end)
+    found = list(await s.execute(stmt.order_by(c.opened_at)))
+    rows: list[list[object]] = []
+    for kind in FollowUpKind:
+        mine = [f for f in found if f.kind == kind.value]
+        closed = sum(1 for f in mine if f.state == FollowUpState.CLOSED.value)
+        overdue = sum(1 for f in mine if f.state != FollowUpState.CLOSED.value and now > f.due_at)
+        rows.append([followup_words.KINDS[kind], len(mine), closed, len(mine) - closed, overdue])
+    findings = {
+        followup_words.FINDINGS[x]: sum(1 for f in found if f.finding == x.value) for x in FollowUpFinding
+    }
+    items = [
+        {
+            "number": f.number,
+            "kind": followup_words.KINDS[FollowUpKind(f.kind)],
+            "due": local_time(f.due_at, tz),
+            "state": followup_words.STATES[FollowUpState(f.state)]
+            + ("（逾期）" if f.state != FollowUpState.CLOSED.value and now > f.due_at else ""),
+            "result": (followup_words.FINDINGS[FollowUpFinding(f.finding)] + "；" if f.finding else "")
+            + (f.outcome or ""),
+        }
+        for f in found
+    ]
+    return rows, findings, items[:LIST_MAX]
 
 
 def _special_labels() -> dict[object, str]:
@@ -642,6 +686,14 @@ LAPSE_COLUMNS = (
     ("deadline", "期限", 36),
     ("noticed", "发现逾期", 36),
 )
+FOLLOWUP_HEADERS = ["处理方式", "本季度立项", "已办结", "办理中", "其中逾期"]
+FOLLOWUP_COLUMNS = (
+    ("number", "编号", 26),
+    ("kind", "处理方式", 38),
+    ("due", "期限", 32),
+    ("state", "状态", 30),
+    ("result", "结论或反馈", 48),
+)
 
 
 def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
@@ -753,6 +805,18 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         story.append(pdf.para(NO_DATA))
     else:
         story.append(pdf.table([MONTHLY_HEADERS, *data.monthly], numeric_cols=range(1, 5)))
+    story += [
+        pdf.heading(cite("七、分流处理情况（seed 004 §17—§20）", data.voice)),
+        pdf.table([FOLLOWUP_HEADERS, *data.followup_rows], numeric_cols=range(1, 5)),
+        pdf.para(
+            "本季度立项调查的结论："
+            + "，".join(f"{k} {v} 件" for k, v in data.findings.items())
+            + "（以办结时的结论计）。",
+            "small",
+        ),
+    ]
+    if data.detailed:
+        story += _list_table(data.followup_list, FOLLOWUP_COLUMNS)
     return pdf.build(story, title=f"{qname}{TITLE}", header=f"{data.court_name}｜{qname}汇总分析")
 
 
@@ -828,6 +892,21 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
         title=f"{qname} 签批逾期（次）",
     )
     xlsx.bar_chart(lapses, title="签批逾期（次）")
+    xlsx.table_sheet(
+        wb,
+        "分流处理",
+        FOLLOWUP_HEADERS,
+        data.followup_rows,
+        title=cite(f"{qname} 分流处理情况（seed 004 §17—§20）", data.voice),
+    )
+    if data.detailed:
+        xlsx.table_sheet(
+            wb,
+            "分流处理明细",
+            [c[1] for c in FOLLOWUP_COLUMNS],
+            [[i.get(c[0], "") for c in FOLLOWUP_COLUMNS] for i in data.followup_list],
+            title=f"{qname} 分流处理明细（{len(data.followup_list)} 项）",
+        )
     monthly = xlsx.table_sheet(
         wb,
         "月报告执行",
