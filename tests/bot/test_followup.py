@@ -203,3 +203,40 @@ async def test_only_the_discipline_office_has_follow_ups(h: Harness) -> None:
     assert "由纪检监察部门办理" in text_of(await h.say(judge, "/followup"))
     office = await h.enrol("k001", "赵主任")
     assert "没有待办的分流处理事项" in text_of(await h.say(office, "/followup"))
+
+
+async def test_seed004_s18_overriding_a_defer_suggestion_waits_for_the_chiefs_approval(h: Harness) -> None:
+    """The recorder suggested deferring (an oral intervention without a trace); the office does not accept it
+    and chooses an investigation: the president approves by button before the office acts; refused, the
+    suggestion stands and the recorder is told."""
+    judge = await h.enrol("j001", "张法官")
+    office = await h.enrol("k001", "赵主任")
+    chief = await h.enrol("p001", "周院长")
+    await h.enrol("h001", "李庭长")
+    for answer, expected in (("批准", "【分流处理 · 新事项】"), ("不批准", None)):
+        number = await submit_record(
+            h, judge, method="phone", place="电话", persons_present="无", defer_suggestion="yes"
+        )
+        news = await h.sim.wait_for(
+            judge, lambda m, n=number: n in text_of(m) and "直接报告纪检" in labels(m)
+        )
+        await press(h, judge, news, "直接报告纪检")
+        card = await h.sim.wait_for(office, lambda m, n=number: "【待签批" in text_of(m) and n in text_of(m))
+        await press(h, office, card, "同意")
+        choice = await h.sim.wait_for(office, lambda m: "不采纳（经院长批准）" in labels(m), timeout=10)
+        await press(h, office, choice, "不采纳（经院长批准）")
+        picker = await h.sim.wait_for(office, lambda m: INVESTIGATE in labels(m), timeout=10)
+        await press(h, office, picker, INVESTIGATE)
+        waiting = await h.sim.wait_for(office, card_of(number, "【分流处理"), timeout=10)
+        assert "待院长批准" in text_of(waiting) and not labels(waiting)  # no step before the approval
+        asked = await h.sim.wait_for(chief, card_of(number, "【请批准 · 不采纳暂缓调查建议】"), timeout=10)
+        assert {"批准", "不批准"} == set(labels(asked))
+        assert "属实" not in labels(asked)  # the chief approves; the office investigates
+        await press(h, chief, asked, answer)
+        if expected is not None:
+            ready = await h.sim.wait_for(office, lambda m, n=number: n in text_of(m) and "属实" in labels(m))
+            assert "本院调查处理" in text_of(ready)
+        else:
+            told = await h.sim.wait_for(judge, card_of(number, "【处理结果】"), timeout=10)
+            assert "维持暂缓调查" in text_of(told)
+        assert "followup.approve" in await entries(h, number)

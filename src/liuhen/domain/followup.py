@@ -50,6 +50,8 @@ CHIEF_AFTER_WORKDAYS = 3
 
 
 class State(enum.StrEnum):
+    #: the office did not accept the recorder's suggestion to defer (seed 004 §18): the chief approves first
+    AWAITING_CHIEF = "awaiting_chief"
     OPEN = "open"  # nothing done yet
     SENT = "sent"  # transfer / escalate: sent to the receiving body
     ACKNOWLEDGED = "acknowledged"  # transfer: the receiving body acknowledged
@@ -72,6 +74,7 @@ class Step(enum.StrEnum):
     FEEDBACK = "feedback"  # transfer / escalate: type the feedback → CLOSED
     FIND = "find"  # investigate: a finding (the argument), then the measures typed → CLOSED
     CAUSE = "cause"  # false record: type the cause, then intentional or not → CLOSED
+    APPROVE = "approve"  # the chief approves overriding the defer suggestion ("yes") or not ("no" → CLOSED)
 
 
 MAX_TEXT = 1000
@@ -97,6 +100,7 @@ class FollowUp:
     finding: str | None = None  # ``Finding`` (investigate)
     outcome: str | None = None  # measures, feedback or cause, as typed
     intentional: bool | None = None  # false record: made up on purpose (seed 004 §20, §25)
+    chief_approved: bool | None = None  # overriding a defer suggestion: the chief's answer (seed 004 §18)
     closed_at: datetime | None = None
     notified_at: datetime | None = None  # the owner's card sent
     reminded_at: datetime | None = None  # the owner, the working day before the deadline
@@ -113,8 +117,8 @@ class FollowUp:
         return self.open and now > self.due_at
 
     def next_steps(self) -> tuple[Step, ...]:
-        """The buttons the owner has now."""
-        if not self.open:
+        """The buttons the owner has now (none while the chief's approval is awaited)."""
+        if not self.open or self.state == State.AWAITING_CHIEF.value:
             return ()
         kind, state = Kind(self.kind), State(self.state)
         if kind in (Kind.TRANSFER, Kind.ESCALATE):
@@ -127,6 +131,10 @@ class FollowUp:
             return (Step.FIND,)
         return (Step.CAUSE,)
 
+    def chief_steps(self) -> tuple[Step, ...]:
+        """The chief's buttons: approve or refuse overriding the recorder's defer suggestion."""
+        return (Step.APPROVE,) if self.state == State.AWAITING_CHIEF.value else ()
+
     def record_step(self, step: Step, at: datetime, by: str, detail: Mapping[str, Any] | None = None) -> None:
         self.steps = [*self.steps, {"step": step.value, "at": at.isoformat(), "by": by, **(detail or {})}]
 
@@ -134,10 +142,18 @@ class FollowUp:
         self, step: Step, at: datetime, by: str, *, text: str | None = None, arg: str | None = None
     ) -> None:
         """Take ``step``: raises ``Refused`` when it does not fit (nothing changes then)."""
-        if step not in self.next_steps():
+        if step not in (*self.next_steps(), *self.chief_steps()):
             raise Refused(step)
         cleaned = clean(text)
-        if step is Step.ACKNOWLEDGE:
+        if step is Step.APPROVE:
+            if arg not in ("yes", "no"):
+                raise Refused(step)
+            self.chief_approved = arg == "yes"
+            if self.chief_approved:
+                self.state = State.OPEN.value
+            else:  # the suggestion stands: deferred (seed 004 §18)
+                self.state, self.closed_at = State.CLOSED.value, at
+        elif step is Step.ACKNOWLEDGE:
             self.state, self.acknowledged_at = State.ACKNOWLEDGED.value, at
         elif cleaned is None:
             raise Refused(step)  # every other step needs its words

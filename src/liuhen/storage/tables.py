@@ -548,6 +548,7 @@ followups = Table(
     Column("finding", String(16)),
     Column("outcome", String(1000)),
     Column("intentional", Boolean),
+    Column("chief_approved", Boolean),
     Column("closed_at", UTCDateTime()),
     Column("notified_at", UTCDateTime()),
     Column("reminded_at", UTCDateTime()),

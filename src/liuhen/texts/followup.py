@@ -24,6 +24,7 @@ WHY: Mapping[Kind, str] = {
     Kind.FALSE_RECORD: "查明不实原因，向被记录人澄清；故意不实记录的依规追责",
 }
 STATES: Mapping[State, str] = {
+    State.AWAITING_CHIEF: "待院长批准（不采纳记录人暂缓调查的建议）",
     State.OPEN: "待办",
     State.SENT: "已发出，待对方签收或反馈",
     State.ACKNOWLEDGED: "对方已签收，待反馈",
@@ -37,6 +38,7 @@ _BUTTONS: Mapping[Act, str] = {
     Act.FEEDBACK: "登记反馈结果",
 }
 _CAUSE = {"yes": "系故意不实", "no": "非故意（误记等）"}
+_APPROVE = {"yes": "批准", "no": "不批准"}
 
 NONE_OPEN = "您目前没有待办的分流处理事项。"
 ONLY_DISCIPLINE = "分流处理事项由纪检监察部门办理。"
@@ -50,6 +52,8 @@ def button_label(b: Button) -> str:
         return FINDINGS[Finding(b.shows)]
     if b.act is Act.CAUSE:
         return _CAUSE[b.shows]
+    if b.act is Act.APPROVE:
+        return _APPROVE[b.shows]
     return _BUTTONS[Act(b.act)]
 
 
@@ -79,6 +83,7 @@ _HEADS: Mapping[Nudge, str] = {
     Nudge.OVERDUE: "【分流处理 · 已逾期】",
     Nudge.HEAD: "【分流处理逾期 · 请督办】",
     Nudge.CHIEF: "【分流处理逾期 · 请督办】",
+    Nudge.APPROVAL: "【请批准 · 不采纳暂缓调查建议】",
 }
 
 
@@ -90,6 +95,12 @@ def card(c: Card, tz: tzinfo) -> str:
         return (
             f"{head}记录 {f.number} 的{kind(f)}{late}（期限 {local_time(f.due_at, tz)}），"
             f"承办人 {c.owner or '—'}，当前：{STATES[State(f.state)]}。"
+        )
+    if c.nudge is Nudge.APPROVAL:
+        return (
+            f"{head}记录 {f.number}：记录人建议暂缓调查（口头过问，未留痕迹）；"
+            f"纪检监察部门不采纳，拟{kind(f)}。"
+            "不采纳须经院长批准。批准后由纪检监察部门办理；不批准则维持暂缓，并告知记录人。"
         )
     lines = [
         f"{head}记录 {f.number}：{kind(f)}",
@@ -103,6 +114,8 @@ def card(c: Card, tz: tzinfo) -> str:
 
 
 def _next(f: FollowUp) -> str:
+    if f.state == State.AWAITING_CHIEF.value:
+        return "已报院长批准（不采纳暂缓调查建议），批准后即可办理。"
     steps = f.next_steps()
     if Step.SEND in steps:
         return "发出后点“已发出，登记接收单位”，系统生成移送函（附登记表）。"
@@ -148,6 +161,11 @@ def problem(r: Result) -> str:
 def told(t: Told, tz: tzinfo) -> str:
     """The outcome as the recorder (or the intervener's department head) is told it: never who recorded."""
     f = t.followup
+    if f.chief_approved is False:
+        return (
+            f"【处理结果】您记录的 {f.number}：纪检监察部门不采纳您暂缓调查建议的意见未获院长批准，"
+            "维持暂缓调查。"
+        )
     if f.kind == Kind.INVESTIGATE.value:
         what = f"经调查，结论为{FINDINGS[Finding(f.finding or 'untrue')]}。处理结果：{f.outcome or '—'}"
     elif f.kind == Kind.FALSE_RECORD.value:
@@ -158,6 +176,12 @@ def told(t: Told, tz: tzinfo) -> str:
     if t.recorder:
         return f"【处理结果】您记录的 {f.number}：{what}。"
     return f"【处理结果】本部门人员被记录过问案件（{f.number}）：{what}。"
+
+
+def approved(r: Result) -> str:
+    """The chief's toast after answering."""
+    f = r.followup
+    return "已批准，纪检监察部门将办理。" if f is not None and f.chief_approved else "未批准，维持暂缓。"
 
 
 def letter_caption(f: FollowUp) -> str:

@@ -21,12 +21,13 @@ from liuhen.domain.followup import (
     FollowUp,
     Kind,
     Refused,
+    State,
     Step,
 )
 from liuhen.domain.grammar import OFFICE_HEAD_POSITIONS
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.records import Record
-from liuhen.domain.signoff import Chain, DecisionKind
+from liuhen.domain.signoff import Chain, Decision, DecisionKind, DeferAnswer
 from liuhen.domain.workdays import WorkCalendar, add_workdays
 
 ACTION = "fu"
@@ -37,31 +38,33 @@ def _actor(staff: Staff) -> str:
     return f"staff:{staff.staff_id}"
 
 
-def _owner(chain: Chain) -> int | None:
-    for d in reversed(chain.decisions):
-        if d.kind is DecisionKind.DISPOSE:
-            return d.signer_pk
-    return None
+def _disposal(chain: Chain) -> Decision | None:
+    return next((d for d in reversed(chain.decisions) if d.kind is DecisionKind.DISPOSE), None)
 
 
 async def open_for_record(uow: UnitOfWork, record: Record, chain: Chain, now: datetime, tz: tzinfo) -> None:
     """When a record is disposed of with a disposition that asks for action (inside the filing transaction);
     once per record."""
     kind = BY_DISPOSITION.get(record.disposition or "")
-    owner = _owner(chain)
-    if kind is None or owner is None or record.id is None:
+    disposal = _disposal(chain)
+    if kind is None or disposal is None or record.id is None:
         return
+    owner = disposal.signer_pk
     if await uow.followups.for_record(record.id) is not None:
         return
     due = add_workdays(now, DUE_WORKDAYS[kind], chain.terms.calendar, tz)
     followup = FollowUp(record.court_id, record.id, record.number, kind.value, owner, now, due)
+    if disposal.defer_answer is DeferAnswer.OVERRIDE:
+        # the recorder suggested deferring and the office did not accept it: the chief approves first
+        # (seed 004 §18: 确需调查或分流、通报的，报院长/检察长批准)
+        followup.state = State.AWAITING_CHIEF.value
     await uow.followups.add(followup)
     await uow.ledger.append(
         actor="system",
         action="followup.open",
         object_type="record",
         object_id=record.number,
-        payload={"kind": kind.value, "owner": owner, "due": due.isoformat()},
+        payload={"kind": kind.value, "owner": owner, "due": due.isoformat(), "state": followup.state},
     )
 
 
@@ -76,6 +79,7 @@ class Act(enum.Enum):
     FEEDBACK = "feedback"  # 登记反馈结果
     FIND = "find"  # a finding of the investigation
     CAUSE = "cause"  # not true: made up on purpose, or not
+    APPROVE = "approve"  # the chief: approve overriding the defer suggestion, or not
 
 
 class Nudge(enum.StrEnum):
@@ -85,6 +89,7 @@ class Nudge(enum.StrEnum):
     OVERDUE = "overdue"  # lapsed: the owner reminded
     HEAD = "head"  # lapsed: the office's head told
     CHIEF = "chief"  # lapsed three working days ago: the chief told
+    APPROVAL = "approval"  # the chief asked to approve overriding the recorder's defer suggestion
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,15 @@ async def _rows(uow: UnitOfWork, f: FollowUp, owner: Staff, now: datetime) -> tu
         return Button(act, token, arg)
 
     rows: list[tuple[Button, ...]] = []
+    if owner.id != f.owner_pk:  # the chief's card
+        if f.chief_steps():
+            rows.append(
+                (
+                    await button(Act.APPROVE, Step.APPROVE, "yes"),
+                    await button(Act.APPROVE, Step.APPROVE, "no"),
+                )
+            )
+        return tuple(rows)
     for step in f.next_steps():
         if step is Step.FIND:
             rows.append(tuple([await button(Act.FIND, step, finding.value) for finding in Finding]))
@@ -161,6 +175,14 @@ async def due_nudges(
             if owner is None:
                 continue
             nudges: list[tuple[Staff, Nudge]] = []
+            if f.state == State.AWAITING_CHIEF.value:
+                if f.notified_at is None:  # the chief's card; the owner's says it waits for the answer
+                    f.notified_at = now
+                    nudges.append((owner, Nudge.NEW))
+                    if chief is not None:
+                        nudges.append((chief, Nudge.APPROVAL))
+                await _nudge(uow, f, nudges, now, cards)
+                continue
             last_day = now >= f.due_at - timedelta(days=1)
             if f.notified_at is None:
                 f.notified_at = now
@@ -181,19 +203,25 @@ async def due_nudges(
                 f.chief_told_at = now
                 if chief is not None:
                     nudges.append((chief, Nudge.CHIEF))
-            for person, nudge in nudges:
-                card = await _card(uow, f, person, now, nudge)
-                if card is not None:
-                    cards.append(card)
-                    await uow.ledger.append(
-                        actor="system",
-                        action=f"followup.{nudge.value}",
-                        object_type="record",
-                        object_id=f.number,
-                        payload={"to": person.staff_id},
-                    )
+            await _nudge(uow, f, nudges, now, cards)
         await uow.commit()
         return cards
+
+
+async def _nudge(
+    uow: UnitOfWork, f: FollowUp, nudges: list[tuple[Staff, Nudge]], now: datetime, cards: list[Card]
+) -> None:
+    for person, nudge in nudges:
+        card = await _card(uow, f, person, now, nudge)
+        if card is not None:
+            cards.append(card)
+            await uow.ledger.append(
+                actor="system",
+                action=f"followup.{nudge.value}",
+                object_type="record",
+                object_id=f.number,
+                payload={"to": person.staff_id},
+            )
 
 
 async def open_cards(uow: UnitOfWork, *, staff: Staff, now: datetime) -> list[Card]:
@@ -276,12 +304,15 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> 
             return Result(Outcome.FORBIDDEN)
         pk, step, arg = parsed
         f = await uow.followups.get(pk)
-        if f is None or f.owner_pk != staff.id:
+        chief = step is Step.APPROVE and staff.role == Role.PRESIDENT
+        if f is None or (f.owner_pk != staff.id and not chief) or f.court_id != staff.court_id:
             return Result(Outcome.FORBIDDEN)
         if not f.open:
             return Result(Outcome.CLOSED, f)
-        if step not in f.next_steps():
+        if step not in (f.chief_steps() if chief else f.next_steps()):
             return Result(Outcome.STALE, f)
+        if step is Step.APPROVE:
+            return await _take(uow, staff, f, step, now, text=None, arg=arg)
         if step is Step.ACKNOWLEDGE:
             return await _take(uow, staff, f, step, now, text=None, arg=None)
         assert staff.id is not None
@@ -344,6 +375,9 @@ async def _take(
     if not f.open:
         told = await _tell_outcome(uow, f)
     card = await _card(uow, f, staff, now, Nudge.LIST)
+    if step is Step.APPROVE:  # approved: the owner's card, to start; refused: nothing more for the owner
+        owner = await uow.staff.get(f.owner_pk)
+        card = await _card(uow, f, owner, now, Nudge.NEW) if owner is not None and f.open else None
     await uow.commit()
     document = (step is Step.SEND and f.kind == Kind.TRANSFER.value) or step is Step.CAUSE
     return Result(Outcome.DONE, f, step, arg or "", card, tuple(told), document)

@@ -15,6 +15,7 @@ from liuhen.bot.context import Context
 from liuhen.bot.followup_cards import PREFIX, after_step, send_card, send_due
 from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
+from liuhen.domain.followup import Step
 from liuhen.domain.model import Role
 from liuhen.texts import followup as texts
 
@@ -46,7 +47,7 @@ async def on_button(update: Update, context: Context) -> None:
     if result.outcome in (Outcome.FORBIDDEN, Outcome.CLOSED, Outcome.STALE):
         await query.answer(texts.problem(result), show_alert=True)
         return
-    await query.answer()
+    await query.answer(texts.approved(result) if result.step is Step.APPROVE else None)
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
     if query.message is None:
