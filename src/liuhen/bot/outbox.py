@@ -5,7 +5,7 @@ case-file tasks (入卷存查). Shared by the features whose actions post them."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import tzinfo
 
 import structlog
@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import Forbidden, TelegramError
 
 from liuhen.app.runtime import Runtime
-from liuhen.app.usecases import casefile, signoff
+from liuhen.app.usecases import casefile, courts, signoff
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery
 from liuhen.app.usecases.witnesses import WitnessRequest
@@ -162,6 +162,12 @@ async def send_requests(bot: Bot, requests: tuple[WitnessRequest, ...], tz: tzin
 def casefile_markup(view: casefile.TaskView) -> InlineKeyboardMarkup:
     button = InlineKeyboardButton(casefile_texts.BUTTON_DONE, callback_data=CASEFILE_PREFIX + view.token)
     return InlineKeyboardMarkup([[button]])
+
+
+async def each_court(bot: Bot, rt: Runtime, send: Callable[[Bot, Runtime, int], Awaitable[None]]) -> None:
+    """A job's work for every court of the deployment (a province runs them in one process)."""
+    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
+        await send(bot, rt, court_id)
 
 
 async def send_case_file_tasks(bot: Bot, rt: Runtime, court_id: int) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import issue_button
+from liuhen.app.usecases.pending import Waiting, awaited
 from liuhen.domain import questionnaire as q
 from liuhen.domain.casefile import CaseFileTask, Source, clean_file_ref, volume_for
 from liuhen.domain.casezero import CaseZeroReport
@@ -179,15 +180,14 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> 
 
 async def typed(uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now: datetime) -> Result | None:
     """The file number or place; None when none is awaited (the text is something else)."""
-    assert staff.id is not None
     async with uow:
-        conversation = await uow.conversations.get(staff.id)
-        pending = conversation.pending_field or ""
-        if not pending.startswith(PENDING):
+        waiting = await awaited(uow, staff, PENDING, update_id=update_id, kind="casefile")
+        if waiting is Waiting.NOTHING:
             return None
-        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="casefile"):
+        if waiting is Waiting.DUPLICATE:
             return Result(Outcome.DUPLICATE)
-        task = await uow.case_files.get(int(pending.removeprefix(PENDING) or 0))
+        conversation, arg = waiting
+        task = await uow.case_files.get(int(arg or 0))
         if task is None or task.officer_pk != staff.id:
             conversation.pending_field = None
             await uow.commit()

@@ -13,6 +13,7 @@ from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.app.usecases.pending import Waiting, awaited
 from liuhen.domain.followup import (
     BY_DISPOSITION,
     CHIEF_AFTER_WORKDAYS,
@@ -323,15 +324,14 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> 
 
 async def typed(uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now: datetime) -> Result | None:
     """The words a step asked for; None when none are awaited (the text is something else)."""
-    assert staff.id is not None
     async with uow:
-        conversation = await uow.conversations.get(staff.id)
-        pending = conversation.pending_field or ""
-        if not pending.startswith(PENDING):
+        waiting = await awaited(uow, staff, PENDING, update_id=update_id, kind="followup")
+        if waiting is Waiting.NOTHING:
             return None
-        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="followup"):
+        if waiting is Waiting.DUPLICATE:
             return Result(Outcome.DUPLICATE)
-        parsed = _parse(pending.removeprefix(PENDING))
+        conversation, arg = waiting
+        parsed = _parse(arg)
         f = await uow.followups.get(parsed[0]) if parsed is not None else None
         if parsed is None or f is None or f.owner_pk != staff.id:
             conversation.pending_field = None

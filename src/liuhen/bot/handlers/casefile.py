@@ -10,10 +10,10 @@ import structlog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from liuhen.app.usecases import casefile, courts
+from liuhen.app.usecases import casefile
 from liuhen.app.usecases.casefile import Outcome, TaskView
 from liuhen.bot.context import Context
-from liuhen.bot.outbox import casefile_markup, send_case_file_tasks
+from liuhen.bot.outbox import casefile_markup, each_court, send_case_file_tasks
 from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
 from liuhen.texts import casefile as texts
@@ -82,9 +82,7 @@ async def try_typed(update: Update, context: Context) -> bool:
 async def nudge_job(context: Context) -> None:
     """New tasks announced to their officers (missed at once, or of another process); overdue ones
     reminded once."""
-    rt = context.runtime
-    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
-        await send_case_file_tasks(context.bot, rt, court_id)
+    await each_court(context.bot, context.runtime, send_case_file_tasks)
 
 
 def install(router: Router) -> None:

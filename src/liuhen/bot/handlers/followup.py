@@ -9,10 +9,11 @@ import contextlib
 from telegram import Update
 from telegram.error import BadRequest
 
-from liuhen.app.usecases import courts, followup
+from liuhen.app.usecases import followup
 from liuhen.app.usecases.followup import Outcome
 from liuhen.bot.context import Context
 from liuhen.bot.followup_cards import PREFIX, after_step, send_card, send_due
+from liuhen.bot.outbox import each_court
 from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
 from liuhen.domain.followup import Step
@@ -73,8 +74,6 @@ async def try_typed(update: Update, context: Context) -> bool:
         return True
     if result.outcome is Outcome.DONE:
         await after_step(context.bot, rt, context.me.staff, update.message.chat.id, result)
-    elif result.outcome is Outcome.EMPTY:
-        await update.message.reply_text(texts.problem(result))
     else:
         await update.message.reply_text(texts.problem(result))
     return True
@@ -82,9 +81,7 @@ async def try_typed(update: Update, context: Context) -> bool:
 
 async def nudge_job(context: Context) -> None:
     """New follow-ups (of another process, or missed at once), reminders and escalations."""
-    rt = context.runtime
-    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
-        await send_due(context.bot, rt, court_id)
+    await each_court(context.bot, context.runtime, send_due)
 
 
 def install(router: Router) -> None:
