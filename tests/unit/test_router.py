@@ -43,6 +43,7 @@ def test_every_feature_module_declares_its_part_and_the_bot_answers_every_comman
     assert set(router.commands) == {
         "start", "help", "whoami", "new", "drafts", "amend", "form", "quarterly", "pending",
         "complaint", "monthly", "casezero", "casefile", "case", "followup",
+        "accountability",
     }  # fmt: skip
     assert router.gate_handler is not None and router.evidence_handler is not None
     assert router.unknown_command_handler is not None and router.error_handler is not None
@@ -63,6 +64,7 @@ def test_every_feature_module_declares_its_part_and_the_bot_answers_every_comman
         ("_amend:3", False, "amend"),
         ("_casefile:4", False, "casefile"),
         ("_followup:2|send|", False, "followup"),
+        ("_acct_person:untrue", False, "accountability"),
         ("case_number", False, "question"),
         ("case_number", True, "complaint"),  # while a complaint is written, messages are its content
     ],
@@ -77,6 +79,7 @@ async def test_typed_text_goes_to_what_waits_for_it(pending: str, complaint: boo
         "complaint": "complaint",
         "casefile": "casefile",
         "followup": "followup",
+        "accountability": "accountability",
     }
     real = discover()
     router = Router()  # the features' own predicates and order, with handlers that only say who was asked

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from liuhen.domain.accountability import Measure
 from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.casefile import Source as CaseFileSource
 from liuhen.domain.casezero import CaseZeroReport
@@ -301,6 +302,16 @@ class FollowUpRepository(Protocol):
     async def in_court(self, court_id: int, since: datetime | None = None) -> Sequence[FollowUp]: ...
 
 
+class AccountabilityRepository(Protocol):
+    """Accountability measures (责任追究, domain/accountability.py)."""
+
+    async def add(self, measure: Measure) -> None: ...
+    async def in_court(self, court_id: int, since: datetime | None = None) -> Sequence[Measure]: ...
+    async def late_records(
+        self, court_id: int, since: datetime, limit: int = 50
+    ) -> list[tuple[str, str]]: ...
+
+
 class CaseZeroRepository(Protocol):
     """Per-case zero reports (seed 004 §16)."""
 
@@ -360,6 +371,8 @@ class UnitOfWork(Protocol):
     def case_files(self) -> CaseFileRepository: ...
     @property
     def followups(self) -> FollowUpRepository: ...
+    @property
+    def accountability(self) -> AccountabilityRepository: ...
     @property
     def cases(self) -> CaseRepository: ...
 

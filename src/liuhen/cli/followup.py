@@ -54,3 +54,41 @@ def followup_list(
             texts.STATES[State(r["state"])],
         )
     out.print(table)
+
+
+accountability_app = typer.Typer(help="责任追究措施（纪检监察部门登记）", no_args_is_help=True)
+
+
+@accountability_app.command("list")
+def accountability_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
+    """列出已登记的责任追究措施及按规定提示的情形（两次以上、本部门三人次以上）。"""
+    from datetime import datetime
+
+    from rich.table import Table
+
+    from liuhen.app.usecases.accountability import list_measures
+    from liuhen.domain import catalogue as cat
+    from liuhen.domain.accountability import Warning
+    from liuhen.texts import accountability as texts
+    from liuhen.texts.labels import when
+
+    async def run(rt: Runtime) -> tuple[list[dict[str, Any]], Any]:
+        return await list_measures(rt.db.uow(), court_id=rt.court_id), rt.settings.tz
+
+    rows, tz = with_runtime(run)
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"责任追究措施（{len(rows)} 项）")
+    for column in ("时间", "被追究人员", "事由", "措施", "记录", "提示"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            when(datetime.fromisoformat(r["decided_at"]), tz),
+            r["person_name"],
+            cat.label(cat.ACCOUNTABILITY_GROUNDS, r["ground"], r["ground"]),
+            cat.label(cat.ACCOUNTABILITY_MEASURES, r["measure"], r["measure"]),
+            r["record"] or "—",
+            "；".join(texts.WARNING_SHORT[Warning(w)] for w in r["warnings"]) or "—",
+        )
+    out.print(table)

@@ -514,6 +514,38 @@ SKIP_SOURCES: Mapping[str, str] = {
 }
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Accountability (责任追究) — seed 001 §9, §10, 实施办法 §8; seed 004 §25–§30; seed 003 §19: why a person is
+# held accountable, and the measures the rules name.
+
+ACCOUNTABILITY_GROUNDS: tuple[Choice, ...] = (
+    Choice("intervened", "违反规定过问案件", "seed 001 §9; seed 004 §25, §26", "过问人（本院或院外人员）"),
+    Choice("not_recorded", "故意不记录", "seed 001 §10; seed 004 §27", "遇有过问而故意不记录的本院人员"),
+    Choice("untrue", "不如实记录", "seed 001 §10; seed 004 §20, §27", "故意不如实记录的本院人员"),
+    Choice("instructed", "授意不记录或不如实记录", "seed 001 §10; seed 004 §27", "授意下属不记录的主管领导"),
+    Choice("procedure", "违反登记程序", "seed 004 §28", "不填写、未详尽填写登记表或未按期报告"),
+    Choice("leak", "泄露记录和报告内容", "seed 004 §29", "接触记录和报告内容而泄露的人员"),
+    Choice("retaliation", "打击报复记录人", "seed 004 §30; seed 001 实施办法 §9", "对如实记录的人员打击报复"),
+    Choice(
+        "department_head",
+        "部门负责人责任",
+        "seed 004 §27",
+        "本部门发生三人（次）以上故意不记录、不如实记录的，视情追究部门负责人责任",
+    ),
+)
+#: The grounds that concern the court's own staff only (seed 004 §27, §28): the person must be on the roster.
+STAFF_ONLY_GROUNDS = frozenset({"not_recorded", "untrue", "instructed", "procedure", "department_head"})
+
+ACCOUNTABILITY_MEASURES: tuple[Choice, ...] = (
+    Choice("criticism", "批评教育", "seed 004 §26, §27, §28; seed 001 实施办法 §8"),
+    Choice("written_review", "责令书面检查", "seed 004 §28"),
+    Choice("admonition", "诫勉谈话", "seed 004 §28"),
+    Choice("notice", "通报批评", "seed 001 §10; seed 004 §28"),
+    Choice("organisational", "组织处理", "seed 004 §26, §27"),
+    Choice("disciplinary", "纪律处分", "seed 001 §9, §10; seed 004 §26, §27, §30"),
+    Choice("judicial", "移送司法机关", "seed 001 §9; seed 004 §26, §30（涉嫌犯罪的，依法追究刑事责任）"),
+)
+
 CATALOGUES: Mapping[str, tuple[Entry, ...]] = {
     "record_types": RECORD_TYPES,
     "methods": METHODS,
@@ -524,6 +556,8 @@ CATALOGUES: Mapping[str, tuple[Entry, ...]] = {
     "special_items_county": SPECIAL_ITEMS_COUNTY,
     "special_items_procuratorate": SPECIAL_ITEMS_PROCURATORATE,
     "dispositions": DISPOSITIONS,
+    "accountability_grounds": ACCOUNTABILITY_GROUNDS,
+    "accountability_measures": ACCOUNTABILITY_MEASURES,
     "responses": RESPONSES,
 }
 

@@ -34,3 +34,6 @@ CANCEL_WORDS = frozenset({"取消", "算了", "cancel", "/cancel"})
 #: How a roster's ``position`` names the head of the discipline office (纪检监察室主任, 纪检组长): the person
 #: told when a follow-up of a disposition lapses (seed 004 §17–§20).
 OFFICE_HEAD_POSITIONS = ("主任", "组长", "纪检组长")
+
+#: What a person types for "nothing to add" when a note is asked for (the accountability measure's note).
+NOTHING_WORDS = frozenset({"无", "没有", "不需要", "-", "—"})

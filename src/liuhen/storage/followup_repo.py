@@ -1,4 +1,4 @@
-"""Follow-ups of dispositions (``domain/followup.py``): one per record."""
+"""Follow-ups of dispositions (``domain/followup.py``), one per record; accountability measures."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liuhen.domain.accountability import Measure
 from liuhen.domain.followup import FollowUp, State
 from liuhen.storage import tables as t
 
@@ -40,3 +41,34 @@ class SqlFollowUps:
         if since is not None:
             stmt = stmt.where(c.opened_at >= since)
         return (await self.session.scalars(stmt.order_by(c.id))).all()
+
+
+class SqlAccountability:
+    """Accountability measures (``domain/accountability.py``)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, measure: Measure) -> None:
+        self.session.add(measure)
+
+    async def in_court(self, court_id: int, since: datetime | None = None) -> Sequence[Measure]:
+        c = t.accountability.c
+        stmt = select(Measure).where(c.court_id == court_id)
+        if since is not None:
+            stmt = stmt.where(c.decided_at >= since)
+        return (await self.session.scalars(stmt.order_by(c.decided_at, c.id))).all()
+
+    async def late_records(self, court_id: int, since: datetime, limit: int = 50) -> list[tuple[str, str]]:
+        """(number, recorder's name) of the records entered after their deadline since ``since`` (补记)."""
+        f, r, s = t.record_facts.c, t.records.c, t.staff.c
+        stmt = (
+            select(r.number, s.name)
+            .select_from(
+                t.record_facts.join(t.records, r.id == f.record_id).join(t.staff, s.id == r.recorder_id)
+            )
+            .where(f.court_id == court_id, f.late.is_(True), f.submitted_at >= since)
+            .order_by(f.submitted_at)
+            .limit(limit)
+        )
+        return [(row.number, row.name) for row in await self.session.execute(stmt)]

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from liuhen.domain.accountability import Measure
 from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.checkpoints import Checkpoint
@@ -559,6 +560,24 @@ followups = Table(
     Index("ix_followups_court_state", "court_id", "state"),
 )
 
+#: Accountability measures (责任追究: seed 004 §25–§30; ``domain/accountability.py``).
+accountability = Table(
+    "accountability",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("ground", String(32), nullable=False),
+    Column("measure", String(32), nullable=False),
+    Column("person_name", String(200), nullable=False),
+    Column("staff_pk", Integer, ForeignKey("staff.id")),
+    Column("department_id", Integer, ForeignKey("departments.id")),
+    Column("record_number", String(32)),
+    Column("note", String(1000)),
+    Column("decided_at", UTCDateTime(), nullable=False),
+    Column("decided_by", String(64), nullable=False),
+    Index("ix_accountability_court_decided", "court_id", "decided_at"),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
@@ -584,4 +603,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(CaseZeroReport, case_zero_reports)
     mapper_registry.map_imperatively(CaseFileTask, case_file_tasks)
     mapper_registry.map_imperatively(FollowUp, followups)
+    mapper_registry.map_imperatively(Measure, accountability)
     _mapped = True
