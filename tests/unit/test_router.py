@@ -43,7 +43,7 @@ def test_every_feature_module_declares_its_part_and_the_bot_answers_every_comman
     assert set(router.commands) == {
         "start", "help", "whoami", "new", "drafts", "amend", "form", "quarterly", "pending",
         "complaint", "monthly", "casezero", "casefile", "case", "followup",
-        "accountability",
+        "accountability", "notice",
     }  # fmt: skip
     assert router.gate_handler is not None and router.evidence_handler is not None
     assert router.unknown_command_handler is not None and router.error_handler is not None
@@ -65,6 +65,7 @@ def test_every_feature_module_declares_its_part_and_the_bot_answers_every_comman
         ("_casefile:4", False, "casefile"),
         ("_followup:2|send|", False, "followup"),
         ("_acct_person:untrue", False, "accountability"),
+        ("_notice_other:2026Q4|other", False, "notices"),
         ("case_number", False, "question"),
         ("case_number", True, "complaint"),  # while a complaint is written, messages are its content
     ],
@@ -80,6 +81,7 @@ async def test_typed_text_goes_to_what_waits_for_it(pending: str, complaint: boo
         "casefile": "casefile",
         "followup": "followup",
         "accountability": "accountability",
+        "notices": "notices",
     }
     real = discover()
     router = Router()  # the features' own predicates and order, with handlers that only say who was asked

@@ -28,6 +28,7 @@ from liuhen.domain.model import (
     Staff,
 )
 from liuhen.domain.monthly import MonthlyAnswer, NewPrompt, Person, Prompt
+from liuhen.domain.notices import Notice
 from liuhen.domain.records import Evidence, Record
 from liuhen.domain.seals import Kind as SealKind
 from liuhen.domain.seals import Row as SealedRow
@@ -312,6 +313,14 @@ class AccountabilityRepository(Protocol):
     ) -> list[tuple[str, str]]: ...
 
 
+class NoticeRepository(Protocol):
+    """Notices as issued (通报, domain/notices.py)."""
+
+    async def add(self, notice: Notice) -> None: ...
+    async def next_seq(self, court_id: int, year: int) -> int: ...
+    async def in_court(self, court_id: int) -> Sequence[Notice]: ...
+
+
 class CaseZeroRepository(Protocol):
     """Per-case zero reports (seed 004 §16)."""
 
@@ -373,6 +382,8 @@ class UnitOfWork(Protocol):
     def followups(self) -> FollowUpRepository: ...
     @property
     def accountability(self) -> AccountabilityRepository: ...
+    @property
+    def notices_issued(self) -> NoticeRepository: ...
     @property
     def cases(self) -> CaseRepository: ...
 

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from liuhen.cli.tools import out, with_runtime
+from liuhen.cli.tools import fail, out, with_runtime
 
 if TYPE_CHECKING:
     from liuhen.app.runtime import Runtime
@@ -92,3 +93,45 @@ def accountability_list(as_json: Annotated[bool, typer.Option("--json", help="�
             "；".join(texts.WARNING_SHORT[Warning(w)] for w in r["warnings"]) or "—",
         )
     out.print(table)
+
+
+notice_app = typer.Typer(help="通报（季度违规情况通报、一案一通报）", no_args_is_help=True)
+
+
+@notice_app.command("issue")
+def notice_issue(
+    subject: Annotated[str, typer.Argument(help="季度（如 2026Q4）或记录编号（一案一通报）")],
+    to: Annotated[
+        str, typer.Option("--to", help="发送范围，逗号分隔：internal（本院）、above（上一级）、other")
+    ],
+    other: Annotated[
+        str | None, typer.Option("--other", help="其他司法机关纪检监察机构名称（--to 含 other 时）")
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="PDF 输出路径")] = Path("notice.pdf"),
+) -> None:
+    """发布通报并生成 PDF；院领导、各部门负责人（本院）和上一级纪检监察部门在机器人中收到。"""
+    from liuhen.app.usecases.notices import issue
+    from liuhen.domain.access import Operator
+    from liuhen.domain.notices import Refused
+    from liuhen.reports import notices as documents
+    from liuhen.texts import notices as texts
+
+    async def run(rt: Runtime) -> bytes:
+        issued = await issue(
+            rt.db.uow(),
+            issuer=Operator(rt.court_id),
+            subject=subject,
+            ticked=[t.strip() for t in to.split(",")],
+            other_organ=other,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+        )
+        out.print(texts.issued(issued, documents.reference(issued)))
+        return documents.render(issued, rt.court_name, rt.settings.tz)
+
+    try:
+        pdf = with_runtime(run)
+    except Refused as exc:
+        fail(texts.PROBLEMS[exc.problem])
+    output.write_bytes(pdf)
+    out.print(f"已写入 {output}")

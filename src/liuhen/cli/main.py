@@ -39,6 +39,7 @@ app.add_typer(cli_reports.report_app, name="report")  # `report monthly` joins t
 app.add_typer(cli_reports.export_app, name="export")
 app.add_typer(cli_followup.followup_app, name="followup")
 app.add_typer(cli_followup.accountability_app, name="accountability")
+app.add_typer(cli_followup.notice_app, name="notice")
 # keys, revoking a lost phone (verify, checkpoint, backup, restore: at the end, after `demo`)
 app.add_typer(cli_integrity.key_app, name="key")
 org.command("revoke")(cli_integrity.org_revoke)

@@ -1,15 +1,17 @@
-"""Follow-ups of dispositions (``domain/followup.py``), one per record; accountability measures."""
+"""The discipline office's tables: follow-ups of dispositions (``domain/followup.py``), one per record;
+accountability measures; notices as issued."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.domain.accountability import Measure
 from liuhen.domain.followup import FollowUp, State
+from liuhen.domain.notices import Notice
 from liuhen.storage import tables as t
 
 
@@ -72,3 +74,23 @@ class SqlAccountability:
             .limit(limit)
         )
         return [(row.number, row.name) for row in await self.session.execute(stmt)]
+
+
+class SqlNoticesIssued:
+    """Notices as issued (``domain/notices.py``)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, notice: Notice) -> None:
+        self.session.add(notice)
+
+    async def next_seq(self, court_id: int, year: int) -> int:
+        c = t.notices_issued.c
+        stmt = select(func.coalesce(func.max(c.seq), 0)).where(c.court_id == court_id, c.year == year)
+        return int((await self.session.execute(stmt)).scalar_one()) + 1
+
+    async def in_court(self, court_id: int) -> Sequence[Notice]:
+        c = t.notices_issued.c
+        stmt = select(Notice).where(c.court_id == court_id).order_by(c.issued_at, c.id)
+        return (await self.session.scalars(stmt)).all()

@@ -42,6 +42,7 @@ from liuhen.domain.model import (
     Role,
     Staff,
 )
+from liuhen.domain.notices import Notice
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState, Record, RecordStatus
 from liuhen.storage.types import BigId, ChainJSON, EnumText, UTCDateTime
 
@@ -578,6 +579,23 @@ accountability = Table(
     Index("ix_accountability_court_decided", "court_id", "decided_at"),
 )
 
+#: Notices (通报: seed 004 §22–§24; ``domain/notices.py``), kept as issued.
+notices_issued = Table(
+    "notices_issued",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("distribution", JSON, nullable=False),
+    Column("other_organ", String(200)),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    UniqueConstraint("court_id", "year", "seq", name="uq_notices_issued_number"),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
@@ -604,4 +622,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(CaseFileTask, case_file_tasks)
     mapper_registry.map_imperatively(FollowUp, followups)
     mapper_registry.map_imperatively(Measure, accountability)
+    mapper_registry.map_imperatively(Notice, notices_issued)
     _mapped = True

@@ -15,7 +15,7 @@ from liuhen.storage import seals
 from liuhen.storage.casefile_repo import SqlCaseFiles
 from liuhen.storage.caseview_repo import SqlCases
 from liuhen.storage.engine import READ_ONLY
-from liuhen.storage.followup_repo import SqlAccountability, SqlFollowUps
+from liuhen.storage.followup_repo import SqlAccountability, SqlFollowUps, SqlNoticesIssued
 from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
 from liuhen.storage.monthly_repo import SqlCaseZero, SqlMonthly
 from liuhen.storage.repositories import (
@@ -88,6 +88,7 @@ class SqlUnitOfWork:
         self.case_files = SqlCaseFiles(s)
         self.followups = SqlFollowUps(s)
         self.accountability = SqlAccountability(s)
+        self.notices_issued = SqlNoticesIssued(s)
         self.cases = SqlCases(s)
         return self
 
