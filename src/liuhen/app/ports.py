@@ -30,6 +30,7 @@ from liuhen.domain.model import (
 from liuhen.domain.monthly import MonthlyAnswer, NewPrompt, Person, Prompt
 from liuhen.domain.notices import Notice
 from liuhen.domain.records import Evidence, Record
+from liuhen.domain.registers import DepartedStaff, LawyerRelative
 from liuhen.domain.seals import Kind as SealKind
 from liuhen.domain.seals import Row as SealedRow
 from liuhen.domain.signoff import Decision, Delegation, Lapse
@@ -321,6 +322,15 @@ class NoticeRepository(Protocol):
     async def in_court(self, court_id: int) -> Sequence[Notice]: ...
 
 
+class RegisterRepository(Protocol):
+    """The registers (台帐, domain/registers.py)."""
+
+    async def replace_relatives(self, court_id: int, rows: Sequence[LawyerRelative]) -> int: ...
+    async def replace_departed(self, court_id: int, rows: Sequence[DepartedStaff]) -> int: ...
+    async def relatives(self, court_id: int, staff_pk: int | None = None) -> Sequence[LawyerRelative]: ...
+    async def departed(self, court_id: int) -> Sequence[DepartedStaff]: ...
+
+
 class CaseZeroRepository(Protocol):
     """Per-case zero reports (seed 004 §16)."""
 
@@ -384,6 +394,8 @@ class UnitOfWork(Protocol):
     def accountability(self) -> AccountabilityRepository: ...
     @property
     def notices_issued(self) -> NoticeRepository: ...
+    @property
+    def registers(self) -> RegisterRepository: ...
     @property
     def cases(self) -> CaseRepository: ...
 

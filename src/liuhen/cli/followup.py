@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from liuhen.cli.tools import fail, out, with_runtime
+from liuhen.cli.tools import err, fail, out, with_runtime
 
 if TYPE_CHECKING:
     from liuhen.app.runtime import Runtime
@@ -135,3 +135,80 @@ def notice_issue(
         fail(texts.PROBLEMS[exc.problem])
     output.write_bytes(pdf)
     out.print(f"已写入 {output}")
+
+
+register_app = typer.Typer(help="台帐：干警亲属从事律师职业、离任人员（政治部维护）", no_args_is_help=True)
+
+
+@register_app.command("import")
+def register_import(
+    which: Annotated[str, typer.Argument(help="relatives（亲属从事律师职业）或 departed（离任人员）")],
+    path: Annotated[Path, typer.Argument(help="CSV 文件（UTF-8）", exists=True, dir_okay=False)],
+) -> None:
+    """导入台帐（整表替换；任何一行有误则全部不导入，并逐行说明）。
+
+    relatives 列：staff_id,name,relation,law_firm,since；
+    departed 列：name,staff_id,left_on,went_to,practises,law_firm
+    """
+    from liuhen.app.usecases.registers import RegisterInvalid, Which, import_register
+    from liuhen.cli.tools import CLI_ACTOR
+    from liuhen.texts import registers as texts
+
+    try:
+        kind = Which(which)
+    except ValueError:
+        fail("请指定 relatives 或 departed。")
+    text = path.read_text(encoding="utf-8-sig")
+
+    async def run(rt: Runtime) -> int:
+        return await import_register(
+            rt.db.uow(), court_id=rt.court_id, which=kind, text=text, actor=CLI_ACTOR
+        )
+
+    try:
+        count = with_runtime(run)
+    except RegisterInvalid as exc:
+        for e in exc.errors:
+            err.print(texts.error(e))
+        fail(f"有 {len(exc.errors)} 处错误，未导入任何内容。")
+    out.print(f"已导入 {count} 行（原台帐已整体替换）。")
+
+
+@register_app.command("list")
+def register_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
+    """列出两本台帐（查看记入日志）。"""
+    from rich.table import Table
+
+    from liuhen.app.usecases.registers import read_registers
+    from liuhen.cli.tools import CLI_ACTOR
+    from liuhen.domain import catalogue as cat
+
+    async def run(rt: Runtime) -> dict[str, list[dict[str, Any]]]:
+        return await read_registers(rt.db.uow(), court_id=rt.court_id, actor=CLI_ACTOR)
+
+    data = with_runtime(run)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    relatives = Table(title=f"干警亲属从事律师职业（{len(data['relatives'])} 人）")
+    for column in ("干警", "亲属", "关系", "执业机构", "执业起始"):
+        relatives.add_column(column)
+    for r in data["relatives"]:
+        relation = cat.label(cat.LAWYER_RELATIONS, r["relation"], r["relation"])
+        relatives.add_row(
+            f"{r['staff_name']}（{r['staff_id']}）", r["name"], relation, r["law_firm"], r["since"] or "—"
+        )
+    out.print(relatives)
+    departed = Table(title=f"离任人员（{len(data['departed'])} 人）")
+    for column in ("姓名", "原工号", "离任日期", "去向", "执业", "执业机构"):
+        departed.add_column(column)
+    for d in data["departed"]:
+        departed.add_row(
+            d["name"],
+            d["staff_id"] or "—",
+            d["left_on"] or "—",
+            d["went_to"] or "—",
+            "是" if d["practises"] else "否",
+            d["law_firm"] or "—",
+        )
+    out.print(departed)

@@ -546,6 +546,21 @@ ACCOUNTABILITY_MEASURES: tuple[Choice, ...] = (
     Choice("judicial", "移送司法机关", "seed 001 §9; seed 004 §26, §30（涉嫌犯罪的，依法追究刑事责任）"),
 )
 
+# ---------------------------------------------------------------------------------------------------------
+# Relatives of staff who practise law (干警亲属从事律师职业) — seed 003 item 15 (任职回避): the relations that
+# must be reported.
+
+LAWYER_RELATIONS: tuple[Choice, ...] = (
+    Choice("spouse", "配偶", "seed 003 第15项"),
+    Choice("parent", "父母", "seed 003 第15项"),
+    Choice("child", "子女", "seed 003 第15项"),
+    Choice("sibling", "兄弟姐妹", "seed 003 第15项"),
+    Choice("spouse_parent", "配偶的父母", "seed 003 第15项"),
+    Choice("spouse_sibling", "配偶的兄弟姐妹", "seed 003 第15项"),
+    Choice("child_spouse", "子女的配偶", "seed 003 第15项"),
+    Choice("child_spouse_parent", "子女配偶的父母", "seed 003 第15项"),
+)
+
 CATALOGUES: Mapping[str, tuple[Entry, ...]] = {
     "record_types": RECORD_TYPES,
     "methods": METHODS,
@@ -558,6 +573,7 @@ CATALOGUES: Mapping[str, tuple[Entry, ...]] = {
     "dispositions": DISPOSITIONS,
     "accountability_grounds": ACCOUNTABILITY_GROUNDS,
     "accountability_measures": ACCOUNTABILITY_MEASURES,
+    "lawyer_relations": LAWYER_RELATIONS,
     "responses": RESPONSES,
 }
 

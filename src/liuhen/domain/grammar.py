@@ -37,3 +37,7 @@ OFFICE_HEAD_POSITIONS = ("主任", "组长", "纪检组长")
 
 #: What a person types for "nothing to add" when a note is asked for (the accountability measure's note).
 NOTHING_WORDS = frozenset({"无", "没有", "不需要", "-", "—"})
+
+#: Yes and no in a register's column (``practises`` of the departed staff register), case-insensitive.
+YES_WORDS = frozenset({"是", "yes", "y", "true", "1"})
+NO_WORDS = frozenset({"否", "no", "n", "false", "0", ""})

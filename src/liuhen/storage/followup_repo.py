@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.domain.accountability import Measure
 from liuhen.domain.followup import FollowUp, State
 from liuhen.domain.notices import Notice
+from liuhen.domain.registers import DepartedStaff, LawyerRelative
 from liuhen.storage import tables as t
 
 
@@ -93,4 +94,35 @@ class SqlNoticesIssued:
     async def in_court(self, court_id: int) -> Sequence[Notice]:
         c = t.notices_issued.c
         stmt = select(Notice).where(c.court_id == court_id).order_by(c.issued_at, c.id)
+        return (await self.session.scalars(stmt)).all()
+
+
+class SqlRegisters:
+    """The registers (``domain/registers.py``): each import replaces a court's register."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def replace_relatives(self, court_id: int, rows: Sequence[LawyerRelative]) -> int:
+        await self.session.execute(
+            delete(t.lawyer_relatives).where(t.lawyer_relatives.c.court_id == court_id)
+        )
+        self.session.add_all(rows)
+        return len(rows)
+
+    async def replace_departed(self, court_id: int, rows: Sequence[DepartedStaff]) -> int:
+        await self.session.execute(delete(t.departed_staff).where(t.departed_staff.c.court_id == court_id))
+        self.session.add_all(rows)
+        return len(rows)
+
+    async def relatives(self, court_id: int, staff_pk: int | None = None) -> Sequence[LawyerRelative]:
+        c = t.lawyer_relatives.c
+        stmt = select(LawyerRelative).where(c.court_id == court_id)
+        if staff_pk is not None:
+            stmt = stmt.where(c.staff_pk == staff_pk)
+        return (await self.session.scalars(stmt.order_by(c.id))).all()
+
+    async def departed(self, court_id: int) -> Sequence[DepartedStaff]:
+        c = t.departed_staff.c
+        stmt = select(DepartedStaff).where(c.court_id == court_id).order_by(c.id)
         return (await self.session.scalars(stmt)).all()

@@ -44,6 +44,7 @@ from liuhen.domain.model import (
 )
 from liuhen.domain.notices import Notice
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState, Record, RecordStatus
+from liuhen.domain.registers import DepartedStaff, LawyerRelative
 from liuhen.storage.types import BigId, ChainJSON, EnumText, UTCDateTime
 
 metadata = MetaData(
@@ -596,6 +597,33 @@ notices_issued = Table(
     UniqueConstraint("court_id", "year", "seq", name="uq_notices_issued_number"),
 )
 
+#: The registers (台帐: seed 003 items 15, 16, 22): staff's relatives who practise law, departed staff.
+lawyer_relatives = Table(
+    "lawyer_relatives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("staff_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("relation", String(32), nullable=False),
+    Column("law_firm", String(100), nullable=False),
+    Column("since", Date),
+    Index("ix_lawyer_relatives_court_staff", "court_id", "staff_pk"),
+)
+departed_staff = Table(
+    "departed_staff",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("court_id", Integer, ForeignKey("courts.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("former_staff_id", String(100), nullable=False),
+    Column("left_on", Date),
+    Column("went_to", String(100), nullable=False),
+    Column("practises", Boolean, nullable=False),
+    Column("law_firm", String(100), nullable=False),
+    Index("ix_departed_staff_court", "court_id"),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
@@ -623,4 +651,6 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(FollowUp, followups)
     mapper_registry.map_imperatively(Measure, accountability)
     mapper_registry.map_imperatively(Notice, notices_issued)
+    mapper_registry.map_imperatively(LawyerRelative, lawyer_relatives)
+    mapper_registry.map_imperatively(DepartedStaff, departed_staff)
     _mapped = True

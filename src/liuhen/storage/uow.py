@@ -15,7 +15,7 @@ from liuhen.storage import seals
 from liuhen.storage.casefile_repo import SqlCaseFiles
 from liuhen.storage.caseview_repo import SqlCases
 from liuhen.storage.engine import READ_ONLY
-from liuhen.storage.followup_repo import SqlAccountability, SqlFollowUps, SqlNoticesIssued
+from liuhen.storage.followup_repo import SqlAccountability, SqlFollowUps, SqlNoticesIssued, SqlRegisters
 from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
 from liuhen.storage.monthly_repo import SqlCaseZero, SqlMonthly
 from liuhen.storage.repositories import (
@@ -89,6 +89,7 @@ class SqlUnitOfWork:
         self.followups = SqlFollowUps(s)
         self.accountability = SqlAccountability(s)
         self.notices_issued = SqlNoticesIssued(s)
+        self.registers = SqlRegisters(s)
         self.cases = SqlCases(s)
         return self
 

@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import signoff, witnesses
+from liuhen.app.usecases import registers, signoff, witnesses
 from liuhen.app.usecases.intake import Button, issue_button
 from liuhen.domain import inference
 from liuhen.domain import questionnaire as q
@@ -414,6 +414,7 @@ class PressResult:
     submitted: Record | None = None
     witness_requests: tuple[witnesses.WitnessRequest, ...] = ()
     outbox: tuple[str, ...] = ()  # sign-off messages to deliver after the commit
+    alerts: tuple[registers.Alert, ...] = ()  # what the record names of the registers (seed 003 items 15, 16)
 
 
 async def press(
@@ -538,12 +539,14 @@ async def _submit(session: _Session) -> PressResult:
         keys += await signoff.severe_at_submission(session.uow, record, session.staff, session.now, config)
     await session.uow.records.refresh_facts(record)  # the quarterly summary's row
     requests = await witnesses.requests_for(session.uow, record, session.staff, session.now) if first else []
+    alerts = await registers.cross_check(session.uow, record, session.staff) if first else []
     return PressResult(
         View(record.number, Shown.SUBMITTED),
         Problem.SENT,
         submitted=record,
         witness_requests=tuple(requests),
         outbox=tuple(keys),
+        alerts=tuple(alerts),
     )
 
 

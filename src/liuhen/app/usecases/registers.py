@@ -1,0 +1,139 @@
+"""The registers (台帐; ``domain/registers.py``): imported from CSV by the political department's
+operator, all or nothing, each import replacing the court's register and in the ledger; read by the operator
+(a logged read); and the cross-check on each first submission (seed 003 items 15, 16): a possible recusal is
+told to the recorder's department head and the discipline office, and the recorder is reminded of the rule;
+a departed staff member who practises law named in a record is told to the discipline office."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.records import Record
+from liuhen.domain.registers import Conflict, LineError, conflicts, parse_departed, parse_relatives
+
+
+class RegisterInvalid(Exception):
+    """The file has bad lines: nothing was imported."""
+
+    def __init__(self, errors: list[LineError]) -> None:
+        super().__init__(len(errors))
+        self.errors = errors
+
+
+class Which(enum.StrEnum):
+    RELATIVES = "relatives"
+    DEPARTED = "departed"
+
+
+async def import_register(uow: UnitOfWork, *, court_id: int, which: Which, text: str, actor: str) -> int:
+    """Replace the court's register with the file's rows; ``RegisterInvalid`` (nothing changed) otherwise."""
+    async with uow:
+        if which is Which.RELATIVES:
+            staff = {s.staff_id: s.id for s in await uow.staff.list(court_id) if s.id is not None}
+            relatives, errors = parse_relatives(text, court_id, staff)
+            if errors:
+                raise RegisterInvalid(errors)
+            count = await uow.registers.replace_relatives(court_id, relatives)
+        else:
+            departed, errors = parse_departed(text, court_id)
+            if errors:
+                raise RegisterInvalid(errors)
+            count = await uow.registers.replace_departed(court_id, departed)
+        await uow.ledger.append(
+            actor=actor,
+            action=f"register.import.{which.value}",
+            object_type="register",
+            object_id=which.value,
+            payload={"rows": count},
+        )
+        await uow.commit()
+        return count
+
+
+async def read_registers(uow: UnitOfWork, *, court_id: int, actor: str) -> dict[str, list[dict[str, object]]]:
+    """Both registers for the operator (a logged read)."""
+    async with uow:
+        staff = {s.id: s for s in await uow.staff.list(court_id)}
+        relatives: list[dict[str, object]] = [
+            {
+                "staff_id": staff[r.staff_pk].staff_id if r.staff_pk in staff else None,
+                "staff_name": staff[r.staff_pk].name if r.staff_pk in staff else None,
+                "name": r.name,
+                "relation": r.relation,
+                "law_firm": r.law_firm,
+                "since": r.since.isoformat() if r.since else None,
+            }
+            for r in await uow.registers.relatives(court_id)
+        ]
+        departed: list[dict[str, object]] = [
+            {
+                "name": d.name,
+                "staff_id": d.former_staff_id,
+                "left_on": d.left_on.isoformat() if d.left_on else None,
+                "went_to": d.went_to,
+                "practises": d.practises,
+                "law_firm": d.law_firm,
+            }
+            for d in await uow.registers.departed(court_id)
+        ]
+        await uow.ledger.append(
+            actor=actor, action="register.read", object_type="register", object_id="all", payload={}
+        )
+        await uow.commit()
+        return {"relatives": relatives, "departed": departed}
+
+
+class Told(enum.StrEnum):
+    RECORDER = "recorder"  # reminded of the recusal rule
+    HEAD = "head"  # the recorder's department head: a possible recusal
+    OFFICE = "office"  # the discipline office: a possible recusal, or a departed staff member
+
+
+@dataclass(frozen=True)
+class Alert:
+    chat_id: int
+    told: Told
+    number: str
+    conflict: Conflict
+    recorder_name: str
+
+
+async def cross_check(uow: UnitOfWork, record: Record, recorder: Staff) -> list[Alert]:
+    """Inside the submission's transaction: who is to be told what the record names of the registers."""
+    assert recorder.id is not None
+    a = record.given
+    texts = (a.intervener_name, a.intervener_unit, a.content, a.persons_present, a.special_notes)
+    found = conflicts(
+        [t for t in texts if t],
+        recorder.id,
+        await uow.registers.relatives(record.court_id, recorder.id),
+        await uow.registers.departed(record.court_id),
+    )
+    if not found:
+        return []
+    people = [p for p in await uow.staff.list(record.court_id) if p.active and p.telegram_chat_id is not None]
+    heads = [p for p in people if p.role == Role.DEPT_HEAD and p.department_id == recorder.department_id]
+    office = [p for p in people if p.role == Role.DISCIPLINE]
+    alerts: list[Alert] = []
+    for c in found:
+        targets: list[tuple[Staff, Told]] = [(p, Told.OFFICE) for p in office]
+        if c.relative is not None:
+            targets += [(p, Told.HEAD) for p in heads if p.id != recorder.id]
+            targets.append((recorder, Told.RECORDER))
+        for person, told in targets:
+            if person.telegram_chat_id is not None:
+                alerts.append(Alert(person.telegram_chat_id, told, record.number, c, recorder.name))
+        await uow.ledger.append(
+            actor="system",
+            action="register.conflict",
+            object_type="record",
+            object_id=record.number,
+            payload={
+                "relative": c.relative.id if c.relative else None,
+                "departed": c.departed.id if c.departed else None,
+            },
+        )
+    return alerts

@@ -1,0 +1,45 @@
+"""The registers (台帐: seed 003 items 15, 16, 22) in words: import errors, the cross-check's alerts."""
+
+from __future__ import annotations
+
+from liuhen.app.usecases.registers import Alert, Told
+from liuhen.domain import catalogue as cat
+from liuhen.domain.registers import LineError, Problem
+
+_PROBLEMS = {
+    Problem.MISSING_COLUMNS: "缺少列：{missing}（应为：{expected}）",
+    Problem.BAD_CSV: "文件不是有效的 CSV：{detail}",
+    Problem.EMPTY: "“{column}”不能为空",
+    Problem.TOO_LONG: "“{column}”过长",
+    Problem.UNKNOWN_STAFF: "名册中没有工号“{value}”",
+    Problem.BAD_RELATION: "亲属关系“{value}”不在规定范围内（{relations}）",
+    Problem.BAD_DATE: "“{column}”的日期“{value}”无法识别，请写成 2020-03-01",
+    Problem.BAD_YES_NO: "“{column}”应填“是”或“否”，而不是“{value}”",
+    Problem.NO_ROWS: "文件中没有数据行",
+}
+
+
+def error(e: LineError) -> str:
+    relations = "、".join(c.label for c in cat.LAWYER_RELATIONS)
+    where = f"第 {e.line} 行：" if e.line else ""
+    return where + _PROBLEMS[e.problem].format(relations=relations, **e.params)
+
+
+def alert(a: Alert) -> str:
+    c = a.conflict
+    if c.relative is not None:
+        r = c.relative
+        relation = cat.label(cat.LAWYER_RELATIONS, r.relation, r.relation)
+        who = f"{r.name}（{a.recorder_name}的{relation}，{r.law_firm}）"
+        if a.told is Told.RECORDER:
+            return (
+                f"【回避提醒】记录 {a.number} 涉及您报备的从事律师职业的亲属 {r.name}（{r.law_firm}）。"
+                "请依照任职回避规定申请回避或主动消除回避情形。"
+            )
+        return f"【可能需要回避】记录 {a.number} 涉及 {who}，请核查是否需要回避。"
+    d = c.departed
+    assert d is not None
+    return (
+        f"【离任人员】记录 {a.number} 涉及离任人员 {d.name}（现执业于 {d.law_firm or '—'}），"
+        "请核查是否存在违规代理或不正当接触交往。"
+    )
