@@ -146,6 +146,10 @@ async def test_seed004_s19_an_investigation_closes_with_findings_told_to_recorde
     flat = "".join((await asyncio.to_thread(pdf_text, pdf, tmp_path)).split())
     assert "七、分流处理情况" in flat and "本院调查处理1100" in flat.replace("（", "").replace("）", "")
     assert "部分属实1件" in flat and number in flat
+    assert "八、通报与责任追究" in flat and "本季度发布通报0期" in flat
+    zero = flat.split("本季度无记录的部门：")[1]
+    assert "刑事审判庭" in zero and "民事审判第一庭" not in zero.split("。")[0]
+    assert "零查处（" not in flat  # a finding of 部分属实 this quarter (seed 003 §20)
 
 
 async def test_seed004_s20_a_false_record_stays_and_gets_a_clarification(h: Harness, tmp_path: Path) -> None:

@@ -102,6 +102,9 @@ class QuarterlyData:
     followup_rows: list[list[object]] = field(default_factory=list)  # per kind: opened, closed, open, overdue
     findings: dict[str, int] = field(default_factory=dict)  # investigations closed this quarter, by finding
     followup_list: list[dict[str, Any]] = field(default_factory=list)
+    measures: dict[str, int] = field(default_factory=dict)  # accountability measures decided, by measure
+    notices_issued: int = 0
+    zero_departments: list[str] = field(default_factory=list)  # 零记录 this quarter (seed 003 §20)
     voice: Voice = COURT  # a court's or a procuratorate's words and articles
 
     @property
@@ -394,10 +397,31 @@ async def load(
         start, end = quarter.bounds(tz)
         rows, findings, items = await _followups(uow.session, court_ids, start, end, now, tz)
         data.followup_rows, data.findings = rows, findings
+        data.measures, data.notices_issued = await _measures_and_notices(uow.session, court_ids, start, end)
+        data.zero_departments = [
+            name for key, name in departments if not by_department.get(key, [0, 0, 0])[0] and name
+        ]
         if detailed and court_id == reader.court_id:
             data.followup_list = items
         await uow.commit()
     return data
+
+
+async def _measures_and_notices(
+    s: AsyncSession, court_ids: Sequence[int], start: datetime, end: datetime
+) -> tuple[dict[str, int], int]:
+    """Accountability measures decided in the quarter, by measure (seed 004 §25–§30), and notices issued
+    (seed 004 §22)."""
+    a, n = t.accountability.c, t.notices_issued.c
+    stmt = (
+        select(a.measure, func.count())
+        .where(a.court_id.in_(court_ids), a.decided_at >= start, a.decided_at < end)
+        .group_by(a.measure)
+    )
+    counts = {str(row[0]): int(row[1]) for row in await s.execute(stmt)}
+    measures = {m.label: counts.get(m.key, 0) for m in cat.ACCOUNTABILITY_MEASURES}
+    issued = select(func.count()).where(n.court_id.in_(court_ids), n.issued_at >= start, n.issued_at < end)
+    return measures, int((await s.execute(issued)).scalar_one())
 
 
 async def _followups(
@@ -696,6 +720,15 @@ FOLLOWUP_COLUMNS = (
 )
 
 
+def _zero_enforcement(data: QuarterlyData) -> str:
+    """零查处: no finding of 属实 / 部分属实 and no accountability measure in the quarter."""
+    found = sum(
+        data.findings.get(followup_words.FINDINGS[f], 0)
+        for f in (FollowUpFinding.TRUE, FollowUpFinding.PARTLY)
+    )
+    return "" if found or any(data.measures.values()) else "本季度零查处（无属实的调查结论，亦无责任追究）。"
+
+
 def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     qt = data.quarter
     qname = quarter_label(qt)
@@ -817,6 +850,21 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     ]
     if data.detailed:
         story += _list_table(data.followup_list, FOLLOWUP_COLUMNS)
+    story += [
+        pdf.heading(cite("八、通报与责任追究（seed 004 §22—§30）", data.voice)),
+        pdf.para(
+            f"本季度发布通报 {data.notices_issued} 期；责任追究："
+            + "，".join(f"{k} {v} 人次" for k, v in data.measures.items() if v)
+            + ("。" if any(data.measures.values()) else "无。")
+        ),
+        pdf.heading(cite("九、零记录、零查处情况（seed 003 §20）", data.voice)),
+        pdf.para(
+            "本季度无记录的部门："
+            + ("、".join(data.zero_departments) or "无")
+            + "。"
+            + _zero_enforcement(data)
+        ),
+    ]
     return pdf.build(story, title=f"{qname}{TITLE}", header=f"{data.court_name}｜{qname}汇总分析")
 
 
