@@ -41,6 +41,17 @@ class Operator:
     actor: str = "cli"
 
 
+#: The record's upward path (层报): each court's office that received it, acknowledged it and forwarded it on
+#: (seed 001 §7: 立即报告并层报; seed 002 §7): ``[{court, by, name, at, to}]``.
+UPWARD_PATH = "_upward"
+
+
+def forwarded_to(record: Record) -> set[int]:
+    """The courts above the first one that the report was forwarded to, level by level."""
+    steps = record.answers.get(UPWARD_PATH) or []
+    return {int(s["to"]) for s in steps if isinstance(s, dict) and s.get("to") is not None}
+
+
 def reported_upward(record: Record) -> bool:
     """Whether the rules send this record to the court above: the intervener is a principal leader of the
     same-level party committee or its political-legal committee (seed 001 实施办法 §6: 同时报送上一级), or the
@@ -52,6 +63,7 @@ def reported_upward(record: Record) -> bool:
         bool(record.given.principal_leader)
         or record.disposition in UPWARD_DISPOSITIONS
         or bool(record.answers.get(DIRECT_ABOVE))
+        or bool(record.answers.get(SEVERE))  # 情节严重：立即报告并层报 (seed 001 §7, seed 002 §7)
     )
 
 
@@ -69,11 +81,10 @@ def may_read_record(
     if not person.active or person.id is None:
         return False
     if person.court_id != record.court_id:
+        above = parent_court_id is not None and person.court_id == parent_court_id and reported_upward(record)
         return (
-            parent_court_id is not None
-            and person.court_id == parent_court_id
+            (above or person.court_id in forwarded_to(record))  # or forwarded on to it (层报)
             and person.role == Role.DISCIPLINE.value
-            and reported_upward(record)
             and not is_involved(person, _named(record))
         )
     if person.id == record.recorder_id:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from liuhen.app.usecases import access, casefile
 from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
-from liuhen.domain.access import DIRECT_ABOVE, SEVERE, Operator
+from liuhen.domain.access import DIRECT_ABOVE, SEVERE, UPWARD_PATH, Operator
 from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Evidence, EvidenceState, Record
@@ -287,6 +287,20 @@ def _severe_text(r: Record, tz: tzinfo) -> str:
     )
 
 
+def _upward_text(r: Record, tz: tzinfo) -> str:
+    """Who received the report above and forwarded it when (层报: seed 001 §7, seed 002 §7)."""
+    steps = r.answers.get(UPWARD_PATH) or []
+    return (
+        "；".join(
+            f"{s.get('court_name') or ''}{s.get('name')} 于 {local_time(s.get('at'), tz)} 收到并"
+            + ("报送上一级" if s.get("to") is not None else "按规定报送最高一级")
+            for s in steps
+            if isinstance(s, dict)
+        )
+        or "—"
+    )
+
+
 def _direct_text(r: Record, tz: tzinfo) -> str:
     """How the recorder reported it, as it happened (seed 004 §13)."""
     above = r.answers.get(DIRECT_ABOVE)
@@ -382,6 +396,7 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
                 ("在场人员确认", _witness_text(data, tz)),
                 ("报告方式", _direct_text(r, tz)),
                 ("情节严重", _severe_text(r, tz)),
+                ("层报情况", _upward_text(r, tz)),
                 ("入卷", casefile_words.form_line(data.case_file, tz, data.case_officer)),
             ]
         )

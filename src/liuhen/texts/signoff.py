@@ -162,6 +162,7 @@ _BUTTONS: dict[Act, str] = {
     Act.DIRECT: "直接报告纪检",
     Act.DIRECT_ABOVE: "直接报告上级纪检",
     Act.SEVERE: "标记情节严重",
+    Act.FORWARD: "已收到，报送上一级",
     Act.DEFER_ACCEPT: "采纳暂缓建议",
     Act.DEFER_OVERRIDE: "不采纳（经{chief}批准）",
     Act.DISPOSE: "{shows}",
@@ -174,6 +175,8 @@ _BUTTONS: dict[Act, str] = {
 
 
 def button_label(b: Button, v: Voice = COURT) -> str:
+    if b.act == Act.FORWARD and b.shows == "top":  # the top of the deployment: on to the highest organ
+        return f"已收到（另行报送最高人民{v.org}）"
     late = "补记" if b.act == Act.APPROVE and b.shows == LATE else ""
     return _BUTTONS[Act(b.act)].format(shows=b.shows, chief=v.chief, late=late)
 
@@ -194,6 +197,7 @@ _SAID: dict[Say, str] = {
     Say.SEVERE: "已标记为情节严重：各签批人和纪检监察机构已同时收到，纪检监察机构应当日一事一报",
     Say.SEVERE_FORBIDDEN: "只有记录人和本记录的签批人可以标记情节严重",
     Say.SEVERE_FILED: "该记录已办结；如认为情节严重，请直接联系纪检监察机构",
+    Say.FORWARDED: "已登记收到；已报送上一级（最高一级的，请按规定另行报送）",
     Say.NO_COURT_ABOVE: "本系统没有接入上一级院，无法在此直接报告上级纪检监察机构",
     Say.FULL: "全文如下",
     Say.RESENT: "已重新发送",
@@ -376,6 +380,8 @@ _UPWARD = {
     Upward.IMMEDIATE.value: "一事一报",
     Upward.PRINCIPAL_LEADER.value: "涉及同级党委或政法委主要领导",
     Upward.DIRECT.value: "记录人直接报告",
+    Upward.SEVERE.value: "情节严重 · 一事一报",
+    Upward.FORWARDED.value: "层报",
 }
 
 

@@ -23,7 +23,7 @@ from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
 from liuhen.domain import catalogue as cat
-from liuhen.domain.access import DIRECT_ABOVE, SEVERE, UPWARD_DISPOSITIONS, reported_upward
+from liuhen.domain.access import DIRECT_ABOVE, SEVERE, UPWARD_DISPOSITIONS, UPWARD_PATH, reported_upward
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Court, Role, Staff
 from liuhen.domain.records import Evidence, Record, RecordStatus
@@ -70,6 +70,7 @@ class Say(enum.Enum):
     SEVERE = "severe"  # marked 情节严重 (or had been): everyone of the chain and the office have it now
     SEVERE_FORBIDDEN = "severe_forbidden"  # only the recorder and the chain's officers mark it
     SEVERE_FILED = "severe_filed"  # disposed of already: the office is to be told directly
+    FORWARDED = "forwarded"  # acknowledged and forwarded to the next level (or marked at the top)
     EVIDENCE = "evidence"  # ``len(evidence)`` files follow
     FULL = "full"  # the full text follows
     STATUS = "status"  # ``number`` is in ``status`` (nothing to sign now)
@@ -92,6 +93,9 @@ class Act(enum.Enum):
     DIRECT = "direct"
     DIRECT_ABOVE = "direct_above"  # the recorder: straight to the court above's discipline office
     SEVERE = "severe"  # the recorder or an officer of the chain: 标记情节严重
+    FORWARD = (
+        "forward"  # the office above: acknowledge, and forward to the next level (``shows``: "top" there)
+    )
     DEFER_ACCEPT = "defer_accept"
     DEFER_OVERRIDE = "defer_override"
     DISPOSE = "dispose"
@@ -108,6 +112,10 @@ class Upward(enum.Enum):
     IMMEDIATE = "immediate"  # 一事一报 (seed 001 §7, seed 002 §7)
     PRINCIPAL_LEADER = "principal_leader"  # a principal leader of the same-level committees (实施办法 §6)
     DIRECT = "direct"  # the recorder reported it to the court above directly (seed 004 §13)
+    SEVERE = (
+        "severe"  # marked 情节严重: reported at once, and on up level by level (seed 001 §7, seed 002 §7)
+    )
+    FORWARDED = "forwarded"  # forwarded by the office of the court below (层报)
 
 
 class Op(enum.StrEnum):
@@ -122,6 +130,7 @@ class Op(enum.StrEnum):
     DIRECT = "direct"  # the recorder: 直接报告纪检 (seed 004 §13)
     DIRECT_ABOVE = "da"  # the recorder: 直接报告上级纪检 (seed 003 §12, seed 004 §13)
     SEVERE = "sv"  # 标记情节严重 (seed 001 §7, seed 002 §7, seed 004 §17(1))
+    FORWARD = "up"  # the office above: 已收到，报送上一级 (层报, seed 001 §7, seed 002 §7)
     FIX = "fix"  # the recorder: correct a returned record
     CANCEL = "n"  # drop a typed opinion
 
@@ -255,18 +264,72 @@ async def _report_upward(uow: UnitOfWork, record: Record) -> list[str]:
         return []
     if record.disposition in UPWARD_DISPOSITIONS:
         why = Upward.IMMEDIATE.value
+    elif record.answers.get(SEVERE):
+        why = Upward.SEVERE.value
     elif record.given.principal_leader:
         why = Upward.PRINCIPAL_LEADER.value
     else:
         why = Upward.DIRECT.value
+    return await _upward_to(uow, record, court.parent_id, court.name, why)
+
+
+async def _upward_to(uow: UnitOfWork, record: Record, court_id: int, sender: str, why: str) -> list[str]:
+    """The upward report's message to each discipline officer of ``court_id`` (once each)."""
+    assert record.id is not None
     keys: list[str] = []
-    for s in await uow.staff.list(court.parent_id):
+    for s in await uow.staff.list(court_id):
         if s.active and s.role == Role.DISCIPLINE.value and s.enrolled and s.telegram_chat_id:
             key = f"{OUTBOX}{record.id}:upward:{why}:{s.id}"
-            payload = {"t": "upward", "record": record.id, "staff": s.id, "court": court.name, "why": why}
+            payload = {"t": "upward", "record": record.id, "staff": s.id, "court": sender, "why": why}
             if await uow.notices.post(key, s.telegram_chat_id, payload):
                 keys.append(key)
     return keys
+
+
+async def _forward_upward(uow: UnitOfWork, staff: Staff, record: Record, now: datetime) -> PressResult:
+    """[已收到，报送上一级] (层报: seed 001 §7 "立即报告并层报", seed 002 §7): a discipline officer of a court
+    the report has reached acknowledges it and forwards it to the next court up; at the top of the deployment
+    it is marked for the Supreme People's Court. Once per court; each step on the record and in the ledger."""
+    path: list[dict[str, Any]] = list(record.answers.get(UPWARD_PATH, []))
+    reached = await _courts_reached(uow, record, path)
+    if staff.role != Role.DISCIPLINE.value or staff.court_id not in reached:
+        return PressResult(Say.REFUSED, number=record.number)
+    if any(step.get("court") == staff.court_id for step in path):
+        return PressResult(Say.FORWARDED, number=record.number)
+    court = await uow.courts.get(staff.court_id)
+    parent = court.parent_id if court is not None else None
+    path.append(
+        {
+            "court": staff.court_id,
+            "court_name": court.name if court is not None else "",
+            "by": staff.staff_id,
+            "name": staff.name,
+            "at": now.isoformat(),
+            "to": parent,
+        }
+    )
+    record.answers = {**record.answers, UPWARD_PATH: path}
+    record.updated_at = now
+    await uow.ledger.append(
+        actor=f"staff:{staff.staff_id}",
+        action="record.forward_upward",
+        object_type="record",
+        object_id=record.number,
+        payload={"court": staff.court_id, "to": parent},
+    )
+    keys = []
+    if parent is not None and court is not None:
+        keys = await _upward_to(uow, record, parent, court.name, Upward.FORWARDED.value)
+    return PressResult(Say.FORWARDED, keys=keys, number=record.number)
+
+
+async def _courts_reached(uow: UnitOfWork, record: Record, path: Sequence[dict[str, Any]]) -> set[int]:
+    """The courts whose office the upward report has reached: the court above the record's, and the court
+    above each that forwarded it."""
+    court = await uow.courts.get(record.court_id)
+    reached = {court.parent_id} if court is not None and court.parent_id is not None else set()
+    reached |= {int(step["to"]) for step in path if step.get("to") is not None}
+    return reached
 
 
 def d_last(chain: Chain) -> str | None:
@@ -675,6 +738,16 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
                 return await _button(uow, staff_pk, record.id, act, Arg(op, "", chain.round), now)
 
             rows = ((await view(Act.EVIDENCE, Op.EVIDENCE), await view(Act.FULL, Op.FULL)),)
+            layered = {Upward.IMMEDIATE.value, Upward.SEVERE.value, Upward.FORWARDED.value}
+            if (
+                kind == "upward" and delivery.payload.get("why") in layered
+            ):  # acknowledged, forwarded on (层报)
+                here = await uow.courts.get(person.court_id)
+                top = "top" if here is None or here.parent_id is None else ""
+                forward = await _button(
+                    uow, staff_pk, record.id, Act.FORWARD, Arg(Op.FORWARD, "", chain.round), now
+                )
+                rows = (*rows, (replace(forward, shows=top),))
             delivery = replace(
                 delivery, card=_card(record, chain, chain.level.value if chain.level else "", None), rows=rows
             )
@@ -845,6 +918,8 @@ async def _press(
         return await _report_above(uow, staff, record, chain, now, config)
     if arg.op is Op.SEVERE:
         return await _mark_severe(uow, staff, record, chain, now, config)
+    if arg.op is Op.FORWARD:
+        return await _forward_upward(uow, staff, record, now)
     if arg.op in (Op.EVIDENCE, Op.FULL, Op.CARD):
         return await _view(uow, staff, record, chain, arg, now, config, today)
     if arg.op is Op.CANCEL:
@@ -1053,6 +1128,7 @@ async def _mark_severe(
         payload = {"t": "severe", "record": record.id, "staff": pk, "by": staff.name, "due": due.isoformat()}
         if await uow.notices.post(key, who.telegram_chat_id, payload):
             keys.append(key)
+    keys += await _report_upward(uow, record)  # 立即报告并层报: the court above has it at once
     return PressResult(Say.SEVERE, keys=keys, number=record.number)
 
 

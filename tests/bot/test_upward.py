@@ -1,0 +1,93 @@
+"""The immediate report travels up level by level (seed 001 §7: 情节严重的立即报告并层报; seed 002 §7): a
+county record marked 情节严重 reaches the intermediate court's discipline office at once; it acknowledges and
+forwards it with one button; the high court's office — the top of the deployment — acknowledges it for the
+Supreme People's Court. Who forwarded what when is on the record and the form."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from liuhen.app.usecases import courts
+from liuhen.app.usecases.roster import import_roster_file
+from liuhen.domain.roster import parse_roster
+from tests.bot.harness import Harness, Message, start_harness, text_of
+from tests.bot.signoff_flow import labels, submit_record
+from tests.bot.test_hierarchy import enrol_at
+from tests.conftest import DEMO_ROSTER
+from tests.pdftext import pdf_text
+
+MARK = "标记情节严重"
+FORWARD = "已收到，报送上一级"
+TOP = "已收到（另行报送最高人民法院）"
+
+
+def three_courts_roster() -> str:
+    header, *rows = DEMO_ROSTER.read_text(encoding="utf-8").strip().splitlines()
+    out = [header + ",court"]
+    for code in ("", "zz", "zm"):  # "" = the deployment's own court: the high court
+        out += [f"{row},{code}" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture
+async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with start_harness(db_url, tmp_path) as harness:
+        rt, clock = harness.runtime, harness.clock
+        high = await rt.db.ensure_court(rt.settings.court_code, rt.court_name, "court")
+        for code, name, parent in (("zz", "郑州市中级人民法院", high.code), ("zm", "中牟县人民法院", "zz")):
+            await courts.add_court(
+                rt.db.uow(),
+                code=code,
+                name=name,
+                parent_code=parent,
+                deadline_profile="court",
+                clock=clock,
+                actor="t",
+            )
+        roster = parse_roster(three_courts_roster())
+        assert roster.ok, roster.errors
+        await import_roster_file(
+            rt.db.uow(), roster=roster, default_court_id=rt.court_id, clock=clock, actor="t"
+        )
+        yield harness
+
+
+def upward(number: str) -> Callable[[Message], bool]:
+    return lambda m: "【下级法院报送" in text_of(m) and number in text_of(m)
+
+
+async def test_seed001_s7_a_severe_record_goes_up_level_by_level(h: Harness, tmp_path: Path) -> None:
+    judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    middle = await enrol_at(h, "zz", "k001", "中院赵主任")
+    async with h.runtime.db.uow(read_only=True) as uow:
+        high = await uow.courts.get(h.runtime.court_id)
+    assert high is not None
+    high_office = await enrol_at(h, high.code, "k001", "高院赵主任")
+    number = await submit_record(h, judge)
+    status = await h.sim.wait_for(judge, lambda m: MARK in labels(m) and number in text_of(m), timeout=10)
+    await h.sim.press(judge, status["message_id"], text=MARK)
+
+    card = await h.sim.wait_for(middle, upward(number), timeout=10)
+    assert "情节严重 · 一事一报" in text_of(card) and FORWARD in labels(card)
+    assert not [m for m in await h.sim.chat(high_office) if upward(number)(m)]  # level by level
+    assert "已登记收到" in await h.answer_to_press(middle, card["message_id"], text=FORWARD)
+    top_card = await h.sim.wait_for(high_office, upward(number), timeout=10)
+    assert (
+        "层报" in text_of(top_card) and "郑州市中级人民法院" in text_of(top_card) and TOP in labels(top_card)
+    )
+    await h.answer_to_press(high_office, top_card["message_id"], text=TOP)
+    await h.answer_to_press(middle, card["message_id"], text=FORWARD)  # pressed again: forwarded once only
+
+    async with h.runtime.db.uow(read_only=True) as uow:
+        actions = [e.action for e in await uow.ledger.entries() if e.object_id == number]
+    assert actions.count("record.forward_upward") == 2
+    await h.sim.send_text(judge, f"/form {number}")
+    form = await h.sim.wait_for(judge, lambda m: bool(m.get("document")), timeout=20)
+    pdf = await h.sim.download(form["document"]["file_id"])
+    flat = "".join((await asyncio.to_thread(pdf_text, pdf, tmp_path)).split())
+    assert "层报情况：郑州市中级人民法院赵主任于" in flat and "收到并报送上一级" in flat
+    assert f"{high.name}赵主任" in flat.split("层报情况")[1] and "收到并按规定报送" in flat
