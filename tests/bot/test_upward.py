@@ -72,6 +72,8 @@ async def test_seed001_s7_a_severe_record_goes_up_level_by_level(h: Harness, tmp
     await h.sim.press(judge, status["message_id"], text=MARK)
 
     card = await h.sim.wait_for(middle, upward(number), timeout=10)
+    told = await h.sim.wait_for(judge, lambda m: "【已报送上一级】" in text_of(m), timeout=10)
+    assert "郑州市中级人民法院" in text_of(told) and number in text_of(told)  # the recorder sees it went up
     assert "情节严重 · 一事一报" in text_of(card) and FORWARD in labels(card)
     assert not [m for m in await h.sim.chat(high_office) if upward(number)(m)]  # level by level
     assert "已登记收到" in await h.answer_to_press(middle, card["message_id"], text=FORWARD)

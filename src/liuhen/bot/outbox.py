@@ -62,6 +62,8 @@ def render(d: Delivery, rt: Runtime) -> str:
         return texts.form_copy(d, tz, v)
     if d.kind == "upward":
         return texts.upward(d, d.card, tz)
+    if d.kind == "upward_told":
+        return texts.upward_told(d)
     if d.kind == "concurrent":
         return texts.concurrent(d, d.card, v)
     if d.kind == "vacant":

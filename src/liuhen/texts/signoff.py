@@ -376,6 +376,13 @@ def upward(d: Delivery, c: Card | None, tz: tzinfo) -> str:
     )
 
 
+def upward_told(d: Delivery) -> str:
+    """The recorder: the record went to the court above's discipline office, as the rules send it."""
+    why = _UPWARD.get(str(d.payload.get("why") or ""), "")
+    court = d.payload.get("court") or "上一级"
+    return f"【已报送上一级】记录 {d.number} 已按规定同时报送{court}纪检监察机构（{why}）。"
+
+
 _UPWARD = {
     Upward.IMMEDIATE.value: "一事一报",
     Upward.PRINCIPAL_LEADER.value: "涉及同级党委或政法委主要领导",

@@ -270,7 +270,22 @@ async def _report_upward(uow: UnitOfWork, record: Record) -> list[str]:
         why = Upward.PRINCIPAL_LEADER.value
     else:
         why = Upward.DIRECT.value
-    return await _upward_to(uow, record, court.parent_id, court.name, why)
+    keys = await _upward_to(uow, record, court.parent_id, court.name, why)
+    above = await uow.courts.get(court.parent_id)
+    recorder = await uow.staff.get(record.recorder_id)
+    if keys and recorder is not None and recorder.active and recorder.telegram_chat_id is not None:
+        # the recorder sees that it went up (seed 001 实施办法 §6: 同时报送上一级), once per reason
+        key = f"{OUTBOX}{record.id}:upward_told:{why}"
+        payload = {
+            "t": "upward_told",
+            "record": record.id,
+            "staff": recorder.id,
+            "court": above.name if above else "",
+            "why": why,
+        }
+        if await uow.notices.post(key, recorder.telegram_chat_id, payload):
+            keys.append(key)
+    return keys
 
 
 async def _upward_to(uow: UnitOfWork, record: Record, court_id: int, sender: str, why: str) -> list[str]:
