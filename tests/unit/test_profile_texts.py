@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from liuhen.app.usecases.intake import Button
-from liuhen.app.usecases.signoff import Act, Delivery
+from liuhen.app.usecases.signoff import Act, Card, Delivery
 from liuhen.domain.signoff import Level, Note, SignoffError, Why
 from liuhen.texts import common, labels
 from liuhen.texts import monthly as monthly_texts
@@ -33,7 +33,24 @@ def everything_said(v: Voice) -> list[str]:
         {"level": "vice_president", "count": 3, "due": datetime(2026, 11, 26, tzinfo=UTC).isoformat()},
     )
     said += [texts.escalated(d, v), texts.form_copy(d, UTC, v), texts.direct_reported("LH-2026-0001", v)]
+    up = Delivery("k", 1, "upward", "LH-2026-0001", {"court": "某县人民法院", "why": "severe"})
+    said += [texts.upward(up, CARD, UTC, v)]
     return said
+
+
+CARD = Card(
+    number="LH-2026-0001",
+    level="discipline",
+    record_type="外部人员过问",
+    intervener="李书记",
+    intervener_unit="某县委 书记",
+    case=None,
+    method="微信",
+    gist=("请关照",),
+    deadline=None,
+    evidence_count=1,
+    skips=(),
+)
 
 
 def test_a_court_never_sees_a_procuratorates_article_or_title() -> None:
@@ -46,7 +63,7 @@ def test_a_court_never_sees_a_procuratorates_article_or_title() -> None:
 def test_a_procuratorate_is_told_its_own_rules(v: Voice) -> None:
     assert texts.button_label(Button(Act.DEFER_OVERRIDE, "t"), v) == "不采纳（经检察长批准）"
     assert "检察机关规定第十三条" in texts.note_text(Note.LAPSED, Level.DEPARTMENT_HEAD, v)
-    assert not any("法院实施细则" in s for s in everything_said(v))
+    assert not any("法院实施细则" in s or "最高法实施办法" in s for s in everything_said(v))
     assert "案件管理办公室" in texts.form_copy(Delivery("k", 1, "copy", "LH-2026-0001", {"count": 1}), UTC, v)
 
 

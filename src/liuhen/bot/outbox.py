@@ -61,7 +61,7 @@ def render(d: Delivery, rt: Runtime) -> str:
     if d.kind == "copy":
         return texts.form_copy(d, tz, v)
     if d.kind == "upward":
-        return texts.upward(d, d.card, tz)
+        return texts.upward(d, d.card, tz, v)
     if d.kind == "upward_told":
         return texts.upward_told(d)
     if d.kind == "concurrent":

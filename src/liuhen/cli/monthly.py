@@ -75,7 +75,10 @@ def report_monthly(
             fail(denied(exc) if reader is None else "该人员无权查看月报告执行情况。")
         bar.update(task, advance=1, description=f"生成 {suffix[1:].upper()}")
         render = documents.render_pdf if suffix == ".pdf" else documents.render_xlsx
-        document = render(data, settings().tz)
+        from liuhen.texts.profile import voice
+
+        config = settings()
+        document = render(data, config.tz, voice(config.deadline_profile))
         try:
             output.write_bytes(document)
         except OSError as exc:

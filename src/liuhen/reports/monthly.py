@@ -14,8 +14,10 @@ from liuhen.app.usecases.monthly import Compliance, PersonLine
 from liuhen.domain.monthly import Status
 from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import local_time
+from liuhen.texts.citations import cite
 from liuhen.texts.labels import MONTHLY_STATUS, delivery, long_month
 from liuhen.texts.monthly import department_name
+from liuhen.texts.profile import COURT, Voice
 
 ORDER = (Status.RECORDS, Status.ZERO, Status.DECLARED, Status.MISSED, Status.UNREACHABLE)
 COUNT_HEADERS = ["部门", "应报人数", *(MONTHLY_STATUS[s] for s in ORDER)]
@@ -78,16 +80,18 @@ def flag_rows(c: Compliance) -> list[list[object]]:
     ]
 
 
-def render_pdf(c: Compliance, tz: tzinfo) -> bytes:
+def render_pdf(c: Compliance, tz: tzinfo, v: Voice = COURT) -> bytes:
     w = pdf.frame_width()
     mm = pdf.mm
     story: list[object] = [
         pdf.title(_title(c)),
         pdf.para(_subtitle(c, tz), "subtitle"),
         pdf.para(
-            "依据：《关于进一步严格执行防止干预司法“三个规定”实施细则》第13条（建立月报告制度，没有相关情况的"
-            "也要进行“零报告”；执行情况每月在本院范围内通报）、第20条（“零记录”“零报告”问题突出的，适时组织"
-            "专项检查和重点督办）。"
+            cite(
+                "依据：建立月报告制度，没有相关情况的也要进行“零报告”，执行情况每月在本院范围内通报"
+                "（seed 003 §13）；“零记录”“零报告”问题突出的，适时组织专项检查和重点督办（seed 003 §20）。",
+                v,
+            )
         ),
         pdf.heading("一、按部门"),
         pdf.table(
@@ -125,7 +129,7 @@ def render_pdf(c: Compliance, tz: tzinfo) -> bytes:
     return pdf.build(story, title=_title(c), header=f"留痕 — {_title(c)}")
 
 
-def render_xlsx(c: Compliance, tz: tzinfo) -> bytes:
+def render_xlsx(c: Compliance, tz: tzinfo, v: Voice = COURT) -> bytes:
     wb = xlsx.workbook()
     block = xlsx.table_sheet(
         wb, "按部门", COUNT_HEADERS, count_rows(c, total=False), title=f"{_title(c)}（{_subtitle(c, tz)}）"

@@ -359,7 +359,7 @@ def form_copy(d: Delivery, tz: tzinfo, v: Voice = COURT) -> str:
     )
 
 
-def upward(d: Delivery, c: Card | None, tz: tzinfo) -> str:
+def upward(d: Delivery, c: Card | None, tz: tzinfo, v: Voice = COURT) -> str:
     p = d.payload
     why = str(p.get("why") or "")
     # Older outbox rows carry the words themselves.
@@ -371,7 +371,7 @@ def upward(d: Delivery, c: Card | None, tz: tzinfo) -> str:
         [
             head,
             *_summary(c),
-            f"按规定同时报送上一级纪检监察机构（{cite('seed 001 实施办法 §6；seed 001 §7')}）。",
+            cite("按规定同时报送上一级纪检监察机构（seed 001 实施办法 §6；seed 001 §7）。", v),
         ]
     )
 
