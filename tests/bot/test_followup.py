@@ -139,6 +139,12 @@ async def test_seed004_s19_an_investigation_closes_with_findings_told_to_recorde
         [f] = await uow.followups.in_court(h.runtime.court_id)
     assert f.finding == "partly" and f.closed_at is not None
 
+    # chosen as a 典型案例 for the quarter's analysis (seed 003 item 13), once
+    closed = await h.sim.wait_for(office, lambda m: "列为典型案例" in labels(m) and number in text_of(m))
+    await press(h, office, closed, "列为典型案例")
+    chosen = await h.sim.wait_for(office, lambda m: "已列为典型案例" in text_of(m) and number in text_of(m))
+    assert not labels(chosen)
+
     # the quarter's summary carries the follow-through (seed 004 §17–§20; seed 003 §13)
     await h.sim.send_text(office, "/quarterly 2026Q4")
     summary = await h.sim.wait_for(office, document("quarterly-2026Q4.pdf"), timeout=30)
@@ -150,6 +156,7 @@ async def test_seed004_s19_an_investigation_closes_with_findings_told_to_recorde
     zero = flat.split("本季度无记录的部门：")[1]
     assert "刑事审判庭" in zero and "民事审判第一庭" not in zero.split("。")[0]
     assert "零查处（" not in flat  # a finding of 部分属实 this quarter (seed 003 §20)
+    assert "十、典型案例" in flat and "列为典型案例1件" in flat
 
 
 async def test_seed004_s20_a_false_record_stays_and_gets_a_clarification(h: Harness, tmp_path: Path) -> None:

@@ -38,27 +38,31 @@ def two_courts_roster() -> str:
     return "\n".join(out) + "\n"
 
 
+async def province(harness: Harness, roster_text: str) -> None:
+    """The harness's own court as the high court, 郑州市中级人民法院 (zz) below it and 中牟县人民法院 (zm)
+    below that, and ``roster_text`` imported across them."""
+    rt, clock = harness.runtime, harness.clock
+    high = await rt.db.ensure_court(rt.settings.court_code, rt.court_name, "court")
+    for code, name, parent in (("zz", "郑州市中级人民法院", high.code), ("zm", "中牟县人民法院", "zz")):
+        await courts.add_court(
+            rt.db.uow(),
+            code=code,
+            name=name,
+            parent_code=parent,
+            deadline_profile="court",
+            clock=clock,
+            actor="test",
+        )
+    roster = parse_roster(roster_text)
+    assert roster.ok, roster.errors
+    await import_roster_file(rt.db.uow(), roster=roster, default_court_id=rt.court_id, clock=clock, actor="t")
+
+
 @pytest.fixture
 async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     settings = {"complaint_upward": True}  # /complaint also to the court above (seed 001 实施办法 §9)
     async with start_harness(db_url, tmp_path, settings=settings) as harness:  # its own court: the high court
-        rt, clock = harness.runtime, harness.clock
-        high = await rt.db.ensure_court(rt.settings.court_code, rt.court_name, "court")
-        for code, name, parent in (("zz", "郑州市中级人民法院", high.code), ("zm", "中牟县人民法院", "zz")):
-            await courts.add_court(
-                rt.db.uow(),
-                code=code,
-                name=name,
-                parent_code=parent,
-                deadline_profile="court",
-                clock=clock,
-                actor="test",
-            )
-        roster = parse_roster(two_courts_roster())
-        assert roster.ok, roster.errors
-        await import_roster_file(
-            rt.db.uow(), roster=roster, default_court_id=rt.court_id, clock=clock, actor="t"
-        )
+        await province(harness, two_courts_roster())
         yield harness
 
 

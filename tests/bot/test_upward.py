@@ -11,12 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from liuhen.app.usecases import courts
-from liuhen.app.usecases.roster import import_roster_file
-from liuhen.domain.roster import parse_roster
 from tests.bot.harness import Harness, Message, start_harness, text_of
 from tests.bot.signoff_flow import labels, submit_record
-from tests.bot.test_hierarchy import enrol_at
+from tests.bot.test_hierarchy import enrol_at, province
 from tests.conftest import DEMO_ROSTER
 from tests.pdftext import pdf_text
 
@@ -36,23 +33,7 @@ def three_courts_roster() -> str:
 @pytest.fixture
 async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     async with start_harness(db_url, tmp_path) as harness:
-        rt, clock = harness.runtime, harness.clock
-        high = await rt.db.ensure_court(rt.settings.court_code, rt.court_name, "court")
-        for code, name, parent in (("zz", "郑州市中级人民法院", high.code), ("zm", "中牟县人民法院", "zz")):
-            await courts.add_court(
-                rt.db.uow(),
-                code=code,
-                name=name,
-                parent_code=parent,
-                deadline_profile="court",
-                clock=clock,
-                actor="t",
-            )
-        roster = parse_roster(three_courts_roster())
-        assert roster.ok, roster.errors
-        await import_roster_file(
-            rt.db.uow(), roster=roster, default_court_id=rt.court_id, clock=clock, actor="t"
-        )
+        await province(harness, three_courts_roster())
         yield harness
 
 

@@ -75,6 +75,7 @@ class Step(enum.StrEnum):
     FIND = "find"  # investigate: a finding (the argument), then the measures typed → CLOSED
     CAUSE = "cause"  # false record: type the cause, then intentional or not → CLOSED
     APPROVE = "approve"  # the chief approves overriding the defer suggestion ("yes") or not ("no" → CLOSED)
+    TYPICAL = "typical"  # closed with a finding of fact: chosen as a 典型案例 for the quarter's analysis
 
 
 MAX_TEXT = 1000
@@ -101,6 +102,7 @@ class FollowUp:
     outcome: str | None = None  # measures, feedback or cause, as typed
     intentional: bool | None = None  # false record: made up on purpose (seed 004 §20, §25)
     chief_approved: bool | None = None  # overriding a defer suggestion: the chief's answer (seed 004 §18)
+    typical: bool = False  # chosen by the office as a 典型案例 (seed 003 item 13: 本季度查处的典型案例)
     closed_at: datetime | None = None
     notified_at: datetime | None = None  # the owner's card sent
     reminded_at: datetime | None = None  # the owner, the working day before the deadline
@@ -117,8 +119,12 @@ class FollowUp:
         return self.open and now > self.due_at
 
     def next_steps(self) -> tuple[Step, ...]:
-        """The buttons the owner has now (none while the chief's approval is awaited)."""
-        if not self.open or self.state == State.AWAITING_CHIEF.value:
+        """The buttons the owner has now (none while the chief's approval is awaited). Once closed with a
+        finding of fact (属实 / 部分属实), it may be chosen as a 典型案例, once."""
+        if not self.open:
+            found = self.finding in (Finding.TRUE.value, Finding.PARTLY.value)
+            return (Step.TYPICAL,) if found and not self.typical else ()
+        if self.state == State.AWAITING_CHIEF.value:
             return ()
         kind, state = Kind(self.kind), State(self.state)
         if kind in (Kind.TRANSFER, Kind.ESCALATE):
@@ -145,7 +151,9 @@ class FollowUp:
         if step not in (*self.next_steps(), *self.chief_steps()):
             raise Refused(step)
         cleaned = clean(text)
-        if step is Step.APPROVE:
+        if step is Step.TYPICAL:
+            self.typical = True
+        elif step is Step.APPROVE:
             if arg not in ("yes", "no"):
                 raise Refused(step)
             self.chief_approved = arg == "yes"

@@ -105,6 +105,9 @@ class QuarterlyData:
     measures: dict[str, int] = field(default_factory=dict)  # accountability measures decided, by measure
     notices_issued: int = 0
     zero_departments: list[str] = field(default_factory=list)  # 零记录 this quarter (seed 003 §20)
+    typical: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # 典型案例 chosen by the office (seed 003 §13)
     voice: Voice = COURT  # a court's or a procuratorate's words and articles
 
     @property
@@ -403,6 +406,7 @@ async def load(
         ]
         if detailed and court_id == reader.court_id:
             data.followup_list = items
+        data.typical = [i for i in items if i.pop("typical", False)]
         await uow.commit()
     return data
 
@@ -450,6 +454,7 @@ async def _followups(
             + ("（逾期）" if f.state != FollowUpState.CLOSED.value and now > f.due_at else ""),
             "result": (followup_words.FINDINGS[FollowUpFinding(f.finding)] + "；" if f.finding else "")
             + (f.outcome or ""),
+            "typical": bool(f.typical),
         }
         for f in found
     ]
@@ -864,7 +869,11 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
             + "。"
             + _zero_enforcement(data)
         ),
+        pdf.heading(cite("十、典型案例（seed 003 §13）", data.voice)),
+        pdf.para(f"本季度纪检监察部门列为典型案例 {len(data.typical)} 件。"),
     ]
+    if data.detailed:
+        story += _list_table(data.typical, FOLLOWUP_COLUMNS)
     return pdf.build(story, title=f"{qname}{TITLE}", header=f"{data.court_name}｜{qname}汇总分析")
 
 

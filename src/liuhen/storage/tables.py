@@ -552,6 +552,7 @@ followups = Table(
     Column("outcome", String(1000)),
     Column("intentional", Boolean),
     Column("chief_approved", Boolean),
+    Column("typical", Boolean, nullable=False, default=False),
     Column("closed_at", UTCDateTime()),
     Column("notified_at", UTCDateTime()),
     Column("reminded_at", UTCDateTime()),

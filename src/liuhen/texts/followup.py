@@ -36,6 +36,7 @@ _BUTTONS: Mapping[Act, str] = {
     Act.SEND: "已发出，登记接收单位",
     Act.ACKNOWLEDGE: "对方已签收",
     Act.FEEDBACK: "登记反馈结果",
+    Act.TYPICAL: "列为典型案例",
 }
 _CAUSE = {"yes": "系故意不实", "no": "非故意（误记等）"}
 _APPROVE = {"yes": "批准", "no": "不批准"}
@@ -73,6 +74,8 @@ def _history(f: FollowUp, tz: tzinfo) -> list[str]:
         lines.append(f"不实原因：{'故意' if f.intentional else '非故意'}")
     if f.outcome:
         lines.append(f"{'处理结果' if f.kind != Kind.FALSE_RECORD.value else '原因说明'}：{f.outcome}")
+    if f.typical:
+        lines.append("已列为典型案例（纳入季度分析）")
     return lines
 
 

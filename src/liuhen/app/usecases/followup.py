@@ -77,6 +77,7 @@ class Act(enum.Enum):
 
     SEND = "send"  # 已发出，登记接收单位
     ACKNOWLEDGE = "ack"  # 对方已签收
+    TYPICAL = "typical"  # 列为典型案例
     FEEDBACK = "feedback"  # 登记反馈结果
     FIND = "find"  # a finding of the investigation
     CAUSE = "cause"  # not true: made up on purpose, or not
@@ -102,7 +103,12 @@ class Card:
     owner: str = ""  # the owner's name, for the head and the chief
 
 
-_ACTS = {Step.SEND: Act.SEND, Step.ACKNOWLEDGE: Act.ACKNOWLEDGE, Step.FEEDBACK: Act.FEEDBACK}
+_ACTS = {
+    Step.SEND: Act.SEND,
+    Step.ACKNOWLEDGE: Act.ACKNOWLEDGE,
+    Step.FEEDBACK: Act.FEEDBACK,
+    Step.TYPICAL: Act.TYPICAL,
+}
 
 
 async def _rows(uow: UnitOfWork, f: FollowUp, owner: Staff, now: datetime) -> tuple[tuple[Button, ...], ...]:
@@ -308,11 +314,9 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> 
         chief = step is Step.APPROVE and staff.role == Role.PRESIDENT
         if f is None or (f.owner_pk != staff.id and not chief) or f.court_id != staff.court_id:
             return Result(Outcome.FORBIDDEN)
-        if not f.open:
-            return Result(Outcome.CLOSED, f)
         if step not in (f.chief_steps() if chief else f.next_steps()):
-            return Result(Outcome.STALE, f)
-        if step is Step.APPROVE:
+            return Result(Outcome.CLOSED if not f.open else Outcome.STALE, f)
+        if step in (Step.APPROVE, Step.TYPICAL):
             return await _take(uow, staff, f, step, now, text=None, arg=arg)
         if step is Step.ACKNOWLEDGE:
             return await _take(uow, staff, f, step, now, text=None, arg=None)
@@ -372,7 +376,7 @@ async def _take(
         payload={k: v for k, v in f.steps[-1].items() if k not in ("at", "by")},
     )
     told: list[Told] = []
-    if not f.open:
+    if not f.open and step is not Step.TYPICAL:
         told = await _tell_outcome(uow, f)
     card = await _card(uow, f, staff, now, Nudge.LIST)
     if step is Step.APPROVE:  # approved: the owner's card, to start; refused: nothing more for the owner

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=1000), nullable=True),
         sa.Column("intentional", sa.Boolean(), nullable=True),
         sa.Column("chief_approved", sa.Boolean(), nullable=True),
+        sa.Column("typical", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("closed_at", UTCDateTime(), nullable=True),
         sa.Column("notified_at", UTCDateTime(), nullable=True),
         sa.Column("reminded_at", UTCDateTime(), nullable=True),
