@@ -15,6 +15,7 @@ from tests.bot.harness import Harness, Message, start_harness, text_of
 from tests.bot.signoff_flow import labels, submit_record
 from tests.bot.test_hierarchy import enrol_at, province
 from tests.conftest import DEMO_ROSTER
+from tests.integration.conftest import cli_runner
 from tests.pdftext import pdf_text
 
 MARK = "标记情节严重"
@@ -74,3 +75,31 @@ async def test_seed001_s7_a_severe_record_goes_up_level_by_level(h: Harness, tmp
     flat = "".join((await asyncio.to_thread(pdf_text, pdf, tmp_path)).split())
     assert "层报情况：郑州市中级人民法院赵主任于" in flat and "收到并报送上一级" in flat
     assert f"{high.name}赵主任" in flat.split("层报情况")[1] and "收到并按规定报送" in flat
+
+
+async def test_seed001_implementing_s6_the_high_courts_half_year_report_rolls_up_the_province(
+    h: Harness, db_url: str, tmp_path: Path
+) -> None:
+    """每半年报送一次 (seed 001 实施办法 §6): the high court's report covers its own court and every court
+    below, compared with the half before and the same half last year."""
+    county = await enrol_at(h, "zm", "j001", "县法院张法官")
+    middle = await enrol_at(h, "zz", "j001", "中院张法官")
+    await submit_record(h, county)
+    await submit_record(h, county, "另一条过问")
+    await submit_record(h, middle)
+    run = cli_runner(
+        db_url, tmp_path, timeout=90, start=h.clock.now(), LIUHEN_COURT_NAME=h.runtime.court_name
+    )
+    bad = await asyncio.to_thread(run, "report", "halfyear", "2026H3", "-o", "x.pdf")
+    assert bad.returncode == 2 and not (tmp_path / "x.pdf").exists()
+    done = await asyncio.to_thread(
+        run, "report", "halfyear", "2026年下半年", "--with-lower", "-o", "half.pdf"
+    )
+    assert done.returncode == 0, done.stderr
+    flat = "".join(
+        (await asyncio.to_thread(pdf_text, (tmp_path / "half.pdf").read_bytes(), tmp_path)).split()
+    )
+    assert "2026年下半年干预、插手、过问案件记录情况汇总分析" in flat
+    assert "2026年下半年共记录干预、插手、过问案件3件" in flat and "上期0件" in flat
+    assert "郑州市中级人民法院100+1+1" in flat and "中牟县人民法院200+2+2" in flat  # by court, rolled up
+    assert "本季度" not in flat and "每半年报送一次" in flat

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -147,14 +147,42 @@ def report_quarterly(
     with_lower: Annotated[bool, typer.Option("--with-lower", help="汇总本院及全部下级法院")] = False,
 ) -> None:
     """季度汇总分析（.pdf 或 .xlsx，含图表、环比和同比；季度结束后五日内报送）。"""
-    from liuhen.domain.periods import BadPeriod, Quarter
+    from liuhen.domain.periods import Quarter
+
+    _summary(Quarter.parse, period, output, reader, court, with_lower)
+
+
+@report_app.command("halfyear")
+def report_halfyear(
+    period: Annotated[str, typer.Argument(help="半年，如 2026H2 或 2026年下半年")],
+    output: Output,
+    reader: Reader = None,
+    court: Annotated[str | None, typer.Option("--court", help="法院代码（默认：读者所在法院）")] = None,
+    with_lower: Annotated[bool, typer.Option("--with-lower", help="汇总本院及全部下级法院")] = False,
+) -> None:
+    """半年报告（.pdf 或 .xlsx；高级法院每半年向省级党委政法委报送，可汇总全辖区法院）。"""
+    from liuhen.domain.periods import Half
+
+    _summary(Half.parse, period, output, reader, court, with_lower)
+
+
+def _summary(
+    parse: Callable[[str], Any],
+    period: str,
+    output: Path,
+    reader: str | None,
+    court: str | None,
+    with_lower: bool,
+) -> None:
+    """A quarter's or a half-year's summary analysis (seed 002 §7; seed 001 实施办法 §6), as a file."""
+    from liuhen.domain.periods import BadPeriod
     from liuhen.reports import quarterly
     from liuhen.texts.labels import bad_period
-    from liuhen.texts.labels import quarter as quarter_label
+    from liuhen.texts.labels import period as period_label
     from liuhen.texts.profile import voice
 
     try:
-        quarter = Quarter.parse(period)
+        chosen = parse(period)
     except BadPeriod as exc:
         fail(bad_period(exc), 2)
     _writable(output, (".pdf", ".xlsx"))
@@ -162,11 +190,11 @@ def report_quarterly(
 
     async def job(rt: Runtime, person: Staff | Operator) -> None:
         with _progress(3) as step:
-            step(f"汇总 {quarter_label(quarter)}、上季度和去年同期")
+            step(f"汇总 {period_label(chosen)}及比较期间")
             data = await quarterly.load(
                 rt.db,
                 reader=person,
-                quarter=quarter,
+                quarter=chosen,
                 now=rt.clock.now(),
                 tz=rt.settings.tz,
                 court_name=rt.court_name,
@@ -182,7 +210,7 @@ def report_quarterly(
             _write(output, document)
 
     _run(reader, job)
-    out.print(f"已生成 {quarter_label(quarter)}汇总分析 → {output}")
+    out.print(f"已生成 {period_label(chosen)}汇总分析 → {output}")
 
 
 report_app.command("monthly")(cli_monthly.report_monthly)  # 月报告执行情况通报

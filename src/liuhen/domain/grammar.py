@@ -41,3 +41,9 @@ NOTHING_WORDS = frozenset({"无", "没有", "不需要", "-", "—"})
 #: Yes and no in a register's column (``practises`` of the departed staff register), case-insensitive.
 YES_WORDS = frozenset({"是", "yes", "y", "true", "1"})
 NO_WORDS = frozenset({"否", "no", "n", "false", "0", ""})
+
+#: A half-year as people write it (seed 001 实施办法 §6: 每半年报送一次): ``2026H2``, ``2026-H1``,
+#: ``2026年下半年``, ``2026年上半年``.
+HALF_SHORT = r"^\s*(\d{4})\s*[-_ ]?\s*[Hh]\s*([12])\s*$"
+HALF_WORDS = r"^\s*(\d{4})年?([上下])半年\s*$"
+HALF_NUMERALS = {"上": 1, "下": 2}

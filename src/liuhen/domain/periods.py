@@ -11,13 +11,22 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from liuhen.domain.grammar import QUARTER_NUMERALS, QUARTER_SHORT, QUARTER_WORDS
+from liuhen.domain.grammar import (
+    HALF_NUMERALS,
+    HALF_SHORT,
+    HALF_WORDS,
+    QUARTER_NUMERALS,
+    QUARTER_SHORT,
+    QUARTER_WORDS,
+)
 
 #: The summary goes out "within five days after the quarter ends" (seed 002 §7 每季度结束后五日内).
 SUMMARY_DAYS_AFTER_QUARTER = 5
 
 _QUARTER_RE = re.compile(QUARTER_SHORT)
 _QUARTER_WORDS_RE = re.compile(QUARTER_WORDS)
+_HALF_RE = re.compile(HALF_SHORT)
+_HALF_WORDS_RE = re.compile(HALF_WORDS)
 
 
 class PeriodProblem(enum.StrEnum):
@@ -94,6 +103,74 @@ class Quarter:
     def summary_due(self) -> date:
         """The last local day on which the summary is on time (seed 002 §7)."""
         return self.last_day + timedelta(days=SUMMARY_DAYS_AFTER_QUARTER)
+
+    @property
+    def months(self) -> list[str]:
+        """``YYYY-MM`` of its months."""
+        return [f"{self.year}-{m:02d}" for m in range(3 * self.q - 2, 3 * self.q + 1)]
+
+
+@dataclass(frozen=True, order=True)
+class Half:
+    """A half-year (seed 001 实施办法 §6: 每半年报送一次): the same questions as a ``Quarter`` asks of a
+    period, so the summary reads either."""
+
+    year: int
+    h: int
+
+    def __post_init__(self) -> None:
+        if self.h not in (1, 2):
+            raise BadPeriod(PeriodProblem.UNREADABLE, f"{self.year}H{self.h}")
+        if not 2000 <= self.year <= 2999:
+            raise BadPeriod(PeriodProblem.YEAR_RANGE, self.year)
+
+    @classmethod
+    def parse(cls, text: str) -> Half:
+        """``2026H2``, ``2026-h1``, ``2026年下半年``."""
+        m = _HALF_WORDS_RE.fullmatch(text.strip())
+        if m:
+            return cls(int(m.group(1)), HALF_NUMERALS[m.group(2)])
+        m = _HALF_RE.match(text)
+        if not m:
+            raise BadPeriod(PeriodProblem.UNREADABLE, text)
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}H{self.h}"
+
+    @property
+    def quarters(self) -> tuple[Quarter, Quarter]:
+        return Quarter(self.year, 2 * self.h - 1), Quarter(self.year, 2 * self.h)
+
+    @property
+    def first_day(self) -> date:
+        return self.quarters[0].first_day
+
+    @property
+    def last_day(self) -> date:
+        return self.quarters[1].last_day
+
+    def previous(self) -> Half:
+        return Half(self.year - 1, 2) if self.h == 1 else Half(self.year, 1)
+
+    def year_before(self) -> Half:
+        return Half(self.year - 1, self.h)
+
+    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        return self.quarters[0].bounds(tz)[0], self.quarters[1].bounds(tz)[1]
+
+    @property
+    def summary_due(self) -> date:
+        return self.last_day + timedelta(days=SUMMARY_DAYS_AFTER_QUARTER)
+
+    @property
+    def months(self) -> list[str]:
+        return [m for q in self.quarters for m in q.months]
+
+
+#: What a summary covers: a quarter (seed 002 §7) or a half-year (seed 001 实施办法 §6).
+Period = Quarter | Half
 
 
 def last_completed(today: date) -> Quarter:

@@ -38,7 +38,7 @@ from liuhen.domain.followup import Finding as FollowUpFinding
 from liuhen.domain.followup import Kind as FollowUpKind
 from liuhen.domain.followup import State as FollowUpState
 from liuhen.domain.model import Role, Staff
-from liuhen.domain.periods import Quarter
+from liuhen.domain.periods import Period, Quarter
 from liuhen.domain.records import RecordStatus
 from liuhen.domain.signoff import LEVELS, Level
 from liuhen.reports import pdf, xlsx
@@ -49,12 +49,38 @@ from liuhen.texts import followup as followup_words
 from liuhen.texts import labels
 from liuhen.texts.citations import cite
 from liuhen.texts.labels import RECORD_STATUS
-from liuhen.texts.labels import quarter as quarter_label
+from liuhen.texts.labels import period as period_label
 from liuhen.texts.profile import COURT, Voice
 from liuhen.texts.signoff import LEVEL_LABELS
 
 TITLE = "干预、插手、过问案件记录情况汇总分析"
 PERIODS = ("本季度", "上季度", "去年同期")
+#: A half-year's report (seed 001 实施办法 §6: 每半年报送一次) compares with the half before and last year's.
+HALF_PERIODS = ("本期", "上期", "去年同期")
+
+
+def _periods(period: Period) -> tuple[str, str, str]:
+    return PERIODS if isinstance(period, Quarter) else HALF_PERIODS
+
+
+def _words(period: Period) -> Callable[[str], str]:
+    """A quarter's summary speaks of quarters; a half-year's of periods, and cites its own rule."""
+    if isinstance(period, Quarter):
+        return lambda text: text
+    pairs = (
+        ("seed 002 §7，季度结束后五日内", "seed 001 实施办法 §6，每半年报送一次"),
+        ("本季度", "本期"),
+        ("上季度", "上期"),
+    )
+
+    def words(text: str) -> str:
+        for old, new in pairs:
+            text = text.replace(old, new)
+        return text
+
+    return words
+
+
 LIST_MAX_PDF = 300  # longer lists are cut in the PDF (the XLSX has them all, up to LIST_MAX)
 LIST_MAX = 20_000
 ESCALATING_DISPOSITIONS = ("immediate", "escalate")
@@ -83,7 +109,7 @@ class Breakdown:
 @dataclass
 class QuarterlyData:
     court_name: str
-    quarter: Quarter
+    quarter: Period  # a quarter, or a half-year (seed 001 实施办法 §6)
     reader: Staff | Operator
     detailed: bool  # record-by-record lists (discipline office only)
     generated_at: datetime
@@ -123,7 +149,7 @@ class _Query:
     """Counts of the three compared quarters, one index range scan per quarter (an OR of the three ranges
     or a CASE over them makes SQLite scan the whole table: bench/reports.py)."""
 
-    def __init__(self, session: AsyncSession, court_ids: Sequence[int], quarter: Quarter, tz: tzinfo) -> None:
+    def __init__(self, session: AsyncSession, court_ids: Sequence[int], quarter: Period, tz: tzinfo) -> None:
         self.s, self.court_ids = session, list(court_ids)
         self.ranges = [p.bounds(tz) for p in (quarter, quarter.previous(), quarter.year_before())]
 
@@ -258,7 +284,7 @@ async def load(
     db: Database,
     *,
     reader: Staff | Operator,
-    quarter: Quarter,
+    quarter: Period,
     now: datetime,
     tz: tzinfo,
     court_name: str,
@@ -610,7 +636,7 @@ async def _lapse_list(
 MONTHLY_HEADERS = ["月份", "应报告人数", "零报告", "有记录或称有待记", "未报告"]
 
 
-async def _monthly(s: AsyncSession, court_ids: Sequence[int], quarter: Quarter) -> list[list[object]] | None:
+async def _monthly(s: AsyncSession, court_ids: Sequence[int], quarter: Period) -> list[list[object]] | None:
     """Monthly-report compliance per month of the quarter (seed 003 §13), from the monthly reports' tables
     (`monthly_prompts` = who was asked, `monthly_answers` = who answered what). None when this
     deployment has no such tables or nobody was asked (the documents then say 暂无数据). The person-by-person
@@ -618,7 +644,7 @@ async def _monthly(s: AsyncSession, court_ids: Sequence[int], quarter: Quarter) 
     prompts, answers = t.metadata.tables.get("monthly_prompts"), t.metadata.tables.get("monthly_answers")
     if prompts is None or answers is None:
         return None
-    months = [f"{quarter.year}-{m:02d}" for m in range(3 * quarter.q - 2, 3 * quarter.q + 1)]
+    months = quarter.months
     p, a = prompts.c, answers.c
     asked = {
         str(m): int(n)
@@ -655,9 +681,9 @@ def _change(a: int, b: int) -> str:
     return f"+{a - b}" if a > b else str(a - b)
 
 
-def _rows_table(rows: Sequence[Row], first: str) -> Flowable:
+def _rows_table(rows: Sequence[Row], first: str, periods: Sequence[str] = PERIODS) -> Flowable:
     mm = pdf.mm
-    data: list[list[object]] = [[first, *PERIODS, "环比", "同比"]]
+    data: list[list[object]] = [[first, *periods, "环比", "同比"]]
     for row in rows:
         a, b, c = row.counts
         data.append([row.label, a, b, c, _change(a, b), _change(a, c)])
@@ -735,62 +761,77 @@ def _zero_enforcement(data: QuarterlyData) -> str:
 
 
 def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
+    words = _words(data.quarter)
+    periods = _periods(data.quarter)
+
+    def para(text: str, style: str = "body") -> Flowable:
+        return pdf.para(words(text), style)
+
+    def heading(text: str, level: int = 1) -> Flowable:
+        return pdf.heading(words(text), level)
+
+    def title(text: str) -> Flowable:
+        return pdf.title(words(text))
+
     qt = data.quarter
-    qname = quarter_label(qt)
+    qname = period_label(qt)
     a, b, c = data.totals
     story: list[Flowable] = [
-        pdf.para(data.court_name, "subtitle"),
-        pdf.title(f"{qname}{TITLE}"),
-        pdf.para(
+        para(data.court_name, "subtitle"),
+        title(f"{qname}{TITLE}"),
+        para(
             f"统计期间：{qt.first_day:%Y年%m月%d日}至{qt.last_day:%Y年%m月%d日}（以首次提交时间计）；"
             f"报送期限：{qt.summary_due:%Y年%m月%d日}前"
-            f"{cite('（seed 002 §7，季度结束后五日内）', data.voice)}。"
+            f"{cite(words('（seed 002 §7，季度结束后五日内）'), data.voice)}。"
             f"生成：{local_time(data.generated_at, tz)}，{labels.reader(data.reader)}。",
             "small",
         ),
-        pdf.heading("一、总体情况"),
+        heading("一、总体情况"),
     ]
     if data.zero:
         story.append(
-            pdf.para(f"零报告：{qname}未记录干预、插手、过问案件的情况。上季度 {b} 件，去年同期 {c} 件。")
+            para(f"零报告：{qname}未记录干预、插手、过问案件的情况。上季度 {b} 件，去年同期 {c} 件。")
         )
     else:
         story.append(
-            pdf.para(
+            para(
                 f"{qname}共记录干预、插手、过问案件 {a} 件，上季度 {b} 件（环比 {_change(a, b)}），"
                 f"去年同期 {c} 件（同比 {_change(a, c)}）。其中须报送上一级 {data.escalation_count} 件，"
                 f"涉及特别报告事项 {data.special_count} 件。"
             )
         )
-    story.append(_rows_table(data.key_figures, "指标"))
+    story.append(_rows_table(data.key_figures, "指标", periods))
     if not data.detailed:
         story.append(
-            pdf.para(
+            para(
                 f"按保密规定{cite('（seed 003 §12）', data.voice)}，"
                 "本汇总对您仅含统计数字；逐件明细仅纪检监察机构可见。",
                 "small",
             )
         )
-    story.append(pdf.heading("二、分类统计"))
+    story.append(heading("二、分类统计"))
     for n, bd in enumerate(data.breakdowns, start=1):
-        story += [pdf.heading(f"（{n}）{bd.title}", 2), _rows_table(bd.rows, bd.title.removeprefix("按"))]
+        story += [
+            heading(f"（{n}）{bd.title}", 2),
+            _rows_table(bd.rows, bd.title.removeprefix("按"), periods),
+        ]
         if bd.any:
             shown = [r for r in bd.rows if any(r.counts)]  # the table has every row; the chart what occurred
-            series = {p: [r.counts[i] for r in shown] for i, p in enumerate(PERIODS)}
+            series = {p: [r.counts[i] for r in shown] for i, p in enumerate(periods)}
             story.append(pdf.bar_chart([r.label for r in shown], series, caption=f"{bd.title}（件）"))
             if bd.key in ("type", "organ") and any(r.counts[0] for r in bd.rows):
                 story.append(
                     pdf.pie_chart(
                         [r.label for r in bd.rows],
                         [r.counts[0] for r in bd.rows],
-                        caption=f"本季度{bd.title}构成",
+                        caption=words(f"本季度{bd.title}构成"),
                     )
                 )
         else:
-            story.append(pdf.para(f"三个统计期均无记录（{NO_DATA}）。", "small"))
+            story.append(para(f"三个统计期均无记录（{NO_DATA}）。", "small"))
     story += [
-        pdf.heading("三、须报送上一级的记录"),
-        pdf.para(
+        heading("三、须报送上一级的记录"),
+        para(
             f"过问人系同级党委或政法委主要领导的，应同时报送上级党委、政法委和上级{data.voice.org}；情节严重的应立即报告并层报"
             f"{cite('（seed 001 实施办法 §6，seed 002 §7）', data.voice)}。"
             f"本季度共 {data.escalation_count} 件。",
@@ -800,8 +841,8 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     if data.detailed:
         story += _list_table(data.escalations, ESCALATION_COLUMNS)
     story += [
-        pdf.heading("四、特别报告事项逐项列明"),
-        pdf.para(
+        heading("四、特别报告事项逐项列明"),
+        para(
             f"本季度涉及特别报告事项的记录 {data.special_count} 件"
             f"{cite('（seed 001 实施办法 §7，seed 002 §9）', data.voice)}。",
             "small",
@@ -811,42 +852,40 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         story += _list_table(data.special_list, SPECIAL_COLUMNS)
     late = next(r for r in data.key_figures if r.label.startswith("补记"))
     story += [
-        pdf.heading("五、时限执行情况"),
-        pdf.heading(cite("（一）补记（超过记录时限，seed 002 §6、seed 004 §7）", data.voice), 2),
-        pdf.para(
-            f"本季度补记 {late.counts[0]} 件，上季度 {late.counts[1]} 件，去年同期 {late.counts[2]} 件。"
-        ),
+        heading("五、时限执行情况"),
+        heading(cite("（一）补记（超过记录时限，seed 002 §6、seed 004 §7）", data.voice), 2),
+        para(f"本季度补记 {late.counts[0]} 件，上季度 {late.counts[1]} 件，去年同期 {late.counts[2]} 件。"),
     ]
     if data.detailed:
         story += _list_table(data.late_list, LATE_COLUMNS)
     story += [
-        pdf.heading(cite("（二）签批逾期（每级三个工作日，seed 004 §13）", data.voice), 2),
-        _rows_table(data.lapse_rows, "签批层级"),
+        heading(cite("（二）签批逾期（每级三个工作日，seed 004 §13）", data.voice), 2),
+        _rows_table(data.lapse_rows, "签批层级", periods),
     ]
     if data.detailed:
         story += _list_table(data.lapse_list, LAPSE_COLUMNS)
     exempt = next(r for r in data.key_figures if r.label == EXEMPT_ROW)
     story += [
-        pdf.heading(
+        heading(
             cite(
                 "（三）不录入专库、存入案件正卷备查的参考意见（seed 001 实施办法 §5、seed 002 §5）",
                 data.voice,
             ),
             2,
         ),
-        pdf.para(f"本季度 {exempt.counts[0]} 件，不计入上述记录数，另行列明。"),
+        para(f"本季度 {exempt.counts[0]} 件，不计入上述记录数，另行列明。"),
     ]
     if data.detailed:
         story += _list_table(data.exempt_list, EXEMPT_COLUMNS)
-    story.append(pdf.heading(cite("六、月报告执行情况（seed 003 §13）", data.voice)))
+    story.append(heading(cite("六、月报告执行情况（seed 003 §13）", data.voice)))
     if not data.monthly:
-        story.append(pdf.para(NO_DATA))
+        story.append(para(NO_DATA))
     else:
         story.append(pdf.table([MONTHLY_HEADERS, *data.monthly], numeric_cols=range(1, 5)))
     story += [
-        pdf.heading(cite("七、分流处理情况（seed 004 §17—§20）", data.voice)),
-        pdf.table([FOLLOWUP_HEADERS, *data.followup_rows], numeric_cols=range(1, 5)),
-        pdf.para(
+        heading(cite("七、分流处理情况（seed 004 §17）", data.voice)),
+        pdf.table([[words(h) for h in FOLLOWUP_HEADERS], *data.followup_rows], numeric_cols=range(1, 5)),
+        para(
             "本季度立项调查的结论："
             + "，".join(f"{k} {v} 件" for k, v in data.findings.items())
             + "（以办结时的结论计）。",
@@ -856,21 +895,21 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
     if data.detailed:
         story += _list_table(data.followup_list, FOLLOWUP_COLUMNS)
     story += [
-        pdf.heading(cite("八、通报与责任追究（seed 004 §22—§30）", data.voice)),
-        pdf.para(
+        heading(cite("八、通报与责任追究（seed 004 §22）", data.voice)),
+        para(
             f"本季度发布通报 {data.notices_issued} 期；责任追究："
             + "，".join(f"{k} {v} 人次" for k, v in data.measures.items() if v)
             + ("。" if any(data.measures.values()) else "无。")
         ),
-        pdf.heading(cite("九、零记录、零查处情况（seed 003 §20）", data.voice)),
-        pdf.para(
+        heading(cite("九、零记录、零查处情况（seed 003 §20）", data.voice)),
+        para(
             "本季度无记录的部门："
             + ("、".join(data.zero_departments) or "无")
             + "。"
             + _zero_enforcement(data)
         ),
-        pdf.heading(cite("十、典型案例（seed 003 §13）", data.voice)),
-        pdf.para(f"本季度纪检监察部门列为典型案例 {len(data.typical)} 件。"),
+        heading(cite("十、典型案例（seed 003 §13）", data.voice)),
+        para(f"本季度纪检监察部门列为典型案例 {len(data.typical)} 件。"),
     ]
     if data.detailed:
         story += _list_table(data.typical, FOLLOWUP_COLUMNS)
@@ -884,14 +923,15 @@ SHEET_HEADERS = ["类别", *PERIODS]
 
 
 def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
+    words, periods = _words(data.quarter), _periods(data.quarter)
     qt = data.quarter
-    qname = quarter_label(qt)
+    qname = period_label(qt)
     wb = xlsx.workbook()
     title = f"{data.court_name} {qname}{TITLE}"
     summary = xlsx.table_sheet(
         wb,
         "概况",
-        ["指标", *PERIODS],
+        ["指标", *periods],
         [[r.label, *r.counts] for r in data.key_figures],
         title=title + ("（零报告）" if data.zero else ""),
     )
@@ -900,13 +940,13 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
         block = xlsx.table_sheet(
             wb,
             bd.title.removeprefix("按"),
-            [bd.title.removeprefix("按"), *PERIODS],
+            [bd.title.removeprefix("按"), *periods],
             [[r.label, *r.counts] for r in bd.rows],
             title=cite(f"{qname} {bd.title}（{bd.source}）", data.voice),
         )
         xlsx.bar_chart(block, title=f"{bd.title}（件）")
         if bd.key in ("type", "organ"):
-            xlsx.pie_chart(block, title=f"本季度{bd.title}构成", anchor=f"F{block.last_row + 20}")
+            xlsx.pie_chart(block, title=words(f"本季度{bd.title}构成"), anchor=f"F{block.last_row + 20}")
     lists = (
         ("须报送上一级", ESCALATION_COLUMNS, data.escalations, data.escalation_count),
         ("特别报告事项明细", SPECIAL_COLUMNS, data.special_list, data.special_count),
@@ -944,7 +984,7 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
     lapses = xlsx.table_sheet(
         wb,
         "签批逾期",
-        ["签批层级", *PERIODS],
+        ["签批层级", *periods],
         [[r.label, *r.counts] for r in data.lapse_rows],
         title=f"{qname} 签批逾期（次）",
     )
@@ -952,9 +992,9 @@ def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
     xlsx.table_sheet(
         wb,
         "分流处理",
-        FOLLOWUP_HEADERS,
+        [words(h) for h in FOLLOWUP_HEADERS],
         data.followup_rows,
-        title=cite(f"{qname} 分流处理情况（seed 004 §17—§20）", data.voice),
+        title=cite(f"{qname} 分流处理情况（seed 004 §17）", data.voice),
     )
     if data.detailed:
         xlsx.table_sheet(
@@ -980,7 +1020,7 @@ async def quarterly_documents(
     db: Database,
     *,
     reader: Staff | Operator,
-    quarter: Quarter,
+    quarter: Period,
     now: datetime,
     tz: tzinfo,
     court_name: str,

@@ -9,7 +9,7 @@ from liuhen.domain.access import Operator
 from liuhen.domain.casezero import CaseZeroStatus
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import Month, Status
-from liuhen.domain.periods import BadPeriod, PeriodProblem, Quarter
+from liuhen.domain.periods import BadPeriod, Half, PeriodProblem, Quarter
 from liuhen.domain.records import EvidenceKind, RecordStatus
 from liuhen.texts.profile import COURT, Voice
 
@@ -138,6 +138,11 @@ def long_month(m: Month) -> str:
 def quarter(q: Quarter) -> str:
     """``2026年第四季度``."""
     return f"{q.year}年第{'一二三四'[q.q - 1]}季度"
+
+
+def period(p: Quarter | Half) -> str:
+    """``2026年第四季度`` or ``2026年下半年`` (seed 001 实施办法 §6: 每半年)."""
+    return quarter(p) if isinstance(p, Quarter) else f"{p.year}年{'上下'[p.h - 1]}半年"
 
 
 _PERIOD_PROBLEMS: Mapping[PeriodProblem, str] = {
