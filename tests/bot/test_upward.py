@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.bot.harness import Harness, Message, start_harness, text_of
-from tests.bot.signoff_flow import labels, submit_record
+from tests.bot.signoff_flow import labels, sign_through, submit_record
 from tests.bot.test_hierarchy import enrol_at, province
 from tests.conftest import DEMO_ROSTER
 from tests.integration.conftest import cli_runner
@@ -103,3 +103,29 @@ async def test_seed001_implementing_s6_the_high_courts_half_year_report_rolls_up
     assert "2026年下半年共记录干预、插手、过问案件3件" in flat and "上期0件" in flat
     assert "郑州市中级人民法院100+1+1" in flat and "中牟县人民法院200+2+2" in flat  # by court, rolled up
     assert "本季度" not in flat and "每半年报送一次" in flat
+
+
+async def test_seed004_s19_the_level_above_gets_the_result_of_what_it_was_sent(h: Harness) -> None:
+    """A county record on a principal leader went to the intermediate court (seed 001 实施办法 §6); when
+    the county's office closes its investigation, the intermediate court's office gets the result (seed 004
+    §19)."""
+    judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    officers = [
+        await enrol_at(h, "zm", "h001", "县法院李庭长"),
+        await enrol_at(h, "zm", "v001", "县法院王副院长"),
+    ]
+    office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    above = await enrol_at(h, "zz", "k001", "中院赵主任")
+    number = await submit_record(h, judge, principal_leader="yes")
+    await h.sim.wait_for(above, upward(number), timeout=10)
+    await sign_through(h, number, officers, office, "本院纪检监察机构调查处理")
+    card = await h.sim.wait_for(
+        office, lambda m: "【分流处理 · 新事项】" in text_of(m) and number in text_of(m)
+    )
+    await h.sim.press(office, card["message_id"], text="属实")
+    await h.sim.wait_for(office, lambda m: "调查结论：属实" in text_of(m))
+    await h.sim.send_text(office, "已按干部管理权限移送处理")
+    result = await h.sim.wait_for(above, lambda m: "【下级法院处理结果】" in text_of(m), timeout=10)
+    assert (
+        "中牟县人民法院" in text_of(result) and "结论为属实" in text_of(result) and number in text_of(result)
+    )

@@ -178,6 +178,8 @@ def told(t: Told, tz: tzinfo) -> str:
         what = f"已{kind(f)}（{f.receiver or '—'}），反馈结果：{f.outcome or '—'}"
     if t.recorder:
         return f"【处理结果】您记录的 {f.number}：{what}。"
+    if t.above:
+        return f"【下级法院处理结果】{t.above} 记录 {f.number}：{what}。"
     return f"【处理结果】本部门人员被记录过问案件（{f.number}）：{what}。"
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import Button, issue_button
 from liuhen.app.usecases.pending import Waiting, awaited
+from liuhen.domain.access import reported_upward
 from liuhen.domain.followup import (
     BY_DISPOSITION,
     CHIEF_AFTER_WORKDAYS,
@@ -281,6 +282,7 @@ class Told:
     chat_id: int
     followup: FollowUp
     recorder: bool
+    above: str = ""  # the court below's name, when told to the discipline office of the court above
 
 
 @dataclass(frozen=True)
@@ -410,6 +412,12 @@ async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
                     and head.telegram_chat_id is not None
                 ):
                     told.append(Told(head.telegram_chat_id, f, False))
+    court = await uow.courts.get(record.court_id)
+    if reported_upward(record) and court is not None and court.parent_id is not None:
+        # the level above had the record (seed 001 实施办法 §6; 层报): it gets the result (seed 004 §19)
+        for officer in await uow.staff.list(court.parent_id):
+            if officer.role == Role.DISCIPLINE and officer.active and officer.telegram_chat_id is not None:
+                told.append(Told(officer.telegram_chat_id, f, False, above=court.name))
     for t in told:
         await uow.ledger.append(
             actor="system",
