@@ -103,3 +103,5 @@ async def test_a_record_entered_late_is_offered_never_decided(h: Harness) -> Non
     overview = text_of(await h.sim.wait_for(office, "【责任追究", timeout=10))
     assert "供研判是否追究" in overview and f"{number}（张法官）" in overview
     assert "本年度尚无登记的追究措施" in overview  # offered, not decided
+    # the latest month whose report deadline has passed: who did not report it (seed 003 §13, seed 004 §28)
+    assert "2026年10月月报告未报告的（供研判，系统不自动认定）：张法官（民事审判第一庭）" in overview

@@ -9,6 +9,7 @@ from liuhen.app.usecases.accountability import Act, Line, Outcome, Overview, Res
 from liuhen.app.usecases.intake import Button
 from liuhen.domain import catalogue as cat
 from liuhen.domain.accountability import Warning
+from liuhen.texts.labels import long_month
 from liuhen.texts.labels import when as local_time
 
 ONLY_DISCIPLINE = "责任追究由纪检监察部门登记。"
@@ -53,7 +54,11 @@ def overview(o: Overview, tz: tzinfo) -> str:
     if o.late:
         lines.append("未在规定期限内记录的（补记，供研判是否追究，系统不自动认定）：")
         lines += [f"· {number}（{name}）" for number, name in o.late]
-    lines.append("月报告未按期报告的人员见每月的执行情况通报（/monthly）。")
+    if o.month is not None:
+        who = "、".join(f"{name}（{dept}）" for name, dept in o.missed) or "无"
+        lines.append(f"{long_month(o.month)}月报告未报告的（供研判，系统不自动认定）：{who}")
+    else:
+        lines.append("月报告未按期报告的人员见每月的执行情况通报（/monthly）。")
     return "\n".join(lines)
 
 

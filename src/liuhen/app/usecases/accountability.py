@@ -18,6 +18,7 @@ from liuhen.domain import catalogue as cat
 from liuhen.domain.accountability import Measure, Warning, clean, warnings
 from liuhen.domain.grammar import NOTHING_WORDS
 from liuhen.domain.model import Role, Staff
+from liuhen.domain.monthly import Month, Policy, Status, report_month
 
 ACTION = "ac"
 PENDING_PERSON = "_acct_person:"  # + ground
@@ -56,6 +57,10 @@ class Overview:
     lines: tuple[Line, ...]
     late: tuple[tuple[str, str], ...]  # (record number, recorder's name): 未在规定期限内报告 (seed 004 §28)
     start: Button | None
+    month: Month | None = None  # the latest month whose report deadline has passed
+    missed: tuple[
+        tuple[str, str], ...
+    ] = ()  # (name, department) who did not report that month (seed 003 §13)
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,14 @@ async def _button(
     return Button(act, token, shows)
 
 
-async def overview(uow: UnitOfWork, *, staff: Staff, now: datetime, tz: tzinfo) -> Overview | None:
-    """None when the person is not of the discipline office; the read is in the ledger."""
+async def overview(
+    uow: UnitOfWork, *, staff: Staff, now: datetime, tz: tzinfo, policy: Policy | None = None
+) -> Overview | None:
+    """None when the person is not of the discipline office; the read is in the ledger. With the monthly
+    ``policy``, the people who missed the latest month's report are offered too (possible cases only)."""
     if not _office(staff):
         return None
+    month, missed = (None, ()) if policy is None else await _missed(uow, staff.court_id, now, tz, policy)
     async with uow:
         year = now.astimezone(tz).year
         start = datetime(year, 1, 1, tzinfo=tz)
@@ -102,7 +111,25 @@ async def overview(uow: UnitOfWork, *, staff: Staff, now: datetime, tz: tzinfo) 
             payload={},
         )
         await uow.commit()
-        return Overview(year, lines, late, button)
+        return Overview(year, lines, late, button, month, missed)
+
+
+async def _missed(
+    uow: UnitOfWork, court_id: int, now: datetime, tz: tzinfo, policy: Policy
+) -> tuple[Month, tuple[tuple[str, str], ...]]:
+    """Who did not report the latest month whose deadline has passed (seed 003 §13, seed 004 §28)."""
+    from liuhen.app.usecases.monthly import _compliance  # the compliance notice's own reckoning
+
+    month = report_month(now, tz)
+    async with uow:
+        c = await _compliance(uow, court_id=court_id, month=month, now=now, tz=tz, policy=policy, flags=False)
+        if c.deadline > now:
+            month = month.previous()
+            c = await _compliance(
+                uow, court_id=court_id, month=month, now=now, tz=tz, policy=policy, flags=False
+            )
+    missed = tuple((p.name, d.name) for d in c.departments for p in d.with_status(Status.MISSED))
+    return month, missed
 
 
 async def _late(uow: UnitOfWork, court_id: int, since: datetime) -> tuple[tuple[str, str], ...]:

@@ -9,6 +9,7 @@ import contextlib
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from liuhen.app.settings import policy_of
 from liuhen.app.usecases import accountability
 from liuhen.app.usecases.accountability import Outcome
 from liuhen.app.usecases.intake import Button
@@ -35,7 +36,11 @@ async def accountability_command(update: Update, context: Context) -> None:
     assert update.message is not None
     rt = context.runtime
     seen = await accountability.overview(
-        rt.db.uow(), staff=context.me.staff, now=rt.clock.now(), tz=rt.settings.tz
+        rt.db.uow(),
+        staff=context.me.staff,
+        now=rt.clock.now(),
+        tz=rt.settings.tz,
+        policy=policy_of(rt.settings),
     )
     if seen is None:
         await update.message.reply_text(texts.ONLY_DISCIPLINE)
