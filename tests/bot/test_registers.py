@@ -62,6 +62,12 @@ async def test_seed003_registers_import_all_or_nothing_and_the_cross_check_tells
     judge = await h.enrol("j001", "张法官")
     head = await h.enrol("h001", "李庭长")
     office = await h.enrol("k001", "赵主任")
+    # the office (and the chief) read the registers in chat, each view logged; a judge does not
+    assert "纪检监察部门和院长可在此查看" in text_of(await h.say(judge, "/registers"))
+    shown = text_of(await h.say(office, "/registers"))
+    assert "张法官（j001）的配偶 王明：某某律师事务所，2019-05-01 起" in shown
+    assert "刘离任（2024-03-01 离任，辞职）：执业于 长城律师事务所" in shown and "孙退休" in shown
+
     # the recorder's spouse's law firm is named in the record: a possible recusal (seed 003 item 15)
     number = await submit_record(
         h, judge, record_type="contact", intervener_name="钱律师", intervener_unit="某某律师事务所 律师"
@@ -81,4 +87,4 @@ async def test_seed003_registers_import_all_or_nothing_and_the_cross_check_tells
     assert "长城律师事务所" in text_of(departed)
     async with h.runtime.db.uow(read_only=True) as uow:
         actions = [e.action for e in await uow.ledger.entries()]
-    assert actions.count("register.conflict") == 2 and actions.count("register.read") == 2
+    assert actions.count("register.conflict") == 2 and actions.count("register.read") == 3

@@ -43,3 +43,32 @@ def alert(a: Alert) -> str:
         f"【离任人员】记录 {a.number} 涉及离任人员 {d.name}（现执业于 {d.law_firm or '—'}），"
         "请核查是否存在违规代理或不正当接触交往。"
     )
+
+
+ONLY_OFFICE = "台帐由政治部维护，纪检监察部门和院长可在此查看。"
+MAX_MESSAGE = 3500
+
+
+def listing(data: dict[str, list[dict[str, object]]]) -> list[str]:
+    """Both registers, in messages short enough for the chat."""
+    lines = [f"【干警亲属从事律师职业】{len(data['relatives'])} 人"]
+    for r in data["relatives"]:
+        relation = cat.label(cat.LAWYER_RELATIONS, str(r["relation"]), str(r["relation"]))
+        since = f"，{r['since']} 起" if r.get("since") else ""
+        lines.append(
+            f"· {r['staff_name']}（{r['staff_id']}）的{relation} {r['name']}：{r['law_firm']}{since}"
+        )
+    lines.append(f"【离任人员】{len(data['departed'])} 人")
+    for d in data["departed"]:
+        practice = f"执业于 {d['law_firm']}" if d["practises"] else "未执业"
+        lines.append(f"· {d['name']}（{d['left_on'] or '—'} 离任，{d['went_to'] or '—'}）：{practice}")
+    if not data["relatives"] and not data["departed"]:
+        lines.append("台帐为空：由政治部在服务器上导入（liuhen register import）。")
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > MAX_MESSAGE:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*chunks, current]

@@ -137,3 +137,9 @@ async def cross_check(uow: UnitOfWork, record: Record, recorder: Staff) -> list[
             },
         )
     return alerts
+
+
+def may_read(person: Staff) -> bool:
+    """The registers are for the discipline office and the court's chief (seed 003 items 15, 16, 22: the
+    political department keeps them; the supervising office checks them)."""
+    return person.active and person.role in (Role.DISCIPLINE, Role.PRESIDENT)
