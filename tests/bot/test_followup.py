@@ -30,7 +30,11 @@ async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
         + "\nk002,孙干事,纪检监察室,干事,discipline,13900000011,\n"
     )
     async with start_harness(
-        db_url, tmp_path, roster=roster, settings={"reminder_check_seconds": 0.2}
+        db_url,
+        tmp_path,
+        roster=roster,
+        # an investigation's deadline is the court's setting (the seeds give none): 5 working days here
+        settings={"reminder_check_seconds": 0.2, "investigation_workdays": 5},
     ) as harness:
         yield harness
 
@@ -126,6 +130,7 @@ async def test_seed004_s19_an_investigation_closes_with_findings_told_to_recorde
     await sign_through(h, number, officers, office, INVESTIGATE)
     card = await h.sim.wait_for(office, card_of(number, "【分流处理 · 新事项】"), timeout=10)
     assert {"属实", "部分属实", "不属实"} <= set(labels(card))
+    assert "期限：2026年11月30日 23:59" in text_of(card)  # Mon 23rd + 5 working days
     await press(h, office, card, "部分属实")
     await h.sim.wait_for(office, lambda m: "调查结论：部分属实" in text_of(m), timeout=10)
     await h.sim.send_text(office, "对钱某某进行批评教育，责令书面检查")

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="How often due reminders are looked for"
     )
     download_max_attempts: int = Field(default=10, ge=1)
+    # the seeds set no deadline for an investigation or a clarification (seed 004 §17(2), §20): the court's
+    investigation_workdays: int = Field(
+        default=30, ge=1, le=250, description="Working days for an investigation of own staff"
+    )
+    clarification_workdays: int = Field(
+        default=10, ge=1, le=250, description="Working days to clarify a false record"
+    )
     # the list of 特别报告事项 (special report items)
     special_items_profile: str = Field(
         default="court",

@@ -32,7 +32,8 @@ WITNESS_PREFIX = "w:"
 
 
 def config_of(rt: Runtime) -> signoff.Config:
-    return signoff.Config(rt.settings.tz, rt.settings.deadline_profile.value)
+    s = rt.settings
+    return signoff.Config(s.tz, s.deadline_profile.value, s.investigation_workdays, s.clarification_workdays)
 
 
 def voice_of(rt: Runtime) -> Voice:

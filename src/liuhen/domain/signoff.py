@@ -545,6 +545,10 @@ class SignoffTerms:
     profile: DeadlineProfile = PROCURATORATE
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     tz: tzinfo = SHANGHAI
+    #: working days for the follow-ups the seeds set no deadline for (investigation, clarification): the
+    #: court's settings (``LIUHEN_INVESTIGATION_WORKDAYS``, ``LIUHEN_CLARIFICATION_WORKDAYS``)
+    investigation_workdays: int = 30
+    clarification_workdays: int = 10
 
     def level_due(self, received_at: datetime) -> datetime:
         return signoff_deadline(received_at, self.profile, self.calendar, self.tz)

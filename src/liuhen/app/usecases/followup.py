@@ -54,7 +54,12 @@ async def open_for_record(uow: UnitOfWork, record: Record, chain: Chain, now: da
     owner = disposal.signer_pk
     if await uow.followups.for_record(record.id) is not None:
         return
-    due = add_workdays(now, DUE_WORKDAYS[kind], chain.terms.calendar, tz)
+    days = {
+        **DUE_WORKDAYS,
+        Kind.INVESTIGATE: chain.terms.investigation_workdays,
+        Kind.FALSE_RECORD: chain.terms.clarification_workdays,
+    }
+    due = add_workdays(now, days[kind], chain.terms.calendar, tz)
     followup = FollowUp(record.court_id, record.id, record.number, kind.value, owner, now, due)
     if disposal.defer_answer is DeferAnswer.OVERRIDE:
         # the recorder suggested deferring and the office did not accept it: the chief approves first

@@ -163,6 +163,8 @@ class Arg:
 class Config:
     tz: tzinfo
     deadline_profile: str = "court"
+    investigation_workdays: int = 30  # the follow-ups the seeds give no deadline (seed 004 §17(2), §20)
+    clarification_workdays: int = 10
 
 
 async def terms_for(uow: UnitOfWork, court_id: int, config: Config) -> SignoffTerms:
@@ -170,7 +172,13 @@ async def terms_for(uow: UnitOfWork, court_id: int, config: Config) -> SignoffTe
     "Deadlines"; each court of a province deployment has its own)."""
     court = await uow.courts.get(court_id)
     profile = court.deadline_profile if court is not None else config.deadline_profile
-    return SignoffTerms(profile_named(profile), await calendar_for(uow, court_id), config.tz)
+    return SignoffTerms(
+        profile_named(profile),
+        await calendar_for(uow, court_id),
+        config.tz,
+        config.investigation_workdays,
+        config.clarification_workdays,
+    )
 
 
 def involved_names(record: Record) -> list[str]:
