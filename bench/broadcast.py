@@ -41,6 +41,7 @@ from sqlalchemy import update
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.bot.procs; bench/ is on it already
 
 from tests.bot.procs import bot_env, prepare
+from tests.timeline import liuhen as liuhen_command
 
 from _bots import BotSubprocess, Json, fresh_pg_database, kill_all_started, local_only
 from liuhen.app.usecases import monthly
@@ -203,7 +204,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             console.print(f"[dim]setup: {planned} prompts planned in {time.monotonic() - setup:.1f}s[/dim]")
 
             meter = Meter(server)
-            proc = BotSubprocess("liuhen", [sys.executable, "-m", "liuhen", "run"], env, work / "liuhen.log")
+            proc = BotSubprocess("liuhen", liuhen_command("run"), env, work / "liuhen.log")
             stack.push_async_callback(proc.stop)
             with Progress(
                 TextColumn("{task.description}"),

@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.bot.*; 
 
 from tests.bot.procs import prepare
 from tests.bot.webhook_kit import HOOK_PATH, RoundRobinProxy, free_port, webhook_env
+from tests.timeline import liuhen as liuhen_command
 
 from _bots import BotSubprocess, ReceiptTap, fresh_pg_database, generated_roster, kill_all_started, local_only
 from intake import Bot, Budget, Phase, SetupFailed, create_users, enrol, receipt_for, run_phase, warm_up
@@ -142,7 +143,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
             roster, staff_ids = generated_roster(args.users)
             codes = await prepare(envs[0], roster, staff_ids)
             for n, (env, port) in enumerate(zip(envs, ports, strict=True), start=1):
-                argv = [sys.executable, "-m", "liuhen", "run", "--webhook"]
+                argv = liuhen_command("run", "--webhook")
                 proc = BotSubprocess(f"instance {n}", argv, env, work / f"instance{n}.log")
                 stack.push_async_callback(proc.stop)
                 proc.start()

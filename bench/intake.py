@@ -49,6 +49,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.bot.procs; bench/ is on it already
 
 from tests.bot.procs import bot_env, prepare
+from tests.timeline import liuhen as liuhen_command
 
 from _bots import (
     BotSubprocess,
@@ -510,9 +511,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
             env["LIUHEN_RATE_LIMIT"] = "true" if args.telegram_limits else "false"
             roster, staff_ids = generated_roster(args.users)
             codes = await prepare(env, roster, staff_ids)
-            liuhen_proc = BotSubprocess(
-                "liuhen", [sys.executable, "-m", "liuhen", "run"], env, work / "liuhen.log"
-            )
+            liuhen_proc = BotSubprocess("liuhen", liuhen_command("run"), env, work / "liuhen.log")
             liuhen_sim = SandboxClient(server.base_url, LIUHEN_TOKEN, session=session)
             liuhen_tap = tapped(server, LIUHEN_TOKEN)
             users = await create_users(liuhen_sim, args.users)
