@@ -176,3 +176,18 @@ class ReceiptTap(EventLog):
         waiter = self._waiters.get(user_id)
         if waiter is not None and waiter[1] is future:
             del self._waiters[user_id]
+
+
+def profiled(argv: list[str], out: Path) -> list[str]:
+    """``argv`` (a ``python -c CODE ARGS…`` command line) with its program run under cProfile, the statistics
+    written to ``out`` when it exits (a clean stop: SIGTERM, as ``BotSubprocess.stop`` sends)."""
+    python, flag, code, *rest = argv
+    assert flag == "-c" and code.rstrip().endswith("main()"), argv
+    wrapped = code.rstrip()[: -len("main()")] + (
+        "import atexit, cProfile\n"
+        "profile = cProfile.Profile()\n"
+        f"atexit.register(lambda: (profile.disable(), profile.dump_stats({str(out)!r})))\n"
+        "profile.enable()\n"
+        "main()\n"
+    )
+    return [python, flag, wrapped, *rest]

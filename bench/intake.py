@@ -60,6 +60,7 @@ from _bots import (
     generated_roster,
     kill_all_started,
     local_only,
+    profiled,
 )
 from liuhen.sandbox.client import SandboxClient, origin_user
 from liuhen.sandbox.server import SandboxServer
@@ -511,7 +512,10 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
             env["LIUHEN_RATE_LIMIT"] = "true" if args.telegram_limits else "false"
             roster, staff_ids = generated_roster(args.users)
             codes = await prepare(env, roster, staff_ids)
-            liuhen_proc = BotSubprocess("liuhen", liuhen_command("run"), env, work / "liuhen.log")
+            argv = liuhen_command("run")
+            if args.profile:  # the bot under cProfile, its statistics written when it stops
+                argv = profiled(argv, Path(args.profile))
+            liuhen_proc = BotSubprocess("liuhen", argv, env, work / "liuhen.log")
             liuhen_sim = SandboxClient(server.base_url, LIUHEN_TOKEN, session=session)
             liuhen_tap = tapped(server, LIUHEN_TOKEN)
             users = await create_users(liuhen_sim, args.users)
@@ -582,7 +586,14 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=280.0, help="seconds for the whole run (default 280)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, database)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="run liuhen under cProfile, write its statistics (pstats) to PATH and print the top entries",
+    )
     args = parser.parse_args()
+    if args.profile:
+        args.profile = str(Path(args.profile).resolve())  # the bot runs in its own working directory
     if min(args.users, args.messages, args.sequential) < 1:
         parser.error("--users, --messages and --sequential must be at least 1")
     console = Console(width=None if sys.stdout.isatty() else 120)
@@ -596,6 +607,12 @@ def main() -> None:
         sys.exit(1)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.profile and Path(args.profile).exists():
+        import pstats
+
+        for key in ("tottime", "cumulative"):
+            console.print(f"[bold]liuhen's profile, by {key} (top 25)[/bold]")
+            pstats.Stats(args.profile).sort_stats(key).print_stats(25)
 
 
 if __name__ == "__main__":

@@ -178,7 +178,10 @@ def receipt(r: Receipt) -> str:
     if EvidenceState.FAILED.value in states:
         lines.append(FAILED)
     lines.extend(notice for e in items if (notice := content_notice(e)))
-    lines.append(f"还差 {r.missing} 项即可提交。现在补充？" if r.missing else "各项已齐全，可以提交。")
+    if r.missing is None:
+        lines.append("已加入草稿。现在补充？")
+    else:
+        lines.append(f"还差 {r.missing} 项即可提交。现在补充？" if r.missing else "各项已齐全，可以提交。")
     if r.photo_hint:
         lines.append(PHOTO_HINT)
     return "\n".join(lines)

@@ -77,7 +77,7 @@ class Receipt:
     record_number: str
     record_status: str
     items: tuple[Evidence, ...]  # the evidence this receipt speaks for (several for an album)
-    missing: int
+    missing: int | None  # 还差 N 项; None on a later item of a draft (the count is the first receipt's)
     buttons: dict[str, str] = field(default_factory=dict)  # action → callback token
     edit_message_id: int | None = None  # edit this receipt (album) instead of sending a new one
     photo_hint: bool = False
@@ -348,12 +348,15 @@ async def _receipt_for(
     )
 
 
-async def _left(uow: UnitOfWork, staff: Staff, record: Record, items: list[Evidence], now: datetime) -> int:
-    """还差 N 项 on a receipt: what the record's evidence tells is not counted. The evidence in hand is the
-    whole of a new draft's; a draft that had evidence before is read once more, so that the count never
-    rises from one receipt to the next."""
-    if record.evidence_count > len(items) and record.id is not None:
-        items = list(await uow.evidence.for_record(record.id))
+async def _left(
+    uow: UnitOfWork, staff: Staff, record: Record, items: list[Evidence], now: datetime
+) -> int | None:
+    """还差 N 项 on a draft's first receipt (an album's items are one): what that evidence tells is not
+    counted. A later item's receipt gives no count: more evidence only tells more, so the questions' own
+    count can only be lower, and the receipt never reads the draft's evidence again (a receipt's work must
+    not grow with the draft)."""
+    if record.evidence_count > len(items):
+        return None
     facts = inference.facts_of(items, staff.name, handles_cases=staff.role in inference.HANDLES_CASES)
     return questionnaire.left_after_inference(record.answers, facts, now=now)
 
