@@ -160,14 +160,15 @@ async def _card(uow: UnitOfWork, f: FollowUp, person: Staff, now: datetime, nudg
     return Card(f, person.telegram_chat_id, nudge, await _rows(uow, f, person, now))
 
 
+def heads_office(staff: Staff) -> bool:
+    """A discipline officer whose roster position is the office head's (主任, 组长)."""
+    return staff.role == Role.DISCIPLINE and staff.active and staff.position in OFFICE_HEAD_POSITIONS
+
+
 def _office_head(people: list[Staff], owner_pk: int) -> Staff | None:
-    """The head of the discipline office: a discipline officer whose position is its head's (主任), other than
-    the owner; None when the owner is the head or nobody is."""
-    heads = [
-        s
-        for s in people
-        if s.role == Role.DISCIPLINE and s.active and any(s.position == p for p in OFFICE_HEAD_POSITIONS)
-    ]
+    """The head of the discipline office, other than the owner; None when the owner is the head or nobody
+    is."""
+    heads = [s for s in people if heads_office(s)]
     return None if any(s.id == owner_pk for s in heads) else next(iter(heads), None)
 
 
@@ -244,21 +245,10 @@ async def open_cards(uow: UnitOfWork, *, staff: Staff, now: datetime) -> list[Ca
     async with uow:
         if staff.role != Role.DISCIPLINE:
             return []
-        people = list(await uow.staff.list(staff.court_id))
-        head = any(staff.position == p for p in OFFICE_HEAD_POSITIONS)
-        followups = await uow.followups.open_in(staff.court_id, None if head else staff.id)
+        followups = await uow.followups.open_in(staff.court_id, None if heads_office(staff) else staff.id)
         cards = []
-        for f in followups:
-            mine = f.owner_pk == staff.id
-            if mine:
-                card = await _card(uow, f, staff, now, Nudge.LIST)
-            else:
-                owner = next((s for s in people if s.id == f.owner_pk), None)
-                card = (
-                    Card(f, staff.telegram_chat_id, Nudge.HEAD, owner=owner.name if owner else "")
-                    if staff.telegram_chat_id is not None
-                    else None
-                )
+        for f in followups:  # the head reads the others' as a head is told of them: who, and where it stands
+            card = await _card(uow, f, staff, now, Nudge.LIST if f.owner_pk == staff.id else Nudge.HEAD)
             if card is not None:
                 cards.append(card)
         await uow.commit()
