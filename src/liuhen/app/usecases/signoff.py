@@ -23,7 +23,14 @@ from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
 from liuhen.domain import catalogue as cat
-from liuhen.domain.access import DIRECT_ABOVE, SEVERE, UPWARD_DISPOSITIONS, UPWARD_PATH, reported_upward
+from liuhen.domain.access import (
+    DIRECT_ABOVE,
+    SEVERE,
+    UPWARD_DISPOSITIONS,
+    UPWARD_PATH,
+    forwarded_to,
+    reported_upward,
+)
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Court, Role, Staff
 from liuhen.domain.records import Evidence, Record, RecordStatus
@@ -314,7 +321,7 @@ async def _forward_upward(uow: UnitOfWork, staff: Staff, record: Record, now: da
     the report has reached acknowledges it and forwards it to the next court up; at the top of the deployment
     it is marked for the Supreme People's Court. Once per court; each step on the record and in the ledger."""
     path: list[dict[str, Any]] = list(record.answers.get(UPWARD_PATH, []))
-    reached = await _courts_reached(uow, record, path)
+    reached = await _courts_reached(uow, record)
     if staff.role != Role.DISCIPLINE.value or staff.court_id not in reached:
         return PressResult(Say.REFUSED, number=record.number)
     if any(step.get("court") == staff.court_id for step in path):
@@ -346,13 +353,12 @@ async def _forward_upward(uow: UnitOfWork, staff: Staff, record: Record, now: da
     return PressResult(Say.FORWARDED, keys=keys, number=record.number)
 
 
-async def _courts_reached(uow: UnitOfWork, record: Record, path: Sequence[dict[str, Any]]) -> set[int]:
-    """The courts whose office the upward report has reached: the court above the record's, and the court
-    above each that forwarded it."""
+async def _courts_reached(uow: UnitOfWork, record: Record) -> set[int]:
+    """The courts whose office the upward report has reached: the court above the record's, and those it
+    was forwarded on to (``access.forwarded_to``, the rule that lets them read it)."""
     court = await uow.courts.get(record.court_id)
-    reached = {court.parent_id} if court is not None and court.parent_id is not None else set()
-    reached |= {int(step["to"]) for step in path if step.get("to") is not None}
-    return reached
+    above = {court.parent_id} if court is not None and court.parent_id is not None else set()
+    return above | forwarded_to(record)
 
 
 def d_last(chain: Chain) -> str | None:
