@@ -16,6 +16,7 @@ from liuhen.app.usecases.access import AccessDenied, Denial, actor_of, read_reco
 from liuhen.app.usecases.intake import Button, issue_button
 from liuhen.app.usecases.pending import Waiting, awaited
 from liuhen.domain.access import Operator
+from liuhen.domain.accountability import Measure
 from liuhen.domain.followup import Finding
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.notices import Kind, Notice, Problem, Refused, To, distribution
@@ -105,28 +106,12 @@ async def issue(
     async with uow:
         court_id = issuer.court_id
         today = now.astimezone(tz).date()
-        violations: list[Violation] = []
-        measures = list(await uow.accountability.in_court(court_id))
-        if kind is Kind.CASE:
-            record = await uow.records.by_number(court_id, key)
-            if record is None or record.id is None:
-                raise Refused(Problem.UNKNOWN_RECORD)
-            if record.filed_at is None:
-                raise Refused(Problem.NOT_FILED)
-            await read_record(uow, staff=issuer, record=record, what="notice", today=today)
-            v = await _violation(uow, record.id)
-            violations = [v] if v is not None else []
-            measures = [m for m in measures if m.record_number == key]
-        else:
-            start, end = Quarter.parse(key).bounds(tz)
-            for f in await uow.followups.in_court(court_id):
-                if f.finding in FOUND and f.closed_at is not None and start <= f.closed_at < end:
-                    v = await _violation(uow, f.record_id)
-                    if v is not None:
-                        violations.append(v)
-            measures = [m for m in measures if start <= m.decided_at < end]
-            if not violations and not measures:
-                raise Refused(Problem.NOTHING)
+        record_ids, measures = await _found(uow, court_id, kind, key, tz)
+        if kind is Kind.CASE:  # the one record is read to be made known: a read, authorised and logged
+            await read_record(
+                uow, staff=issuer, record=await uow.records.get(record_ids[0]), what="notice", today=today
+            )
+        violations = [v for pk in record_ids if (v := await _violation(uow, pk)) is not None]
         year = now.astimezone(tz).year
         notice = Notice(
             court_id,
@@ -187,24 +172,30 @@ class Card:
     rows: tuple[tuple[Button, ...], ...]
 
 
-async def _check(uow: UnitOfWork, court_id: int, kind: Kind, key: str, tz: tzinfo) -> None:
-    """``Refused`` before anything is ticked: no such record, not disposed of yet, nothing to make known."""
+async def _found(
+    uow: UnitOfWork, court_id: int, kind: Kind, key: str, tz: tzinfo
+) -> tuple[list[int], list[Measure]]:
+    """What a notice makes known: the records (ids) and the accountability measures — the one disposed
+    record and its measures, or the quarter's follow-ups closed 属实 / 部分属实 and its measures; ``Refused``
+    when there is no such record, it is not disposed of yet, or there is nothing to make known."""
+    measures = list(await uow.accountability.in_court(court_id))
     if kind is Kind.CASE:
         record = await uow.records.by_number(court_id, key)
-        if record is None:
+        if record is None or record.id is None:
             raise Refused(Problem.UNKNOWN_RECORD)
         if record.filed_at is None:
             raise Refused(Problem.NOT_FILED)
-        return
+        return [record.id], [m for m in measures if m.record_number == key]
     start, end = Quarter.parse(key).bounds(tz)
-    found = any(
-        f.finding in FOUND and f.closed_at is not None and start <= f.closed_at < end
+    record_ids = [
+        f.record_id
         for f in await uow.followups.in_court(court_id)
-    )
-    if not found and not any(
-        start <= m.decided_at < end for m in await uow.accountability.in_court(court_id)
-    ):
+        if f.finding in FOUND and f.closed_at is not None and start <= f.closed_at < end
+    ]
+    measures = [m for m in measures if start <= m.decided_at < end]
+    if not record_ids and not measures:
         raise Refused(Problem.NOTHING)
+    return record_ids, measures
 
 
 async def card(
@@ -214,7 +205,7 @@ async def card(
     kind, key = subject_of(subject)
     assert staff.id is not None
     async with uow:
-        await _check(uow, staff.court_id, kind, key, tz)
+        await _found(uow, staff.court_id, kind, key, tz)  # refused before anything is ticked
         rows: list[tuple[Button, ...]] = []
         for to in To:
             on = to.value in ticked
