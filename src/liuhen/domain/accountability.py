@@ -11,7 +11,7 @@ case by itself (a missed recording deadline or monthly report is only offered as
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,6 +63,11 @@ def warnings(new: Measure, earlier: Iterable[Measure]) -> list[Warning]:
     if new.department_id is not None and len(department) + 1 >= DEPARTMENT_AT:
         out.append(Warning.DEPARTMENT)
     return out
+
+
+def warnings_as_recorded(measures: Sequence[Measure]) -> list[list[Warning]]:
+    """Each measure's warnings as the counts stood when it was recorded (``measures`` oldest first)."""
+    return [warnings(m, measures[:n]) for n, m in enumerate(measures)]
 
 
 def clean(text: str | None) -> str | None:

@@ -13,12 +13,13 @@ from datetime import datetime, tzinfo
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.app.usecases.monthly import missed_report
 from liuhen.app.usecases.pending import Waiting, awaited
 from liuhen.domain import catalogue as cat
-from liuhen.domain.accountability import Measure, Warning, clean, warnings
+from liuhen.domain.accountability import Measure, Warning, clean, warnings, warnings_as_recorded
 from liuhen.domain.grammar import NOTHING_WORDS
 from liuhen.domain.model import Role, Staff
-from liuhen.domain.monthly import Month, Policy, Status, report_month
+from liuhen.domain.monthly import Month, Policy
 
 ACTION = "ac"
 PENDING_PERSON = "_acct_person:"  # + ground
@@ -91,17 +92,21 @@ async def overview(
     ``policy``, the people who missed the latest month's report are offered too (possible cases only)."""
     if not _office(staff):
         return None
-    month, missed = (None, ()) if policy is None else await _missed(uow, staff.court_id, now, tz, policy)
+    month, missed = (
+        (None, ())
+        if policy is None
+        else await missed_report(uow, court_id=staff.court_id, now=now, tz=tz, policy=policy)
+    )
     async with uow:
         year = now.astimezone(tz).year
         start = datetime(year, 1, 1, tzinfo=tz)
         measures = list(await uow.accountability.in_court(staff.court_id))
         lines = tuple(
-            Line(m, tuple(warnings(m, measures[:n])))  # the counts as they stood when it was recorded
-            for n, m in enumerate(measures)
+            Line(m, tuple(w))
+            for m, w in zip(measures, warnings_as_recorded(measures), strict=True)
             if m.decided_at >= start
         )
-        late = await _late(uow, staff.court_id, start)
+        late = tuple(await uow.accountability.late_records(staff.court_id, start))
         button = await _button(uow, staff, Act.START, "", now)
         await uow.ledger.append(
             actor=f"staff:{staff.staff_id}",
@@ -112,29 +117,6 @@ async def overview(
         )
         await uow.commit()
         return Overview(year, lines, late, button, month, missed)
-
-
-async def _missed(
-    uow: UnitOfWork, court_id: int, now: datetime, tz: tzinfo, policy: Policy
-) -> tuple[Month, tuple[tuple[str, str], ...]]:
-    """Who did not report the latest month whose deadline has passed (seed 003 §13, seed 004 §28)."""
-    from liuhen.app.usecases.monthly import _compliance  # the compliance notice's own reckoning
-
-    month = report_month(now, tz)
-    async with uow:
-        c = await _compliance(uow, court_id=court_id, month=month, now=now, tz=tz, policy=policy, flags=False)
-        if c.deadline > now:
-            month = month.previous()
-            c = await _compliance(
-                uow, court_id=court_id, month=month, now=now, tz=tz, policy=policy, flags=False
-            )
-    missed = tuple((p.name, d.name) for d in c.departments for p in d.with_status(Status.MISSED))
-    return month, missed
-
-
-async def _late(uow: UnitOfWork, court_id: int, since: datetime) -> tuple[tuple[str, str], ...]:
-    """The records entered after their deadline this year (补记, seed 004 §7, §28): possible cases only."""
-    return tuple(await uow.accountability.late_records(court_id, since))
 
 
 async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> Result:
@@ -283,9 +265,9 @@ async def list_measures(uow: UnitOfWork, *, court_id: int) -> list[dict[str, obj
                 "record": m.record_number,
                 "note": m.note,
                 "decided_by": m.decided_by,
-                "warnings": [w.value for w in warnings(m, measures[:n])],
+                "warnings": [w.value for w in found],
             }
-            for n, m in enumerate(measures)
+            for m, found in zip(measures, warnings_as_recorded(measures), strict=True)
         ]
         await uow.ledger.append(
             actor="cli", action="summary.read", object_type="summary", object_id="accountability", payload={}

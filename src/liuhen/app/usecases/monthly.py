@@ -760,6 +760,23 @@ async def compliance(
         return result
 
 
+async def missed_report(
+    uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo, policy: Policy
+) -> tuple[Month, tuple[tuple[str, str], ...]]:
+    """(name, department) of who did not report the latest month whose deadline has passed, as the
+    compliance notice reckons it (seed 003 §13): offered to the discipline office as possible cases
+    (seed 004 §28), never decided."""
+    month = report_month(now, tz)
+    async with uow:
+        c = await _compliance(uow, court_id=court_id, month=month, now=now, tz=tz, policy=policy, flags=False)
+        if c.deadline > now:
+            month = month.previous()
+            c = await _compliance(
+                uow, court_id=court_id, month=month, now=now, tz=tz, policy=policy, flags=False
+            )
+    return month, tuple((p.name, d.name) for d in c.departments for p in d.with_status(Status.MISSED))
+
+
 async def latest_month(uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo) -> Month:
     """The month /monthly shows by default: the latest one asked, else the one being reported now."""
     async with uow:
