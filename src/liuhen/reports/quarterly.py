@@ -126,7 +126,7 @@ class QuarterlyData:
     exempt_list: list[dict[str, Any]] = field(default_factory=list)
     monthly: list[list[object]] | None = None  # None: no monthly reports (yet) in this deployment
     followup_rows: list[list[object]] = field(default_factory=list)  # per kind: opened, closed, open, overdue
-    findings: dict[str, int] = field(default_factory=dict)  # investigations closed this quarter, by finding
+    findings: dict[FollowUpFinding, int] = field(default_factory=dict)  # the quarter's investigations
     followup_list: list[dict[str, Any]] = field(default_factory=list)
     measures: dict[str, int] = field(default_factory=dict)  # accountability measures decided, by measure
     notices_issued: int = 0
@@ -431,8 +431,8 @@ async def load(
             name for key, name in departments if not by_department.get(key, [0, 0, 0])[0] and name
         ]
         if detailed and court_id == reader.court_id:
-            data.followup_list = items
-        data.typical = [i for i in items if i.pop("typical", False)]
+            data.followup_list = items[:LIST_MAX]
+        data.typical = [i for i in items if i["typical"]]
         await uow.commit()
     return data
 
@@ -456,7 +456,7 @@ async def _measures_and_notices(
 
 async def _followups(
     s: AsyncSession, court_ids: Sequence[int], start: datetime, end: datetime, now: datetime, tz: tzinfo
-) -> tuple[list[list[object]], dict[str, int], list[dict[str, Any]]]:
+) -> tuple[list[list[object]], dict[FollowUpFinding, int], list[dict[str, Any]]]:
     """The follow-ups of dispositions opened in the quarter (seed 004 §17–§20): per kind how many were opened,
     closed, are still open and of those overdue; the findings of the investigations; one line each."""
     c = t.followups.c
@@ -468,9 +468,7 @@ async def _followups(
         closed = sum(1 for f in mine if f.state == FollowUpState.CLOSED.value)
         overdue = sum(1 for f in mine if f.state != FollowUpState.CLOSED.value and now > f.due_at)
         rows.append([followup_words.KINDS[kind], len(mine), closed, len(mine) - closed, overdue])
-    findings = {
-        followup_words.FINDINGS[x]: sum(1 for f in found if f.finding == x.value) for x in FollowUpFinding
-    }
+    findings = {x: sum(1 for f in found if f.finding == x.value) for x in FollowUpFinding}
     items = [
         {
             "number": f.number,
@@ -484,7 +482,7 @@ async def _followups(
         }
         for f in found
     ]
-    return rows, findings, items[:LIST_MAX]
+    return rows, findings, items
 
 
 def _special_labels() -> dict[object, str]:
@@ -753,10 +751,7 @@ FOLLOWUP_COLUMNS = (
 
 def _zero_enforcement(data: QuarterlyData) -> str:
     """零查处: no finding of 属实 / 部分属实 and no accountability measure in the quarter."""
-    found = sum(
-        data.findings.get(followup_words.FINDINGS[f], 0)
-        for f in (FollowUpFinding.TRUE, FollowUpFinding.PARTLY)
-    )
+    found = data.findings.get(FollowUpFinding.TRUE, 0) + data.findings.get(FollowUpFinding.PARTLY, 0)
     return "" if found or any(data.measures.values()) else "本季度零查处（无属实的调查结论，亦无责任追究）。"
 
 
@@ -887,7 +882,7 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
         pdf.table([[words(h) for h in FOLLOWUP_HEADERS], *data.followup_rows], numeric_cols=range(1, 5)),
         para(
             "本季度立项调查的结论："
-            + "，".join(f"{k} {v} 件" for k, v in data.findings.items())
+            + "，".join(f"{followup_words.FINDINGS[k]} {v} 件" for k, v in data.findings.items())
             + "（以办结时的结论计）。",
             "small",
         ),
