@@ -14,8 +14,8 @@ from liuhen.app.usecases import accountability
 from liuhen.app.usecases.accountability import Outcome
 from liuhen.app.usecases.intake import Button
 from liuhen.bot.context import Context
-from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
+from liuhen.bot.typed import typed_words
 from liuhen.texts import accountability as texts
 
 PREFIX = "ac:"
@@ -69,18 +69,14 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 async def try_typed(update: Update, context: Context) -> bool:
-    text = typed_text(update)
-    if text is None or update.message is None:
+    """Who (after a ground), or the record number and note (after a measure); False when none is awaited."""
+    got = await typed_words(update, context, accountability.typed)
+    if got is None:
         return False
-    rt = context.runtime
-    result = await accountability.typed(
-        rt.db.uow(), staff=context.me.staff, text=text, update_id=update.update_id, now=rt.clock.now()
-    )
-    if result is None:
-        return False
+    message, result = got
     if result.outcome is not Outcome.DUPLICATE:
-        await update.message.reply_text(
-            texts.result(result, rt.settings.tz), reply_markup=_markup(result.rows)
+        await message.reply_text(
+            texts.result(result, context.runtime.settings.tz), reply_markup=_markup(result.rows)
         )
     return True
 

@@ -14,8 +14,8 @@ from liuhen.app.usecases import casefile
 from liuhen.app.usecases.casefile import Outcome, TaskView
 from liuhen.bot.context import Context
 from liuhen.bot.outbox import casefile_markup, each_court, send_case_file_tasks
-from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
+from liuhen.bot.typed import typed_words
 from liuhen.texts import casefile as texts
 
 log = structlog.get_logger(__name__)
@@ -64,18 +64,12 @@ async def on_button(update: Update, context: Context) -> None:
 
 async def try_typed(update: Update, context: Context) -> bool:
     """The file number or place, typed after the button; False when none is awaited."""
-    text = typed_text(update)
-    if text is None or update.message is None:
+    got = await typed_words(update, context, casefile.typed)
+    if got is None:
         return False
-    rt = context.runtime
-    result = await casefile.typed(
-        rt.db.uow(), staff=context.me.staff, text=text, update_id=update.update_id, now=rt.clock.now()
-    )
-    if result is None:
-        return False
-    if result.outcome is Outcome.DUPLICATE:
-        return True
-    await update.message.reply_text(texts.answer(result, rt.settings.tz))
+    message, result = got
+    if result.outcome is not Outcome.DUPLICATE:
+        await message.reply_text(texts.answer(result, context.runtime.settings.tz))
     return True
 
 

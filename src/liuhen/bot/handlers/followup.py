@@ -14,8 +14,8 @@ from liuhen.app.usecases.followup import Outcome
 from liuhen.bot.context import Context
 from liuhen.bot.followup_cards import PREFIX, after_step, send_card, send_due
 from liuhen.bot.outbox import each_court
-from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
+from liuhen.bot.typed import typed_words
 from liuhen.domain.followup import Step
 from liuhen.domain.model import Role
 from liuhen.texts import followup as texts
@@ -61,21 +61,14 @@ async def on_button(update: Update, context: Context) -> None:
 
 async def try_typed(update: Update, context: Context) -> bool:
     """The words a step asked for; False when none are awaited."""
-    text = typed_text(update)
-    if text is None or update.message is None:
+    got = await typed_words(update, context, followup.typed)
+    if got is None:
         return False
-    rt = context.runtime
-    result = await followup.typed(
-        rt.db.uow(), staff=context.me.staff, text=text, update_id=update.update_id, now=rt.clock.now()
-    )
-    if result is None:
-        return False
-    if result.outcome is Outcome.DUPLICATE:
-        return True
+    message, result = got
     if result.outcome is Outcome.DONE:
-        await after_step(context.bot, rt, context.me.staff, update.message.chat.id, result)
-    else:
-        await update.message.reply_text(texts.problem(result))
+        await after_step(context.bot, context.runtime, context.me.staff, message.chat.id, result)
+    elif result.outcome is not Outcome.DUPLICATE:
+        await message.reply_text(texts.problem(result))
     return True
 
 

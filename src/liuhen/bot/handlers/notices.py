@@ -12,8 +12,8 @@ from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import notices
 from liuhen.app.usecases.notices import Card, Issued, Pressed
 from liuhen.bot.context import Context
-from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
+from liuhen.bot.typed import typed_words
 from liuhen.domain.notices import Refused
 from liuhen.reports import notices as documents
 from liuhen.texts import notices as texts
@@ -100,21 +100,12 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 async def try_typed(update: Update, context: Context) -> bool:
-    text = typed_text(update)
-    if text is None or update.message is None:
+    """The other organ's name; False when none is awaited."""
+    got = await typed_words(update, context, notices.other_named, tz=context.runtime.settings.tz)
+    if got is None:
         return False
-    rt = context.runtime
-    result = await notices.other_named(
-        rt.db.uow(),
-        staff=context.me.staff,
-        text=text,
-        update_id=update.update_id,
-        now=rt.clock.now(),
-        tz=rt.settings.tz,
-    )
-    if result is None:
-        return False
-    await _answer(context.bot, rt, update.message.chat.id, result)
+    message, result = got
+    await _answer(context.bot, context.runtime, message.chat.id, result)
     return True
 
 
