@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from liuhen.app.usecases.questionnaire import facts_of
 from liuhen.domain.casenumber import find_case_numbers
+from liuhen.domain.inference import facts_of
 from liuhen.evidence.ocr import ENGINE_PACKAGE, ocr_available, read_text
 
 pytestmark = pytest.mark.skipif(

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from liuhen.domain.casenumber import NOT_YET_FILED, find_case_numbers, parse_case_number, split_case_answer
+from liuhen.domain.model import Staff
 
 #: The storage medium an electronic method implies for a message on the recorder's own phone (seed 001
 #: 实施办法 §4: 记录信息存储介质; seed 002 §3). The values are stored answers.
@@ -195,6 +196,11 @@ def facts_of(
             read_names.append(name)
     facts.origin_names.extend(read_names)  # after the forward origins' names, which are certain
     return facts
+
+
+def recorder_facts(evidence: Iterable[EvidenceLike], recorder: Staff) -> EvidenceFacts:
+    """`facts_of` for ``recorder``'s own record: their name, and whether they are the case's 承办人 (本人)."""
+    return facts_of(evidence, recorder.name, handles_cases=recorder.role in HANDLES_CASES)
 
 
 @dataclass(frozen=True)

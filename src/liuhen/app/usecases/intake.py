@@ -357,7 +357,7 @@ async def _left(
     not grow with the draft)."""
     if record.evidence_count > len(items):
         return None
-    facts = inference.facts_of(items, staff.name, handles_cases=staff.role in inference.HANDLES_CASES)
+    facts = inference.recorder_facts(items, staff)
     return questionnaire.left_after_inference(record.answers, facts, now=now)
 
 

@@ -113,10 +113,6 @@ class View:
     marked: tuple[tuple[str, str], ...] = ()  # on the review card: (field label, q.INFERRED or q.READ)
 
 
-def facts_of(evidence: Sequence[Any], recorder_name: str, *, handles_cases: bool = False) -> q.EvidenceFacts:
-    return inference.facts_of(evidence, recorder_name, handles_cases=handles_cases)
-
-
 def context_of(record: Record, settings: Settings) -> q.Context:
     late = False
     happened = record.given.intervention_time
@@ -153,9 +149,7 @@ class _Session:
         assert self.record.id is not None
         if self._facts is None:
             evidence = await self.uow.evidence.for_record(self.record.id)
-            self._facts = facts_of(
-                evidence, self.staff.name, handles_cases=self.staff.role in inference.HANDLES_CASES
-            )
+            self._facts = inference.recorder_facts(evidence, self.staff)
         return self._facts
 
     def missing(self) -> list[q.Field]:
