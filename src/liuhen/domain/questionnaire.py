@@ -21,13 +21,12 @@ from liuhen.domain.catalogue import ELECTRONIC_METHODS, ORAL_METHODS
 from liuhen.domain.inference import (
     STORAGE_BY_METHOD,
     EvidenceFacts,
-    chat_partner,
     infer,
     read_case,
     read_person,
 )
 
-__all__ = ["EvidenceFacts", "chat_partner"]  # read from the evidence: ``domain/inference.py``
+__all__ = ["EvidenceFacts"]  # what the evidence tells: ``domain/inference.py``
 
 Answers = Mapping[str, Any]
 MAX_TEXT = 2000
