@@ -43,7 +43,7 @@ def test_every_feature_module_declares_its_part_and_the_bot_answers_every_comman
     assert set(router.commands) == {
         "start", "help", "whoami", "new", "drafts", "amend", "form", "quarterly", "pending",
         "complaint", "monthly", "casezero", "casefile", "case", "followup",
-        "accountability", "notice", "registers",
+        "accountability", "notice", "registers", "desk",
     }  # fmt: skip
     assert router.gate_handler is not None and router.evidence_handler is not None
     assert router.unknown_command_handler is not None and router.error_handler is not None

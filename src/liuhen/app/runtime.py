@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +20,7 @@ from liuhen.app.usecases.intake import (
     receive_many,
     stored_content,
 )
+from liuhen.app.usecases.signoff import Config as SignoffConfig
 from liuhen.domain.clock import Clock, SystemClock
 from liuhen.domain.model import Staff
 from liuhen.domain.records import IncomingEvidence
@@ -76,6 +79,13 @@ class Runtime:
         window = timedelta(minutes=self.settings.draft_join_minutes)
         return await receive_many(self.db.uow(), items, clock=self.clock, join_window=window)
 
+    def signoff_config(self) -> SignoffConfig:
+        """The sign-off's settings: the zone, the deadline profile, the follow-ups' working days."""
+        s = self.settings
+        return SignoffConfig(
+            s.tz, s.deadline_profile.value, s.investigation_workdays, s.clarification_workdays
+        )
+
     async def close(self) -> None:
         await self.decoder.close()
         await self.db.dispose()
@@ -109,3 +119,12 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     return Runtime(
         settings=settings, db=db, clock=clock, court_id=court.id, court_name=court.name, store=store
     )
+
+
+async def wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM: how a door's process runs until it is stopped."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

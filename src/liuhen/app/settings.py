@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     complaint_upward: bool = Field(
         default=False, description="/complaint also reaches the discipline office of the court above"
     )
+    # the desk console (`liuhen web`, `liuhen run --web`): where it listens, and its address as people open it
+    web_host: str = Field(default="127.0.0.1", description="The desk console listens here")
+    web_port: int = Field(default=8081, ge=1, le=65535)
+    web_url: str | None = Field(
+        default=None,
+        description="The desk console's address for /desk links (behind a proxy: its public https address)",
+    )
+    web_trust_proxy: bool = Field(
+        default=False, description="Honour X-Forwarded-Proto/Host from the reverse proxy in front"
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="JSON log lines (production)")
     # monthly reports and zero reports (seed 003 §13, §20)
@@ -133,6 +143,11 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def desk_url(self) -> str:
+        """The desk console's base address as people open it (no trailing slash)."""
+        return (self.web_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     def token_value(self) -> str:
         """The bot token; the doors that need one check ``telegram_token`` first and tell the operator."""

@@ -5,10 +5,9 @@ Nothing happens at import time.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import structlog
@@ -17,7 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from liuhen.app import integrity
 from liuhen.app.logs import configure_logging
-from liuhen.app.runtime import Runtime, open_runtime
+from liuhen.app.runtime import Runtime, open_runtime, wait_for_signal
 from liuhen.app.settings import Settings
 from liuhen.bot import handlers
 from liuhen.bot.context import RUNTIME_KEY, Context
@@ -26,6 +25,9 @@ from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
 from liuhen.bot.webhook import WebhookOptions, WebhookServer, ensure_webhook, run_jobs_on_leader
 from liuhen.storage.locks import ProcessLocks, one_at_a_time
+
+#: Another door served beside the bot on its runtime (`liuhen run --web`).
+Beside = Callable[[Runtime], AbstractAsyncContextManager[Any]]
 
 log = structlog.get_logger(__name__)
 
@@ -100,23 +102,17 @@ async def webhook(app: LiuhenApp, options: WebhookOptions) -> AsyncIterator[Webh
         await locks.close()
 
 
-async def _wait_for_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-
-
 async def run(
     settings: Settings,
     *,
     base_url: str | None = None,
     base_file_url: str | None = None,
     webhook_options: WebhookOptions | None = None,
+    beside: Beside | None = None,
 ) -> None:
     """`liuhen run`: long polling (or, with ``webhook_options``, our webhook server) against Telegram (or
-    the URLs given) until SIGINT/SIGTERM."""
+    the URLs given) until SIGINT/SIGTERM. ``beside``: another door served in the same process on the same
+    runtime (the desk console, `liuhen run --web`), started before the bot and stopped after it."""
     token = settings.token_value()
     secrets = [token] + ([webhook_options.secret_token] if webhook_options else [])
     configure_logging(level=settings.log_level, json=settings.log_json, secrets=secrets)
@@ -133,17 +129,22 @@ async def run(
         rate_limit=settings.rate_limit,
     )
     try:
-        if webhook_options is not None:  # several instances may run; the lease holder checkpoints
-            async with webhook(app, webhook_options) as server:
-                log.info("running", court=runtime.court_name, database=runtime.db.backend, mode="webhook")
-                await _wait_for_signal()
-                checkpoint = server.locks.is_leader
-        else:
-            async with polling(app):
-                log.info("running", court=runtime.court_name, database=runtime.db.backend)
-                await _wait_for_signal()
-            checkpoint = True
+        async with beside(runtime) if beside is not None else contextlib.nullcontext():
+            checkpoint = await _serve(app, runtime, webhook_options)
         if checkpoint:
             await integrity.scheduled_checkpoint(runtime, at_shutdown=True)
     finally:
         await runtime.close()
+
+
+async def _serve(app: LiuhenApp, runtime: Runtime, options: WebhookOptions | None) -> bool:
+    """Serve until a signal; whether this instance takes the shutdown checkpoint."""
+    if options is not None:  # several instances may run; the lease holder checkpoints
+        async with webhook(app, options) as server:
+            log.info("running", court=runtime.court_name, database=runtime.db.backend, mode="webhook")
+            await wait_for_signal()
+            return server.locks.is_leader
+    async with polling(app):
+        log.info("running", court=runtime.court_name, database=runtime.db.backend)
+        await wait_for_signal()
+    return True

@@ -32,8 +32,7 @@ WITNESS_PREFIX = "w:"
 
 
 def config_of(rt: Runtime) -> signoff.Config:
-    s = rt.settings
-    return signoff.Config(s.tz, s.deadline_profile.value, s.investigation_workdays, s.clarification_workdays)
+    return rt.signoff_config()
 
 
 def voice_of(rt: Runtime) -> Voice:

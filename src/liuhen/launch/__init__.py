@@ -14,6 +14,9 @@ from liuhen.cli.tools import fail, settings
 from liuhen.launch import webhook as launch_webhook
 
 if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from liuhen.app.runtime import Runtime
     from liuhen.app.settings import Settings
 
 app.add_typer(launch_webhook.webhook_app, name="webhook")
@@ -28,14 +31,20 @@ async def _telegram_link(config: Settings, code: str) -> str:
 START_LINKS.append(_telegram_link)
 
 
+WebOption = Annotated[
+    bool, typer.Option("--web", help="同一进程中同时提供网页工作台（地址见 LIUHEN_WEB_HOST/LIUHEN_WEB_PORT）")
+]
+
+
 @app.command()
 def run(
     webhook: launch_webhook.WebhookFlag = False,
     listen: launch_webhook.ListenOption = None,
     url: launch_webhook.UrlOption = None,
     secret_token: launch_webhook.SecretOption = None,
+    web: WebOption = False,
 ) -> None:
-    """运行机器人（需要 LIUHEN_TELEGRAM_TOKEN）：默认长轮询；--webhook 接收推送。"""
+    """运行机器人（需要 LIUHEN_TELEGRAM_TOKEN）：默认长轮询；--webhook 接收推送；--web 同时提供网页工作台。"""
     config = settings()
     if config.telegram_token is None:
         fail("未设置 LIUHEN_TELEGRAM_TOKEN。试用请运行 `liuhen demo`（本地沙盒，无需令牌）。")
@@ -47,12 +56,36 @@ def run(
     from liuhen.bot.app import run as run_bot
     from liuhen.evidence.keys import KeyFileError
 
+    beside = None
+    if web:
+        from liuhen.web.server import serving
+
+        def beside(runtime: Runtime) -> AbstractAsyncContextManager[object]:
+            return serving(runtime, config.web_host, config.web_port, trust_proxy=config.web_trust_proxy)
+
     try:
-        asyncio.run(run_bot(config, webhook_options=options))
+        asyncio.run(run_bot(config, webhook_options=options, beside=beside))
     except KeyFileError as exc:  # encrypted evidence and no keyring to read it with
         from liuhen.texts.integrity import key_error
 
         fail(key_error(exc))
+
+
+@app.command("web")
+def web_command(
+    host: Annotated[str | None, typer.Option(help="监听地址（默认 LIUHEN_WEB_HOST，127.0.0.1）")] = None,
+    port: Annotated[int | None, typer.Option(help="端口（默认 LIUHEN_WEB_PORT，8081）")] = None,
+) -> None:
+    """网页工作台：纪检监察、审判管理和院领导在电脑上查看待办和记录；在聊天中发送 /desk 登录。"""
+    import asyncio
+
+    from liuhen.app.runtime import initialised
+    from liuhen.web.server import run as run_web
+
+    config = settings()
+    if not asyncio.run(initialised(config)):
+        fail("尚未初始化：请先运行 `liuhen init`（或 `liuhen demo` 试用）。")
+    asyncio.run(run_web(config, host=host or config.web_host, port=port or config.web_port))
 
 
 @app.command()

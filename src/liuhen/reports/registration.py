@@ -436,7 +436,7 @@ def _grid(data: FormData, tz: tzinfo, annex: list[tuple[str, str]]) -> Flowable:
     return pdf.form_table(rows, col_widths=widths, label_cells=labels, spans=spans, min_heights=heights)
 
 
-def _origin_text(origin: dict[str, Any], tz: tzinfo) -> str:
+def origin_text(origin: dict[str, Any], tz: tzinfo) -> str:
     kind = str(origin.get("type") or "direct")
     if kind == "direct":
         return "记录人本人发送"
@@ -470,7 +470,7 @@ def evidence_table(data: FormData, tz: tzinfo) -> Flowable:
                 "cell",
             ),
             pdf.code("SHA-256：", e.sha256),
-            pdf.para(f"来源：{_origin_text(e.origin or {}, tz)}", "cell"),
+            pdf.para(f"来源：{origin_text(e.origin or {}, tz)}", "cell"),
             pdf.para(
                 f"收到：{local_time(e.received_at, tz, seconds=True)}　"
                 f"存储：{local_time(e.stored_at, tz, seconds=True)}",

@@ -625,6 +625,27 @@ departed_staff = Table(
     Index("ix_departed_staff_court", "court_id"),
 )
 
+#: The desk console's sign-in (domain/desk.py): one-time links and sessions, each kept as its token's hash.
+desk_links = Table(
+    "desk_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime()),
+)
+desk_sessions = Table(
+    "desk_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_pk", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+    Index("ix_desk_sessions_staff", "staff_pk"),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 

@@ -14,6 +14,7 @@ from liuhen.domain.seals import SEAL, seal_payload
 from liuhen.storage import seals
 from liuhen.storage.casefile_repo import SqlCaseFiles
 from liuhen.storage.caseview_repo import SqlCases
+from liuhen.storage.desk_repo import SqlDesk
 from liuhen.storage.engine import READ_ONLY
 from liuhen.storage.followup_repo import SqlAccountability, SqlFollowUps, SqlNoticesIssued, SqlRegisters
 from liuhen.storage.integrity_repo import SqlComplaints, SqlIntegrity
@@ -91,6 +92,7 @@ class SqlUnitOfWork:
         self.notices_issued = SqlNoticesIssued(s)
         self.registers = SqlRegisters(s)
         self.cases = SqlCases(s)
+        self.desk = SqlDesk(s)
         return self
 
     async def __aexit__(

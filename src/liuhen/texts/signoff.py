@@ -141,6 +141,15 @@ def refusal(exc: SignoffError, v: Voice = COURT) -> str:
     )
 
 
+def level_label(value: str) -> str:
+    """A chain level as people name it (部门负责人, 分管院领导, 纪检监察)."""
+    return _level(value)
+
+
+def record_type_label(value: str | None) -> str:
+    return _option_label("record_type", value) if value else "（未填）"
+
+
 def _level(value: str) -> str:
     try:
         return LEVEL_LABELS[Level(value)]
@@ -427,6 +436,14 @@ def pending(items: list[PendingItem], tz: tzinfo) -> str:
 def full(record: Record, chain: Chain | None, names: Mapping[int, str], tz: tzinfo) -> str:
     """查看全文: every answered field, the skips and the decisions (seed 004 登记表)."""
     lines = [f"【全文】记录 {record.number}（{record_status(record.status)}，第 {record.version} 版）"]
+    lines += [f"· {label}：{value}" for label, value in field_pairs(record, tz)]
+    lines += [f"· {line}" for line in chain_lines(chain, names, tz)]
+    return "\n".join(lines)[:4000]
+
+
+def field_pairs(record: Record, tz: tzinfo) -> list[tuple[str, str]]:
+    """Every answered field of the 登记表 as (label, value), in the form's order (seed 004 登记表)."""
+    pairs = []
     for f in FIELDS:
         if f.key not in record.answers:
             continue
@@ -439,10 +456,16 @@ def full(record: Record, chain: Chain | None, names: Mapping[int, str], tz: tzin
             value = "、".join(_option_label(f.key, v) for v in value)
         else:
             value = _option_label(f.key, value)
-        lines.append(f"· {f.label}：{value}")
+        pairs.append((f.label, str(value)))
+    return pairs
+
+
+def chain_lines(chain: Chain | None, names: Mapping[int, str], tz: tzinfo) -> list[str]:
+    """The chain's skips (回避, vacancies) and each level's opinion, as the form prints them."""
+    lines: list[str] = []
     if chain is not None and chain.route is not None:
         for s in chain.route.skips:
-            lines.append(f"· 说明：{skip_text(s)}")
+            lines.append(f"说明：{skip_text(s)}")
         for d in chain.decisions:
             if d.kind in (DecisionKind.APPROVE, DecisionKind.RETURN, DecisionKind.DISPOSE):
                 who = names.get(d.signer_pk, "?")
@@ -450,8 +473,8 @@ def full(record: Record, chain: Chain | None, names: Mapping[int, str], tz: tzin
                     who += f"（代 {names.get(d.on_behalf_of, '?')}）"
                 what = {"approve": "同意", "return": "退回补正", "dispose": "处理"}[d.kind.value]
                 level = LEVEL_LABELS[d.level] if d.level else ""
-                lines.append(f"· {level}意见（{what}）：{d.text} —— {who} {_when(d.at, tz)}")
-    return "\n".join(lines)[:4000]
+                lines.append(f"{level}意见（{what}）：{d.text} —— {who} {_when(d.at, tz)}")
+    return lines
 
 
 def _option_label(key: str, value: object) -> str:
@@ -500,6 +523,12 @@ def _value(key: str, value: object) -> str:
     return option_label(f, value, QuestionContext())
 
 
+def change_line(key: str, old: object, new: object) -> str:
+    """One changed field of a correction: "label：old → new"."""
+    f = BY_KEY.get(key)
+    return f"{f.label if f else key}：{_value(key, old)} → {_value(key, new)}"
+
+
 def corrected(d: Delivery) -> str:
     """更正: a submitted record's new version, each changed field old → new (seed 004 §15: 全程留痕)."""
     p = d.payload
@@ -508,9 +537,7 @@ def corrected(d: Delivery) -> str:
         f"更正原因：{p.get('reason')}",
     ]
     changes = [c for c in p.get("changes") or [] if isinstance(c, list) and len(c) == 3]
-    for key, old, new in changes:
-        f = BY_KEY.get(str(key))
-        lines.append(f"· {f.label if f else key}：{_value(str(key), old)} → {_value(str(key), new)}")
+    lines += [f"· {change_line(str(key), old, new)}" for key, old, new in changes]
     if not changes:
         lines.append("（各项内容未变）")
     lines.append("原版本永久保留；签批流程照常进行。")

@@ -1444,9 +1444,12 @@ class PendingItem:
     button: Button | None
 
 
-async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config) -> list[PendingItem]:
+async def pending(
+    uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config, buttons: bool = True
+) -> list[PendingItem]:
     """What waits for this officer (in their own right or as deputy), and — for the discipline office and
-    the president — every overdue record of the court."""
+    the president — every overdue record of the court. ``buttons``: the chat's buttons are issued (the desk
+    links to the record instead)."""
     async with uow:
         now = clock.now()
         terms = await terms_for(uow, staff.court_id, config)
@@ -1475,7 +1478,9 @@ async def pending(uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config
                     chain.deadline,
                     overdue,
                     mine,
-                    await _button(uow, staff.id, record.id, act, arg, now, record.number),
+                    await _button(uow, staff.id, record.id, act, arg, now, record.number)
+                    if buttons
+                    else None,
                 )
             )
         await uow.commit()

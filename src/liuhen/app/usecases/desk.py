@@ -1,0 +1,331 @@
+"""The desk console's use cases: sign-in through the bot, the sessions, and the reads the console shows —
+each through the same need-to-know policy as the chat (``app/usecases/access.py``; seed 003 §12) and each in
+the ledger (seed 004 §15: 全程留痕). The web door renders; no rule lives there.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases import signoff
+from liuhen.app.usecases.access import AccessDenied, read_record, readable
+from liuhen.domain.access import SEVERE, Operator
+from liuhen.domain.clock import Clock
+from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE, digest
+from liuhen.domain.followup import FollowUp
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.questionnaire import FIELDS
+from liuhen.domain.records import Evidence, Record, RecordStatus
+from liuhen.domain.signoff import Chain
+
+
+class Refusal(enum.StrEnum):
+    """Why a sign-in link did not sign anyone in; the page says only that the link is not valid."""
+
+    UNKNOWN = "unknown"  # no such link, used already, or older than two minutes
+    INACTIVE = "inactive"  # the person left the roster after asking for it
+
+
+class SignInRefused(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # the session's secret, for the cookie only
+    staff: Staff
+
+
+def _actor(staff: Staff) -> str:
+    return f"staff:{staff.staff_id}"
+
+
+async def issue_link(uow: UnitOfWork, *, staff: Staff, now: datetime) -> str:
+    """`/desk` in the chat: a one-time sign-in token for ``staff`` (only its hash is kept)."""
+    assert staff.id is not None
+    token = secrets.token_urlsafe(32)
+    async with uow:
+        await uow.desk.add_link(digest(token), staff.id, now, now + LINK_TTL)
+        await uow.ledger.append(
+            actor=_actor(staff), action="desk.link", object_type="staff", object_id=staff.staff_id, payload={}
+        )
+        await uow.commit()
+    return token
+
+
+async def sign_in(uow: UnitOfWork, *, token: str, now: datetime, client: str) -> SignedIn:
+    """Open the link: a new session for its staff member, or ``SignInRefused`` (in the ledger either way)."""
+    async with uow:
+        staff_pk = await uow.desk.use_link(digest(token), now)
+        staff = await uow.staff.get(staff_pk) if staff_pk is not None else None
+        refusal = Refusal.UNKNOWN if staff is None else None if staff.active else Refusal.INACTIVE
+        if staff is None or refusal is not None:
+            await uow.ledger.append(
+                actor=_actor(staff) if staff is not None else "web",
+                action="desk.sign_in_refused",
+                object_type="staff",
+                object_id=staff.staff_id if staff is not None else "?",
+                payload={"why": (refusal or Refusal.UNKNOWN).value, "client": client},
+            )
+            await uow.commit()
+            raise SignInRefused(refusal or Refusal.UNKNOWN)
+        assert staff.id is not None
+        session = secrets.token_urlsafe(32)
+        await uow.desk.add_session(digest(session), staff.id, now)
+        await uow.ledger.append(
+            actor=_actor(staff),
+            action="desk.sign_in",
+            object_type="staff",
+            object_id=staff.staff_id,
+            payload={"client": client},
+        )
+        await uow.commit()
+        return SignedIn(session, staff)
+
+
+async def current(uow: UnitOfWork, *, token: str, now: datetime) -> Staff | None:
+    """The staff member of a live session, or None (ended, idle, too old, or the person deactivated: their
+    sessions end at once, since each request asks the roster)."""
+    async with uow:
+        session = await uow.desk.find_session(digest(token))
+        if session is None or not session.alive(now):
+            return None
+        staff = await uow.staff.get(session.staff_pk)
+        if staff is None or not staff.active:
+            return None
+        if session.needs_touch(now):
+            await uow.desk.touch(digest(token), now)
+            await uow.commit()
+        return staff
+
+
+async def sign_out(uow: UnitOfWork, *, token: str, staff: Staff, now: datetime) -> None:
+    async with uow:
+        if await uow.desk.end(digest(token), now):
+            await uow.ledger.append(
+                actor=_actor(staff),
+                action="desk.sign_out",
+                object_type="staff",
+                object_id=staff.staff_id,
+                payload={},
+            )
+        await uow.commit()
+
+
+async def sign_out_everywhere(uow: UnitOfWork, *, staff: Staff, now: datetime) -> int:
+    """From the chat: every browser of ``staff`` signed out; how many were open."""
+    assert staff.id is not None
+    async with uow:
+        ended = await uow.desk.end_all(
+            staff.id, now, seen_after=now - IDLE_TIMEOUT, created_after=now - MAX_AGE
+        )
+        await uow.ledger.append(
+            actor=_actor(staff),
+            action="desk.sign_out_all",
+            object_type="staff",
+            object_id=staff.staff_id,
+            payload={"sessions": ended},
+        )
+        await uow.commit()
+        return ended
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What the console shows
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the record list."""
+
+    number: str
+    status: str
+    record_type: str | None
+    recorder: str
+    intervener: str | None
+    case_number: str | None
+    created_at: datetime
+    submitted_at: datetime | None
+    severe: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: Sequence[Row]
+    total: int  # of the records this reader may see under the filters
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    text: str = ""  # a record number, a case number or a name, as typed
+    page: int = 1
+
+
+PAGE_SIZE = 50
+
+
+def _matches(record: Record, text: str) -> bool:
+    if not text:
+        return True
+    given = record.given
+    haystack = (record.number, given.case_number or "", given.intervener_name or "", given.case_cause or "")
+    return any(text in h for h in haystack)
+
+
+async def record_list(uow: UnitOfWork, *, reader: Staff, filters: Filters, today: date) -> Page:
+    """The records ``reader`` may read, newest first, filtered and paginated; the listing is in the ledger."""
+    statuses = {s.value for s in RecordStatus}
+    status = filters.status if filters.status in statuses else None
+    text = filters.text.strip()
+    async with uow:
+        records = await uow.records.list(court_id=reader.court_id, status=status)
+        staff = {s.id: s.name for s in await uow.staff.list(reader.court_id)}
+        visible = [
+            r
+            for r in records
+            if r.status != RecordStatus.DRAFT.value or r.recorder_id == reader.id
+            if _matches(r, text) and await readable(uow, reader, r, today=today)
+        ]
+        visible.sort(key=lambda r: (r.submitted_at or r.created_at, r.number), reverse=True)
+        pages = max(1, -(-len(visible) // PAGE_SIZE))
+        page = min(max(1, filters.page), pages)
+        shown = visible[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        await uow.ledger.append(
+            actor=_actor(reader),
+            action="desk.list",
+            object_type="record",
+            object_id="*",
+            payload={"status": status, "text": text, "page": page, "shown": [r.number for r in shown]},
+        )
+        await uow.commit()
+        return Page(
+            [
+                Row(
+                    r.number,
+                    r.status,
+                    r.given.record_type,
+                    staff.get(r.recorder_id, ""),
+                    r.given.intervener_name,
+                    r.given.case_number,
+                    r.created_at,
+                    r.submitted_at,
+                    bool(r.given.severe) or bool(r.answers.get(SEVERE)),
+                )
+                for r in shown
+            ],
+            len(visible),
+            page,
+            pages,
+        )
+
+
+@dataclass(frozen=True)
+class Version:
+    """An earlier version of a record, and what the next one changed (seed 004 §15: 全程留痕)."""
+
+    version: int
+    at: datetime
+    actor: str
+    reason: str
+    changes: Sequence[tuple[str, Any, Any]]  # (field key, in this version, in the next)
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    record: Record
+    chain: Chain | None
+    evidence: Sequence[Evidence]
+    versions: Sequence[Version]
+    names: dict[int, str] = field(default_factory=dict)
+
+
+def _versions(rows: Sequence[dict[str, Any]], current: dict[str, Any]) -> list[Version]:
+    out = []
+    for i, row in enumerate(rows):
+        then = row.get("answers") or {}
+        after = rows[i + 1].get("answers") or {} if i + 1 < len(rows) else current
+        changes = [
+            (f.key, then.get(f.key), after.get(f.key)) for f in FIELDS if then.get(f.key) != after.get(f.key)
+        ]
+        out.append(
+            Version(int(row["version"]), row["created_at"], str(row["actor"]), str(row["reason"]), changes)
+        )
+    return out
+
+
+async def record_page(
+    uow: UnitOfWork, *, reader: Staff | Operator, number: str, court_id: int, today: date
+) -> RecordPage:
+    """One record for the desk: authorised and in the ledger (``AccessDenied`` otherwise, also logged)."""
+    async with uow:
+        record = await uow.records.by_number(court_id, number)
+        try:
+            await read_record(uow, staff=reader, record=record, what="desk", today=today)
+        except AccessDenied:
+            await uow.commit()
+            raise
+        assert record is not None and record.id is not None
+        evidence = await uow.evidence.for_record(record.id)
+        versions = _versions(await uow.records.versions(record.id), record.answers)
+        names = {s.id: s.name for s in await uow.staff.list(record.court_id) if s.id is not None}
+        await uow.commit()
+        return RecordPage(record, record.chain, tuple(evidence), versions, names)
+
+
+async def evidence_item(
+    uow: UnitOfWork, *, reader: Staff, number: str, seq: int, court_id: int, today: date, what: str
+) -> Evidence:
+    """One evidence item to download or preview: the record authorised, the view in the ledger."""
+    async with uow:
+        record = await uow.records.by_number(court_id, number)
+        try:
+            await read_record(uow, staff=reader, record=record, what=f"evidence:{what}", today=today)
+        except AccessDenied:
+            await uow.commit()
+            raise
+        assert record is not None and record.id is not None
+        items = {e.seq: e for e in await uow.evidence.for_record(record.id)}
+        item = items.get(seq)
+        if item is None:
+            await uow.commit()
+            raise LookupError(seq)
+        await uow.ledger.append(
+            actor=_actor(reader),
+            action="evidence.view",
+            object_type="evidence",
+            object_id=f"{record.number}#{seq}",
+            payload={"sha256": item.sha256, "how": what},
+        )
+        await uow.commit()
+        return item
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """My tasks, overdue first: the sign-offs waiting for me (and, for the discipline office and the
+    president, every overdue one of the court: seed 004 §13), and the discipline office's open follow-ups
+    with their deadlines (seed 004 §17–§20)."""
+
+    signoffs: Sequence[signoff.PendingItem]
+    followups: Sequence[FollowUp]
+
+
+async def tasks(uow: UnitOfWork, *, reader: Staff, clock: Clock, config: signoff.Config) -> Tasks:
+    items = await signoff.pending(uow, staff=reader, clock=clock, config=config, buttons=False)
+    items.sort(key=lambda i: (not i.overdue, not i.mine, i.deadline or clock.now()))
+    followups: Sequence[FollowUp] = ()
+    if reader.role == Role.DISCIPLINE.value:
+        async with uow:  # a unit of work opens a fresh session each time
+            followups = await uow.followups.open_in(reader.court_id)
+    return Tasks(items, followups)

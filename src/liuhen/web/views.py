@@ -1,0 +1,321 @@
+"""The desk console's pages: each asks a use case and renders what it returns (seed 003 §12: each office
+sees by its role; every view is in the ledger through the same policy as the chat)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+from PIL import Image, UnidentifiedImageError
+
+from liuhen.app.usecases import desk
+from liuhen.app.usecases.access import AccessDenied
+from liuhen.domain.desk import csrf_of
+from liuhen.domain.model import Staff
+from liuhen.domain.records import EvidenceKind, EvidenceState, RecordStatus
+from liuhen.reports.registration import origin_text, registration_pdf
+from liuhen.texts import followup as followup_texts
+from liuhen.texts import labels
+from liuhen.texts import signoff as signoff_texts
+from liuhen.texts.profile import voice
+from liuhen.web.security import clear_cookie, set_cookie
+from liuhen.web.state import STAFF, STATE, TOKEN, Desk
+
+routes = web.RouteTableDef()
+PREVIEW_MAX = 1600  # px: an image preview's longest side
+
+
+def _state(request: web.Request) -> Desk:
+    return request.app[STATE]
+
+
+def _me(request: web.Request) -> Staff:
+    staff = request[STAFF]
+    assert isinstance(staff, Staff)
+    return staff
+
+
+def _today(request: web.Request) -> Any:
+    rt = _state(request).runtime
+    return rt.clock.now().astimezone(rt.settings.tz).date()
+
+
+def _page(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+    rt = _state(request).runtime
+    me = request.get(STAFF)
+    base = {
+        "me": me,
+        "role": labels.role(me.role, voice(rt.settings.deadline_profile)) if isinstance(me, Staff) else "",
+        "court": rt.court_name,
+        "csrf": csrf_of(request[TOKEN]) if request.get(TOKEN) else "",
+        "tz": rt.settings.tz,
+        "path": request.path,
+    }
+    return aiohttp_jinja2.render_template(template, request, base | context, status=status)
+
+
+def _denied(request: web.Request) -> web.Response:
+    """The same answer whether the record exists or not (seed 003 §12)."""
+    return _page(
+        request, "message.html", {"title": "无权查看", "text": "您无权查看该记录，或该记录不存在。"}, 403
+    )
+
+
+# ---------------------------------------------------------------------------------------------- sign-in
+
+
+@routes.get("/signin")
+async def signin_help(request: web.Request) -> web.Response:
+    return _page(request, "signin.html", {"token": None})
+
+
+@routes.get("/signin/{token}")
+async def signin_link(request: web.Request) -> web.Response:
+    """The link from the chat shows a button; only pressing it signs in (a preview fetcher uses nothing)."""
+    return _page(request, "signin.html", {"token": request.match_info["token"]})
+
+
+@routes.post("/signin/{token}")
+async def signin_use(request: web.Request) -> web.StreamResponse:
+    state = _state(request)
+    client = request.remote or "?"
+    if not state.limit.allow(client):
+        return _page(
+            request,
+            "message.html",
+            {"title": "请稍后再试", "text": "登录尝试过于频繁，请一分钟后再试。"},
+            429,
+        )
+    try:
+        signed = await desk.sign_in(
+            state.runtime.db.uow(),
+            token=request.match_info["token"],
+            now=state.runtime.clock.now(),
+            client=client,
+        )
+    except desk.SignInRefused:
+        return _page(
+            request,
+            "message.html",
+            {
+                "title": "链接无效",
+                "text": "该登录链接已使用、已过期（2 分钟）或无效。请在聊天中重新发送 /desk 获取新链接。",
+            },
+            403,
+        )
+    response = web.Response(status=303, headers={"Location": "/"})
+    set_cookie(request, response, signed.token)
+    return response
+
+
+@routes.post("/signout")
+async def signout(request: web.Request) -> web.StreamResponse:
+    state = _state(request)
+    await desk.sign_out(
+        state.runtime.db.uow(), token=request[TOKEN], staff=_me(request), now=state.runtime.clock.now()
+    )
+    response = web.Response(status=303, headers={"Location": "/signin"})
+    clear_cookie(response)
+    return response
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+# ---------------------------------------------------------------------------------------------- pages
+
+
+@routes.get("/")
+async def my_tasks(request: web.Request) -> web.Response:
+    rt = _state(request).runtime
+    found = await desk.tasks(rt.db.uow(), reader=_me(request), clock=rt.clock, config=rt.signoff_config())
+    return _page(
+        request,
+        "tasks.html",
+        {
+            "signoffs": found.signoffs,
+            "followups": found.followups,
+            "level": signoff_texts.level_label,
+            "followup_kind": followup_texts.kind,
+            "now": rt.clock.now(),
+        },
+    )
+
+
+@routes.get("/records")
+async def record_list(request: web.Request) -> web.Response:
+    rt = _state(request).runtime
+    q = request.query
+    try:
+        page_no = max(1, int(q.get("page", "1")))
+    except ValueError:
+        page_no = 1
+    filters = desk.Filters(status=q.get("status") or None, text=q.get("q", "")[:100], page=page_no)
+    page = await desk.record_list(rt.db.uow(), reader=_me(request), filters=filters, today=_today(request))
+
+    def link(n: int) -> str:
+        return "/records?" + urlencode({"status": filters.status or "", "q": filters.text, "page": n})
+
+    return _page(
+        request,
+        "records.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": [(s.value, labels.record_status(s.value)) for s in RecordStatus],
+            "status_label": labels.record_status,
+            "type_label": signoff_texts.record_type_label,
+            "link": link,
+        },
+    )
+
+
+@routes.get("/records/{number}")
+async def record_page(request: web.Request) -> web.Response:
+    rt = _state(request).runtime
+    try:
+        view = await desk.record_page(
+            rt.db.uow(),
+            reader=_me(request),
+            number=request.match_info["number"],
+            court_id=_me(request).court_id,
+            today=_today(request),
+        )
+    except AccessDenied:
+        return _denied(request)
+    tz = rt.settings.tz
+    return _page(
+        request,
+        "record.html",
+        {
+            "r": view.record,
+            "status": labels.record_status(view.record.status),
+            "fields": signoff_texts.field_pairs(view.record, tz),
+            "chain": signoff_texts.chain_lines(view.chain, view.names, tz),
+            "versions": [
+                (v, [signoff_texts.change_line(k, old, new) for k, old, new in v.changes])
+                for v in view.versions
+            ],
+            "evidence": [
+                {
+                    "e": e,
+                    "kind": labels.evidence_kind(e.kind),
+                    "size": labels.human_size(e.size),
+                    "origin": origin_text(e.origin or {}, tz),
+                    "stored": e.state == EvidenceState.STORED.value and e.sha256 is not None,
+                    "image": e.kind == EvidenceKind.PHOTO.value or (e.media_type or "").startswith("image/"),
+                    "textual": e.kind in (EvidenceKind.TEXT.value, EvidenceKind.NOTE.value),
+                }
+                for e in view.evidence
+            ],
+        },
+    )
+
+
+async def _item(request: web.Request, what: str) -> tuple[Desk, Any] | web.Response:
+    state = _state(request)
+    try:
+        seq = int(request.match_info["seq"])
+        item = await desk.evidence_item(
+            state.runtime.db.uow(),
+            reader=_me(request),
+            number=request.match_info["number"],
+            seq=seq,
+            court_id=_me(request).court_id,
+            today=_today(request),
+            what=what,
+        )
+    except (AccessDenied, ValueError):
+        return _denied(request)
+    except LookupError:
+        return _page(
+            request, "message.html", {"title": "没有这份证据", "text": "该记录没有这个编号的证据。"}, 404
+        )
+    return state, item
+
+
+@routes.get("/records/{number}/evidence/{seq}")
+async def evidence_download(request: web.Request) -> web.StreamResponse:
+    """The original bytes, byte-exact, as an attachment (never rendered by the browser)."""
+    got = await _item(request, "download")
+    if isinstance(got, web.Response):
+        return got
+    state, item = got
+    number = request.match_info["number"]
+    if item.sha256 is None or item.state != EvidenceState.STORED.value:
+        if item.text:
+            data, name = item.text.encode("utf-8"), f"{number}-{item.seq}.txt"
+        else:
+            return _page(
+                request, "message.html", {"title": "原件尚未取得", "text": "请向记录人索取原始介质。"}, 404
+            )
+    else:
+        data = await state.runtime.store.read(item.sha256)
+        name = item.file_name or f"{number}-{item.seq}-{item.sha256[:12]}"
+    return web.Response(
+        body=data,
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": _attachment(name), "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@routes.get("/records/{number}/evidence/{seq}/preview")
+async def evidence_preview(request: web.Request) -> web.StreamResponse:
+    """An image decoded by the server and drawn again as PNG: what reaches the browser is our own encoding,
+    never the uploaded bytes."""
+    got = await _item(request, "preview")
+    if isinstance(got, web.Response):
+        return got
+    state, item = got
+    if item.sha256 is None or item.state != EvidenceState.STORED.value:
+        raise web.HTTPNotFound(text="没有可预览的图片")
+    data = await state.runtime.store.read(item.sha256)
+    try:
+        png = await asyncio.to_thread(_redraw, data)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise web.HTTPUnsupportedMediaType(text="该文件不是可预览的图片，请下载原件查看。") from None
+    return web.Response(body=png, content_type="image/png", headers={"Content-Disposition": "inline"})
+
+
+def _redraw(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        image.thumbnail((PREVIEW_MAX, PREVIEW_MAX))
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="PNG")
+        return out.getvalue()
+
+
+@routes.get("/records/{number}/form.pdf")
+async def form_pdf(request: web.Request) -> web.StreamResponse:
+    rt = _state(request).runtime
+    try:
+        number, data = await registration_pdf(
+            rt.db,
+            rt.store,
+            reader=_me(request),
+            ref=request.match_info["number"],
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+        )
+    except AccessDenied:
+        return _denied(request)
+    return web.Response(
+        body=data,
+        content_type="application/pdf",
+        headers={"Content-Disposition": _attachment(f"registration-{number}.pdf")},
+    )
+
+
+def _attachment(name: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

@@ -1,0 +1,96 @@
+"""The desk console over HTTP on the need-to-know world (tests/access_world.py): one evidence photo on every
+record, a runtime on a settable clock, and a browser per person (its own cookie jar)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from PIL import Image
+
+from liuhen.app.runtime import Runtime
+from liuhen.app.settings import Settings
+from liuhen.app.usecases import desk
+from liuhen.domain.clock import FixedClock
+from liuhen.domain.model import Staff
+from liuhen.domain.records import Evidence
+from liuhen.evidence.store import FileEvidenceStore
+from liuhen.web.server import build_app
+from tests.access_world import NOW, access_world
+
+
+def photo(seed: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (seed * 37 % 256, 90, 160)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@dataclass
+class World:
+    runtime: Runtime
+    clock: FixedClock
+    server: TestServer
+    people: dict[str, Staff]
+
+    @contextlib.asynccontextmanager
+    async def browser(self) -> AsyncIterator[aiohttp.ClientSession]:
+        """A browser of its own: its own cookies (the server's address is an IP: cookies kept anyway)."""
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(str(self.server.make_url("")), cookie_jar=jar) as client:
+            yield client
+
+    async def signed_in(self, client: aiohttp.ClientSession, staff_id: str) -> None:
+        """What a person does: `/desk` in the chat, open the link, press 进入工作台."""
+        token = await desk.issue_link(
+            self.runtime.db.uow(), staff=self.people[staff_id], now=self.clock.now()
+        )
+        page = await client.get(f"/signin/{token}")
+        assert page.status == 200 and "进入工作台" in await page.text()
+        done = await client.post(f"/signin/{token}", allow_redirects=False)
+        assert done.status == 303, await done.text()
+
+
+@contextlib.asynccontextmanager
+async def console(db_url: str, tmp_path: Path, *, trust_proxy: bool = False) -> AsyncIterator[World]:
+    clock = FixedClock(NOW)
+    db = await access_world(db_url, clock)
+    store = FileEvidenceStore(tmp_path / "evidence")
+    async with db.uow() as uow:
+        court = await uow.courts.by_code("t")
+        assert court is not None and court.id is not None
+        people = {s.staff_id: s for s in await uow.staff.list(court.id)}
+        for n, record in enumerate(await uow.records.list(court_id=court.id)):
+            assert record.id is not None
+            data = photo(n)
+            blob = await store.put_bytes(data)
+            await uow.evidence.add(
+                Evidence(
+                    record_id=record.id,
+                    seq=1,
+                    kind="photo",
+                    state="stored",
+                    received_at=NOW,
+                    chat_id=1000 + n,
+                    message_id=1,
+                    update_id=90_000 + n,
+                    origin={"type": "direct"},
+                    sha256=blob.sha256,
+                    size=blob.size,
+                    media_type="image/jpeg",
+                )
+            )
+        await uow.commit()
+    settings = Settings(_env_file=None, data_dir=tmp_path, database_url=db_url, court_name="测试法院")  # type: ignore[call-arg]
+    runtime = Runtime(settings, db, clock, court.id, "测试法院", store)
+    server = TestServer(build_app(runtime, trust_proxy=trust_proxy))
+    await server.start_server()
+    try:
+        yield World(runtime, clock, server, people)
+    finally:
+        await server.close()
+        await runtime.close()

@@ -1,0 +1,214 @@
+"""The desk console over HTTP: signed in through the bot with no password, sessions that end when they
+should, and need-to-know on every route — the same policy as the chat, every view in the ledger (seed 003
+§12: the platform serves each office by role and level; seed 004 §15: 全程留痕)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from liuhen.app.usecases import desk
+from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE
+from tests.access_world import EXPECTED
+from tests.desk.console_world import World, console, photo
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def world(db_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    async with console(db_url, tmp_path) as w:
+        yield w
+
+
+async def ledger(world: World, action: str) -> list[tuple[str, str]]:
+    async with world.runtime.db.uow(read_only=True) as uow:
+        entries = await uow.ledger.entries()  # type: ignore[attr-defined]
+    return [(e.actor, e.object_id) for e in entries if e.action == action]
+
+
+def csrf_in(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', html)
+    assert found, html
+    return found.group(1)
+
+
+async def test_seed003_s12_a_link_from_the_chat_signs_in_once_within_two_minutes(world: World) -> None:
+    officer = world.people["k001"]
+    async with world.browser() as browser:
+        assert (await browser.get("/", allow_redirects=False)).headers["Location"] == "/signin"
+        token = await desk.issue_link(world.runtime.db.uow(), staff=officer, now=world.clock.now())
+        # opening the link (or a preview fetcher) only shows the button: the link is still good
+        for _ in range(2):
+            assert "进入工作台" in await (await browser.get(f"/signin/{token}")).text()
+        done = await browser.post(f"/signin/{token}", allow_redirects=False)
+        assert done.status == 303 and done.headers["Location"] == "/"
+        cookie = done.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie  # plain http
+        assert token not in cookie
+        home = await (await browser.get("/")).text()
+        assert "我的待办" in home and officer.name in home
+    async with world.browser() as other:  # a second use of the same link, from anywhere: refused
+        again = await other.post(f"/signin/{token}", allow_redirects=False)
+        assert again.status == 403 and "链接无效" in await again.text()
+        late = await desk.issue_link(world.runtime.db.uow(), staff=officer, now=world.clock.now())
+        world.clock.set(world.clock.now() + LINK_TTL + timedelta(seconds=1))
+        assert (await other.post(f"/signin/{late}", allow_redirects=False)).status == 403
+    assert await ledger(world, "desk.sign_in") == [("staff:k001", "k001")]
+    assert len(await ledger(world, "desk.sign_in_refused")) == 2
+    async with world.runtime.db.engine.connect() as conn:  # the database keeps hashes, never a token
+        from sqlalchemy import text
+
+        stored = (await conn.execute(text("SELECT token_hash FROM desk_links"))).scalars().all()
+    assert token not in stored and late not in stored and len(stored) == 2
+
+
+async def test_a_session_ends_when_idle_too_old_signed_out_everywhere_or_deactivated(world: World) -> None:
+    async def home_status(browser: object) -> str:
+        response = await browser.get("/", allow_redirects=False)  # type: ignore[attr-defined]
+        return "in" if response.status == 200 else response.headers["Location"]
+
+    start = world.clock.now()
+    async with world.browser() as b:
+        await world.signed_in(b, "k001")
+        world.clock.set(start + IDLE_TIMEOUT - timedelta(minutes=1))
+        assert await home_status(b) == "in"  # used: the idle time starts again
+        world.clock.set(start + 2 * IDLE_TIMEOUT - timedelta(minutes=2))
+        assert await home_status(b) == "in"
+        world.clock.set(start + 3 * IDLE_TIMEOUT)
+        assert await home_status(b) == "/signin"  # left idle
+    start = world.clock.now()
+    async with world.browser() as b:
+        await world.signed_in(b, "k001")
+        at = start
+        while at < start + MAX_AGE - timedelta(minutes=20):
+            at += timedelta(minutes=20)
+            world.clock.set(at)
+            assert await home_status(b) == "in"
+        world.clock.set(start + MAX_AGE)
+        assert await home_status(b) == "/signin"  # a working day at most, however busy
+    async with world.browser() as b1, world.browser() as b2:
+        await world.signed_in(b1, "k001")
+        await world.signed_in(b2, "k001")
+        assert (
+            await desk.sign_out_everywhere(
+                world.runtime.db.uow(), staff=world.people["k001"], now=world.clock.now()
+            )
+            == 2
+        )
+        assert await home_status(b1) == await home_status(b2) == "/signin"
+    async with world.browser() as b:
+        await world.signed_in(b, "h001")
+        async with world.runtime.db.uow() as uow:
+            head = await uow.staff.by_staff_id(world.people["h001"].court_id, "h001")
+            assert head is not None
+            head.active = False  # taken off the roster
+            await uow.commit()
+        assert await home_status(b) == "/signin"  # at once
+        assert (await b.get("/records/LH-2026-0001", allow_redirects=False)).status == 303
+
+
+async def test_forms_need_the_session_token_and_sign_ins_are_limited(world: World) -> None:
+    async with world.browser() as b:
+        await world.signed_in(b, "k001")
+        forged = await b.post("/signout", data={"csrf": "0" * 64}, allow_redirects=False)
+        assert forged.status == 403 and "表单已过期" in await forged.text()
+        assert (await b.get("/", allow_redirects=False)).status == 200  # still signed in
+        token = csrf_in(await (await b.get("/")).text())
+        out = await b.post("/signout", data={"csrf": token}, allow_redirects=False)
+        assert out.status == 303 and out.headers["Location"] == "/signin"
+        assert (await b.get("/", allow_redirects=False)).status == 303
+    assert await ledger(world, "desk.sign_out") == [("staff:k001", "k001")]
+    async with world.browser() as b:
+        codes = [(await b.post(f"/signin/guess{n}", allow_redirects=False)).status for n in range(11)]
+    # ten attempts a minute from one address, the sign-in above included; then 请稍后再试
+    assert codes == [403] * 9 + [429] * 2
+
+
+async def test_seed003_s12_every_person_reads_over_http_exactly_what_they_need_to_know(world: World) -> None:
+    """Every route that shows a record × every person × every record: 0 unauthorised reads; the list shows
+    each person exactly their records; every read and every refusal is in the ledger."""
+    routes = [
+        "/records/{n}",
+        "/records/{n}/evidence/1",
+        "/records/{n}/evidence/1/preview",
+        "/records/{n}/form.pdf",
+    ]
+    allowed = denied = 0
+    for staff_id in world.people:
+        async with world.browser() as b:
+            await world.signed_in(b, staff_id)
+            listed = set(
+                re.findall(r'href="/records/(LH-\d{4}-\d{4})"', await (await b.get("/records")).text())
+            )
+            assert listed == {n for n, who in EXPECTED.items() if staff_id in who}, staff_id
+            for number, who in EXPECTED.items():
+                for route in routes:
+                    response = await b.get(route.format(n=number), allow_redirects=False)
+                    body = await response.read()
+                    if staff_id in who:
+                        assert response.status == 200, (staff_id, route, number, body[:200])
+                        allowed += 1
+                    else:
+                        assert response.status == 403, f"unauthorised read: {staff_id} {route} {number}"
+                        assert "无权查看".encode() in body and number.encode() not in body
+                        denied += 1
+    assert allowed == len(routes) * sum(len(w) for w in EXPECTED.values())
+    reads = await ledger(world, "record.read")
+    assert {(actor, n) for actor, n in reads} == {
+        (f"staff:{p}", n) for n, who in EXPECTED.items() for p in who
+    }
+    assert len(reads) == allowed and len(await ledger(world, "record.read_denied")) == denied
+    assert len(await ledger(world, "desk.list")) == len(world.people)
+
+
+async def test_the_record_page_shows_the_form_the_evidence_and_serves_it_safely(world: World) -> None:
+    async with world.browser() as b:
+        await world.signed_in(b, "k001")
+        page = await b.get("/records/LH-2026-0001")
+        html = await page.text()
+        assert "李书记" in html and "请关照" in html and "（2026）豫0825民初1号" in html
+        async with world.runtime.db.uow(read_only=True) as uow:
+            record = await uow.records.by_number(world.people["k001"].court_id, "LH-2026-0001")
+            assert record is not None and record.id is not None
+            [item] = await uow.evidence.for_record(record.id)
+        assert item.sha256 is not None and item.sha256 in html  # each item with its full hash
+        # a record page is never cached, and runs no script but the app's own
+        assert page.headers["Cache-Control"] == "no-store"
+        csp = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert (
+            page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["X-Frame-Options"] == "DENY"
+        )
+        assert "<script" not in html and "style=" not in html
+        # the original: byte-exact, as an attachment the browser does not render
+        original = await b.get("/records/LH-2026-0001/evidence/1")
+        assert await original.read() == await world.runtime.store.read(item.sha256)
+        assert original.headers["Content-Disposition"].startswith("attachment;")
+        assert original.headers["Content-Type"] == "application/octet-stream"
+        # the preview: decoded and drawn again by the server, never the uploaded bytes
+        preview = await b.get("/records/LH-2026-0001/evidence/1/preview")
+        data = await preview.read()
+        assert preview.headers["Content-Type"] == "image/png" and data != photo(0)
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.format == "PNG" and image.size == (40, 30)
+        missing = await b.get("/records/LH-2026-0001/evidence/9")
+        assert missing.status == 404 and "没有这份证据" in await missing.text()
+
+
+async def test_behind_a_tls_proxy_the_cookie_is_secure(db_url: str, tmp_path: Path) -> None:
+    async with console(db_url, tmp_path, trust_proxy=True) as w, w.browser() as b:
+        token = await desk.issue_link(w.runtime.db.uow(), staff=w.people["k001"], now=w.clock.now())
+        done = await b.post(
+            f"/signin/{token}",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "desk.example"},
+            allow_redirects=False,
+        )
+        assert done.status == 303 and "Secure" in done.headers["Set-Cookie"]
+        assert done.headers["Strict-Transport-Security"].startswith("max-age=")
