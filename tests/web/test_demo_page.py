@@ -257,3 +257,40 @@ def test_newcomer_enrols_and_judge_records_evidence(demo: Demo, browser: Any) ->
         raise
     finally:
         context.close()
+
+
+def test_seed003_s12_each_phone_opens_the_desk_console_in_its_persons_name(demo: Demo, browser: Any) -> None:
+    """`make demo` links each person to the desk console: one click from the phone gives the sign-in page of
+    a one-time link (as `/desk` in the chat would), one press signs in; the console's pages run under their
+    strict Content-Security-Policy with no violation and no script error."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert "网页工作台" in demo.banner
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    problems: list[str] = []
+    context.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page = context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    try:
+        page.goto(demo.url)
+        page.wait_for_selector("body[data-ready=true]")
+        officer = page.locator('.phone[data-staff="k001"]')
+        with context.expect_page() as opened:
+            officer.locator("a.desk-link").click()
+        desk = opened.value
+        desk.on("pageerror", lambda error: problems.append(str(error)))
+        expect(desk.get_by_role("button", name="进入工作台")).to_be_visible()
+        desk.get_by_role("button", name="进入工作台").click()
+        expect(desk.get_by_role("heading", name="我的待办")).to_be_visible()
+        expect(desk.locator("header")).to_contain_text("（纪检监察")
+        desk.get_by_role("link", name="记录", exact=True).click()
+        expect(desk.get_by_role("heading", name="记录", exact=True)).to_be_visible()
+        expect(desk.locator("main")).to_contain_text("条您可查看的记录")
+        desk.screenshot(path=str(ARTIFACTS / "20-desk-records.png"))
+        desk.get_by_role("button", name="退出").click()
+        expect(desk.get_by_role("heading", name="登录工作台")).to_be_visible()
+        assert not problems, problems
+    finally:
+        context.close()

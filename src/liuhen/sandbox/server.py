@@ -1360,6 +1360,7 @@ class BotApi:
             reply_markup=inline,
             reply_to_message=self._replied(chat, p),
             has_protected_content=True if p.as_bool("protect_content") else None,
+            link_preview_options=p.as_json("link_preview_options") or None,
         )
         self.s.throttle(chat)
         return self.s.send(chat, body, keyboard)

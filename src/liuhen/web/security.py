@@ -32,7 +32,7 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 #: Paths served without a session: the sign-in pages and the console's own static files.
-OPEN = ("/signin", "/static/", "/healthz")
+OPEN = ("/signin", "/static/", "/healthz", "/favicon.ico")
 
 
 @web.middleware

@@ -123,6 +123,11 @@ async def signout(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@routes.get("/favicon.ico")
+async def favicon(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPMovedPermanently("/static/favicon.svg")
+
+
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")

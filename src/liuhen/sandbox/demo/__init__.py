@@ -28,6 +28,7 @@ from liuhen.sandbox.demo.samples import find_cjk_font, write_samples
 from liuhen.sandbox.demo.web import DemoServer, DemoState, phones_from_roster
 from liuhen.sandbox.server import SandboxServer
 from liuhen.storage import tables
+from liuhen.web.server import serving
 
 log = structlog.get_logger(__name__)
 
@@ -104,6 +105,7 @@ async def seed(runtime: Runtime, sim: SandboxClient) -> str:
 
 async def run_demo(settings: Settings, *, reset: bool, host: str, port: int) -> None:
     settings = demo_settings(settings)
+    desk_port = port + 1 if port else 0  # the desk console beside the page, on the next port
     configure_logging(level=settings.log_level, secrets=[DEMO_TOKEN])
     if reset and settings.data_dir.exists():
         shutil.rmtree(settings.data_dir)
@@ -130,10 +132,26 @@ async def run_demo(settings: Settings, *, reset: bool, host: str, port: int) -> 
         rate_limit=False,
     )
     try:
-        async with polling(app, poll_timeout=5), SandboxClient(server.base_url, DEMO_TOKEN) as sim:
+        async with (
+            polling(app, poll_timeout=5),
+            SandboxClient(server.base_url, DEMO_TOKEN) as sim,
+            serving(runtime, host, desk_port, demo=True) as console,
+        ):
+            # `/desk` in a demo chat links to the console where it listens (any free port with --port 0)
+            bound = console.addresses[0][1]
+            runtime.settings = settings = settings.model_copy(update={"web_url": f"http://{host}:{bound}"})
             code = await seed(runtime, sim)
-            state.runtime, state.newcomer_code = runtime, code
-            print(_banner(server, code, data_dir=settings.data_dir, cjk_font=font is not None), flush=True)
+            state.runtime, state.newcomer_code, state.desk_url = runtime, code, settings.desk_url
+            print(
+                _banner(
+                    server,
+                    code,
+                    data_dir=settings.data_dir,
+                    desk=settings.desk_url,
+                    cjk_font=font is not None,
+                ),
+                flush=True,
+            )
             await asyncio.Event().wait()
     finally:
         await runtime.close()
@@ -147,7 +165,7 @@ async def last_update_id(runtime: Runtime) -> int:
     return int(value or 0)
 
 
-def _banner(server: SandboxServer, code: str, *, data_dir: Path, cjk_font: bool = True) -> str:
+def _banner(server: SandboxServer, code: str, *, data_dir: Path, desk: str, cjk_font: bool = True) -> str:
     font_note = (
         ""
         if cjk_font
@@ -156,6 +174,7 @@ def _banner(server: SandboxServer, code: str, *, data_dir: Path, cjk_font: bool 
     return (
         "\n留痕 liuhen 演示已启动（本地沙盒，无需令牌、无需外网）\n"
         f"  浏览器打开：{server.base_url}/\n"
+        f"  网页工作台：{desk}/（页面上每部手机的“网页工作台”一键登录；聊天中发送 /desk 亦可）\n"
         f"  模拟 API：  {server.base_url}/sim/<token>/…（见 README）\n"
         f"  演示数据：  {data_dir}（`liuhen demo --reset` 重新开始）\n"
         f"  新同事（n001）的登记码：{code}  —— 在页面上以“新同事”身份发送 /start {code}\n"

@@ -34,6 +34,7 @@ from aiohttp import web
 
 from liuhen.app.integrity import run_verify
 from liuhen.app.runtime import Runtime
+from liuhen.app.usecases import desk
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.records import list_records
 from liuhen.domain.catalogue import RECORD_TYPES, label
@@ -83,7 +84,7 @@ class Phone:
     role: str
     newcomer: bool = False
 
-    def as_json(self) -> Json:
+    def as_json(self, desk: bool = False) -> Json:
         return {
             "staff_id": self.staff_id,
             "user_id": self.user_id,
@@ -91,6 +92,8 @@ class Phone:
             "title": self.title,
             "role": self.role,
             "newcomer": self.newcomer,
+            # the desk console in this person's name: what `/desk` in the chat gives, in one click
+            "desk": f"/demo/desk/{self.staff_id}" if desk and not self.newcomer else None,
         }
 
 
@@ -126,6 +129,7 @@ class DemoState:
     samples: list[SampleFile] = field(default_factory=list)
     runtime: Runtime | None = None
     newcomer_code: str | None = None
+    desk_url: str | None = None  # the desk console beside the demo (`liuhen demo` serves it on port + 1)
     features: dict[str, bool] = field(default_factory=lambda: dict(FEATURES))
     #: Changes at every start: a page still open from an earlier run reloads (its event cursor is stale).
     instance: str = field(default_factory=lambda: secrets.token_hex(6))
@@ -169,6 +173,7 @@ def add_routes(app: web.Application, server: SandboxServer, state: DemoState) ->
     app.router.add_get("/demo/api/records/{id}/registration.pdf", routes.registration)
     app.router.add_get("/demo/api/records/{id}/evidence.zip", routes.evidence_zip)
     app.router.add_post("/demo/api/verify", routes.verify)
+    app.router.add_get("/demo/desk/{staff_id}", routes.desk)
 
 
 class DemoRoutes:
@@ -204,7 +209,8 @@ class DemoRoutes:
                 "token": state.token,
                 "sim": bot.sim_path,
                 "bot": {"name": bot.bot_user["first_name"], "username": bot.bot_user["username"]},
-                "phones": [phone.as_json() for phone in state.phones],
+                "phones": [phone.as_json(desk=state.desk_url is not None) for phone in state.phones],
+                "desk": state.desk_url,
                 "newcomer_code": state.newcomer_code,
                 "samples": [s.as_json(f"/demo/samples/{s.name}") for s in state.samples],
                 "prepared": [m.as_json() for m in PREPARED_MESSAGES],
@@ -314,3 +320,16 @@ class DemoRoutes:
         response = web.Response(body=body, content_type=sample.mime_type)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+    async def desk(self, request: web.Request) -> web.StreamResponse:
+        """One click from a phone to the desk console in that person's name: a one-time link issued exactly
+        as `/desk` issues it in the chat, then the console's own sign-in page (one press)."""
+        runtime, base = self.state.runtime, self.state.desk_url
+        if runtime is None or base is None:
+            return _json({"error": "演示尚未就绪"}, status=503)
+        async with runtime.db.uow(read_only=True) as uow:
+            staff = await uow.staff.by_staff_id(runtime.court_id, request.match_info["staff_id"])
+        if staff is None or not staff.enrolled or staff.id is None:
+            return _json({"error": "该人员尚未登记"}, status=404)
+        token = await desk.issue_link(runtime.db.uow(), staff=staff, now=runtime.clock.now())
+        raise web.HTTPSeeOther(f"{base}/signin/{token}")

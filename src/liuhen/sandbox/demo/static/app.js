@@ -201,7 +201,11 @@ class Phone {
       this.toastsEl);
     this.caption = el('div', { class: 'phone-caption' },
       el('b', {}, info.name),
-      el('small', {}, info.newcomer ? `${info.title} · 试试登记` : info.title));
+      el('small', {}, info.newcomer ? `${info.title} · 试试登记` : info.title),
+      info.desk ? el('a', {
+        class: 'desk-link', href: info.desk, target: '_blank', rel: 'noopener',
+        title: `以${info.name}的身份打开网页工作台（一次性登录链接，如同在聊天中发送 /desk）`,
+      }, '网页工作台 ↗') : null);
     this.root = el('section', {
       class: 'phone', id: `phone-${info.staff_id}`,
       dataset: { user: String(info.user_id), staff: info.staff_id },
