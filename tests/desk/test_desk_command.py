@@ -11,9 +11,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from liuhen.app.usecases import desk
+from liuhen.domain.model import Staff
 from liuhen.web.server import build_app
 from tests.bot.harness import Harness, Message, start_harness, text_of
-from tests.bot.signoff_flow import submit_record
+from tests.bot.signoff_flow import labels, submit_record
+from tests.waiting import until
 
 pytestmark = pytest.mark.asyncio
 LINK = re.compile(r"(https?://\S+/signin/([A-Za-z0-9_-]{40,}))")
@@ -80,3 +83,96 @@ async def test_seed003_s12_the_officer_signs_in_from_the_chat_and_reads_the_reco
         assert ("staff:k001", "desk.sign_out_all") in actions
         reads = [(e.actor, e.object_id, e.payload.get("what")) for e in entries if e.action == "record.read"]
         assert ("staff:k001", number, "desk") in reads
+
+
+async def test_seed004_s13_s17_the_chain_signs_and_disposes_at_the_desk_as_on_its_buttons(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The department head approves at the desk, the vice-president on the chat's card, the discipline office
+    disposes at the desk: one chain, the same rules (seed 004 §13 level by level; §14 each opinion signed;
+    §17 the disposition). Someone else's form changes nothing; an empty return reason is refused."""
+    async with start_harness(db_url, tmp_path) as h:
+        judge = await h.enrol("j001", "张法官")
+        head = await h.enrol("h001", "李庭长")
+        vice = await h.enrol("v001", "王副院长")
+        office = await h.enrol("k001", "赵纪检")
+        number = await submit_record(h, judge)
+        server = TestServer(build_app(h.runtime))
+        await server.start_server()
+
+        async def desk_of(staff_id: str) -> aiohttp.ClientSession:
+            people = await staff_of(h)
+            token = await desk.issue_link(h.runtime.db.uow(), staff=people[staff_id], now=h.clock.now())
+            browser = aiohttp.ClientSession(
+                str(server.make_url("")), cookie_jar=aiohttp.CookieJar(unsafe=True)
+            )
+            assert (await browser.post(f"/signin/{token}", allow_redirects=False)).status == 303
+            return browser
+
+        async def decide(browser: aiohttp.ClientSession, **form: str) -> str:
+            page = await (await browser.get(f"/records/{number}")).text()
+            csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+            assert csrf
+            response = await browser.post(f"/records/{number}/decide", data={"csrf": csrf.group(1), **form})
+            return await response.text()
+
+        try:
+            bystander = await desk_of("j002")  # not of this chain: cannot even read it
+            denied = await bystander.post(f"/records/{number}/decide", data={"choice": "approve"})
+            assert denied.status == 403  # no form token of a page it could never see
+            await bystander.close()
+
+            head_desk = await desk_of("h001")
+            tasks = await (await head_desk.get("/")).text()
+            assert f'href="/records/{number}"' in tasks and "部门负责人" in tasks
+            page = await (await head_desk.get(f"/records/{number}")).text()
+            assert "签批（部门负责人）" in page and "退回补正" in page
+            assert "退回理由不能为空" in await decide(head_desk, choice="return", opinion="  ")
+            after = await decide(head_desk, choice="approve", opinion="同意，如实记录。")
+            assert "已签批：同意" in after and "签批（部门负责人）" not in after  # nothing more to sign
+            assert "部门负责人意见（同意）：同意，如实记录。 —— 李庭长" in after
+            again = await decide(head_desk, choice="approve", opinion="再来一次")
+            assert "不由您签批，或已经处理" in again and "再来一次" not in again
+            await head_desk.close()
+
+            def card(m: Message) -> bool:
+                return "【待签批" in text_of(m) and number in text_of(m) and "同意" in labels(m)
+
+            m = await h.sim.wait_for(vice, card, timeout=10)  # the next level's card, as after a press
+            await h.sim.press(vice, m["message_id"], text="同意")
+            await h.sim.wait_for(office, card, timeout=10)
+
+            office_desk = await desk_of("k001")
+
+            async def office_may_sign() -> bool:
+                return "签批（纪检监察" in await (await office_desk.get(f"/records/{number}")).text()
+
+            await until(office_may_sign, what="the record at the discipline office")
+            assert "请选择处理方式" in await decide(office_desk, choice="approve", opinion="")
+            done = await decide(
+                office_desk, choice="approve", opinion="纳入季度汇总", disposition="quarterly"
+            )
+            assert (
+                "已签批：同意" in done
+                and "已归档" in done
+                and "纪检监察机构意见（处理）：纳入季度汇总" in done
+            )
+            # the form's words, never a stored key
+            assert re.search(r"是否离退休</th><td[^>]*>否<", done) and ">refused<" not in done
+            await office_desk.close()
+            await until(lambda: told(h, judge, number), what="the recorder told of the disposition")
+        finally:
+            await server.close()
+        async with h.runtime.db.uow(read_only=True) as uow:
+            record = await uow.records.by_number(h.runtime.court_id, number)
+        assert record is not None and record.status == "filed" and record.disposition == "quarterly"
+        assert head != office
+
+
+async def staff_of(h: Harness) -> dict[str, Staff]:
+    async with h.runtime.db.uow(read_only=True) as uow:
+        return {s.staff_id: s for s in await uow.staff.list(h.runtime.court_id)}
+
+
+async def told(h: Harness, judge: int, number: str) -> bool:
+    return any(number in t and "纳入季度汇总" in t for t in await h.bot_texts(judge))

@@ -33,6 +33,8 @@ HEAVY = (
     "liuhen.evidence",
     "liuhen.reports",
     "liuhen.sandbox",
+    "liuhen.web",
+    "jinja2",
 )
 
 # in a fresh interpreter: the help of every group and command, through typer, then the loaded modules

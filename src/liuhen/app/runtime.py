@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,6 +21,7 @@ from liuhen.app.usecases.intake import (
     stored_content,
 )
 from liuhen.app.usecases.signoff import Config as SignoffConfig
+from liuhen.app.usecases.signoff import PressResult
 from liuhen.domain.clock import Clock, SystemClock
 from liuhen.domain.model import Staff
 from liuhen.domain.records import IncomingEvidence
@@ -54,6 +55,9 @@ class Runtime:
     receipts: GroupCommit[tuple[Sequence[int], int], None] = field(init=False, repr=False)
     # images decoded and read in a worker process, made on first use (app/decoder.py)
     decoder: Decoder = field(init=False, repr=False)
+    # what the chat does after a decision taken elsewhere (the desk console) in this process: set by the
+    # Telegram door when it runs here; otherwise its outbox job sends the cards and news
+    chat_followup: Callable[[PressResult, int], Awaitable[None]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.decoder = Decoder()

@@ -18,8 +18,10 @@ from liuhen.app import integrity
 from liuhen.app.logs import configure_logging
 from liuhen.app.runtime import Runtime, open_runtime, wait_for_signal
 from liuhen.app.settings import Settings
+from liuhen.app.usecases.signoff import PressResult
 from liuhen.bot import handlers
 from liuhen.bot.context import RUNTIME_KEY, Context
+from liuhen.bot.decided import followed
 from liuhen.bot.http import AiohttpRequest
 from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
@@ -53,6 +55,11 @@ def build_application(
     app: LiuhenApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
     handlers.register(app, runtime.settings)  # every feature's handlers and jobs (bot/router.py)
+
+    async def decided(result: PressResult, court_id: int) -> None:
+        await followed(app.bot, runtime, result, court_id)
+
+    runtime.chat_followup = decided  # a decision at the desk, in this process: the chat follows at once
     return app
 
 

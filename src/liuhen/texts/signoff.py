@@ -450,8 +450,10 @@ def field_pairs(record: Record, tz: tzinfo) -> list[tuple[str, str]]:
         value = record.answers[f.key]
         if value is None or value == "":
             continue
-        if f.kind is Kind.DATETIME:
-            value = option_label(f, value, QuestionContext(), tz)
+        if isinstance(value, bool):
+            value = "是" if value else "否"
+        elif f.kind is Kind.DATETIME or f.kind is Kind.MULTI or f.options(QuestionContext()):
+            value = option_label(f, value, QuestionContext(), tz)  # the form's words (是/否, 拒绝…)
         elif isinstance(value, list):
             value = "、".join(_option_label(f.key, v) for v in value)
         else:

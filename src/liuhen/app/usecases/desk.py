@@ -248,6 +248,7 @@ class RecordPage:
     evidence: Sequence[Evidence]
     versions: Sequence[Version]
     names: dict[int, str] = field(default_factory=dict)
+    sign: signoff.SignNow | None = None  # what the reader may decide on it now, if anything
 
 
 def _versions(rows: Sequence[dict[str, Any]], current: dict[str, Any]) -> list[Version]:
@@ -265,7 +266,14 @@ def _versions(rows: Sequence[dict[str, Any]], current: dict[str, Any]) -> list[V
 
 
 async def record_page(
-    uow: UnitOfWork, *, reader: Staff | Operator, number: str, court_id: int, today: date
+    uow: UnitOfWork,
+    *,
+    reader: Staff | Operator,
+    number: str,
+    court_id: int,
+    today: date,
+    now: datetime | None = None,
+    config: signoff.Config | None = None,
 ) -> RecordPage:
     """One record for the desk: authorised and in the ledger (``AccessDenied`` otherwise, also logged)."""
     async with uow:
@@ -279,8 +287,11 @@ async def record_page(
         evidence = await uow.evidence.for_record(record.id)
         versions = _versions(await uow.records.versions(record.id), record.answers)
         names = {s.id: s.name for s in await uow.staff.list(record.court_id) if s.id is not None}
+        sign = None
+        if isinstance(reader, Staff) and now is not None and config is not None:
+            sign = await signoff.sign_now(uow, staff=reader, record=record, now=now, config=config)
         await uow.commit()
-        return RecordPage(record, record.chain, tuple(evidence), versions, names)
+        return RecordPage(record, record.chain, tuple(evidence), versions, names, sign)
 
 
 async def evidence_item(

@@ -1580,3 +1580,95 @@ async def delegate(
                     keys.append(key)
         await uow.commit()
         return officer, deputy, keys
+
+
+# ---------------------------------------------------------------------------------------------------------
+# At the desk: the same decisions, by form instead of button (seed 004 §13, §14, §17, §18, §20)
+
+
+@dataclass(frozen=True)
+class SignNow:
+    """What the reader may decide on a record now: the level, whom they stand in for, the choices."""
+
+    level: Level
+    obo: int | None
+    discipline: bool  # the last level: 同意 is a disposition (seed 004 §17, §20)
+    defer_suggested: bool  # answer the recorder's suggestion to defer first (seed 004 §18)
+
+
+async def sign_now(
+    uow: UnitOfWork, *, staff: Staff, record: Record, now: datetime, config: Config
+) -> SignNow | None:
+    """Whether ``staff`` may decide on ``record`` now (in their own right or as deputy), inside ``uow``."""
+    if record.chain is None or staff.id is None or record.being_corrected:
+        return None
+    chain = record.chain.under(await terms_for(uow, record.court_id, config))
+    level = chain.level
+    if level is None or chain.route is None or record.status != chain.status.value:
+        return None
+    obo = None
+    if staff.id not in chain.route.holders(level):
+        delegations = await uow.signoff.delegations(record.court_id)
+        reps = represented(level, staff.id, chain.route, delegations, now, tz=config.tz)
+        if not reps:
+            return None
+        obo = min(reps)
+    try:
+        chain.check(
+            level, staff.id, now, on_behalf_of=obo, delegations=await uow.signoff.delegations(record.court_id)
+        )
+    except SignoffError:
+        return None
+    return SignNow(level, obo, level is Level.DISCIPLINE, chain.defer_suggested)
+
+
+class DeskChoice(enum.Enum):
+    APPROVE = "approve"  # 同意 (at the discipline office: with a disposition)
+    RETURN = "return"  # 退回补正, with its reason
+
+
+async def decide_at_desk(
+    uow: UnitOfWork,
+    *,
+    staff: Staff,
+    number: str,
+    court_id: int,
+    choice: DeskChoice,
+    opinion: str,
+    disposition: str | None,
+    defer: str | None,
+    clock: Clock,
+    config: Config,
+) -> PressResult:
+    """A decision from the desk console's form: re-authorised, decided by ``decide`` exactly as a press is,
+    committed; the chat's notices go out through the outbox as after a press."""
+    async with uow:
+        record = await uow.records.by_number(court_id, number)
+        now = clock.now()
+        if record is None or record.chain is None:
+            return PressResult(Say.STALE)
+        can = await sign_now(uow, staff=staff, record=record, now=now, config=config)
+        if can is None:
+            return PressResult(Say.STATUS, number=record.number, status=record.status)
+        opinion = opinion.strip()
+        if choice is DeskChoice.RETURN and not opinion:
+            return PressResult(Say.EMPTY)
+        chain = record.chain.under(await terms_for(uow, record.court_id, config))
+        if choice is DeskChoice.RETURN:
+            arg = Arg(Op.RETURN, can.level.value, chain.round, can.obo)
+        elif can.discipline:
+            keys = {d.key for d in cat.DISPOSITIONS}
+            if disposition not in keys:
+                return PressResult(Say.CHOOSE)
+            if can.defer_suggested and defer not in ("accept", "override"):
+                return PressResult(Say.DEFER_FIRST)
+            extra = f"{disposition}:{defer or ''}" if can.defer_suggested else f"{disposition}:"
+            arg = Arg(Op.DISPOSE, can.level.value, chain.round, can.obo, extra)
+        else:
+            arg = Arg(Op.APPROVE, can.level.value, chain.round, can.obo)
+        try:
+            result = await decide(uow, staff, record, chain, arg, opinion, now, config)
+        except SignoffError as exc:
+            return PressResult(Say.REFUSED, number=record.number, refusal=exc)
+        await uow.commit()
+        return result

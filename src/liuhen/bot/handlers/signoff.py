@@ -10,21 +10,19 @@ from telegram.error import BadRequest
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import courts, signoff
 from liuhen.app.usecases.signoff import PressResult
-from liuhen.bot import followup_cards, questionnaire
+from liuhen.bot import questionnaire
 from liuhen.bot.context import Context
+from liuhen.bot.decided import followed
 from liuhen.bot.outbox import (
     PREFIX,
-    close_cards,
     config_of,
     deliver,
     markup,
-    send_case_file_tasks,
     voice_of,
 )
 from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
-from liuhen.domain.signoff import DecisionKind
 from liuhen.texts import signoff as texts
 
 log = structlog.get_logger(__name__)
@@ -58,11 +56,7 @@ async def _show(
         )
     for e in result.evidence:
         await _send_evidence(bot, rt, chat_id, result, e)
-    await close_cards(bot, rt, result.closed)
-    await deliver(bot, rt, result.keys)
-    if result.closed is not None and result.closed.what is DecisionKind.DISPOSE:  # filed: into the case file
-        await send_case_file_tasks(bot, rt, context.me.staff.court_id)
-        await followup_cards.send_due(bot, rt, context.me.staff.court_id)  # 分流处理 (seed 004 §17–§20)
+    await followed(bot, rt, result, context.me.staff.court_id)
     if result.open_record is not None:
         await questionnaire.start(bot, rt, context, chat_id, result.open_record)
 
