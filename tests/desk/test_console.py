@@ -212,3 +212,47 @@ async def test_behind_a_tls_proxy_the_cookie_is_secure(db_url: str, tmp_path: Pa
         )
         assert done.status == 303 and "Secure" in done.headers["Set-Cookie"]
         assert done.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+async def test_seed003_s13_the_summaries_open_to_their_readers_only(world: World) -> None:
+    """月报告 (seed 003 §13): department heads their department, the summary readers the court; 季度汇总
+    (seed 002 §7) with its charts and the same files as the chat; the audit log for the discipline office
+    only (seed 004 §15). Everyone else gets the same refusal, and the refusal is logged."""
+    async with world.browser() as judge:
+        await world.signed_in(judge, "j001")
+        home = await (await judge.get("/")).text()
+        assert 'href="/monthly"' not in home and 'href="/audit"' not in home  # not offered
+        await (await judge.get("/records/LH-2026-0001")).read()  # a read the office will see
+        for path in ("/monthly", "/quarterly?q=2026Q4", "/quarterly/2026Q4.pdf", "/audit"):
+            refused = await judge.get(path)
+            assert refused.status == 403 and "无权查看" in await refused.text(), path
+    async with world.browser() as head:
+        await world.signed_in(head, "h001")
+        page = await (await head.get("/monthly?month=2026-11")).text()
+        assert "2026年11月月报告执行情况" in page and "合计" in page
+        departments = re.findall(r'<tr><th scope="row">([^<]+)</th>', page)
+        assert departments == ["民事审判第一庭", "合计"]  # his own department only
+        assert (await head.get("/quarterly?q=2026Q4")).status == 403
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        home = await (await office.get("/")).text()
+        assert all(f'href="/{p}"' in home for p in ("monthly", "quarterly", "audit"))
+        court = await (await office.get("/monthly?month=2026-11")).text()
+        assert len(re.findall(r'<tr><th scope="row">', court)) > 2  # every department
+        dash = await (await office.get("/quarterly?q=2026Q4")).text()
+        assert "本季度共记录 <strong>3</strong> 件" in dash and "<svg" in dash and "<script" not in dash
+        pdf = await office.get("/quarterly/2026Q4.pdf")
+        assert (await pdf.read()).startswith(b"%PDF") and pdf.headers["Content-Disposition"].startswith(
+            "attachment"
+        )
+        xlsx = await office.get("/quarterly/2026Q4.xlsx")
+        assert (await xlsx.read()).startswith(b"PK")
+        bad = await office.get("/quarterly?q=2026Q9")
+        assert bad.status == 400 and "季度" in await bad.text()
+        audit = await (await office.get("/audit")).text()
+        judge_name = world.people["j001"].name
+        assert re.search(
+            rf"<td>{judge_name}</td><td>查看记录</td>\s*<td><a href=\"/records/LH-2026-0001\">", audit
+        )
+        assert "查看汇总（被拒绝）" in audit  # the judge's refusals are there too
+    assert ("staff:k001", "audit") in await ledger(world, "desk.audit")

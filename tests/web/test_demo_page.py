@@ -289,6 +289,12 @@ def test_seed003_s12_each_phone_opens_the_desk_console_in_its_persons_name(demo:
         expect(desk.get_by_role("heading", name="记录", exact=True)).to_be_visible()
         expect(desk.locator("main")).to_contain_text("条您可查看的记录")
         desk.screenshot(path=str(ARTIFACTS / "20-desk-records.png"))
+        desk.get_by_role("link", name="季度汇总").click()
+        expect(desk.get_by_role("heading", name="主要指标")).to_be_visible()
+        desk.screenshot(path=str(ARTIFACTS / "21-desk-quarterly.png"), full_page=True)
+        desk.get_by_role("link", name="访问记录").click()
+        expect(desk.locator("main")).to_contain_text("浏览记录列表")  # the officer's own visit, logged
+        desk.screenshot(path=str(ARTIFACTS / "22-desk-audit.png"))
         desk.get_by_role("button", name="退出").click()
         expect(desk.get_by_role("heading", name="登录工作台")).to_be_visible()
         assert not problems, problems

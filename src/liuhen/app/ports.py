@@ -205,6 +205,17 @@ class Ledger(Protocol):
         """The ``ledger_head`` row: (seq, entry_hash) of the last entry appended."""
         ...
 
+    async def recent(
+        self,
+        *,
+        actions: Collection[str],
+        actors: Collection[str],
+        before: int | None = None,
+        limit: int = 100,
+    ) -> Sequence[LedgerEntry]:
+        """The newest entries of these actions by these actors (the desk's audit log), newest first."""
+        ...
+
 
 class IntegrityRepository(Protocol):
     """Checkpoints and the files the database refers to."""

@@ -229,6 +229,20 @@ class SqlLedger(_Repo):
         stmt = select(LedgerEntry).where(t.ledger.c.seq > after).order_by(t.ledger.c.seq).limit(limit)
         return (await self.session.scalars(stmt)).all()
 
+    async def recent(
+        self,
+        *,
+        actions: Collection[str],
+        actors: Collection[str],
+        before: int | None = None,
+        limit: int = 100,
+    ) -> Sequence[LedgerEntry]:
+        c = t.ledger.c
+        stmt = select(LedgerEntry).where(c.action.in_(list(actions)), c.actor.in_(list(actors)))
+        if before is not None:
+            stmt = stmt.where(c.seq < before)
+        return (await self.session.scalars(stmt.order_by(c.seq.desc()).limit(limit))).all()
+
     async def head(self) -> tuple[int, str] | None:
         if self._moved:
             return self._head

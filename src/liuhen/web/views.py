@@ -12,12 +12,18 @@ import aiohttp_jinja2
 from aiohttp import web
 from PIL import Image, UnidentifiedImageError
 
-from liuhen.app.usecases import desk, signoff
+from liuhen.app.settings import policy_of
+from liuhen.app.usecases import desk, monthly, signoff
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.domain import catalogue as cat
+from liuhen.domain.access import may_read_summary
 from liuhen.domain.desk import csrf_of
-from liuhen.domain.model import Staff
+from liuhen.domain.model import Role, Staff
+from liuhen.domain.monthly import Month
+from liuhen.domain.monthly import Status as MonthlyStatus
+from liuhen.domain.periods import BadPeriod, Quarter, last_completed
 from liuhen.domain.records import EvidenceKind, EvidenceState, RecordStatus
+from liuhen.reports import quarterly
 from liuhen.reports.registration import origin_text, registration_pdf
 from liuhen.texts import followup as followup_texts
 from liuhen.texts import labels
@@ -67,8 +73,18 @@ def _page(request: web.Request, template: str, context: dict[str, Any], status: 
         "csrf": csrf_of(request[TOKEN]) if request.get(TOKEN) else "",
         "tz": rt.settings.tz,
         "path": request.path,
+        "nav": _nav(me) if isinstance(me, Staff) else {},
     }
     return aiohttp_jinja2.render_template(template, request, base | context, status=status)
+
+
+def _nav(me: Staff) -> dict[str, bool]:
+    """The pages this person's role opens (the use cases decide again on each request)."""
+    return {
+        "monthly": me.role in (Role.DEPT_HEAD.value, Role.ADMIN.value) or may_read_summary(me),
+        "quarterly": may_read_summary(me),
+        "audit": me.role == Role.DISCIPLINE.value,
+    }
 
 
 def _denied(request: web.Request) -> web.Response:
@@ -374,3 +390,177 @@ async def form_pdf(request: web.Request) -> web.StreamResponse:
 def _attachment(name: str) -> str:
     ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+# ---------------------------------------------------------------------------------------------- summaries
+
+
+@routes.get("/monthly")
+async def monthly_page(request: web.Request) -> web.Response:
+    """月报告执行情况 (seed 003 §13, §20): department heads see their department, the summary readers the
+    whole court."""
+    rt = _state(request).runtime
+    now, tz = rt.clock.now(), rt.settings.tz
+    try:
+        month = (
+            Month.parse(request.query["month"])
+            if request.query.get("month")
+            else await monthly.latest_month(
+                rt.db.uow(read_only=True), court_id=_me(request).court_id, now=now, tz=tz
+            )
+        )
+    except ValueError:
+        return _page(request, "message.html", {"title": "月份格式不对", "text": "月份写作 2026-11。"}, 400)
+    try:
+        status = await monthly.view(
+            rt.db.uow(),
+            staff=_me(request),
+            month=month,
+            now=now,
+            tz=tz,
+            policy=policy_of(rt.settings),
+            court_name=rt.court_name,
+        )
+    except AccessDenied:
+        return _page(
+            request,
+            "message.html",
+            {"title": "无权查看", "text": "月报告执行情况仅供部门负责人、纪检监察、院领导和审判管理查看。"},
+            403,
+        )
+    order = list(MonthlyStatus)
+    return _page(
+        request,
+        "monthly.html",
+        {
+            "c": status,
+            "month_label": labels.long_month(status.month),
+            "previous": str(status.month.previous()),
+            "next": str(status.month.next()),
+            "statuses": [(s, labels.MONTHLY_STATUS[s]) for s in order],
+            "totals": status.totals(),
+        },
+    )
+
+
+@routes.get("/quarterly")
+async def quarterly_page(request: web.Request) -> web.Response:
+    """The quarter's dashboard (seed 002 §7; seed 003 §13): the summary's figures and breakdowns, charted,
+    against the previous quarter and the same quarter last year; the same PDF and XLSX as the chat."""
+    rt = _state(request).runtime
+    now, tz = rt.clock.now(), rt.settings.tz
+    try:
+        quarter = (
+            Quarter.parse(request.query["q"])
+            if request.query.get("q")
+            else last_completed(now.astimezone(tz).date())
+        )
+    except BadPeriod as exc:
+        return _page(request, "message.html", {"title": "季度格式不对", "text": labels.bad_period(exc)}, 400)
+    try:
+        data = await quarterly.load(
+            rt.db,
+            reader=_me(request),
+            quarter=quarter,
+            now=now,
+            tz=tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+            voice=voice(rt.settings.deadline_profile),
+        )
+    except AccessDenied:
+        return _page(
+            request,
+            "message.html",
+            {"title": "无权查看", "text": "季度汇总仅供纪检监察、院领导和审判管理查看。"},
+            403,
+        )
+    return _page(
+        request,
+        "quarterly.html",
+        {
+            "d": data,
+            "q": quarter,
+            "quarter_label": labels.quarter(quarter),
+            "previous": quarter.previous().key,
+            "next": quarter.next().key,
+            "bars": bars,
+        },
+    )
+
+
+@routes.get("/quarterly/{key}.{fmt:(pdf|xlsx)}")
+async def quarterly_file(request: web.Request) -> web.StreamResponse:
+    rt = _state(request).runtime
+    try:
+        quarter = Quarter.parse(request.match_info["key"])
+    except BadPeriod as exc:
+        return _page(request, "message.html", {"title": "季度格式不对", "text": labels.bad_period(exc)}, 400)
+    fmt = request.match_info["fmt"]
+    try:
+        documents = await quarterly.quarterly_documents(
+            rt.db,
+            reader=_me(request),
+            quarter=quarter,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+            formats=(fmt,),
+            voice=voice(rt.settings.deadline_profile),
+        )
+    except AccessDenied:
+        return _page(
+            request,
+            "message.html",
+            {"title": "无权查看", "text": "季度汇总仅供纪检监察、院领导和审判管理查看。"},
+            403,
+        )
+    mime = (
+        "application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return web.Response(
+        body=documents[fmt],
+        content_type=mime,
+        headers={"Content-Disposition": _attachment(f"quarterly-{quarter.key}.{fmt}")},
+    )
+
+
+def bars(counts: tuple[int, ...], width: int = 240) -> list[tuple[int, int]]:
+    """Bar lengths (px) of a row's three counts against the row's largest, with the count: an SVG chart
+    drawn by the server (no script, prints like the page)."""
+    top = max(max(counts), 1)
+    return [(round(width * n / top), n) for n in counts]
+
+
+@routes.get("/audit")
+async def audit_page(request: web.Request) -> web.Response:
+    """Who viewed what, and the ledger's state (the discipline office only; seed 004 §15: 全程留痕)."""
+    rt = _state(request).runtime
+    try:
+        before = int(request.query["before"]) if request.query.get("before") else None
+    except ValueError:
+        before = None
+    try:
+        found = await desk.audit(rt.db.uow(), reader=_me(request), before=before)
+    except AccessDenied:
+        return _page(
+            request, "message.html", {"title": "无权查看", "text": "查看记录仅供纪检监察机构查看。"}, 403
+        )
+    return _page(request, "audit.html", {"a": found, "action": AUDIT_WORDS})
+
+
+AUDIT_WORDS = {
+    "record.read": "查看记录",
+    "record.read_denied": "查看记录（被拒绝）",
+    "evidence.view": "查看证据",
+    "case.view": "按案号查询",
+    "summary.read": "查看汇总",
+    "summary.read_denied": "查看汇总（被拒绝）",
+    "desk.sign_in": "登录工作台",
+    "desk.sign_in_refused": "登录被拒绝",
+    "desk.list": "浏览记录列表",
+    "desk.audit": "查看访问记录",
+}

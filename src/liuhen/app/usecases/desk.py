@@ -14,11 +14,13 @@ from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases import signoff
-from liuhen.app.usecases.access import AccessDenied, read_record, readable
+from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readable
 from liuhen.domain.access import SEVERE, Operator
+from liuhen.domain.checkpoints import Checkpoint
 from liuhen.domain.clock import Clock
 from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE, digest
 from liuhen.domain.followup import FollowUp
+from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.questionnaire import FIELDS
 from liuhen.domain.records import Evidence, Record, RecordStatus
@@ -340,3 +342,53 @@ async def tasks(uow: UnitOfWork, *, reader: Staff, clock: Clock, config: signoff
         async with uow:  # a unit of work opens a fresh session each time
             followups = await uow.followups.open_in(reader.court_id)
     return Tasks(items, followups)
+
+
+#: The reads and sign-ins the audit log shows (seed 004 §15: 全程留痕; seed 003 §12: who saw what).
+AUDITED = (
+    "record.read",
+    "record.read_denied",
+    "evidence.view",
+    "case.view",
+    "summary.read",
+    "summary.read_denied",
+    "desk.sign_in",
+    "desk.sign_in_refused",
+    "desk.list",
+    "desk.audit",
+)
+
+
+@dataclass(frozen=True)
+class Audit:
+    entries: Sequence[LedgerEntry]
+    names: dict[str, str]  # actor → name
+    checkpoint: Checkpoint | None  # the latest signed checkpoint
+    verified: LedgerEntry | None  # the latest recorded `liuhen verify` run
+    more: int | None  # the ``before`` of the next page, if any
+
+
+async def audit(uow: UnitOfWork, *, reader: Staff, before: int | None = None, limit: int = 100) -> Audit:
+    """Who viewed what in the reader's court, newest first, with the ledger's state: the discipline office
+    only (a refusal raises AccessDenied and is logged); the view itself is logged."""
+    async with uow:
+        if reader.role != Role.DISCIPLINE.value or not reader.active:
+            await uow.ledger.append(
+                actor=_actor(reader),
+                action="summary.read_denied",
+                object_type="summary",
+                object_id="audit",
+                payload={},
+            )
+            await uow.commit()
+            raise AccessDenied(Denial.SUMMARY)
+        people = {f"staff:{s.staff_id}": s.name for s in await uow.staff.list(reader.court_id)}
+        entries = await uow.ledger.recent(actions=AUDITED, actors=people, before=before, limit=limit + 1)
+        verified = await uow.ledger.recent(actions=("integrity.verify",), actors=("cli", "demo"), limit=1)
+        checkpoint = await uow.integrity.latest_checkpoint()
+        await uow.ledger.append(
+            actor=_actor(reader), action="desk.audit", object_type="summary", object_id="audit", payload={}
+        )
+        await uow.commit()
+        more = entries[limit - 1].seq if len(entries) > limit else None
+        return Audit(entries[:limit], people, checkpoint, verified[0] if verified else None, more)
