@@ -10,12 +10,16 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 from PIL import Image
+from sqlalchemy import text
 
 from liuhen.app.usecases import desk
+from liuhen.domain.access import SEVERE
 from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE
-from tests.access_world import EXPECTED
+from liuhen.storage.migrate import downgrade, upgrade
+from tests.access_world import EXPECTED, NOW
 from tests.desk.console_world import World, console, photo
 
 pytestmark = pytest.mark.asyncio
@@ -63,8 +67,6 @@ async def test_seed003_s12_a_link_from_the_chat_signs_in_once_within_two_minutes
     assert await ledger(world, "desk.sign_in") == [("staff:k001", "k001")]
     assert len(await ledger(world, "desk.sign_in_refused")) == 2
     async with world.runtime.db.engine.connect() as conn:  # the database keeps hashes, never a token
-        from sqlalchemy import text
-
         stored = (await conn.execute(text("SELECT token_hash FROM desk_links"))).scalars().all()
     assert token not in stored and late not in stored and len(stored) == 2
 
@@ -256,3 +258,78 @@ async def test_seed003_s13_the_summaries_open_to_their_readers_only(world: World
         )
         assert "查看汇总（被拒绝）" in audit  # the judge's refusals are there too
     assert ("staff:k001", "audit") in await ledger(world, "desk.audit")
+
+
+async def listed(browser: aiohttp.ClientSession, **query: str) -> list[str]:
+    html = await (await browser.get("/records", params=query)).text()
+    return re.findall(r'<td><a href="/records/(LH-\d{4}-\d{4})"', html)
+
+
+async def test_the_list_finds_records_by_text_and_filters_and_only_what_the_reader_may_see(
+    world: World,
+) -> None:
+    async with world.runtime.db.uow() as uow:  # 情节严重 on one record, as [标记情节严重] leaves it
+        record = await uow.records.by_number(world.people["k001"].court_id, "LH-2026-0003")
+        assert record is not None
+        record.answers = {**record.answers, SEVERE: {"by": "j002", "at": NOW.isoformat()}}
+        await uow.records.refresh_facts(record)
+        await uow.commit()
+        departments = {d.name: d.id for d in await uow.departments.list(world.people["k001"].court_id)}
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        assert await listed(office) == ["LH-2026-0004", "LH-2026-0003", "LH-2026-0001"]  # newest first
+        assert await listed(office, q="王律师") == ["LH-2026-0003"]
+        assert await listed(office, q="豫0825民初1号") == ["LH-2026-0004", "LH-2026-0003", "LH-2026-0001"]
+        assert await listed(office, q="0004") == ["LH-2026-0004"]
+        assert await listed(office, q="%") == []  # a wildcard is a character, not "everything"
+        assert await listed(office, department=str(departments["刑事审判庭"])) == ["LH-2026-0003"]
+        assert await listed(office, severe="1") == ["LH-2026-0003"]
+        assert (
+            len(await listed(office, quarter="2026Q4")) == 3 and await listed(office, quarter="2026Q3") == []
+        )
+        assert await listed(office, status="draft") == []  # another's draft: never
+        assert await listed(office, overdue="1") == []
+        world.clock.set(NOW + timedelta(days=30))  # every level's three working days have passed
+        await world.signed_in(office, "k001")
+        assert len(await listed(office, overdue="1")) == 3
+        page = await (await office.get("/records", params={"type": "nonsense", "department": "x"})).text()
+        assert page.count('<td><a href="/records/') == 0 and "没有符合条件的记录" in page  # no error either
+    async with world.browser() as judge:
+        await world.signed_in(judge, "j001")
+        assert await listed(judge) == ["LH-2026-0004", "LH-2026-0002", "LH-2026-0001"]  # his own, drafts too
+        assert await listed(judge, q="王律师") == []  # another's record is not found by its name either
+
+
+async def test_the_search_index_of_existing_records_is_built_by_the_migration(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A deployment upgraded to the console: the chains' readers and the searchable facts of the records
+    already there are filled in by the migration, exactly as the sign-off would have written them."""
+    async with console(db_url, tmp_path) as w:
+        async with w.runtime.db.engine.connect() as conn:
+            before_readers = set(
+                (await conn.execute(text("SELECT staff_pk, record_id FROM record_readers"))).all()
+            )
+            before_facts = set(
+                (
+                    await conn.execute(
+                        text("SELECT record_id, case_number, intervener_name FROM record_facts")
+                    )
+                ).all()
+            )
+        assert before_readers and all(n for _, n, _ in before_facts)
+        await downgrade(w.runtime.db.engine, "0018")
+        await upgrade(w.runtime.db.engine)
+        async with w.runtime.db.engine.connect() as conn:
+            assert (
+                set((await conn.execute(text("SELECT staff_pk, record_id FROM record_readers"))).all())
+                == before_readers
+            )
+            after = set(
+                (
+                    await conn.execute(
+                        text("SELECT record_id, case_number, intervener_name FROM record_facts")
+                    )
+                ).all()
+            )
+        assert after == before_facts

@@ -16,7 +16,7 @@ from liuhen.domain.casefile import Source as CaseFileSource
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.checkpoints import Checkpoint, EvidenceClaim, FileReference
 from liuhen.domain.complaints import Complaint, ComplaintItem
-from liuhen.domain.desk import DeskSession
+from liuhen.domain.desk import DeskSession, RecordQuery
 from liuhen.domain.followup import FollowUp
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import (
@@ -93,6 +93,11 @@ class RecordRepository(Protocol):
         recorder_id: int | None = None,
         created_since: datetime | None = None,
     ) -> Sequence[Record]: ...
+    async def refresh_readers(self, record: Record) -> None:
+        """The chain's readers into the desk's index; call it where the chain changes."""
+        ...
+
+    async def page(self, q: RecordQuery) -> tuple[Sequence[Record], int]: ...
     async def refresh_facts(self, record: Record) -> None:
         """The record's row for the quarterly summary; call it where a record is submitted."""
         ...

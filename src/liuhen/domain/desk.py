@@ -52,3 +52,24 @@ class DeskSession:
 
     def needs_touch(self, now: datetime) -> bool:
         return now - self.last_seen_at >= TOUCH_EVERY
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """The desk's record list as a query: the rows the reader may be shown (a superset the need-to-know
+    policy narrows row by row), the filters, a page."""
+
+    court_id: int
+    reader_pk: int
+    readers: frozenset[int] | None  # None: every submitted record of the court; else the chains they are in
+    status: str | None = None
+    text: str = ""  # in the number, the case number or the intervener's name
+    record_type: str | None = None
+    department_id: int | None = None
+    since: datetime | None = None  # first submission, UTC
+    until: datetime | None = None
+    special_item: str | None = None
+    severe: bool = False
+    overdue_at: datetime | None = None  # waiting at a level whose deadline is before this
+    offset: int = 0
+    limit: int = 50

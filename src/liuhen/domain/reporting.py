@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from liuhen.domain.access import SEVERE
 from liuhen.domain.casefile import EXEMPT
 from liuhen.domain.records import Record, RecordStatus
 
@@ -34,6 +35,10 @@ class RecordFacts:
     retired: bool
     counted: bool = True  # false while the record is a draft again (an amendment under way)
     special_items: tuple[str, ...] = ()
+    # what the desk console finds records by (its list's search and filters)
+    case_number: str | None = None
+    intervener_name: str | None = None
+    severe: bool = False  # marked 情节严重 (seed 001 §7, seed 004 §17(1))
 
 
 def facts_of(
@@ -58,4 +63,7 @@ def facts_of(
         retired=bool(a.retired),
         counted=record.status != RecordStatus.DRAFT.value and record.disposition != EXEMPT,
         special_items=tuple(dict.fromkeys(a.special_items)),
+        case_number=(a.case_number or "")[:100] or None,
+        intervener_name=(a.intervener_name or "")[:100] or None,
+        severe=bool(record.answers.get(SEVERE)),
     )

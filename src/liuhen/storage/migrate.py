@@ -28,6 +28,16 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await conn.run_sync(_run)
 
 
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Back to ``revision`` (tests of a migration's data step; an operator restores a backup instead)."""
+
+    def _run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_run)
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

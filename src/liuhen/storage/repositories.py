@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.domain import ledger as rules
+from liuhen.domain.desk import RecordQuery
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import (
     Callback,
@@ -331,6 +332,62 @@ class SqlRecordRepository(_Repo):
             select(t.record_versions).where(c.record_id == record_id).order_by(c.version)
         )
         return [dict(row._mapping) for row in rows]
+
+    async def refresh_readers(self, record: Record) -> None:
+        """The chain's readers of ``record`` (``Chain.people``) into ``record_readers``: the desk's index."""
+        if record.id is None:
+            return
+        r = t.record_readers.c
+        people = sorted(record.chain.people()) if record.chain is not None else []
+        await self.session.execute(t.record_readers.delete().where(r.record_id == record.id))
+        if people:
+            await self.session.execute(
+                t.record_readers.insert(), [{"staff_pk": pk, "record_id": record.id} for pk in people]
+            )
+
+    async def page(self, q: RecordQuery) -> tuple[Sequence[Record], int]:
+        """One page of the desk's list, newest first, and how many rows the query has in all."""
+        c, f, r, si = t.records.c, t.record_facts.c, t.record_readers.c, t.record_special_items.c
+        where: list[Any] = [c.court_id == q.court_id]
+        if q.readers is None:
+            where.append(or_(c.status != RecordStatus.DRAFT.value, c.recorder_id == q.reader_pk))
+        else:
+            chains = select(r.record_id).where(r.staff_pk.in_(sorted(q.readers)))
+            where.append(or_(c.recorder_id == q.reader_pk, c.id.in_(chains)))
+        if q.status:
+            where.append(c.status == q.status)
+        if q.overdue_at is not None:
+            awaiting = [s.value for s in RecordStatus if s.value.startswith("awaiting_")]
+            where += [c.level_deadline < q.overdue_at, c.status.in_(awaiting)]
+        if q.special_item:
+            where.append(c.id.in_(select(si.record_id).where(si.item == q.special_item)))
+        facts: list[Any] = []
+        if q.record_type:
+            facts.append(f.record_type == q.record_type)
+        if q.department_id is not None:
+            facts.append(f.department_id == q.department_id)
+        if q.since is not None:
+            facts.append(f.submitted_at >= q.since)
+        if q.until is not None:
+            facts.append(f.submitted_at < q.until)
+        if q.severe:
+            facts.append(f.severe.is_(True))
+        text = q.text.strip()
+        joined = t.records.outerjoin(t.record_facts, f.record_id == c.id)
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{escaped}%"  # what was typed, literally: % and _ are characters here
+            where.append(
+                or_(
+                    c.number.like(like, escape="\\"),
+                    f.case_number.like(like, escape="\\"),
+                    f.intervener_name.like(like, escape="\\"),
+                )
+            )
+        stmt = select(Record).select_from(joined).where(*where, *facts)
+        total = await self.session.scalar(select(func.count()).select_from(joined).where(*where, *facts))
+        rows = (await self.session.scalars(stmt.order_by(c.id.desc()).offset(q.offset).limit(q.limit))).all()
+        return rows, int(total or 0)
 
     async def list(
         self,

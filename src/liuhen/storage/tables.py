@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     insert_sentinel,
 )
 from sqlalchemy.orm import registry
@@ -377,7 +378,21 @@ record_facts = Table(
     Column("principal_leader", Boolean, nullable=False),
     Column("retired", Boolean, nullable=False),
     Column("counted", Boolean, nullable=False),  # false while an amendment is a draft again
+    # what the desk console finds records by
+    Column("case_number", String(100)),
+    Column("intervener_name", String(100)),
+    Column("severe", Boolean, nullable=False, server_default=false()),
     Index("ix_record_facts_court_submitted", "court_id", "submitted_at"),
+)
+
+# Who reads a record by its chain (seed 003 §12: the chain's officers and whoever signed it): the index the
+# desk console's list starts from; the need-to-know policy still decides each row it shows.
+record_readers = Table(
+    "record_readers",
+    metadata,
+    Column("staff_pk", Integer, ForeignKey("staff.id"), primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Index("ix_record_readers_record", "record_id"),
 )
 
 # The special-report items of a submitted record, one row each (seed 001 实施办法 §7: listed one by one).

@@ -186,15 +186,46 @@ async def my_tasks(request: web.Request) -> web.Response:
 async def record_list(request: web.Request) -> web.Response:
     rt = _state(request).runtime
     q = request.query
-    try:
-        page_no = max(1, int(q.get("page", "1")))
-    except ValueError:
-        page_no = 1
-    filters = desk.Filters(status=q.get("status") or None, text=q.get("q", "")[:100], page=page_no)
-    page = await desk.record_list(rt.db.uow(), reader=_me(request), filters=filters, today=_today(request))
+
+    def number(name: str) -> int | None:
+        value = q.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    filters = desk.Filters(
+        status=q.get("status") or None,
+        text=q.get("q", "")[:100],
+        record_type=q.get("type") or None,
+        department_id=number("department"),
+        quarter=q.get("quarter") or None,
+        special_item=q.get("item") or None,
+        severe=q.get("severe") == "1",
+        overdue=q.get("overdue") == "1",
+        page=number("page") or 1,
+    )
+    me = _me(request)
+    page = await desk.record_list(
+        rt.db.uow(), reader=me, filters=filters, today=_today(request), now=rt.clock.now(), tz=rt.settings.tz
+    )
+    async with rt.db.uow(read_only=True) as uow:
+        departments = [(d.id, d.name) for d in await uow.departments.list(me.court_id)]
+    today = _today(request)
+    quarter = Quarter.of(today)
+    quarters = [quarter]
+    for _ in range(7):
+        quarters.append(quarters[-1].previous())
+    kept = {
+        "status": filters.status or "",
+        "q": filters.text,
+        "type": filters.record_type or "",
+        "department": filters.department_id or "",
+        "quarter": filters.quarter or "",
+        "item": filters.special_item or "",
+        "severe": "1" if filters.severe else "",
+        "overdue": "1" if filters.overdue else "",
+    }
 
     def link(n: int) -> str:
-        return "/records?" + urlencode({"status": filters.status or "", "q": filters.text, "page": n})
+        return "/records?" + urlencode({k: v for k, v in {**kept, "page": n}.items() if v})
 
     return _page(
         request,
@@ -203,6 +234,10 @@ async def record_list(request: web.Request) -> web.Response:
             "page": page,
             "filters": filters,
             "statuses": [(s.value, labels.record_status(s.value)) for s in RecordStatus],
+            "types": [(t.key, t.label) for t in cat.RECORD_TYPES],
+            "departments": departments,
+            "quarters": [(x.key, labels.quarter(x)) for x in quarters],
+            "items": [(i.key, i.label) for i in cat.special_items(rt.settings.special_items_profile)],
             "status_label": labels.record_status,
             "type_label": signoff_texts.record_type_label,
             "link": link,

@@ -5,13 +5,14 @@ ledger keeps the read — and the denial (seed 003 §12, seed 004 §15: 全程�
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import date
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.access import Operator, may_read_record, may_read_summary
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Record
-from liuhen.domain.signoff import Chain
+from liuhen.domain.signoff import Chain, Delegation
 
 
 class Denial(enum.StrEnum):
@@ -45,6 +46,27 @@ async def readable(uow: UnitOfWork, staff: Staff, record: Record, *, today: date
         court = await uow.courts.get(record.court_id)
         parent = court.parent_id if court is not None else None
     return may_read_record(staff, record, chain_of(record), delegations, today=today, parent_court_id=parent)
+
+
+async def readable_many(
+    uow: UnitOfWork, staff: Staff, records: Sequence[Record], *, today: date
+) -> list[Record]:
+    """``readable`` of many records at once (a page of a list): the court's delegations and the courts
+    above read once."""
+    delegations: dict[int, Sequence[Delegation]] = {}
+    parents: dict[int, int | None] = {}
+    out = []
+    for record in records:
+        if record.court_id not in delegations:
+            delegations[record.court_id] = await uow.signoff.delegations(record.court_id)
+            court = await uow.courts.get(record.court_id)
+            parents[record.court_id] = court.parent_id if court is not None else None
+        parent = parents[record.court_id] if staff.court_id != record.court_id else None
+        if may_read_record(
+            staff, record, chain_of(record), delegations[record.court_id], today=today, parent_court_id=parent
+        ):
+            out.append(record)
+    return out
 
 
 def actor_of(reader: Staff | Operator) -> str:

@@ -9,19 +9,20 @@ import enum
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases import signoff
-from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readable
+from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readable_many
 from liuhen.domain.access import SEVERE, Operator
 from liuhen.domain.checkpoints import Checkpoint
 from liuhen.domain.clock import Clock
-from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE, digest
+from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE, RecordQuery, digest
 from liuhen.domain.followup import FollowUp
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import Role, Staff
+from liuhen.domain.periods import BadPeriod, Quarter
 from liuhen.domain.questionnaire import FIELDS
 from liuhen.domain.records import Evidence, Record, RecordStatus
 from liuhen.domain.signoff import Chain
@@ -169,46 +170,81 @@ class Page:
 
 @dataclass(frozen=True)
 class Filters:
+    """The list's filters as the page sends them (unknown values are ignored, never an error)."""
+
     status: str | None = None
     text: str = ""  # a record number, a case number or a name, as typed
+    record_type: str | None = None
+    department_id: int | None = None
+    quarter: str | None = None  # "2026Q4": first submitted in it
+    special_item: str | None = None
+    severe: bool = False
+    overdue: bool = False
     page: int = 1
 
 
 PAGE_SIZE = 50
+#: The two offices read every submitted record of their court (seed 002 §6, §8); the others, their chains.
+WHOLE_COURT = (Role.DISCIPLINE.value, Role.TRIAL_MANAGEMENT.value)
 
 
-def _matches(record: Record, text: str) -> bool:
-    if not text:
-        return True
-    given = record.given
-    haystack = (record.number, given.case_number or "", given.intervener_name or "", given.case_cause or "")
-    return any(text in h for h in haystack)
-
-
-async def record_list(uow: UnitOfWork, *, reader: Staff, filters: Filters, today: date) -> Page:
-    """The records ``reader`` may read, newest first, filtered and paginated; the listing is in the ledger."""
+async def record_list(
+    uow: UnitOfWork,
+    *,
+    reader: Staff,
+    filters: Filters,
+    today: date,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
+) -> Page:
+    """The records ``reader`` may read, newest first, filtered and paginated; the listing is in the ledger.
+    The database narrows the rows (the chains the reader is in, the filters, one page); the need-to-know
+    policy (``access.readable_many``) decides each row shown: a page never holds what they may not see."""
+    assert reader.id is not None
     statuses = {s.value for s in RecordStatus}
     status = filters.status if filters.status in statuses else None
-    text = filters.text.strip()
+    text = filters.text.strip()[:100]
+    since = until = None
+    if filters.quarter and tz is not None:
+        try:
+            since, until = Quarter.parse(filters.quarter).bounds(tz)
+        except BadPeriod:
+            since = until = None
     async with uow:
-        records = await uow.records.list(court_id=reader.court_id, status=status)
+        readers = None
+        if reader.role not in WHOLE_COURT:
+            officers = {
+                d.officer_pk
+                for d in await uow.signoff.delegations(reader.court_id)
+                if d.deputy_pk == reader.id and d.valid_on(today)
+            }
+            readers = frozenset({reader.id, *officers})
+        query = RecordQuery(
+            court_id=reader.court_id,
+            reader_pk=reader.id,
+            readers=readers,
+            status=status,
+            text=text,
+            record_type=filters.record_type or None,
+            department_id=filters.department_id,
+            since=since,
+            until=until,
+            special_item=filters.special_item or None,
+            severe=filters.severe,
+            overdue_at=now if filters.overdue else None,
+            offset=(max(1, filters.page) - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+        rows, total = await uow.records.page(query)
+        shown = await readable_many(uow, reader, rows, today=today)
         staff = {s.id: s.name for s in await uow.staff.list(reader.court_id)}
-        visible = [
-            r
-            for r in records
-            if r.status != RecordStatus.DRAFT.value or r.recorder_id == reader.id
-            if _matches(r, text) and await readable(uow, reader, r, today=today)
-        ]
-        visible.sort(key=lambda r: (r.submitted_at or r.created_at, r.number), reverse=True)
-        pages = max(1, -(-len(visible) // PAGE_SIZE))
-        page = min(max(1, filters.page), pages)
-        shown = visible[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        pages = max(1, -(-total // PAGE_SIZE))
         await uow.ledger.append(
             actor=_actor(reader),
             action="desk.list",
             object_type="record",
             object_id="*",
-            payload={"status": status, "text": text, "page": page, "shown": [r.number for r in shown]},
+            payload={"filters": _filters_json(filters), "shown": [r.number for r in shown]},
         )
         await uow.commit()
         return Page(
@@ -222,14 +258,18 @@ async def record_list(uow: UnitOfWork, *, reader: Staff, filters: Filters, today
                     r.given.case_number,
                     r.created_at,
                     r.submitted_at,
-                    bool(r.given.severe) or bool(r.answers.get(SEVERE)),
+                    bool(r.answers.get(SEVERE)),
                 )
                 for r in shown
             ],
-            len(visible),
-            page,
+            total,
+            min(max(1, filters.page), pages),
             pages,
         )
+
+
+def _filters_json(filters: Filters) -> dict[str, Any]:
+    return {k: v for k, v in filters.__dict__.items() if v not in (None, "", False)}
 
 
 @dataclass(frozen=True)

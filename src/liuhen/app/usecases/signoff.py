@@ -262,6 +262,7 @@ async def _save(
         record.filed_at = now
         record.disposition = d_last(after)
     await uow.records.refresh_facts(record)  # the quarterly summary's row
+    await uow.records.refresh_readers(record)  # the chain's readers: the desk console's index
     if after.filed and (before is None or not before.filed):  # into the case file (入卷存查)
         await casefile.open_for_record(uow, record, now, after.terms)
         await followup.open_for_record(uow, record, after, now, tz)  # 分流处理 (seed 004 §17–§20)
@@ -1137,6 +1138,7 @@ async def _mark_severe(
         SEVERE: {"by": staff.staff_id, "name": staff.name, "at": now.isoformat(), "due": due.isoformat()},
     }
     record.updated_at = now
+    await uow.records.refresh_facts(record)  # marked severe: the desk's filter finds it
     await uow.ledger.append(
         actor=f"staff:{staff.staff_id}",
         action="record.severe",
