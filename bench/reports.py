@@ -150,7 +150,12 @@ def generate(db: Path, n: int, years: int, seed: int = 8) -> None:
                 " disposition) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 records,
             )
-            con.executemany("INSERT INTO record_facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", facts)
+            con.executemany(
+                "INSERT INTO record_facts (record_id, court_id, department_id, submitted_at, record_type,"
+                " organ_category, stage, method, relation, late, principal_leader, retired, counted)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                facts,
+            )
             con.executemany("INSERT INTO record_special_items VALUES (?,?,?,?,?)", specials)
             con.commit()
             progress.update(task, advance=len(records))
