@@ -10,7 +10,8 @@ the console in this process and asks it over HTTP, signed in as the discipline o
 record) and as a department head (h001, the chains he is in):
 
 * the list, page 1; filtered by type and quarter, page 3; a search by name; the head's list;
-* a record's page; the quarter's dashboard.
+* a record's page; the quarter's dashboard (its baseline: every GROUP BY of the summary, as
+  bench/reports.py asks them of the sqlite3 CLI).
 
 Each is timed end to end (HTTP, session, need-to-know, ledger entry, template) and beside it the bare SQL of
 the same rows with Python's sqlite3 on the same file. Goal: p95 ≤ 300 ms and ≤ 3× the SQL. Figures are
@@ -43,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # runnable without an install
 sys.path.insert(0, str(ROOT))
 
-from bench.reports import prepare, sqlite_time  # noqa: E402
+from bench.reports import facts_sql, prepare, sqlite_time  # noqa: E402
 
 from liuhen.app.runtime import open_runtime  # noqa: E402
 from liuhen.app.settings import Settings  # noqa: E402
@@ -161,8 +162,8 @@ PAGE = (
     " ORDER BY r.id DESC LIMIT 50 OFFSET {offset}"
 )
 COUNT = (
-    "SELECT count(*) FROM records r LEFT JOIN record_facts f ON f.record_id = r.id"
-    " WHERE r.court_id = 1 {where}"
+    "SELECT count(*) FROM (SELECT 1 FROM records r LEFT JOIN record_facts f ON f.record_id = r.id"
+    " WHERE r.court_id = 1 {where} LIMIT 10001)"
 )
 
 
@@ -226,7 +227,7 @@ async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], lis
                 out = []
                 for _ in range(requests):
                     rest, total = list(params), 0.0
-                    for statement in text.split(";"):
+                    for statement in filter(str.strip, text.split(";")):
                         count = statement.count("?")
                         total += sql(statement, tuple(rest[:count]))
                         rest = rest[count:]
@@ -236,14 +237,13 @@ async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], lis
             office = "AND r.status != 'draft'"
             typed = f"{office} AND f.record_type = 'external' AND f.submitted_at >= ? AND f.submitted_at < ?"
             named = f"{office} AND (r.number LIKE ? OR f.case_number LIKE ? OR f.intervener_name LIKE ?)"
-            chains = f"AND r.id IN (SELECT record_id FROM record_readers WHERE staff_pk = {int(head_pk)})"  # noqa: S608
+            chains = (
+                "AND EXISTS (SELECT 1 FROM record_readers rr WHERE rr.record_id = r.id"  # noqa: S608
+                f" AND rr.staff_pk = {int(head_pk)})"
+            )
             like = "%过问人7%"
             one = "SELECT * FROM records WHERE court_id = 1 AND number = ?"
             items = "SELECT * FROM evidence WHERE record_id = (SELECT id FROM records WHERE number = ?)"
-            grouped = (
-                "SELECT record_type, count(*) FROM record_facts WHERE court_id = 1"
-                " AND submitted_at >= ? AND submitted_at < ? AND counted GROUP BY record_type"
-            )
             cases = [
                 ("列表第 1 页（纪检监察，全院）", get("k001", "/records"), bare(list_sql(office))),
                 (
@@ -254,7 +254,7 @@ async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], lis
                 ("按过问人姓名查找", get("k001", "/records?q=过问人7"), bare(list_sql(named), *[like] * 6)),
                 ("列表第 1 页（部门负责人，签批链）", get("h001", "/records"), bare(list_sql(chains))),
                 ("记录页", get("k001", f"/records/{number}"), bare(f"{one};{items}", number, number)),
-                ("季度汇总看板", get("k001", "/quarterly?q=2026Q4"), bare(grouped, a, b)),
+                ("季度汇总看板", get("k001", "/quarterly?q=2026Q4"), bare(facts_sql().replace("\n", ""))),
             ]
             with Progress(console=console, transient=True) as progress:
                 task = progress.add_task("请求", total=len(cases))
@@ -289,13 +289,15 @@ def main() -> None:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     table = Table(title=f"网页工作台：{args.records:,} 条记录，每项 {args.requests} 次请求（SQLite）")
-    for column in ("what", "p50 ms", "p95 ms", "SQL p50 ms", "× SQL (p50)", "goal"):
-        table.add_column(column, justify="left" if column in ("what", "goal") else "right")
+    for column in ("what", "p50 ms", "p95 ms", "SQL p50 ms", "× SQL (p50)", "p95 ≤ 300 ms", "≤ 3× SQL"):
+        table.add_column(column, justify="left" if column == "what" else "right")
     for label, times, baseline in results:
         p50, p95, s50 = p(times, 50) * 1000, p(times, 95) * 1000, p(baseline, 50) * 1000
-        ok = "✓" if p95 <= 300 and p50 <= 3 * max(s50, 1e-3) else "✗"
-        table.add_row(label, f"{p50:.1f}", f"{p95:.1f}", f"{s50:.1f}", f"{p50 / max(s50, 1e-3):.1f}",
-                      f"p95 ≤ 300, ≤ 3× SQL {ok}")  # fmt: skip
+        ratio = p50 / max(s50, 1e-3)
+        table.add_row(
+            label, f"{p50:.1f}", f"{p95:.1f}", f"{s50:.1f}", f"{ratio:.1f}",
+            "✓" if p95 <= 300 else "✗", "✓" if ratio <= 3 else "✗",
+        )  # fmt: skip
     console.print(table)
 
 

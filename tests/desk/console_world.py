@@ -24,6 +24,30 @@ from liuhen.web.server import build_app
 from tests.access_world import NOW, access_world
 
 
+def voice_ogg(seconds: float = 1.0) -> bytes:
+    """A voice note as Telegram sends one: Opus in OGG (a 440 Hz tone)."""
+    import av
+    import numpy as np
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="ogg") as container:
+        stream = container.add_stream("libopus", rate=48_000)
+        stream.layout = "mono"  # type: ignore[union-attr]
+        samples = (np.sin(np.arange(int(48_000 * seconds)) * 2 * np.pi * 440 / 48_000) * 8000).astype(
+            np.int16
+        )
+        for start in range(0, len(samples), 960):
+            frame = av.AudioFrame.from_ndarray(
+                samples[None, start : start + 960], format="s16", layout="mono"
+            )
+            frame.rate = 48_000
+            for packet in stream.encode(frame):  # type: ignore[union-attr]
+                container.mux(packet)
+        for packet in stream.encode(None):  # type: ignore[union-attr]
+            container.mux(packet)
+    return out.getvalue()
+
+
 def photo(seed: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), (seed * 37 % 256, 90, 160)).save(out, format="JPEG")
@@ -84,6 +108,24 @@ async def console(db_url: str, tmp_path: Path, *, trust_proxy: bool = False) -> 
                     media_type="image/jpeg",
                 )
             )
+            if record.number == "LH-2026-0001":  # and a voice note after the call
+                voice = await store.put_bytes(voice_ogg())
+                await uow.evidence.add(
+                    Evidence(
+                        record_id=record.id,
+                        seq=2,
+                        kind="voice",
+                        state="stored",
+                        received_at=NOW,
+                        chat_id=1000 + n,
+                        message_id=2,
+                        update_id=95_000 + n,
+                        origin={"type": "direct"},
+                        sha256=voice.sha256,
+                        size=voice.size,
+                        media_type="audio/ogg",
+                    )
+                )
         await uow.commit()
     settings = Settings(_env_file=None, data_dir=tmp_path, database_url=db_url, court_name="测试法院")  # type: ignore[call-arg]
     runtime = Runtime(settings, db, clock, court.id, "测试法院", store)

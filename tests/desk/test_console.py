@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import wave
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from liuhen.domain.access import SEVERE
 from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE
 from liuhen.storage.migrate import downgrade, upgrade
 from tests.access_world import EXPECTED, NOW
-from tests.desk.console_world import World, console, photo
+from tests.desk.console_world import World, console
 
 pytestmark = pytest.mark.asyncio
 
@@ -179,7 +180,7 @@ async def test_the_record_page_shows_the_form_the_evidence_and_serves_it_safely(
         async with world.runtime.db.uow(read_only=True) as uow:
             record = await uow.records.by_number(world.people["k001"].court_id, "LH-2026-0001")
             assert record is not None and record.id is not None
-            [item] = await uow.evidence.for_record(record.id)
+            item, _ = await uow.evidence.for_record(record.id)
         assert item.sha256 is not None and item.sha256 in html  # each item with its full hash
         # a record page is never cached, and runs no script but the app's own
         assert page.headers["Cache-Control"] == "no-store"
@@ -194,12 +195,20 @@ async def test_the_record_page_shows_the_form_the_evidence_and_serves_it_safely(
         assert await original.read() == await world.runtime.store.read(item.sha256)
         assert original.headers["Content-Disposition"].startswith("attachment;")
         assert original.headers["Content-Type"] == "application/octet-stream"
-        # the preview: decoded and drawn again by the server, never the uploaded bytes
+        # the preview: decoded in the decoding worker and drawn again, never the uploaded bytes
         preview = await b.get("/records/LH-2026-0001/evidence/1/preview")
         data = await preview.read()
-        assert preview.headers["Content-Type"] == "image/png" and data != photo(0)
+        assert preview.headers["Content-Type"] == "image/jpeg" and data != await original.read()
         with Image.open(io.BytesIO(data)) as image:
-            assert image.format == "PNG" and image.size == (40, 30)
+            assert image.format == "JPEG" and image.size == (40, 30)
+        # the voice note: playable in the browser, decoded in the worker and written again as WAV
+        assert 'src="/records/LH-2026-0001/evidence/2/listen"' in html and "<audio controls" in html
+        listen = await b.get("/records/LH-2026-0001/evidence/2/listen")
+        assert listen.headers["Content-Type"] == "audio/wav"
+        with wave.open(io.BytesIO(await listen.read())) as played:
+            assert played.getnchannels() == 1 and 0.9 < played.getnframes() / played.getframerate() < 1.2
+        not_audio = await b.get("/records/LH-2026-0001/evidence/1/listen")
+        assert not_audio.status == 415 and "下载原件" in await not_audio.text()
         missing = await b.get("/records/LH-2026-0001/evidence/9")
         assert missing.status == 404 and "没有这份证据" in await missing.text()
 

@@ -54,6 +54,10 @@ class DeskSession:
         return now - self.last_seen_at >= TOUCH_EVERY
 
 
+#: The list counts its rows up to this many (beyond: "more than", and a filter to narrow it).
+COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True)
 class RecordQuery:
     """The desk's record list as a query: the rows the reader may be shown (a superset the need-to-know

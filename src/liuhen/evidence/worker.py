@@ -24,7 +24,10 @@ from PIL import Image
 from liuhen.evidence import ocr
 from liuhen.evidence.inspect import ImageInfo, inspect_image
 
-__all__ = ["Done", "initialise", "inspect_job", "ocr_job"]
+__all__ = ["Done", "initialise", "inspect_job", "listen_job", "ocr_job", "preview_job"]
+
+#: The desk console's image preview: the longest side, in pixels.
+PREVIEW_PX = 1600
 
 T = TypeVar("T")
 
@@ -79,6 +82,31 @@ def ocr_job(image: Image.Image) -> Done[ocr.OcrResult | None]:
     finally:
         _trim()
     return Done(found, os.getpid(), started, time.monotonic())
+
+
+def preview_job(data: bytes) -> Done[bytes | None]:
+    """An image for the desk console: decoded here under the same limits, drawn again as JPEG (None when
+    it is no image, or a hostile one)."""
+    started = time.monotonic()
+    try:
+        info = inspect_image(data, thumbnail_px=PREVIEW_PX)
+    finally:
+        del data
+        _trim()
+    return Done(info.thumbnail_jpeg if info.ok else None, os.getpid(), started, time.monotonic())
+
+
+def listen_job(data: bytes) -> Done[bytes | None]:
+    """A voice note or audio file for the desk console, decoded here and written again as WAV."""
+    from liuhen.evidence.audio import to_wav
+
+    started = time.monotonic()
+    try:
+        wav = to_wav(data)
+    finally:
+        del data
+        _trim()
+    return Done(wav, os.getpid(), started, time.monotonic())
 
 
 _libc: ctypes.CDLL | None = None

@@ -292,8 +292,11 @@ async def load(
     court_code: str | None = None,
     with_lower: bool = False,
     voice: Voice = COURT,
+    lists: bool = True,
 ) -> QuarterlyData:
     """Authorise and log (``AccessDenied`` otherwise), then aggregate the quarter and its two comparisons.
+    ``lists=False`` leaves out the record-by-record lists (the desk's dashboard shows the figures; the
+    documents carry the lists).
 
     ``court_code`` (default: the reader's court) may be the reader's court or one below it; ``with_lower``
     adds every court below it, each shown on its own line and in the total (seed 002 §7: the
@@ -412,18 +415,17 @@ async def load(
         data.lapse_rows = [
             Row(LEVEL_LABELS[level], _three(lapses.get(level.value, [0, 0, 0]))) for level in LEVELS
         ]
-        if detailed:
-            start, end = quarter.bounds(tz)
+        start, end = quarter.bounds(tz)
+        if detailed and lists:
             # Lower courts' records reach this reader only as far as the rules send them upward.
             data.escalations = await _escalation_list(uow.session, court_ids, start, end, tz, voice)
-        if detailed and court_id == reader.court_id:  # a lower court's own lists stay with that court
+        if detailed and lists and court_id == reader.court_id:  # a lower court's lists stay with that court
             labels = {**_special_labels(), **dict(special_entries)}
             data.special_list = await _special_list(uow.session, court_id, start, end, tz, labels)
             data.late_list = await _late_list(uow.session, court_id, start, end, tz, dict(departments))
             data.lapse_list = await _lapse_list(uow.session, court_id, start, end, tz)
             data.exempt_list = await _exempt_list(uow.session, court_id, start, end, tz)
         data.monthly = await _monthly(uow.session, court_ids, quarter)
-        start, end = quarter.bounds(tz)
         rows, findings, items = await _followups(uow.session, court_ids, start, end, now, tz)
         data.followup_rows, data.findings = rows, findings
         data.measures, data.notices_issued = await _measures_and_notices(uow.session, court_ids, start, end)

@@ -6,13 +6,13 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, cast, func, or_, select, update
+from sqlalchemy import Text, and_, bindparam, cast, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.domain import ledger as rules
-from liuhen.domain.desk import RecordQuery
+from liuhen.domain.desk import COUNT_CAP, RecordQuery
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import (
     Callback,
@@ -352,8 +352,12 @@ class SqlRecordRepository(_Repo):
         if q.readers is None:
             where.append(or_(c.status != RecordStatus.DRAFT.value, c.recorder_id == q.reader_pk))
         else:
-            chains = select(r.record_id).where(r.staff_pk.in_(sorted(q.readers)))
-            where.append(or_(c.recorder_id == q.reader_pk, c.id.in_(chains)))
+            # row by row along the court's newest records (a primary-key probe each), so a page and a
+            # capped count stop early instead of gathering every record of the reader's chains first
+            chains = (
+                select(r.record_id).where(r.staff_pk.in_(sorted(q.readers)), r.record_id == c.id).exists()
+            )
+            where.append(or_(c.recorder_id == q.reader_pk, chains))
         if q.status:
             where.append(c.status == q.status)
         if q.overdue_at is not None:
@@ -373,7 +377,9 @@ class SqlRecordRepository(_Repo):
         if q.severe:
             facts.append(f.severe.is_(True))
         text = q.text.strip()
-        joined = t.records.outerjoin(t.record_facts, f.record_id == c.id)
+        # the facts are joined only when a filter or the search needs them (a count over records alone
+        # is an index scan)
+        joined = t.records.outerjoin(t.record_facts, f.record_id == c.id) if facts or text else t.records
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like = f"%{escaped}%"  # what was typed, literally: % and _ are characters here
@@ -385,7 +391,9 @@ class SqlRecordRepository(_Repo):
                 )
             )
         stmt = select(Record).select_from(joined).where(*where, *facts)
-        total = await self.session.scalar(select(func.count()).select_from(joined).where(*where, *facts))
+        # counted up to COUNT_CAP + 1 only: beyond that the page says "more than", and stays fast
+        counted = select(literal(1)).select_from(joined).where(*where, *facts).limit(COUNT_CAP + 1).subquery()
+        total = await self.session.scalar(select(func.count()).select_from(counted))
         rows = (await self.session.scalars(stmt.order_by(c.id.desc()).offset(q.offset).limit(q.limit))).all()
         return rows, int(total or 0)
 

@@ -181,6 +181,7 @@ records = Table(
     UniqueConstraint("court_id", "number", name="uq_records_court_number"),
     Index("ix_records_recorder_status", "recorder_id", "status"),
     Index("ix_records_court_status", "court_id", "status"),
+    Index("ix_records_court_id", "court_id", "id"),  # the desk's list: a court's newest first
 )
 
 record_counters = Table(

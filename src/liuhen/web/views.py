@@ -3,14 +3,13 @@ sees by its role; every view is in the ledger through the same policy as the cha
 
 from __future__ import annotations
 
-import asyncio
-import io
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
-from PIL import Image, UnidentifiedImageError
 
 from liuhen.app.settings import policy_of
 from liuhen.app.usecases import desk, monthly, signoff
@@ -23,6 +22,7 @@ from liuhen.domain.monthly import Month
 from liuhen.domain.monthly import Status as MonthlyStatus
 from liuhen.domain.periods import BadPeriod, Quarter, last_completed
 from liuhen.domain.records import EvidenceKind, EvidenceState, RecordStatus
+from liuhen.evidence import worker
 from liuhen.reports import quarterly
 from liuhen.reports.registration import origin_text, registration_pdf
 from liuhen.texts import followup as followup_texts
@@ -45,7 +45,6 @@ SAID = {
     "stale": "该记录当前不由您签批，或已经处理。",
     "editing": "该记录正在由记录人修改，重新提交后再签批。",
 }
-PREVIEW_MAX = 1600  # px: an image preview's longest side
 
 
 def _state(request: web.Request) -> Desk:
@@ -87,11 +86,14 @@ def _nav(me: Staff) -> dict[str, bool]:
     }
 
 
+def _say(request: web.Request, title: str, text: str, status: int) -> web.Response:
+    """A page that only says something: a refusal, a problem, what to do next."""
+    return _page(request, "message.html", {"title": title, "text": text}, status)
+
+
 def _denied(request: web.Request) -> web.Response:
     """The same answer whether the record exists or not (seed 003 §12)."""
-    return _page(
-        request, "message.html", {"title": "无权查看", "text": "您无权查看该记录，或该记录不存在。"}, 403
-    )
+    return _say(request, "无权查看", "您无权查看该记录，或该记录不存在。", 403)
 
 
 # ---------------------------------------------------------------------------------------------- sign-in
@@ -113,12 +115,7 @@ async def signin_use(request: web.Request) -> web.StreamResponse:
     state = _state(request)
     client = request.remote or "?"
     if not state.limit.allow(client):
-        return _page(
-            request,
-            "message.html",
-            {"title": "请稍后再试", "text": "登录尝试过于频繁，请一分钟后再试。"},
-            429,
-        )
+        return _say(request, "请稍后再试", "登录尝试过于频繁，请一分钟后再试。", 429)
     try:
         signed = await desk.sign_in(
             state.runtime.db.uow(),
@@ -127,13 +124,10 @@ async def signin_use(request: web.Request) -> web.StreamResponse:
             client=client,
         )
     except desk.SignInRefused:
-        return _page(
+        return _say(
             request,
-            "message.html",
-            {
-                "title": "链接无效",
-                "text": "该登录链接已使用、已过期（2 分钟）或无效。请在聊天中重新发送 /desk 获取新链接。",
-            },
+            "链接无效",
+            "该登录链接已使用、已过期（2 分钟）或无效。请在聊天中重新发送 /desk 获取新链接。",
             403,
         )
     response = web.Response(status=303, headers={"Location": "/"})
@@ -288,6 +282,8 @@ async def record_page(request: web.Request) -> web.Response:
                     "stored": e.state == EvidenceState.STORED.value and e.sha256 is not None,
                     "image": e.kind == EvidenceKind.PHOTO.value or (e.media_type or "").startswith("image/"),
                     "textual": e.kind in (EvidenceKind.TEXT.value, EvidenceKind.NOTE.value),
+                    "audio": e.kind in (EvidenceKind.VOICE.value, EvidenceKind.AUDIO.value)
+                    or (e.media_type or "").startswith("audio/"),
                 }
                 for e in view.evidence
             ],
@@ -305,7 +301,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
     try:
         choice = signoff.DeskChoice(str(form.get("choice", "")))
     except ValueError:
-        return _page(request, "message.html", {"title": "无法处理", "text": "请选择同意或退回补正。"}, 400)
+        return _say(request, "无法处理", "请选择同意或退回补正。", 400)
     result = await signoff.decide_at_desk(
         rt.db.uow(),
         staff=_me(request),
@@ -342,9 +338,7 @@ async def _item(request: web.Request, what: str) -> tuple[Desk, Any] | web.Respo
     except (AccessDenied, ValueError):
         return _denied(request)
     except LookupError:
-        return _page(
-            request, "message.html", {"title": "没有这份证据", "text": "该记录没有这个编号的证据。"}, 404
-        )
+        return _say(request, "没有这份证据", "该记录没有这个编号的证据。", 404)
     return state, item
 
 
@@ -360,9 +354,7 @@ async def evidence_download(request: web.Request) -> web.StreamResponse:
         if item.text:
             data, name = item.text.encode("utf-8"), f"{number}-{item.seq}.txt"
         else:
-            return _page(
-                request, "message.html", {"title": "原件尚未取得", "text": "请向记录人索取原始介质。"}, 404
-            )
+            return _say(request, "原件尚未取得", "请向记录人索取原始介质。", 404)
     else:
         data = await state.runtime.store.read(item.sha256)
         name = item.file_name or f"{number}-{item.seq}-{item.sha256[:12]}"
@@ -375,28 +367,38 @@ async def evidence_download(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/records/{number}/evidence/{seq}/preview")
 async def evidence_preview(request: web.Request) -> web.StreamResponse:
-    """An image decoded by the server and drawn again as PNG: what reaches the browser is our own encoding,
-    never the uploaded bytes."""
-    got = await _item(request, "preview")
+    """An image decoded in the decoding worker under its limits and drawn again as JPEG: what reaches the
+    browser is our own encoding, never the uploaded bytes."""
+    return await _redrawn(request, "preview", worker.preview_job, "image/jpeg", "该文件不是可预览的图片")
+
+
+@routes.get("/records/{number}/evidence/{seq}/listen")
+async def evidence_listen(request: web.Request) -> web.StreamResponse:
+    """A voice note or audio file decoded in the worker and written again as WAV, for the browser's player."""
+    return await _redrawn(request, "listen", worker.listen_job, "audio/wav", "该文件无法在浏览器中播放")
+
+
+async def _redrawn(
+    request: web.Request,
+    what: str,
+    job: Callable[[bytes], worker.Done[bytes | None]],
+    media_type: str,
+    refusal: str,
+) -> web.StreamResponse:
+    got = await _item(request, what)
     if isinstance(got, web.Response):
         return got
     state, item = got
     if item.sha256 is None or item.state != EvidenceState.STORED.value:
-        raise web.HTTPNotFound(text="没有可预览的图片")
+        return _say(request, "原件尚未取得", "请向记录人索取原始介质。", 404)
     data = await state.runtime.store.read(item.sha256)
     try:
-        png = await asyncio.to_thread(_redraw, data)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise web.HTTPUnsupportedMediaType(text="该文件不是可预览的图片，请下载原件查看。") from None
-    return web.Response(body=png, content_type="image/png", headers={"Content-Disposition": "inline"})
-
-
-def _redraw(data: bytes) -> bytes:
-    with Image.open(io.BytesIO(data)) as image:
-        image.thumbnail((PREVIEW_MAX, PREVIEW_MAX))
-        out = io.BytesIO()
-        image.convert("RGB").save(out, format="PNG")
-        return out.getvalue()
+        out = (await state.runtime.decoder.run(job, data)).result
+    except BrokenProcessPool:
+        out = None
+    if out is None:
+        return _say(request, "无法预览", f"{refusal}，请下载原件查看。", 415)
+    return web.Response(body=out, content_type=media_type, headers={"Content-Disposition": "inline"})
 
 
 @routes.get("/records/{number}/form.pdf")
@@ -445,7 +447,7 @@ async def monthly_page(request: web.Request) -> web.Response:
             )
         )
     except ValueError:
-        return _page(request, "message.html", {"title": "月份格式不对", "text": "月份写作 2026-11。"}, 400)
+        return _say(request, "月份格式不对", "月份写作 2026-11。", 400)
     try:
         status = await monthly.view(
             rt.db.uow(),
@@ -457,11 +459,8 @@ async def monthly_page(request: web.Request) -> web.Response:
             court_name=rt.court_name,
         )
     except AccessDenied:
-        return _page(
-            request,
-            "message.html",
-            {"title": "无权查看", "text": "月报告执行情况仅供部门负责人、纪检监察、院领导和审判管理查看。"},
-            403,
+        return _say(
+            request, "无权查看", "月报告执行情况仅供部门负责人、纪检监察、院领导和审判管理查看。", 403
         )
     order = list(MonthlyStatus)
     return _page(
@@ -491,7 +490,7 @@ async def quarterly_page(request: web.Request) -> web.Response:
             else last_completed(now.astimezone(tz).date())
         )
     except BadPeriod as exc:
-        return _page(request, "message.html", {"title": "季度格式不对", "text": labels.bad_period(exc)}, 400)
+        return _say(request, "季度格式不对", labels.bad_period(exc), 400)
     try:
         data = await quarterly.load(
             rt.db,
@@ -502,14 +501,10 @@ async def quarterly_page(request: web.Request) -> web.Response:
             court_name=rt.court_name,
             special_profile=rt.settings.special_items_profile,
             voice=voice(rt.settings.deadline_profile),
+            lists=False,
         )
     except AccessDenied:
-        return _page(
-            request,
-            "message.html",
-            {"title": "无权查看", "text": "季度汇总仅供纪检监察、院领导和审判管理查看。"},
-            403,
-        )
+        return _say(request, "无权查看", "季度汇总仅供纪检监察、院领导和审判管理查看。", 403)
     return _page(
         request,
         "quarterly.html",
@@ -530,7 +525,7 @@ async def quarterly_file(request: web.Request) -> web.StreamResponse:
     try:
         quarter = Quarter.parse(request.match_info["key"])
     except BadPeriod as exc:
-        return _page(request, "message.html", {"title": "季度格式不对", "text": labels.bad_period(exc)}, 400)
+        return _say(request, "季度格式不对", labels.bad_period(exc), 400)
     fmt = request.match_info["fmt"]
     try:
         documents = await quarterly.quarterly_documents(
@@ -545,12 +540,7 @@ async def quarterly_file(request: web.Request) -> web.StreamResponse:
             voice=voice(rt.settings.deadline_profile),
         )
     except AccessDenied:
-        return _page(
-            request,
-            "message.html",
-            {"title": "无权查看", "text": "季度汇总仅供纪检监察、院领导和审判管理查看。"},
-            403,
-        )
+        return _say(request, "无权查看", "季度汇总仅供纪检监察、院领导和审判管理查看。", 403)
     mime = (
         "application/pdf"
         if fmt == "pdf"
@@ -581,9 +571,7 @@ async def audit_page(request: web.Request) -> web.Response:
     try:
         found = await desk.audit(rt.db.uow(), reader=_me(request), before=before)
     except AccessDenied:
-        return _page(
-            request, "message.html", {"title": "无权查看", "text": "查看记录仅供纪检监察机构查看。"}, 403
-        )
+        return _say(request, "无权查看", "查看记录仅供纪检监察机构查看。", 403)
     return _page(request, "audit.html", {"a": found, "action": AUDIT_WORDS})
 
 

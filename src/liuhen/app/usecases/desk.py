@@ -18,7 +18,7 @@ from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readab
 from liuhen.domain.access import SEVERE, Operator
 from liuhen.domain.checkpoints import Checkpoint
 from liuhen.domain.clock import Clock
-from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE, RecordQuery, digest
+from liuhen.domain.desk import COUNT_CAP, IDLE_TIMEOUT, LINK_TTL, MAX_AGE, RecordQuery, digest
 from liuhen.domain.followup import FollowUp
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import Role, Staff
@@ -163,9 +163,14 @@ class Row:
 @dataclass(frozen=True)
 class Page:
     rows: Sequence[Row]
-    total: int  # of the records this reader may see under the filters
+    total: int  # of the records this reader may see under the filters (at most COUNT_CAP + 1)
     page: int
     pages: int
+
+    @property
+    def many(self) -> bool:
+        """More than COUNT_CAP: the page says "more than", and asks for a filter."""
+        return self.total > COUNT_CAP
 
 
 @dataclass(frozen=True)

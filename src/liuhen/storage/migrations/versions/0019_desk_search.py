@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("record_id", sa.Integer(), sa.ForeignKey("records.id"), primary_key=True),
     )
     op.create_index("ix_record_readers_record", "record_readers", ["record_id"])
+    op.create_index("ix_records_court_id", "records", ["court_id", "id"])
     conn = op.get_bind()
     records = sa.table(
         "records", sa.column("id", sa.Integer), sa.column("answers", sa.JSON), sa.column("chain", ChainJSON())
@@ -65,6 +66,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_records_court_id", table_name="records")
     op.drop_index("ix_record_readers_record", table_name="record_readers")
     op.drop_table("record_readers")
     with op.batch_alter_table("record_facts") as batch:
