@@ -342,3 +342,31 @@ async def test_the_search_index_of_existing_records_is_built_by_the_migration(
                 ).all()
             )
         assert after == before_facts
+
+
+async def test_seed003_s12_no_route_serves_anyone_without_a_session(world: World) -> None:
+    """Every route the console has, walked without signing in: the open ones (sign-in, static files,
+    health) answer; every other GET goes to the sign-in page and every other POST is refused — nothing of
+    a record, a summary or the log is served to a stranger."""
+    open_paths = ("/signin", "/static/", "/healthz", "/favicon.ico")
+    walked = 0
+    async with world.browser() as stranger:
+        for route in world.server.app.router.routes():
+            info = route.resource.get_info() if route.resource is not None else {}
+            values = {"number": "LH-2026-0001", "seq": "1", "token": "x" * 43, "key": "2026Q4", "fmt": "pdf"}
+            path = info.get("path") or info.get("formatter", "").format(**values)
+            if info.get("prefix"):
+                path = info["prefix"] + "/desk.css"
+            if not path or route.method not in ("GET", "POST"):
+                continue
+            response = await stranger.request(route.method, path, allow_redirects=False)
+            body = await response.read()
+            walked += 1
+            if path.startswith(open_paths):
+                assert response.status in (200, 301, 403, 404, 405), (route.method, path, response.status)
+                assert b"LH-2026-0001" not in body
+            elif route.method == "GET":
+                assert response.status == 303 and response.headers["Location"] == "/signin", path
+            else:
+                assert response.status == 403 and "未登录" in body.decode(), path
+    assert walked >= 15
