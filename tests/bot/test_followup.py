@@ -248,10 +248,16 @@ async def test_seed004_s18_overriding_a_defer_suggestion_waits_for_the_chiefs_ap
         asked = await h.sim.wait_for(chief, card_of(number, "【请批准 · 不采纳暂缓调查建议】"), timeout=10)
         assert {"批准", "不批准"} == set(labels(asked))
         assert "属实" not in labels(asked)  # the chief approves; the office investigates
+        await h.handled()
+        # seed 004 §18: the recorder is told only once the chief has approved — nothing of it before
+        early = [t for t in await h.bot_texts(judge) if number in t and ("处理为" in t or "未采纳" in t)]
+        assert early == []
         await press(h, chief, asked, answer)
         if expected is not None:
             ready = await h.sim.wait_for(office, lambda m, n=number: n in text_of(m) and "属实" in labels(m))
             assert "本院调查处理" in text_of(ready)
+            told = await h.sim.wait_for(judge, card_of(number, "【处理进展】"), timeout=10)
+            assert "未采纳您暂缓调查、通报的建议，经院长批准" in text_of(told)
         else:
             told = await h.sim.wait_for(judge, card_of(number, "【处理结果】"), timeout=10)
             assert "维持暂缓调查" in text_of(told)

@@ -164,6 +164,11 @@ def problem(r: Result) -> str:
 def told(t: Told, tz: tzinfo) -> str:
     """The outcome as the recorder (or the intervener's department head) is told it: never who recorded."""
     f = t.followup
+    if t.overridden:
+        return (
+            f"【处理进展】您记录的 {f.number}：纪检监察部门未采纳您暂缓调查、通报的建议，经院长批准，"
+            f"将{kind(f)}。结果将另行告知。"
+        )
     if f.chief_approved is False:
         return (
             f"【处理结果】您记录的 {f.number}：纪检监察部门不采纳您暂缓调查建议的意见未获院长批准，"

@@ -278,6 +278,7 @@ class Told:
     followup: FollowUp
     recorder: bool
     above: str = ""  # the court below's name, when told to the discipline office of the court above
+    overridden: bool = False  # not the outcome: the chief approved overriding the recorder's suggestion
 
 
 @dataclass(frozen=True)
@@ -375,6 +376,8 @@ async def _take(
     told: list[Told] = []
     if not f.open and step is not Step.TYPICAL:
         told = await _tell_outcome(uow, f)
+    elif step is Step.APPROVE and f.chief_approved:
+        told = await _tell_overridden(uow, f)
     card = await _card(uow, f, staff, now, Nudge.LIST)
     if step is Step.APPROVE:  # approved: the owner's card, to start; refused: nothing more for the owner
         owner = await uow.staff.get(f.owner_pk)
@@ -382,6 +385,23 @@ async def _take(
     await uow.commit()
     document = (step is Step.SEND and f.kind == Kind.TRANSFER.value) or step is Step.CAUSE
     return Result(Outcome.DONE, f, step, arg or "", card, tuple(told), document)
+
+
+async def _tell_overridden(uow: UnitOfWork, f: FollowUp) -> list[Told]:
+    """The chief approved not following the recorder's suggestion to defer: the recorder is told now (seed
+    004 §18: 经检察长批准同意，并于三个工作日内告知检察人员), never before the approval."""
+    record = await uow.records.get(f.record_id)
+    recorder = await uow.staff.get(record.recorder_id) if record is not None else None
+    if recorder is None or not recorder.active or recorder.telegram_chat_id is None:
+        return []
+    await uow.ledger.append(
+        actor="system",
+        action="followup.override_told",
+        object_type="record",
+        object_id=f.number,
+        payload={},
+    )
+    return [Told(recorder.telegram_chat_id, f, True, overridden=True)]
 
 
 async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:

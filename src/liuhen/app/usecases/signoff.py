@@ -390,6 +390,8 @@ async def _post_events(
             keys.append(key)
 
     recorder = chain.route.recorder_pk
+    # overriding the recorder's suggestion to defer: the disposition waits for the chief (seed 004 §18)
+    overridden = any(e.kind is EventKind.DEFER_OVERRIDDEN for e in events)
     for n, event in enumerate(events):
         tag = f"{n}{event.kind.value}"
         level = event.level.value if event.level else ""
@@ -417,6 +419,12 @@ async def _post_events(
         elif event.kind is EventKind.ESCALATED:
             for person in sorted(event.notify):
                 await post(tag, person, {"t": "escalated", "level": level})
+        elif event.kind is EventKind.DEFER_OVERRIDDEN:
+            # seed 004 §18 (确需调查或分流、通报的，应经检察长批准同意，并于三个工作日内告知): the recorder
+            # is told once the chief has approved (the follow-up waits for it: followup.open_for_record)
+            continue
+        elif overridden and event.kind is EventKind.FILED:
+            continue  # the recorder hears of the approval, or of the refusal (the suggestion stands)
         else:
             await post(
                 tag,
