@@ -79,6 +79,33 @@ class World:
         assert done.status == 303, await done.text()
 
 
+async def stored(
+    store: FileEvidenceStore,
+    record_id: int,
+    seq: int,
+    kind: str,
+    data: bytes,
+    media_type: str,
+    update_id: int,
+) -> Evidence:
+    """An evidence item as intake leaves it: the bytes in the store, the row describing them."""
+    blob = await store.put_bytes(data)
+    return Evidence(
+        record_id=record_id,
+        seq=seq,
+        kind=kind,  # type: ignore[arg-type]
+        state="stored",  # type: ignore[arg-type]
+        received_at=NOW,
+        chat_id=1000 + record_id,
+        message_id=seq,
+        update_id=update_id,
+        origin={"type": "direct"},
+        sha256=blob.sha256,
+        size=blob.size,
+        media_type=media_type,
+    )
+
+
 @contextlib.asynccontextmanager
 async def console(db_url: str, tmp_path: Path, *, trust_proxy: bool = False) -> AsyncIterator[World]:
     clock = FixedClock(NOW)
@@ -90,41 +117,12 @@ async def console(db_url: str, tmp_path: Path, *, trust_proxy: bool = False) -> 
         people = {s.staff_id: s for s in await uow.staff.list(court.id)}
         for n, record in enumerate(await uow.records.list(court_id=court.id)):
             assert record.id is not None
-            data = photo(n)
-            blob = await store.put_bytes(data)
             await uow.evidence.add(
-                Evidence(
-                    record_id=record.id,
-                    seq=1,
-                    kind="photo",
-                    state="stored",
-                    received_at=NOW,
-                    chat_id=1000 + n,
-                    message_id=1,
-                    update_id=90_000 + n,
-                    origin={"type": "direct"},
-                    sha256=blob.sha256,
-                    size=blob.size,
-                    media_type="image/jpeg",
-                )
+                await stored(store, record.id, 1, "photo", photo(n), "image/jpeg", 90_000 + n)
             )
             if record.number == "LH-2026-0001":  # and a voice note after the call
-                voice = await store.put_bytes(voice_ogg())
                 await uow.evidence.add(
-                    Evidence(
-                        record_id=record.id,
-                        seq=2,
-                        kind="voice",
-                        state="stored",
-                        received_at=NOW,
-                        chat_id=1000 + n,
-                        message_id=2,
-                        update_id=95_000 + n,
-                        origin={"type": "direct"},
-                        sha256=voice.sha256,
-                        size=voice.size,
-                        media_type="audio/ogg",
-                    )
+                    await stored(store, record.id, 2, "voice", voice_ogg(), "audio/ogg", 95_000)
                 )
         await uow.commit()
     settings = Settings(_env_file=None, data_dir=tmp_path, database_url=db_url, court_name="测试法院")  # type: ignore[call-arg]

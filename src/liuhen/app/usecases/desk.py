@@ -51,15 +51,20 @@ def _actor(staff: Staff) -> str:
     return f"staff:{staff.staff_id}"
 
 
+async def _logged(uow: UnitOfWork, staff: Staff, action: str, **payload: Any) -> None:
+    """A sign-in step of ``staff`` in the ledger (seed 004 §15: 全程留痕)."""
+    await uow.ledger.append(
+        actor=_actor(staff), action=action, object_type="staff", object_id=staff.staff_id, payload=payload
+    )
+
+
 async def issue_link(uow: UnitOfWork, *, staff: Staff, now: datetime) -> str:
     """`/desk` in the chat: a one-time sign-in token for ``staff`` (only its hash is kept)."""
     assert staff.id is not None
     token = secrets.token_urlsafe(32)
     async with uow:
         await uow.desk.add_link(digest(token), staff.id, now, now + LINK_TTL)
-        await uow.ledger.append(
-            actor=_actor(staff), action="desk.link", object_type="staff", object_id=staff.staff_id, payload={}
-        )
+        await _logged(uow, staff, "desk.link")
         await uow.commit()
     return token
 
@@ -83,13 +88,7 @@ async def sign_in(uow: UnitOfWork, *, token: str, now: datetime, client: str) ->
         assert staff.id is not None
         session = secrets.token_urlsafe(32)
         await uow.desk.add_session(digest(session), staff.id, now)
-        await uow.ledger.append(
-            actor=_actor(staff),
-            action="desk.sign_in",
-            object_type="staff",
-            object_id=staff.staff_id,
-            payload={"client": client},
-        )
+        await _logged(uow, staff, "desk.sign_in", client=client)
         await uow.commit()
         return SignedIn(session, staff)
 
@@ -113,13 +112,7 @@ async def current(uow: UnitOfWork, *, token: str, now: datetime) -> Staff | None
 async def sign_out(uow: UnitOfWork, *, token: str, staff: Staff, now: datetime) -> None:
     async with uow:
         if await uow.desk.end(digest(token), now):
-            await uow.ledger.append(
-                actor=_actor(staff),
-                action="desk.sign_out",
-                object_type="staff",
-                object_id=staff.staff_id,
-                payload={},
-            )
+            await _logged(uow, staff, "desk.sign_out")
         await uow.commit()
 
 
@@ -130,13 +123,7 @@ async def sign_out_everywhere(uow: UnitOfWork, *, staff: Staff, now: datetime) -
         ended = await uow.desk.end_all(
             staff.id, now, seen_after=now - IDLE_TIMEOUT, created_after=now - MAX_AGE
         )
-        await uow.ledger.append(
-            actor=_actor(staff),
-            action="desk.sign_out_all",
-            object_type="staff",
-            object_id=staff.staff_id,
-            payload={"sessions": ended},
-        )
+        await _logged(uow, staff, "desk.sign_out_all", sessions=ended)
         await uow.commit()
         return ended
 
