@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import access, followup
 from liuhen.app.usecases.followup import Card, Result
+from liuhen.bot.outbox import deliver
 from liuhen.domain.followup import Kind
 from liuhen.domain.model import Staff
 from liuhen.reports import followup as documents
@@ -76,8 +77,4 @@ async def after_step(bot: Bot, rt: Runtime, staff: Staff, chat_id: int, result: 
             log.info("followup_document_not_readable", followup=f.id)
         else:
             await bot.send_document(chat_id, InputFile(pdf, filename=name), caption=texts.letter_caption(f))
-    for told in result.told:
-        try:
-            await bot.send_message(told.chat_id, texts.told(told, tz))
-        except TelegramError as exc:
-            log.warning("followup_outcome_not_told", followup=told.followup.id, error=repr(exc))
+    await deliver(bot, rt, result.keys)  # those told (the outbox: sent again by its job if this fails)

@@ -21,6 +21,7 @@ from liuhen.reports import registration
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import casefile as casefile_texts
 from liuhen.texts import common as common_texts
+from liuhen.texts import followup as followup_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts import witnesses as witness_texts
 from liuhen.texts.profile import COURT, Voice, voice
@@ -76,6 +77,8 @@ def render(d: Delivery, rt: Runtime) -> str:
         return texts.severe(d, d.card, tz, v)
     if d.kind == "severe_overdue":
         return texts.severe_overdue(d, d.card, tz, v)
+    if d.kind == "told" and d.told is not None:
+        return followup_texts.told(d.told, tz)
     if d.kind == "enrol_burst":
         return common_texts.enrol_burst(int(d.payload.get("failures") or 0))
     return texts.news(d.number)

@@ -13,6 +13,7 @@ from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.app.usecases.outbox import OUTBOX
 from liuhen.app.usecases.pending import Waiting, awaited
 from liuhen.domain.access import reported_upward
 from liuhen.domain.followup import (
@@ -290,6 +291,7 @@ class Result:
     card: Card | None = None
     told: tuple[Told, ...] = ()
     document: bool = False  # a 移送函 or a clarification is to be sent to the owner
+    keys: tuple[str, ...] = ()  # the outbox messages posted (those told), sent after the commit
 
 
 def _parse(arg: str | None) -> tuple[int, Step, str] | None:
@@ -378,13 +380,26 @@ async def _take(
         told = await _tell_outcome(uow, f)
     elif step is Step.APPROVE and f.chief_approved:
         told = await _tell_overridden(uow, f)
+    keys: list[str] = []
+    for i, t in enumerate(told):  # through the outbox: nothing told is lost to a crash, whichever door
+        key = f"{OUTBOX}told:{f.id}:{len(f.steps)}:{i}"
+        payload = {
+            "t": "told",
+            "record": f.record_id,
+            "followup": f.id,
+            "recorder": t.recorder,
+            "above": t.above,
+            "overridden": t.overridden,
+        }
+        if await uow.notices.post(key, t.chat_id, payload):
+            keys.append(key)
     card = await _card(uow, f, staff, now, Nudge.LIST)
     if step is Step.APPROVE:  # approved: the owner's card, to start; refused: nothing more for the owner
         owner = await uow.staff.get(f.owner_pk)
         card = await _card(uow, f, owner, now, Nudge.NEW) if owner is not None and f.open else None
     await uow.commit()
     document = (step is Step.SEND and f.kind == Kind.TRANSFER.value) or step is Step.CAUSE
-    return Result(Outcome.DONE, f, step, arg or "", card, tuple(told), document)
+    return Result(Outcome.DONE, f, step, arg or "", card, tuple(told), document, tuple(keys))
 
 
 async def _tell_overridden(uow: UnitOfWork, f: FollowUp) -> list[Told]:

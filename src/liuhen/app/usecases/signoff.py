@@ -22,6 +22,7 @@ from liuhen.app.usecases import casefile, followup
 from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.app.usecases.outbox import OUTBOX
 from liuhen.domain import catalogue as cat
 from liuhen.domain.access import (
     DIRECT_ABOVE,
@@ -54,7 +55,6 @@ from liuhen.domain.signoff import (
 from liuhen.domain.workdays import profile_named, same_workday
 
 ACTION = "so"
-OUTBOX = "so:"
 PENDING = "_so"
 
 
@@ -613,6 +613,7 @@ class Delivery:
     rows: tuple[tuple[Button, ...], ...] = ()
     decision: dict[str, Any] | None = None  # for steps: who decided what
     next_people: tuple[str, ...] = ()
+    told: followup.Told | None = None  # a follow-up's outcome as told (seed 004 §18, §19)
 
 
 def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Card:
@@ -711,6 +712,18 @@ async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> D
         if payload.get("t") in ("delegated", "enrol_burst"):  # about no record
             await uow.commit()
             return Delivery(key, chat_id, str(payload["t"]), "", payload)
+        if payload.get("t") == "told":  # a follow-up's outcome, or the chief's approval of an override
+            f = await uow.followups.get(int(payload["followup"]))
+            if f is None:
+                await uow.notices.mark_sent(key)
+                await uow.commit()
+                return None
+            told = followup.Told(
+                chat_id, f, bool(payload.get("recorder")), str(payload.get("above") or ""),
+                bool(payload.get("overridden")),
+            )  # fmt: skip
+            await uow.commit()
+            return Delivery(key, chat_id, "told", f.number, payload, told=told)
         record = await uow.records.get(int(payload["record"]))
         if record is None or record.id is None:
             await uow.notices.mark_sent(key)
