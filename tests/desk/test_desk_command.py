@@ -176,3 +176,88 @@ async def staff_of(h: Harness) -> dict[str, Staff]:
 
 async def told(h: Harness, judge: int, number: str) -> bool:
     return any(number in t and "纳入季度汇总" in t for t in await h.bot_texts(judge))
+
+
+async def desk_session(h: Harness, server: TestServer, staff_id: str) -> aiohttp.ClientSession:
+    """A browser of ``staff_id``, signed in with a link `/desk` would give."""
+    people = await staff_of(h)
+    token = await desk.issue_link(h.runtime.db.uow(), staff=people[staff_id], now=h.clock.now())
+    browser = aiohttp.ClientSession(str(server.make_url("")), cookie_jar=aiohttp.CookieJar(unsafe=True))
+    assert (await browser.post(f"/signin/{token}", allow_redirects=False)).status == 303
+    return browser
+
+
+async def post_form(browser: aiohttp.ClientSession, number: str, action: str, **form: str) -> str:
+    page = await (await browser.get(f"/records/{number}")).text()
+    csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    assert csrf, page
+    response = await browser.post(f"/records/{number}/{action}", data={"csrf": csrf.group(1), **form})
+    return await response.text()
+
+
+@pytest.mark.parametrize("disposition", ["investigate", "transfer"])
+async def test_seed004_s17_s19_the_office_follows_through_at_the_desk(
+    db_url: str, tmp_path: Path, disposition: str
+) -> None:
+    """Disposed of at the desk, the follow-up opens there: an investigation's findings and measures (seed 004
+    §17(2), §19(1)), or a transfer's receiving body, its letter with the 登记表, the acknowledgement and the
+    feedback (§17(3), §19(2)); the recorder is told the outcome in the chat at once, through the outbox."""
+    async with start_harness(db_url, tmp_path) as h:
+        judge = await h.enrol("j001", "张法官")
+        head = await h.enrol("h001", "李庭长")
+        vice = await h.enrol("v001", "王副院长")
+        await h.enrol("k001", "赵纪检")
+        number = await submit_record(h, judge)
+        for person in (head, vice):
+            m = await h.sim.wait_for(
+                person, lambda m: "【待签批" in text_of(m) and number in text_of(m) and "同意" in labels(m)
+            )
+            await h.sim.press(person, m["message_id"], text="同意")
+        server = TestServer(build_app(h.runtime))
+        await server.start_server()
+        office = await desk_session(h, server, "k001")
+        try:
+
+            async def office_may_sign() -> bool:
+                return "签批（纪检监察" in await (await office.get(f"/records/{number}")).text()
+
+            await until(office_may_sign, what="the record at the discipline office")
+            page = await post_form(
+                office, number, "decide", choice="approve", opinion="", disposition=disposition
+            )
+            assert "分流处理：" in page and "已归档" in page
+            if disposition == "investigate":
+                assert "登记调查结论" in page
+                assert "请填写或选择完整" in await post_form(
+                    office, number, "followup", step="find", text="谈话提醒"
+                )
+                page = await post_form(
+                    office, number, "followup", step="find", arg="true", text="谈话提醒，通报批评"
+                )
+                assert "调查结论：属实" in page and "处理结果：谈话提醒，通报批评" in page
+                assert "列为典型案例" in page  # closed with a finding of fact
+                expected = "经调查，结论为属实。处理结果：谈话提醒，通报批评"
+            else:
+                assert "已发出，登记接收单位" in page and "followup.pdf" not in page
+                page = await post_form(office, number, "followup", step="send", text="某县纪委监委")
+                assert "接收单位：某县纪委监委" in page and "followup.pdf" in page
+                letter = await office.get(f"/records/{number}/followup.pdf")
+                assert letter.status == 200 and (await letter.read()).startswith(b"%PDF")
+                page = await post_form(office, number, "followup", step="ack")
+                assert "对方签收" in page
+                page = await post_form(office, number, "followup", step="feedback", text="已给予诫勉谈话")
+                assert "处理结果：已给予诫勉谈话" in page
+                expected = "反馈结果：已给予诫勉谈话"
+            # nobody else acts on the office's follow-up, nor reads its letter
+            judge_desk = await desk_session(h, server, "j001")
+            own = await (await judge_desk.get(f"/records/{number}")).text()
+            assert "分流处理：" in own and '<form method="post" action="/records/' not in own
+            assert (await judge_desk.get(f"/records/{number}/followup.pdf")).status == 403
+            await judge_desk.close()
+            told = await h.sim.wait_for(
+                judge, lambda m: "【处理结果】" in text_of(m) and number in text_of(m)
+            )
+            assert expected in text_of(told)
+        finally:
+            await office.close()
+            await server.close()

@@ -58,6 +58,8 @@ class Runtime:
     # what the chat does after a decision taken elsewhere (the desk console) in this process: set by the
     # Telegram door when it runs here; otherwise its outbox job sends the cards and news
     chat_followup: Callable[[PressResult, int], Awaitable[None]] | None = field(default=None, repr=False)
+    # the outbox messages a desk step posted, sent at once by the Telegram door in this process
+    chat_deliver: Callable[[Sequence[str]], Awaitable[None]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.decoder = Decoder()

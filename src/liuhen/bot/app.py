@@ -6,7 +6,7 @@ Nothing happens at import time.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -23,6 +23,7 @@ from liuhen.bot import handlers
 from liuhen.bot.context import RUNTIME_KEY, Context
 from liuhen.bot.decided import followed
 from liuhen.bot.http import AiohttpRequest
+from liuhen.bot.outbox import deliver
 from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
 from liuhen.bot.webhook import WebhookOptions, WebhookServer, ensure_webhook, run_jobs_on_leader
@@ -60,6 +61,11 @@ def build_application(
         await followed(app.bot, runtime, result, court_id)
 
     runtime.chat_followup = decided  # a decision at the desk, in this process: the chat follows at once
+
+    async def send(keys: Sequence[str]) -> None:
+        await deliver(app.bot, runtime, keys)
+
+    runtime.chat_deliver = send
     return app
 
 

@@ -62,7 +62,8 @@ def kind(f: FollowUp) -> str:
     return KINDS[Kind(f.kind)]
 
 
-def _history(f: FollowUp, tz: tzinfo) -> list[str]:
+def history(f: FollowUp, tz: tzinfo) -> list[str]:
+    """What has been done, as the card and the desk show it."""
     lines = []
     if f.receiver:
         lines.append(f"接收单位：{f.receiver}（{local_time(f.sent_at, tz)} 发出）")
@@ -109,11 +110,19 @@ def card(c: Card, tz: tzinfo) -> str:
         f"{head}记录 {f.number}：{kind(f)}",
         f"依据：{WHY[Kind(f.kind)]}",
         f"期限：{local_time(f.due_at, tz)}　当前：{STATES[State(f.state)]}",
-        *_history(f, tz),
+        *history(f, tz),
     ]
     if f.open:
         lines.append(_next(f))
     return "\n".join(lines)
+
+
+def state(f: FollowUp) -> str:
+    return STATES[State(f.state)]
+
+
+def next_hint(f: FollowUp) -> str:
+    return _next(f)
 
 
 def _next(f: FollowUp) -> str:

@@ -12,17 +12,21 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from liuhen.app.settings import policy_of
-from liuhen.app.usecases import desk, monthly, signoff
+from liuhen.app.usecases import desk, followup, monthly, signoff
 from liuhen.app.usecases.access import AccessDenied
+from liuhen.app.usecases.followup import Outcome as FollowOutcome
 from liuhen.domain import catalogue as cat
 from liuhen.domain.access import may_read_summary
 from liuhen.domain.desk import csrf_of
+from liuhen.domain.followup import Finding, Step
+from liuhen.domain.followup import Kind as FollowKind
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import Month
 from liuhen.domain.monthly import Status as MonthlyStatus
 from liuhen.domain.periods import BadPeriod, Quarter, last_completed
 from liuhen.domain.records import EvidenceKind, EvidenceState, RecordStatus
 from liuhen.evidence import worker
+from liuhen.reports import followup as documents
 from liuhen.reports import quarterly
 from liuhen.reports.registration import origin_text, registration_pdf
 from liuhen.texts import followup as followup_texts
@@ -44,6 +48,9 @@ SAID = {
     "refused": "无法签批：该记录当前不由您签批，或已经处理。",
     "stale": "该记录当前不由您签批，或已经处理。",
     "editing": "该记录正在由记录人修改，重新提交后再签批。",
+    "followup_done": "已登记。",
+    "followup_empty": "请填写或选择完整后再提交。",
+    "followup_stale": "该步骤已不适用（可能已办理），请查看当前状态。",
 }
 
 
@@ -73,6 +80,7 @@ def _page(request: web.Request, template: str, context: dict[str, Any], status: 
         "tz": rt.settings.tz,
         "path": request.path,
         "nav": _nav(me) if isinstance(me, Staff) else {},
+        "now": rt.clock.now(),
     }
     return aiohttp_jinja2.render_template(template, request, base | context, status=status)
 
@@ -266,6 +274,15 @@ async def record_page(request: web.Request) -> web.Response:
             "obo_name": view.names.get(sign.obo, "") if sign and sign.obo else "",
             "dispositions": [(d.key, d.label) for d in cat.DISPOSITIONS],
             "said": SAID.get(request.query.get("said", ""), ""),
+            "f": view.followup,
+            "f_steps": [step.value for step in view.steps],
+            "f_kind": followup_texts.kind(view.followup) if view.followup else "",
+            "f_state": followup_texts.state(view.followup) if view.followup else "",
+            "f_history": followup_texts.history(view.followup, tz) if view.followup else [],
+            "f_next": followup_texts.next_hint(view.followup) if view.followup and view.followup.open else "",
+            "f_document": view.followup is not None
+            and (view.followup.sent_at is not None or view.followup.intentional is not None),
+            "findings": [(x.value, followup_texts.FINDINGS[x]) for x in Finding],
             "status": labels.record_status(view.record.status),
             "fields": signoff_texts.field_pairs(view.record, tz),
             "chain": signoff_texts.chain_lines(view.chain, view.names, tz),
@@ -320,6 +337,69 @@ async def decide(request: web.Request) -> web.StreamResponse:
     if result.notice is signoff.Say.SUBMITTED:
         said = choice.value
     raise web.HTTPSeeOther(f"/records/{quote(number)}?" + urlencode({"said": said}))
+
+
+@routes.post("/records/{number}/followup")
+async def followup_step(request: web.Request) -> web.StreamResponse:
+    """A follow-through step at the desk (seed 004 §17–§20): the same use case as the chat's buttons."""
+    rt = _state(request).runtime
+    form = await request.post()
+    number = request.match_info["number"]
+    try:
+        step = Step(str(form.get("step", "")))
+    except ValueError:
+        return _say(request, "无法处理", "请选择要办理的步骤。", 400)
+    result = await followup.act(
+        rt.db.uow(),
+        staff=_me(request),
+        number=number,
+        step=step,
+        text=str(form.get("text", ""))[:2000],
+        arg=str(form.get("arg", "")),
+        now=rt.clock.now(),
+    )
+    if result.keys and rt.chat_deliver is not None:
+        await rt.chat_deliver(result.keys)  # those told hear it now (else the bot's outbox job sends it)
+    said = {
+        FollowOutcome.DONE: "followup_done",
+        FollowOutcome.EMPTY: "followup_empty",
+    }.get(result.outcome, "followup_stale")
+    raise web.HTTPSeeOther(f"/records/{quote(number)}?" + urlencode({"said": said}))
+
+
+@routes.get("/records/{number}/followup.pdf")
+async def followup_document(request: web.Request) -> web.StreamResponse:
+    """The 移送函 (with the 登记表) or the clarification (澄清说明), as the chat sends it to the owner."""
+    rt = _state(request).runtime
+    me = _me(request)
+    async with rt.db.uow(read_only=True) as uow:
+        record = await uow.records.by_number(me.court_id, request.match_info["number"])
+    f = await followup.for_record(rt.db.uow(), record_id=record.id) if record and record.id else None
+    if f is None or f.owner_pk != me.id:
+        return _denied(request)
+    try:
+        if f.kind == FollowKind.FALSE_RECORD.value:
+            pdf = await documents.clarification_pdf(
+                rt.db, reader=me, followup=f, now=rt.clock.now(), tz=rt.settings.tz, court_name=rt.court_name
+            )
+            name = f"clarification-{f.number}.pdf"
+        else:
+            pdf = await documents.transfer_letter_pdf(
+                rt.db,
+                rt.store,
+                reader=me,
+                followup=f,
+                now=rt.clock.now(),
+                tz=rt.settings.tz,
+                court_name=rt.court_name,
+                special_profile=rt.settings.special_items_profile,
+            )
+            name = f"transfer-{f.number}.pdf"
+    except AccessDenied:
+        return _denied(request)
+    return web.Response(
+        body=pdf, content_type="application/pdf", headers={"Content-Disposition": _attachment(name)}
+    )
 
 
 async def _item(request: web.Request, what: str) -> tuple[Desk, Any] | web.Response:

@@ -19,7 +19,7 @@ from liuhen.domain.access import SEVERE, Operator
 from liuhen.domain.checkpoints import Checkpoint
 from liuhen.domain.clock import Clock
 from liuhen.domain.desk import COUNT_CAP, IDLE_TIMEOUT, LINK_TTL, MAX_AGE, RecordQuery, digest
-from liuhen.domain.followup import FollowUp
+from liuhen.domain.followup import FollowUp, Step
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.periods import BadPeriod, Quarter
@@ -283,6 +283,8 @@ class RecordPage:
     versions: Sequence[Version]
     names: dict[int, str] = field(default_factory=dict)
     sign: signoff.SignNow | None = None  # what the reader may decide on it now, if anything
+    followup: FollowUp | None = None  # its follow-through (分流处理), once disposed of
+    steps: tuple[Step, ...] = ()  # what the reader may do on the follow-up now (its owner; the chief)
 
 
 def _versions(rows: Sequence[dict[str, Any]], current: dict[str, Any]) -> list[Version]:
@@ -324,8 +326,15 @@ async def record_page(
         sign = None
         if isinstance(reader, Staff) and now is not None and config is not None:
             sign = await signoff.sign_now(uow, staff=reader, record=record, now=now, config=config)
+        f = await uow.followups.for_record(record.id)
+        steps: tuple[Step, ...] = ()
+        if f is not None and isinstance(reader, Staff):
+            if reader.id == f.owner_pk:
+                steps = f.next_steps()
+            elif reader.role == Role.PRESIDENT.value:
+                steps = f.chief_steps()
         await uow.commit()
-        return RecordPage(record, record.chain, tuple(evidence), versions, names, sign)
+        return RecordPage(record, record.chain, tuple(evidence), versions, names, sign, f, steps)
 
 
 async def evidence_item(

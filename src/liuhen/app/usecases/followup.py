@@ -326,6 +326,42 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> 
         return Result(Outcome.ASK, f, step, arg)
 
 
+#: The steps that need words: the receiving body, the feedback, the measures, the cause.
+WORDED = (Step.SEND, Step.FEEDBACK, Step.FIND, Step.CAUSE)
+
+
+async def act(
+    uow: UnitOfWork, *, staff: Staff, number: str, step: Step, text: str, arg: str, now: datetime
+) -> Result:
+    """A step taken at the desk, in one form (the words with it): the same checks and the same ``_take`` as
+    the chat's buttons and typed words (seed 004 §17–§20)."""
+    async with uow:
+        record = await uow.records.by_number(staff.court_id, number)
+        f = (
+            await uow.followups.for_record(record.id)
+            if record is not None and record.id is not None
+            else None
+        )
+        chief = step is Step.APPROVE and staff.role == Role.PRESIDENT
+        if f is None or (f.owner_pk != staff.id and not chief) or f.court_id != staff.court_id:
+            return Result(Outcome.FORBIDDEN)
+        if step not in (f.chief_steps() if chief else f.next_steps()):
+            return Result(Outcome.CLOSED if not f.open else Outcome.STALE, f)
+        choices = {
+            Step.FIND: {x.value for x in Finding},
+            Step.CAUSE: {"yes", "no"},
+            Step.APPROVE: {"yes", "no"},
+        }
+        if (step in WORDED and not " ".join(text.split())) or (step in choices and arg not in choices[step]):
+            return Result(Outcome.EMPTY, f, step, arg)
+        return await _take(uow, staff, f, step, now, text=text if step in WORDED else None, arg=arg or None)
+
+
+async def for_record(uow: UnitOfWork, *, record_id: int) -> FollowUp | None:
+    async with uow:
+        return await uow.followups.for_record(record_id)
+
+
 async def typed(uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now: datetime) -> Result | None:
     """The words a step asked for; None when none are awaited (the text is something else)."""
     async with uow:
