@@ -113,8 +113,11 @@ async def test_seed004_the_officer_finds_plays_disposes_and_counts_a_record_at_t
                 await expect(page.locator("tbody tr")).to_have_count(4)
                 await no_serious_violations(page, "记录")
                 await page.get_by_role("searchbox").fill("周局长")
-                await page.get_by_role("button", name="筛选").click()
+                async with page.expect_response(lambda r: "/records?" in r.url) as answered:
+                    await page.get_by_role("button", name="筛选").click()
+                assert (await answered.value).request.headers.get("hx-request") == "true"  # the table only
                 await expect(page.locator("tbody tr")).to_have_count(1)
+                assert "q=" in page.url  # the address says what is shown: a link a colleague can open
                 await page.get_by_role("link", name=number).click()
                 await expect(page.get_by_role("heading", name=f"记录 {number}")).to_be_visible()
 
