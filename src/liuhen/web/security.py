@@ -12,6 +12,7 @@ from aiohttp import web
 
 from liuhen.app.usecases import desk
 from liuhen.domain.desk import MAX_AGE, csrf_of
+from liuhen.texts import desk as texts
 from liuhen.web.state import STAFF, STATE, TOKEN, Desk
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -86,12 +87,12 @@ async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
     if staff is None and not request.path.startswith(OPEN):
         if request.method == "GET":
             raise web.HTTPSeeOther("/signin")
-        raise web.HTTPForbidden(text="未登录或登录已过期。请在聊天中发送 /desk 重新获取登录链接。")
+        raise web.HTTPForbidden(text=texts.NOT_SIGNED_IN)
     if request.method == "POST" and staff is not None:
         form = await request.post()
         sent = str(form.get("csrf", ""))
         if not hmac.compare_digest(sent, csrf_of(token)):
-            raise web.HTTPForbidden(text="表单已过期，请刷新页面后重试。")
+            raise web.HTTPForbidden(text=texts.FORM_EXPIRED)
     return await handler(request)
 
 

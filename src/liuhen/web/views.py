@@ -29,6 +29,7 @@ from liuhen.evidence import worker
 from liuhen.reports import followup as documents
 from liuhen.reports import quarterly
 from liuhen.reports.registration import origin_text, registration_pdf
+from liuhen.texts import desk as texts
 from liuhen.texts import followup as followup_texts
 from liuhen.texts import labels
 from liuhen.texts import signoff as signoff_texts
@@ -37,21 +38,6 @@ from liuhen.web.security import clear_cookie, set_cookie
 from liuhen.web.state import STAFF, STATE, TOKEN, Desk
 
 routes = web.RouteTableDef()
-#: What the record page says after a decision (a fixed word by key: the address carries no free text).
-SAID = {
-    "approve": "已签批：同意。",
-    "return": "已退回记录人补正。",
-    "empty": "退回理由不能为空。",
-    "choose": "请选择处理方式。",
-    "defer_first": "记录人建议暂缓处理，请先明确是否采纳。",
-    "status": "该记录当前不由您签批，或已经处理。",
-    "refused": "无法签批：该记录当前不由您签批，或已经处理。",
-    "stale": "该记录当前不由您签批，或已经处理。",
-    "editing": "该记录正在由记录人修改，重新提交后再签批。",
-    "followup_done": "已登记。",
-    "followup_empty": "请填写或选择完整后再提交。",
-    "followup_stale": "该步骤已不适用（可能已办理），请查看当前状态。",
-}
 
 
 def _state(request: web.Request) -> Desk:
@@ -94,14 +80,15 @@ def _nav(me: Staff) -> dict[str, bool]:
     }
 
 
-def _say(request: web.Request, title: str, text: str, status: int) -> web.Response:
-    """A page that only says something: a refusal, a problem, what to do next."""
+def _say(request: web.Request, message: tuple[str, str], status: int) -> web.Response:
+    """A page that only says something (a title and a sentence): a refusal, a problem, what to do next."""
+    title, text = message
     return _page(request, "message.html", {"title": title, "text": text}, status)
 
 
 def _denied(request: web.Request) -> web.Response:
     """The same answer whether the record exists or not (seed 003 §12)."""
-    return _say(request, "无权查看", "您无权查看该记录，或该记录不存在。", 403)
+    return _say(request, texts.DENIED, 403)
 
 
 # ---------------------------------------------------------------------------------------------- sign-in
@@ -123,7 +110,7 @@ async def signin_use(request: web.Request) -> web.StreamResponse:
     state = _state(request)
     client = request.remote or "?"
     if not state.limit.allow(client):
-        return _say(request, "请稍后再试", "登录尝试过于频繁，请一分钟后再试。", 429)
+        return _say(request, texts.TOO_MANY, 429)
     try:
         signed = await desk.sign_in(
             state.runtime.db.uow(),
@@ -132,12 +119,7 @@ async def signin_use(request: web.Request) -> web.StreamResponse:
             client=client,
         )
     except desk.SignInRefused:
-        return _say(
-            request,
-            "链接无效",
-            "该登录链接已使用、已过期（2 分钟）或无效。请在聊天中重新发送 /desk 获取新链接。",
-            403,
-        )
+        return _say(request, texts.BAD_LINK, 403)
     response = web.Response(status=303, headers={"Location": "/"})
     set_cookie(request, response, signed.token)
     return response
@@ -273,7 +255,7 @@ async def record_page(request: web.Request) -> web.Response:
             "sign_level": signoff_texts.level_label(sign.level.value) if sign else "",
             "obo_name": view.names.get(sign.obo, "") if sign and sign.obo else "",
             "dispositions": [(d.key, d.label) for d in cat.DISPOSITIONS],
-            "said": SAID.get(request.query.get("said", ""), ""),
+            "said": texts.SAID.get(request.query.get("said", ""), ""),
             "f": view.followup,
             "f_steps": [step.value for step in view.steps],
             "f_kind": followup_texts.kind(view.followup) if view.followup else "",
@@ -318,7 +300,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
     try:
         choice = signoff.DeskChoice(str(form.get("choice", "")))
     except ValueError:
-        return _say(request, "无法处理", "请选择同意或退回补正。", 400)
+        return _say(request, texts.NO_CHOICE, 400)
     result = await signoff.decide_at_desk(
         rt.db.uow(),
         staff=_me(request),
@@ -348,7 +330,7 @@ async def followup_step(request: web.Request) -> web.StreamResponse:
     try:
         step = Step(str(form.get("step", "")))
     except ValueError:
-        return _say(request, "无法处理", "请选择要办理的步骤。", 400)
+        return _say(request, texts.NO_STEP, 400)
     result = await followup.act(
         rt.db.uow(),
         staff=_me(request),
@@ -418,7 +400,7 @@ async def _item(request: web.Request, what: str) -> tuple[Desk, Any] | web.Respo
     except (AccessDenied, ValueError):
         return _denied(request)
     except LookupError:
-        return _say(request, "没有这份证据", "该记录没有这个编号的证据。", 404)
+        return _say(request, texts.NO_ITEM, 404)
     return state, item
 
 
@@ -434,7 +416,7 @@ async def evidence_download(request: web.Request) -> web.StreamResponse:
         if item.text:
             data, name = item.text.encode("utf-8"), f"{number}-{item.seq}.txt"
         else:
-            return _say(request, "原件尚未取得", "请向记录人索取原始介质。", 404)
+            return _say(request, texts.NOT_STORED, 404)
     else:
         data = await state.runtime.store.read(item.sha256)
         name = item.file_name or f"{number}-{item.seq}-{item.sha256[:12]}"
@@ -449,13 +431,13 @@ async def evidence_download(request: web.Request) -> web.StreamResponse:
 async def evidence_preview(request: web.Request) -> web.StreamResponse:
     """An image decoded in the decoding worker under its limits and drawn again as JPEG: what reaches the
     browser is our own encoding, never the uploaded bytes."""
-    return await _redrawn(request, "preview", worker.preview_job, "image/jpeg", "该文件不是可预览的图片")
+    return await _redrawn(request, "preview", worker.preview_job, "image/jpeg", texts.NO_PREVIEW)
 
 
 @routes.get("/records/{number}/evidence/{seq}/listen")
 async def evidence_listen(request: web.Request) -> web.StreamResponse:
     """A voice note or audio file decoded in the worker and written again as WAV, for the browser's player."""
-    return await _redrawn(request, "listen", worker.listen_job, "audio/wav", "该文件无法在浏览器中播放")
+    return await _redrawn(request, "listen", worker.listen_job, "audio/wav", texts.NO_LISTEN)
 
 
 async def _redrawn(
@@ -463,21 +445,21 @@ async def _redrawn(
     what: str,
     job: Callable[[bytes], worker.Done[bytes | None]],
     media_type: str,
-    refusal: str,
+    refusal: tuple[str, str],
 ) -> web.StreamResponse:
     got = await _item(request, what)
     if isinstance(got, web.Response):
         return got
     state, item = got
     if item.sha256 is None or item.state != EvidenceState.STORED.value:
-        return _say(request, "原件尚未取得", "请向记录人索取原始介质。", 404)
+        return _say(request, texts.NOT_STORED, 404)
     data = await state.runtime.store.read(item.sha256)
     try:
         out = (await state.runtime.decoder.run(job, data)).result
     except BrokenProcessPool:
         out = None
     if out is None:
-        return _say(request, "无法预览", f"{refusal}，请下载原件查看。", 415)
+        return _say(request, refusal, 415)
     return web.Response(body=out, content_type=media_type, headers={"Content-Disposition": "inline"})
 
 
@@ -527,7 +509,7 @@ async def monthly_page(request: web.Request) -> web.Response:
             )
         )
     except ValueError:
-        return _say(request, "月份格式不对", "月份写作 2026-11。", 400)
+        return _say(request, texts.BAD_MONTH, 400)
     try:
         status = await monthly.view(
             rt.db.uow(),
@@ -539,9 +521,7 @@ async def monthly_page(request: web.Request) -> web.Response:
             court_name=rt.court_name,
         )
     except AccessDenied:
-        return _say(
-            request, "无权查看", "月报告执行情况仅供部门负责人、纪检监察、院领导和审判管理查看。", 403
-        )
+        return _say(request, texts.MONTHLY_DENIED, 403)
     order = list(MonthlyStatus)
     return _page(
         request,
@@ -570,7 +550,7 @@ async def quarterly_page(request: web.Request) -> web.Response:
             else last_completed(now.astimezone(tz).date())
         )
     except BadPeriod as exc:
-        return _say(request, "季度格式不对", labels.bad_period(exc), 400)
+        return _say(request, (texts.BAD_QUARTER, labels.bad_period(exc)), 400)
     try:
         data = await quarterly.load(
             rt.db,
@@ -584,7 +564,7 @@ async def quarterly_page(request: web.Request) -> web.Response:
             lists=False,
         )
     except AccessDenied:
-        return _say(request, "无权查看", "季度汇总仅供纪检监察、院领导和审判管理查看。", 403)
+        return _say(request, texts.QUARTERLY_DENIED, 403)
     return _page(
         request,
         "quarterly.html",
@@ -605,7 +585,7 @@ async def quarterly_file(request: web.Request) -> web.StreamResponse:
     try:
         quarter = Quarter.parse(request.match_info["key"])
     except BadPeriod as exc:
-        return _say(request, "季度格式不对", labels.bad_period(exc), 400)
+        return _say(request, (texts.BAD_QUARTER, labels.bad_period(exc)), 400)
     fmt = request.match_info["fmt"]
     try:
         documents = await quarterly.quarterly_documents(
@@ -620,7 +600,7 @@ async def quarterly_file(request: web.Request) -> web.StreamResponse:
             voice=voice(rt.settings.deadline_profile),
         )
     except AccessDenied:
-        return _say(request, "无权查看", "季度汇总仅供纪检监察、院领导和审判管理查看。", 403)
+        return _say(request, texts.QUARTERLY_DENIED, 403)
     mime = (
         "application/pdf"
         if fmt == "pdf"
@@ -651,19 +631,5 @@ async def audit_page(request: web.Request) -> web.Response:
     try:
         found = await desk.audit(rt.db.uow(), reader=_me(request), before=before)
     except AccessDenied:
-        return _say(request, "无权查看", "查看记录仅供纪检监察机构查看。", 403)
-    return _page(request, "audit.html", {"a": found, "action": AUDIT_WORDS})
-
-
-AUDIT_WORDS = {
-    "record.read": "查看记录",
-    "record.read_denied": "查看记录（被拒绝）",
-    "evidence.view": "查看证据",
-    "case.view": "按案号查询",
-    "summary.read": "查看汇总",
-    "summary.read_denied": "查看汇总（被拒绝）",
-    "desk.sign_in": "登录工作台",
-    "desk.sign_in_refused": "登录被拒绝",
-    "desk.list": "浏览记录列表",
-    "desk.audit": "查看访问记录",
-}
+        return _say(request, texts.AUDIT_DENIED, 403)
+    return _page(request, "audit.html", {"a": found, "action": texts.AUDIT_WORDS})
