@@ -224,6 +224,17 @@ async def test_behind_a_tls_proxy_the_cookie_is_secure(db_url: str, tmp_path: Pa
         assert done.status == 303 and "Secure" in done.headers["Set-Cookie"]
         assert done.headers["Strict-Transport-Security"].startswith("max-age=")
 
+        # sign-in attempts are counted per client as the proxy saw it, not for the proxy as a whole
+        async def attempt(client: str) -> int:
+            response = await b.post(
+                "/signin/guess", headers={"X-Forwarded-For": client}, allow_redirects=False
+            )
+            return response.status
+
+        assert [await attempt("203.0.113.7") for _ in range(11)][-1] == 429
+        assert await attempt("203.0.113.8") == 403  # another person behind the same proxy still may
+        assert await attempt("198.51.100.1, 203.0.113.7") == 429  # a forged first entry changes nothing
+
 
 async def test_seed003_s13_the_summaries_open_to_their_readers_only(world: World) -> None:
     """月报告 (seed 003 §13): department heads their department, the summary readers the court; 季度汇总

@@ -42,11 +42,15 @@ async def forwarded(request: web.Request, handler: Handler) -> web.StreamRespons
     if request.app[STATE].trust_proxy:
         proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip()
         host = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+        # the proxy appends the address it saw: the last entry is the one no client can forge
+        client = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
         changes: dict[str, str] = {}
         if proto in ("http", "https"):
             changes["scheme"] = proto
         if host:
             changes["host"] = host
+        if client:
+            changes["remote"] = client
         if changes:
             request = request.clone(**changes)  # type: ignore[arg-type]
     return await handler(request)
