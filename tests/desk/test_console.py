@@ -16,12 +16,16 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from liuhen.app.usecases import desk
+from liuhen.app.usecases import courts, desk, signoff
+from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.access import SEVERE
 from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE
+from liuhen.domain.records import Record, RecordStatus
+from liuhen.domain.roster import parse_roster
 from liuhen.storage.migrate import downgrade, upgrade
-from tests.access_world import EXPECTED, NOW
-from tests.desk.console_world import World, console
+from tests.access_world import EXPECTED, NOW, TZ
+from tests.conftest import DEMO_ROSTER
+from tests.desk.console_world import World, console, photo, stored
 
 pytestmark = pytest.mark.asyncio
 
@@ -381,3 +385,73 @@ async def test_seed003_s12_no_route_serves_anyone_without_a_session(world: World
             else:
                 assert response.status == 403 and "未登录" in body.decode(), path
     assert walked >= 15
+
+
+async def test_seed001_the_office_above_finds_what_a_court_below_reported_upward(world: World) -> None:
+    """A county court's record marked 情节严重 goes to the intermediate court's discipline office too (seed
+    001 §7, 实施办法 §6: 立即报告并层报): at the desk it is in that office's list, marked with the court it
+    came from, and opens there with its evidence; the county's other records stay the county's."""
+    clock = world.clock
+    await courts.add_court(
+        world.runtime.db.uow(),
+        code="county",
+        name="某县人民法院",
+        parent_code="t",
+        deadline_profile="court",
+        clock=clock,
+        actor="t",
+    )
+    async with world.runtime.db.uow(read_only=True) as uow:
+        county = await uow.courts.by_code("county")
+    assert county is not None and county.id is not None
+    roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
+    await import_roster(world.runtime.db.uow(), court_id=county.id, roster=roster, clock=clock, actor="t")
+    async with world.runtime.db.uow() as uow:
+        judge = await uow.staff.by_staff_id(county.id, "j001")
+        assert judge is not None and judge.id is not None
+        numbers = []
+        for n, severe in enumerate((True, False), start=1):
+            record = Record(
+                court_id=county.id,
+                number=f"LH-2026-000{n}",  # the same numbers as the court above's: numbered per court
+                recorder_id=judge.id,
+                status=RecordStatus.DRAFT,
+                created_at=NOW,
+                updated_at=NOW,
+                last_evidence_at=NOW,
+                answers={"intervener_name": f"县里过问人{n}", "content": "请关照"},
+            )
+            await uow.records.add(record)
+            await uow.flush()
+            record.submitted_at = NOW
+            await signoff.submit(uow, record, judge, NOW, signoff.Config(TZ), first=True)
+            if severe:
+                record.answers = {**record.answers, SEVERE: {"by": "j001", "at": NOW.isoformat()}}
+                await uow.records.refresh_facts(record)
+            assert record.id is not None
+            await uow.evidence.add(
+                await stored(world.runtime.store, record.id, 1, "photo", photo(n), "image/jpeg", 70_000 + n)
+            )
+            numbers.append(record.number)
+        await uow.commit()
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        html = await (await office.get("/records", params={"q": "县里过问人"})).text()
+        assert re.findall(r'<td><a href="(/records/[^"]+)"', html) == ["/records/LH-2026-0001?court=county"]
+        assert "某县人民法院报送" in html
+        only = await (await office.get("/records", params={"court": "county"})).text()
+        assert only.count('<td><a href="/records/') == 1
+        page = await (await office.get("/records/LH-2026-0001", params={"court": "county"})).text()
+        assert "县里过问人1" in page and "下级法院报送" in page
+        assert 'src="/records/LH-2026-0001/evidence/1/preview?court=county"' in page
+        assert (
+            await office.get("/records/LH-2026-0001/evidence/1", params={"court": "county"})
+        ).status == 200
+        own = await (await office.get("/records/LH-2026-0001")).text()
+        assert "李书记" in own  # the court's own record of that number, unchanged
+        # the county's record that was not reported upward: refused like one that does not exist
+        other = await office.get("/records/LH-2026-0002", params={"court": "county"})
+        assert other.status == 403
+    async with world.browser() as head:  # a department head of the court above: none of the county's
+        await world.signed_in(head, "h001")
+        assert await listed(head, q="县里过问人") == []

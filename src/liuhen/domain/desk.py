@@ -66,6 +66,10 @@ class RecordQuery:
     court_id: int
     reader_pk: int
     readers: frozenset[int] | None  # None: every submitted record of the court; else the chains they are in
+    # the courts directly below whose records reported upward the reader also sees (the discipline office of
+    # the court above: seed 001 实施办法 §6, seed 004 §17(2): 层报)
+    lower_courts: frozenset[int] = frozenset()
+    only_court: int | None = None  # one court of those
     status: str | None = None
     text: str = ""  # in the number, the case number or the intervener's name
     record_type: str | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from liuhen.domain.access import SEVERE
+from liuhen.domain.access import SEVERE, reported_upward
 from liuhen.domain.casefile import EXEMPT
 from liuhen.domain.records import Record, RecordStatus
 
@@ -39,6 +39,7 @@ class RecordFacts:
     case_number: str | None = None
     intervener_name: str | None = None
     severe: bool = False  # marked 情节严重 (seed 001 §7, seed 004 §17(1))
+    upward: bool = False  # the rules send it to the court above (seed 001 实施办法 §6; 层报)
 
 
 def facts_of(
@@ -66,4 +67,5 @@ def facts_of(
         case_number=(a.case_number or "")[:100] or None,
         intervener_name=(a.intervener_name or "")[:100] or None,
         severe=bool(record.answers.get(SEVERE)),
+        upward=reported_upward(record),
     )

@@ -348,16 +348,26 @@ class SqlRecordRepository(_Repo):
     async def page(self, q: RecordQuery) -> tuple[Sequence[Record], int]:
         """One page of the desk's list, newest first, and how many rows the query has in all."""
         c, f, r, si = t.records.c, t.record_facts.c, t.record_readers.c, t.record_special_items.c
-        where: list[Any] = [c.court_id == q.court_id]
         if q.readers is None:
-            where.append(or_(c.status != RecordStatus.DRAFT.value, c.recorder_id == q.reader_pk))
+            own = and_(
+                c.court_id == q.court_id,
+                or_(c.status != RecordStatus.DRAFT.value, c.recorder_id == q.reader_pk),
+            )
         else:
             # row by row along the court's newest records (a primary-key probe each), so a page and a
             # capped count stop early instead of gathering every record of the reader's chains first
             chains = (
                 select(r.record_id).where(r.staff_pk.in_(sorted(q.readers)), r.record_id == c.id).exists()
             )
-            where.append(or_(c.recorder_id == q.reader_pk, chains))
+            own = and_(c.court_id == q.court_id, or_(c.recorder_id == q.reader_pk, chains))
+        where: list[Any] = []
+        if q.lower_courts:
+            below = and_(c.court_id.in_(sorted(q.lower_courts)), f.upward.is_(True))
+            where.append(or_(own, below))
+        else:
+            where.append(own)
+        if q.only_court is not None:
+            where.append(c.court_id == q.only_court)
         if q.status:
             where.append(c.status == q.status)
         if q.overdue_at is not None:
@@ -379,7 +389,8 @@ class SqlRecordRepository(_Repo):
         text = q.text.strip()
         # the facts are joined only when a filter or the search needs them (a count over records alone
         # is an index scan)
-        joined = t.records.outerjoin(t.record_facts, f.record_id == c.id) if facts or text else t.records
+        needs_facts = bool(facts or text or q.lower_courts)
+        joined = t.records.outerjoin(t.record_facts, f.record_id == c.id) if needs_facts else t.records
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like = f"%{escaped}%"  # what was typed, literally: % and _ are characters here

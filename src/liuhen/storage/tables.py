@@ -383,6 +383,7 @@ record_facts = Table(
     Column("case_number", String(100)),
     Column("intervener_name", String(100)),
     Column("severe", Boolean, nullable=False, server_default=false()),
+    Column("upward", Boolean, nullable=False, server_default=false()),
     Index("ix_record_facts_court_submitted", "court_id", "submitted_at"),
 )
 

@@ -71,6 +71,18 @@ def _page(request: web.Request, template: str, context: dict[str, Any], status: 
     return aiohttp_jinja2.render_template(template, request, base | context, status=status)
 
 
+async def _court(request: web.Request) -> int:
+    """The court a record address names (``?court=CODE``: a court below whose record was reported upward);
+    the reader's own court otherwise. Whether the reader may read the record is decided by the policy."""
+    me = _me(request)
+    code = request.query.get("court", "")
+    if not code:
+        return me.court_id
+    async with _state(request).runtime.db.uow(read_only=True) as uow:
+        court = await uow.courts.by_code(code)
+    return court.id if court is not None and court.id is not None else -1
+
+
 def _nav(me: Staff) -> dict[str, bool]:
     """The pages this person's role opens (the use cases decide again on each request)."""
     return {
@@ -184,6 +196,7 @@ async def record_list(request: web.Request) -> web.Response:
         special_item=q.get("item") or None,
         severe=q.get("severe") == "1",
         overdue=q.get("overdue") == "1",
+        court=q.get("court") or None,
         page=number("page") or 1,
     )
     me = _me(request)
@@ -192,6 +205,11 @@ async def record_list(request: web.Request) -> web.Response:
     )
     async with rt.db.uow(read_only=True) as uow:
         departments = [(d.id, d.name) for d in await uow.departments.list(me.court_id)]
+        courts = [
+            (c.code, c.name)
+            for c in await uow.courts.list()
+            if c.id == me.court_id or (me.role == Role.DISCIPLINE.value and c.parent_id == me.court_id)
+        ]
     today = _today(request)
     quarter = Quarter.of(today)
     quarters = [quarter]
@@ -206,6 +224,7 @@ async def record_list(request: web.Request) -> web.Response:
         "item": filters.special_item or "",
         "severe": "1" if filters.severe else "",
         "overdue": "1" if filters.overdue else "",
+        "court": filters.court or "",
     }
 
     def link(n: int) -> str:
@@ -220,6 +239,7 @@ async def record_list(request: web.Request) -> web.Response:
             "statuses": [(s.value, labels.record_status(s.value)) for s in RecordStatus],
             "types": [(t.key, t.label) for t in cat.RECORD_TYPES],
             "departments": departments,
+            "courts": courts,
             "quarters": [(x.key, labels.quarter(x)) for x in quarters],
             "items": [(i.key, i.label) for i in cat.special_items(rt.settings.special_items_profile)],
             "status_label": labels.record_status,
@@ -237,7 +257,7 @@ async def record_page(request: web.Request) -> web.Response:
             rt.db.uow(),
             reader=_me(request),
             number=request.match_info["number"],
-            court_id=_me(request).court_id,
+            court_id=await _court(request),
             today=_today(request),
             now=rt.clock.now(),
             config=rt.signoff_config(),
@@ -251,6 +271,7 @@ async def record_page(request: web.Request) -> web.Response:
         "record.html",
         {
             "r": view.record,
+            "cq": f"?court={quote(request.query['court'])}" if request.query.get("court") else "",
             "sign": sign,
             "sign_level": signoff_texts.level_label(sign.level.value) if sign else "",
             "obo_name": view.names.get(sign.obo, "") if sign and sign.obo else "",
@@ -393,7 +414,7 @@ async def _item(request: web.Request, what: str) -> tuple[Desk, Any] | web.Respo
             reader=_me(request),
             number=request.match_info["number"],
             seq=seq,
-            court_id=_me(request).court_id,
+            court_id=await _court(request),
             today=_today(request),
             what=what,
         )

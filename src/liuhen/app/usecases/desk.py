@@ -21,7 +21,7 @@ from liuhen.domain.clock import Clock
 from liuhen.domain.desk import COUNT_CAP, IDLE_TIMEOUT, LINK_TTL, MAX_AGE, RecordQuery, digest
 from liuhen.domain.followup import FollowUp, Step
 from liuhen.domain.ledger import LedgerEntry
-from liuhen.domain.model import Role, Staff
+from liuhen.domain.model import Court, Role, Staff
 from liuhen.domain.periods import BadPeriod, Quarter
 from liuhen.domain.questionnaire import FIELDS
 from liuhen.domain.records import Evidence, Record, RecordStatus
@@ -145,6 +145,8 @@ class Row:
     created_at: datetime
     submitted_at: datetime | None
     severe: bool
+    court: str | None = None  # a court below's code, when the record is one of its (reported upward)
+    court_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ class Filters:
     special_item: str | None = None
     severe: bool = False
     overdue: bool = False
+    court: str | None = None  # a court's code: this court's records only (the reader's, or one below)
     page: int = 1
 
 
@@ -204,6 +207,20 @@ async def record_list(
             since = until = None
     async with uow:
         readers = None
+        lower: dict[int, Court] = {}
+        if reader.role == Role.DISCIPLINE.value:  # the courts directly below report upward to this office
+            lower = {c.id: c for c in await uow.courts.list() if c.parent_id == reader.court_id and c.id}
+        only = None
+        if filters.court:
+            chosen = next((c for c in lower.values() if c.code == filters.court), None)
+            own = await uow.courts.get(reader.court_id)
+            only = (
+                chosen.id
+                if chosen is not None
+                else reader.court_id
+                if own and own.code == filters.court
+                else -1
+            )
         if reader.role not in WHOLE_COURT:
             officers = {
                 d.officer_pk
@@ -215,6 +232,8 @@ async def record_list(
             court_id=reader.court_id,
             reader_pk=reader.id,
             readers=readers,
+            lower_courts=frozenset(lower),
+            only_court=only,
             status=status,
             text=text,
             record_type=filters.record_type or None,
@@ -251,6 +270,8 @@ async def record_list(
                     r.created_at,
                     r.submitted_at,
                     bool(r.answers.get(SEVERE)),
+                    lower[r.court_id].code if r.court_id in lower else None,
+                    lower[r.court_id].name if r.court_id in lower else "",
                 )
                 for r in shown
             ],
