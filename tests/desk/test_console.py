@@ -16,9 +16,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from liuhen.app.usecases import courts, desk, signoff
+from liuhen.app.usecases import courts, desk, notices, signoff
 from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.access import SEVERE
+from liuhen.domain.accountability import Measure
 from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE
 from liuhen.domain.records import Record, RecordStatus
 from liuhen.domain.roster import parse_roster
@@ -455,3 +456,44 @@ async def test_seed001_the_office_above_finds_what_a_court_below_reported_upward
     async with world.browser() as head:  # a department head of the court above: none of the county's
         await world.signed_in(head, "h001")
         assert await listed(head, q="县里过问人") == []
+
+
+async def test_seed004_s25_s22_the_office_reads_its_measures_and_notices_at_the_desk(world: World) -> None:
+    """责任追究 (seed 004 §25–§28) and 通报 (seed 004 §22–§24) at the desk: this year's measures with their
+    warnings, the notices issued with their 文号 and distribution — the discipline office's page only."""
+    k001 = world.people["k001"]
+    async with world.runtime.db.uow() as uow:
+        for _ in range(2):  # twice for one person: the rules' warning (seed 004 §27)
+            await uow.accountability.add(
+                Measure(
+                    k001.court_id,
+                    "not_recorded",
+                    "criticism",
+                    "钱法官",
+                    NOW,
+                    "k001",
+                    record_number="LH-2026-0003",
+                )
+            )
+        await uow.commit()
+    issued = await notices.issue(
+        world.runtime.db.uow(),
+        issuer=k001,
+        subject="2026Q4",
+        ticked=["internal"],
+        other_organ=None,
+        now=NOW,
+        tz=TZ,
+    )
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        assert 'href="/office"' in await (await office.get("/")).text()
+        page = await (await office.get("/office")).text()
+        assert page.count("钱法官：故意不记录 → 批评教育（LH-2026-0003）") == 2
+        assert f"纪通〔2026〕{issued.notice.seq}号" in page and "2026年第四季度违规情况通报" in page
+        assert "本院内部（院领导、各部门负责人）" in page
+    async with world.browser() as judge:
+        await world.signed_in(judge, "j001")
+        refused = await judge.get("/office")
+        assert refused.status == 403 and "仅供纪检监察机构" in await refused.text()
+    assert ("staff:j001", "accountability") in await ledger(world, "summary.read_denied")

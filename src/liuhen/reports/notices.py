@@ -14,14 +14,14 @@ from liuhen.domain.notices import Kind, To
 from liuhen.domain.periods import Quarter
 from liuhen.reports import pdf
 from liuhen.texts import followup as followup_words
+from liuhen.texts import notices as notice_texts
 from liuhen.texts.labels import quarter as quarter_label
 
 _TO: Mapping[To, str] = {To.INTERNAL: "本院各部门", To.ABOVE: "上一级纪检监察部门"}
 
 
 def reference(issued: Issued) -> str:
-    n = issued.notice
-    return f"纪通〔{n.year}〕{n.seq}号"
+    return notice_texts.number(issued.notice)
 
 
 def title(issued: Issued) -> str:

@@ -38,7 +38,8 @@ def button_label(b: Button) -> str:
     return BUTTON_START
 
 
-def _line(line: Line, tz: tzinfo) -> str:
+def line_text(line: Line, tz: tzinfo) -> str:
+    """One measure as the overview lists it, with its warnings (seed 004 §27)."""
     m = line.measure
     ground = cat.label(cat.ACCOUNTABILITY_GROUNDS, m.ground, m.ground)
     measure = cat.label(cat.ACCOUNTABILITY_MEASURES, m.measure, m.measure)
@@ -50,7 +51,7 @@ def _line(line: Line, tz: tzinfo) -> str:
 
 def overview(o: Overview, tz: tzinfo) -> str:
     lines = [f"【责任追究 · {o.year}年】"]
-    lines += [_line(line, tz) for line in o.lines] or ["本年度尚无登记的追究措施。"]
+    lines += [line_text(line, tz) for line in o.lines] or ["本年度尚无登记的追究措施。"]
     if o.late:
         lines.append("未在规定期限内记录的（补记，供研判是否追究，系统不自动认定）：")
         lines += [f"· {number}（{name}）" for number, name in o.late]
@@ -74,10 +75,10 @@ def result(r: Result, tz: tzinfo) -> str:
         assert r.line is not None
         return (
             "已登记：\n"
-            + _line(r.line, tz)
+            + line_text(r.line, tz)
             + "\n请回复相关记录编号和简要说明（如：LH-2026-0003 两次故意不记录）；没有就回复“无”。"
         )
     if r.outcome is Outcome.RECORDED:
         assert r.line is not None
-        return "已登记完毕：\n" + _line(r.line, tz)
+        return "已登记完毕：\n" + line_text(r.line, tz)
     return _OUTCOMES[r.outcome]

@@ -70,3 +70,4 @@ AUDIT_DENIED = ("无权查看", "查看记录仅供纪检监察机构查看。")
 BAD_QUARTER = "季度格式不对"
 NOT_SIGNED_IN = "未登录或登录已过期。请在聊天中发送 /desk 重新获取登录链接。"
 FORM_EXPIRED = "表单已过期，请刷新页面后重试。"
+OFFICE_DENIED = ("无权查看", "责任追究与通报仅供纪检监察机构查看。")

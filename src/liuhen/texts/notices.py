@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.notices import Act, Card, Issued
-from liuhen.domain.notices import Kind, Problem, To
+from liuhen.domain.notices import Kind, Notice, Problem, To
 from liuhen.domain.periods import Quarter
 from liuhen.texts.labels import quarter as quarter_label
 
@@ -39,20 +39,26 @@ def button_label(b: Button) -> str:
     return f"{'☑' if on else '☐'} {TO[to]}"
 
 
-def _what(kind: Kind, subject: str) -> str:
+def number(n: Notice) -> str:
+    """The notice's 文号: 纪通〔year〕n号, per court and year."""
+    return f"纪通〔{n.year}〕{n.seq}号"
+
+
+def what(kind: Kind, subject: str) -> str:
+    """What a notice is about, as its title says it."""
     if kind is Kind.PERIODIC:
         return f"{quarter_label(Quarter.parse(subject))}违规情况通报"
     return f"记录 {subject} 一案一通报"
 
 
 def card(c: Card) -> str:
-    return f"【通报】{_what(c.kind, c.subject)}\n请选择发送范围（可多选），然后点“发布通报”。"
+    return f"【通报】{what(c.kind, c.subject)}\n请选择发送范围（可多选），然后点“发布通报”。"
 
 
 def issued(i: Issued, reference: str) -> str:
     n = i.notice
     return (
-        f"已发布 {reference}：{_what(Kind(n.kind), n.subject)}，"
+        f"已发布 {reference}：{what(Kind(n.kind), n.subject)}，"
         f"经核查属实 {len(i.violations)} 件，责任追究 {len(i.measures)} 人次；"
         f"已送达 {len(i.recipients)} 人。" + (f"请另行送达 {n.other_organ}。" if n.other_organ else "")
     )

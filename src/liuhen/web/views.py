@@ -23,15 +23,19 @@ from liuhen.domain.followup import Kind as FollowKind
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import Month
 from liuhen.domain.monthly import Status as MonthlyStatus
+from liuhen.domain.notices import Kind as NoticeKind
+from liuhen.domain.notices import To as NoticeTo
 from liuhen.domain.periods import BadPeriod, Quarter, last_completed
 from liuhen.domain.records import EvidenceKind, EvidenceState, RecordStatus
 from liuhen.evidence import worker
 from liuhen.reports import followup as documents
 from liuhen.reports import quarterly
 from liuhen.reports.registration import origin_text, registration_pdf
+from liuhen.texts import accountability as accountability_texts
 from liuhen.texts import desk as texts
 from liuhen.texts import followup as followup_texts
 from liuhen.texts import labels
+from liuhen.texts import notices as notice_texts
 from liuhen.texts import signoff as signoff_texts
 from liuhen.texts.profile import voice
 from liuhen.web.security import clear_cookie, set_cookie
@@ -89,6 +93,7 @@ def _nav(me: Staff) -> dict[str, bool]:
         "monthly": me.role in (Role.DEPT_HEAD.value, Role.ADMIN.value) or may_read_summary(me),
         "quarterly": may_read_summary(me),
         "audit": me.role == Role.DISCIPLINE.value,
+        "office": me.role == Role.DISCIPLINE.value,
     }
 
 
@@ -639,6 +644,42 @@ def bars(counts: tuple[int, ...], width: int = 240) -> list[tuple[int, int]]:
     drawn by the server (no script, prints like the page)."""
     top = max(max(counts), 1)
     return [(round(width * n / top), n) for n in counts]
+
+
+@routes.get("/office")
+async def office_page(request: web.Request) -> web.Response:
+    """责任追究 and 通报 at the desk (seed 001 §8–§10; seed 004 §22–§30): what the office has decided and
+    issued, and the possible cases it is offered; registering and issuing stay in the chat (/accountability,
+    /notice), which sends the notices to their recipients."""
+    rt = _state(request).runtime
+    try:
+        book = await desk.office_book(
+            rt.db.uow(),
+            reader=_me(request),
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            policy=policy_of(rt.settings),
+        )
+    except AccessDenied:
+        return _say(request, texts.OFFICE_DENIED, 403)
+    tz = rt.settings.tz
+    return _page(
+        request,
+        "office.html",
+        {
+            "o": book.overview,
+            "measures": [
+                accountability_texts.line_text(line, tz).lstrip("· ") for line in book.overview.lines
+            ],
+            "month_label": labels.long_month(book.overview.month) if book.overview.month else "",
+            "notices": [
+                (notice_texts.number(n), notice_texts.what(NoticeKind(n.kind), n.subject), n)
+                for n in book.notices
+            ],
+            "to": notice_texts.TO,
+            "to_key": NoticeTo,
+        },
+    )
 
 
 @routes.get("/audit")

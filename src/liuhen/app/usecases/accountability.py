@@ -86,7 +86,13 @@ async def _button(
 
 
 async def overview(
-    uow: UnitOfWork, *, staff: Staff, now: datetime, tz: tzinfo, policy: Policy | None = None
+    uow: UnitOfWork,
+    *,
+    staff: Staff,
+    now: datetime,
+    tz: tzinfo,
+    policy: Policy | None = None,
+    buttons: bool = True,
 ) -> Overview | None:
     """None when the person is not of the discipline office; the read is in the ledger. With the monthly
     ``policy``, the people who missed the latest month's report are offered too (possible cases only)."""
@@ -107,7 +113,7 @@ async def overview(
             if m.decided_at >= start
         )
         late = tuple(await uow.accountability.late_records(staff.court_id, start))
-        button = await _button(uow, staff, Act.START, "", now)
+        button = await _button(uow, staff, Act.START, "", now) if buttons else None
         await uow.ledger.append(
             actor=f"staff:{staff.staff_id}",
             action="summary.read",

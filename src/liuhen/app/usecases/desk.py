@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import signoff
+from liuhen.app.usecases import accountability, signoff
 from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readable_many
 from liuhen.domain.access import SEVERE, Operator
 from liuhen.domain.checkpoints import Checkpoint
@@ -22,6 +22,8 @@ from liuhen.domain.desk import COUNT_CAP, IDLE_TIMEOUT, LINK_TTL, MAX_AGE, Recor
 from liuhen.domain.followup import FollowUp, Step
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import Court, Role, Staff
+from liuhen.domain.monthly import Policy
+from liuhen.domain.notices import Notice
 from liuhen.domain.periods import BadPeriod, Quarter
 from liuhen.domain.questionnaire import FIELDS
 from liuhen.domain.records import Evidence, Record, RecordStatus
@@ -454,3 +456,34 @@ async def audit(uow: UnitOfWork, *, reader: Staff, before: int | None = None, li
         await uow.commit()
         more = entries[limit - 1].seq if len(entries) > limit else None
         return Audit(entries[:limit], people, checkpoint, verified[0] if verified else None, more)
+
+
+@dataclass(frozen=True)
+class Book:
+    """The discipline office's own register at the desk: this year's accountability measures with their
+    warnings, the possible cases offered (never decided), and the notices issued."""
+
+    overview: accountability.Overview
+    notices: Sequence[Notice]
+
+
+async def office_book(
+    uow: UnitOfWork, *, reader: Staff, now: datetime, tz: tzinfo, policy: Policy | None = None
+) -> Book:
+    """责任追究 and 通报 (seed 001 §8–§10; seed 004 §22–§30): the discipline office only (AccessDenied
+    otherwise, logged); the read is in the ledger."""
+    found = await accountability.overview(uow, staff=reader, now=now, tz=tz, policy=policy, buttons=False)
+    if found is None:
+        async with uow:
+            await uow.ledger.append(
+                actor=_actor(reader),
+                action="summary.read_denied",
+                object_type="summary",
+                object_id="accountability",
+                payload={},
+            )
+            await uow.commit()
+        raise AccessDenied(Denial.SUMMARY)
+    async with uow:
+        notices = await uow.notices_issued.in_court(reader.court_id)
+    return Book(found, tuple(reversed(notices)))
