@@ -497,3 +497,19 @@ async def test_seed004_s25_s22_the_office_reads_its_measures_and_notices_at_the_
         refused = await judge.get("/office")
         assert refused.status == 403 and "仅供纪检监察机构" in await refused.text()
     assert ("staff:j001", "accountability") in await ledger(world, "summary.read_denied")
+
+
+async def test_a_page_of_another_site_cannot_post_to_the_console(world: World) -> None:
+    """Not a sign-out with a stolen form token, not a sign-in with a link it holds (login CSRF)."""
+    # a page of another site cannot post: not a sign-out, not even a sign-in with a link it holds
+    async with world.browser() as victim:
+        await world.signed_in(victim, "k001")
+        token = csrf_in(await (await victim.get("/")).text())
+        evil = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+        forged = await victim.post("/signout", data={"csrf": token}, headers=evil, allow_redirects=False)
+        assert forged.status == 403 and (await victim.get("/", allow_redirects=False)).status == 200
+        link = await desk.issue_link(
+            world.runtime.db.uow(), staff=world.people["j001"], now=world.clock.now()
+        )
+        planted = await victim.post(f"/signin/{link}", headers=evil, allow_redirects=False)
+        assert planted.status == 403 and world.people["k001"].name in await (await victim.get("/")).text()

@@ -83,6 +83,8 @@ def _harden(request: web.Request, response: web.StreamResponse) -> None:
 async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The signed-in staff member (``request["staff"]``) from the cookie, or the way to sign in."""
     state: Desk = request.app[STATE]
+    if request.method == "POST" and not same_origin(request):
+        raise web.HTTPForbidden(text=texts.FORM_EXPIRED)  # a form of another site: never acted on
     token = request.cookies.get(COOKIE, "")
     staff = None
     if token:
@@ -98,6 +100,17 @@ async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not hmac.compare_digest(sent, csrf_of(token)):
             raise web.HTTPForbidden(text=texts.FORM_EXPIRED)
     return await handler(request)
+
+
+def same_origin(request: web.Request) -> bool:
+    """A POST from one of the console's own pages (the browser says so; tools without these headers pass,
+    the CSRF token still guards them): also refuses a forged sign-in, which has no session to check."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return origin == f"{request.scheme}://{request.host}"
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
