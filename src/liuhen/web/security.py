@@ -105,11 +105,12 @@ async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
 def same_origin(request: web.Request) -> bool:
     """A POST from one of the console's own pages (the browser says so; tools without these headers pass,
     the CSRF token still guards them): also refuses a forged sign-in, which has no session to check."""
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return False
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:  # every current browser says where a request comes from
+        return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
-    if origin is None or origin == "null":
-        return origin is None
+    if origin is None or origin == "null":  # (with no-referrer, browsers send "null" for their own forms)
+        return True
     return origin == f"{request.scheme}://{request.host}"
 
 
