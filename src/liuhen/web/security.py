@@ -4,8 +4,6 @@ scheme and host (when trusted), security headers, the session, CSRF on forms, an
 from __future__ import annotations
 
 import hmac
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -128,25 +126,3 @@ def set_cookie(request: web.Request, response: web.StreamResponse, token: str) -
 
 def clear_cookie(response: web.StreamResponse) -> None:
     response.del_cookie(COOKIE, path="/")
-
-
-class SignInLimit:
-    """At most ``attempts`` sign-in attempts per client address in ``window`` seconds (a guessed link is a
-    needle in 2²⁵⁶; this keeps the log readable and the database quiet under a flood)."""
-
-    def __init__(self, attempts: int = 10, window: float = 60.0) -> None:
-        self.attempts, self.window = attempts, window
-        self._seen: dict[str, deque[float]] = {}
-
-    def allow(self, client: str) -> bool:
-        now = time.monotonic()
-        seen = self._seen.setdefault(client, deque())
-        while seen and now - seen[0] > self.window:
-            seen.popleft()
-        if len(seen) >= self.attempts:
-            return False
-        seen.append(now)
-        if len(self._seen) > 10_000:  # forget the quiet ones
-            for key in [k for k, v in self._seen.items() if not v]:
-                del self._seen[key]
-        return True

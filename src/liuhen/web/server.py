@@ -16,8 +16,8 @@ from liuhen.app.runtime import Runtime, open_runtime, wait_for_signal
 from liuhen.app.settings import Settings
 from liuhen.texts.labels import date_line
 from liuhen.web import views
-from liuhen.web.security import SignInLimit, forwarded, headers, session
-from liuhen.web.state import STATE, Desk
+from liuhen.web.security import forwarded, headers, session
+from liuhen.web.state import STATE, Desk, SignInLimit
 
 HERE = Path(__file__).parent
 log = structlog.get_logger("liuhen.web")

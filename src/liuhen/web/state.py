@@ -1,7 +1,9 @@
-"""What the desk console's handlers share: the runtime (database, clock, evidence store) and its limits."""
+"""What the desk console's handlers share: the runtime (database, clock, evidence store), the sign-in limit."""
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -10,7 +12,28 @@ from aiohttp import web
 if TYPE_CHECKING:
     from liuhen.app.runtime import Runtime
     from liuhen.domain.model import Staff
-    from liuhen.web.security import SignInLimit
+
+
+class SignInLimit:
+    """At most ``attempts`` sign-in attempts per client address in ``window`` seconds (a guessed link is a
+    needle in 2²⁵⁶; this keeps the log readable and the database quiet under a flood)."""
+
+    def __init__(self, attempts: int = 10, window: float = 60.0) -> None:
+        self.attempts, self.window = attempts, window
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        seen = self._seen.setdefault(client, deque())
+        while seen and now - seen[0] > self.window:
+            seen.popleft()
+        if len(seen) >= self.attempts:
+            return False
+        seen.append(now)
+        if len(self._seen) > 10_000:  # forget the quiet ones
+            for key in [k for k, v in self._seen.items() if not v]:
+                del self._seen[key]
+        return True
 
 
 @dataclass
