@@ -263,6 +263,7 @@ async def test_seed004_s13_deputy_signs_in_own_name_for_the_officer(h: Harness) 
 async def test_seed004_s18_a_defer_suggestion_needs_an_answer_and_an_override_is_told(h: Harness) -> None:
     judge = await h.enrol("j001", "张法官")
     office = await h.enrol("k001", "赵主任")
+    chief = await h.enrol("p001", "周院长")
     await h.enrol("h001", "李庭长")
     # An oral intervention (a phone call) with the recorder's suggestion to defer (seed 004 §18).
     number = await submit_record(
@@ -278,6 +279,11 @@ async def test_seed004_s18_a_defer_suggestion_needs_an_answer_and_an_override_is
     await press(h, office, choice, "不采纳（经院长批准）")
     picker = await h.sim.wait_for(office, lambda m: "本院纪检监察机构调查处理" in labels(m), timeout=10)
     await press(h, office, picker, "本院纪检监察机构调查处理")
+    # the override needs the chief's approval; the recorder is told once it is given (seed 004 §18)
+    asked = await h.sim.wait_for(
+        chief, lambda m: "【请批准" in text_of(m) and number in text_of(m), timeout=10
+    )
+    await press(h, chief, asked, "批准")
     await said(h, judge, number, "未采纳您暂缓调查")
     record = await record_row(h, number)
     assert record.status == "filed" and record.disposition == "investigate"
