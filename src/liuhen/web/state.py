@@ -1,4 +1,4 @@
-"""What the desk console's handlers share: the runtime (database, clock, evidence store), the sign-in limit."""
+"""What the desk console's handlers share: the runtime (database, clock, evidence store), the limits."""
 
 from __future__ import annotations
 
