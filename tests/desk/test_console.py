@@ -513,3 +513,40 @@ async def test_a_page_of_another_site_cannot_post_to_the_console(world: World) -
         )
         planted = await victim.post(f"/signin/{link}", headers=evil, allow_redirects=False)
         assert planted.status == 403 and world.people["k001"].name in await (await victim.get("/")).text()
+
+
+async def test_seed004_s27_the_office_registers_a_measure_at_the_desk(world: World) -> None:
+    """责任追究 at the desk (seed 004 §25–§29), the same use case as the chat's steps: a measure against own
+    staff needs someone on the roster; the second for one person carries the rules' warning (§27); the chat
+    is left with nothing waiting; the office only."""
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        csrf = csrf_in(await (await office.get("/office")).text())
+
+        async def register(**form: str) -> str:
+            response = await office.post("/office/measures", data={"csrf": csrf, **form})
+            return await response.text()
+
+        page = await register(ground="not_recorded", person="无此人", measure="criticism", note="")
+        assert "名册中没有这个姓名或工号，未登记" in page and "无此人" not in page.split("责任追究（")[1]
+        for _ in range(2):
+            page = await register(
+                ground="not_recorded", person="j002", measure="criticism", note="LH-2026-0003 未如实记录"
+            )
+        assert "已登记追究措施" in page
+        assert page.count("故意不记录 → 批评教育（LH-2026-0003）") == 2
+        assert "该人员已两次以上故意不记录或不如实记录" in page  # the warning of seed 004 §27
+        assert "请选择事由和措施" in await register(ground="nonsense", person="j002", measure="criticism")
+    async with world.runtime.db.uow(read_only=True) as uow:
+        conversation = await uow.conversations.get(world.people["k001"].id or 0)
+    assert conversation.pending_field is None  # the chat's next message is not taken for a note
+    assert len(await ledger(world, "accountability.record")) == 2
+    async with world.browser() as judge:
+        await world.signed_in(judge, "j001")
+        csrf = csrf_in(await (await judge.get("/")).text())
+        refused = await judge.post(
+            "/office/measures",
+            data={"csrf": csrf, "ground": "intervened", "person": "x", "measure": "criticism"},
+        )
+        assert refused.status == 403
+    assert len(await ledger(world, "accountability.record")) == 2

@@ -38,6 +38,9 @@ SAID = {
     "followup_done": "已登记。",
     "followup_empty": "请填写或选择完整后再提交。",
     "followup_stale": "该步骤已不适用（可能已办理），请查看当前状态。",
+    "measure_done": "已登记追究措施。",
+    "measure_unknown": "该事由针对本院人员，名册中没有这个姓名或工号，未登记。",
+    "measure_empty": "请选择事由和措施，并写明被追究人。",
 }
 
 #: The audit log's words for what was done.

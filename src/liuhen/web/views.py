@@ -12,8 +12,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from liuhen.app.settings import policy_of
-from liuhen.app.usecases import desk, followup, monthly, signoff
+from liuhen.app.usecases import accountability, desk, followup, monthly, signoff
 from liuhen.app.usecases.access import AccessDenied
+from liuhen.app.usecases.accountability import Outcome as AccountabilityOutcome
 from liuhen.app.usecases.followup import Outcome as FollowOutcome
 from liuhen.domain import catalogue as cat
 from liuhen.domain.access import may_read_summary
@@ -678,8 +679,34 @@ async def office_page(request: web.Request) -> web.Response:
             ],
             "to": notice_texts.TO,
             "to_key": NoticeTo,
+            "grounds": [(g.key, g.label) for g in cat.ACCOUNTABILITY_GROUNDS],
+            "measures_choice": [(m.key, m.label) for m in cat.ACCOUNTABILITY_MEASURES],
+            "said": texts.SAID.get(request.query.get("said", ""), ""),
         },
     )
+
+
+@routes.post("/office/measures")
+async def register_measure(request: web.Request) -> web.StreamResponse:
+    """责任追究 registered at the desk (seed 004 §25–§29): the same use case as the chat's steps."""
+    rt = _state(request).runtime
+    form = await request.post()
+    result = await accountability.register(
+        rt.db.uow(),
+        staff=_me(request),
+        ground=str(form.get("ground", "")),
+        person=str(form.get("person", ""))[:100],
+        measure=str(form.get("measure", "")),
+        note=str(form.get("note", ""))[:1000],
+        now=rt.clock.now(),
+    )
+    if result.outcome is AccountabilityOutcome.FORBIDDEN:
+        return _say(request, texts.OFFICE_DENIED, 403)
+    said = {
+        AccountabilityOutcome.RECORDED: "measure_done",
+        AccountabilityOutcome.UNKNOWN_STAFF: "measure_unknown",
+    }.get(result.outcome, "measure_empty")
+    raise web.HTTPSeeOther("/office?" + urlencode({"said": said}))
 
 
 @routes.get("/audit")

@@ -182,12 +182,21 @@ async def typed(uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now
         return None
 
 
-async def _person(uow: UnitOfWork, staff: Staff, ground: str, words: str, now: datetime) -> Result:
+async def _who(uow: UnitOfWork, staff: Staff, ground: str, words: str) -> tuple[str, Staff | None] | None:
+    """Who a measure is against: one of the court's staff (by id or name), or an outsider by name; None when
+    the ground concerns own staff (seed 004 §26, §27) and nobody on the roster is called so."""
     people = [p for p in await uow.staff.list(staff.court_id) if p.active]
     found = next((p for p in people if words in (p.staff_id, p.name)), None)
     if found is None and ground in cat.STAFF_ONLY_GROUNDS:
+        return None
+    return (f"staff:{found.id}" if found is not None else f"name:{words[:40]}"), found
+
+
+async def _person(uow: UnitOfWork, staff: Staff, ground: str, words: str, now: datetime) -> Result:
+    who_found = await _who(uow, staff, ground, words)
+    if who_found is None:
         return Result(Outcome.UNKNOWN_STAFF, ground=ground, person=words)  # asked again; nothing kept
-    who = f"staff:{found.id}" if found is not None else f"name:{words[:40]}"
+    who, found = who_found
     rows = []
     for m in cat.ACCOUNTABILITY_MEASURES:
         rows.append((await _button(uow, staff, Act.MEASURE, f"{ground}|{who}|{m.key}", now, m.key),))
@@ -249,6 +258,35 @@ async def _note(uow: UnitOfWork, staff: Staff, pk: int, words: str) -> Result:
         )
     earlier = [e for e in measures.values() if (e.id or 0) < pk]
     return Result(Outcome.RECORDED, line=Line(m, tuple(warnings(m, earlier))))
+
+
+async def register(
+    uow: UnitOfWork, *, staff: Staff, ground: str, person: str, measure: str, note: str, now: datetime
+) -> Result:
+    """A measure registered at the desk in one form (seed 004 §25–§29): the same checks, the same row and
+    ledger entries and the same warnings as the chat's steps; nothing left waiting in the chat."""
+    async with uow:
+        if not _office(staff) or staff.id is None:
+            return Result(Outcome.FORBIDDEN)
+        words = clean(person)
+        if words is None or ground not in cat.keys(cat.ACCOUNTABILITY_GROUNDS):
+            return Result(Outcome.EMPTY)
+        who_found = await _who(uow, staff, ground, words)
+        if who_found is None:
+            return Result(Outcome.UNKNOWN_STAFF, ground=ground, person=words)
+        result = await _record(uow, staff, f"{ground}|{who_found[0]}|{measure}", now)
+        conversation = await uow.conversations.get(staff.id)
+        conversation.pending_field = None  # the note comes with the form, not as the chat's next message
+        if result.outcome is Outcome.ASK_NOTE and result.line is not None:
+            assert result.line.measure.id is not None
+            words = clean(note)
+            result = (
+                await _note(uow, staff, result.line.measure.id, words)
+                if words is not None
+                else Result(Outcome.RECORDED, line=result.line)
+            )
+        await uow.commit()
+        return result
 
 
 def waiting(pending_field: str | None) -> bool:
