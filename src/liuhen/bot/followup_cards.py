@@ -56,23 +56,18 @@ async def after_step(bot: Bot, rt: Runtime, staff: Staff, chat_id: int, result: 
     f = result.followup
     if result.document and f is not None:
         try:
-            if f.kind == Kind.FALSE_RECORD.value:
-                pdf = await documents.clarification_pdf(
-                    rt.db, reader=staff, followup=f, now=rt.clock.now(), tz=tz, court_name=rt.court_name
-                )
-                name = f"澄清说明-{f.number}.pdf"
-            else:
-                pdf = await documents.transfer_letter_pdf(
-                    rt.db,
-                    rt.store,
-                    reader=staff,
-                    followup=f,
-                    now=rt.clock.now(),
-                    tz=tz,
-                    court_name=rt.court_name,
-                    special_profile=rt.settings.special_items_profile,
-                )
-                name = f"移送函-{f.number}.pdf"
+            pdf = await documents.document(
+                rt.db,
+                rt.store,
+                reader=staff,
+                followup=f,
+                now=rt.clock.now(),
+                tz=tz,
+                court_name=rt.court_name,
+                special_profile=rt.settings.special_items_profile,
+            )
+            clarification = f.kind == Kind.FALSE_RECORD.value
+            name = f"{'澄清说明' if clarification else '移送函'}-{f.number}.pdf"
         except access.AccessDenied:
             log.info("followup_document_not_readable", followup=f.id)
         else:

@@ -130,3 +130,32 @@ async def clarification_pdf(
         tz,
         court_name,
     )
+
+
+async def document(
+    db: Database,
+    store: FileEvidenceStore,
+    *,
+    reader: Staff,
+    followup: FollowUp,
+    now: datetime,
+    tz: tzinfo,
+    court_name: str,
+    special_profile: str = "court",
+) -> bytes:
+    """The follow-up's document, whichever door asks: the clarification of a false record (seed 004 §20), or
+    the 移送函 with the 登记表 (seed 004 §17(3)); ``AccessDenied`` when the reader may not read the record."""
+    if followup.kind == Kind.FALSE_RECORD.value:
+        return await clarification_pdf(
+            db, reader=reader, followup=followup, now=now, tz=tz, court_name=court_name
+        )
+    return await transfer_letter_pdf(
+        db,
+        store,
+        reader=reader,
+        followup=followup,
+        now=now,
+        tz=tz,
+        court_name=court_name,
+        special_profile=special_profile,
+    )

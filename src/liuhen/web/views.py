@@ -387,23 +387,17 @@ async def followup_document(request: web.Request) -> web.StreamResponse:
     if f is None or f.owner_pk != me.id:
         return _denied(request)
     try:
-        if f.kind == FollowKind.FALSE_RECORD.value:
-            pdf = await documents.clarification_pdf(
-                rt.db, reader=me, followup=f, now=rt.clock.now(), tz=rt.settings.tz, court_name=rt.court_name
-            )
-            name = f"clarification-{f.number}.pdf"
-        else:
-            pdf = await documents.transfer_letter_pdf(
-                rt.db,
-                rt.store,
-                reader=me,
-                followup=f,
-                now=rt.clock.now(),
-                tz=rt.settings.tz,
-                court_name=rt.court_name,
-                special_profile=rt.settings.special_items_profile,
-            )
-            name = f"transfer-{f.number}.pdf"
+        pdf = await documents.document(
+            rt.db,
+            rt.store,
+            reader=me,
+            followup=f,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+        )
+        name = f"{'clarification' if f.kind == FollowKind.FALSE_RECORD.value else 'transfer'}-{f.number}.pdf"
     except AccessDenied:
         return _denied(request)
     return web.Response(

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, NoReturn
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases import accountability, signoff
@@ -408,6 +408,15 @@ async def tasks(uow: UnitOfWork, *, reader: Staff, clock: Clock, config: signoff
     return Tasks(items, followups)
 
 
+async def _refused(uow: UnitOfWork, reader: Staff, what: str) -> NoReturn:
+    """A summary the reader may not see: the refusal in the ledger (committed), then AccessDenied."""
+    await uow.ledger.append(
+        actor=_actor(reader), action="summary.read_denied", object_type="summary", object_id=what, payload={}
+    )
+    await uow.commit()
+    raise AccessDenied(Denial.SUMMARY)
+
+
 #: The reads and sign-ins the audit log shows (seed 004 §15: 全程留痕; seed 003 §12: who saw what).
 AUDITED = (
     "record.read",
@@ -437,15 +446,7 @@ async def audit(uow: UnitOfWork, *, reader: Staff, before: int | None = None, li
     only (a refusal raises AccessDenied and is logged); the view itself is logged."""
     async with uow:
         if reader.role != Role.DISCIPLINE.value or not reader.active:
-            await uow.ledger.append(
-                actor=_actor(reader),
-                action="summary.read_denied",
-                object_type="summary",
-                object_id="audit",
-                payload={},
-            )
-            await uow.commit()
-            raise AccessDenied(Denial.SUMMARY)
+            await _refused(uow, reader, "audit")
         people = {f"staff:{s.staff_id}": s.name for s in await uow.staff.list(reader.court_id)}
         entries = await uow.ledger.recent(actions=AUDITED, actors=people, before=before, limit=limit + 1)
         verified = await uow.ledger.recent(actions=("integrity.verify",), actors=("cli", "demo"), limit=1)
@@ -475,15 +476,7 @@ async def office_book(
     found = await accountability.overview(uow, staff=reader, now=now, tz=tz, policy=policy, buttons=False)
     if found is None:
         async with uow:
-            await uow.ledger.append(
-                actor=_actor(reader),
-                action="summary.read_denied",
-                object_type="summary",
-                object_id="accountability",
-                payload={},
-            )
-            await uow.commit()
-        raise AccessDenied(Denial.SUMMARY)
+            await _refused(uow, reader, "accountability")
     async with uow:
         notices = await uow.notices_issued.in_court(reader.court_id)
     return Book(found, tuple(reversed(notices)))
