@@ -161,6 +161,23 @@ async def test_seed004_s13_s17_the_chain_signs_and_disposes_at_the_desk_as_on_it
             assert re.search(r"是否离退休</th><td[^>]*>否<", done) and ">refused<" not in done
             await office_desk.close()
             await until(lambda: told(h, judge, number), what="the recorder told of the disposition")
+
+            # 入卷存查 (seed 004 §16): the case officer files it from the desk's task list
+            judge_desk = await desk_of("j001")
+            tasks = await (await judge_desk.get("/")).text()
+            assert "待入卷（1）" in tasks and f'href="/records/{number}"' in tasks
+            task = re.search(r'action="/casefile/(\d+)"', tasks)
+            csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', tasks)
+            assert task and csrf
+            empty = await judge_desk.post(
+                f"/casefile/{task.group(1)}", data={"csrf": csrf.group(1), "file_ref": " "}
+            )
+            assert "请写明卷宗号或存放位置" in await empty.text()
+            done = await judge_desk.post(
+                f"/casefile/{task.group(1)}", data={"csrf": csrf.group(1), "file_ref": "（2026）副卷第12号"}
+            )
+            assert "已登记入卷" in await done.text() and "待入卷" not in await done.text()
+            await judge_desk.close()
         finally:
             await server.close()
         async with h.runtime.db.uow(read_only=True) as uow:

@@ -41,6 +41,9 @@ SAID = {
     "measure_done": "已登记追究措施。",
     "measure_unknown": "该事由针对本院人员，名册中没有这个姓名或工号，未登记。",
     "measure_empty": "请选择事由和措施，并写明被追究人。",
+    "casefile_done": "已登记入卷。",
+    "casefile_empty": "请写明卷宗号或存放位置。",
+    "casefile_stale": "该入卷事项已办结，或不属于您。",
 }
 
 #: The audit log's words for what was done.

@@ -12,7 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from liuhen.app.settings import policy_of
-from liuhen.app.usecases import accountability, desk, followup, monthly, signoff
+from liuhen.app.usecases import accountability, casefile, desk, followup, monthly, signoff
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.accountability import Outcome as AccountabilityOutcome
 from liuhen.app.usecases.followup import Outcome as FollowOutcome
@@ -177,11 +177,33 @@ async def my_tasks(request: web.Request) -> web.Response:
         {
             "signoffs": found.signoffs,
             "followups": found.followups,
+            "case_files": found.case_files,
+            "said": texts.SAID.get(request.query.get("said", ""), ""),
             "level": signoff_texts.level_label,
             "followup_kind": followup_texts.kind,
             "now": rt.clock.now(),
         },
     )
+
+
+@routes.post("/casefile/{task}")
+async def case_file_done(request: web.Request) -> web.StreamResponse:
+    """入卷存查 at the desk (seed 004 §16): the file number or place, as the chat asks it."""
+    rt = _state(request).runtime
+    form = await request.post()
+    task = request.match_info["task"]
+    result = await casefile.filed_at_desk(
+        rt.db.uow(),
+        staff=_me(request),
+        task_id=int(task) if task.isdigit() else 0,
+        text=str(form.get("file_ref", ""))[:200],
+        now=rt.clock.now(),
+    )
+    said = {
+        casefile.Outcome.DONE: "casefile_done",
+        casefile.Outcome.EMPTY: "casefile_empty",
+    }.get(result.outcome, "casefile_stale")
+    raise web.HTTPSeeOther("/?" + urlencode({"said": said}))
 
 
 @routes.get("/records")

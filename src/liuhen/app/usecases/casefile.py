@@ -200,17 +200,42 @@ async def typed(uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now
         if file_ref is None:
             await uow.commit()  # the update is claimed; the question stays open
             return Result(Outcome.EMPTY, task)
-        task.file_ref, task.done_at = file_ref, now
         conversation.pending_field = None
-        await uow.ledger.append(
-            actor=_actor(staff),
-            action="casefile.done",
-            object_type="record" if task.source == Source.RECORD.value else "case_zero_report",
-            object_id=task.label,
-            payload={"volume": task.volume, "file_ref": file_ref},
-        )
-        await uow.commit()
-        return Result(Outcome.DONE, task)
+        return await _done(uow, staff, task, file_ref, now)
+
+
+async def _done(uow: UnitOfWork, staff: Staff, task: CaseFileTask, file_ref: str, now: datetime) -> Result:
+    task.file_ref, task.done_at = file_ref, now
+    await uow.ledger.append(
+        actor=_actor(staff),
+        action="casefile.done",
+        object_type="record" if task.source == Source.RECORD.value else "case_zero_report",
+        object_id=task.label,
+        payload={"volume": task.volume, "file_ref": file_ref},
+    )
+    await uow.commit()
+    return Result(Outcome.DONE, task)
+
+
+async def filed_at_desk(uow: UnitOfWork, *, staff: Staff, task_id: int, text: str, now: datetime) -> Result:
+    """The file number or place given at the desk (入卷存查: seed 004 §16): the chat's checks and entry."""
+    async with uow:
+        task = await uow.case_files.get(task_id)
+        if task is None or task.officer_pk != staff.id:
+            return Result(Outcome.FORBIDDEN)
+        if not task.open:
+            return Result(Outcome.ALREADY, task)
+        file_ref = clean_file_ref(text)
+        if file_ref is None:
+            return Result(Outcome.EMPTY, task)
+        return await _done(uow, staff, task, file_ref, now)
+
+
+async def open_of(uow: UnitOfWork, *, staff: Staff) -> list[CaseFileTask]:
+    """The person's open case-file tasks, oldest first (no buttons: the desk's list)."""
+    assert staff.id is not None
+    async with uow:
+        return list(await uow.case_files.open_for(staff.id))
 
 
 def waiting_for_file_ref(pending_field: str | None) -> bool:

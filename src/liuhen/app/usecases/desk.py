@@ -13,9 +13,10 @@ from datetime import date, datetime, tzinfo
 from typing import Any, NoReturn
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import accountability, signoff
+from liuhen.app.usecases import accountability, casefile, signoff
 from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readable_many
 from liuhen.domain.access import SEVERE, Operator
+from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.checkpoints import Checkpoint
 from liuhen.domain.clock import Clock
 from liuhen.domain.desk import COUNT_CAP, IDLE_TIMEOUT, LINK_TTL, MAX_AGE, RecordQuery, digest
@@ -396,6 +397,7 @@ class Tasks:
 
     signoffs: Sequence[signoff.PendingItem]
     followups: Sequence[FollowUp]
+    case_files: Sequence[CaseFileTask] = ()  # 入卷存查: the record or zero report into the case file
 
 
 async def tasks(uow: UnitOfWork, *, reader: Staff, clock: Clock, config: signoff.Config) -> Tasks:
@@ -405,7 +407,7 @@ async def tasks(uow: UnitOfWork, *, reader: Staff, clock: Clock, config: signoff
     if reader.role == Role.DISCIPLINE.value:
         async with uow:  # a unit of work opens a fresh session each time
             followups = await uow.followups.open_in(reader.court_id)
-    return Tasks(items, followups)
+    return Tasks(items, followups, await casefile.open_of(uow, staff=reader))
 
 
 async def _refused(uow: UnitOfWork, reader: Staff, what: str) -> NoReturn:
