@@ -369,7 +369,14 @@ async def test_seed003_s12_no_route_serves_anyone_without_a_session(world: World
     async with world.browser() as stranger:
         for route in world.server.app.router.routes():
             info = route.resource.get_info() if route.resource is not None else {}
-            values = {"number": "LH-2026-0001", "seq": "1", "token": "x" * 43, "key": "2026Q4", "fmt": "pdf"}
+            values = {
+                "number": "LH-2026-0001",
+                "seq": "1",
+                "token": "x" * 43,
+                "key": "2026Q4",
+                "fmt": "pdf",
+                "task": "1",
+            }
             path = info.get("path") or info.get("formatter", "").format(**values)
             if info.get("prefix"):
                 path = info["prefix"] + "/desk.css"
