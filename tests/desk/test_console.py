@@ -557,3 +557,38 @@ async def test_seed004_s27_the_office_registers_a_measure_at_the_desk(world: Wor
         )
         assert refused.status == 403
     assert len(await ledger(world, "accountability.record")) == 2
+
+
+# Who opens which summary page, written out from the rules (not computed by the policy under test): the
+# monthly compliance for department heads (their department), the administrator and the summary readers
+# (seed 003 §13); the quarter for the discipline office, the president and trial management (seed 002 §7,
+# §8); the audit log and the office's register for the discipline office alone (seed 004 §15, §25).
+SUMMARY_READERS = {
+    "/monthly?month=2026-11": {"h001", "h002", "a001", "k001", "p001", "m001"},
+    "/quarterly?q=2026Q4": {"k001", "p001", "m001"},
+    "/quarterly/2026Q4.xlsx": {"k001", "p001", "m001"},
+    "/audit": {"k001"},
+    "/office": {"k001"},
+}
+
+
+async def test_seed003_s12_every_person_opens_exactly_the_summaries_the_rules_give_them(world: World) -> None:
+    """Every summary route × every person of the court: the page for those the rules name, the same refusal
+    for everyone else — and the refusal in the ledger."""
+    refused = 0
+    for staff_id in world.people:
+        async with world.browser() as b:
+            await world.signed_in(b, staff_id)
+            home = await (await b.get("/")).text()
+            for path, readers in SUMMARY_READERS.items():
+                response = await b.get(path)
+                if staff_id in readers:
+                    assert response.status == 200, (staff_id, path)
+                else:
+                    assert response.status == 403 and "无权查看" in await response.text(), (staff_id, path)
+                    refused += 1
+                page = path.split("?")[0]
+                if page in ("/monthly", "/audit", "/office"):  # offered in the menu exactly when it opens
+                    assert (f'href="{page}"' in home) == (staff_id in readers), (staff_id, page)
+    assert refused == sum(len(world.people) - len(r) for r in SUMMARY_READERS.values())
+    assert len(await ledger(world, "summary.read_denied")) == refused
