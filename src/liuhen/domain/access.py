@@ -20,6 +20,9 @@ from liuhen.domain.signoff import Chain, Delegation, is_involved
 
 #: Who may read summaries (quarterly summary, seed 002 §7; trial management counts only, seed 002 §6).
 SUMMARY_ROLES = frozenset({Role.DISCIPLINE.value, Role.PRESIDENT.value, Role.TRIAL_MANAGEMENT.value})
+#: The form goes to the discipline office and to trial management's statistics officer within three days of
+#: recording (seed 002 §6, §8): both read every submitted record of their court.
+WHOLE_COURT_ROLES = frozenset({Role.DISCIPLINE.value, Role.TRIAL_MANAGEMENT.value})
 
 #: Dispositions that send a record to the level above (seed 001 §7 一事一报; seed 004 §17(2)).
 UPWARD_DISPOSITIONS = frozenset({"immediate", "escalate"})
@@ -97,9 +100,7 @@ def may_read_record(
     people = chain.people()
     if person.id in people:
         return True
-    if person.role in (Role.DISCIPLINE.value, Role.TRIAL_MANAGEMENT.value):
-        # The form goes to the discipline office and to trial management's statistics officer within three
-        # days of recording (seed 002 §6, §8): both read the submitted records of their court.
+    if person.role in WHOLE_COURT_ROLES:
         return True
     if today is not None:
         for d in delegations:

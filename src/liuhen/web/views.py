@@ -91,7 +91,7 @@ async def _court(request: web.Request) -> int:
 def _nav(me: Staff) -> dict[str, bool]:
     """The pages this person's role opens (the use cases decide again on each request)."""
     return {
-        "monthly": me.role in (Role.DEPT_HEAD.value, Role.ADMIN.value) or may_read_summary(me),
+        "monthly": monthly.may_view(me),
         "quarterly": may_read_summary(me),
         "audit": me.role == Role.DISCIPLINE.value,
         "office": me.role == Role.DISCIPLINE.value,

@@ -40,30 +40,27 @@ def chain_of(record: Record) -> Chain | None:
 
 async def readable(uow: UnitOfWork, staff: Staff, record: Record, *, today: date | None = None) -> bool:
     """The policy alone (no ledger entry): for listing what a person may open."""
-    delegations = await uow.signoff.delegations(record.court_id) if today is not None else []
-    parent = None
-    if staff.court_id != record.court_id:
-        court = await uow.courts.get(record.court_id)
-        parent = court.parent_id if court is not None else None
-    return may_read_record(staff, record, chain_of(record), delegations, today=today, parent_court_id=parent)
+    return bool(await readable_many(uow, staff, [record], today=today))
 
 
 async def readable_many(
-    uow: UnitOfWork, staff: Staff, records: Sequence[Record], *, today: date
+    uow: UnitOfWork, staff: Staff, records: Sequence[Record], *, today: date | None = None
 ) -> list[Record]:
-    """``readable`` of many records at once (a page of a list): the court's delegations and the courts
-    above read once."""
+    """``readable`` of many records at once (a page of a list): each court's delegations (valid deputies
+    read only with ``today``) and the court above another court's record read once."""
     delegations: dict[int, Sequence[Delegation]] = {}
     parents: dict[int, int | None] = {}
     out = []
     for record in records:
-        if record.court_id not in delegations:
-            delegations[record.court_id] = await uow.signoff.delegations(record.court_id)
-            court = await uow.courts.get(record.court_id)
-            parents[record.court_id] = court.parent_id if court is not None else None
-        parent = parents[record.court_id] if staff.court_id != record.court_id else None
+        court_id = record.court_id
+        if court_id not in delegations:
+            delegations[court_id] = await uow.signoff.delegations(court_id) if today is not None else []
+        if staff.court_id != court_id and court_id not in parents:
+            court = await uow.courts.get(court_id)
+            parents[court_id] = court.parent_id if court is not None else None
+        parent = parents.get(court_id) if staff.court_id != court_id else None
         if may_read_record(
-            staff, record, chain_of(record), delegations[record.court_id], today=today, parent_court_id=parent
+            staff, record, chain_of(record), delegations[court_id], today=today, parent_court_id=parent
         ):
             out.append(record)
     return out

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases import accountability, casefile, signoff
 from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readable_many
-from liuhen.domain.access import SEVERE, Operator
+from liuhen.domain.access import SEVERE, WHOLE_COURT_ROLES, Operator
 from liuhen.domain.casefile import CaseFileTask
 from liuhen.domain.checkpoints import Checkpoint
 from liuhen.domain.clock import Clock
@@ -182,8 +182,6 @@ class Filters:
 
 
 PAGE_SIZE = 50
-#: The two offices read every submitted record of their court (seed 002 §6, §8); the others, their chains.
-WHOLE_COURT = (Role.DISCIPLINE.value, Role.TRIAL_MANAGEMENT.value)
 
 
 async def record_list(
@@ -224,7 +222,7 @@ async def record_list(
                 if own and own.code == filters.court
                 else -1
             )
-        if reader.role not in WHOLE_COURT:
+        if reader.role not in WHOLE_COURT_ROLES:  # the others: the chains they are in
             officers = {
                 d.officer_pk
                 for d in await uow.signoff.delegations(reader.court_id)

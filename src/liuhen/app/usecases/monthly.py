@@ -18,6 +18,7 @@ from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.access import AccessDenied, read_summary
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import issue_button
+from liuhen.domain.access import may_read_summary
 from liuhen.domain.casenumber import NOT_YET_FILED
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import (
@@ -784,6 +785,16 @@ async def latest_month(uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzi
     return Month.parse(months[-1]) if months else report_month(now, tz)
 
 
+#: Who reads the compliance without being a summary reader: a department head (their department) and the
+#: administrator (the whole court).
+OWN_VIEW_ROLES = (Role.DEPT_HEAD.value, Role.ADMIN.value)
+
+
+def may_view(staff: Staff) -> bool:
+    """Whether `/monthly` (and the desk's page) shows ``staff`` anything: what ``view`` allows."""
+    return (staff.role in OWN_VIEW_ROLES and staff.active) or may_read_summary(staff)
+
+
 async def view(
     uow: UnitOfWork,
     *,
@@ -800,7 +811,7 @@ async def view(
     async with uow:
         departments: set[int] | None = None
         what = f"monthly:{month}"
-        if staff.role in (Role.DEPT_HEAD.value, Role.ADMIN.value) and staff.active:
+        if staff.role in OWN_VIEW_ROLES and staff.active:
             if staff.role == Role.DEPT_HEAD.value:
                 departments = {staff.department_id}
                 what += f":department:{staff.department_id}"
