@@ -32,6 +32,7 @@ HEADERS = {
 }
 #: Paths served without a session: the sign-in pages and the console's own static files.
 OPEN = ("/signin", "/static/", "/healthz", "/favicon.ico")
+ASSETS = ("/static/", "/healthz", "/favicon.ico")
 
 
 @web.middleware
@@ -79,13 +80,13 @@ def _harden(request: web.Request, response: web.StreamResponse) -> None:
 
 @web.middleware
 async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The signed-in staff member (``request["staff"]``) from the cookie, or the way to sign in."""
+    """The signed-in staff member (``request[STAFF]``) from the cookie, or the way to sign in."""
     state: Desk = request.app[STATE]
     if request.method == "POST" and not same_origin(request):
         raise web.HTTPForbidden(text=texts.FORM_EXPIRED)  # a form of another site: never acted on
     token = request.cookies.get(COOKIE, "")
     staff = None
-    if token:
+    if token and not request.path.startswith(ASSETS):  # a stylesheet needs no session read
         staff = await desk.current(state.runtime.db.uow(), token=token, now=state.runtime.clock.now())
     request[STAFF], request[TOKEN] = staff, token if staff is not None else ""
     if staff is None and not request.path.startswith(OPEN):
