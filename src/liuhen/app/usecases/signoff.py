@@ -1617,6 +1617,7 @@ class SignNow:
     obo: int | None
     discipline: bool  # the last level: 同意 is a disposition (seed 004 §17, §20)
     defer_suggested: bool  # answer the recorder's suggestion to defer first (seed 004 §18)
+    chain: Chain  # the record's chain under the court's terms, as checked
 
 
 async def sign_now(
@@ -1630,19 +1631,17 @@ async def sign_now(
     if level is None or chain.route is None or record.status != chain.status.value:
         return None
     obo = None
+    delegations = await uow.signoff.delegations(record.court_id)
     if staff.id not in chain.route.holders(level):
-        delegations = await uow.signoff.delegations(record.court_id)
         reps = represented(level, staff.id, chain.route, delegations, now, tz=config.tz)
         if not reps:
             return None
         obo = min(reps)
     try:
-        chain.check(
-            level, staff.id, now, on_behalf_of=obo, delegations=await uow.signoff.delegations(record.court_id)
-        )
+        chain.check(level, staff.id, now, on_behalf_of=obo, delegations=delegations)
     except SignoffError:
         return None
-    return SignNow(level, obo, level is Level.DISCIPLINE, chain.defer_suggested)
+    return SignNow(level, obo, level is Level.DISCIPLINE, chain.defer_suggested, chain)
 
 
 class DeskChoice(enum.Enum):
@@ -1676,7 +1675,7 @@ async def decide_at_desk(
         opinion = opinion.strip()
         if choice is DeskChoice.RETURN and not opinion:
             return PressResult(Say.EMPTY)
-        chain = record.chain.under(await terms_for(uow, record.court_id, config))
+        chain = can.chain
         if choice is DeskChoice.RETURN:
             arg = Arg(Op.RETURN, can.level.value, chain.round, can.obo)
         elif can.discipline:
