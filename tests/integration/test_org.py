@@ -235,3 +235,35 @@ async def test_a_burst_everywhere_limits_every_account_and_tells_the_administrat
         db.uow(), code_text=invite.code, telegram_user_id=3, chat_id=3, update_id=3000, clock=clock
     )
     assert newcomer.outcome is EnrolOutcome.ENROLLED
+
+
+async def test_a_wecom_account_from_the_roster_is_confirmed_once_and_kept_by_a_file_without_the_column(
+    db: Database, court_id: int
+) -> None:
+    """The roster's ``wecom_userid`` names the account; its holder confirms it (WeCom vouches for the account,
+    the person for the entry), and only then is served. Another account is confirmed anew; a roster without
+    the column changes nothing; leaving the roster ends the service at once."""
+    clock = FixedClock(NOW)
+    await load(db, court_id, HEADER + ",wecom_userid\na1,张三,一庭,审判员,staff,,,zhangsan\n")
+    found = await enrolment.wecom_accounts(db.uow(read_only=True), ["zhangsan", "nobody"], now=NOW)
+    assert list(found) == ["zhangsan"] and not found["zhangsan"].confirmed
+    member = await enrolment.confirm_wecom(db.uow(), userid="zhangsan", clock=clock)
+    assert member is not None and member.staff.name == "张三" and member.department == "一庭"
+    assert await enrolment.confirm_wecom(db.uow(), userid="nobody", clock=clock) is None
+    found = await enrolment.wecom_accounts(db.uow(read_only=True), ["zhangsan"], now=NOW)
+    assert found["zhangsan"].confirmed and found["zhangsan"].member.staff.on_wecom
+    async with db.uow(read_only=True) as uow:
+        confirmations = [e for e in await uow.ledger.entries() if e.action == "staff.wecom_confirm"]
+    assert [e.object_id for e in confirmations] == ["a1"]
+
+    await load(db, court_id, HEADER + "\na1,张三,一庭,审判员,staff,,\n")  # no column: the account stays
+    found = await enrolment.wecom_accounts(db.uow(read_only=True), ["zhangsan"], now=NOW)
+    assert found["zhangsan"].confirmed
+
+    await load(db, court_id, HEADER + ",wecom_userid\na1,张三,一庭,审判员,staff,,,zs2\n")  # another account
+    found = await enrolment.wecom_accounts(db.uow(read_only=True), ["zhangsan", "zs2"], now=NOW)
+    assert list(found) == ["zs2"] and not found["zs2"].confirmed
+    await enrolment.confirm_wecom(db.uow(), userid="zs2", clock=clock)
+
+    await load(db, court_id, HEADER + "\na2,李四,一庭,审判员,staff,,\n", clock)  # 张三 leaves the roster
+    assert await enrolment.wecom_accounts(db.uow(read_only=True), ["zs2"], now=NOW) == {}

@@ -117,3 +117,29 @@ def test_any_text_gives_rows_or_errors_never_an_exception(text: str) -> None:
     roster = parse_roster(HEADER + "\n" + text)
     assert roster.ok or roster.errors
     assert all(texts.reason(e) for e in roster.errors)
+
+
+def test_the_wecom_account_column_is_optional_checked_and_one_account_is_one_person() -> None:
+    """A court on WeCom names each person's account (the enterprise's UserID); a file without the column
+    still imports, and leaves the accounts as they are (``None``, not ``""``)."""
+    without = parse_roster(HEADER + "\na1,张三,一庭,审判员,staff,,\n")
+    assert without.ok and without.rows[0].wecom_userid is None
+    text = "\n".join(
+        [
+            HEADER + ",wecom_userid",
+            "a1,张三,一庭,审判员,staff,,,zhangsan",
+            "a2,李四,一庭,审判员,staff,,,",  # no account: none
+            "a3,王五,一庭,审判员,staff,,,ZhangSan",  # line 4: the same account as line 2
+            "a4,赵六,一庭,审判员,staff,,,-bad name",  # line 5: not a WeCom UserID
+        ]
+    )
+    roster = parse_roster(text)
+    assert sorted(e.line for e in roster.errors) == [4, 5]
+    reasons = " ".join(texts.error(e) for e in roster.errors)
+    assert "与第 2 行重复" in reasons and "企业微信账号" in reasons and "-bad name" in reasons
+    good = parse_roster("\n".join(text.splitlines()[:3]))
+    assert good.ok
+    assert [(r.staff_id, r.wecom_userid, r.extra) for r in good.rows] == [
+        ("a1", "zhangsan", {}),
+        ("a2", "", {}),
+    ]

@@ -13,6 +13,7 @@ from liuhen.app.decoder import Decoder
 from liuhen.app.settings import Settings
 from liuhen.app.usecases.enrolment import Member, current_members
 from liuhen.app.usecases.intake import (
+    MESSAGE_MEDIA_TYPE,
     NewEvidence,
     Receipt,
     StoredContent,
@@ -39,6 +40,7 @@ class Arrived:
     incoming: IncomingEvidence
     message_json: bytes
     file: StoredContent | None
+    media_type: str = MESSAGE_MEDIA_TYPE  # what the message's own bytes are (a door's message format)
 
 
 @dataclass
@@ -79,7 +81,7 @@ class Runtime:
         """Store the messages' JSON (write, fsync, rename, fsync dir), then record them in one transaction."""
         blobs = await self.store.put_many([a.message_json for a in batch])
         items = [
-            NewEvidence(a.staff, a.incoming, stored_content(blob.sha256, blob.size, a.file))
+            NewEvidence(a.staff, a.incoming, stored_content(blob.sha256, blob.size, a.file, a.media_type))
             for a, blob in zip(batch, blobs, strict=True)
         ]
         window = timedelta(minutes=self.settings.draft_join_minutes)

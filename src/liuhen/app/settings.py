@@ -120,6 +120,18 @@ class Settings(BaseSettings):
     webhook_drain_seconds: float = Field(
         default=30.0, gt=0, description="On SIGTERM, wait this long for updates in flight"
     )
+    # the WeCom (企业微信) door: a self-built application (`liuhen run --channel wecom`); never logged
+    wecom_corp_id: str | None = Field(default=None, description="The enterprise's CorpID (ww…)")
+    wecom_agent_id: int | None = Field(default=None, description="The self-built application's AgentId")
+    wecom_secret: SecretStr | None = Field(default=None, description="The application's Secret")
+    wecom_token: SecretStr | None = Field(default=None, description="The callback's Token (signatures)")
+    wecom_aes_key: SecretStr | None = Field(
+        default=None, description="The callback's EncodingAESKey (43 characters)"
+    )
+    wecom_api_base_url: str = Field(
+        default="https://qyapi.weixin.qq.com", description="WeCom's API host; a sandbox's address in tests"
+    )
+    wecom_listen: str = Field(default="127.0.0.1:8089", description="HOST:PORT the WeCom callback binds")
 
     @property
     def keys_path(self) -> Path:
@@ -148,6 +160,17 @@ class Settings(BaseSettings):
     def desk_url(self) -> str:
         """The desk console's base address as people open it (no trailing slash)."""
         return (self.web_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
+
+    def wecom_missing(self) -> list[str]:
+        """The WeCom settings a deployment on WeCom lacks (their environment variables' names)."""
+        needed = {
+            "LIUHEN_WECOM_CORP_ID": self.wecom_corp_id,
+            "LIUHEN_WECOM_AGENT_ID": self.wecom_agent_id,
+            "LIUHEN_WECOM_SECRET": self.wecom_secret,
+            "LIUHEN_WECOM_TOKEN": self.wecom_token,
+            "LIUHEN_WECOM_AES_KEY": self.wecom_aes_key,
+        }
+        return [name for name, value in needed.items() if value is None]
 
     def token_value(self) -> str:
         """The bot token; the doors that need one check ``telegram_token`` first and tell the operator."""

@@ -69,6 +69,8 @@ class Staff:
     telegram_chat_id: int | None = None
     enrolled_at: datetime | None = None
     deactivated_at: datetime | None = None
+    wecom_userid: str | None = None  # the account in the court's WeCom (企业微信), from the roster
+    wecom_confirmed_at: datetime | None = None  # when the person confirmed it is theirs
     extra: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -81,6 +83,11 @@ class Staff:
     @property
     def enrolled(self) -> bool:
         return self.active and self.telegram_user_id is not None
+
+    @property
+    def on_wecom(self) -> bool:
+        """Served on WeCom: active, and the roster's WeCom account confirmed by its holder."""
+        return self.active and self.wecom_userid is not None and self.wecom_confirmed_at is not None
 
 
 @dataclass(eq=False)

@@ -2,7 +2,8 @@
 
 Header ``staff_id,name,department,position,role,phone,oversees``; extra columns allowed and kept. An optional
 ``court`` column names the court (its code) each person belongs to; empty or absent means the
-deployment's own court, so single-court files keep working.
+deployment's own court, so single-court files keep working. An optional ``wecom_userid`` column gives the
+person's account in the court's WeCom (企业微信); a file without the column leaves the accounts as they are.
 Validation is all or nothing: every bad row is reported with its line number and a typed problem (which
 ``texts/roster.py`` puts into words), and a file with any bad row imports nothing.
 """
@@ -25,6 +26,9 @@ _STAFF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 _MAX_TEXT = 64
 MAX_STAFF_ID = 32
+WECOM_USERID = "wecom_userid"
+# WeCom's member UserID: 1-64 bytes of letters, digits and "_-@.", beginning with a letter or a digit
+_WECOM_USERID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-@.]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class RosterRow:
     oversees: tuple[str, ...]
     extra: dict[str, str] = field(default_factory=dict)
     court: str = ""  # the court's code; "" = the deployment's court
+    wecom_userid: str | None = None  # None: the file has no such column (the account stays as it is)
 
 
 class RosterProblem(enum.StrEnum):
@@ -57,6 +62,8 @@ class RosterProblem(enum.StrEnum):
     NO_PEOPLE = "no_people"
     DOUBLY_OVERSEEN = "doubly_overseen"  # department, first, first_name
     CONTROL_CHARACTERS = "control_characters"  # column
+    BAD_WECOM_USERID = "bad_wecom_userid"  # value
+    DUPLICATE_WECOM_USERID = "duplicate_wecom_userid"  # value, first
 
 
 @dataclass(frozen=True)
@@ -150,12 +157,19 @@ def _check_row(raw: dict[str, str], line: int) -> tuple[RosterRow | None, list[R
         )
     if get["phone"] and not _PHONE.match(get["phone"]):
         errors.append(RosterError(line, RosterProblem.BAD_PHONE, {"value": get["phone"]}))
+    wecom = (raw.get(WECOM_USERID) or "").strip() if WECOM_USERID in raw else None
+    if wecom and not _WECOM_USERID.match(wecom):
+        errors.append(RosterError(line, RosterProblem.BAD_WECOM_USERID, {"value": wecom}))
     oversees = _split_oversees(get["oversees"])
     if oversees and role not in OVERSEER_ROLES:
         errors.append(RosterError(line, RosterProblem.OVERSEES_NOT_LEADER))
     if errors:
         return None, errors
-    extra = {k: (v or "").strip() for k, v in raw.items() if k and k not in (*REQUIRED_COLUMNS, "court")}
+    extra = {
+        k: (v or "").strip()
+        for k, v in raw.items()
+        if k and k not in (*REQUIRED_COLUMNS, "court", WECOM_USERID)
+    }
     row = RosterRow(
         line=line,
         staff_id=get["staff_id"],
@@ -167,6 +181,7 @@ def _check_row(raw: dict[str, str], line: int) -> tuple[RosterRow | None, list[R
         oversees=oversees,
         extra=extra,
         court=(raw.get("court") or "").strip(),
+        wecom_userid=wecom,
     )
     return row, []
 
@@ -184,6 +199,7 @@ def parse_roster(text: str) -> Roster:
     rows: list[RosterRow] = []
     errors: list[RosterError] = []
     seen_ids: dict[tuple[str, str], int] = {}
+    seen_wecom: dict[str, int] = {}
     try:
         raws = [(reader.line_num, raw) for raw in reader]
     except csv.Error as exc:
@@ -206,6 +222,12 @@ def parse_roster(text: str) -> Roster:
             )
             continue
         seen_ids[key] = line
+        if row.wecom_userid:  # one WeCom account is one person, whatever the court
+            first_wecom = seen_wecom.setdefault(row.wecom_userid.lower(), line)
+            if first_wecom != line:
+                params = {"value": row.wecom_userid, "first": first_wecom}
+                errors.append(RosterError(line, RosterProblem.DUPLICATE_WECOM_USERID, params))
+                continue
         rows.append(row)
     if not rows and not errors:
         errors.append(RosterError(0, RosterProblem.NO_PEOPLE))

@@ -36,6 +36,15 @@ WebOption = Annotated[
 ]
 
 
+ChannelOption = Annotated[
+    str,
+    typer.Option(
+        "--channel",
+        help="telegram（默认）或 wecom（企业微信自建应用：需要 LIUHEN_WECOM_* 设置，回调 /wecom/callback）",
+    ),
+]
+
+
 @app.command()
 def run(
     webhook: launch_webhook.WebhookFlag = False,
@@ -43,9 +52,16 @@ def run(
     url: launch_webhook.UrlOption = None,
     secret_token: launch_webhook.SecretOption = None,
     web: WebOption = False,
+    channel: ChannelOption = "telegram",
 ) -> None:
-    """运行机器人（需要 LIUHEN_TELEGRAM_TOKEN）：默认长轮询；--webhook 接收推送；--web 同时提供网页工作台。"""
+    """运行机器人：默认 Telegram（需要 LIUHEN_TELEGRAM_TOKEN，长轮询；--webhook 接收推送）；
+    --channel wecom 运行企业微信回调（--listen 主机:端口）；--web 同时提供网页工作台。"""
     config = settings()
+    if channel.lower() == "wecom":
+        _run_wecom(config, listen=listen, web=web, telegram_only=bool(webhook or url or secret_token))
+        return
+    if channel.lower() != "telegram":
+        fail(f"不认识的渠道“{channel}”：应为 telegram 或 wecom。")
     if config.telegram_token is None:
         fail("未设置 LIUHEN_TELEGRAM_TOKEN。试用请运行 `liuhen demo`（本地沙盒，无需令牌）。")
     import asyncio
@@ -69,6 +85,39 @@ def run(
         from liuhen.texts.integrity import key_error
 
         fail(key_error(exc))
+
+
+def _run_wecom(config: Settings, *, listen: str | None, web: bool, telegram_only: bool) -> None:
+    """`liuhen run --channel wecom`: the WeCom callback (and the desk console with --web)."""
+    import asyncio
+
+    from liuhen.bot.webhook import WebhookConfigError, parse_listen
+
+    if telegram_only:
+        fail(
+            "--webhook、--url、--secret-token 只用于 Telegram；企业微信的回调地址是 http(s)://本机地址/wecom/callback。"
+        )
+    missing = config.wecom_missing()
+    if missing:
+        fail(
+            "企业微信渠道缺少设置："
+            + "、".join(missing)
+            + "（在企业微信管理后台“应用管理 → 自建应用”中查看）。"
+        )
+    try:
+        host, port = parse_listen(listen or config.wecom_listen)
+    except WebhookConfigError as exc:
+        fail(str(exc))
+    from liuhen.wecom.server import run as run_wecom
+
+    beside = None
+    if web:
+        from liuhen.web.server import serving
+
+        def beside(runtime: Runtime) -> AbstractAsyncContextManager[object]:
+            return serving(runtime, config.web_host, config.web_port, trust_proxy=config.web_trust_proxy)
+
+    asyncio.run(run_wecom(config, host=host, port=port, beside=beside))
 
 
 @app.command("web")

@@ -85,6 +85,10 @@ class SqlStaffRepository(_Repo):
         stmt = select(Staff).where(t.staff.c.telegram_user_id.in_(list(telegram_user_ids)))
         return {s.telegram_user_id: s for s in await self.session.scalars(stmt) if s.telegram_user_id}
 
+    async def by_wecom_many(self, userids: Collection[str]) -> dict[str, Staff]:
+        stmt = select(Staff).where(t.staff.c.wecom_userid.in_(list(userids)))
+        return {s.wecom_userid: s for s in await self.session.scalars(stmt) if s.wecom_userid}
+
     async def list(self, court_id: int) -> Sequence[Staff]:
         stmt = select(Staff).where(t.staff.c.court_id == court_id).order_by(t.staff.c.id)
         return (await self.session.scalars(stmt)).all()
@@ -521,9 +525,14 @@ class SqlEvidenceRepository(_Repo):
         )
         return (await self.session.scalars(stmt)).all()
 
-    async def unfinished(self, limit: int = 100) -> Sequence[Evidence]:
+    async def unfinished(self, limit: int = 100, *, wecom: bool = False) -> Sequence[Evidence]:
+        """Evidence whose file is still to be fetched, by the door it came through: WeCom's messages have
+        negative update ids (wecom/parse.py), Telegram's positive ones."""
         c = t.evidence.c
-        stmt = select(Evidence).where(c.state == EvidenceState.PENDING.value).order_by(c.id).limit(limit)
+        door = c.update_id < 0 if wecom else c.update_id >= 0
+        stmt = (
+            select(Evidence).where(c.state == EvidenceState.PENDING.value, door).order_by(c.id).limit(limit)
+        )
         return (await self.session.scalars(stmt)).all()
 
 

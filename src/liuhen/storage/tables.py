@@ -94,11 +94,16 @@ staff = Table(
     Column("telegram_user_id", BigInteger, nullable=True, unique=True),
     Column("telegram_chat_id", BigInteger, nullable=True),
     Column("enrolled_at", UTCDateTime()),
+    # the member's account in the court's WeCom (企业微信): the enterprise vouches for it, the person
+    # confirms it once (wecom_confirmed_at) before being served there
+    Column("wecom_userid", String(64), nullable=True),
+    Column("wecom_confirmed_at", UTCDateTime()),
     Column("deactivated_at", UTCDateTime()),
     Column("extra", JSON, nullable=False),
     Column("created_at", UTCDateTime()),
     Column("updated_at", UTCDateTime()),
     UniqueConstraint("court_id", "staff_id", name="uq_staff_court_staff_id"),
+    Index("ux_staff_wecom_userid", "wecom_userid", unique=True),
 )
 
 enrolment_codes = Table(

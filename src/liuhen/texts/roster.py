@@ -17,6 +17,13 @@ _PROBLEMS: dict[RosterProblem, str] = {
     RosterProblem.TOO_LONG: "{label}（{column}）过长（最多 {max} 字）",
     RosterProblem.BAD_ROLE: "角色（role）“{value}”无效，应为：{roles}",
     RosterProblem.BAD_PHONE: "电话（phone）“{value}”格式不正确",
+    RosterProblem.BAD_WECOM_USERID: (
+        "企业微信账号（wecom_userid）“{value}”格式不正确："
+        "只能由字母、数字和 _-@. 组成，以字母或数字开头，最长 64 个字符"
+    ),
+    RosterProblem.DUPLICATE_WECOM_USERID: (
+        "企业微信账号（wecom_userid）“{value}”与第 {first} 行重复：一个账号只属于一个人"
+    ),
     RosterProblem.OVERSEES_NOT_LEADER: (
         "只有副院长（vice_president）或院长（president）可以填写分管部门（oversees）"
     ),

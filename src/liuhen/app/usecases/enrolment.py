@@ -252,26 +252,80 @@ async def current_members(
     enrolled and active are absent."""
     async with uow:
         staff = [s for s in (await uow.staff.by_telegram_many(telegram_user_ids)).values() if s.enrolled]
-        if not staff:
-            return {}
-        pks = [s.id for s in staff if s.id is not None]
-        departments = await uow.departments.many({s.department_id for s in staff if s.department_id})
-        courts = await uow.courts.many({s.court_id for s in staff})
-        conversations = await uow.conversations.load(pks)
-        complaints = await uow.complaints.open_for_many(pks)
-    members: dict[int, Member] = {}
+        members = await _members_of(uow, staff, now)
+    return {m.staff.telegram_user_id: m for m in members if m.staff.telegram_user_id is not None}
+
+
+async def _members_of(uow: UnitOfWork, staff: list[Staff], now: datetime) -> list[Member]:
+    """The people with the names the doors show and what their conversations wait for, in four reads."""
+    if not staff:
+        return []
+    pks = [s.id for s in staff if s.id is not None]
+    departments = await uow.departments.many({s.department_id for s in staff if s.department_id})
+    courts = await uow.courts.many({s.court_id for s in staff})
+    conversations = await uow.conversations.load(pks)
+    complaints = await uow.complaints.open_for_many(pks)
+    members: list[Member] = []
     for person in staff:
-        assert person.id is not None and person.telegram_user_id is not None
+        assert person.id is not None
         department, court = departments.get(person.department_id or 0), courts.get(person.court_id)
         conversation, complaint = conversations.get(person.id), complaints.get(person.id)
-        members[person.telegram_user_id] = Member(
-            person,
-            department.name if department else "",
-            court.name if court else "",
-            pending_field=conversation.pending_field if conversation else None,
-            writing_complaint=complaint is not None and complaint.updated_at >= now - OPEN_WINDOW,
+        members.append(
+            Member(
+                person,
+                department.name if department else "",
+                court.name if court else "",
+                pending_field=conversation.pending_field if conversation else None,
+                writing_complaint=complaint is not None and complaint.updated_at >= now - OPEN_WINDOW,
+            )
         )
     return members
+
+
+@dataclass(frozen=True)
+class WeComAccount:
+    """A WeCom member as the roster knows them: ``confirmed`` once the holder said the account is
+    theirs (the enterprise vouches for the account; the person for the roster's entry)."""
+
+    member: Member
+    confirmed: bool
+
+
+async def wecom_accounts(
+    uow: UnitOfWork, userids: Collection[str], *, now: datetime
+) -> dict[str, WeComAccount]:
+    """The active people of the roster behind WeCom accounts, in one read-only transaction. Accounts of
+    nobody on the roster (or deactivated) are absent: they are served nothing."""
+    async with uow:
+        staff = [s for s in (await uow.staff.by_wecom_many(userids)).values() if s.active]
+        members = await _members_of(uow, staff, now)
+    return {
+        m.staff.wecom_userid: WeComAccount(m, m.staff.wecom_confirmed_at is not None)
+        for m in members
+        if m.staff.wecom_userid is not None
+    }
+
+
+async def confirm_wecom(uow: UnitOfWork, *, userid: str, clock: Clock) -> Member | None:
+    """The holder of a roster's WeCom account confirms it is theirs: served on WeCom from now on. None
+    for an account of nobody active on the roster. Confirming twice changes nothing."""
+    async with uow:
+        staff = (await uow.staff.by_wecom_many([userid])).get(userid)
+        if staff is None or not staff.active:
+            return None
+        if staff.wecom_confirmed_at is None:
+            now = clock.now()
+            staff.wecom_confirmed_at = staff.updated_at = now
+            await uow.ledger.append(
+                actor=f"staff:{staff.staff_id}",
+                action="staff.wecom_confirm",
+                object_type="staff",
+                object_id=staff.staff_id,
+                payload={"wecom_userid": userid},
+            )
+        member = await _member(uow, staff)
+        await uow.commit()
+        return member
 
 
 async def _member(uow: UnitOfWork, staff: Staff) -> Member:

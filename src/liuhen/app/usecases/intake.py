@@ -45,7 +45,12 @@ class StoredContent:
 MESSAGE_MEDIA_TYPE = "application/vnd.telegram.message+json"  # the whole message, as Telegram gave it
 
 
-def stored_content(message_sha256: str, message_size: int, file: StoredContent | None) -> StoredContent:
+def stored_content(
+    message_sha256: str,
+    message_size: int,
+    file: StoredContent | None,
+    media_type: str = MESSAGE_MEDIA_TYPE,
+) -> StoredContent:
     """What was stored of one message: its JSON always (provenance, text, entities); the evidence is the
     JSON itself for a text, else the downloaded file (``file``, with its state)."""
     if file is None:
@@ -54,7 +59,7 @@ def stored_content(message_sha256: str, message_size: int, file: StoredContent |
             message_sha256,
             sha256=message_sha256,
             size=message_size,
-            media_type=MESSAGE_MEDIA_TYPE,
+            media_type=media_type,
         )
     return StoredContent(
         file.state, message_sha256, sha256=file.sha256, size=file.size, media_type=file.media_type

@@ -69,6 +69,7 @@ def _row_values(row: RosterRow, department_id: int) -> dict[str, Any]:
         "phone": row.phone,
         "department_id": department_id,
         "extra": row.extra,
+        **({} if row.wecom_userid is None else {"wecom_userid": row.wecom_userid or None}),
     }
 
 
@@ -166,6 +167,8 @@ async def _import(
             person.active, person.deactivated_at = True, None
             summary.reactivated.append(row.staff_id)
             changes["active"] = True
+        if "wecom_userid" in changes:  # another account: its holder confirms it anew
+            person.wecom_confirmed_at = None
         if changes:
             for k, v in changes.items():
                 setattr(person, k, v)
@@ -179,6 +182,7 @@ async def _import(
         if key not in in_file and person.active:
             person.active, person.deactivated_at, person.updated_at = False, now, now
             person.telegram_user_id = person.telegram_chat_id = None  # access ends at once
+            person.wecom_confirmed_at = None
             summary.deactivated.append(person.staff_id)
             summary.deactivated_people.append(person)
             await _log(uow, actor, "roster.deactivate", person.staff_id, {})
