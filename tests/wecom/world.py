@@ -35,7 +35,13 @@ TOKEN = "CallbackToken42"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters
 AGENT_ID = 1000002
 #: the demo court's people and their WeCom accounts (the roster's optional wecom_userid column)
-ACCOUNTS = {"j001": "zhangfaguan", "h001": "litingzhang", "v001": "wangfuyuanzhang", "k001": "zhaozhuren"}
+ACCOUNTS = {
+    "j001": "zhangfaguan",
+    "h001": "litingzhang",
+    "v001": "wangfuyuanzhang",
+    "k001": "zhaozhuren",
+    "m001": "wutongji",
+}
 
 
 def roster_with_accounts() -> str:

@@ -20,8 +20,6 @@ from liuhen.app.usecases.witnesses import WitnessRequest
 from liuhen.reports import registration
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import casefile as casefile_texts
-from liuhen.texts import common as common_texts
-from liuhen.texts import followup as followup_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts import witnesses as witness_texts
 from liuhen.texts.profile import COURT, Voice, voice
@@ -50,38 +48,7 @@ def markup(rows: Iterable[Iterable[Button]], v: Voice = COURT) -> InlineKeyboard
 
 
 def render(d: Delivery, rt: Runtime) -> str:
-    tz, v = rt.settings.tz, voice_of(rt)
-    if d.kind == "card" and d.card is not None:
-        return texts.card(d.card, tz, v)
-    if d.kind == "remind" and d.card is not None:
-        return texts.reminder(d, d.card, tz, v)
-    if d.kind == "step":
-        return texts.step(d, tz, v)
-    if d.kind == "escalated":
-        return texts.escalated(d, v)
-    if d.kind == "copy":
-        return texts.form_copy(d, tz, v)
-    if d.kind == "upward":
-        return texts.upward(d, d.card, tz, v)
-    if d.kind == "upward_told":
-        return texts.upward_told(d)
-    if d.kind == "concurrent":
-        return texts.concurrent(d, d.card, v)
-    if d.kind == "vacant":
-        return texts.vacant(d)
-    if d.kind == "delegated":
-        return texts.delegated(d)
-    if d.kind == "corrected":
-        return texts.corrected(d)
-    if d.kind == "severe":
-        return texts.severe(d, d.card, tz, v)
-    if d.kind == "severe_overdue":
-        return texts.severe_overdue(d, d.card, tz, v)
-    if d.kind == "told" and d.told is not None:
-        return followup_texts.told(d.told, tz)
-    if d.kind == "enrol_burst":
-        return common_texts.enrol_burst(int(d.payload.get("failures") or 0))
-    return texts.news(d.number)
+    return texts.delivery(d, rt.settings.tz, voice_of(rt))
 
 
 async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
@@ -144,6 +111,8 @@ async def close_cards(bot: Bot, rt: Runtime, closed: Closed | None) -> None:
     if closed is None:
         return
     for chat_id, message_id in closed.cards:
+        if chat_id < 0:  # a WeCom card: the WeCom door closes its own
+            continue
         try:
             await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
             await bot.send_message(

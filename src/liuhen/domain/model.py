@@ -85,6 +85,21 @@ class Staff:
         return self.active and self.telegram_user_id is not None
 
     @property
+    def chat_id(self) -> int | None:
+        """Where the chat doors reach this person: the Telegram chat when enrolled there, else — confirmed on
+        WeCom — the WeCom door's address, the negative of the person's key (WeCom has no chats; Telegram's
+        chats of people are positive). None: no door reaches them."""
+        if self.enrolled and self.telegram_chat_id is not None:
+            return self.telegram_chat_id
+        if self.on_wecom and self.id is not None:
+            return -self.id
+        return None
+
+    @property
+    def reachable(self) -> bool:
+        return self.chat_id is not None
+
+    @property
     def on_wecom(self) -> bool:
         """Served on WeCom: active, and the roster's WeCom account confirmed by its holder."""
         return self.active and self.wecom_userid is not None and self.wecom_confirmed_at is not None

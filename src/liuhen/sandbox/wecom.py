@@ -46,7 +46,6 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 from wechatpy.enterprise.crypto import WeChatCrypto
-from yarl import URL
 
 log = logging.getLogger(__name__)
 
@@ -454,8 +453,8 @@ class WeComSandbox:
         self.callback_url: str | None = None
         self.callback_timeout = CALLBACK_TIMEOUT
         self.allowed_ips: set[str] | None = None  # when set, API calls from other IPs answer 60020
-        self.token_requests = 0
-        self.calls: Counter[str] = Counter()
+        self.token_requests = 0  # every gettoken call, failed and injected ones included
+        self.calls: Counter[str] = Counter()  # calls per path after /cgi-bin/, e.g. "message/send"
         self.sent: list[SentMessage] = []  # every record, in order
         self._tokens: dict[str, _Token] = {}
         self._media: dict[str, _Media] = {}
@@ -863,7 +862,8 @@ class WeComSandbox:
     async def _post(self, url: str, query: Mapping[str, str], payload: str) -> tuple[int, str, str | None]:
         try:
             async with self._client().post(
-                URL(url).update_query(dict(query)),
+                url,
+                params=dict(query),
                 data=payload.encode(),
                 headers={"Content-Type": "text/xml"},
                 timeout=aiohttp.ClientTimeout(total=self.callback_timeout),
@@ -925,7 +925,7 @@ class WeComSandbox:
         query = {"msg_signature": signature, "timestamp": timestamp, "nonce": nonce, "echostr": echostr}
         try:
             async with self._client().get(
-                URL(url).update_query(query), timeout=aiohttp.ClientTimeout(total=self.callback_timeout)
+                url, params=query, timeout=aiohttp.ClientTimeout(total=self.callback_timeout)
             ) as response:
                 return response.status, await response.text(), plaintext
         except (aiohttp.ClientError, TimeoutError):

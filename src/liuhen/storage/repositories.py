@@ -594,6 +594,12 @@ class SqlCalendar(_Repo):
         )
 
 
+def _door(wecom: bool) -> Any:
+    """The outbox messages of one chat door's readers: WeCom's addresses are negative (Staff.chat_id)."""
+    chat = t.notices.c.chat_id
+    return chat < 0 if wecom else or_(chat.is_(None), chat >= 0)
+
+
 class SqlNotices(_Repo):
     def __init__(self, session: AsyncSession, now: Any) -> None:
         super().__init__(session)
@@ -638,13 +644,15 @@ class SqlNotices(_Repo):
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def outbox(self, prefix: str, posted_before: datetime, lease_expired_before: datetime) -> list[str]:
+    async def outbox(
+        self, prefix: str, posted_before: datetime, lease_expired_before: datetime, *, wecom: bool = False
+    ) -> list[str]:
         """Keys of unsent outbox messages nobody is sending: posted before ``posted_before`` and never
-        leased, or whose lease expired (the sender died or the send failed)."""
+        leased, or whose lease expired (the sender died or the send failed) — of one door's people."""
         c = t.notices.c
         rows = await self.session.execute(
             select(c.key)
-            .where(c.key.like(f"{prefix}%"), c.sent_at.is_(None), c.payload.is_not(None))
+            .where(c.key.like(f"{prefix}%"), c.sent_at.is_(None), c.payload.is_not(None), _door(wecom))
             .where(
                 or_(
                     and_(c.leased_at.is_(None), c.created_at < posted_before),
@@ -657,14 +665,14 @@ class SqlNotices(_Repo):
         return [row.key for row in rows]
 
     async def take(
-        self, key: str, lease_expired_before: datetime
+        self, key: str, lease_expired_before: datetime, *, wecom: bool = False
     ) -> tuple[int | None, dict[str, Any]] | None:
         """Lease one unsent outbox message for sending: only one process wins (a message never leased, or
-        whose lease expired). Returns (chat_id, payload) or None."""
+        whose lease expired), and only a door that reaches its reader. Returns (chat_id, payload) or None."""
         c = t.notices.c
         result = await self.session.execute(
             update(t.notices)
-            .where(c.key == key, c.sent_at.is_(None))
+            .where(c.key == key, c.sent_at.is_(None), _door(wecom))
             .where(or_(c.leased_at.is_(None), c.leased_at < lease_expired_before))
             .values(leased_at=self._now())
         )

@@ -35,6 +35,8 @@ from liuhen.domain.signoff import (
     SkipReason,
     Why,
 )
+from liuhen.texts import common as common_words
+from liuhen.texts import followup as followup_words
 from liuhen.texts.access import denied
 from liuhen.texts.citations import cite
 from liuhen.texts.labels import RECORD_STATUS, evidence_kind, human_size, record_status
@@ -586,3 +588,38 @@ def concurrent(d: Delivery, c: Card | None, v: Voice = COURT) -> str:
             "分管院领导签署后送纪检监察机构签批。",
         ]
     )
+
+
+def delivery(d: Delivery, tz: tzinfo, v: Voice) -> str:
+    """An outbox message in words, for whichever chat door sends it."""
+    if d.kind == "card" and d.card is not None:
+        return card(d.card, tz, v)
+    if d.kind == "remind" and d.card is not None:
+        return reminder(d, d.card, tz, v)
+    if d.kind == "step":
+        return step(d, tz, v)
+    if d.kind == "escalated":
+        return escalated(d, v)
+    if d.kind == "copy":
+        return form_copy(d, tz, v)
+    if d.kind == "upward":
+        return upward(d, d.card, tz, v)
+    if d.kind == "upward_told":
+        return upward_told(d)
+    if d.kind == "concurrent":
+        return concurrent(d, d.card, v)
+    if d.kind == "vacant":
+        return vacant(d)
+    if d.kind == "delegated":
+        return delegated(d)
+    if d.kind == "corrected":
+        return corrected(d)
+    if d.kind == "severe":
+        return severe(d, d.card, tz, v)
+    if d.kind == "severe_overdue":
+        return severe_overdue(d, d.card, tz, v)
+    if d.kind == "told" and d.told is not None:
+        return followup_words.told(d.told, tz)
+    if d.kind == "enrol_burst":
+        return common_words.enrol_burst(int(d.payload.get("failures") or 0))
+    return news(d.number)

@@ -37,6 +37,8 @@ LATER_LABEL = "已保存，稍后补充"
 FILLING_LABEL = "补充中…"
 DIRECT_LABEL = "已标记直接报告纪检"
 CLOSED_LABEL = "已处理"
+SIGNOFF_TITLE = "签批 · {number}"
+PENDING_TITLE = "待我签批"
 
 
 def confirm(member: Member) -> str:

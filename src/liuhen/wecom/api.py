@@ -8,6 +8,7 @@ Endpoints (企业微信 开发者中心, 服务端API): ``gettoken``, ``message/
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,11 @@ class MediaGone(WeComError):
 class Sent:
     msgid: str
     response_code: str | None = None  # a card with buttons: the code that updates it once
+
+    @property
+    def message_id(self) -> int:
+        """The register's number for the sent message (WeCom's message ids are strings)."""
+        return int.from_bytes(hashlib.sha256(self.msgid.encode()).digest()[:7], "big") or 1
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,11 @@ class WeComApi:
 
     async def send_text(self, userid: str, content: str) -> Sent:
         body = {"touser": userid, "msgtype": "text", "agentid": self.agent_id, "text": {"content": content}}
+        answer = await self._request("POST", "message/send", json=body)
+        return Sent(str(answer.get("msgid", "")))
+
+    async def send_file(self, userid: str, media_id: str) -> Sent:
+        body = {"touser": userid, "msgtype": "file", "agentid": self.agent_id, "file": {"media_id": media_id}}
         answer = await self._request("POST", "message/send", json=body)
         return Sent(str(answer.get("msgid", "")))
 

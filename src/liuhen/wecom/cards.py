@@ -17,6 +17,7 @@ Json = dict[str, Any]
 
 INTAKE = "i:"
 QUESTION = "q:"
+SIGNOFF = "s:"
 CONFIRM = "enrol:yes"
 NOT_ME = "enrol:no"
 CHOICE = "choice"  # the question key of a one-choice card; its options' ids are the tokens
@@ -55,26 +56,31 @@ def receipt(r: Receipt) -> Json:
     return button_card(f"{wecom_words.RECEIPT_TITLE} · {r.record_number}", texts.receipt(r), pairs, kind="r")
 
 
-def question(view: View) -> Json | None:
-    """The view's card; None when it has no buttons (the text alone is sent)."""
-    buttons = [b for row in view.rows for b in row]
-    if not buttons:
-        return None
-    title = f"{wecom_words.QUESTION_TITLE} · {view.record_number}"
-    if len(buttons) <= MAX_BUTTONS:
-        pairs = [(words.button_label(b), QUESTION + b.token) for b in buttons]
-        return button_card(title, words.view(view), pairs, kind="q")
+def choices(title: str, text: str, options: list[tuple[str, str]], *, prefix: str, kind: str) -> Json:
+    """A card of ``options`` (label, token): buttons when they fit, else one choice and [确定] (its
+    option ids are the tokens; the submit button's key is ``prefix`` + CHOICE)."""
+    if len(options) <= MAX_BUTTONS:
+        return button_card(title, text, [(label, prefix + token) for label, token in options], kind=kind)
     return {
         "card_type": "vote_interaction",
-        "task_id": task_id("q"),
-        "main_title": {"title": title[:TITLE_MAX], "desc": words.view(view)},
+        "task_id": task_id(kind),
+        "main_title": {"title": title[:TITLE_MAX], "desc": text},
         "checkbox": {
             "question_key": CHOICE,
-            "option_list": [{"id": b.token, "text": words.button_label(b)} for b in buttons[:MAX_OPTIONS]],
+            "option_list": [{"id": token, "text": label} for label, token in options[:MAX_OPTIONS]],
             "mode": 0,
         },
-        "submit_button": {"text": wecom_words.CHOOSE, "key": QUESTION + CHOICE},
+        "submit_button": {"text": wecom_words.CHOOSE, "key": prefix + CHOICE},
     }
+
+
+def question(view: View) -> Json | None:
+    """The view's card; None when it has no buttons (the text alone is sent)."""
+    options = [(words.button_label(b), b.token) for row in view.rows for b in row]
+    if not options:
+        return None
+    title = f"{wecom_words.QUESTION_TITLE} · {view.record_number}"
+    return choices(title, words.view(view), options, prefix=QUESTION, kind="q")
 
 
 def confirm(text: str) -> Json:

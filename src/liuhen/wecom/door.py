@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -31,7 +30,7 @@ from liuhen.texts import common as texts
 from liuhen.texts import desk as desk_words
 from liuhen.texts import questions as words
 from liuhen.texts import wecom as wecom_words
-from liuhen.wecom import cards
+from liuhen.wecom import cards, signing
 from liuhen.wecom.api import MediaGone, WeComApi, WeComError
 from liuhen.wecom.parse import Callback
 
@@ -56,11 +55,6 @@ def chat_of(staff_pk: int) -> int:
     return -staff_pk
 
 
-def receipt_id(msgid: str) -> int:
-    """The register's number for a sent receipt (WeCom's message ids are strings)."""
-    return int.from_bytes(hashlib.sha256(msgid.encode()).digest()[:7], "big") or 1
-
-
 @dataclass
 class WeComDoor:
     rt: Runtime
@@ -69,6 +63,9 @@ class WeComDoor:
     _tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _in_flight: set[int] = field(default_factory=set)
+    # sign-off cards sent, to close them once their level is decided: (chat, message) → (userid, code);
+    # kept in memory (a card of before a restart stays, and answers 已处理 when pressed)
+    cards: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
 
     # ---- the callback ---------------------------------------------------------------------------
 
@@ -87,7 +84,7 @@ class WeComDoor:
         if account is None:  # not on the roster (or deactivated): served nothing, nothing kept
             log.info("wecom_refused", reason="not_on_roster")
             if callback.msg_type != "event" or callback.event == "template_card_event":
-                self._send(
+                self.send(
                     callback.userid, lambda: self.api.send_text(callback.userid, wecom_words.NOT_ON_ROSTER)
                 )
             return
@@ -102,15 +99,18 @@ class WeComDoor:
             return  # entering the application, a menu …: nothing to record
         elif callback.msg_type == "text" and callback.get("Content").startswith("/"):
             await self._command(callback, member)
+        elif callback.msg_type == "text" and member.pending_field == signing.PENDING:
+            if not await signing.typed(self, callback, member):
+                await self._evidence(callback, member)
         elif callback.msg_type == "text" and member.awaits_input:
             if not await self._answer(callback, member):
                 await self._evidence(callback, member)
         elif callback.msg_type in KINDS:
             await self._evidence(callback, member)
         else:  # a message type the register cannot keep yet: said, not silently dropped
-            self._say(callback.userid, wecom_words.UNSUPPORTED_MESSAGE)
+            self.say(callback.userid, wecom_words.UNSUPPORTED_MESSAGE)
 
-    def _send(self, userid: str, send: Callable[[], Awaitable[object]]) -> None:
+    def send(self, userid: str, send: Callable[[], Awaitable[object]]) -> None:
         """Queue a call to WeCom for ``userid`` after the ones before it."""
         before = self._tails.get(userid)
 
@@ -125,8 +125,8 @@ class WeComDoor:
 
         self._tails[userid] = asyncio.get_running_loop().create_task(run())
 
-    def _say(self, userid: str, text: str) -> None:
-        self._send(userid, lambda: self.api.send_text(userid, text))
+    def say(self, userid: str, text: str) -> None:
+        self.send(userid, lambda: self.api.send_text(userid, text))
 
     async def drain(self) -> None:
         """Until everything queued has been sent (tests, shutdown)."""
@@ -143,24 +143,24 @@ class WeComDoor:
                 self.rt.db.uow(), userid=callback.userid, clock=self.rt.clock
             )
             if member is not None:
-                self._close(callback.userid, code, wecom_words.CONFIRMED_LABEL)
-                self._say(callback.userid, wecom_words.welcome(member))
+                self.close(callback.userid, code, wecom_words.CONFIRMED_LABEL)
+                self.say(callback.userid, wecom_words.welcome(member))
             return
         if callback.event == "template_card_event" and key == cards.NOT_ME:
             log.warning("wecom_not_me")
-            self._close(callback.userid, code, wecom_words.NOT_ME_LABEL)
-            self._say(callback.userid, wecom_words.NOT_ME)
+            self.close(callback.userid, code, wecom_words.NOT_ME_LABEL)
+            self.say(callback.userid, wecom_words.NOT_ME)
             return
         if callback.msg_type == "event" and callback.event != "enter_agent":
             return
         card = cards.confirm(wecom_words.confirm(account.member))
-        self._send(callback.userid, lambda: self.api.send_card(callback.userid, card))
+        self.send(callback.userid, lambda: self.api.send_card(callback.userid, card))
         if callback.msg_type != "event":
-            self._say(callback.userid, wecom_words.RESEND)
+            self.say(callback.userid, wecom_words.RESEND)
 
-    def _close(self, userid: str, response_code: str, label: str) -> None:
+    def close(self, userid: str, response_code: str, label: str) -> None:
         if response_code:
-            self._send(userid, lambda: self.api.close_card(userid, response_code, label))
+            self.send(userid, lambda: self.api.close_card(userid, response_code, label))
 
     # ---- evidence ------------------------------------------------------------------------------
 
@@ -218,7 +218,7 @@ class WeComDoor:
         if receipt is None or incoming.update_id in self._in_flight:
             return  # a retried callback: receipted already (or its receipt is on its way)
         self._in_flight.add(incoming.update_id)
-        self._send(callback.userid, lambda: self._send_receipt(callback.userid, receipt, incoming.update_id))
+        self.send(callback.userid, lambda: self._send_receipt(callback.userid, receipt, incoming.update_id))
         newest = receipt.items[-1]
         if newest.id is not None and newest.sha256 and (newest.media_type or "").startswith("image/"):
             asyncio.get_running_loop().create_task(inspection.inspect(rt, newest.id, newest.sha256))
@@ -227,7 +227,7 @@ class WeComDoor:
         try:
             sent = await self.api.send_card(userid, cards.receipt(receipt))
             ids = [e.id for e in receipt.items if e.id is not None and e.receipt_message_id is None]
-            await self.rt.receipts.submit((ids, receipt_id(sent.msgid)))
+            await self.rt.receipts.submit((ids, sent.message_id))
         finally:
             self._in_flight.discard(update_id)
 
@@ -253,51 +253,54 @@ class WeComDoor:
             async with rt.db.uow(read_only=True) as uow:
                 recorder = await uow.staff.get(-arrival.chat_id)
             if recorder is not None and recorder.wecom_userid:
-                self._say(recorder.wecom_userid, texts.file_arrived(arrival))
+                self.say(recorder.wecom_userid, texts.file_arrived(arrival))
 
     # ---- buttons -------------------------------------------------------------------------------
 
     async def _pressed(self, callback: Callback, member: Member) -> None:
         key, code = callback.get("EventKey"), callback.get("ResponseCode")
-        if key.startswith(cards.INTAKE):
-            await self._receipt_button(callback, member, key.removeprefix(cards.INTAKE), code)
-        elif key.startswith(cards.QUESTION):
-            token = key.removeprefix(cards.QUESTION)
-            if token == cards.CHOICE:  # a one-choice card: the chosen option's id is the token
-                chosen = callback.selected.get(cards.CHOICE, ())
-                token = chosen[0] if chosen else ""
+        if key in (cards.CONFIRM, cards.NOT_ME):
+            self.close(callback.userid, code, wecom_words.CONFIRMED_LABEL)
+            return
+        prefix, token = key[:2], key[2:]
+        if token == cards.CHOICE:  # a one-choice card: the chosen option's id is the token
+            chosen = callback.selected.get(cards.CHOICE, ())
+            token = chosen[0] if chosen else ""
+        if prefix == cards.INTAKE:
+            await self._receipt_button(callback, member, token, code)
+        elif prefix == cards.QUESTION:
             await self._question_button(callback, member, token, code)
-        elif key in (cards.CONFIRM, cards.NOT_ME):
-            self._close(callback.userid, code, wecom_words.CONFIRMED_LABEL)
+        elif prefix == cards.SIGNOFF:
+            await signing.pressed(self, callback.userid, member, token, code)
         else:
-            self._say(callback.userid, texts.BUTTON_FORBIDDEN)
+            self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 
     async def _receipt_button(self, callback: Callback, member: Member, token: str, code: str) -> None:
         rt, userid = self.rt, callback.userid
         result = await intake.press(rt.db.uow(), staff=member.staff, token=token, clock=rt.clock)
         if result.outcome == PressOutcome.FORBIDDEN:
             log.warning("button_refused", action="intake")
-            self._say(userid, texts.BUTTON_FORBIDDEN)
+            self.say(userid, texts.BUTTON_FORBIDDEN)
             return
         if result.outcome in (PressOutcome.STALE, PressOutcome.SUBMITTED):
-            self._close(userid, code, wecom_words.CLOSED_LABEL)
-            self._say(userid, texts.BUTTON_STALE)
+            self.close(userid, code, wecom_words.CLOSED_LABEL)
+            self.say(userid, texts.BUTTON_STALE)
             return
         assert result.record is not None
         number = result.record.number
         if result.action == ReceiptAction.LATER:
-            self._close(userid, code, wecom_words.LATER_LABEL)
-            self._say(userid, texts.LATER)
+            self.close(userid, code, wecom_words.LATER_LABEL)
+            self.say(userid, texts.LATER)
         elif result.action == ReceiptAction.SPLIT:
             assert result.receipt is not None
             card = cards.receipt(result.receipt)
-            self._send(userid, lambda: self.api.update_card(userid, code, card))
-            self._say(userid, texts.split_done(number))
+            self.send(userid, lambda: self.api.update_card(userid, code, card))
+            self.say(userid, texts.split_done(number))
         elif result.action == ReceiptAction.DIRECT:
-            self._close(userid, code, wecom_words.DIRECT_LABEL)
-            self._say(userid, texts.direct_marked(number))
+            self.close(userid, code, wecom_words.DIRECT_LABEL)
+            self.say(userid, texts.direct_marked(number))
         else:  # FILL: the guided questions
-            self._close(userid, code, wecom_words.FILLING_LABEL)
+            self.close(userid, code, wecom_words.FILLING_LABEL)
             assert result.record.id is not None
             view = await questionnaire.ask(
                 rt.db.uow(),
@@ -308,6 +311,15 @@ class WeComDoor:
             )
             if view is not None:
                 self._show(userid, view)
+
+    async def open_questions(self, userid: str, member: Member, record_id: int) -> None:
+        """The guided questions of a record (a returned record, corrected by its recorder)."""
+        rt = self.rt
+        view = await questionnaire.ask(
+            rt.db.uow(), staff=member.staff, record_id=record_id, clock=rt.clock, settings=self._q()
+        )
+        if view is not None:
+            self._show(userid, view)
 
     def _q(self) -> questionnaire.Settings:
         s = self.rt.settings
@@ -320,28 +332,30 @@ class WeComDoor:
         buttons (submitted, saved for later) closes the pressed card with ``label`` and is said."""
         card = cards.question(view)
         if card is None:
-            self._close(userid, response_code, label or wecom_words.CLOSED_LABEL)
-            self._say(userid, words.view(view))
+            self.close(userid, response_code, label or wecom_words.CLOSED_LABEL)
+            self.say(userid, words.view(view))
         elif response_code:
-            self._send(userid, lambda: self.api.update_card(userid, response_code, card))
+            self.send(userid, lambda: self.api.update_card(userid, response_code, card))
         else:
-            self._send(userid, lambda: self.api.send_card(userid, card))
+            self.send(userid, lambda: self.api.send_card(userid, card))
 
     async def _question_button(self, callback: Callback, member: Member, token: str, code: str) -> None:
         rt, userid = self.rt, callback.userid
         result = await questionnaire.press(
             rt.db.uow(), staff=member.staff, token=token, clock=rt.clock, settings=self._q()
         )
+        if result.outbox:  # submitted: the first officer's card, on WeCom when they are there
+            await signing.deliver(self, result.outbox)
         notice = words.notice(result.notice, result.view)
         if result.view is None:
-            self._close(userid, code, notice or wecom_words.CLOSED_LABEL)
+            self.close(userid, code, notice or wecom_words.CLOSED_LABEL)
         elif cards.question(result.view) is None:  # the card's last press: its label says what happened
             self._show(userid, result.view, response_code=code, label=notice or "")
             return
         else:
             self._show(userid, result.view, response_code=code)
         if notice:  # WeCom has no toasts: a short message
-            self._say(userid, notice)
+            self.say(userid, notice)
 
     async def _answer(self, callback: Callback, member: Member) -> bool:
         """Typed text answering the pending question; False when it is not an answer (it is evidence)."""
@@ -374,20 +388,22 @@ class WeComDoor:
         if name == "desk":
             if args and args[0].lower() in desk_words.SIGN_OUT_WORDS:
                 ended = await desk.sign_out_everywhere(rt.db.uow(), staff=staff, now=rt.clock.now())
-                self._say(userid, desk_words.signed_out(ended))
+                self.say(userid, desk_words.signed_out(ended))
             else:
                 token = await desk.issue_link(rt.db.uow(), staff=staff, now=rt.clock.now())
-                self._say(userid, desk_words.link(f"{rt.settings.desk_url}/signin/{token}"))
+                self.say(userid, desk_words.link(f"{rt.settings.desk_url}/signin/{token}"))
         elif name == "new":
             await intake.start_new_draft(rt.db.uow(), staff=staff)
-            self._say(userid, texts.NEW_DRAFT)
+            self.say(userid, texts.NEW_DRAFT)
         elif name == "drafts":
             summaries = await intake.open_drafts(rt.db.uow(read_only=True), staff=staff)
-            self._say(userid, texts.drafts(summaries, rt.settings.tz))
+            self.say(userid, texts.drafts(summaries, rt.settings.tz))
+        elif name == "pending":
+            await signing.pending(self, userid, member)
         elif name in ("help", "start"):
-            self._say(userid, wecom_words.HELP)
+            self.say(userid, wecom_words.HELP)
         else:
-            self._say(userid, wecom_words.UNSUPPORTED)
+            self.say(userid, wecom_words.UNSUPPORTED)
 
     async def _claim(self, callback: Callback, kind: str) -> bool:
         """A command or a press is carried out once, however often WeCom retries its callback."""

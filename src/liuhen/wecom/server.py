@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -20,6 +20,7 @@ from aiohttp import web
 from liuhen.app.logs import configure_logging
 from liuhen.app.runtime import Runtime, open_runtime, wait_for_signal
 from liuhen.app.settings import Settings
+from liuhen.wecom import signing
 from liuhen.wecom.api import WeComApi
 from liuhen.wecom.crypto import BadCallback, CallbackCrypto
 from liuhen.wecom.door import WeComDoor
@@ -107,13 +108,14 @@ def api_of(settings: Settings, session: aiohttp.ClientSession) -> WeComApi:
     )
 
 
-async def _retrying(door: WeComDoor, every: float) -> None:
+async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+    """A background job of the door, again and again; a failed round is logged and the next one tries."""
     while True:
-        await asyncio.sleep(every)
+        await asyncio.sleep(seconds)
         try:
-            await door.retry_media()
-        except Exception as exc:  # the next round tries again
-            log.warning("wecom_retry_failed", error=repr(exc))
+            await job()
+        except Exception as exc:
+            log.warning("wecom_job_failed", job=name, error=repr(exc))
 
 
 @contextlib.asynccontextmanager
@@ -125,14 +127,20 @@ async def serving(runtime: Runtime, host: str, port: int) -> AsyncIterator[WeCom
         runner = web.AppRunner(build_app(door, crypto_of(settings)), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
-        retry = asyncio.get_running_loop().create_task(_retrying(door, settings.download_retry_seconds))
+        loop = asyncio.get_running_loop()
+        jobs = [
+            loop.create_task(_every(settings.download_retry_seconds, door.retry_media, "media")),
+            loop.create_task(
+                _every(settings.reminder_check_seconds, lambda: signing.outbox_round(door), "outbox")
+            ),
+        ]
         log.info("wecom callback listening", host=host, port=port)
         try:
             yield door
         finally:
-            retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retry
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             await runner.cleanup()  # no new callbacks …
             await door.drain()  # … and what they queued is sent
 

@@ -443,7 +443,7 @@ async def _tell_overridden(uow: UnitOfWork, f: FollowUp) -> list[Told]:
     004 §18: 经检察长批准同意，并于三个工作日内告知检察人员), never before the approval."""
     record = await uow.records.get(f.record_id)
     recorder = await uow.staff.get(record.recorder_id) if record is not None else None
-    if recorder is None or not recorder.active or recorder.telegram_chat_id is None:
+    if recorder is None or not recorder.active or recorder.chat_id is None:
         return []
     await uow.ledger.append(
         actor="system",
@@ -452,7 +452,7 @@ async def _tell_overridden(uow: UnitOfWork, f: FollowUp) -> list[Told]:
         object_id=f.number,
         payload={},
     )
-    return [Told(recorder.telegram_chat_id, f, True, overridden=True)]
+    return [Told(recorder.chat_id, f, True, overridden=True)]
 
 
 async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
@@ -461,8 +461,8 @@ async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
         return []
     told: list[Told] = []
     recorder = await uow.staff.get(record.recorder_id)
-    if recorder is not None and recorder.active and recorder.telegram_chat_id is not None:
-        told.append(Told(recorder.telegram_chat_id, f, True))
+    if recorder is not None and recorder.active and recorder.chat_id is not None:
+        told.append(Told(recorder.chat_id, f, True))
     if f.kind == Kind.INVESTIGATE.value:
         # the intervener is the court's own staff: the head of their department is told the outcome
         name = (record.given.intervener_name or "").strip()
@@ -475,15 +475,15 @@ async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
                     and head.active
                     and head.department_id == intervener.department_id
                     and head.id not in (intervener.id, record.recorder_id)
-                    and head.telegram_chat_id is not None
+                    and head.chat_id is not None
                 ):
-                    told.append(Told(head.telegram_chat_id, f, False))
+                    told.append(Told(head.chat_id, f, False))
     court = await uow.courts.get(record.court_id)
     if reported_upward(record) and court is not None and court.parent_id is not None:
         # the level above had the record (seed 001 实施办法 §6; 层报): it gets the result (seed 004 §19)
         for officer in await uow.staff.list(court.parent_id):
-            if officer.role == Role.DISCIPLINE and officer.active and officer.telegram_chat_id is not None:
-                told.append(Told(officer.telegram_chat_id, f, False, above=court.name))
+            if officer.role == Role.DISCIPLINE and officer.active and officer.chat_id is not None:
+                told.append(Told(officer.chat_id, f, False, above=court.name))
     for t in told:
         await uow.ledger.append(
             actor="system",

@@ -289,7 +289,7 @@ async def _report_upward(uow: UnitOfWork, record: Record) -> list[str]:
     keys = await _upward_to(uow, record, court.parent_id, court.name, why)
     above = await uow.courts.get(court.parent_id)
     recorder = await uow.staff.get(record.recorder_id)
-    if keys and recorder is not None and recorder.active and recorder.telegram_chat_id is not None:
+    if keys and recorder is not None and recorder.active and recorder.chat_id is not None:
         # the recorder sees that it went up (seed 001 实施办法 §6: 同时报送上一级), once per reason
         key = f"{OUTBOX}{record.id}:upward_told:{why}"
         payload = {
@@ -299,7 +299,7 @@ async def _report_upward(uow: UnitOfWork, record: Record) -> list[str]:
             "court": above.name if above else "",
             "why": why,
         }
-        if await uow.notices.post(key, recorder.telegram_chat_id, payload):
+        if await uow.notices.post(key, recorder.chat_id, payload):
             keys.append(key)
     return keys
 
@@ -309,10 +309,10 @@ async def _upward_to(uow: UnitOfWork, record: Record, court_id: int, sender: str
     assert record.id is not None
     keys: list[str] = []
     for s in await uow.staff.list(court_id):
-        if s.active and s.role == Role.DISCIPLINE.value and s.enrolled and s.telegram_chat_id:
+        if s.active and s.role == Role.DISCIPLINE.value and s.reachable and s.chat_id:
             key = f"{OUTBOX}{record.id}:upward:{why}:{s.id}"
             payload = {"t": "upward", "record": record.id, "staff": s.id, "court": sender, "why": why}
-            if await uow.notices.post(key, s.telegram_chat_id, payload):
+            if await uow.notices.post(key, s.chat_id, payload):
                 keys.append(key)
     return keys
 
@@ -381,12 +381,10 @@ async def _post_events(
 
     async def post(tag: str, person: int | None, payload: dict[str, Any]) -> None:
         who = staff.get(person) if person is not None else None
-        if who is None or not who.enrolled or who.telegram_chat_id is None:
+        if who is None or not who.reachable or who.chat_id is None:
             return  # nobody to tell in the chat; the record and /pending still show it
         key = f"{OUTBOX}{record.id}:{seq}:{tag}:{person}"
-        if await uow.notices.post(
-            key, who.telegram_chat_id, {"record": record.id, "staff": person, **payload}
-        ):
+        if await uow.notices.post(key, who.chat_id, {"record": record.id, "staff": person, **payload}):
             keys.append(key)
 
     recorder = chain.route.recorder_pk
@@ -529,7 +527,7 @@ async def corrected(
     staff = {s.id: s for s in await uow.staff.list(record.court_id)}
     for pk in sorted(told):
         who = staff.get(pk)
-        if who is None or not who.active or not who.enrolled or who.telegram_chat_id is None:
+        if who is None or not who.active or not who.reachable or who.chat_id is None:
             continue
         key = f"{OUTBOX}{record.id}:corrected:{record.version}:{pk}"
         payload = {
@@ -540,7 +538,7 @@ async def corrected(
             "reason": reason,
             "changes": [list(c) for c in changes],
         }
-        if await uow.notices.post(key, who.telegram_chat_id, payload):
+        if await uow.notices.post(key, who.chat_id, payload):
             keys.append(key)
     return keys
 
@@ -568,10 +566,10 @@ async def _copies(uow: UnitOfWork, record: Record, now: datetime, tz: tzinfo) ->
     offices = (Role.TRIAL_MANAGEMENT.value, Role.DISCIPLINE.value)
     involved = record.given.involved
     for s in await uow.staff.list(record.court_id):
-        if s.active and s.role in offices and s.enrolled and s.telegram_chat_id and s.name not in involved:
+        if s.active and s.role in offices and s.reachable and s.chat_id and s.name not in involved:
             key = f"{OUTBOX}{record.id}:copy:{s.id}"
             payload = {"t": "copy", "record": record.id, "staff": s.id, "count": year_count, "due": due}
-            if await uow.notices.post(key, s.telegram_chat_id, payload):
+            if await uow.notices.post(key, s.chat_id, payload):
                 keys.append(key)
     return keys
 
@@ -694,18 +692,21 @@ LATE = "late"  # ``Button.shows`` of an approval that also agrees to a late entr
 LEASE = timedelta(minutes=2)  # a sender that has not marked its message sent by then is presumed dead
 
 
-async def due_outbox(uow: UnitOfWork, now: datetime) -> list[str]:
+async def due_outbox(uow: UnitOfWork, now: datetime, *, wecom: bool = False) -> list[str]:
     """Outbox messages nobody is sending: posted by another process (the CLI) or before a crash, or whose
-    send failed."""
+    send failed — of the people one chat door reaches (Telegram's, or ``wecom``'s)."""
     async with uow:
-        return await uow.notices.outbox(OUTBOX, now - timedelta(seconds=3), now - LEASE)
+        return await uow.notices.outbox(OUTBOX, now - timedelta(seconds=3), now - LEASE, wecom=wecom)
 
 
-async def prepare(uow: UnitOfWork, key: str, now: datetime, config: Config) -> Delivery | None:
+async def prepare(
+    uow: UnitOfWork, key: str, now: datetime, config: Config, *, wecom: bool = False
+) -> Delivery | None:
     """Lease one outbox message and build what to send (buttons are issued here); None when another
-    process is sending it, or it is sent, or there is nothing to send any more."""
+    process is sending it, or it is sent, or there is nothing to send any more, or its reader is reached
+    by the other chat door."""
     async with uow:
-        taken = await uow.notices.take(key, now - LEASE)
+        taken = await uow.notices.take(key, now - LEASE, wecom=wecom)
         if taken is None or taken[0] is None:
             return None
         chat_id, payload = taken[0], taken[1]
@@ -1174,11 +1175,11 @@ async def _mark_severe(
     keys: list[str] = []
     for pk in sorted(people):
         who = staff_by_pk.get(pk)
-        if who is None or not who.active or not who.enrolled or who.telegram_chat_id is None:
+        if who is None or not who.active or not who.reachable or who.chat_id is None:
             continue
         key = f"{OUTBOX}{record.id}:severe:{pk}"
         payload = {"t": "severe", "record": record.id, "staff": pk, "by": staff.name, "due": due.isoformat()}
-        if await uow.notices.post(key, who.telegram_chat_id, payload):
+        if await uow.notices.post(key, who.chat_id, payload):
             keys.append(key)
     keys += await _report_upward(uow, record)  # 立即报告并层报: the court above has it at once
     return PressResult(Say.SEVERE, keys=keys, number=record.number)
@@ -1311,7 +1312,7 @@ async def _view(
         "round": chain.round,
         "obo": obo,
     }
-    await uow.notices.post(key, staff.telegram_chat_id, payload)
+    await uow.notices.post(key, staff.chat_id, payload)
     return PressResult(Say.RESENT, keys=[key])
 
 
@@ -1341,7 +1342,7 @@ async def typed(
         so = (conversation.scratch or {}).get("so") or {}
         if conversation.pending_field != PENDING or not so:
             return TypedResult()
-        if not await uow.inbox.claim(update_id, chat_id=staff.telegram_chat_id, kind="signoff"):
+        if not await uow.inbox.claim(update_id, chat_id=staff.chat_id, kind="signoff"):
             return TypedResult(duplicate=True)
         text = text.strip()
         if not text:
@@ -1403,11 +1404,11 @@ async def _severe_overdue(
     keys: list[str] = []
     for pk in sorted({*route.discipline, *chiefs} - set(route.barred), key=lambda p: p or 0):
         who = staff.get(pk)
-        if who is None or pk is None or not who.enrolled or who.telegram_chat_id is None:
+        if who is None or pk is None or not who.reachable or who.chat_id is None:
             continue
         key = f"{OUTBOX}{record.id}:severe_overdue:{pk}"
         payload = {"t": "severe_overdue", "record": record.id, "staff": pk, "due": severe["due"]}
-        if await uow.notices.post(key, who.telegram_chat_id, payload):
+        if await uow.notices.post(key, who.chat_id, payload):
             keys.append(key)
     return keys
 
@@ -1436,7 +1437,7 @@ async def check_deadlines(uow: UnitOfWork, *, court_id: int, now: datetime, conf
                 people += [(d, o) for d, o in _deputies(chain, level, delegations, now, config.tz)]
                 for pk, obo in people:
                     who = staff.get(pk)
-                    if who is None or not who.enrolled:
+                    if who is None or not who.reachable:
                         continue
                     key = f"{OUTBOX}remind:{record.id}:{chain.round}:{level.value}:{pk}"
                     payload = {
@@ -1447,7 +1448,7 @@ async def check_deadlines(uow: UnitOfWork, *, court_id: int, now: datetime, conf
                         "round": chain.round,
                         "obo": obo,
                     }
-                    if await uow.notices.post(key, who.telegram_chat_id, payload):
+                    if await uow.notices.post(key, who.chat_id, payload):
                         keys.append(key)
         await uow.commit()
         return keys
@@ -1568,7 +1569,7 @@ async def delegate(
         keys: list[str] = []
         stamp = f"{now.timestamp():.0f}"
         for person in (officer, deputy):
-            if person.enrolled and person.telegram_chat_id:
+            if person.reachable and person.chat_id:
                 key = f"{OUTBOX}delegate:{officer.id}:{stamp}:{person.id}"
                 payload = {
                     "t": "delegated",
@@ -1578,12 +1579,12 @@ async def delegate(
                     "deputy": deputy.name,
                     "until": until.isoformat(),
                 }
-                await uow.notices.post(key, person.telegram_chat_id, payload)
+                await uow.notices.post(key, person.chat_id, payload)
                 keys.append(key)
         terms = await terms_for(uow, court_id, Config(tz))
         delegations = await uow.signoff.delegations(court_id)
         for record in await uow.signoff.awaiting(court_id):
-            if record.chain is None or record.id is None or not deputy.enrolled:
+            if record.chain is None or record.id is None or not deputy.reachable:
                 continue
             chain = record.chain.under(terms)
             level = chain.level
@@ -1599,7 +1600,7 @@ async def delegate(
                     "round": chain.round,
                     "obo": officer.id,
                 }
-                if await uow.notices.post(key, deputy.telegram_chat_id, payload):
+                if await uow.notices.post(key, deputy.chat_id, payload):
                     keys.append(key)
         await uow.commit()
         return officer, deputy, keys

@@ -1,0 +1,118 @@
+"""The sign-off chain on WeCom (seed 004 §13): the department head, the vice-president and the discipline
+office sign on WeCom cards, each decision closes its card, the recorder hears every step, trial management
+and the discipline office receive the registration form as a file (seed 002 §6) — the same chain as on
+Telegram, through the same outbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from liuhen.domain.records import Record
+from liuhen.sandbox.wecom import SentMessage, WeComUser
+from tests.wecom.walk import fill_and_submit, labels, press_label
+from tests.wecom.world import World, wecom_world
+
+
+@pytest.fixture
+async def world(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with wecom_world(db_url, tmp_path) as w:
+        yield w
+
+
+async def status_of(world: World, number: str) -> str:
+    async with world.runtime.db.uow(read_only=True) as uow:
+        record = await uow.records.by_number(world.runtime.court_id, number)
+    assert record is not None
+    return record.status
+
+
+async def only_record(world: World) -> str:
+    async with world.runtime.db.uow(read_only=True) as uow:
+        [record] = list(await uow.session.scalars(select(Record)))  # type: ignore[attr-defined]
+    return str(record.number)
+
+
+async def card_for(user: WeComUser, number: str, level: str) -> SentMessage:
+    return await user.wait_for(lambda m: m.card is not None and number in m.text and level in m.text)
+
+
+async def test_seed004_s13_three_officers_sign_on_wecom_to_filed(world: World) -> None:
+    judge = await world.confirmed("j001")
+    head = await world.confirmed("h001")
+    vice = await world.confirmed("v001")
+    office = await world.confirmed("k001")
+    stats = await world.confirmed("m001")
+    for user in (head, vice, office, stats):
+        user._begin()  # what follows the judge's submission
+    _, _, _, said = await fill_and_submit(world, judge)
+    number = await only_record(world)
+    assert number in said
+
+    c1 = await card_for(head, number, "部门负责人")
+    assert labels(c1)[:2] == ["同意", "退回补正"] and "查看证据" in labels(c1)
+    assert "某律师事务所" in c1.text or "张某" in c1.text
+    # trial management and the discipline office get the form itself, as a PDF file (seed 002 §6)
+    for reader in (stats, office):
+        await reader.wait_for("登记表副本")
+        form = await reader.wait_for(lambda m: m.msgtype == "file")
+        data = world.sandbox.media_bytes(form.payload["media_id"])
+        assert data is not None and data.startswith(b"%PDF")
+
+    await press_label(head, c1, "同意")
+    await head.wait_for_update(c1)
+    assert c1.replaced_button is not None and "李庭长" in c1.replaced_button  # closed: who decided
+    await judge.wait_for("李庭长 已同意")
+    assert await status_of(world, number) == "awaiting_vice_president"
+
+    # the vice-president writes an opinion first, then decides with it
+    c2 = await card_for(vice, number, "分管院领导")
+    await press_label(vice, c2, "填写意见")
+    await vice.wait_for("请输入您对记录")
+    await vice.send_text("同意，按规定报纪检监察室。")
+    choice = await vice.wait_for(lambda m: m.card is not None and "以此意见同意" in labels(m))
+    await press_label(vice, choice, "以此意见同意")
+    await judge.wait_for("王副院长 已同意")
+
+    # the discipline office chooses a disposition (seed 004 §17)
+    c3 = await card_for(office, number, "纪检监察机构")
+    await press_label(office, c3, "同意")
+    await office.wait_for_update(c3)
+    assert "纳入季度汇总" in labels(c3)  # the card became the disposition picker, in place
+    await press_label(office, c3, "纳入季度汇总")
+    await judge.wait_for("已办结")
+    assert await status_of(world, number) == "filed"
+
+
+async def test_a_forged_or_foreign_signoff_press_moves_nothing(world: World) -> None:
+    judge = await world.confirmed("j001")
+    head = await world.confirmed("h001")
+    vice = await world.confirmed("v001")
+    head._begin()
+    await fill_and_submit(world, judge)
+    number = await only_record(world)
+    c1 = await head.wait_for(lambda m: m.card is not None and "部门负责人" in m.text)
+    # the vice-president's account posts a press of the head's card (a forged callback): refused
+    key = c1.card["button_list"][0]["key"]  # type: ignore[index]
+    from liuhen.sandbox.wecom import _xml  # the raw callback, as a forger would build it
+
+    forged = _xml(
+        [
+            ("ToUserName", world.sandbox.corp_id),
+            ("FromUserName", vice.userid),
+            ("CreateTime", int(world.wecom_clock())),
+            ("MsgType", "event"),
+            ("Event", "template_card_event"),
+            ("EventKey", key),
+            ("TaskId", c1.task_id or ""),
+            ("CardType", "button_interaction"),
+            ("ResponseCode", "forged"),
+            ("AgentID", world.sandbox.agent_id),
+        ]
+    )
+    vice._begin()
+    await world.sandbox.deliver(forged)
+    await vice.wait_for("无效")
+    assert await status_of(world, number) == "awaiting_department_head"
