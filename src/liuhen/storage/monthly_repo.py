@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, not_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,6 +127,8 @@ class SqlMonthly:
                 s.active,
                 s.telegram_user_id,
                 s.telegram_chat_id,
+                s.wecom_userid,
+                s.wecom_confirmed_at,
                 s.extra,
             )
             .where(s.court_id == court_id)
@@ -141,7 +143,7 @@ class SqlMonthly:
                 position=row.position,
                 role=row.role,
                 active=bool(row.active),
-                chat_id=row.telegram_chat_id if row.telegram_user_id is not None else None,
+                chat_id=_chat_of(row),
                 extra=dict(row.extra or {}),
             )
             for row in rows
@@ -151,10 +153,18 @@ class SqlMonthly:
         row = (await self.session.execute(select(t.monthly_prompts).where(_P.id == pk))).first()
         return _prompt(row) if row is not None else None
 
-    async def pending(self, court_id: int, *, limit: int) -> list[Prompt]:
+    async def pending(self, court_id: int, *, limit: int, wecom: bool = False) -> list[Prompt]:
+        """Rows to send by one chat door: WeCom's people (confirmed there, not enrolled on Telegram), or the
+        Telegram door's (everybody else: it also marks the unreachable)."""
+        s = t.staff.c
+        on_wecom = and_(
+            s.telegram_user_id.is_(None), s.wecom_userid.is_not(None), s.wecom_confirmed_at.is_not(None)
+        )
         rows = await self.session.execute(
             select(t.monthly_prompts)
+            .join(t.staff, s.id == _P.staff_pk)
             .where(_P.court_id == court_id, _P.state == PromptState.PENDING.value)
+            .where(on_wecom if wecom else not_(on_wecom))
             .order_by(_P.id)
             .limit(limit)
         )
@@ -263,3 +273,12 @@ class SqlCaseZero:
         c = t.case_zero_reports.c
         stmt = select(CaseZeroReport).where(c.court_id == court_id).order_by(c.id)
         return (await self.session.scalars(stmt)).all()
+
+
+def _chat_of(row: Any) -> int | None:
+    """Staff.chat_id of a row: the Telegram chat, else the WeCom door's address (negative), else None."""
+    if row.telegram_user_id is not None:
+        return int(row.telegram_chat_id) if row.telegram_chat_id is not None else None
+    if row.active and row.wecom_userid is not None and row.wecom_confirmed_at is not None:
+        return -int(row.id)
+    return None

@@ -39,6 +39,7 @@ DIRECT_LABEL = "已标记直接报告纪检"
 CLOSED_LABEL = "已处理"
 SIGNOFF_TITLE = "签批 · {number}"
 PENDING_TITLE = "待我签批"
+MONTHLY_TITLE = "{month} 月度报告"
 
 
 def confirm(member: Member) -> str:

@@ -18,6 +18,7 @@ Json = dict[str, Any]
 INTAKE = "i:"
 QUESTION = "q:"
 SIGNOFF = "s:"
+MONTHLY = "m:"
 CONFIRM = "enrol:yes"
 NOT_ME = "enrol:no"
 CHOICE = "choice"  # the question key of a one-choice card; its options' ids are the tokens

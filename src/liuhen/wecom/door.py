@@ -30,7 +30,7 @@ from liuhen.texts import common as texts
 from liuhen.texts import desk as desk_words
 from liuhen.texts import questions as words
 from liuhen.texts import wecom as wecom_words
-from liuhen.wecom import cards, signing
+from liuhen.wecom import cards, monthly, signing
 from liuhen.wecom.api import MediaGone, WeComApi, WeComError
 from liuhen.wecom.parse import Callback
 
@@ -272,6 +272,8 @@ class WeComDoor:
             await self._question_button(callback, member, token, code)
         elif prefix == cards.SIGNOFF:
             await signing.pressed(self, callback.userid, member, token, code)
+        elif prefix == cards.MONTHLY:
+            await monthly.pressed(self, callback.userid, member, token, code)
         else:
             self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 

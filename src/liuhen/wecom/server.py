@@ -20,7 +20,7 @@ from aiohttp import web
 from liuhen.app.logs import configure_logging
 from liuhen.app.runtime import Runtime, open_runtime, wait_for_signal
 from liuhen.app.settings import Settings
-from liuhen.wecom import signing
+from liuhen.wecom import monthly, signing
 from liuhen.wecom.api import WeComApi
 from liuhen.wecom.crypto import BadCallback, CallbackCrypto
 from liuhen.wecom.door import WeComDoor
@@ -132,6 +132,9 @@ async def serving(runtime: Runtime, host: str, port: int) -> AsyncIterator[WeCom
             loop.create_task(_every(settings.download_retry_seconds, door.retry_media, "media")),
             loop.create_task(
                 _every(settings.reminder_check_seconds, lambda: signing.outbox_round(door), "outbox")
+            ),
+            loop.create_task(
+                _every(settings.monthly_check_seconds, lambda: monthly.send_round(door), "monthly")
             ),
         ]
         log.info("wecom callback listening", host=host, port=port)

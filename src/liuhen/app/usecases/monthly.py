@@ -337,9 +337,10 @@ async def schedule_of(
         return await month_schedule(uow, court_id=court_id, month=month, tz=tz, policy=policy)
 
 
-async def pending(uow: UnitOfWork, *, court_id: int, limit: int = 500) -> list[Prompt]:
+async def pending(uow: UnitOfWork, *, court_id: int, limit: int = 500, wecom: bool = False) -> list[Prompt]:
+    """The prompts to send now by one chat door (``wecom``: the WeCom door's people)."""
     async with uow:
-        return await uow.monthly.pending(court_id, limit=limit)
+        return await uow.monthly.pending(court_id, limit=limit, wecom=wecom)
 
 
 # ------------------------------------------------------------------------------------------- sending
@@ -389,7 +390,7 @@ async def begin_send(
             await uow.monthly.finish(p.id, state.value, at=now, error=reason)
             await uow.commit()
             return None
-        assert staff is not None and staff.id is not None and staff.telegram_chat_id is not None
+        assert staff is not None and staff.id is not None and staff.chat_id is not None
         records: tuple[RecordLine, ...] = ()
         buttons: list[tuple[str, str]] = []
         compliance = None
@@ -411,7 +412,7 @@ async def begin_send(
         await uow.commit()
         return Outgoing(
             p.id,
-            staff.telegram_chat_id,
+            staff.chat_id,
             kind,
             month,
             sched.deadline,
@@ -433,7 +434,7 @@ async def _why_not(
 ) -> tuple[PromptState, str] | None:
     if staff is None or not staff.active:
         return PromptState.SKIPPED, "left"
-    if not staff.enrolled or staff.telegram_chat_id is None:
+    if not staff.reachable:
         return PromptState.UNREACHABLE, "not_enrolled"
     if kind in (Kind.REMIND, Kind.FINAL):
         assert staff.id is not None
