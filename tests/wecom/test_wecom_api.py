@@ -4,6 +4,8 @@ repeated as if it had been carried out — and neither the secret nor a token in
 
 from __future__ import annotations
 
+import logging
+
 import aiohttp
 import pytest
 
@@ -85,14 +87,17 @@ async def test_the_rate_limit_is_waited_out_and_a_refusal_is_reported(sandbox: W
 async def test_no_secret_reaches_a_log_line(sandbox: WeComSandbox, capfd: pytest.CaptureFixture[str]) -> None:
     configure_logging(level="DEBUG", secrets=[SECRET, TOKEN, AES_KEY])
     sandbox.user("zhangsan")
-    async with aiohttp.ClientSession() as session:
-        api = WeComApi(
-            base_url=sandbox.url, corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID, session=session,
-            backoff_first=0.001,
-        )  # fmt: skip
-        sandbox.fail_next("message/send", -1, times=1)
-        await api.send_text("zhangsan", "一条")
-        assert repr(api) == f"WeComApi(agent={AGENT_ID})"
+    try:
+        async with aiohttp.ClientSession() as session:
+            api = WeComApi(
+                base_url=sandbox.url, corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID, session=session,
+                backoff_first=0.001,
+            )  # fmt: skip
+            sandbox.fail_next("message/send", -1, times=1)
+            await api.send_text("zhangsan", "一条")
+            assert repr(api) == f"WeComApi(agent={AGENT_ID})"
+    finally:
+        logging.getLogger().handlers.clear()  # the captured stream closes with this test
     captured = capfd.readouterr()
     logged = captured.out + captured.err
     assert "wecom_backoff" in logged  # something was logged …

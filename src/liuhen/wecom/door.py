@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from liuhen.app import inspection
+from liuhen.app.batching import GroupCommit
 from liuhen.app.runtime import Arrived, Runtime
 from liuhen.app.usecases import desk, enrolment, intake, questionnaire
 from liuhen.app.usecases.enrolment import Member, WeComAccount
@@ -66,6 +67,16 @@ class WeComDoor:
     # sign-off cards sent, to close them once their level is decided: (chat, message) → (userid, code);
     # kept in memory (a card of before a restart stays, and answers 已处理 when pressed)
     cards: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    # the access lookups of concurrent callbacks, in one read (as the Telegram door's gate)
+    accounts: GroupCommit[str, WeComAccount | None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.accounts = GroupCommit(self._accounts)
+
+    async def _accounts(self, userids: list[str]) -> list[WeComAccount | None]:
+        rt = self.rt
+        found = await enrolment.wecom_accounts(rt.db.uow(read_only=True), set(userids), now=rt.clock.now())
+        return [found.get(userid) for userid in userids]
 
     # ---- the callback ---------------------------------------------------------------------------
 
@@ -76,11 +87,7 @@ class WeComDoor:
             await self._handle(callback)
 
     async def _handle(self, callback: Callback) -> None:
-        rt = self.rt
-        found = await enrolment.wecom_accounts(
-            rt.db.uow(read_only=True), [callback.userid], now=rt.clock.now()
-        )
-        account = found.get(callback.userid)
+        account = await self.accounts.submit(callback.userid)
         if account is None:  # not on the roster (or deactivated): served nothing, nothing kept
             log.info("wecom_refused", reason="not_on_roster")
             if callback.msg_type != "event" or callback.event == "template_card_event":
