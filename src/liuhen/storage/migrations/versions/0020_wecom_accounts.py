@@ -19,14 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        batch.add_column(sa.Column("wecom_userid", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("wecom_confirmed_at", UTCDateTime(), nullable=True))
+    op.add_column("staff", sa.Column("wecom_userid", sa.String(length=64), nullable=True))
+    op.add_column("staff", sa.Column("wecom_confirmed_at", UTCDateTime(), nullable=True))
     op.create_index("ux_staff_wecom_userid", "staff", ["wecom_userid"], unique=True)
 
 
 def downgrade() -> None:
+    # ALTER TABLE … DROP COLUMN in place (SQLite ≥ 3.35): the staff table is not copied, so the many rows
+    # that refer to it keep their foreign keys valid throughout
     op.drop_index("ux_staff_wecom_userid", table_name="staff")
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_column("wecom_confirmed_at")
-        batch.drop_column("wecom_userid")
+    op.drop_column("staff", "wecom_confirmed_at")
+    op.drop_column("staff", "wecom_userid")
