@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from PIL import Image
 
 from liuhen.sandbox.client import SandboxClient, origin_hidden
-from liuhen.sandbox.demo import DEMO_PEOPLE, DEMO_TOKEN, NEWCOMER, ON_PAGE, demo_roster
+from liuhen.sandbox.demo import DEMO_PEOPLE, DEMO_TOKEN, DEMO_WECOM, NEWCOMER, ON_PAGE, demo_roster
 from liuhen.sandbox.demo.samples import (
     PREPARED_MESSAGES,
     find_cjk_font,
@@ -23,9 +24,11 @@ from liuhen.sandbox.demo.samples import (
     write_samples,
 )
 from liuhen.sandbox.demo.web import DemoServer, DemoState, phones_from_roster
+from liuhen.texts import wecom as wecom_words
+from tests.sandbox.test_wecom_phone import Phone
 from tests.timeline import timeline_env
 from tests.waiting import until
-from tests.web.demo_proc import running_demo
+from tests.web.demo_proc import Demo, running_demo
 
 
 def test_samples_are_a_png_screenshot_and_a_wav_voice_note(tmp_path: Path) -> None:
@@ -148,3 +151,31 @@ async def test_demo_answers_after_a_restart_without_reset(tmp_path: Path) -> Non
                 await sim.send_text(judge, f"第 {attempt + 1} 次：有人打电话为当事人说情")
                 receipt = await sim.wait_for(judge, "已留存证据", timeout=20)
                 assert "LH-" in (receipt.get("text") or "")
+            await _wecom_phone_records(demo, confirm=attempt == 0)
+
+
+async def _wecom_phone_records(demo: Demo, *, confirm: bool) -> None:
+    """钱法官's WeCom phone, named by the banner and the page: the account confirmed in one tap, then two
+    messages kept, each with its receipt (after a restart too: a new WeCom sandbox's MsgIds continue after
+    those in the door's inbox)."""
+    userid = DEMO_WECOM["j002"]
+    found = re.search(rf"企业微信手机：(http://[\w.:\[\]]+)/phone/{userid}", demo.banner)
+    assert found, demo.banner
+    wecom = found.group(1)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(demo.url + "demo/api/config") as response:
+            assert (await response.json())["wecom_phone"] == {
+                "url": f"{wecom}/phone/{userid}",
+                "name": "钱法官",
+            }
+        async with http.get(f"{wecom}/phone/{userid}") as response:
+            assert response.status == 200 and response.content_type == "text/html"
+    async with aiohttp.ClientSession(wecom) as http:
+        phone = Phone(http, userid)
+        if confirm:
+            await phone.confirm()
+        for n in (1, 2):
+            count = phone.after
+            sent = await phone.post("text", {"content": f"钱法官的第 {n} 条：有人为被告人说情"})
+            assert sent["status"] == 200
+            await phone.card(wecom_words.RECEIPT_TITLE, after=count)

@@ -104,3 +104,29 @@ async def test_no_secret_reaches_a_log_line(sandbox: WeComSandbox, capfd: pytest
     token = api._token or ""
     for secret in (SECRET, TOKEN, AES_KEY, token, SECRET[:8], token[:8]):
         assert secret not in logged  # … and none of these, not even a prefix
+
+
+async def test_at_most_thirty_messages_a_minute_reach_one_member(sandbox: WeComSandbox) -> None:
+    """发送应用消息: WeCom drops, silently, what is over 30 a minute to one member — so the client waits."""
+    sandbox.user("zhangsan")
+    sandbox.user("lisi")
+    ticks = Monotonic()
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the fake clock moves instead of time passing
+        waited.append(seconds)
+        ticks.at += seconds
+
+    async with aiohttp.ClientSession() as session:
+        api = WeComApi(
+            base_url=sandbox.url, corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID, session=session,
+            monotonic=ticks, sleep=sleep,
+        )  # fmt: skip
+        for n in range(30):
+            await api.send_text("zhangsan", f"{n}")
+            ticks.at += 1.0
+        await api.send_text("lisi", "另一个人不受影响")
+        assert waited == []
+        await api.send_text("zhangsan", "第 31 条")
+    assert waited == [pytest.approx(30.0)]  # until the first of the minute is a minute old
+    assert len(sandbox.user("zhangsan").messages) == 31

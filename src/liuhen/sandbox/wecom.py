@@ -8,7 +8,8 @@ are played by :class:`WeComUser` (``sandbox.user("zhangsan")``): each action bui
 XML of WeCom's 接收消息与事件 documentation, encrypts it with wechatpy's ``WeChatCrypto`` and POSTs WeCom's
 envelope (``ToUserName``/``AgentID``/``Encrypt``) to ``sandbox.callback_url`` with ``msg_signature``,
 ``timestamp`` and ``nonce`` in the query. What the app sends back is recorded per user
-(:class:`SentMessage`) and can be awaited without polling (:meth:`WeComUser.wait_for`).
+(:class:`SentMessage`) and can be awaited without polling (:meth:`WeComUser.wait_for`). A person can play
+a member in a browser: ``GET /phone/{userid}`` on the same server (liuhen.sandbox.wecom_phone).
 
 All state is in memory. Time is read from the injected ``now`` (tokens expire after 7200 s, media after
 3 days, response codes after 72 h). The access token, the secret and the AES key are never logged: the access
@@ -40,12 +41,15 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
 from wechatpy.enterprise.crypto import WeChatCrypto
+
+if TYPE_CHECKING:
+    from liuhen.sandbox.wecom_phone import PhoneSample
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +154,7 @@ class SentMessage:
     card: Json | None = None  # the card as the user sees it now (template_card only)
     revisions: list[Revision] = field(default_factory=list)
     replaced_button: str | None = None  # the buttons' replacement text after a ``button`` update
+    version: int = 0  # the sandbox's change count when this record was sent or last updated
 
     @property
     def card_type(self) -> str | None:
@@ -441,6 +446,7 @@ class WeComSandbox:
         token: str,
         encoding_aes_key: str,
         now: Callable[[], float] = time.time,
+        first_msg_id: int = FIRST_MSG_ID,
     ) -> None:
         if len(encoding_aes_key) != 43:
             raise ValueError("EncodingAESKey has 43 characters")
@@ -464,8 +470,10 @@ class WeComSandbox:
         self._codes: dict[str, _ResponseCode] = {}
         self._faults: list[_Fault] = []
         self._users: dict[str, WeComUser] = {}
-        self._msg_ids = itertools.count(FIRST_MSG_ID)
+        self._msg_ids = itertools.count(first_msg_id)
         self._changed = asyncio.Condition()
+        self.version = 0  # counts the records sent and updated: what a phone (wecom_phone.py) has seen
+        self.phone_samples: list[PhoneSample] = []  # files the browser phone offers to send
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._host = "127.0.0.1"
@@ -520,6 +528,9 @@ class WeComSandbox:
         app.router.add_post("/cgi-bin/media/upload", self._api("media/upload", self._upload))
         app.router.add_get("/cgi-bin/media/get", self._api("media/get", self._media_get))
         app.router.add_get("/media/pic/{pic_id}", self._pic)
+        from liuhen.sandbox.wecom_phone import add_phone_routes  # it imports this module
+
+        add_phone_routes(app, self)  # the members' phones in a browser: /phone/{userid}, /sim/{userid}/…
         return app
 
     # members -----------------------------------------------------------------------------------------
@@ -541,6 +552,32 @@ class WeComSandbox:
         """The bytes of a media (uploaded by the app or sent by a user), expired or not."""
         media = self._media.get(media_id)
         return media.data if media is not None else None
+
+    def media_file(self, media_id: str) -> tuple[bytes, str, str] | None:
+        """(bytes, file name, content type) of a media, expired or not."""
+        media = self._media.get(media_id)
+        return (media.data, media.filename, media.content_type) if media is not None else None
+
+    # changes -----------------------------------------------------------------------------------------
+
+    async def wait_until(self, predicate: Callable[[], bool], seconds: float) -> bool:
+        """Waits on the sandbox's change condition (woken by every send, update and :meth:`wake`) until
+        ``predicate`` holds; answers whether it holds, False after ``seconds``."""
+        try:
+            async with asyncio.timeout(seconds):
+                async with self._changed:
+                    await self._changed.wait_for(predicate)
+        except TimeoutError:
+            return predicate()
+        return True
+
+    async def wake(self) -> None:
+        """Wakes whoever waits for a change (a phone's long poll after its user did something)."""
+        await self._notify()
+
+    def _bump(self) -> int:
+        self.version += 1
+        return self.version
 
     # fault injection ---------------------------------------------------------------------------------
 
@@ -701,6 +738,7 @@ class WeComSandbox:
         code = self._issue_code(task) if callable_card else None
         if code is not None:
             answer["response_code"] = code
+        version = self._bump()
         for member in members:
             record = SentMessage(
                 msgid=msgid,
@@ -710,6 +748,7 @@ class WeComSandbox:
                 sent_at=now,
                 response_code=code,
                 card=copy.deepcopy(payload) if msgtype == "template_card" else None,
+                version=version,
             )
             task.recipients[member.userid.lower()] = record
             member.messages.append(record)
@@ -762,7 +801,9 @@ class WeComSandbox:
                     )
         entry.used = True
         now = self._now()
+        version = self._bump()
         for record in targets:
+            record.version = version
             if new_card is not None:
                 record.card = copy.deepcopy(new_card)
                 record.replaced_button = None
@@ -965,6 +1006,7 @@ class WeComUser:
     def __init__(self, sandbox: WeComSandbox, userid: str) -> None:
         self.sandbox = sandbox
         self.userid = userid
+        self.name: str | None = None  # how the browser phone (wecom_phone.py) titles this member
         self.messages: list[SentMessage] = []
         self.deliveries: list[Delivery] = []
         self._mark = 0

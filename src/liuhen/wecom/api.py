@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,12 +29,16 @@ TOKEN_EXPIRED = 42001
 INVALID_MEDIA = 40007
 RATE_LIMITED = 45009
 BUSY = -1
+NO_RECIPIENT = 81013  # 发送应用消息: no recipient is a member (or the member is outside the app's range)
 TOKEN_ERRORS = frozenset({INVALID_TOKEN, TOKEN_EXPIRED})
 #: refresh this long before WeCom says the token expires
 TOKEN_MARGIN = 300.0
 RETRIES = 4
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
+#: 发送应用消息: at most 30 messages a minute to one member; WeCom drops what is over, silently
+PER_MEMBER = 30
+PER_MEMBER_WINDOW = 60.0
 
 
 class WeComError(Exception):
@@ -79,6 +84,7 @@ class WeComApi:
         session: aiohttp.ClientSession,
         monotonic: Callable[[], float] = time.monotonic,
         backoff_first: float = BACKOFF_FIRST,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.agent_id = agent_id
@@ -89,6 +95,8 @@ class WeComApi:
         self._token: str | None = None
         self._token_until = 0.0
         self._token_lock = asyncio.Lock()
+        self._sleep = sleep
+        self._sent_to: dict[str, deque[float]] = defaultdict(deque)  # each member's sends of the last minute
 
     def __repr__(self) -> str:
         return f"WeComApi(agent={self.agent_id})"
@@ -153,20 +161,38 @@ class WeComApi:
             raise error(path, code, str(answer.get("errmsg", "")))
         raise AssertionError("unreachable")
 
+    async def _paced(self, userid: str) -> None:
+        """Wait until one more message to ``userid`` keeps within WeCom's 30 a minute (it drops, silently,
+        what is over)."""
+        sent = self._sent_to[userid]
+        while True:
+            now = self._monotonic()
+            while sent and sent[0] <= now - PER_MEMBER_WINDOW:
+                sent.popleft()
+            if len(sent) < PER_MEMBER:
+                sent.append(now)
+                return
+            await self._sleep(sent[0] + PER_MEMBER_WINDOW - now)
+
+    async def _send(self, userid: str, msgtype: str, payload: Json) -> Json:
+        await self._paced(userid)
+        body = {"touser": userid, "msgtype": msgtype, "agentid": self.agent_id, msgtype: payload}
+        answer: Json = await self._request("POST", "message/send", json=body)
+        if answer.get("invaliduser"):  # not a member (any more), or outside the application's range
+            raise WeComError("message/send", NO_RECIPIENT, "invaliduser")
+        return answer
+
     async def send_text(self, userid: str, content: str) -> Sent:
-        body = {"touser": userid, "msgtype": "text", "agentid": self.agent_id, "text": {"content": content}}
-        answer = await self._request("POST", "message/send", json=body)
+        answer = await self._send(userid, "text", {"content": content})
         return Sent(str(answer.get("msgid", "")))
 
     async def send_file(self, userid: str, media_id: str) -> Sent:
-        body = {"touser": userid, "msgtype": "file", "agentid": self.agent_id, "file": {"media_id": media_id}}
-        answer = await self._request("POST", "message/send", json=body)
+        answer = await self._send(userid, "file", {"media_id": media_id})
         return Sent(str(answer.get("msgid", "")))
 
     async def send_card(self, userid: str, card: Json) -> Sent:
         """A template card. Its ``task_id`` is unique in the application: WeCom refuses a card sent twice."""
-        body = {"touser": userid, "msgtype": "template_card", "agentid": self.agent_id, "template_card": card}
-        answer = await self._request("POST", "message/send", json=body)
+        answer = await self._send(userid, "template_card", card)
         return Sent(str(answer.get("msgid", "")), answer.get("response_code") or None)
 
     async def update_card(self, userid: str, response_code: str, card: Json) -> None:

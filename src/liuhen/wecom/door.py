@@ -23,7 +23,7 @@ from liuhen.app.runtime import Arrived, Runtime
 from liuhen.app.usecases import desk, enrolment, intake, questionnaire
 from liuhen.app.usecases.enrolment import Member, WeComAccount
 from liuhen.app.usecases.intake import PressOutcome, Receipt, ReceiptAction, StoredContent
-from liuhen.app.usecases.questionnaire import Shown, View
+from liuhen.app.usecases.questionnaire import AmendRefused, Shown, View
 from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
 from liuhen.evidence.inspect import real_media_type
@@ -37,6 +37,9 @@ from liuhen.wecom.parse import Callback
 
 log = structlog.get_logger(__name__)
 
+#: a questionnaire use case taking typed text (an answer, an amendment's reason)
+TypedAnswer = Callable[..., Awaitable[View | None]]
+
 MESSAGE_MEDIA_TYPE = "application/vnd.wecom.message+json"  # the callback's fields, as WeCom sent them
 #: what each message type is as evidence, and the media type WeCom's media of it has
 KINDS = {
@@ -44,10 +47,11 @@ KINDS = {
     "image": EvidenceKind.PHOTO,
     "voice": EvidenceKind.VOICE,
     "video": EvidenceKind.VIDEO,
+    "shortvideo": EvidenceKind.VIDEO,  # 小视频, as older clients send it
     "location": EvidenceKind.TEXT,
     "link": EvidenceKind.TEXT,
 }
-CLAIMED_TYPES = {"image": "image/jpeg", "voice": "audio/amr", "video": "video/mp4"}
+CLAIMED_TYPES = {"image": "image/jpeg", "voice": "audio/amr", "video": "video/mp4", "shortvideo": "video/mp4"}
 
 
 def chat_of(staff_pk: int) -> int:
@@ -67,6 +71,7 @@ class WeComDoor:
     # sign-off cards sent, to close them once their level is decided: (chat, message) → (userid, code);
     # kept in memory (a card of before a restart stays, and answers 已处理 when pressed)
     cards: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    port: int | None = None  # where the callback listens, once it does (any free port when asked for 0)
     # the access lookups of concurrent callbacks, in one read (as the Telegram door's gate)
     accounts: GroupCommit[str, WeComAccount | None] = field(init=False, repr=False)
 
@@ -99,19 +104,16 @@ class WeComDoor:
             await self._unconfirmed(callback, account)
             return
         member = account.member
+        typed, waits = callback.msg_type == "text", member.pending_field or ""
         if callback.event == "template_card_event":
             if await self._claim(callback, "wecom_press"):  # a retried press changes nothing
                 await self._pressed(callback, member)
         elif callback.msg_type == "event":
             return  # entering the application, a menu …: nothing to record
-        elif callback.msg_type == "text" and callback.get("Content").startswith("/"):
+        elif typed and callback.get("Content").startswith("/"):
             await self._command(callback, member)
-        elif callback.msg_type == "text" and member.pending_field == signing.PENDING:
-            if not await signing.typed(self, callback, member):
-                await self._evidence(callback, member)
-        elif callback.msg_type == "text" and member.awaits_input:
-            if not await self._answer(callback, member):
-                await self._evidence(callback, member)
+        elif typed and waits and await self._waited_for(callback, member, waits):
+            return  # an opinion, an amendment's reason, a question's answer
         elif callback.msg_type in KINDS:
             await self._evidence(callback, member)
         else:  # a message type the register cannot keep yet: said, not silently dropped
@@ -366,12 +368,24 @@ class WeComDoor:
         if notice:  # WeCom has no toasts: a short message
             self.say(userid, notice)
 
+    async def _waited_for(self, callback: Callback, member: Member, waits: str) -> bool:
+        """Typed text something waits for; False when it is evidence after all (nothing is discarded)."""
+        if waits == signing.PENDING:
+            return await signing.typed(self, callback, member)
+        if waits.startswith(questionnaire.PENDING_AMEND):
+            return await self._typed(callback, member, questionnaire.amend_reason)
+        return await self._answer(callback, member)
+
     async def _answer(self, callback: Callback, member: Member) -> bool:
         """Typed text answering the pending question; False when it is not an answer (it is evidence)."""
-        rt = self.rt
-        if not await questionnaire.pending_text_field(rt.db.uow(read_only=True), staff=member.staff):
+        if not await questionnaire.pending_text_field(self.rt.db.uow(read_only=True), staff=member.staff):
             return False
-        view = await questionnaire.answer_text(
+        return await self._typed(callback, member, questionnaire.answer_text)
+
+    async def _typed(self, callback: Callback, member: Member, answer: TypedAnswer) -> bool:
+        """Hand typed text to ``answer`` (a questionnaire use case); False when it is not an answer."""
+        rt = self.rt
+        view = await answer(
             rt.db.uow(),
             staff=member.staff,
             text=callback.get("Content"),
@@ -407,6 +421,16 @@ class WeComDoor:
         elif name == "drafts":
             summaries = await intake.open_drafts(rt.db.uow(read_only=True), staff=staff)
             self.say(userid, texts.drafts(summaries, rt.settings.tz))
+        elif name == "amend":
+            if not args:
+                self.say(userid, texts.AMEND_USAGE)
+                return
+            try:
+                number = await questionnaire.begin_amend(rt.db.uow(), staff=staff, number=args[0])
+            except AmendRefused as exc:
+                self.say(userid, words.amend_refused(exc))
+                return
+            self.say(userid, texts.amend_ask_reason(number))
         elif name == "pending":
             await signing.pending(self, userid, member)
         elif name in ("help", "start"):

@@ -17,15 +17,12 @@ from liuhen.domain.monthly import Kind, PromptState
 from liuhen.texts import monthly as texts
 from liuhen.texts import wecom as wecom_words
 from liuhen.wecom import cards
-from liuhen.wecom.api import BUSY, RATE_LIMITED, WeComError
+from liuhen.wecom.api import BUSY, NO_RECIPIENT, RATE_LIMITED, WeComError
 
 if TYPE_CHECKING:
     from liuhen.wecom.door import WeComDoor
 
 log = structlog.get_logger(__name__)
-
-#: WeCom's answer when no recipient of a message is a member (发送应用消息: invaliduser)
-NO_RECIPIENT = 81013
 
 
 async def send_round(door: WeComDoor) -> int:

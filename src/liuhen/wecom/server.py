@@ -127,6 +127,7 @@ async def serving(runtime: Runtime, host: str, port: int) -> AsyncIterator[WeCom
         runner = web.AppRunner(build_app(door, crypto_of(settings)), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
+        door.port = int(runner.addresses[0][1])
         loop = asyncio.get_running_loop()
         jobs = [
             loop.create_task(_every(settings.download_retry_seconds, door.retry_media, "media")),

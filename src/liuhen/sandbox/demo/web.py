@@ -6,7 +6,8 @@ serves
 
 - ``GET /`` and ``GET /static/{name}``: the page (plain HTML/JS/CSS from ``sandbox/demo/static``);
 - ``GET /demo/api/config``: the demo's phones, the bot token (a sandbox-only token), the newcomer's
-  enrolment code, the prepared messages and sample files, and which later features exist yet;
+  enrolment code, the prepared messages and sample files, the WeCom phone's page (on the WeCom sandbox's
+  server), and which later features exist yet;
 - ``GET /demo/api/events?after=SEQ&timeout=S``: one long poll for the chats of every phone on the page
   (a browser allows only ~6 connections per host, too few for one ``/sim/…/events`` poll per phone);
 - ``GET /demo/api/records``: the records list (``list_records``, as `liuhen records list --json`) with
@@ -130,6 +131,8 @@ class DemoState:
     runtime: Runtime | None = None
     newcomer_code: str | None = None
     desk_url: str | None = None  # the desk console beside the demo (`liuhen demo` serves it on port + 1)
+    #: The WeCom phone beside the Telegram ones: {"url": its page on the WeCom sandbox, "name": whose}.
+    wecom_phone: dict[str, str | None] | None = None
     features: dict[str, bool] = field(default_factory=lambda: dict(FEATURES))
     #: Changes at every start: a page still open from an earlier run reloads (its event cursor is stale).
     instance: str = field(default_factory=lambda: secrets.token_hex(6))
@@ -211,6 +214,7 @@ class DemoRoutes:
                 "bot": {"name": bot.bot_user["first_name"], "username": bot.bot_user["username"]},
                 "phones": [phone.as_json(desk=state.desk_url is not None) for phone in state.phones],
                 "desk": state.desk_url,
+                "wecom_phone": state.wecom_phone,
                 "newcomer_code": state.newcomer_code,
                 "samples": [s.as_json(f"/demo/samples/{s.name}") for s in state.samples],
                 "prepared": [m.as_json() for m in PREPARED_MESSAGES],

@@ -748,6 +748,18 @@ function setupVerify() {
   });
 }
 
+// The WeCom phone (on the WeCom sandbox's own server), opened in a tab of its own.
+function setupWeComLink() {
+  const phone = app.cfg.wecom_phone;
+  if (!phone || !phone.url) return;
+  const link = document.getElementById('wecom-phone');
+  link.href = phone.url;
+  link.textContent = `企业微信手机：${phone.name || ''}`;
+  link.title = `以${phone.name || ''}的身份打开企业微信中的“留痕”应用（新标签页）`;
+  link.hidden = false;
+  document.getElementById('wecom-guide').hidden = false;
+}
+
 // -------------------------------------------------------------------------------------------------- boot
 
 async function boot() {
@@ -767,6 +779,7 @@ async function boot() {
     root.append(phone.root);
   });
   buildChips();
+  setupWeComLink();
   setupVerify();
   await Promise.all(Array.from(app.phones.values()).map(async (phone) => {
     try {
