@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from liuhen.app.usecases import enrolment, witnesses
+from liuhen.app.usecases import enrolment, signoff, witnesses
 from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
 from liuhen.storage.database import Database
+from liuhen.texts import signoff as signoff_words
 from liuhen.texts import witnesses as words
+from liuhen.texts.profile import COURT
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 
@@ -43,13 +45,22 @@ async def test_dispute_is_recorded_with_a_note_and_replays_do_nothing(db: Databa
         )
         await uow.records.add(record)
         await uow.flush()
-        [request] = await witnesses.requests_for(uow, record, recorder, NOW)
+        [key] = await witnesses.requests_for(uow, record, recorder, NOW)
         await uow.commit()
-    assert request.chat_id == 2 and "办公室" in words.gist(request.gist, UTC)
+    # the request goes out through the outbox, by the door that reaches the witness
+    config = signoff.Config(UTC, "court")
+    delivery = await signoff.prepare(db.uow(), key, NOW, config)
+    assert delivery is not None and delivery.witness is not None
+    request = delivery.witness
+    assert delivery.chat_id == 2 and "办公室" in words.gist(request.gist, UTC)
+    assert "在场人员确认" in signoff_words.delivery(delivery, UTC, COURT)
     assert set(record.answers["_witnesses"]) == {"j002"}  # the outsider is not asked
 
     result = await witnesses.answer(db.uow(), staff=witness, token=request.dispute_token, now=NOW)
-    assert result.status == "disputed" and result.ask_note and result.recorder_chat_id == 1
+    assert result.status == "disputed" and result.ask_note and len(result.keys) == 1
+    told = await signoff.prepare(db.uow(), result.keys[0], NOW, config)  # the recorder's news, in the outbox
+    assert told is not None and told.chat_id == 1
+    assert signoff_words.delivery(told, UTC, COURT) == "在场人员 钱法官 对记录 LH-2026-0009 提出了异议。"
     again = await witnesses.answer(db.uow(), staff=witness, token=request.confirm_token, now=NOW)
     assert again.status is None and words.notice(again) == "已处理。"
     stranger = await witnesses.answer(db.uow(), staff=recorder, token=request.confirm_token, now=NOW)

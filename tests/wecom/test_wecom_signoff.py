@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from liuhen.domain.records import Record
 from liuhen.sandbox.wecom import SentMessage, WeComUser
-from tests.wecom.walk import fill_and_submit, labels, press_label
+from tests.wecom.walk import DINNER, fill_and_submit, labels, press_label
 from tests.wecom.world import World, wecom_world
 
 
@@ -116,3 +116,29 @@ async def test_a_forged_or_foreign_signoff_press_moves_nothing(world: World) -> 
     await world.sandbox.deliver(forged)
     await vice.wait_for("无效")
     assert await status_of(world, number) == "awaiting_department_head"
+
+
+async def test_seed001_s4_a_colleague_present_confirms_on_wecom_and_the_recorder_is_told(
+    world: World,
+) -> None:
+    """The court's own staff named as present confirm the record (签字确认): the request reaches them
+    through the outbox on the door they are on; the recorder hears the answer; a dispute asks for a note."""
+    judge = await world.confirmed("j001")
+    colleague = await world.confirmed("j002")
+    colleague._begin()
+    await fill_and_submit(world, judge, present="钱法官")
+    number = await only_record(world)
+    request = await colleague.wait_for(lambda m: m.card is not None and "在场人员确认" in m.text)
+    assert number in request.text and "张法官" in request.text
+    judge._begin()
+    await press_label(colleague, request, "有异议（说明）")
+    await colleague.wait_for("请直接发送一段文字说明")
+    await judge.wait_for(f"钱法官 对记录 {number} 提出了异议")
+    await colleague.send_text("我当时不在场")
+    await colleague.wait_for("异议说明已记录")
+    async with world.runtime.db.uow(read_only=True) as uow:
+        record = await uow.records.by_number(world.runtime.court_id, number)
+    assert record is not None
+    entry = record.answers["_witnesses"]["j002"]
+    assert entry["status"] == "disputed" and entry["note"] == "我当时不在场"
+    assert [e.text for e in await world.evidence()] == [DINNER]  # the note is not evidence

@@ -68,7 +68,9 @@ async def press_label(user: WeComUser, m: SentMessage, label: str) -> None:
         await user.press(m, key_of(m, label))
 
 
-async def fill_and_submit(world: World, user: WeComUser) -> tuple[Judge, list[str], SentMessage, str]:
+async def fill_and_submit(
+    world: World, user: WeComUser, *, present: str = "无"
+) -> tuple[Judge, list[str], SentMessage, str]:
     """From a dinner invitation's text to the submitted record: the judge, the questions asked, the review
     card and the message saying it was submitted."""
     judge = Judge(user)
@@ -84,7 +86,7 @@ async def fill_and_submit(world: World, user: WeComUser) -> tuple[Judge, list[st
         "过问时间": (now - timedelta(hours=3)).strftime("%m-%d %H:%M"),
         "过问方式": "当面",
         "发生场所": "本院第三法庭门口",
-        "在场人员": "无",
+        "在场人员": present,
         "过问人姓名": "某律师事务所律师张某 13700000000",
         "案号": "（2026）豫0825民初1187号 民间借贷纠纷",
         "主要内容": "邀请吃饭并提出支付咨询费",

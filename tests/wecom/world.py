@@ -41,6 +41,7 @@ ACCOUNTS = {
     "v001": "wangfuyuanzhang",
     "k001": "zhaozhuren",
     "m001": "wutongji",
+    "j002": "qianfaguan",
 }
 
 

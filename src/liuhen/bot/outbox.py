@@ -6,7 +6,6 @@ case-file tasks (入卷存查). Shared by the features whose actions post them."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import tzinfo
 
 import structlog
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -63,8 +62,13 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
             if delivery.kind == "copy":
                 message_id = await _send_form(bot, rt, delivery)
             else:
+                keyboard = (
+                    witness_markup(delivery.witness)
+                    if delivery.witness is not None
+                    else markup(delivery.rows, voice_of(rt))
+                )
                 message = await bot.send_message(
-                    delivery.chat_id, render(delivery, rt), reply_markup=markup(delivery.rows, voice_of(rt))
+                    delivery.chat_id, render(delivery, rt), reply_markup=keyboard
                 )
                 message_id = message.message_id
         except Forbidden:
@@ -122,15 +126,11 @@ async def close_cards(bot: Bot, rt: Runtime, closed: Closed | None) -> None:
             log.info("card_not_closed", error=repr(exc))  # a stale card answers "已处理" anyway
 
 
-async def send_requests(bot: Bot, requests: tuple[WitnessRequest, ...], tz: tzinfo) -> None:
-    for r in requests:
-        confirm = InlineKeyboardButton(witness_texts.CONFIRM, callback_data=WITNESS_PREFIX + r.confirm_token)
-        dispute = InlineKeyboardButton(witness_texts.DISPUTE, callback_data=WITNESS_PREFIX + r.dispute_token)
-        keyboard = InlineKeyboardMarkup([[confirm, dispute]])
-        try:
-            await bot.send_message(r.chat_id, witness_texts.request(r, tz), reply_markup=keyboard)
-        except TelegramError:
-            continue  # unreachable: the record shows the confirmation as pending
+def witness_markup(r: WitnessRequest) -> InlineKeyboardMarkup:
+    """[确认属实] [有异议（说明）] of a person present (seed 001 实施办法 §4)."""
+    confirm = InlineKeyboardButton(witness_texts.CONFIRM, callback_data=WITNESS_PREFIX + r.confirm_token)
+    dispute = InlineKeyboardButton(witness_texts.DISPUTE, callback_data=WITNESS_PREFIX + r.dispute_token)
+    return InlineKeyboardMarkup([[confirm, dispute]])
 
 
 def casefile_markup(view: casefile.TaskView) -> InlineKeyboardMarkup:

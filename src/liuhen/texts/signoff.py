@@ -37,6 +37,7 @@ from liuhen.domain.signoff import (
 )
 from liuhen.texts import common as common_words
 from liuhen.texts import followup as followup_words
+from liuhen.texts import witnesses as witness_words
 from liuhen.texts.access import denied
 from liuhen.texts.citations import cite
 from liuhen.texts.labels import RECORD_STATUS, evidence_kind, human_size, record_status
@@ -620,6 +621,10 @@ def delivery(d: Delivery, tz: tzinfo, v: Voice) -> str:
         return severe_overdue(d, d.card, tz, v)
     if d.kind == "told" and d.told is not None:
         return followup_words.told(d.told, tz)
+    if d.kind == "witness" and d.witness is not None:
+        return witness_words.request(d.witness, tz)
+    if d.kind == "witnessed":
+        return witness_words.to_recorder(str(d.payload.get("name")), d.number, str(d.payload.get("status")))
     if d.kind == "enrol_burst":
         return common_words.enrol_burst(int(d.payload.get("failures") or 0))
     return news(d.number)

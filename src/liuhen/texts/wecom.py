@@ -40,6 +40,7 @@ FILLING_LABEL = "补充中…"
 DIRECT_LABEL = "已标记直接报告纪检"
 CLOSED_LABEL = "已处理"
 SIGNOFF_TITLE = "签批 · {number}"
+WITNESS_TITLE = "在场人员确认 · {number}"
 PENDING_TITLE = "待我签批"
 MONTHLY_TITLE = "{month} 月度报告"
 

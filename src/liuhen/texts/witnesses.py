@@ -52,9 +52,9 @@ def done(r: WitnessResult) -> str:
     return f"您对记录 {r.record_number} 提出了异议。请直接发送一段文字说明异议内容。"
 
 
-def to_recorder(r: WitnessResult) -> str:
-    verdict = "已确认属实" if r.status == "confirmed" else "提出了异议"
-    return f"在场人员 {r.witness_name} 对记录 {r.record_number} {verdict}。"
+def to_recorder(witness: str, number: str, status: str) -> str:
+    verdict = "已确认属实" if status == "confirmed" else "提出了异议"
+    return f"在场人员 {witness} 对记录 {number} {verdict}。"
 
 
 def dispute_noted(number: str) -> str:

@@ -19,6 +19,7 @@ INTAKE = "i:"
 QUESTION = "q:"
 SIGNOFF = "s:"
 MONTHLY = "m:"
+WITNESS = "w:"
 CONFIRM = "enrol:yes"
 NOT_ME = "enrol:no"
 CHOICE = "choice"  # the question key of a one-choice card; its options' ids are the tokens

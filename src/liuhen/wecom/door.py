@@ -20,7 +20,7 @@ import structlog
 from liuhen.app import inspection
 from liuhen.app.batching import GroupCommit
 from liuhen.app.runtime import Arrived, Runtime
-from liuhen.app.usecases import desk, enrolment, intake, questionnaire
+from liuhen.app.usecases import desk, enrolment, intake, questionnaire, witnesses
 from liuhen.app.usecases.enrolment import Member, WeComAccount
 from liuhen.app.usecases.intake import PressOutcome, Receipt, ReceiptAction, StoredContent
 from liuhen.app.usecases.questionnaire import AmendRefused, Shown, View
@@ -283,6 +283,8 @@ class WeComDoor:
             await signing.pressed(self, callback.userid, member, token, code)
         elif prefix == cards.MONTHLY:
             await monthly.pressed(self, callback.userid, member, token, code)
+        elif prefix == cards.WITNESS:
+            await signing.witness_pressed(self, callback.userid, member, token, code)
         else:
             self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 
@@ -372,6 +374,8 @@ class WeComDoor:
         """Typed text something waits for; False when it is evidence after all (nothing is discarded)."""
         if waits == signing.PENDING:
             return await signing.typed(self, callback, member)
+        if waits.startswith(witnesses.PENDING_DISPUTE):
+            return await signing.dispute_note(self, callback, member)
         if waits.startswith(questionnaire.PENDING_AMEND):
             return await self._typed(callback, member, questionnaire.amend_reason)
         return await self._answer(callback, member)

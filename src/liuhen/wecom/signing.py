@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from liuhen.app.usecases import courts, signoff
+from liuhen.app.usecases import courts, signoff, witnesses
 from liuhen.app.usecases.enrolment import Member
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery, PressResult
@@ -20,6 +20,7 @@ from liuhen.reports import registration
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import signoff as texts
 from liuhen.texts import wecom as wecom_words
+from liuhen.texts import witnesses as witness_words
 from liuhen.texts.profile import voice
 from liuhen.wecom import cards
 from liuhen.wecom.api import WeComError
@@ -77,6 +78,12 @@ async def deliver(door: WeComDoor, keys: Iterable[str]) -> int:
 async def _send_delivery(door: WeComDoor, userid: str, d: Delivery) -> int:
     text = texts.delivery(d, door.rt.settings.tz, voice(door.rt.settings.deadline_profile))
     card = _card(door, wecom_words.SIGNOFF_TITLE.format(number=d.number), text, d.rows)
+    if d.witness is not None:  # a person present confirms or disputes (seed 001 实施办法 §4)
+        pairs = [
+            (witness_words.CONFIRM, cards.WITNESS + d.witness.confirm_token),
+            (witness_words.DISPUTE, cards.WITNESS + d.witness.dispute_token),
+        ]
+        card = cards.button_card(wecom_words.WITNESS_TITLE.format(number=d.number), text, pairs, kind="w")
     if card is None:
         return (await door.api.send_text(userid, text)).message_id
     sent = await door.api.send_card(userid, card)
@@ -237,3 +244,33 @@ async def outbox_round(door: WeComDoor) -> int:
         sent += await deliver(door, keys)
     due = await signoff.due_outbox(rt.db.uow(read_only=True), rt.clock.now(), wecom=True)
     return sent + await deliver(door, due)
+
+
+async def witness_pressed(door: WeComDoor, userid: str, member: Member, token: str, code: str) -> None:
+    """[确认属实] [有异议（说明）]: the signature of a person present, its time kept (seed 001 实施办法 §4);
+    the recorder is told through the outbox, by the door they are on."""
+    rt = door.rt
+    result = await witnesses.answer(rt.db.uow(), staff=member.staff, token=token, now=rt.clock.now())
+    if result.status is None:
+        door.say(userid, witness_words.notice(result))
+        return
+    door.close(userid, code, witness_words.notice(result)[:20])
+    door.say(userid, witness_words.done(result))
+    await deliver(door, result.keys)
+
+
+async def dispute_note(door: WeComDoor, callback: Callback, member: Member) -> bool:
+    """The explanation of a dispute; False when none waits for one (the text is evidence then)."""
+    rt = door.rt
+    number = await witnesses.dispute_note(
+        rt.db.uow(),
+        staff=member.staff,
+        text=callback.get("Content"),
+        update_id=callback.inbox_id,
+        now=rt.clock.now(),
+    )
+    if number is None:
+        return False
+    if number:
+        door.say(callback.userid, witness_words.dispute_noted(number))
+    return True

@@ -406,7 +406,6 @@ class PressResult:
     view: View | None
     notice: Problem | None = None  # a toast
     submitted: Record | None = None
-    witness_requests: tuple[witnesses.WitnessRequest, ...] = ()
     outbox: tuple[str, ...] = ()  # sign-off messages to deliver after the commit
     alerts: tuple[registers.Alert, ...] = ()  # what the record names of the registers (seed 003 items 15, 16)
 
@@ -532,13 +531,13 @@ async def _submit(session: _Session) -> PressResult:
     if record.answers.get("severe") == "yes":  # marked 情节严重 before submission (seed 004 §17(1))
         keys += await signoff.severe_at_submission(session.uow, record, session.staff, session.now, config)
     await session.uow.records.refresh_facts(record)  # the quarterly summary's row
-    requests = await witnesses.requests_for(session.uow, record, session.staff, session.now) if first else []
+    if first:  # the persons present are asked to confirm (seed 001 实施办法 §4), through the outbox
+        keys += await witnesses.requests_for(session.uow, record, session.staff, session.now)
     alerts = await registers.cross_check(session.uow, record, session.staff) if first else []
     return PressResult(
         View(record.number, Shown.SUBMITTED),
         Problem.SENT,
         submitted=record,
-        witness_requests=tuple(requests),
         outbox=tuple(keys),
         alerts=tuple(alerts),
     )

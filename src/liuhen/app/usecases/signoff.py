@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import casefile, followup
+from liuhen.app.usecases import casefile, followup, witnesses
 from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
@@ -612,6 +612,7 @@ class Delivery:
     decision: dict[str, Any] | None = None  # for steps: who decided what
     next_people: tuple[str, ...] = ()
     told: followup.Told | None = None  # a follow-up's outcome as told (seed 004 §18, §19)
+    witness: witnesses.WitnessRequest | None = None  # a person present to confirm (seed 001 实施办法 §4)
 
 
 def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Card:
@@ -817,6 +818,11 @@ async def prepare(
                 return None
         elif kind == "step" and chain is not None:
             delivery = await _step(uow, delivery, record, chain, staff_pk, now)
+        elif kind == "witness":
+            recorder = await uow.staff.get(record.recorder_id)
+            if recorder is None:
+                return None
+            delivery = replace(delivery, witness=witnesses.request_of(record, recorder, chat_id, payload))
         await uow.commit()
         return delivery
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.intake import issue_button
+from liuhen.app.usecases.outbox import OUTBOX
 from liuhen.domain import catalogue as cat
 from liuhen.domain.model import Staff
 from liuhen.domain.records import Record
@@ -56,10 +57,10 @@ def gist(record: Record, recorder: Staff) -> Gist:
     )
 
 
-async def requests_for(
-    uow: UnitOfWork, record: Record, recorder: Staff, now: datetime
-) -> list[WitnessRequest]:
-    """At submission: ask each enrolled colleague named as present to confirm."""
+async def requests_for(uow: UnitOfWork, record: Record, recorder: Staff, now: datetime) -> list[str]:
+    """At submission: ask each colleague named as present to confirm — through the outbox, so that the door
+    that reaches them sends it (and a crash between the commit and the send loses nothing). Returns the
+    outbox keys to deliver after the commit."""
     names = record.given.people_present
     if not names:
         return []
@@ -67,14 +68,14 @@ async def requests_for(
         s.name: s for s in await uow.staff.list(record.court_id) if s.active and s.id != recorder.id
     }
     witnesses: dict[str, dict[str, object]] = {}
-    requests: list[WitnessRequest] = []
+    keys: list[str] = []
     for name in names:
         person = colleagues.get(name)
         if person is None:
             continue  # an outsider: recorded by name only
         assert person.id is not None
         witnesses[person.staff_id] = {"name": name, "status": "pending", "at": None, "note": None}
-        if not person.enrolled or person.telegram_chat_id is None:
+        if not person.reachable:
             witnesses[person.staff_id]["status"] = "unreachable"
             continue
         tokens = []
@@ -83,19 +84,27 @@ async def requests_for(
                 uow, staff_pk=person.id, action=ACTION, now=now, record_id=record.id, arg=choice
             )
             tokens.append(token)
-        requests.append(
-            WitnessRequest(
-                person.telegram_chat_id,
-                name,
-                record.number,
-                recorder.name,
-                gist(record, recorder),
-                tokens[0],
-                tokens[1],
-            )
-        )
+        key = f"{OUTBOX}{record.id}:witness:{person.id}"
+        payload = {"t": "witness", "record": record.id, "staff": person.id, "name": name}
+        if await uow.notices.post(
+            key, person.chat_id, {**payload, "confirm": tokens[0], "dispute": tokens[1]}
+        ):
+            keys.append(key)
     record.answers = {**record.answers, "_witnesses": witnesses}
-    return requests
+    return keys
+
+
+def request_of(record: Record, recorder: Staff, chat_id: int, payload: dict[str, object]) -> WitnessRequest:
+    """The request of an outbox message, as it is sent."""
+    return WitnessRequest(
+        chat_id,
+        str(payload["name"]),
+        record.number,
+        recorder.name,
+        gist(record, recorder),
+        str(payload["confirm"]),
+        str(payload["dispute"]),
+    )
 
 
 class Answered(enum.Enum):
@@ -110,9 +119,9 @@ class WitnessResult:
     notice: Answered
     record_number: str | None = None
     ask_note: bool = False
-    recorder_chat_id: int | None = None
     witness_name: str | None = None
     status: str | None = None
+    keys: tuple[str, ...] = ()  # the recorder's news, in the outbox: to deliver after the commit
 
 
 async def answer(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> WitnessResult:
@@ -142,14 +151,20 @@ async def answer(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) ->
             conversation = await uow.conversations.get(staff.id or 0)
             conversation.pending_field = f"{PENDING_DISPUTE}{record.id}"
         recorder = await uow.staff.get(record.recorder_id)
+        keys: tuple[str, ...] = ()
+        if recorder is not None and recorder.active and recorder.reachable:  # told, by the door they are on
+            key = f"{OUTBOX}{record.id}:witnessed:{staff.id}"
+            payload = {"t": "witnessed", "record": record.id, "staff": recorder.id, "name": staff.name}
+            if await uow.notices.post(key, recorder.chat_id, {**payload, "status": status}):
+                keys = (key,)
         await uow.commit()
         return WitnessResult(
             Answered.CONFIRMED if status == "confirmed" else Answered.DISPUTED,
             record.number,
             status == "disputed",
-            recorder.telegram_chat_id if recorder else None,
             staff.name,
             status,
+            keys,
         )
 
 

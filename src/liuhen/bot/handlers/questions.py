@@ -36,8 +36,6 @@ async def on_button(update: Update, context: Context) -> None:
     if result.view is None or query.message is None:
         return
     await show(context.bot, query.message.chat.id, result.view, edit_message_id=query.message.message_id)
-    if result.witness_requests:
-        await outbox.send_requests(context.bot, result.witness_requests, rt.settings.tz)
     for alert in result.alerts:  # a possible recusal, a departed staff member (seed 003 items 15, 16)
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(alert.chat_id, register_words.alert(alert))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from liuhen.app.usecases import witnesses
+from liuhen.bot import outbox
 from liuhen.bot.context import Context
 from liuhen.bot.outbox import WITNESS_PREFIX
 from liuhen.bot.parse import typed_text
@@ -24,8 +25,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     await query.edit_message_reply_markup(None)
     await context.bot.send_message(query.message.chat.id, texts.done(result))
-    if result.recorder_chat_id is not None:
-        await context.bot.send_message(result.recorder_chat_id, texts.to_recorder(result))
+    await outbox.deliver(context.bot, rt, result.keys)  # the recorder's news, by the door they are on
 
 
 async def try_dispute_note(update: Update, context: Context) -> bool:
