@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from liuhen.app.usecases import registers
 from liuhen.domain.records import Record
 from liuhen.sandbox.wecom import SentMessage, WeComUser
 from tests.wecom.walk import DINNER, fill_and_submit, labels, press_label
@@ -142,3 +143,24 @@ async def test_seed001_s4_a_colleague_present_confirms_on_wecom_and_the_recorder
     entry = record.answers["_witnesses"]["j002"]
     assert entry["status"] == "disputed" and entry["note"] == "我当时不在场"
     assert [e.text for e in await world.evidence()] == [DINNER]  # the note is not evidence
+
+
+async def test_seed003_items_15_16_a_possible_recusal_is_told_on_wecom(world: World) -> None:
+    """A record naming the recorder's relative's law firm: the recorder is reminded of the recusal rule, the
+    department head and the discipline office are told — on the door each is reached on."""
+    rt = world.runtime
+    relatives = "staff_id,name,relation,law_firm,since\nj001,王明,配偶,某律师事务所,2019-05-01\n"
+    await registers.import_register(
+        rt.db.uow(), court_id=rt.court_id, which=registers.Which.RELATIVES, text=relatives, actor="test"
+    )
+    judge = await world.confirmed("j001")
+    head = await world.confirmed("h001")
+    office = await world.confirmed("k001")
+    for user in (head, office):
+        user._begin()
+    await fill_and_submit(world, judge)  # the intervener: 某律师事务所律师张某
+    number = await only_record(world)
+    reminded = await judge.wait_for("【回避提醒】")
+    assert number in reminded.text and "王明" in reminded.text
+    assert "张法官的配偶" in (await head.wait_for("【可能需要回避】")).text
+    assert number in (await office.wait_for("【可能需要回避】")).text

@@ -37,6 +37,7 @@ from liuhen.domain.signoff import (
 )
 from liuhen.texts import common as common_words
 from liuhen.texts import followup as followup_words
+from liuhen.texts import registers as register_words
 from liuhen.texts import witnesses as witness_words
 from liuhen.texts.access import denied
 from liuhen.texts.citations import cite
@@ -621,6 +622,8 @@ def delivery(d: Delivery, tz: tzinfo, v: Voice) -> str:
         return severe_overdue(d, d.card, tz, v)
     if d.kind == "told" and d.told is not None:
         return followup_words.told(d.told, tz)
+    if d.kind == "register" and d.alert is not None:
+        return register_words.alert(d.alert)
     if d.kind == "witness" and d.witness is not None:
         return witness_words.request(d.witness, tz)
     if d.kind == "witnessed":

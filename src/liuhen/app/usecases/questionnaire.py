@@ -407,7 +407,6 @@ class PressResult:
     notice: Problem | None = None  # a toast
     submitted: Record | None = None
     outbox: tuple[str, ...] = ()  # sign-off messages to deliver after the commit
-    alerts: tuple[registers.Alert, ...] = ()  # what the record names of the registers (seed 003 items 15, 16)
 
 
 async def press(
@@ -533,13 +532,13 @@ async def _submit(session: _Session) -> PressResult:
     await session.uow.records.refresh_facts(record)  # the quarterly summary's row
     if first:  # the persons present are asked to confirm (seed 001 实施办法 §4), through the outbox
         keys += await witnesses.requests_for(session.uow, record, session.staff, session.now)
-    alerts = await registers.cross_check(session.uow, record, session.staff) if first else []
+    if first:  # what the record names of the registers (seed 003 items 15, 16), through the outbox
+        keys += await registers.cross_check(session.uow, record, session.staff)
     return PressResult(
         View(record.number, Shown.SUBMITTED),
         Problem.SENT,
         submitted=record,
         outbox=tuple(keys),
-        alerts=tuple(alerts),
     )
 
 

@@ -7,12 +7,23 @@ a departed staff member who practises law named in a record is told to the disci
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases.outbox import OUTBOX
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.records import Record
-from liuhen.domain.registers import Conflict, LineError, conflicts, parse_departed, parse_relatives
+from liuhen.domain.registers import (
+    Conflict,
+    DepartedStaff,
+    LawyerRelative,
+    LineError,
+    conflicts,
+    parse_departed,
+    parse_relatives,
+)
 
 
 class RegisterInvalid(Exception):
@@ -101,9 +112,11 @@ class Alert:
     recorder_name: str
 
 
-async def cross_check(uow: UnitOfWork, record: Record, recorder: Staff) -> list[Alert]:
-    """Inside the submission's transaction: who is to be told what the record names of the registers."""
-    assert recorder.id is not None
+async def cross_check(uow: UnitOfWork, record: Record, recorder: Staff) -> list[str]:
+    """Inside the submission's transaction: who is to be told what the record names of the registers —
+    outbox messages (``t: register``), sent by the door that reaches each person after the commit. Returns
+    their keys."""
+    assert recorder.id is not None and record.id is not None
     a = record.given
     texts = (a.intervener_name, a.intervener_unit, a.content, a.persons_present, a.special_notes)
     found = conflicts(
@@ -114,18 +127,32 @@ async def cross_check(uow: UnitOfWork, record: Record, recorder: Staff) -> list[
     )
     if not found:
         return []
-    people = [p for p in await uow.staff.list(record.court_id) if p.active and p.telegram_chat_id is not None]
+    people = [p for p in await uow.staff.list(record.court_id) if p.active and p.reachable]
     heads = [p for p in people if p.role == Role.DEPT_HEAD and p.department_id == recorder.department_id]
     office = [p for p in people if p.role == Role.DISCIPLINE]
-    alerts: list[Alert] = []
-    for c in found:
+    keys: list[str] = []
+    for n, c in enumerate(found):
         targets: list[tuple[Staff, Told]] = [(p, Told.OFFICE) for p in office]
         if c.relative is not None:
             targets += [(p, Told.HEAD) for p in heads if p.id != recorder.id]
-            targets.append((recorder, Told.RECORDER))
+            if recorder.reachable:
+                targets.append((recorder, Told.RECORDER))
+        named = {  # what the alert shows, kept as it was at submission (a register may be replaced)
+            "relative": {
+                "name": c.relative.name,
+                "relation": c.relative.relation,
+                "law_firm": c.relative.law_firm,
+            }
+            if c.relative
+            else None,
+            "departed": {"name": c.departed.name, "law_firm": c.departed.law_firm} if c.departed else None,
+        }
         for person, told in targets:
-            if person.telegram_chat_id is not None:
-                alerts.append(Alert(person.telegram_chat_id, told, record.number, c, recorder.name))
+            key = f"{OUTBOX}{record.id}:register:{n}:{person.id}"
+            payload = {"t": "register", "record": record.id, "staff": person.id, "told": told.value}
+            payload.update(recorder_name=recorder.name, **named)
+            if await uow.notices.post(key, person.chat_id, payload):
+                keys.append(key)
         await uow.ledger.append(
             actor="system",
             action="register.conflict",
@@ -136,7 +163,19 @@ async def cross_check(uow: UnitOfWork, record: Record, recorder: Staff) -> list[
                 "departed": c.departed.id if c.departed else None,
             },
         )
-    return alerts
+    return keys
+
+
+def alert_of(number: str, chat_id: int, payload: Mapping[str, Any]) -> Alert:
+    """The alert of an outbox message, as it is sent."""
+    relative, departed = payload.get("relative"), payload.get("departed")
+    conflict = Conflict(
+        LawyerRelative(0, 0, relative["name"], relative["relation"], relative["law_firm"])
+        if relative
+        else None,
+        DepartedStaff(0, departed["name"], law_firm=departed["law_firm"]) if departed else None,
+    )
+    return Alert(chat_id, Told(payload["told"]), number, conflict, str(payload.get("recorder_name") or ""))
 
 
 def may_read(person: Staff) -> bool:

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import casefile, followup, witnesses
+from liuhen.app.usecases import casefile, followup, registers, witnesses
 from liuhen.app.usecases.access import AccessDenied, read_record
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import Button, issue_button
@@ -613,6 +613,7 @@ class Delivery:
     next_people: tuple[str, ...] = ()
     told: followup.Told | None = None  # a follow-up's outcome as told (seed 004 §18, §19)
     witness: witnesses.WitnessRequest | None = None  # a person present to confirm (seed 001 实施办法 §4)
+    alert: registers.Alert | None = None  # what a record names of the registers (seed 003 items 15, 16)
 
 
 def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Card:
@@ -818,6 +819,8 @@ async def prepare(
                 return None
         elif kind == "step" and chain is not None:
             delivery = await _step(uow, delivery, record, chain, staff_pk, now)
+        elif kind == "register":
+            delivery = replace(delivery, alert=registers.alert_of(record.number, chat_id, payload))
         elif kind == "witness":
             recorder = await uow.staff.get(record.recorder_id)
             if recorder is None:

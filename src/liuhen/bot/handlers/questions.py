@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 
 from liuhen.app.usecases import questionnaire
 from liuhen.app.usecases.enrolment import Member
@@ -18,7 +16,6 @@ from liuhen.bot.questionnaire import PREFIX, settings_of, show
 from liuhen.bot.router import Router
 from liuhen.texts import common as texts
 from liuhen.texts import questions as words
-from liuhen.texts import registers as register_words
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -36,9 +33,6 @@ async def on_button(update: Update, context: Context) -> None:
     if result.view is None or query.message is None:
         return
     await show(context.bot, query.message.chat.id, result.view, edit_message_id=query.message.message_id)
-    for alert in result.alerts:  # a possible recusal, a departed staff member (seed 003 items 15, 16)
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(alert.chat_id, register_words.alert(alert))
     if result.outbox:
         await outbox.deliver(context.bot, rt, result.outbox)
 
