@@ -86,6 +86,18 @@ async def test_seed004_s13_three_officers_sign_on_wecom_to_filed(world: World) -
     await judge.wait_for("已办结")
     assert await status_of(world, number) == "filed"
 
+    # filed: the case officer (the judge, 承办人 本人) puts the material into the case file (入卷存查)
+    task = await judge.wait_for(lambda m: m.card is not None and "已入卷，登记卷号" in labels(m))
+    assert number in task.text
+    await press_label(judge, task, "已入卷，登记卷号")
+    await judge.wait_for_update(task)
+    await judge.wait_for("卷宗号或存放位置")
+    await judge.send_text("（2026）豫0825民初1187号 正卷第2册")
+    done = await judge.wait_for("正卷第2册")
+    assert number in done.text
+    await judge.send_text("/casefile")
+    await judge.wait_for("没有待入卷")
+
 
 async def test_a_forged_or_foreign_signoff_press_moves_nothing(world: World) -> None:
     judge = await world.confirmed("j001")

@@ -30,6 +30,7 @@ HELP = (
     "• /drafts 未完成的草稿\n"
     "• /amend 记录编号：更正已提交的记录（生成新版本，旧版本永久保留）\n"
     "• /pending 待我签批的记录\n"
+    "• /casefile 待入卷的记录和零报告\n"
     "• /desk 登录网页工作台（/desk 退出：退出所有浏览器）"
 )
 RECEIPT_TITLE = "已留存证据"
@@ -41,6 +42,8 @@ DIRECT_LABEL = "已标记直接报告纪检"
 CLOSED_LABEL = "已处理"
 SIGNOFF_TITLE = "签批 · {number}"
 WITNESS_TITLE = "在场人员确认 · {number}"
+CASEFILE_TITLE = "入卷存查"
+FILING_LABEL = "请回复卷号"
 PENDING_TITLE = "待我签批"
 MONTHLY_TITLE = "{month} 月度报告"
 

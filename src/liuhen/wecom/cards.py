@@ -20,6 +20,7 @@ QUESTION = "q:"
 SIGNOFF = "s:"
 MONTHLY = "m:"
 WITNESS = "w:"
+CASEFILE = "cf:"
 CONFIRM = "enrol:yes"
 NOT_ME = "enrol:no"
 CHOICE = "choice"  # the question key of a one-choice card; its options' ids are the tokens

@@ -20,6 +20,7 @@ import structlog
 from liuhen.app import inspection
 from liuhen.app.batching import GroupCommit
 from liuhen.app.runtime import Arrived, Runtime
+from liuhen.app.usecases import casefile as casefile_usecase
 from liuhen.app.usecases import desk, enrolment, intake, questionnaire, witnesses
 from liuhen.app.usecases.enrolment import Member, WeComAccount
 from liuhen.app.usecases.intake import PressOutcome, Receipt, ReceiptAction, StoredContent
@@ -31,8 +32,9 @@ from liuhen.texts import common as texts
 from liuhen.texts import desk as desk_words
 from liuhen.texts import questions as words
 from liuhen.texts import wecom as wecom_words
-from liuhen.wecom import cards, monthly, signing
+from liuhen.wecom import cards, casefile, monthly, signing
 from liuhen.wecom.api import MediaGone, WeComApi, WeComError
+from liuhen.wecom.cards import Json
 from liuhen.wecom.parse import Callback
 
 log = structlog.get_logger(__name__)
@@ -134,6 +136,10 @@ class WeComDoor:
 
         self._tails[userid] = asyncio.get_running_loop().create_task(run())
 
+    def card(self, userid: str, card: Json) -> None:
+        """Queue a card for ``userid``."""
+        self.send(userid, lambda: self.api.send_card(userid, card))
+
     def say(self, userid: str, text: str) -> None:
         self.send(userid, lambda: self.api.send_text(userid, text))
 
@@ -163,7 +169,7 @@ class WeComDoor:
         if callback.msg_type == "event" and callback.event != "enter_agent":
             return
         card = cards.confirm(wecom_words.confirm(account.member))
-        self.send(callback.userid, lambda: self.api.send_card(callback.userid, card))
+        self.card(callback.userid, card)
         if callback.msg_type != "event":
             self.say(callback.userid, wecom_words.RESEND)
 
@@ -271,7 +277,8 @@ class WeComDoor:
         if key in (cards.CONFIRM, cards.NOT_ME):
             self.close(callback.userid, code, wecom_words.CONFIRMED_LABEL)
             return
-        prefix, token = key[:2], key[2:]
+        head, colon, token = key.partition(":")  # a feature's prefix, then the core's opaque token
+        prefix = head + colon
         if token == cards.CHOICE:  # a one-choice card: the chosen option's id is the token
             chosen = callback.selected.get(cards.CHOICE, ())
             token = chosen[0] if chosen else ""
@@ -285,6 +292,8 @@ class WeComDoor:
             await monthly.pressed(self, callback.userid, member, token, code)
         elif prefix == cards.WITNESS:
             await signing.witness_pressed(self, callback.userid, member, token, code)
+        elif prefix == cards.CASEFILE:
+            await casefile.pressed(self, callback.userid, member, token, code)
         else:
             self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 
@@ -350,7 +359,7 @@ class WeComDoor:
         elif response_code:
             self.send(userid, lambda: self.api.update_card(userid, response_code, card))
         else:
-            self.send(userid, lambda: self.api.send_card(userid, card))
+            self.card(userid, card)
 
     async def _question_button(self, callback: Callback, member: Member, token: str, code: str) -> None:
         rt, userid = self.rt, callback.userid
@@ -376,6 +385,8 @@ class WeComDoor:
             return await signing.typed(self, callback, member)
         if waits.startswith(witnesses.PENDING_DISPUTE):
             return await signing.dispute_note(self, callback, member)
+        if casefile_usecase.waiting_for_file_ref(waits):
+            return await casefile.typed(self, callback, member)
         if waits.startswith(questionnaire.PENDING_AMEND):
             return await self._typed(callback, member, questionnaire.amend_reason)
         return await self._answer(callback, member)
@@ -435,6 +446,8 @@ class WeComDoor:
                 self.say(userid, words.amend_refused(exc))
                 return
             self.say(userid, texts.amend_ask_reason(number))
+        elif name == "casefile":
+            await casefile.command(self, userid, member)
         elif name == "pending":
             await signing.pending(self, userid, member)
         elif name in ("help", "start"):

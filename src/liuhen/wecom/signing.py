@@ -16,13 +16,14 @@ from liuhen.app.usecases.enrolment import Member
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery, PressResult
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
+from liuhen.domain.signoff import DecisionKind
 from liuhen.reports import registration
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import signoff as texts
 from liuhen.texts import wecom as wecom_words
 from liuhen.texts import witnesses as witness_words
 from liuhen.texts.profile import voice
-from liuhen.wecom import cards
+from liuhen.wecom import cards, casefile
 from liuhen.wecom.api import WeComError
 from liuhen.wecom.parse import Callback
 
@@ -183,7 +184,7 @@ async def show(
             code, response_code = response_code, ""
             door.send(userid, lambda: door.api.update_card(userid, code, card))
         else:
-            door.send(userid, lambda: door.api.send_card(userid, card))
+            door.card(userid, card)
     if notice and opinion is None:  # WeCom has no toasts: the short answer is a message
         door.say(userid, notice)
     question = texts.ask(result)
@@ -195,6 +196,8 @@ async def show(
         await _send_evidence(door, userid, result, e)
     close_cards(door, result.closed)
     await deliver(door, result.keys)
+    if result.closed is not None and result.closed.what is DecisionKind.DISPOSE:  # filed: into the case file
+        await casefile.send_tasks(door, member.staff.court_id)
     if result.open_record is not None:
         await door.open_questions(userid, member, result.open_record)
 
@@ -229,7 +232,7 @@ async def pending(door: WeComDoor, userid: str, member: Member) -> None:
     if card is None:
         door.say(userid, text)
     else:
-        door.send(userid, lambda: door.api.send_card(userid, card))
+        door.card(userid, card)
 
 
 async def outbox_round(door: WeComDoor) -> int:
@@ -243,7 +246,8 @@ async def outbox_round(door: WeComDoor) -> int:
         )
         sent += await deliver(door, keys)
     due = await signoff.due_outbox(rt.db.uow(read_only=True), rt.clock.now(), wecom=True)
-    return sent + await deliver(door, due)
+    sent += await deliver(door, due)
+    return sent + await casefile.send_all(door)  # new case-file tasks, overdue ones reminded once
 
 
 async def witness_pressed(door: WeComDoor, userid: str, member: Member, token: str, code: str) -> None:

@@ -107,20 +107,23 @@ class TaskView:
 
 
 async def _view(uow: UnitOfWork, task: CaseFileTask, officer: Staff, now: datetime, nudge: Nudge) -> TaskView:
-    assert officer.id is not None and officer.telegram_chat_id is not None and task.id is not None
+    assert officer.id is not None and officer.chat_id is not None and task.id is not None
     token = await issue_button(uow, staff_pk=officer.id, action=ACTION, now=now, arg=str(task.id))
-    return TaskView(task, officer.telegram_chat_id, token, nudge)
+    return TaskView(task, officer.chat_id, token, nudge)
 
 
-async def due_nudges(uow: UnitOfWork, *, court_id: int, now: datetime) -> list[TaskView]:
-    """New tasks not yet announced and open tasks past their deadline not yet reminded; marked as told in
-    the same transaction (a failed send is not retried: /casefile lists every open task)."""
+async def due_nudges(uow: UnitOfWork, *, court_id: int, now: datetime, wecom: bool = False) -> list[TaskView]:
+    """New tasks not yet announced and open tasks past their deadline not yet reminded, of the officers one
+    chat door reaches (``wecom``: WeCom's, else Telegram's); marked as told in the same transaction (a failed
+    send is not retried: /casefile lists every open task)."""
     async with uow:
         views: list[TaskView] = []
         for task in await uow.case_files.needing_nudge(court_id, now):
             officer = await uow.staff.get(task.officer_pk)
-            if officer is None or not officer.enrolled or officer.telegram_chat_id is None:
+            if officer is None or officer.chat_id is None:
                 continue  # told when they enrol (the task waits); /casefile shows it
+            if (officer.chat_id < 0) != wecom:
+                continue  # the other door's officer: that door tells them
             nudge = Nudge.OVERDUE if task.notified_at is not None else Nudge.NEW
             if nudge is Nudge.NEW:
                 task.notified_at = now
@@ -138,7 +141,7 @@ async def open_tasks(uow: UnitOfWork, *, staff: Staff, now: datetime) -> list[Ta
     assert staff.id is not None
     async with uow:
         tasks = await uow.case_files.open_for(staff.id)
-        views = [await _view(uow, t, staff, now, Nudge.NEW) for t in tasks] if staff.telegram_chat_id else []
+        views = [await _view(uow, t, staff, now, Nudge.NEW) for t in tasks] if staff.reachable else []
         await uow.commit()
         return views
 
