@@ -99,6 +99,50 @@ async def test_seed004_s13_three_officers_sign_on_wecom_to_filed(world: World) -
     await judge.wait_for("没有待入卷")
 
 
+async def signed_through(world: World, judge: WeComUser, disposition: str) -> str:
+    """The judge's record signed by the head and the vice-president and disposed of by the office, on
+    WeCom; its number."""
+    head, vice, office = (world.user(s) for s in ("h001", "v001", "k001"))
+    for user in (head, vice, office):
+        user._begin()
+    await fill_and_submit(world, judge)
+    number = await only_record(world)
+    for user, level in ((head, "部门负责人"), (vice, "分管院领导")):
+        card = await card_for(user, number, level)
+        await press_label(user, card, "同意")
+        await user.wait_for_update(card)
+    c3 = await card_for(office, number, "纪检监察机构")
+    await press_label(office, c3, "同意")
+    await office.wait_for_update(c3)
+    office._begin()
+    await press_label(office, c3, disposition)
+    return number
+
+
+async def test_seed004_s20_a_false_record_is_clarified_on_wecom_with_its_document(world: World) -> None:
+    """The discipline office's follow-through on WeCom (seed 004 §20): the follow-up's card reaches its
+    owner, the step's words are typed, the clarification arrives as a PDF file; the recorder is told."""
+    judge = await world.confirmed("j001")
+    for staff_id in ("h001", "v001", "k001"):
+        await world.confirmed(staff_id)
+    office = world.user("k001")
+    number = await signed_through(world, judge, "不实记录（予以澄清）")
+    card = await office.wait_for(lambda m: m.card is not None and "【分流处理 · 新事项】" in m.text)
+    assert number in card.text
+    await press_label(office, card, "非故意（误记等）")
+    await office.wait_for("请写明不实的原因")
+    await office.send_text("记录人将正常工作联系误记为过问")
+    document = await office.wait_for(lambda m: m.msgtype == "file")
+    data = world.sandbox.media_bytes(document.payload["media_id"])
+    assert data is not None and data.startswith(b"%PDF")
+    told = await judge.wait_for("【处理结果】")
+    assert number in told.text and "不实记录（非故意）" in told.text
+    await office.send_text("/followup")
+    await office.wait_for("没有待办的分流处理事项")  # closed with the clarification
+    await judge.send_text("/followup")
+    await judge.wait_for("由纪检监察部门办理")  # not the judge's to see
+
+
 async def test_a_forged_or_foreign_signoff_press_moves_nothing(world: World) -> None:
     judge = await world.confirmed("j001")
     head = await world.confirmed("h001")

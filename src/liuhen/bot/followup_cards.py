@@ -5,13 +5,12 @@ feature, which sends the first card as soon as a disposition opens one."""
 from __future__ import annotations
 
 import structlog
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import TelegramError
+from telegram import Bot, InputFile
 
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import access, followup
 from liuhen.app.usecases.followup import Card, Result
-from liuhen.bot.outbox import deliver
+from liuhen.bot.outbox import FOLLOWUP_PREFIX, deliver, followup_markup
 from liuhen.domain.followup import Kind
 from liuhen.domain.model import Staff
 from liuhen.reports import followup as documents
@@ -19,33 +18,18 @@ from liuhen.texts import followup as texts
 
 log = structlog.get_logger(__name__)
 
-PREFIX = "fu:"
-
-
-def markup(card: Card) -> InlineKeyboardMarkup | None:
-    if not card.rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(texts.button_label(b), callback_data=PREFIX + b.token) for b in row]
-            for row in card.rows
-        ]
-    )
+PREFIX = FOLLOWUP_PREFIX
 
 
 async def send_card(bot: Bot, rt: Runtime, card: Card) -> None:
-    await bot.send_message(card.chat_id, texts.card(card, rt.settings.tz), reply_markup=markup(card))
+    await bot.send_message(card.chat_id, texts.card(card, rt.settings.tz), reply_markup=followup_markup(card))
 
 
 async def send_due(bot: Bot, rt: Runtime, court_id: int) -> None:
-    """New follow-ups to their owners, reminders, and the escalations of lapsed ones: by the job, and at once
-    after a disposition."""
-    cards = await followup.due_nudges(rt.db.uow(), court_id=court_id, now=rt.clock.now(), tz=rt.settings.tz)
-    for card in cards:
-        try:
-            await send_card(bot, rt, card)
-        except TelegramError as exc:  # /followup still lists it
-            log.warning("followup_nudge_failed", followup=card.followup.id, error=repr(exc))
+    """New follow-ups to their owners, reminders, and the escalations of lapsed ones, through the outbox (each
+    door sends its own people's): by the job, and at once after a disposition."""
+    keys = await followup.due_nudges(rt.db.uow(), court_id=court_id, now=rt.clock.now(), tz=rt.settings.tz)
+    await deliver(bot, rt, keys)
 
 
 async def after_step(bot: Bot, rt: Runtime, staff: Staff, chat_id: int, result: Result) -> None:

@@ -12,13 +12,14 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import Forbidden, TelegramError
 
 from liuhen.app.runtime import Runtime
-from liuhen.app.usecases import casefile, courts, signoff
+from liuhen.app.usecases import casefile, courts, followup, signoff
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery
 from liuhen.app.usecases.witnesses import WitnessRequest
 from liuhen.reports import registration
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import casefile as casefile_texts
+from liuhen.texts import followup as followup_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts import witnesses as witness_texts
 from liuhen.texts.profile import COURT, Voice, voice
@@ -27,6 +28,7 @@ log = structlog.get_logger(__name__)
 PREFIX = "s:"
 CASEFILE_PREFIX = "cf:"
 WITNESS_PREFIX = "w:"
+FOLLOWUP_PREFIX = "fu:"
 
 
 def config_of(rt: Runtime) -> signoff.Config:
@@ -65,6 +67,8 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
                 keyboard = (
                     witness_markup(delivery.witness)
                     if delivery.witness is not None
+                    else followup_markup(delivery.followup_card)
+                    if delivery.followup_card is not None
                     else markup(delivery.rows, voice_of(rt))
                 )
                 message = await bot.send_message(
@@ -124,6 +128,21 @@ async def close_cards(bot: Bot, rt: Runtime, closed: Closed | None) -> None:
             )
         except TelegramError as exc:
             log.info("card_not_closed", error=repr(exc))  # a stale card answers "已处理" anyway
+
+
+def followup_markup(card: followup.Card) -> InlineKeyboardMarkup | None:
+    """A follow-up card's buttons (seed 004 §17–§20)."""
+    if not card.rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(followup_texts.button_label(b), callback_data=FOLLOWUP_PREFIX + b.token)
+                for b in row
+            ]
+            for row in card.rows
+        ]
+    )
 
 
 def witness_markup(r: WitnessRequest) -> InlineKeyboardMarkup:

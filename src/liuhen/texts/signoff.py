@@ -622,6 +622,8 @@ def delivery(d: Delivery, tz: tzinfo, v: Voice) -> str:
         return severe_overdue(d, d.card, tz, v)
     if d.kind == "told" and d.told is not None:
         return followup_words.told(d.told, tz)
+    if d.kind == "followup" and d.followup_card is not None:
+        return followup_words.card(d.followup_card, tz)
     if d.kind == "register" and d.alert is not None:
         return register_words.alert(d.alert)
     if d.kind == "witness" and d.witness is not None:

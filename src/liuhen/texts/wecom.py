@@ -43,6 +43,7 @@ CLOSED_LABEL = "已处理"
 SIGNOFF_TITLE = "签批 · {number}"
 WITNESS_TITLE = "在场人员确认 · {number}"
 CASEFILE_TITLE = "入卷存查"
+FOLLOWUP_TITLE = "分流处理 · {number}"
 FILING_LABEL = "请回复卷号"
 PENDING_TITLE = "待我签批"
 MONTHLY_TITLE = "{month} 月度报告"
@@ -69,3 +70,9 @@ def location(label: str, latitude: str, longitude: str) -> str:
 
 def link(title: str, description: str, url: str) -> str:
     return "\n".join(part for part in (f"链接：{title}", description, url) if part)
+
+
+def followup_document(clarification: bool, number: str) -> str:
+    """A follow-up's document as a file: the clarification of a false record (seed 004 §20) or the transfer
+    letter (seed 004 §17(3))."""
+    return f"{'澄清说明' if clarification else '移送函'}-{number}.pdf"

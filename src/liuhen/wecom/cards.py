@@ -21,6 +21,7 @@ SIGNOFF = "s:"
 MONTHLY = "m:"
 WITNESS = "w:"
 CASEFILE = "cf:"
+FOLLOWUP = "fu:"
 CONFIRM = "enrol:yes"
 NOT_ME = "enrol:no"
 CHOICE = "choice"  # the question key of a one-choice card; its options' ids are the tokens

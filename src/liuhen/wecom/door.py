@@ -21,7 +21,7 @@ from liuhen.app import inspection
 from liuhen.app.batching import GroupCommit
 from liuhen.app.runtime import Arrived, Runtime
 from liuhen.app.usecases import casefile as casefile_usecase
-from liuhen.app.usecases import desk, enrolment, intake, questionnaire, witnesses
+from liuhen.app.usecases import desk, enrolment, followup, intake, questionnaire, witnesses
 from liuhen.app.usecases.enrolment import Member, WeComAccount
 from liuhen.app.usecases.intake import PressOutcome, Receipt, ReceiptAction, StoredContent
 from liuhen.app.usecases.questionnaire import AmendRefused, Shown, View
@@ -32,7 +32,7 @@ from liuhen.texts import common as texts
 from liuhen.texts import desk as desk_words
 from liuhen.texts import questions as words
 from liuhen.texts import wecom as wecom_words
-from liuhen.wecom import cards, casefile, monthly, signing
+from liuhen.wecom import cards, casefile, followups, monthly, signing
 from liuhen.wecom.api import MediaGone, WeComApi, WeComError
 from liuhen.wecom.cards import Json
 from liuhen.wecom.parse import Callback
@@ -294,6 +294,8 @@ class WeComDoor:
             await signing.witness_pressed(self, callback.userid, member, token, code)
         elif prefix == cards.CASEFILE:
             await casefile.pressed(self, callback.userid, member, token, code)
+        elif prefix == cards.FOLLOWUP:
+            await followups.pressed(self, callback.userid, member, token, code)
         else:
             self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 
@@ -387,6 +389,8 @@ class WeComDoor:
             return await signing.dispute_note(self, callback, member)
         if casefile_usecase.waiting_for_file_ref(waits):
             return await casefile.typed(self, callback, member)
+        if followup.waiting_for_words(waits):
+            return await followups.typed(self, callback, member)
         if waits.startswith(questionnaire.PENDING_AMEND):
             return await self._typed(callback, member, questionnaire.amend_reason)
         return await self._answer(callback, member)
@@ -446,6 +450,8 @@ class WeComDoor:
                 self.say(userid, words.amend_refused(exc))
                 return
             self.say(userid, texts.amend_ask_reason(number))
+        elif name == "followup":
+            await followups.command(self, userid, member)
         elif name == "casefile":
             await casefile.command(self, userid, member)
         elif name == "pending":

@@ -23,7 +23,7 @@ from liuhen.texts import signoff as texts
 from liuhen.texts import wecom as wecom_words
 from liuhen.texts import witnesses as witness_words
 from liuhen.texts.profile import voice
-from liuhen.wecom import cards, casefile
+from liuhen.wecom import cards, casefile, followups
 from liuhen.wecom.api import WeComError
 from liuhen.wecom.parse import Callback
 
@@ -79,6 +79,8 @@ async def deliver(door: WeComDoor, keys: Iterable[str]) -> int:
 async def _send_delivery(door: WeComDoor, userid: str, d: Delivery) -> int:
     text = texts.delivery(d, door.rt.settings.tz, voice(door.rt.settings.deadline_profile))
     card = _card(door, wecom_words.SIGNOFF_TITLE.format(number=d.number), text, d.rows)
+    if d.followup_card is not None:  # a follow-up's card (seed 004 §17–§20)
+        card = followups.card_of(door, d.followup_card)
     if d.witness is not None:  # a person present confirms or disputes (seed 001 实施办法 §4)
         pairs = [
             (witness_words.CONFIRM, cards.WITNESS + d.witness.confirm_token),
@@ -198,6 +200,7 @@ async def show(
     await deliver(door, result.keys)
     if result.closed is not None and result.closed.what is DecisionKind.DISPOSE:  # filed: into the case file
         await casefile.send_tasks(door, member.staff.court_id)
+        await deliver(door, await followups.send_due(door))  # 分流处理 (seed 004 §17–§20)
     if result.open_record is not None:
         await door.open_questions(userid, member, result.open_record)
 
@@ -247,6 +250,7 @@ async def outbox_round(door: WeComDoor) -> int:
         sent += await deliver(door, keys)
     due = await signoff.due_outbox(rt.db.uow(read_only=True), rt.clock.now(), wecom=True)
     sent += await deliver(door, due)
+    sent += await deliver(door, await followups.send_due(door))  # new follow-ups, reminders, escalations
     return sent + await casefile.send_all(door)  # new case-file tasks, overdue ones reminded once
 
 

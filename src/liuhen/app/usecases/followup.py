@@ -152,13 +152,24 @@ async def _rows(uow: UnitOfWork, f: FollowUp, owner: Staff, now: datetime) -> tu
     return tuple(rows)
 
 
-async def _card(uow: UnitOfWork, f: FollowUp, person: Staff, now: datetime, nudge: Nudge) -> Card | None:
-    if not person.active or not person.enrolled or person.telegram_chat_id is None:
+async def card(uow: UnitOfWork, f: FollowUp, person: Staff, now: datetime, nudge: Nudge) -> Card | None:
+    """The card ``person`` is shown of ``f`` (its buttons issued now); None when no door reaches them."""
+    if not person.active or person.chat_id is None:
         return None
     if nudge in (Nudge.HEAD, Nudge.CHIEF):
         owner = await uow.staff.get(f.owner_pk)
-        return Card(f, person.telegram_chat_id, nudge, owner=owner.name if owner else "")
-    return Card(f, person.telegram_chat_id, nudge, await _rows(uow, f, person, now))
+        return Card(f, person.chat_id, nudge, owner=owner.name if owner else "")
+    return Card(f, person.chat_id, nudge, await _rows(uow, f, person, now))
+
+
+async def _post_card(uow: UnitOfWork, f: FollowUp, person: Staff, now: datetime, nudge: Nudge) -> str | None:
+    """A card for someone else than the one acting, through the outbox: the door that reaches them sends
+    it (the buttons are issued then). The key, or None when no door reaches them."""
+    if not person.active or person.chat_id is None or person.id is None or f.id is None:
+        return None
+    key = f"{OUTBOX}followup:{f.id}:{len(f.steps)}:{nudge.value}:{person.id}:{int(now.timestamp())}"
+    payload = {"t": "followup", "followup": f.id, "staff": person.id, "nudge": nudge.value}
+    return key if await uow.notices.post(key, person.chat_id, payload) else None
 
 
 def heads_office(staff: Staff) -> bool:
@@ -175,13 +186,14 @@ def _office_head(people: list[Staff], owner_pk: int) -> Staff | None:
 
 async def due_nudges(
     uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo, calendar: WorkCalendar | None = None
-) -> list[Card]:
+) -> list[str]:
     """New follow-ups to their owners, reminders the last day before the deadline, and once lapsed the
-    office's head and, three working days later, the chief; each marked as sent in the same transaction (a
-    failed send is not retried: /followup lists every open one)."""
+    office's head and, three working days later, the chief; each marked as sent in the same transaction and
+    posted to the outbox, which the door that reaches each person sends (/followup lists every open one).
+    Returns the outbox keys."""
     async with uow:
         cal = WorkCalendar(await uow.calendar.overrides(court_id)) if calendar is None else calendar
-        cards: list[Card] = []
+        cards: list[str] = []
         people = list(await uow.staff.list(court_id))
         by_pk = {s.id: s for s in people}
         chief = next((s for s in people if s.role == Role.PRESIDENT and s.active), None)
@@ -224,12 +236,12 @@ async def due_nudges(
 
 
 async def _nudge(
-    uow: UnitOfWork, f: FollowUp, nudges: list[tuple[Staff, Nudge]], now: datetime, cards: list[Card]
+    uow: UnitOfWork, f: FollowUp, nudges: list[tuple[Staff, Nudge]], now: datetime, keys: list[str]
 ) -> None:
     for person, nudge in nudges:
-        card = await _card(uow, f, person, now, nudge)
-        if card is not None:
-            cards.append(card)
+        key = await _post_card(uow, f, person, now, nudge)
+        if key is not None:
+            keys.append(key)
             await uow.ledger.append(
                 actor="system",
                 action=f"followup.{nudge.value}",
@@ -249,9 +261,9 @@ async def open_cards(uow: UnitOfWork, *, staff: Staff, now: datetime) -> list[Ca
         followups = await uow.followups.open_in(staff.court_id, None if heads_office(staff) else staff.id)
         cards = []
         for f in followups:  # the head reads the others' as a head is told of them: who, and where it stands
-            card = await _card(uow, f, staff, now, Nudge.LIST if f.owner_pk == staff.id else Nudge.HEAD)
-            if card is not None:
-                cards.append(card)
+            shown = await card(uow, f, staff, now, Nudge.LIST if f.owner_pk == staff.id else Nudge.HEAD)
+            if shown is not None:
+                cards.append(shown)
         await uow.commit()
         return cards
 
@@ -429,13 +441,15 @@ async def _take(
         }
         if await uow.notices.post(key, t.chat_id, payload):
             keys.append(key)
-    card = await _card(uow, f, staff, now, Nudge.LIST)
-    if step is Step.APPROVE:  # approved: the owner's card, to start; refused: nothing more for the owner
+    shown = await card(uow, f, staff, now, Nudge.LIST)
+    if step is Step.APPROVE:  # approved: the owner's card, to start (by the door that reaches the owner)
         owner = await uow.staff.get(f.owner_pk)
-        card = await _card(uow, f, owner, now, Nudge.NEW) if owner is not None and f.open else None
+        shown = None
+        posted = await _post_card(uow, f, owner, now, Nudge.NEW) if owner is not None and f.open else None
+        keys += [posted] if posted else []
     await uow.commit()
     document = (step is Step.SEND and f.kind == Kind.TRANSFER.value) or step is Step.CAUSE
-    return Result(Outcome.DONE, f, step, arg or "", card, tuple(told), document, tuple(keys))
+    return Result(Outcome.DONE, f, step, arg or "", shown, tuple(told), document, tuple(keys))
 
 
 async def _tell_overridden(uow: UnitOfWork, f: FollowUp) -> list[Told]:

@@ -614,6 +614,7 @@ class Delivery:
     told: followup.Told | None = None  # a follow-up's outcome as told (seed 004 §18, §19)
     witness: witnesses.WitnessRequest | None = None  # a person present to confirm (seed 001 实施办法 §4)
     alert: registers.Alert | None = None  # what a record names of the registers (seed 003 items 15, 16)
+    followup_card: followup.Card | None = None  # a follow-up's card (seed 004 §17–§20), buttons issued now
 
 
 def _card(record: Record, chain: Chain, level: str, obo_name: str | None) -> Card:
@@ -727,6 +728,20 @@ async def prepare(
             )  # fmt: skip
             await uow.commit()
             return Delivery(key, chat_id, "told", f.number, payload, told=told)
+        if payload.get("t") == "followup":  # a follow-up's card for its owner, the office's head, the chief
+            f = await uow.followups.get(int(payload["followup"]))
+            person = await uow.staff.get(int(payload["staff"]))
+            shown = (
+                await followup.card(uow, f, person, now, followup.Nudge(str(payload["nudge"])))
+                if f is not None and person is not None and f.open
+                else None
+            )
+            if shown is None:  # closed meanwhile, or the person left: nothing to send any more
+                await uow.notices.mark_sent(key)
+                await uow.commit()
+                return None
+            await uow.commit()
+            return Delivery(key, chat_id, "followup", shown.followup.number, payload, followup_card=shown)
         record = await uow.records.get(int(payload["record"]))
         if record is None or record.id is None:
             await uow.notices.mark_sent(key)
