@@ -22,6 +22,7 @@ MONTHLY = "m:"
 WITNESS = "w:"
 CASEFILE = "cf:"
 FOLLOWUP = "fu:"
+COMPLAINT = "kg:"
 CONFIRM = "enrol:yes"
 NOT_ME = "enrol:no"
 CHOICE = "choice"  # the question key of a one-choice card; its options' ids are the tokens

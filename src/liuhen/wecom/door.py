@@ -32,17 +32,16 @@ from liuhen.texts import common as texts
 from liuhen.texts import desk as desk_words
 from liuhen.texts import questions as words
 from liuhen.texts import wecom as wecom_words
-from liuhen.wecom import cards, casefile, followups, monthly, signing
+from liuhen.wecom import cards, casefile, complaints, followups, monthly, signing
 from liuhen.wecom.api import MediaGone, WeComApi, WeComError
 from liuhen.wecom.cards import Json
-from liuhen.wecom.parse import Callback
+from liuhen.wecom.parse import MESSAGE_MEDIA_TYPE, Callback
 
 log = structlog.get_logger(__name__)
 
 #: a questionnaire use case taking typed text (an answer, an amendment's reason)
 TypedAnswer = Callable[..., Awaitable[View | None]]
 
-MESSAGE_MEDIA_TYPE = "application/vnd.wecom.message+json"  # the callback's fields, as WeCom sent them
 #: what each message type is as evidence, and the media type WeCom's media of it has
 KINDS = {
     "text": EvidenceKind.TEXT,
@@ -114,6 +113,12 @@ class WeComDoor:
             return  # entering the application, a menu …: nothing to record
         elif typed and callback.get("Content").startswith("/"):
             await self._command(callback, member)
+        elif (
+            member.writing_complaint
+            and callback.msg_type in KINDS
+            and await complaints.item(self, callback, member)
+        ):
+            return  # while a complaint is written, every message is its content (seed 001 实施办法 §9)
         elif typed and waits and await self._waited_for(callback, member, waits):
             return  # an opinion, an amendment's reason, a question's answer
         elif callback.msg_type in KINDS:
@@ -179,7 +184,7 @@ class WeComDoor:
 
     # ---- evidence ------------------------------------------------------------------------------
 
-    def _incoming(self, callback: Callback, member: Member) -> IncomingEvidence:
+    def incoming(self, callback: Callback, member: Member) -> IncomingEvidence:
         assert member.staff.id is not None
         kind, msg_type = KINDS[callback.msg_type], callback.msg_type
         text: str | None = None
@@ -225,7 +230,7 @@ class WeComDoor:
 
     async def _evidence(self, callback: Callback, member: Member) -> None:
         rt = self.rt
-        incoming = self._incoming(callback, member)
+        incoming = self.incoming(callback, member)
         got = await self.fetch(incoming.file) if incoming.file is not None else None
         receipt = await rt.intake.submit(
             Arrived(member.staff, incoming, canonical_json(callback.as_json()), got, MESSAGE_MEDIA_TYPE)
@@ -296,6 +301,8 @@ class WeComDoor:
             await casefile.pressed(self, callback.userid, member, token, code)
         elif prefix == cards.FOLLOWUP:
             await followups.pressed(self, callback.userid, member, token, code)
+        elif prefix == cards.COMPLAINT:
+            await complaints.pressed(self, callback.userid, member, token, code)
         else:
             self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 
@@ -450,6 +457,8 @@ class WeComDoor:
                 self.say(userid, words.amend_refused(exc))
                 return
             self.say(userid, texts.amend_ask_reason(number))
+        elif name == "complaint":
+            await complaints.command(self, userid, member)
         elif name == "followup":
             await followups.command(self, userid, member)
         elif name == "casefile":

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 EVIDENCE_TYPES = frozenset({"text", "image", "voice", "video", "location", "link"})
 #: WeCom's message ids and Telegram's update ids share the inbox: WeCom's are kept negative
 INBOX_SIGN = -1
+MESSAGE_MEDIA_TYPE = "application/vnd.wecom.message+json"  # a callback's fields, as WeCom sent them
 
 
 class Unreadable(Exception):

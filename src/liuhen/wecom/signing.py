@@ -23,7 +23,7 @@ from liuhen.texts import signoff as texts
 from liuhen.texts import wecom as wecom_words
 from liuhen.texts import witnesses as witness_words
 from liuhen.texts.profile import voice
-from liuhen.wecom import cards, casefile, followups
+from liuhen.wecom import cards, casefile, complaints, followups
 from liuhen.wecom.api import WeComError
 from liuhen.wecom.parse import Callback
 
@@ -251,6 +251,7 @@ async def outbox_round(door: WeComDoor) -> int:
     due = await signoff.due_outbox(rt.db.uow(read_only=True), rt.clock.now(), wecom=True)
     sent += await deliver(door, due)
     sent += await deliver(door, await followups.send_due(door))  # new follow-ups, reminders, escalations
+    await complaints.deliver_round(door)  # complaints to the discipline office's members on WeCom
     return sent + await casefile.send_all(door)  # new case-file tasks, overdue ones reminded once
 
 

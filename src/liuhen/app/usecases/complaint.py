@@ -211,7 +211,7 @@ def destination_of(complaint: Complaint) -> Destination:
 
 
 def _reachable(p: Staff) -> bool:
-    return p.role == Role.DISCIPLINE.value and p.enrolled and p.telegram_chat_id is not None and p.active
+    return p.role == Role.DISCIPLINE.value and p.reachable and p.active
 
 
 async def receiving_courts(uow: UnitOfWork, complaint: Complaint) -> list[Court]:
@@ -254,7 +254,11 @@ async def _recipients(uow: UnitOfWork, complaint: Complaint, *, upward: bool = F
     return [p for p in [*people, *above] if _reachable(p) and p.id not in chain]
 
 
-async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint, *, upward: bool = False) -> list[Delivery]:
+async def _claim_deliveries(
+    uow: UnitOfWork, complaint: Complaint, *, upward: bool = False, wecom: bool = False
+) -> list[Delivery]:
+    """The deliveries one chat door makes (``wecom``: to the members it reaches; the other door claims its
+    own), each claimed once."""
     assert complaint.id is not None
     deliveries: list[Delivery] = []
     recipients = await _recipients(uow, complaint, upward=upward)
@@ -266,8 +270,10 @@ async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint, *, upward: bo
     own = await uow.courts.get(complaint.court_id)
     items = tuple(await uow.complaints.items(complaint.id))
     for person in recipients:
+        if person.chat_id is None or (person.chat_id < 0) != wecom:
+            continue  # the other door's member: that door delivers it
         key = f"{NOTICE_PREFIX}{complaint.id}:{person.id}"
-        if not await uow.notices.claim(key, person.telegram_chat_id):
+        if not await uow.notices.claim(key, person.chat_id):
             continue
         await uow.ledger.append(
             actor="system",
@@ -276,11 +282,11 @@ async def _claim_deliveries(uow: UnitOfWork, complaint: Complaint, *, upward: bo
             object_id=complaint.number,
             payload={"to": person.staff_id},
         )
-        assert person.telegram_chat_id is not None and complaint.submitted_at is not None
+        assert complaint.submitted_at is not None
         deliveries.append(
             Delivery(
                 key,
-                person.telegram_chat_id,
+                person.chat_id,
                 complaint.number,
                 complainant,
                 department.name if department else "",
@@ -311,7 +317,7 @@ class PressResult:
 
 
 async def press(
-    uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, upward: bool = False
+    uow: UnitOfWork, *, staff: Staff, token: str, clock: Clock, upward: bool = False, wecom: bool = False
 ) -> PressResult:
     """[提交控告] / [取消]: resolved and re-authorised on the server (docs/architecture.md "Callback
     data")."""
@@ -367,7 +373,7 @@ async def press(
         )
         courts = tuple(c.name for c in await receiving_courts(uow, complaint))
         recipients = len(await _recipients(uow, complaint, upward=upward))
-        deliveries = await _claim_deliveries(uow, complaint, upward=upward)
+        deliveries = await _claim_deliveries(uow, complaint, upward=upward, wecom=wecom)
         await uow.commit()
         return PressResult(
             PressOutcome.SUBMITTED,
@@ -380,14 +386,14 @@ async def press(
 
 
 async def pending_deliveries(
-    uow: UnitOfWork, *, court_id: int, clock: Clock, upward: bool = False
+    uow: UnitOfWork, *, court_id: int, clock: Clock, upward: bool = False, wecom: bool = False
 ) -> list[Delivery]:
     """Deliveries not yet made: unsent claims released after a while, discipline members enrolled since."""
     async with uow:
         await uow.notices.release_unsent(NOTICE_PREFIX, clock.now() - RESEND_AFTER)
         deliveries: list[Delivery] = []
         for complaint in await uow.complaints.submitted(court_id):
-            deliveries += await _claim_deliveries(uow, complaint, upward=upward)
+            deliveries += await _claim_deliveries(uow, complaint, upward=upward, wecom=wecom)
         await uow.commit()
         return deliveries
 
