@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from liuhen.app import integrity
 from liuhen.app.usecases import registers
+from liuhen.domain.checkpoints import parse_signed_head
 from liuhen.domain.records import Record
 from liuhen.sandbox.wecom import SentMessage, WeComUser
+from liuhen.wecom import signing
 from tests.wecom.walk import DINNER, fill_and_submit, labels, press_label
 from tests.wecom.world import World, wecom_world
 
@@ -220,3 +223,27 @@ async def test_seed003_items_15_16_a_possible_recusal_is_told_on_wecom(world: Wo
     assert number in reminded.text and "王明" in reminded.text
     assert "张法官的配偶" in (await head.wait_for("【可能需要回避】")).text
     assert number in (await office.wait_for("【可能需要回避】")).text
+
+
+async def test_the_signed_head_reaches_the_discipline_office_on_wecom_once(
+    world: World, tmp_path: Path
+) -> None:
+    """A WeCom-only deployment still takes its daily signed checkpoint, and the head leaves the server as a
+    file in the discipline officer's WeCom (seed 003 §12: 全程留痕; seed 004 §15) — once."""
+    rt = world.runtime
+    await integrity.ensure_keys(rt.settings, world.clock)
+    judge = await world.confirmed("j001")
+    office = await world.confirmed("k001")
+    office._begin()
+    await judge.send_text("院外有人打招呼")
+    await judge.wait_for("已留存证据")
+    assert await signing.signed_heads(world.door) == 1
+    file = await office.wait_for(lambda m: m.msgtype == "file")
+    data = world.sandbox.media_bytes(file.payload["media_id"])
+    assert data is not None
+    head = parse_signed_head(data)
+    (tmp_path / "kept.json").write_bytes(data)
+    report = await integrity.run_verify(rt, actor="test", against=tmp_path / "kept.json")
+    assert report.signed_head == head.tree_size
+    assert await signing.signed_heads(world.door) == 0  # the same head is not sent twice
+    assert not [m for m in judge.messages if m.msgtype == "file"]  # only the discipline office keeps it

@@ -137,6 +137,9 @@ async def serving(runtime: Runtime, host: str, port: int) -> AsyncIterator[WeCom
             loop.create_task(
                 _every(settings.monthly_check_seconds, lambda: monthly.send_round(door), "monthly")
             ),
+            loop.create_task(  # a daily signed checkpoint, its head to the office (as the Telegram door)
+                _every(min(600.0, settings.checkpoint_seconds), lambda: signing.signed_heads(door), "heads")
+            ),
         ]
         log.info("wecom callback listening", host=host, port=port)
         try:

@@ -11,14 +11,18 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from liuhen.app import integrity
 from liuhen.app.usecases import courts, signoff, witnesses
+from liuhen.app.usecases import integrity as integrity_usecases
 from liuhen.app.usecases.enrolment import Member
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery, PressResult
+from liuhen.domain.checkpoints import signed_head_document
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
 from liuhen.domain.signoff import DecisionKind
 from liuhen.reports import registration
 from liuhen.reports.common import AccessDenied
+from liuhen.texts import integrity as integrity_words
 from liuhen.texts import signoff as texts
 from liuhen.texts import wecom as wecom_words
 from liuhen.texts import witnesses as witness_words
@@ -283,3 +287,33 @@ async def dispute_note(door: WeComDoor, callback: Callback, member: Member) -> b
     if number:
         door.say(callback.userid, witness_words.dispute_noted(number))
     return True
+
+
+async def signed_heads(door: WeComDoor) -> int:
+    """A signed ledger checkpoint when the last is older than a day (the deployment may run on WeCom alone),
+    then the newest signed head to each discipline officer on WeCom as a file: a copy the server's operator
+    cannot reach (seed 003 §12: 全程留痕; seed 004 §15). How many copies went."""
+    rt = door.rt
+    await integrity.scheduled_checkpoint(rt)
+    if not rt.settings.signed_head_to_discipline:
+        return 0
+    sent = 0
+    for copy in await integrity_usecases.head_copies_due(rt.db.uow(), wecom=True):
+        async with rt.db.uow(read_only=True) as uow:
+            person = await uow.staff.get(copy.staff_pk)
+        if person is None or person.wecom_userid is None:
+            continue
+        try:
+            name = integrity_words.head_file_name(copy.checkpoint)
+            data = signed_head_document(copy.checkpoint)
+            media_id = await door.api.upload("file", name, data, "application/json")
+            await door.api.send_text(
+                person.wecom_userid, integrity_words.head_caption(copy.checkpoint, rt.settings.tz)
+            )
+            await door.api.send_file(person.wecom_userid, media_id)
+        except (WeComError, OSError) as exc:  # claimed, not sent: tomorrow's head goes out anyway
+            log.warning("signed_head_not_sent", staff=copy.staff_pk, error=str(exc))
+            continue
+        await integrity_usecases.head_copy_sent(rt.db.uow(), copy)
+        sent += 1
+    return sent

@@ -418,11 +418,12 @@ class HeadCopy:
     checkpoint: Checkpoint
 
 
-async def head_copies_due(uow: UnitOfWork) -> list[HeadCopy]:
+async def head_copies_due(uow: UnitOfWork, *, wecom: bool = False) -> list[HeadCopy]:
     """The latest checkpoint's signed head for every enrolled, active discipline officer of the deployment
     who has not been sent it: a copy of what was signed that lives in their chat, out of the server
     operator's reach (seed 003 §12: 全程留痕; seed 004 §15). Each copy is claimed once, so a restart
-    resends nothing; a checkpoint taken by `liuhen checkpoint` goes out at the bot's next run."""
+    resends nothing; a checkpoint taken by `liuhen checkpoint` goes out at the bot's next run. Each chat
+    door sends the copies of the officers it reaches (``wecom``: WeCom's)."""
     async with uow:
         latest = await uow.integrity.latest_checkpoint()
         if latest is None:
@@ -432,12 +433,18 @@ async def head_copies_due(uow: UnitOfWork) -> list[HeadCopy]:
             if court.id is None:
                 continue
             for person in await uow.staff.list(court.id):
-                if person.role is not Role.DISCIPLINE or not person.active or person.telegram_chat_id is None:
+                chat = person.chat_id
+                if (
+                    person.role is not Role.DISCIPLINE
+                    or not person.active
+                    or chat is None
+                    or (chat < 0) != wecom
+                ):
                     continue
                 assert person.id is not None
                 key = f"{HEAD_NOTICE}{latest.tree_size}:{person.id}"
-                if await uow.notices.claim(key, person.telegram_chat_id):
-                    due.append(HeadCopy(key, person.id, person.telegram_chat_id, latest))
+                if await uow.notices.claim(key, chat):
+                    due.append(HeadCopy(key, person.id, chat, latest))
         await uow.commit()
     return due
 
