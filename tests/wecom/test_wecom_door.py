@@ -153,3 +153,20 @@ def _jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (32, 24), (200, 30, 30)).save(out, format="JPEG")
     return out.getvalue()
+
+
+async def test_a_draft_left_unfinished_is_reminded_on_wecom_once(world: World) -> None:
+    """seed 002 §4, seed 004 §16: recorded within the deadline — the recorder on WeCom is reminded of the
+    draft half-way there, once."""
+    from datetime import timedelta
+
+    from liuhen.wecom import signing
+
+    judge = await world.confirmed("j001")
+    await judge.send_text("庭外有人打招呼，稍后补充")
+    await judge.wait_for("已留存证据")
+    assert await signing.draft_reminders(world.door) == 0  # too early
+    world.clock.set(world.clock.now() + timedelta(hours=32))
+    assert await signing.draft_reminders(world.door) == 1
+    await judge.wait_for("提醒：记录尚未完成")
+    assert await signing.draft_reminders(world.door) == 0  # once

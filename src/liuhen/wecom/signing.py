@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from liuhen.app import integrity
-from liuhen.app.usecases import courts, signoff, witnesses
+from liuhen.app.usecases import courts, deadlines, signoff, witnesses
 from liuhen.app.usecases import integrity as integrity_usecases
 from liuhen.app.usecases.enrolment import Member
 from liuhen.app.usecases.intake import Button
@@ -22,6 +22,7 @@ from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
 from liuhen.domain.signoff import DecisionKind
 from liuhen.reports import registration
 from liuhen.reports.common import AccessDenied
+from liuhen.texts import common as common_words
 from liuhen.texts import integrity as integrity_words
 from liuhen.texts import signoff as texts
 from liuhen.texts import wecom as wecom_words
@@ -256,6 +257,7 @@ async def outbox_round(door: WeComDoor) -> int:
     sent += await deliver(door, due)
     sent += await deliver(door, await followups.send_due(door))  # new follow-ups, reminders, escalations
     await complaints.deliver_round(door)  # complaints to the discipline office's members on WeCom
+    sent += await draft_reminders(door)
     return sent + await casefile.send_all(door)  # new case-file tasks, overdue ones reminded once
 
 
@@ -316,4 +318,35 @@ async def signed_heads(door: WeComDoor) -> int:
             continue
         await integrity_usecases.head_copy_sent(rt.db.uow(), copy)
         sent += 1
+    return sent
+
+
+async def draft_reminders(door: WeComDoor) -> int:
+    """A draft's reminders to its recorder on WeCom: half-way to the recording deadline and the day before
+    (seed 002 §4, seed 004 §16); each once, ever."""
+    rt = door.rt
+    sent = 0
+    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
+        due = await deadlines.due_reminders(
+            rt.db.uow(),
+            court_id=court_id,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            deadline_profile=rt.settings.deadline_profile.value,
+            wecom=True,
+        )
+        for reminder in due:
+            async with rt.db.uow(read_only=True) as uow:
+                person = await uow.staff.get(-reminder.chat_id)
+            if person is None or person.wecom_userid is None:
+                continue
+            try:
+                await door.api.send_text(
+                    person.wecom_userid, common_words.draft_reminder(reminder, rt.settings.tz)
+                )
+            except (WeComError, OSError) as exc:
+                log.warning("reminder_failed", record=reminder.record_number, error=str(exc))
+                continue
+            await deadlines.notice_sent(rt.db.uow(), reminder.key)
+            sent += 1
     return sent

@@ -61,9 +61,10 @@ class Reminder:
 
 
 async def due_reminders(
-    uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo, deadline_profile: str
+    uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo, deadline_profile: str, wecom: bool = False
 ) -> list[Reminder]:
-    """Claim the reminders due now (each at most once, ever) and return them to send."""
+    """Claim the reminders due now (each at most once, ever) of the recorders one chat door reaches
+    (``wecom``: WeCom's) and return them to send."""
     profile = profile_named(deadline_profile)
     due: list[Reminder] = []
     async with uow:
@@ -88,16 +89,17 @@ async def due_reminders(
             if which is None:
                 continue
             recorder = await uow.staff.get(record.recorder_id)
-            if recorder is None or not recorder.enrolled or recorder.telegram_chat_id is None:
-                continue
+            chat = recorder.chat_id if recorder is not None else None
+            if chat is None or (chat < 0) != wecom:
+                continue  # nobody to tell, or the other door's recorder: that door tells them
             key = f"draft:{record.id}:{which}"
             if which == "last":
                 await uow.notices.claim(f"draft:{record.id}:half", None)  # never a half-way one after it
-            if await uow.notices.claim(key, recorder.telegram_chat_id):
+            if await uow.notices.claim(key, chat):
                 due.append(
                     Reminder(
                         key,
-                        recorder.telegram_chat_id,
+                        chat,
                         record.number,
                         tuple(f.key for f in missing),
                         deadline,
