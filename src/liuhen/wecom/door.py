@@ -32,7 +32,7 @@ from liuhen.texts import common as texts
 from liuhen.texts import desk as desk_words
 from liuhen.texts import questions as words
 from liuhen.texts import wecom as wecom_words
-from liuhen.wecom import cards, casefile, complaints, followups, monthly, signing
+from liuhen.wecom import cards, casefile, complaints, followups, monthly, reads, signing
 from liuhen.wecom.api import MediaGone, WeComApi, WeComError
 from liuhen.wecom.cards import Json
 from liuhen.wecom.parse import MESSAGE_MEDIA_TYPE, Callback
@@ -457,6 +457,14 @@ class WeComDoor:
                 self.say(userid, words.amend_refused(exc))
                 return
             self.say(userid, texts.amend_ask_reason(number))
+        elif name == "whoami":
+            reads.whoami(self, userid, member)
+        elif name == "form":
+            await reads.form(self, userid, member, args)
+        elif name == "case":
+            await reads.case(self, userid, member, args)
+        elif name == "quarterly":
+            await reads.quarterly_summary(self, userid, member, args)
         elif name == "complaint":
             await complaints.command(self, userid, member)
         elif name == "followup":

@@ -28,7 +28,7 @@ from liuhen.texts import signoff as texts
 from liuhen.texts import wecom as wecom_words
 from liuhen.texts import witnesses as witness_words
 from liuhen.texts.profile import voice
-from liuhen.wecom import cards, casefile, complaints, followups
+from liuhen.wecom import cards, casefile, complaints, followups, reads
 from liuhen.wecom.api import WeComError
 from liuhen.wecom.parse import Callback
 
@@ -258,6 +258,7 @@ async def outbox_round(door: WeComDoor) -> int:
     sent += await deliver(door, await followups.send_due(door))  # new follow-ups, reminders, escalations
     await complaints.deliver_round(door)  # complaints to the discipline office's members on WeCom
     sent += await draft_reminders(door)
+    sent += await reads.quarterly_reminders(door)
     return sent + await casefile.send_all(door)  # new case-file tasks, overdue ones reminded once
 
 

@@ -30,9 +30,10 @@ class QuarterlyReminder:
 
 
 async def due_quarterly_reminders(
-    uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo
+    uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo, wecom: bool = False
 ) -> list[QuarterlyReminder]:
-    """Claim the reminders due now (each at most once per person and quarter) and return them to send."""
+    """Claim the reminders due now (each at most once per person and quarter) of the officers one chat door
+    reaches (``wecom``: WeCom's) and return them to send."""
     local = now.astimezone(tz)
     quarter = last_completed(local.date())
     if local.date() > quarter.summary_due or not DAY_STARTS <= local.hour < DAY_ENDS:
@@ -41,10 +42,11 @@ async def due_quarterly_reminders(
     async with uow:
         await uow.notices.release_unsent(PREFIX, now - RESEND_AFTER)
         for person in await uow.staff.list(court_id):
-            if person.role != Role.DISCIPLINE.value or not person.enrolled or person.telegram_chat_id is None:
+            chat = person.chat_id
+            if person.role != Role.DISCIPLINE.value or chat is None or (chat < 0) != wecom:
                 continue
             key = f"{PREFIX}{court_id}:{quarter.key}:{person.id}"
-            if await uow.notices.claim(key, person.telegram_chat_id):
-                due.append(QuarterlyReminder(key, person.telegram_chat_id, quarter, quarter.summary_due))
+            if await uow.notices.claim(key, chat):
+                due.append(QuarterlyReminder(key, chat, quarter, quarter.summary_due))
         await uow.commit()
     return due
