@@ -41,3 +41,19 @@ async def test_whoami_form_case_and_quarterly_on_wecom(world: World) -> None:
     async with world.runtime.db.uow(read_only=True) as uow:
         reads = [e.payload.get("what") for e in await uow.ledger.entries() if e.action == "record.read"]
     assert "form" in reads
+
+
+async def test_monthly_and_registers_views_on_wecom_by_role(world: World) -> None:
+    """/monthly (seed 003 §13) and /registers (seed 003 items 15, 16): the office reads them, a judge is
+    refused — each read in the ledger."""
+    judge = await world.confirmed("j001")
+    office = await world.confirmed("k001")
+    await office.send_text("/monthly 2026-11")
+    await office.wait_for("月报告")
+    await judge.send_text("/registers")
+    await judge.wait_for("纪检监察部门和院长可在此查看")
+    await office.send_text("/registers")
+    listing = await office.wait_for("【干警亲属从事律师职业】")
+    assert "台帐为空" in listing.text
+    await office.send_text("/monthly 2026-13")
+    await office.wait_for("用法：/monthly")

@@ -34,6 +34,7 @@ HELP = (
     "• /complaint 控告打击报复（直接送纪检监察部门）\n"
     "• /followup 分流处理事项（纪检监察部门）\n"
     "• /form 记录编号：登记表 PDF；/case 案号：本案的记录和零报告；/quarterly：季度汇总\n"
+    "• /monthly 月报告执行情况；/registers 台帐（纪检监察部门）\n"
     "• /whoami 我的身份\n"
     "• /desk 登录网页工作台（/desk 退出：退出所有浏览器）"
 )

@@ -463,6 +463,10 @@ class WeComDoor:
             await reads.form(self, userid, member, args)
         elif name == "case":
             await reads.case(self, userid, member, args)
+        elif name == "monthly":
+            await reads.monthly_view(self, userid, member, args)
+        elif name == "registers":
+            await reads.registers_view(self, userid, member)
         elif name == "quarterly":
             await reads.quarterly_summary(self, userid, member, args)
         elif name == "complaint":

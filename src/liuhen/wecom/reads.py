@@ -9,15 +9,19 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from liuhen.app.usecases import caseview, courts
+from liuhen.app.settings import policy_of
+from liuhen.app.usecases import caseview, courts, monthly, registers
 from liuhen.app.usecases import quarterly as quarterly_service
 from liuhen.app.usecases.enrolment import Member
+from liuhen.domain.monthly import Month
 from liuhen.domain.periods import BadPeriod, Quarter, last_completed
 from liuhen.reports import quarterly, registration
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import caseview as case_words
 from liuhen.texts import common as texts
 from liuhen.texts import labels
+from liuhen.texts import monthly as monthly_words
+from liuhen.texts import registers as register_words
 from liuhen.texts.access import denied
 from liuhen.texts.profile import voice
 from liuhen.wecom.api import WeComError
@@ -141,3 +145,47 @@ async def quarterly_reminders(door: WeComDoor) -> int:
                 await uow.commit()
             sent += 1
     return sent
+
+
+async def monthly_view(door: WeComDoor, userid: str, member: Member, args: list[str]) -> None:
+    """/monthly [YYYY-MM] (seed 003 §13, §20): department heads their department; the discipline office,
+    the leaders and the administrators the whole court."""
+    rt = door.rt
+    now, tz = rt.clock.now(), rt.settings.tz
+    if args:
+        try:
+            month = Month.parse(" ".join(args))
+        except ValueError:
+            door.say(userid, monthly_words.MONTHLY_USAGE)
+            return
+    else:
+        month = await monthly.latest_month(rt.db.uow(read_only=True), court_id=rt.court_id, now=now, tz=tz)
+    try:
+        status = await monthly.view(
+            rt.db.uow(),
+            staff=member.staff,
+            month=month,
+            now=now,
+            tz=tz,
+            policy=policy_of(rt.settings),
+            court_name=rt.court_name,
+        )
+    except AccessDenied:
+        door.say(userid, monthly_words.monthly_denied(voice(rt.settings.deadline_profile)))
+        return
+    for part in monthly_words.compliance(status, tz):
+        door.say(userid, part)
+
+
+async def registers_view(door: WeComDoor, userid: str, member: Member) -> None:
+    """/registers (seed 003 items 15, 16, 22): for the discipline office and the chief; each view a logged
+    read."""
+    me = member.staff
+    if not registers.may_read(me):
+        door.say(userid, register_words.ONLY_OFFICE)
+        return
+    data = await registers.read_registers(
+        door.rt.db.uow(), court_id=me.court_id, actor=f"staff:{me.staff_id}"
+    )
+    for chunk in register_words.listing(data):
+        door.say(userid, chunk)
