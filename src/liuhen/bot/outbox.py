@@ -12,14 +12,16 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import Forbidden, TelegramError
 
 from liuhen.app.runtime import Runtime
-from liuhen.app.usecases import casefile, courts, followup, signoff
+from liuhen.app.usecases import casefile, casezero, courts, followup, signoff
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery
 from liuhen.app.usecases.witnesses import WitnessRequest
 from liuhen.reports import registration
+from liuhen.reports.casezero import casezero_pdf
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import casefile as casefile_texts
 from liuhen.texts import followup as followup_texts
+from liuhen.texts import monthly as monthly_texts
 from liuhen.texts import signoff as texts
 from liuhen.texts import witnesses as witness_texts
 from liuhen.texts.profile import COURT, Voice, voice
@@ -28,6 +30,7 @@ log = structlog.get_logger(__name__)
 PREFIX = "s:"
 CASEFILE_PREFIX = "cf:"
 WITNESS_PREFIX = "w:"
+CASEZERO_PREFIX = "z:"
 FOLLOWUP_PREFIX = "fu:"
 
 
@@ -63,6 +66,11 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
         try:
             if delivery.kind == "copy":
                 message_id = await _send_form(bot, rt, delivery)
+            elif delivery.kind == casezero.CARD:
+                card = casezero.card_of(delivery.chat_id, delivery.payload)
+                text = render(delivery, rt)
+                posted = await bot.send_message(delivery.chat_id, text, reply_markup=casezero_markup(card))
+                message_id = posted.message_id
             else:
                 keyboard = (
                     witness_markup(delivery.witness)
@@ -80,9 +88,29 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
         except TelegramError as exc:
             log.warning("signoff_send_failed", key=key, error=repr(exc))
             continue  # left unsent: the outbox job sends it again later
+        if delivery.kind == casezero.TOLD and delivery.payload.get("pdf"):
+            await _send_casezero_pdf(bot, rt, delivery)
         await signoff.delivered(rt.db.uow(), delivery, message_id, rt.clock.now())
         sent += 1
     return sent
+
+
+def casezero_markup(card: casezero.ReviewCard) -> InlineKeyboardMarkup:
+    """The reviewer's [确认] [有异议] of a per-case zero report (seed 004 §16)."""
+    prefix = CASEZERO_PREFIX
+    confirm = InlineKeyboardButton(monthly_texts.BUTTON_CONFIRM, callback_data=prefix + card.confirm_token)
+    dispute = InlineKeyboardButton(monthly_texts.BUTTON_DISPUTE, callback_data=prefix + card.dispute_token)
+    return InlineKeyboardMarkup([[confirm, dispute]])
+
+
+async def _send_casezero_pdf(bot: Bot, rt: Runtime, d: Delivery) -> None:
+    """The confirmed statement as a PDF for the case file, to the officer (the read is in the ledger)."""
+    report, tz = int(d.payload["report"]), rt.settings.tz
+    name, data = await casezero_pdf(rt.db, report, court_name=rt.court_name, tz=tz)
+    try:
+        await bot.send_document(d.chat_id, InputFile(data, filename=name), caption=str(d.payload.get("case")))
+    except TelegramError as exc:
+        log.warning("casezero_pdf_failed", error=repr(exc))
 
 
 async def _send_form(bot: Bot, rt: Runtime, d: Delivery) -> int | None:

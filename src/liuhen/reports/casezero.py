@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import tzinfo
 
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
+from liuhen.app.usecases import casezero
 from liuhen.app.usecases.casezero import Printable
 from liuhen.domain.casezero import CaseZeroStatus
 from liuhen.domain.casezero_form import CLOSING, TITLE_LINES
 from liuhen.reports import pdf
 from liuhen.reports.common import local_time
+from liuhen.storage.database import Database
 from liuhen.texts.labels import casezero_status, date_line
 
 
@@ -50,3 +53,13 @@ def render_pdf(p: Printable, tz: tzinfo) -> bytes:
         notes.append("本报告尚未经部门负责人确认，不能随案入卷。")
     story += [pdf.para(n, "small") for n in notes]
     return pdf.build(story, title=f"逐案零报告 {r.number}", header=f"逐案零报告 — {r.case_number}")
+
+
+async def casezero_pdf(db: Database, report_id: int, *, court_name: str, tz: tzinfo) -> tuple[str, bytes]:
+    """The confirmed statement for the case file (seed 004 §16: 确认后随案入卷): its file name and PDF; the
+    read is in the ledger (by the system, sending it to its officer)."""
+    printable = await casezero.printable(
+        db.uow(), report_id=report_id, reader=None, court_name=court_name, actor="system"
+    )
+    data = await asyncio.to_thread(render_pdf, printable, tz)
+    return f"逐案零报告-{printable.report.number}.pdf", data

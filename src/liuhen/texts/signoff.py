@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
+from liuhen.app.usecases import casezero
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import (
@@ -37,6 +38,7 @@ from liuhen.domain.signoff import (
 )
 from liuhen.texts import common as common_words
 from liuhen.texts import followup as followup_words
+from liuhen.texts import monthly as casezero_words
 from liuhen.texts import registers as register_words
 from liuhen.texts import witnesses as witness_words
 from liuhen.texts.access import denied
@@ -622,6 +624,15 @@ def delivery(d: Delivery, tz: tzinfo, v: Voice) -> str:
         return severe_overdue(d, d.card, tz, v)
     if d.kind == "told" and d.told is not None:
         return followup_words.told(d.told, tz)
+    if d.kind == casezero.CARD:
+        return casezero_words.casezero_card(casezero.card_of(d.chat_id, d.payload))
+    if d.kind == casezero.TOLD:
+        told = casezero.told_of(d.chat_id, d.payload)
+        return (
+            casezero_words.casezero_note(told)
+            if told.kind == "noted"
+            else casezero_words.casezero_to_officer(told)
+        )
     if d.kind == "followup" and d.followup_card is not None:
         return followup_words.card(d.followup_card, tz)
     if d.kind == "register" and d.alert is not None:

@@ -11,13 +11,16 @@ discipline office.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases import casefile
 from liuhen.app.usecases.access import AccessDenied, Denial
 from liuhen.app.usecases.intake import issue_button
+from liuhen.app.usecases.outbox import OUTBOX
 from liuhen.app.usecases.signoff import Config, terms_for
 from liuhen.domain.access import may_read_case_zero
 from liuhen.domain.casenumber import NOT_YET_FILED, parse_case_answer
@@ -31,6 +34,7 @@ PENDING_CASE = "_casezero"  # conversations.pending_field: the next typed text i
 PENDING_NOTE = "_casezero_note:"  # + report id: the next typed text explains the head's objection
 ACTION = "casezero"  # the officer's buttons: submit / ack / cancel
 REVIEW = "casezero_rev"  # the reviewer's buttons: confirm / dispute
+CARD, TOLD = "casezero_card", "casezero_told"  # the kinds of its outbox messages
 
 
 class Op:
@@ -163,6 +167,7 @@ class Outcome:
     reviewer_name: str = ""
     card: ReviewCard | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    keys: tuple[str, ...] = ()  # outbox messages to deliver after the commit (the reviewer's card, news)
 
 
 async def press(
@@ -244,26 +249,86 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
             "reviewer": reviewer.staff_id if reviewer else None,
         },
     )
-    if reviewer is None or reviewer.id is None or not reviewer.enrolled or reviewer.telegram_chat_id is None:
+    if reviewer is None or reviewer.id is None or not reviewer.reachable:
         return Outcome("no_reviewer", report, reviewer_name=reviewer.name if reviewer else "")
     department = await uow.departments.get(officer.department_id)
     tokens = [
         await issue_button(uow, staff_pk=reviewer.id, action=REVIEW, now=now, arg=f"{op}:{report.id}")
         for op in (Op.CONFIRM, Op.DISPUTE)
     ]
-    card = ReviewCard(
-        reviewer.telegram_chat_id,
-        report.id,
-        report.number,
-        officer.name,
-        department.name if department else "",
-        case,
-        report.statement,
-        tuple(own),
-        tokens[0],
-        tokens[1],
+    # the reviewer's card through the outbox: the door that reaches them sends it (and a crash loses nothing)
+    key = f"{OUTBOX}casezero:{report.id}:card"
+    payload = {
+        "t": CARD,
+        "report": report.id,
+        "staff": reviewer.id,
+        "number": report.number,
+        "officer": officer.name,
+        "department": department.name if department else "",
+        "case": case,
+        "statement": report.statement,
+        "acknowledged": list(own),
+        "confirm": tokens[0],
+        "dispute": tokens[1],
+    }
+    keys = (key,) if await uow.notices.post(key, reviewer.chat_id, payload) else ()
+    return Outcome("submitted", report, reviewer_name=reviewer.name, keys=keys)
+
+
+def card_of(chat_id: int, payload: Mapping[str, Any]) -> ReviewCard:
+    """The reviewer's card of an outbox message, as it is sent."""
+    return ReviewCard(
+        chat_id,
+        int(payload["report"]),
+        str(payload["number"]),
+        str(payload["officer"]),
+        str(payload["department"]),
+        str(payload["case"]),
+        str(payload["statement"]),
+        tuple(payload.get("acknowledged") or ()),
+        str(payload["confirm"]),
+        str(payload["dispute"]),
     )
-    return Outcome("submitted", report, reviewer_name=reviewer.name, card=card)
+
+
+async def _tell_officer(
+    uow: UnitOfWork, report: CaseZeroReport, officer: Staff | None, reviewer: Staff, kind: str
+) -> tuple[str, ...]:
+    """The officer told of the review (and, once confirmed, sent the report for the case file) through the
+    outbox, by the door that reaches them."""
+    if officer is None or not officer.active or officer.chat_id is None or report.id is None:
+        return ()
+    key = f"{OUTBOX}casezero:{report.id}:{kind}"
+    payload = {
+        "t": TOLD,
+        "report": report.id,
+        "staff": officer.id,
+        "kind": kind,
+        "number": report.number,
+        "year": report.created_at.year,
+        "case": report.case_number,
+        "status": report.status,
+        "officer": officer.name,
+        "reviewer": reviewer.name,
+        "note": report.review_note or "",
+        "pdf": kind == "confirmed",  # seed 004 §16: 确认后随案入卷 — the confirmed report, to print
+    }
+    return (key,) if await uow.notices.post(key, officer.chat_id, payload) else ()
+
+
+def told_of(chat_id: int, payload: Mapping[str, Any]) -> Outcome:
+    """What the officer is told, of an outbox message."""
+    report = CaseZeroReport(
+        court_id=0,
+        officer_pk=int(payload["staff"]),
+        case_number=str(payload["case"]),
+        status=str(payload["status"]),
+        statement="",
+        created_at=datetime(int(payload["year"]), 1, 1, tzinfo=SHANGHAI),
+        review_note=str(payload.get("note") or "") or None,
+        id=int(payload["report"]),
+    )
+    return Outcome(str(payload["kind"]), report, chat_id, str(payload["officer"]), str(payload["reviewer"]))
 
 
 async def _review(
@@ -273,7 +338,7 @@ async def _review(
     if report is None or report.reviewer_pk != reviewer.id or not reviewer.active:
         return Outcome("forbidden")
     officer = await uow.staff.get(report.officer_pk)
-    officer_chat = officer.telegram_chat_id if officer and officer.enrolled else None
+    officer_chat = officer.chat_id if officer and officer.active else None
     officer_name = officer.name if officer else ""
     if report.status != CaseZeroStatus.SUBMITTED.value:
         return Outcome("done", report, officer_chat, officer_name, reviewer.name)
@@ -293,9 +358,9 @@ async def _review(
         assert reviewer.id is not None
         conversation = await uow.conversations.get(reviewer.id)
         conversation.pending_field = f"{PENDING_NOTE}{report.id}"
-    return Outcome(
-        "confirmed" if op == Op.CONFIRM else "disputed", report, officer_chat, officer_name, reviewer.name
-    )
+    kind = "confirmed" if op == Op.CONFIRM else "disputed"
+    keys = await _tell_officer(uow, report, officer, reviewer, kind)
+    return Outcome(kind, report, officer_chat, officer_name, reviewer.name, keys=keys)
 
 
 async def dispute_note(
@@ -324,13 +389,15 @@ async def dispute_note(
             payload={"note": report.review_note},
         )
         officer = await uow.staff.get(report.officer_pk)
+        keys = await _tell_officer(uow, report, officer, staff, "noted")
         await uow.commit()
         return Outcome(
             "noted",
             report,
-            officer.telegram_chat_id if officer and officer.enrolled else None,
+            officer.chat_id if officer and officer.active else None,
             officer.name if officer else "",
             staff.name,
+            keys=keys,
         )
 
 

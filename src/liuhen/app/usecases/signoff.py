@@ -695,6 +695,10 @@ LATE = "late"  # ``Button.shows`` of an approval that also agrees to a late entr
 LEASE = timedelta(minutes=2)  # a sender that has not marked its message sent by then is presumed dead
 
 
+#: outbox messages about no record (a delegation, an enrolment burst, a per-case zero report's card and news)
+ABOUT_NO_RECORD = frozenset({"delegated", "enrol_burst", "casezero_card", "casezero_told"})
+
+
 async def due_outbox(uow: UnitOfWork, now: datetime, *, wecom: bool = False) -> list[str]:
     """Outbox messages nobody is sending: posted by another process (the CLI) or before a crash, or whose
     send failed — of the people one chat door reaches (Telegram's, or ``wecom``'s)."""
@@ -713,7 +717,7 @@ async def prepare(
         if taken is None or taken[0] is None:
             return None
         chat_id, payload = taken[0], taken[1]
-        if payload.get("t") in ("delegated", "enrol_burst"):  # about no record
+        if payload.get("t") in ABOUT_NO_RECORD:  # its words are in its payload
             await uow.commit()
             return Delivery(key, chat_id, str(payload["t"]), "", payload)
         if payload.get("t") == "told":  # a follow-up's outcome, or the chief's approval of an override

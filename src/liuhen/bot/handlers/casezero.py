@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
 import structlog
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
-from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import casezero
-from liuhen.app.usecases.casezero import Draft, Op, Outcome
+from liuhen.app.usecases.casezero import Draft, Op
+from liuhen.bot import outbox
 from liuhen.bot.context import Context
 from liuhen.bot.outbox import send_case_file_tasks
 from liuhen.bot.parse import typed_text
 from liuhen.bot.router import Router
-from liuhen.reports.casezero import render_pdf
 from liuhen.texts import monthly as texts
 
 log = structlog.get_logger(__name__)
@@ -104,30 +102,8 @@ async def try_dispute_note(update: Update, context: Context) -> bool:
         return False
     if outcome.report is not None:
         await update.message.reply_text(texts.casezero_noted(outcome.report.number))
-        if outcome.officer_chat_id is not None:
-            await _tell(context.bot, outcome.officer_chat_id, texts.casezero_note(outcome))
+        await outbox.deliver(context.bot, context.runtime, outcome.keys)  # the officer told, by their door
     return True
-
-
-async def _tell(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    try:
-        await bot.send_message(chat_id, text, reply_markup=markup)
-    except TelegramError as exc:  # unreachable: the report keeps its state, visible to the office
-        log.warning("casezero_notify_failed", error=repr(exc))
-
-
-async def send_pdf(bot: Bot, rt: Runtime, chat_id: int, outcome: Outcome) -> None:
-    """The confirmed statement as a PDF for the case file, to the officer (the read is in the ledger)."""
-    assert outcome.report is not None and outcome.report.id is not None
-    printable = await casezero.printable(
-        rt.db.uow(), report_id=outcome.report.id, reader=None, court_name=rt.court_name, actor="system"
-    )
-    data = await asyncio.to_thread(render_pdf, printable, rt.settings.tz)
-    name = f"逐案零报告-{outcome.report.number}.pdf"
-    try:
-        await bot.send_document(chat_id, InputFile(data, filename=name), caption=outcome.report.case_number)
-    except TelegramError as exc:
-        log.warning("casezero_pdf_failed", error=repr(exc))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -157,23 +133,10 @@ async def on_button(update: Update, context: Context) -> None:
         await context.bot.send_message(chat_id, texts.CASEZERO_CANCELLED)
     elif outcome.kind in ("submitted", "no_reviewer"):
         await context.bot.send_message(chat_id, texts.casezero_submitted(outcome))
-        card = outcome.card
-        if card is not None:
-            keyboard = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(texts.BUTTON_CONFIRM, callback_data=PREFIX + card.confirm_token),
-                        InlineKeyboardButton(texts.BUTTON_DISPUTE, callback_data=PREFIX + card.dispute_token),
-                    ]
-                ]
-            )
-            await _tell(context.bot, card.chat_id, texts.casezero_card(card), keyboard)
+        await outbox.deliver(context.bot, rt, outcome.keys)  # the reviewer's card, by the door they are on
     elif outcome.kind in ("confirmed", "disputed"):
         await context.bot.send_message(chat_id, texts.casezero_reviewed(outcome))
-        if outcome.officer_chat_id is not None:
-            await _tell(context.bot, outcome.officer_chat_id, texts.casezero_to_officer(outcome))
-            if outcome.kind == "confirmed":
-                await send_pdf(context.bot, rt, outcome.officer_chat_id, outcome)
+        await outbox.deliver(context.bot, rt, outcome.keys)  # the officer told (the report, once confirmed)
         if outcome.kind == "confirmed":  # seed 004 §16: 确认后随案入卷 — the officer's task, at once
             await send_case_file_tasks(context.bot, rt, context.me.staff.court_id)
     else:  # done: submitted or reviewed before
