@@ -23,6 +23,7 @@ WITNESS = "w:"
 CASEFILE = "cf:"
 FOLLOWUP = "fu:"
 COMPLAINT = "kg:"
+CASEZERO = "z:"
 CONFIRM = "enrol:yes"
 NOT_ME = "enrol:no"
 CHOICE = "choice"  # the question key of a one-choice card; its options' ids are the tokens

@@ -21,6 +21,7 @@ from liuhen.app import inspection
 from liuhen.app.batching import GroupCommit
 from liuhen.app.runtime import Arrived, Runtime
 from liuhen.app.usecases import casefile as casefile_usecase
+from liuhen.app.usecases import casezero as casezero_usecase
 from liuhen.app.usecases import desk, enrolment, followup, intake, questionnaire, witnesses
 from liuhen.app.usecases.enrolment import Member, WeComAccount
 from liuhen.app.usecases.intake import PressOutcome, Receipt, ReceiptAction, StoredContent
@@ -32,7 +33,7 @@ from liuhen.texts import common as texts
 from liuhen.texts import desk as desk_words
 from liuhen.texts import questions as words
 from liuhen.texts import wecom as wecom_words
-from liuhen.wecom import cards, casefile, complaints, followups, monthly, reads, signing
+from liuhen.wecom import cards, casefile, casezero, complaints, followups, monthly, reads, signing
 from liuhen.wecom.api import MediaGone, WeComApi, WeComError
 from liuhen.wecom.cards import Json
 from liuhen.wecom.parse import MESSAGE_MEDIA_TYPE, Callback
@@ -303,6 +304,8 @@ class WeComDoor:
             await followups.pressed(self, callback.userid, member, token, code)
         elif prefix == cards.COMPLAINT:
             await complaints.pressed(self, callback.userid, member, token, code)
+        elif prefix == cards.CASEZERO:
+            await casezero.pressed(self, callback.userid, member, token, code)
         else:
             self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 
@@ -398,6 +401,8 @@ class WeComDoor:
             return await casefile.typed(self, callback, member)
         if followup.waiting_for_words(waits):
             return await followups.typed(self, callback, member)
+        if waits.startswith(casezero_usecase.PENDING_CASE):
+            return await casezero.typed(self, callback, member)
         if waits.startswith(questionnaire.PENDING_AMEND):
             return await self._typed(callback, member, questionnaire.amend_reason)
         return await self._answer(callback, member)
@@ -469,6 +474,8 @@ class WeComDoor:
             await reads.registers_view(self, userid, member)
         elif name == "quarterly":
             await reads.quarterly_summary(self, userid, member, args)
+        elif name == "casezero":
+            await casezero.command(self, userid, member, args)
         elif name == "complaint":
             await complaints.command(self, userid, member)
         elif name == "followup":

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from liuhen.app import integrity
+from liuhen.app.usecases import casezero as casezero_usecase
 from liuhen.app.usecases import courts, deadlines, signoff, witnesses
 from liuhen.app.usecases import integrity as integrity_usecases
 from liuhen.app.usecases.enrolment import Member
@@ -21,6 +22,7 @@ from liuhen.domain.checkpoints import signed_head_document
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
 from liuhen.domain.signoff import DecisionKind
 from liuhen.reports import registration
+from liuhen.reports.casezero import casezero_pdf
 from liuhen.reports.common import AccessDenied
 from liuhen.texts import common as common_words
 from liuhen.texts import integrity as integrity_words
@@ -28,7 +30,7 @@ from liuhen.texts import signoff as texts
 from liuhen.texts import wecom as wecom_words
 from liuhen.texts import witnesses as witness_words
 from liuhen.texts.profile import voice
-from liuhen.wecom import cards, casefile, complaints, followups, reads
+from liuhen.wecom import cards, casefile, casezero, complaints, followups, reads
 from liuhen.wecom.api import WeComError
 from liuhen.wecom.parse import Callback
 
@@ -73,6 +75,8 @@ async def deliver(door: WeComDoor, keys: Iterable[str]) -> int:
                 message_id = await _send_form(door, userid, d)
             else:
                 message_id = await _send_delivery(door, userid, d)
+                if d.kind == casezero_usecase.TOLD and d.payload.get("pdf") and userid is not None:
+                    await _send_casezero_pdf(door, userid, d)
         except (WeComError, OSError) as exc:
             log.warning("signoff_send_failed", key=key, error=str(exc))
             continue  # left unsent: the outbox round sends it again later
@@ -84,6 +88,8 @@ async def deliver(door: WeComDoor, keys: Iterable[str]) -> int:
 async def _send_delivery(door: WeComDoor, userid: str, d: Delivery) -> int:
     text = texts.delivery(d, door.rt.settings.tz, voice(door.rt.settings.deadline_profile))
     card = _card(door, wecom_words.SIGNOFF_TITLE.format(number=d.number), text, d.rows)
+    if d.kind == casezero_usecase.CARD:  # a per-case zero report to confirm (seed 004 §16)
+        card = casezero.review_card(casezero_usecase.card_of(d.chat_id, d.payload), text)
     if d.followup_card is not None:  # a follow-up's card (seed 004 §17–§20)
         card = followups.card_of(door, d.followup_card)
     if d.witness is not None:  # a person present confirms or disputes (seed 001 实施办法 §4)
@@ -99,6 +105,15 @@ async def _send_delivery(door: WeComDoor, userid: str, d: Delivery) -> int:
     if sent.response_code:  # to close the card once its level is decided (seed 004 §13: one decision)
         door.cards[(d.chat_id, message_id)] = (userid, sent.response_code)
     return message_id
+
+
+async def _send_casezero_pdf(door: WeComDoor, userid: str, d: Delivery) -> None:
+    """The confirmed per-case zero report as a PDF for the case file (seed 004 §16: 确认后随案入卷)."""
+    rt = door.rt
+    report = int(d.payload["report"])
+    name, data = await casezero_pdf(rt.db, report, court_name=rt.court_name, tz=rt.settings.tz)
+    media_id = await door.api.upload("file", name, data, "application/pdf")
+    await door.api.send_file(userid, media_id)
 
 
 async def _send_form(door: WeComDoor, userid: str, d: Delivery) -> int | None:
