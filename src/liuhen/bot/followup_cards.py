@@ -8,10 +8,9 @@ import structlog
 from telegram import Bot, InputFile
 
 from liuhen.app.runtime import Runtime
-from liuhen.app.usecases import access, followup
+from liuhen.app.usecases import followup
 from liuhen.app.usecases.followup import Card, Result
 from liuhen.bot.outbox import FOLLOWUP_PREFIX, deliver, followup_markup
-from liuhen.domain.followup import Kind
 from liuhen.domain.model import Staff
 from liuhen.reports import followup as documents
 from liuhen.texts import followup as texts
@@ -34,26 +33,14 @@ async def send_due(bot: Bot, rt: Runtime, court_id: int) -> None:
 
 async def after_step(bot: Bot, rt: Runtime, staff: Staff, chat_id: int, result: Result) -> None:
     """What a step leaves to send: the card's next state, the document, the outcome to those told."""
-    tz = rt.settings.tz
     if result.card is not None:
         await send_card(bot, rt, result.card)
     f = result.followup
     if result.document and f is not None:
-        try:
-            pdf = await documents.document(
-                rt.db,
-                rt.store,
-                reader=staff,
-                followup=f,
-                now=rt.clock.now(),
-                tz=tz,
-                court_name=rt.court_name,
-                special_profile=rt.settings.special_items_profile,
-            )
-            clarification = f.kind == Kind.FALSE_RECORD.value
-            name = f"{'澄清说明' if clarification else '移送函'}-{f.number}.pdf"
-        except access.AccessDenied:
+        made = await documents.document_for(rt, reader=staff, followup=f)
+        if made is None:
             log.info("followup_document_not_readable", followup=f.id)
         else:
+            name, pdf = made
             await bot.send_document(chat_id, InputFile(pdf, filename=name), caption=texts.letter_caption(f))
     await deliver(bot, rt, result.keys)  # those told (the outbox: sent again by its job if this fails)

@@ -18,7 +18,6 @@ from liuhen.app.usecases.signoff import Closed, Delivery
 from liuhen.app.usecases.witnesses import WitnessRequest
 from liuhen.reports import registration
 from liuhen.reports.casezero import casezero_pdf
-from liuhen.reports.common import AccessDenied
 from liuhen.texts import casefile as casefile_texts
 from liuhen.texts import followup as followup_texts
 from liuhen.texts import monthly as monthly_texts
@@ -116,29 +115,13 @@ async def _send_casezero_pdf(bot: Bot, rt: Runtime, d: Delivery) -> None:
 async def _send_form(bot: Bot, rt: Runtime, d: Delivery) -> int | None:
     """The registration form itself, produced for its reader (the read authorised and in the ledger), as a
     document (seed 002 §6: the form goes to the discipline office and trial management within 3 days)."""
-    async with rt.db.uow(read_only=True) as uow:
-        reader = await uow.staff.get(int(d.payload["staff"]))
-    if reader is None:
+    form = await registration.copy_for(rt, staff_pk=int(d.payload["staff"]), ref=str(d.payload["record"]))
+    if form is None:
+        log.info("form_copy_not_readable", key=d.key)  # left, or involved now: nothing is sent
         return None
-    try:
-        number, pdf = await registration.registration_pdf(
-            rt.db,
-            rt.store,
-            reader=reader,
-            ref=str(d.payload["record"]),
-            now=rt.clock.now(),
-            tz=rt.settings.tz,
-            court_name=rt.court_name,
-            special_profile=rt.settings.special_items_profile,
-        )
-    except AccessDenied:
-        log.info("form_copy_not_readable", key=d.key)  # the reader is involved now: nothing is sent
-        return None
-    message = await bot.send_document(
-        d.chat_id,
-        InputFile(pdf, filename=f"登记表-{number}.pdf"),
-        caption=texts.form_copy(d, rt.settings.tz, voice_of(rt))[:1000],
-    )
+    name, pdf = form
+    caption = texts.form_copy(d, rt.settings.tz, voice_of(rt))[:1000]
+    message = await bot.send_document(d.chat_id, InputFile(pdf, filename=name), caption=caption)
     return message.message_id
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 
 from reportlab.platypus import Flowable
 
+from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import access
 from liuhen.domain.followup import FollowUp, Kind
 from liuhen.domain.model import Staff
@@ -159,3 +160,23 @@ async def document(
         court_name=court_name,
         special_profile=special_profile,
     )
+
+
+async def document_for(rt: Runtime, *, reader: Staff, followup: FollowUp) -> tuple[str, bytes] | None:
+    """A step's document for the door to send: (file name, PDF) — the 澄清说明 of a false record or the
+    移送函; None when the reader may not read the record."""
+    try:
+        data = await document(
+            rt.db,
+            rt.store,
+            reader=reader,
+            followup=followup,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+        )
+    except access.AccessDenied:
+        return None
+    clarification = followup.kind == Kind.FALSE_RECORD.value
+    return f"{'澄清说明' if clarification else '移送函'}-{followup.number}.pdf", data

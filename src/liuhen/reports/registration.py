@@ -21,6 +21,7 @@ from typing import Any
 from reportlab.platypus import Flowable
 from sqlalchemy import select
 
+from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import access, casefile
 from liuhen.domain import catalogue as cat
 from liuhen.domain import questionnaire as q
@@ -571,3 +572,27 @@ async def registration_pdf(
         special_profile=special_profile,
     )
     return data.record.number, await asyncio.to_thread(render, data, tz)
+
+
+async def copy_for(rt: Runtime, *, staff_pk: int, ref: str) -> tuple[str, bytes] | None:
+    """The registration form an outbox copy carries (seed 002 §6: to the discipline office and trial
+    management within 3 days), produced for its reader — the read authorised and in the ledger — as (file
+    name, PDF); None when the reader left, or may not read the record now (involved since)."""
+    async with rt.db.uow(read_only=True) as uow:
+        reader = await uow.staff.get(staff_pk)
+    if reader is None:
+        return None
+    try:
+        number, data = await registration_pdf(
+            rt.db,
+            rt.store,
+            reader=reader,
+            ref=ref,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+            court_name=rt.court_name,
+            special_profile=rt.settings.special_items_profile,
+        )
+    except access.AccessDenied:
+        return None
+    return f"登记表-{number}.pdf", data

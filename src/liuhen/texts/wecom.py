@@ -78,9 +78,3 @@ def location(label: str, latitude: str, longitude: str) -> str:
 
 def link(title: str, description: str, url: str) -> str:
     return "\n".join(part for part in (f"链接：{title}", description, url) if part)
-
-
-def followup_document(clarification: bool, number: str) -> str:
-    """A follow-up's document as a file: the clarification of a false record (seed 004 §20) or the transfer
-    letter (seed 004 §17(3))."""
-    return f"{'澄清说明' if clarification else '移送函'}-{number}.pdf"

@@ -73,13 +73,7 @@ async def pressed(door: WeComDoor, userid: str, member: Member, token: str, code
 async def typed(door: WeComDoor, callback: Callback, member: Member) -> bool:
     """The file number or place, typed after the button; False when none is awaited."""
     rt = door.rt
-    result = await casefile.typed(
-        rt.db.uow(),
-        staff=member.staff,
-        text=callback.get("Content"),
-        update_id=callback.inbox_id,
-        now=rt.clock.now(),
-    )
+    result = await door.words(callback, member, casefile.typed)
     if result is None:
         return False
     if result.outcome is not Outcome.DUPLICATE:

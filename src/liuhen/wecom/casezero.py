@@ -62,20 +62,16 @@ async def typed(door: WeComDoor, callback: Callback, member: Member) -> bool:
     awaited (the text is evidence then)."""
     from liuhen.wecom import signing
 
-    rt, userid, text = door.rt, callback.userid, callback.get("Content")
+    rt, userid = door.rt, callback.userid
     what = await casezero.awaiting(rt.db.uow(read_only=True), staff=member.staff)
     if what == "case":
-        draft = await casezero.case_typed(
-            rt.db.uow(), staff=member.staff, text=text, update_id=callback.inbox_id, now=rt.clock.now()
-        )
+        draft = await door.words(callback, member, casezero.case_typed)
         if draft is None:
             return False
         _show(door, userid, draft)
         return True
     if what == "note":
-        outcome = await casezero.dispute_note(
-            rt.db.uow(), staff=member.staff, text=text, update_id=callback.inbox_id, now=rt.clock.now()
-        )
+        outcome = await door.words(callback, member, casezero.dispute_note)
         if outcome is None:
             return False
         if outcome.report is not None:

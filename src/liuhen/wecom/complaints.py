@@ -4,7 +4,6 @@ delivers it to the office's members it reaches (the others' door claims its own)
 
 from __future__ import annotations
 
-import mimetypes
 from typing import TYPE_CHECKING
 
 import structlog
@@ -90,11 +89,6 @@ async def pressed(door: WeComDoor, userid: str, member: Member, token: str, code
     door.say(userid, texts.complaint_submitted(result, voice(rt.settings.deadline_profile)))
 
 
-def _file_name(number: str, seq: int, media_type: str | None) -> str:
-    # never from the sender's file name (docs/architecture.md "Untrusted input")
-    return f"{number}-{seq}{mimetypes.guess_extension(media_type or '') or '.bin'}"
-
-
 async def deliver(door: WeComDoor, deliveries: tuple[Delivery, ...] | list[Delivery]) -> None:
     """Each delivery to a member on WeCom: the text, then the files (decrypted through the store); a failed
     one stays unsent and is delivered again by the next round."""
@@ -116,7 +110,7 @@ async def deliver(door: WeComDoor, deliveries: tuple[Delivery, ...] | list[Deliv
                 except (OSError, EvidenceStoreError) as exc:
                     log.error("complaint_file_unreadable", complaint=d.number, item=part.seq, error=repr(exc))
                     continue
-                name = _file_name(d.number, part.seq, part.media_type)
+                name = complaint.file_name(d.number, part.seq, part.media_type)
                 media_id = await door.api.upload("file", name, data, "application/octet-stream")
                 await door.api.send_file(userid, media_id)
         except (WeComError, OSError) as exc:

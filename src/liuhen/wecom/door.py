@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import structlog
 
@@ -39,6 +40,7 @@ from liuhen.wecom.cards import Json
 from liuhen.wecom.parse import MESSAGE_MEDIA_TYPE, Callback
 
 log = structlog.get_logger(__name__)
+R = TypeVar("R")
 
 #: a questionnaire use case taking typed text (an answer, an amendment's reason)
 TypedAnswer = Callable[..., Awaitable[View | None]]
@@ -141,6 +143,18 @@ class WeComDoor:
                 log.warning("wecom_send_failed", error=str(exc))
 
         self._tails[userid] = asyncio.get_running_loop().create_task(run())
+
+    async def words(self, callback: Callback, member: Member, take: Callable[..., Awaitable[R]]) -> R:
+        """The typed text of ``callback`` handed to ``take`` (a use case taking words a feature asked for:
+        a file number, a step's words, a dispute's note); a retried callback is its use case's replay."""
+        rt = self.rt
+        return await take(
+            rt.db.uow(),
+            staff=member.staff,
+            text=callback.get("Content"),
+            update_id=callback.inbox_id,
+            now=rt.clock.now(),
+        )
 
     def card(self, userid: str, card: Json) -> None:
         """Queue a card for ``userid``."""

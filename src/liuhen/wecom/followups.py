@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from liuhen.app.usecases import access, courts, followup
+from liuhen.app.usecases import courts, followup
 from liuhen.app.usecases.enrolment import Member
 from liuhen.app.usecases.followup import Card, Outcome, Result
-from liuhen.domain.followup import Kind, Step
+from liuhen.domain.followup import Step
 from liuhen.domain.model import Role, Staff
 from liuhen.reports import followup as documents
 from liuhen.texts import followup as texts
@@ -88,14 +88,7 @@ async def pressed(door: WeComDoor, userid: str, member: Member, token: str, code
 
 async def typed(door: WeComDoor, callback: Callback, member: Member) -> bool:
     """The words a step asked for; False when none are awaited."""
-    rt = door.rt
-    result = await followup.typed(
-        rt.db.uow(),
-        staff=member.staff,
-        text=callback.get("Content"),
-        update_id=callback.inbox_id,
-        now=rt.clock.now(),
-    )
+    result = await door.words(callback, member, followup.typed)
     if result is None:
         return False
     if result.outcome is Outcome.DONE:
@@ -114,21 +107,11 @@ async def after_step(door: WeComDoor, userid: str, staff: Staff, result: Result)
         show(door, userid, result.card)
     f = result.followup
     if result.document and f is not None:
-        try:
-            pdf = await documents.document(
-                rt.db,
-                rt.store,
-                reader=staff,
-                followup=f,
-                now=rt.clock.now(),
-                tz=rt.settings.tz,
-                court_name=rt.court_name,
-                special_profile=rt.settings.special_items_profile,
-            )
-        except access.AccessDenied:
+        made = await documents.document_for(rt, reader=staff, followup=f)
+        if made is None:
             log.info("followup_document_not_readable", followup=f.id)
         else:
-            name = wecom_words.followup_document(f.kind == Kind.FALSE_RECORD.value, f.number)
+            name, pdf = made
             caption = texts.letter_caption(f)
 
             async def send() -> None:

@@ -23,7 +23,6 @@ from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
 from liuhen.domain.signoff import DecisionKind
 from liuhen.reports import registration
 from liuhen.reports.casezero import casezero_pdf
-from liuhen.reports.common import AccessDenied
 from liuhen.texts import common as common_words
 from liuhen.texts import integrity as integrity_words
 from liuhen.texts import signoff as texts
@@ -120,26 +119,13 @@ async def _send_form(door: WeComDoor, userid: str, d: Delivery) -> int | None:
     """The registration form itself, produced for its reader (the read authorised and in the ledger), as a
     file (seed 002 §6: the form goes to the discipline office and trial management within 3 days)."""
     rt = door.rt
-    async with rt.db.uow(read_only=True) as uow:
-        reader = await uow.staff.get(int(d.payload["staff"]))
-    if reader is None:
+    form = await registration.copy_for(rt, staff_pk=int(d.payload["staff"]), ref=str(d.payload["record"]))
+    if form is None:
+        log.info("form_copy_not_readable", key=d.key)  # left, or involved now: nothing is sent
         return None
-    try:
-        number, pdf = await registration.registration_pdf(
-            rt.db,
-            rt.store,
-            reader=reader,
-            ref=str(d.payload["record"]),
-            now=rt.clock.now(),
-            tz=rt.settings.tz,
-            court_name=rt.court_name,
-            special_profile=rt.settings.special_items_profile,
-        )
-    except AccessDenied:
-        log.info("form_copy_not_readable", key=d.key)  # the reader is involved now: nothing is sent
-        return None
+    name, pdf = form
     await door.api.send_text(userid, texts.delivery(d, rt.settings.tz, voice(rt.settings.deadline_profile)))
-    media_id = await door.api.upload("file", f"登记表-{number}.pdf", pdf, "application/pdf")
+    media_id = await door.api.upload("file", name, pdf, "application/pdf")
     return (await door.api.send_file(userid, media_id)).message_id
 
 
@@ -292,14 +278,7 @@ async def witness_pressed(door: WeComDoor, userid: str, member: Member, token: s
 
 async def dispute_note(door: WeComDoor, callback: Callback, member: Member) -> bool:
     """The explanation of a dispute; False when none waits for one (the text is evidence then)."""
-    rt = door.rt
-    number = await witnesses.dispute_note(
-        rt.db.uow(),
-        staff=member.staff,
-        text=callback.get("Content"),
-        update_id=callback.inbox_id,
-        now=rt.clock.now(),
-    )
+    number = await door.words(callback, member, witnesses.dispute_note)
     if number is None:
         return False
     if number:

@@ -18,6 +18,7 @@ delivers to discipline members who enrol later.
 from __future__ import annotations
 
 import enum
+import mimetypes
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -411,3 +412,9 @@ def has_file(item: ComplaintItem) -> bool:
         and item.sha256 is not None
         and item.kind not in (EvidenceKind.TEXT.value, EvidenceKind.NOTE.value)
     )
+
+
+def file_name(number: str, seq: int, media_type: str | None) -> str:
+    """An item's file as the office receives it: named by the complaint and the item, never by the sender's
+    file name (docs/architecture.md "Untrusted input")."""
+    return f"{number}-{seq}{mimetypes.guess_extension(media_type or '') or '.bin'}"

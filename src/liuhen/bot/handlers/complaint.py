@@ -3,8 +3,6 @@ send it straight to the discipline office. Use cases: ``domain/services/complain
 
 from __future__ import annotations
 
-import mimetypes
-
 import structlog
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
@@ -102,11 +100,6 @@ async def on_button(update: Update, context: Context) -> None:
     await context.bot.send_message(chat_id, texts.complaint_submitted(result, voice_of(rt)))
 
 
-def _file_name(number: str, seq: int, media_type: str | None) -> str:
-    # never from the sender's file name (docs/architecture.md "Untrusted input")
-    return f"{number}-{seq}{mimetypes.guess_extension(media_type or '') or '.bin'}"
-
-
 async def deliver(bot: Bot, rt: Runtime, deliveries: tuple[Delivery, ...] | list[Delivery]) -> None:
     """Send each delivery (text, then the files, decrypted through the store); a failed one stays unsent
     and is delivered again by the job."""
@@ -124,7 +117,7 @@ async def deliver(bot: Bot, rt: Runtime, deliveries: tuple[Delivery, ...] | list
                     continue
                 await bot.send_document(
                     d.chat_id,
-                    InputFile(data, filename=_file_name(d.number, item.seq, item.media_type)),
+                    InputFile(data, filename=complaint.file_name(d.number, item.seq, item.media_type)),
                     caption=f"{d.number} 第 {item.seq} 项",
                 )
         except TelegramError as exc:
