@@ -161,7 +161,7 @@ def test_newcomer_enrols_and_judge_records_evidence(demo: Demo, browser: Any) ->
         expect(record.locator(".rec-evidence li")).to_have_count(2)
         expect(record).to_contain_text("2 项证据")
         expect(record).to_contain_text("张法官")
-        record.scroll_into_view_if_needed()
+        scroll_to(page, f'#records .record[data-number="{number}"]')  # the panel re-renders: one atomic step
         shot("07-records-panel")
 
         # the judge answers every question on the phone, then submits
@@ -210,7 +210,7 @@ def test_newcomer_enrols_and_judge_records_evidence(demo: Demo, browser: Any) ->
         expect(judge.locator(".msg.in").filter(has_text="已办结：")).to_have_count(1)  # the outcome …
         expect(judge.locator(".msg.in").filter(has_text="【待入卷】")).to_have_count(1)  # … and the case file
         expect(record).to_have_attribute("data-status", "filed")
-        record.scroll_into_view_if_needed()
+        scroll_to(page, f'#records .record[data-number="{number}"]')  # the panel re-renders: one atomic step
         shot("12-filed")
 
         # the side panel's registration form and evidence bundle download
@@ -300,3 +300,9 @@ def test_seed003_s12_each_phone_opens_the_desk_console_in_its_persons_name(demo:
         assert not problems, problems
     finally:
         context.close()
+
+
+def scroll_to(page: Any, selector: str) -> None:
+    """Scroll an element of the records panel into view, found and scrolled in one step in the page: the
+    panel re-renders its rows as records change, and a handle found before may be gone a moment later."""
+    page.eval_on_selector(selector, "el => el.scrollIntoView({block: 'nearest'})")
