@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ OTHER = "其他司法机关纪检监察机构"
 
 @pytest.fixture
 async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with start_harness(db_url, tmp_path) as harness:
+    async with start_harness(db_url, tmp_path, settings={"reminder_check_seconds": 0.5}) as harness:
         yield harness
 
 
@@ -110,6 +111,11 @@ async def test_seed004_s22_a_quarters_notice_goes_to_its_distribution(
     done = await asyncio.to_thread(run, "notice", "issue", "2026Q4", "--to", "internal", "-o", "n.pdf")
     assert done.returncode == 0, done.stderr
     assert "纪通〔2026〕3号" in done.stdout and (tmp_path / "n.pdf").read_bytes().startswith(b"%PDF")
+    # … and its distribution receives it: posted to the outbox, sent by the bot's outbox job (which takes
+    # what another process posted a few seconds before)
+    h.clock.set(h.clock.now() + timedelta(minutes=1))
+    sent = await h.sim.wait_for(president, document("通报-2026-3"), timeout=20)
+    assert await h.sim.download(sent["document"]["file_id"]) == (tmp_path / "n.pdf").read_bytes()
 
 
 async def test_a_record_not_yet_disposed_of_is_not_notified(h: Harness) -> None:

@@ -24,6 +24,8 @@ from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE
 from liuhen.domain.records import Record, RecordStatus
 from liuhen.domain.roster import parse_roster
 from liuhen.storage.migrate import downgrade, upgrade
+from liuhen.texts import signoff as signoff_words
+from liuhen.texts.profile import COURT
 from tests.access_world import EXPECTED, NOW, TZ
 from tests.conftest import DEMO_ROSTER
 from tests.desk.console_world import World, console, photo, stored
@@ -376,6 +378,7 @@ async def test_seed003_s12_no_route_serves_anyone_without_a_session(world: World
                 "key": "2026Q4",
                 "fmt": "pdf",
                 "task": "1",
+                "pk": "1",
             }
             path = info.get("path") or info.get("formatter", "").format(**values)
             if info.get("prefix"):
@@ -592,3 +595,56 @@ async def test_seed003_s12_every_person_opens_exactly_the_summaries_the_rules_gi
                     assert (f'href="{page}"' in home) == (staff_id in readers), (staff_id, page)
     assert refused == sum(len(world.people) - len(r) for r in SUMMARY_READERS.values())
     assert len(await ledger(world, "summary.read_denied")) == refused
+
+
+async def test_seed004_s22_the_office_issues_a_notice_at_the_desk(world: World) -> None:
+    """通报 issued at the desk (seed 004 §22–§24), the same use case as the chat's card: a distribution is
+    required; the PDF is made once and kept, downloadable by the office; each recipient a chat door reaches
+    gets it through the outbox; a judge cannot issue one."""
+    k001, president = world.people["k001"], world.people["p001"]
+    async with world.runtime.db.uow() as uow:
+        await uow.accountability.add(
+            Measure(
+                k001.court_id,
+                "not_recorded",
+                "criticism",
+                "钱法官",
+                NOW,
+                "k001",
+                record_number="LH-2026-0003",
+            )
+        )
+        chief = await uow.staff.get(president.id or 0)
+        assert chief is not None
+        chief.telegram_user_id = chief.telegram_chat_id = 7_000_005  # the president, enrolled on the chat
+        await uow.commit()
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        csrf = csrf_in(await (await office.get("/office")).text())
+        none = await office.post("/office/notices", data={"csrf": csrf, "subject": "2026Q4"})
+        assert "请至少选择一个发送范围" in await none.text()
+        done = await office.post(
+            "/office/notices", data={"csrf": csrf, "subject": "2026Q4", "to": "internal"}
+        )
+        page = await done.text()
+        assert "通报已发布" in page and "纪通〔2026〕1号" in page
+        link = re.search(r'href="(/office/notices/\d+\.pdf)"', page)
+        assert link is not None
+        pdf = await office.get(link.group(1))
+        assert pdf.status == 200 and (await pdf.read()).startswith(b"%PDF")
+    async with world.runtime.db.uow(read_only=True) as uow:
+        [notice] = await uow.notices_issued.in_court(k001.court_id)
+        keys = [k for k, chat in await uow.notices.unsent("so:notice:") if chat == 7_000_005]
+    assert notice.pdf_sha256 is not None and len(keys) == 1  # the president's copy, in the outbox
+    delivery = await signoff.prepare(world.runtime.db.uow(), keys[0], NOW, signoff.Config(TZ, "court"))
+    assert delivery is not None and delivery.payload["sha256"] == notice.pdf_sha256
+    assert "请阅并按要求传达" in signoff_words.delivery(delivery, TZ, COURT)
+    assert ("staff:k001", "notice") not in await ledger(world, "summary.read_denied")
+    async with world.browser() as judge:
+        await world.signed_in(judge, "j001")
+        csrf = csrf_in(await (await judge.get("/")).text())
+        refused = await judge.post(
+            "/office/notices", data={"csrf": csrf, "subject": "2026Q4", "to": "internal"}
+        )
+        assert refused.status == 403
+        assert (await judge.get(link.group(1))).status == 403

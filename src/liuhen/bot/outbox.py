@@ -16,6 +16,7 @@ from liuhen.app.usecases import casefile, casezero, courts, followup, signoff
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import Closed, Delivery
 from liuhen.app.usecases.witnesses import WitnessRequest
+from liuhen.evidence.store import EvidenceStoreError
 from liuhen.reports import registration
 from liuhen.reports.casezero import casezero_pdf
 from liuhen.texts import casefile as casefile_texts
@@ -65,6 +66,11 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
         try:
             if delivery.kind == "copy":
                 message_id = await _send_form(bot, rt, delivery)
+            elif delivery.kind == "notice":  # the PDF as issued, from the evidence store
+                data = await rt.store.read(str(delivery.payload["sha256"]))
+                document = InputFile(data, filename=str(delivery.payload["name"]))
+                posted = await bot.send_document(delivery.chat_id, document, caption=render(delivery, rt))
+                message_id = posted.message_id
             elif delivery.kind == casezero.CARD:
                 card = casezero.card_of(delivery.chat_id, delivery.payload)
                 text = render(delivery, rt)
@@ -84,7 +90,7 @@ async def deliver(bot: Bot, rt: Runtime, keys: Iterable[str]) -> int:
                 message_id = message.message_id
         except Forbidden:
             log.warning("signoff_unreachable", key=key)  # blocked: never retried; /pending still shows it
-        except TelegramError as exc:
+        except (TelegramError, OSError, EvidenceStoreError) as exc:
             log.warning("signoff_send_failed", key=key, error=repr(exc))
             continue  # left unsent: the outbox job sends it again later
         if delivery.kind == casezero.TOLD and delivery.payload.get("pdf"):

@@ -127,7 +127,8 @@ def notice_issue(
             tz=rt.settings.tz,
         )
         out.print(texts.issued(issued, documents.reference(issued)))
-        return documents.render(issued, rt.court_name, rt.settings.tz)
+        pdf, _ = await documents.publish(rt, issued)  # the chat doors' outbox rounds deliver it
+        return pdf
 
     try:
         pdf = with_runtime(run)

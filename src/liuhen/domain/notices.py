@@ -51,6 +51,7 @@ class Notice:
     other_organ: str | None = None
     issued_at: datetime | None = None
     issued_by: str = ""
+    pdf_sha256: str | None = None  # the PDF as issued, kept in the evidence store and sent from there
     id: int | None = None
 
 

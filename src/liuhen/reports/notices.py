@@ -4,9 +4,12 @@ and the persons held accountable; never who recorded."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import tzinfo
 
+from liuhen.app.runtime import Runtime
+from liuhen.app.usecases import notices
 from liuhen.app.usecases.notices import Issued
 from liuhen.domain import catalogue as cat
 from liuhen.domain.followup import Finding
@@ -92,3 +95,19 @@ def render(issued: Issued, court_name: str, tz: tzinfo) -> bytes:
     if n.other_organ:
         story.append(pdf.para(f"抄送：{n.other_organ}", "small"))
     return pdf.build(story, title=title(issued), header=f"{court_name}｜{reference(issued)}")
+
+
+def file_name(issued: Issued) -> str:
+    return f"通报-{issued.notice.year}-{issued.notice.seq}.pdf"
+
+
+async def publish(rt: Runtime, issued: Issued) -> tuple[bytes, list[str]]:
+    """A notice just issued, made once and kept: its PDF rendered and stored in the evidence store (fsync'd),
+    then posted to its distribution through the outbox (seed 004 §22–§24). The PDF for the issuer, and the
+    outbox keys for whichever door delivers them now (the others' outbox rounds send theirs)."""
+    data = await asyncio.to_thread(render, issued, rt.court_name, rt.settings.tz)
+    blob = await rt.store.put_bytes(data)
+    keys = await notices.distribute(
+        rt.db.uow(), issued=issued, sha256=blob.sha256, name=file_name(issued), reference=reference(issued)
+    )
+    return data, keys

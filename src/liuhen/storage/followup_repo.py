@@ -91,6 +91,9 @@ class SqlNoticesIssued:
         stmt = select(func.coalesce(func.max(c.seq), 0)).where(c.court_id == court_id, c.year == year)
         return int((await self.session.execute(stmt)).scalar_one()) + 1
 
+    async def get(self, pk: int) -> Notice | None:
+        return await self.session.get(Notice, pk)
+
     async def in_court(self, court_id: int) -> Sequence[Notice]:
         c = t.notices_issued.c
         stmt = select(Notice).where(c.court_id == court_id).order_by(c.issued_at, c.id)

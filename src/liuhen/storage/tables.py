@@ -617,6 +617,7 @@ notices_issued = Table(
     Column("other_organ", String(200)),
     Column("issued_at", UTCDateTime(), nullable=False),
     Column("issued_by", String(64), nullable=False),
+    Column("pdf_sha256", String(64)),  # the PDF as issued, in the evidence store
     UniqueConstraint("court_id", "year", "seq", name="uq_notices_issued_number"),
 )
 

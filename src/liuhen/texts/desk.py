@@ -41,6 +41,7 @@ SAID = {
     "measure_done": "已登记追究措施。",
     "measure_unknown": "该事由针对本院人员，名册中没有这个姓名或工号，未登记。",
     "measure_empty": "请选择事由和措施，并写明被追究人。",
+    "notice_done": "通报已发布：公文已留存，正在送达发送范围内的人员。",
     "casefile_done": "已登记入卷。",
     "casefile_empty": "请写明卷宗号或存放位置。",
     "casefile_stale": "该入卷事项已办结，或不属于您。",
@@ -77,3 +78,4 @@ BAD_QUARTER = "季度格式不对"
 NOT_SIGNED_IN = "未登录或登录已过期。请在聊天中发送 /desk 重新获取登录链接。"
 FORM_EXPIRED = "表单已过期，请刷新页面后重试。"
 OFFICE_DENIED = ("无权查看", "责任追究与通报仅供纪检监察机构查看。")
+NO_NOTICE = ("没有这份通报", "没有这份通报的公文，或它发布于公文留存之前。")

@@ -39,6 +39,7 @@ from liuhen.domain.signoff import (
 from liuhen.texts import common as common_words
 from liuhen.texts import followup as followup_words
 from liuhen.texts import monthly as casezero_words
+from liuhen.texts import notices as notice_words
 from liuhen.texts import registers as register_words
 from liuhen.texts import witnesses as witness_words
 from liuhen.texts.access import denied
@@ -624,6 +625,8 @@ def delivery(d: Delivery, tz: tzinfo, v: Voice) -> str:
         return severe_overdue(d, d.card, tz, v)
     if d.kind == "told" and d.told is not None:
         return followup_words.told(d.told, tz)
+    if d.kind == "notice":
+        return notice_words.received(str(d.payload.get("reference") or ""))
     if d.kind == casezero.CARD:
         return casezero_words.casezero_card(casezero.card_of(d.chat_id, d.payload))
     if d.kind == casezero.TOLD:

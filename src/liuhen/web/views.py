@@ -12,7 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from liuhen.app.settings import policy_of
-from liuhen.app.usecases import accountability, casefile, desk, followup, monthly, signoff
+from liuhen.app.usecases import accountability, casefile, desk, followup, monthly, notices, signoff
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.accountability import Outcome as AccountabilityOutcome
 from liuhen.app.usecases.followup import Outcome as FollowOutcome
@@ -25,11 +25,14 @@ from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import Month
 from liuhen.domain.monthly import Status as MonthlyStatus
 from liuhen.domain.notices import Kind as NoticeKind
+from liuhen.domain.notices import Problem as NoticeProblem
+from liuhen.domain.notices import Refused
 from liuhen.domain.notices import To as NoticeTo
 from liuhen.domain.periods import BadPeriod, Quarter, last_completed
 from liuhen.domain.records import EvidenceKind, EvidenceState, RecordStatus
 from liuhen.evidence import worker
 from liuhen.reports import followup as documents
+from liuhen.reports import notices as notice_documents
 from liuhen.reports import quarterly
 from liuhen.reports.registration import origin_text, registration_pdf
 from liuhen.texts import accountability as accountability_texts
@@ -695,11 +698,21 @@ async def office_page(request: web.Request) -> web.Response:
             ],
             "to": notice_texts.TO,
             "to_key": NoticeTo,
+            "to_choices": [(t.value, notice_texts.TO[t]) for t in NoticeTo],
             "grounds": [(g.key, g.label) for g in cat.ACCOUNTABILITY_GROUNDS],
             "measures_choice": [(m.key, m.label) for m in cat.ACCOUNTABILITY_MEASURES],
             "said": texts.SAID.get(request.query.get("said", ""), ""),
+            "notice_problem": _notice_problem(request.query.get("notice_problem", "")),
         },
     )
+
+
+def _notice_problem(key: str) -> str:
+    """Why a notice was not issued (fixed words by key, never text from the address)."""
+    try:
+        return notice_texts.PROBLEMS[NoticeProblem(key)]
+    except ValueError:
+        return ""
 
 
 @routes.post("/office/measures")
@@ -723,6 +736,51 @@ async def register_measure(request: web.Request) -> web.StreamResponse:
         AccountabilityOutcome.UNKNOWN_STAFF: "measure_unknown",
     }.get(result.outcome, "measure_empty")
     raise web.HTTPSeeOther("/office?" + urlencode({"said": said}))
+
+
+@routes.post("/office/notices")
+async def issue_notice(request: web.Request) -> web.StreamResponse:
+    """通报 issued at the desk (seed 001 §8; seed 004 §22–§24): the same use case as the chat's card; the PDF
+    is made once, kept, and sent to the distribution through the outbox (by the door that reaches each)."""
+    rt = _state(request).runtime
+    form = await request.post()
+    try:
+        issued = await notices.issue(
+            rt.db.uow(),
+            issuer=_me(request),
+            subject=str(form.get("subject", ""))[:40],
+            ticked=[str(v) for v in form.getall("to", [])],
+            other_organ=str(form.get("other", ""))[:200] or None,
+            now=rt.clock.now(),
+            tz=rt.settings.tz,
+        )
+    except AccessDenied:
+        return _say(request, texts.OFFICE_DENIED, 403)
+    except Refused as exc:
+        raise web.HTTPSeeOther("/office?" + urlencode({"notice_problem": exc.problem.value})) from None
+    _, keys = await notice_documents.publish(rt, issued)
+    if keys and rt.chat_deliver is not None:
+        await rt.chat_deliver(keys)  # received now (else the chat doors' outbox rounds send them)
+    raise web.HTTPSeeOther("/office?" + urlencode({"said": "notice_done"}))
+
+
+@routes.get("/office/notices/{pk:[0-9]+}.pdf")
+async def notice_pdf(request: web.Request) -> web.StreamResponse:
+    """A notice's PDF as issued (the office only; the download in the ledger)."""
+    rt = _state(request).runtime
+    try:
+        notice = await desk.notice_file(
+            rt.db.uow(), reader=_me(request), notice_id=int(request.match_info["pk"])
+        )
+    except AccessDenied:
+        return _say(request, texts.OFFICE_DENIED, 403)
+    if notice is None or notice.pdf_sha256 is None:
+        return _say(request, texts.NO_NOTICE, 404)
+    data = await rt.store.read(notice.pdf_sha256)
+    name = f"notice-{notice.year}-{notice.seq}.pdf"
+    return web.Response(
+        body=data, content_type="application/pdf", headers={"Content-Disposition": _attachment(name)}
+    )
 
 
 @routes.get("/audit")

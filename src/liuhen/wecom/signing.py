@@ -21,6 +21,7 @@ from liuhen.app.usecases.signoff import Closed, Delivery, PressResult
 from liuhen.domain.checkpoints import signed_head_document
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState
 from liuhen.domain.signoff import DecisionKind
+from liuhen.evidence.store import EvidenceStoreError
 from liuhen.reports import registration
 from liuhen.reports.casezero import casezero_pdf
 from liuhen.texts import common as common_words
@@ -72,11 +73,18 @@ async def deliver(door: WeComDoor, keys: Iterable[str]) -> int:
                 log.warning("signoff_unreachable", key=key)  # left the roster meanwhile: never retried
             elif d.kind == "copy":
                 message_id = await _send_form(door, userid, d)
+            elif d.kind == "notice":  # the PDF as issued, from the evidence store (seed 004 §22–§24)
+                data = await rt.store.read(str(d.payload["sha256"]))
+                await door.api.send_text(
+                    userid, texts.delivery(d, rt.settings.tz, voice(rt.settings.deadline_profile))
+                )
+                media_id = await door.api.upload("file", str(d.payload["name"]), data, "application/pdf")
+                message_id = (await door.api.send_file(userid, media_id)).message_id
             else:
                 message_id = await _send_delivery(door, userid, d)
                 if d.kind == casezero_usecase.TOLD and d.payload.get("pdf") and userid is not None:
                     await _send_casezero_pdf(door, userid, d)
-        except (WeComError, OSError) as exc:
+        except (WeComError, OSError, EvidenceStoreError) as exc:
             log.warning("signoff_send_failed", key=key, error=str(exc))
             continue  # left unsent: the outbox round sends it again later
         await signoff.delivered(rt.db.uow(), d, message_id, rt.clock.now())

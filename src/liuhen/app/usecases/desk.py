@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, NoReturn
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import accountability, casefile, signoff
+from liuhen.app.usecases import accountability, casefile, notices, signoff
 from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readable_many
 from liuhen.domain.access import SEVERE, WHOLE_COURT_ROLES, Operator
 from liuhen.domain.casefile import CaseFileTask
@@ -480,3 +480,24 @@ async def office_book(
     async with uow:
         notices = await uow.notices_issued.in_court(reader.court_id)
     return Book(found, tuple(reversed(notices)))
+
+
+async def notice_file(uow: UnitOfWork, *, reader: Staff, notice_id: int) -> Notice | None:
+    """A notice's PDF as issued, for the discipline office of its court (seed 004 §22–§24); the download is
+    in the ledger. AccessDenied (logged) for a reader not of the office; None for a notice of another court
+    or one issued before its PDF was kept."""
+    async with uow:
+        if not notices.may_issue(reader):
+            await _refused(uow, reader, "notice")
+        notice = await uow.notices_issued.get(notice_id)
+        if notice is None or notice.court_id != reader.court_id or notice.pdf_sha256 is None:
+            return None
+        await uow.ledger.append(
+            actor=f"staff:{reader.staff_id}",
+            action="notice.read",
+            object_type="notice",
+            object_id=f"{notice.year}-{notice.seq}",
+            payload={},
+        )
+        await uow.commit()
+        return notice

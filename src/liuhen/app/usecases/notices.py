@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.access import AccessDenied, Denial, actor_of, read_record
 from liuhen.app.usecases.intake import Button, issue_button
+from liuhen.app.usecases.outbox import OUTBOX
 from liuhen.app.usecases.pending import Waiting, awaited
 from liuhen.domain.access import Operator
 from liuhen.domain.accountability import Measure
@@ -53,7 +54,7 @@ class Issued:
     notice: Notice
     violations: tuple[Violation, ...]
     measures: tuple[MeasureLine, ...]
-    recipients: tuple[int, ...]  # chat ids: internal and the level above
+    recipients: tuple[int, ...]  # staff keys of those a chat door reaches: internal and the level above
 
 
 def subject_of(text: str) -> tuple[Kind, str]:
@@ -148,12 +149,34 @@ async def _recipients(
     if To.ABOVE.value in chosen and court is not None and court.parent_id is not None:
         people += [p for p in await uow.staff.list(court.parent_id) if p.role == Role.DISCIPLINE]
     mine = issuer.id if isinstance(issuer, Staff) else None
-    chats = {
-        p.telegram_chat_id
-        for p in people
-        if p.active and p.enrolled and p.telegram_chat_id is not None and p.id != mine
-    }
-    return tuple(sorted(chats))
+    return tuple(
+        sorted({p.id for p in people if p.active and p.reachable and p.id is not None and p.id != mine})
+    )
+
+
+async def distribute(uow: UnitOfWork, *, issued: Issued, sha256: str, name: str, reference: str) -> list[str]:
+    """The notice's PDF as issued (already in the evidence store) to its distribution, through the outbox:
+    each recipient gets it from the door that reaches them, and a crash between the commit and the sends
+    loses nothing (seed 004 §22–§24: 通报 sent to those concerned). The outbox keys to deliver."""
+    notice_id = issued.notice.id
+    assert notice_id is not None
+    keys: list[str] = []
+    async with uow:
+        notice = await uow.notices_issued.get(notice_id)
+        if notice is None:
+            return []
+        notice.pdf_sha256 = sha256
+        for pk in issued.recipients:
+            person = await uow.staff.get(pk)
+            if person is None or person.chat_id is None:
+                continue
+            key = f"{OUTBOX}notice:{notice_id}:{pk}"
+            payload = {"t": "notice", "notice": notice_id, "staff": pk, "sha256": sha256}
+            payload.update(name=name, reference=reference)
+            if await uow.notices.post(key, person.chat_id, payload):
+                keys.append(key)
+        await uow.commit()
+    return keys
 
 
 # --- the office's card: the distribution ticked on buttons ---------------------------------------------

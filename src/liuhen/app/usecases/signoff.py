@@ -696,7 +696,7 @@ LEASE = timedelta(minutes=2)  # a sender that has not marked its message sent by
 
 
 #: outbox messages about no record (a delegation, an enrolment burst, a per-case zero report's card and news)
-ABOUT_NO_RECORD = frozenset({"delegated", "enrol_burst", "casezero_card", "casezero_told"})
+ABOUT_NO_RECORD = frozenset({"delegated", "enrol_burst", "casezero_card", "casezero_told", "notice"})
 
 
 async def due_outbox(uow: UnitOfWork, now: datetime, *, wecom: bool = False) -> list[str]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases import notices
 from liuhen.app.usecases.notices import Card, Issued, Pressed
+from liuhen.bot import outbox
 from liuhen.bot.context import Context
 from liuhen.bot.router import Router
 from liuhen.bot.typed import typed_words
@@ -55,15 +56,11 @@ async def notice_command(update: Update, context: Context) -> None:
 
 
 async def _send(bot: Bot, rt: Runtime, chat_id: int, issued: Issued) -> None:
-    reference = documents.reference(issued)
-    pdf = documents.render(issued, rt.court_name, rt.settings.tz)
-    name = f"通报-{issued.notice.year}-{issued.notice.seq}.pdf"
-    await bot.send_document(chat_id, InputFile(pdf, filename=name), caption=texts.issued(issued, reference))
-    for recipient in issued.recipients:
-        with contextlib.suppress(TelegramError):
-            await bot.send_document(
-                recipient, InputFile(pdf, filename=name), caption=texts.received(reference)
-            )
+    """The PDF to the issuer; to the distribution through the outbox (each by the door that reaches them)."""
+    pdf, keys = await documents.publish(rt, issued)
+    caption = texts.issued(issued, documents.reference(issued))
+    await bot.send_document(chat_id, InputFile(pdf, filename=documents.file_name(issued)), caption=caption)
+    await outbox.deliver(bot, rt, keys)
 
 
 async def _answer(bot: Bot, rt: Runtime, chat_id: int, result: Pressed) -> None:
