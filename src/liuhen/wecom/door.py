@@ -21,9 +21,18 @@ import structlog
 from liuhen.app import inspection
 from liuhen.app.batching import GroupCommit
 from liuhen.app.runtime import Arrived, Runtime
+from liuhen.app.usecases import (
+    accountability,
+    desk,
+    enrolment,
+    followup,
+    intake,
+    notices,
+    questionnaire,
+    witnesses,
+)
 from liuhen.app.usecases import casefile as casefile_usecase
 from liuhen.app.usecases import casezero as casezero_usecase
-from liuhen.app.usecases import desk, enrolment, followup, intake, questionnaire, witnesses
 from liuhen.app.usecases.enrolment import Member, WeComAccount
 from liuhen.app.usecases.intake import PressOutcome, Receipt, ReceiptAction, StoredContent
 from liuhen.app.usecases.questionnaire import AmendRefused, Shown, View
@@ -34,7 +43,7 @@ from liuhen.texts import common as texts
 from liuhen.texts import desk as desk_words
 from liuhen.texts import questions as words
 from liuhen.texts import wecom as wecom_words
-from liuhen.wecom import cards, casefile, casezero, complaints, followups, monthly, reads, signing
+from liuhen.wecom import cards, casefile, casezero, complaints, followups, monthly, office, reads, signing
 from liuhen.wecom.api import MediaGone, WeComApi, WeComError
 from liuhen.wecom.cards import Json
 from liuhen.wecom.parse import MESSAGE_MEDIA_TYPE, Callback
@@ -320,6 +329,10 @@ class WeComDoor:
             await complaints.pressed(self, callback.userid, member, token, code)
         elif prefix == cards.CASEZERO:
             await casezero.pressed(self, callback.userid, member, token, code)
+        elif prefix == cards.ACCOUNTABILITY:
+            await office.accountability_pressed(self, callback.userid, member, token, code)
+        elif prefix == cards.NOTICE:
+            await office.notice_pressed(self, callback.userid, member, token, code)
         else:
             self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 
@@ -417,6 +430,10 @@ class WeComDoor:
             return await followups.typed(self, callback, member)
         if waits.startswith(casezero_usecase.PENDING_CASE):
             return await casezero.typed(self, callback, member)
+        if accountability.waiting(waits):
+            return await office.accountability_typed(self, callback, member)
+        if notices.waiting(waits):
+            return await office.notice_typed(self, callback, member)
         if waits.startswith(questionnaire.PENDING_AMEND):
             return await self._typed(callback, member, questionnaire.amend_reason)
         return await self._answer(callback, member)
@@ -488,6 +505,10 @@ class WeComDoor:
             await reads.registers_view(self, userid, member)
         elif name == "quarterly":
             await reads.quarterly_summary(self, userid, member, args)
+        elif name == "accountability":
+            await office.accountability_command(self, userid, member)
+        elif name == "notice":
+            await office.notice_command(self, userid, member, args)
         elif name == "casezero":
             await casezero.command(self, userid, member, args)
         elif name == "complaint":
