@@ -648,3 +648,23 @@ async def test_seed004_s22_the_office_issues_a_notice_at_the_desk(world: World) 
         )
         assert refused.status == 403
         assert (await judge.get(link.group(1))).status == 403
+
+
+async def test_seed003_s13_remind_now_from_the_compliance_table(world: World) -> None:
+    """[立即提醒未答复人员] on the compliance table: the office's press is answered with how many are asked
+    again (nobody here: nobody was asked this month yet), in the ledger; a judge may not press it."""
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        page = await (await office.get("/monthly?month=2026-11")).text()
+        assert "立即提醒未答复人员" in page
+        done = await office.post("/monthly/remind", data={"csrf": csrf_in(page), "month": "2026-11"})
+        assert done.status == 200 and "没有需要再次提醒的人员" in await done.text()
+        bad = await office.post("/monthly/remind", data={"csrf": csrf_in(page), "month": "2026-13"})
+        assert bad.status == 400
+    assert len(await ledger(world, "monthly.nudge")) == 1
+    async with world.browser() as judge:
+        await world.signed_in(judge, "j001")
+        csrf = csrf_in(await (await judge.get("/")).text())
+        refused = await judge.post("/monthly/remind", data={"csrf": csrf, "month": "2026-11"})
+        assert refused.status == 403
+    assert len(await ledger(world, "monthly.nudge")) == 1

@@ -5,7 +5,7 @@ nothing; WeCom's refusals are kept apart from messages whose fate is unknown (ne
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -76,3 +76,30 @@ async def test_wecom_busy_is_retried_and_a_member_gone_from_wecom_is_unreachable
     assert sent == 0
     assert (await states(world))["pending"] >= 1 and (await states(world))["unreachable"] >= 1
     assert await wecom_monthly.send_round(world.door) == 1  # the throttled one, next round
+
+
+async def test_seed003_s13_remind_now_asks_again_once_those_who_have_not_answered(world: World) -> None:
+    """The compliance table's [立即提醒未答复人员]: the department head reminds their department, the
+    office the whole court; each person once a month; the answered are left alone; a judge may not."""
+    rt = world.runtime
+    judge = await world.confirmed("j001")
+    await world.confirmed("h001")
+    await plan_prompts(world)
+    await wecom_monthly.send_round(world.door)
+    await judge.wait_for("没有，零报告")
+    async with rt.db.uow(read_only=True) as uow:
+        staff = {s.staff_id: s for s in await uow.staff.list(rt.court_id)}
+    tz = rt.settings.tz
+    world.clock.set(world.clock.now() + timedelta(hours=2))
+    now = world.clock.now()
+    assert await monthly.remind_now(rt.db.uow(), staff=staff["j001"], month=NOVEMBER, now=now, tz=tz) is None
+    # the head's department: the judge and the head (both asked, neither answered)
+    assert await monthly.remind_now(rt.db.uow(), staff=staff["h001"], month=NOVEMBER, now=now, tz=tz) == 2
+    assert await wecom_monthly.send_round(world.door) == 2
+    again = await judge.wait_for("请及时答复")
+    assert "没有，零报告" in str(again.card)
+    # once a month for each person: the office's reminder finds nobody left to ask again
+    assert await monthly.remind_now(rt.db.uow(), staff=staff["k001"], month=NOVEMBER, now=now, tz=tz) == 0
+    async with rt.db.uow(read_only=True) as uow:
+        nudges = [e for e in await uow.ledger.entries() if e.action == "monthly.nudge"]
+    assert [e.actor for e in nudges] == ["staff:h001", "staff:k001"]

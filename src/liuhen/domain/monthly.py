@@ -96,6 +96,7 @@ class Kind(enum.StrEnum):
     PROMPT = "prompt"
     REMIND = "remind"  # three working days after the prompt
     FINAL = "final"  # the day before the deadline
+    NUDGE = "nudge"  # asked again by the office, by hand (once a month for each person)
     NOTICE = "notice"  # 月报告执行情况通报 to the discipline office, after the deadline
 
     @property

@@ -79,3 +79,13 @@ NOT_SIGNED_IN = "未登录或登录已过期。请在聊天中发送 /desk 重�
 FORM_EXPIRED = "表单已过期，请刷新页面后重试。"
 OFFICE_DENIED = ("无权查看", "责任追究与通报仅供纪检监察机构查看。")
 NO_NOTICE = ("没有这份通报", "没有这份通报的公文，或它发布于公文留存之前。")
+
+
+def reminded(count: str) -> str:
+    """After [立即提醒]: how many are asked again (a number from the address, never its words)."""
+    n = int(count)
+    return (
+        f"已安排再次提醒 {n} 人，稍后送达。"
+        if n
+        else "没有需要再次提醒的人员（均已答复、已记录，或本月已提醒过）。"
+    )

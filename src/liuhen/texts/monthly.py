@@ -47,6 +47,7 @@ def prompt(o: Outgoing, tz: tzinfo) -> str:
         Kind.PROMPT: "【月报告】",
         Kind.REMIND: f"【月报告提醒】您{month}的月报告尚未答复，截止{_day(o.deadline, tz)}。\n",
         Kind.FINAL: f"【月报告提醒】明天（{_day(o.deadline, tz)}）截止，您{month}的月报告尚未答复。\n",
+        Kind.NUDGE: f"【月报告提醒】您{month}的月报告尚未答复，截止{_day(o.deadline, tz)}，请及时答复。\n",
     }.get(o.kind, "")
     lines = [head + question(o.month)]
     if o.records:

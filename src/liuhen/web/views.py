@@ -579,8 +579,27 @@ async def monthly_page(request: web.Request) -> web.Response:
             "next": str(status.month.next()),
             "statuses": [(s, labels.MONTHLY_STATUS[s]) for s in order],
             "totals": status.totals(),
+            "said": texts.reminded(request.query["n"]) if request.query.get("n", "").isdigit() else "",
         },
     )
+
+
+@routes.post("/monthly/remind")
+async def remind_now(request: web.Request) -> web.StreamResponse:
+    """[立即提醒未答复人员] (seed 003 §13): the people of the table who have neither answered nor recorded are
+    asked again now, once a month each; the chat doors send it."""
+    rt = _state(request).runtime
+    form = await request.post()
+    try:
+        month = Month.parse(str(form.get("month", "")))
+    except ValueError:
+        return _say(request, texts.BAD_MONTH, 400)
+    added = await monthly.remind_now(
+        rt.db.uow(), staff=_me(request), month=month, now=rt.clock.now(), tz=rt.settings.tz
+    )
+    if added is None:
+        return _say(request, texts.MONTHLY_DENIED, 403)
+    raise web.HTTPSeeOther("/monthly?" + urlencode({"month": str(month), "n": str(added)}))
 
 
 @routes.get("/quarterly")

@@ -436,7 +436,7 @@ async def _why_not(
         return PromptState.SKIPPED, "left"
     if not staff.reachable:
         return PromptState.UNREACHABLE, "not_enrolled"
-    if kind in (Kind.REMIND, Kind.FINAL):
+    if kind in (Kind.REMIND, Kind.FINAL, Kind.NUDGE):
         assert staff.id is not None
         if now >= sched.deadline:
             return PromptState.SKIPPED, "deadline"
@@ -843,3 +843,36 @@ async def view(
         )
         await uow.commit()
         return result
+
+
+async def remind_now(uow: UnitOfWork, *, staff: Staff, month: Month, now: datetime, tz: tzinfo) -> int | None:
+    """The compliance table's remind-now (seed 003 §13): everyone asked for ``month`` who has neither
+    answered nor recorded anything is asked again now — once a month for each person, before the deadline. A
+    department head reminds their department, the summary readers and the administrator the whole court;
+    None for anyone else. How many are to be reminded (the chat doors send them)."""
+    allowed = (staff.role in OWN_VIEW_ROLES and staff.active) or may_read_summary(staff)
+    if not allowed:
+        return None
+    async with uow:
+        people = await uow.monthly.people(staff.court_id)
+        if staff.role == Role.DEPT_HEAD.value:
+            people = [p for p in people if p.department_id == staff.department_id]
+        added = await _plan_reminders(
+            uow,
+            court_id=staff.court_id,
+            month=month,
+            kind=Kind.NUDGE,
+            moment=now,
+            people=people,
+            now=now,
+            tz=tz,
+        )
+        await uow.ledger.append(
+            actor=f"staff:{staff.staff_id}",
+            action="monthly.nudge",
+            object_type="monthly",
+            object_id=str(month),
+            payload={"rows": added},
+        )
+        await uow.commit()
+    return added
