@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     webhook_drain_seconds: float = Field(
         default=30.0, gt=0, description="On SIGTERM, wait this long for updates in flight"
     )
+    # the documents' faces (GB/T 9704, 党政机关公文格式: body 仿宋, first-level headings 黑体, second-level
+    # 楷体): font files the deployment provides (TTF/TTC); without them every text is in STSong-Light
+    pdf_font_fangsong: Path | None = Field(default=None, description="FangSong font file: the body")
+    pdf_font_heiti: Path | None = Field(default=None, description="Heiti font file: first-level headings")
+    pdf_font_kaiti: Path | None = Field(default=None, description="Kaiti font file: second-level headings")
     # the WeCom (企业微信) door: a self-built application (`liuhen run --channel wecom`); never logged
     wecom_corp_id: str | None = Field(default=None, description="The enterprise's CorpID (ww…)")
     wecom_agent_id: int | None = Field(default=None, description="The self-built application's AgentId")

@@ -36,11 +36,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
+import structlog
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.piecharts import Pie
@@ -53,6 +55,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -65,6 +68,10 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from liuhen.app.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 __all__ = [
     "FONT",
@@ -116,6 +123,41 @@ def register_fonts() -> str:
     return FONT
 
 
+@dataclass(frozen=True)
+class Faces:
+    """The faces of the documents: GB/T 9704 (党政机关公文格式) sets the body in 仿宋, first-level headings
+    in 黑体 and second-level ones in 楷体; each is STSong-Light unless the deployment gives its font file."""
+
+    body: str = FONT
+    heading: str = FONT
+    subheading: str = FONT
+
+
+def _ttf(name: str, path: Path | None) -> str | None:
+    """Register a TrueType face (the first of a collection); None when there is no usable file."""
+    if path is None:
+        return None
+    try:
+        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
+    except (OSError, TTFError) as exc:
+        log.warning("pdf_font_unusable", face=name, error=str(exc))
+        return None
+    return name
+
+
+@cache
+def faces() -> Faces:
+    """The faces in use, read once per process from the settings (``LIUHEN_PDF_FONT_*``)."""
+    register_fonts()
+    settings = Settings()
+    heading = _ttf("LiuhenHeiti", settings.pdf_font_heiti) or FONT
+    return Faces(
+        body=_ttf("LiuhenFangsong", settings.pdf_font_fangsong) or FONT,
+        heading=heading,
+        subheading=_ttf("LiuhenKaiti", settings.pdf_font_kaiti) or heading,
+    )
+
+
 def frame_width() -> float:
     """Usable width between the margins of an A4 page."""
     return float(PAGE_SIZE[0] - 2 * MARGIN)
@@ -124,12 +166,18 @@ def frame_width() -> float:
 @cache
 def styles() -> Mapping[str, ParagraphStyle]:
     """Named paragraph styles, all with CJK line breaking."""
-    register_fonts()
-    base = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=15, wordWrap="CJK")
+    face = faces()
+    base = ParagraphStyle("body", fontName=face.body, fontSize=10.5, leading=15, wordWrap="CJK")
     return {
         "body": base,
         "title": ParagraphStyle(
-            "title", parent=base, fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=4 * mm
+            "title",
+            parent=base,
+            fontName=FONT,  # 小标宋's nearest: a Song face
+            fontSize=18,
+            leading=26,
+            alignment=TA_CENTER,
+            spaceAfter=4 * mm,
         ),
         "subtitle": ParagraphStyle(
             "subtitle", parent=base, fontSize=11, alignment=TA_CENTER, spaceAfter=3 * mm
@@ -137,6 +185,7 @@ def styles() -> Mapping[str, ParagraphStyle]:
         "h1": ParagraphStyle(
             "h1",
             parent=base,
+            fontName=face.heading,
             fontSize=13.5,
             leading=20,
             spaceBefore=4 * mm,
@@ -146,6 +195,7 @@ def styles() -> Mapping[str, ParagraphStyle]:
         "h2": ParagraphStyle(
             "h2",
             parent=base,
+            fontName=face.subheading,
             fontSize=11.5,
             leading=17,
             spaceBefore=3 * mm,
