@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from liuhen.app.usecases import courts, desk, notices, signoff
 from liuhen.app.usecases.roster import import_roster
-from liuhen.domain.access import SEVERE
+from liuhen.domain.access import SEVERE, UPWARD_PATH
 from liuhen.domain.accountability import Measure
 from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE
 from liuhen.domain.records import Record, RecordStatus
@@ -668,3 +668,59 @@ async def test_seed003_s13_remind_now_from_the_compliance_table(world: World) ->
         refused = await judge.post("/monthly/remind", data={"csrf": csrf, "month": "2026-11"})
         assert refused.status == 403
     assert len(await ledger(world, "monthly.nudge")) == 1
+
+
+async def test_seed001_s7_a_report_forwarded_on_two_levels_up_is_in_the_top_offices_list(
+    world: World,
+) -> None:
+    """层报 (seed 001 §7: 立即报告并层报): a record of a court two levels below, reported to the court
+    directly above it and forwarded on from there, is in the list of the office it was forwarded to, and
+    opens there; the court in between's own list is unchanged for this office."""
+    clock = world.clock
+    for code, name, parent in (("mid", "某中级人民法院", "t"), ("low", "某基层人民法院", "mid")):
+        await courts.add_court(
+            world.runtime.db.uow(),
+            code=code,
+            name=name,
+            parent_code=parent,
+            deadline_profile="court",
+            clock=clock,
+            actor="t",
+        )
+    async with world.runtime.db.uow(read_only=True) as uow:
+        low, mid, top = [await uow.courts.by_code(c) for c in ("low", "mid", "t")]
+    assert low is not None and mid is not None and top is not None and low.id and mid.id and top.id
+    roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
+    await import_roster(world.runtime.db.uow(), court_id=low.id, roster=roster, clock=clock, actor="t")
+    async with world.runtime.db.uow() as uow:
+        judge = await uow.staff.by_staff_id(low.id, "j001")
+        assert judge is not None and judge.id is not None
+        record = Record(
+            court_id=low.id,
+            number="LH-2026-0001",
+            recorder_id=judge.id,
+            status=RecordStatus.DRAFT,
+            created_at=NOW,
+            updated_at=NOW,
+            last_evidence_at=NOW,
+            answers={"intervener_name": "基层过问人", "content": "请关照"},
+        )
+        await uow.records.add(record)
+        await uow.flush()
+        record.submitted_at = NOW
+        await signoff.submit(uow, record, judge, NOW, signoff.Config(TZ), first=True)
+        # severe: reported to the court above (mid), whose office acknowledged it and forwarded it on (top)
+        path = [{"court": mid.id, "by": "k001", "name": "赵主任", "at": NOW.isoformat(), "to": top.id}]
+        record.answers = {**record.answers, SEVERE: {"by": "j001", "at": NOW.isoformat()}, UPWARD_PATH: path}
+        await uow.records.refresh_facts(record)
+        await uow.records.refresh_readers(record)
+        await uow.commit()
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        html = await (await office.get("/records", params={"q": "基层过问人"})).text()
+        assert re.findall(r'<td><a href="(/records/[^"]+)"', html) == ["/records/LH-2026-0001?court=low"]
+        page = await office.get("/records/LH-2026-0001", params={"court": "low"})
+        assert page.status == 200 and "基层过问人" in await page.text()
+    async with world.browser() as head:
+        await world.signed_in(head, "h001")
+        assert await listed(head, q="基层过问人") == []  # the office only, and only where it was forwarded

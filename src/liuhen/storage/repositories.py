@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.domain import ledger as rules
+from liuhen.domain.access import forwarded_to
 from liuhen.domain.desk import COUNT_CAP, RecordQuery
 from liuhen.domain.ledger import LedgerEntry
 from liuhen.domain.model import (
@@ -21,6 +22,7 @@ from liuhen.domain.model import (
     Department,
     EnrolmentAttempt,
     EnrolmentCode,
+    Role,
     Staff,
 )
 from liuhen.domain.records import Evidence, EvidenceState, Record, RecordStatus
@@ -338,11 +340,20 @@ class SqlRecordRepository(_Repo):
         return [dict(row._mapping) for row in rows]
 
     async def refresh_readers(self, record: Record) -> None:
-        """The chain's readers of ``record`` (``Chain.people``) into ``record_readers``: the desk's index."""
+        """The chain's readers of ``record`` (``Chain.people``) into ``record_readers``: the desk's index —
+        and the discipline offices of the courts the report was forwarded on to (层报, ``forwarded_to``)."""
         if record.id is None:
             return
         r = t.record_readers.c
-        people = sorted(record.chain.people()) if record.chain is not None else []
+        chain = set(record.chain.people()) if record.chain is not None else set()
+        further = forwarded_to(record)
+        if further:
+            s = t.staff.c
+            found = await self.session.scalars(
+                select(s.id).where(s.court_id.in_(sorted(further)), s.role == Role.DISCIPLINE.value)
+            )
+            chain |= set(found)
+        people = sorted(chain)
         await self.session.execute(t.record_readers.delete().where(r.record_id == record.id))
         if people:
             await self.session.execute(
@@ -367,7 +378,9 @@ class SqlRecordRepository(_Repo):
         where: list[Any] = []
         if q.lower_courts:
             below = and_(c.court_id.in_(sorted(q.lower_courts)), f.upward.is_(True))
-            where.append(or_(own, below))
+            # forwarded on to this court from further down (层报): the office is in the record's readers
+            onward = select(r.record_id).where(r.staff_pk == q.reader_pk, r.record_id == c.id).exists()
+            where.append(or_(own, below, and_(c.court_id != q.court_id, onward)))
         else:
             where.append(own)
         if q.only_court is not None:

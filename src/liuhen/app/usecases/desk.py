@@ -249,6 +249,10 @@ async def record_list(
         )
         rows, total = await uow.records.page(query)
         shown = await readable_many(uow, reader, rows, today=today)
+        # rows of courts further down, forwarded on to this office (层报): named and addressed like the rest
+        further = {r.court_id for r in shown if r.court_id != reader.court_id and r.court_id not in lower}
+        if further:
+            lower |= await uow.courts.many(further)
         staff = {s.id: s.name for s in await uow.staff.list(reader.court_id)}
         pages = max(1, -(-total // PAGE_SIZE))
         await uow.ledger.append(

@@ -341,6 +341,7 @@ async def _forward_upward(uow: UnitOfWork, staff: Staff, record: Record, now: da
     )
     record.answers = {**record.answers, UPWARD_PATH: path}
     record.updated_at = now
+    await uow.records.refresh_readers(record)  # the next office up finds it at the desk too
     await uow.ledger.append(
         actor=f"staff:{staff.staff_id}",
         action="record.forward_upward",
