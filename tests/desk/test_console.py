@@ -723,4 +723,14 @@ async def test_seed001_s7_a_report_forwarded_on_two_levels_up_is_in_the_top_offi
         assert page.status == 200 and "基层过问人" in await page.text()
     async with world.browser() as head:
         await world.signed_in(head, "h001")
-        assert await listed(head, q="基层过问人") == []  # the office only, and only where it was forwarded
+        html = await (await head.get("/records", params={"q": "基层过问人"})).text()
+        assert "LH-2026-0001?court=low" not in html  # the office only, and only where it was forwarded
+    # a deployment upgraded with such a record already forwarded: the migration finds it the office's way
+    async with world.runtime.db.engine.begin() as conn:
+        await conn.execute(text("DELETE FROM record_readers"))
+    await downgrade(world.runtime.db.engine, "0021")
+    await upgrade(world.runtime.db.engine)
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        html = await (await office.get("/records", params={"q": "基层过问人"})).text()
+        assert re.findall(r'<td><a href="(/records/[^"]+)"', html) == ["/records/LH-2026-0001?court=low"]
