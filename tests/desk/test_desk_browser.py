@@ -148,6 +148,11 @@ async def test_seed004_the_officer_finds_plays_disposes_and_counts_a_record_at_t
                 quarter = Quarter.of(START.astimezone(h.runtime.settings.tz).date())
                 await page.goto(f"{base}/quarterly?q={quarter.key}")
                 await expect(page.locator("main")).to_contain_text("本季度共记录 4 件")
+                # the charts: Apache ECharts, served by the app, drawn from the figures the tables show
+                drawn = page.locator(".echart[data-drawn=true]")
+                await expect(drawn.first).to_be_visible()
+                assert await drawn.count() == await page.locator(".echart").count() >= 2
+                await expect(drawn.first.locator("canvas").first).to_be_visible()
                 await no_serious_violations(page, "季度汇总")
                 await page.screenshot(path=str(ARTIFACTS / "quarterly.png"), full_page=True)
                 assert not problems, problems  # no CSP violation, no script error

@@ -78,6 +78,8 @@ BAD_QUARTER = "季度格式不对"
 NOT_SIGNED_IN = "未登录或登录已过期。请在聊天中发送 /desk 重新获取登录链接。"
 FORM_EXPIRED = "表单已过期，请刷新页面后重试。"
 OFFICE_DENIED = ("无权查看", "责任追究与通报仅供纪检监察机构查看。")
+#: the dashboard charts' three series (seed 002 §7: against the previous quarter and the year before)
+CHART_PERIODS = ("本季度", "上季度", "去年同期")
 NO_NOTICE = ("没有这份通报", "没有这份通报的公文，或它发布于公文留存之前。")
 
 

@@ -3,7 +3,8 @@ sees by its role; every view is in the ledger through the same policy as the cha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -640,8 +641,17 @@ async def quarterly_page(request: web.Request) -> web.Response:
             "previous": quarter.previous().key,
             "next": quarter.next().key,
             "bars": bars,
+            "chart_data": chart_data,
         },
     )
+
+
+def chart_data(rows: Sequence[Any]) -> str:
+    """A table's figures for its ECharts chart (web/static/charts.js): the rows' labels and the three
+    periods' counts, as JSON in a data attribute (escaped by the template)."""
+    names = texts.CHART_PERIODS
+    series = [{"name": name, "data": [row.counts[i] for row in rows]} for i, name in enumerate(names)]
+    return json.dumps({"labels": [row.label for row in rows], "series": series}, ensure_ascii=False)
 
 
 @routes.get("/quarterly/{key}.{fmt:(pdf|xlsx)}")
