@@ -13,6 +13,7 @@ from liuhen.domain.clock import FixedClock
 from liuhen.domain.roster import REQUIRED_COLUMNS, parse_roster
 from liuhen.storage.database import Database
 from liuhen.texts import org as texts
+from liuhen.texts import roster as texts_roster
 
 HEADER = ",".join(REQUIRED_COLUMNS)
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -267,3 +268,39 @@ async def test_a_wecom_account_from_the_roster_is_confirmed_once_and_kept_by_a_f
 
     await load(db, court_id, HEADER + "\na2,李四,一庭,审判员,staff,,\n", clock)  # 张三 leaves the roster
     assert await enrolment.wecom_accounts(db.uow(read_only=True), ["zs2"], now=NOW) == {}
+
+
+async def test_wecom_accounts_swapped_or_moved_in_one_file_import_and_another_courts_is_refused(
+    db: Database, court_id: int
+) -> None:
+    """One account is one person (the unique index), also while a file moves accounts: two people swap
+    theirs, an account passes from someone leaving the roster to a newcomer — each confirmed anew; an account
+    another court's person holds is refused with its line, and nothing is imported."""
+    head = HEADER + ",wecom_userid\n"
+    await load(
+        db,
+        court_id,
+        head
+        + "a1,张三,一庭,审判员,staff,,,zs\na2,李四,一庭,审判员,staff,,,ls\na3,王五,一庭,审判员,staff,,,ww\n",
+    )
+    clock = FixedClock(NOW)
+    for userid in ("zs", "ls"):
+        await enrolment.confirm_wecom(db.uow(), userid=userid, clock=clock)
+    # a1 and a2 swap; a3 leaves and a4 takes over a3's account
+    await load(
+        db,
+        court_id,
+        head
+        + "a1,张三,一庭,审判员,staff,,,ls\na2,李四,一庭,审判员,staff,,,zs\na4,赵六,一庭,审判员,staff,,,ww\n",
+    )
+    found = await enrolment.wecom_accounts(db.uow(read_only=True), ["zs", "ls", "ww"], now=NOW)
+    assert {u: a.member.staff.staff_id for u, a in found.items()} == {"zs": "a2", "ls": "a1", "ww": "a4"}
+    assert not any(a.confirmed for a in found.values())  # each holder confirms the entry anew
+    other = await db.ensure_court("c2", "另一法院", "court")
+    assert other.id is not None
+    with pytest.raises(RosterRejected) as refused:
+        await load(db, other.id, head + "b1,孙七,一庭,审判员,staff,,,zs\n")
+    [error] = refused.value.roster.errors
+    assert error.line == 2 and "其他法院" in texts_roster.error(error)
+    async with db.uow(read_only=True) as uow:
+        assert await uow.staff.list(other.id) == []  # nothing imported

@@ -64,6 +64,7 @@ class RosterProblem(enum.StrEnum):
     CONTROL_CHARACTERS = "control_characters"  # column
     BAD_WECOM_USERID = "bad_wecom_userid"  # value
     DUPLICATE_WECOM_USERID = "duplicate_wecom_userid"  # value, first
+    WECOM_USERID_TAKEN = "wecom_userid_taken"  # value: another court's person holds it
 
 
 @dataclass(frozen=True)

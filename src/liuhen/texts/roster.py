@@ -24,6 +24,9 @@ _PROBLEMS: dict[RosterProblem, str] = {
     RosterProblem.DUPLICATE_WECOM_USERID: (
         "企业微信账号（wecom_userid）“{value}”与第 {first} 行重复：一个账号只属于一个人"
     ),
+    RosterProblem.WECOM_USERID_TAKEN: (
+        "企业微信账号（wecom_userid）“{value}”已属于其他法院名册中的人员：一个账号只属于一个人，请先在该院名册中更正"
+    ),
     RosterProblem.OVERSEES_NOT_LEADER: (
         "只有副院长（vice_president）或院长（president）可以填写分管部门（oversees）"
     ),

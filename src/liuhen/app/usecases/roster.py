@@ -9,7 +9,7 @@ from typing import Any
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Department, Role, Staff
-from liuhen.domain.roster import Roster, RosterRow, RosterWarning, staff_key
+from liuhen.domain.roster import Roster, RosterError, RosterProblem, RosterRow, RosterWarning, staff_key
 
 
 class RosterRejected(Exception):
@@ -148,6 +148,7 @@ async def _import(
             summary.departments_added.append(name)
     await uow.flush()
     existing = {staff_key(s.staff_id): s for s in await uow.staff.list(court_id)}
+    accounts = await _release_accounts(uow, roster, existing)
     in_file = set()
     for row in roster.rows:
         in_file.add(staff_key(row.staff_id))
@@ -162,7 +163,10 @@ async def _import(
             summary.added.append(row.staff_id)
             await _log(uow, actor, "roster.add", row.staff_id, values)
             continue
-        changes = {k: v for k, v in values.items() if getattr(person, k) != v}
+        account = accounts.get(staff_key(row.staff_id), person.wecom_userid)  # as it was before the import
+        changes = {
+            k: v for k, v in values.items() if (account if k == "wecom_userid" else getattr(person, k)) != v
+        }
         if not person.active:
             person.active, person.deactivated_at = True, None
             summary.reactivated.append(row.staff_id)
@@ -194,6 +198,38 @@ async def _import(
         if dept.vice_president_id != vp_id:
             dept.vice_president_id = vp_id
             await _log(uow, actor, "roster.oversight", name, {"vice_president": vp_staff_id})
+
+
+async def _release_accounts(
+    uow: UnitOfWork, roster: Roster, existing: dict[str, Staff]
+) -> dict[str, str | None]:
+    """WeCom accounts that move are let go first (one account is one person, also while the rows are
+    written): of people whose account the file changes, and of people leaving the roster. An account the
+    file gives that another court's person holds is refused, nothing imported. Returns the accounts as they
+    were, by staff key."""
+    before = {key: person.wecom_userid for key, person in existing.items()}
+    wanted = {row.wecom_userid: row for row in roster.rows if row.wecom_userid}
+    holders = await uow.staff.by_wecom_many(list(wanted)) if wanted else {}
+    taken = [
+        RosterError(wanted[userid].line, RosterProblem.WECOM_USERID_TAKEN, {"value": userid})
+        for userid, holder in holders.items()
+        if existing.get(staff_key(holder.staff_id)) is not holder  # another court's: not this file's to move
+    ]
+    if taken:
+        raise RosterRejected(Roster((), tuple(taken)))
+    rows = {staff_key(row.staff_id): row for row in roster.rows}
+    released = False
+    for key, person in existing.items():
+        row = rows.get(key)
+        leaving = row is None and person.active
+        changing = (
+            row is not None and row.wecom_userid is not None and row.wecom_userid != person.wecom_userid
+        )
+        if person.wecom_userid and (leaving or changing):
+            person.wecom_userid, released = None, True
+    if released:
+        await uow.flush()
+    return before
 
 
 async def _log(uow: UnitOfWork, actor: str, action: str, object_id: str, payload: dict[str, object]) -> None:
