@@ -78,3 +78,10 @@ def test_roles_and_help_are_named_as_the_organisation_names_them() -> None:
     assert (
         "检察长" in monthly_texts.monthly_denied(PROCURATORATE) and "院长" in monthly_texts.monthly_denied()
     )
+
+
+def test_the_upward_card_names_the_organ_of_the_deployment() -> None:
+    """A procuratorate's offices read 下级检察院 on the card of a report from below, a court's 下级法院."""
+    d = Delivery("k", 1, "upward", "LH-2026-0001", {"why": "severe", "court": "某县"})
+    assert texts.upward(d, None, UTC, PROCURATORATE).startswith("【下级检察院报送")
+    assert texts.upward(d, None, UTC, COURT).startswith("【下级法院报送")

@@ -9,6 +9,7 @@ from liuhen.app.usecases.followup import Act, Card, Nudge, Outcome, Result, Told
 from liuhen.app.usecases.intake import Button
 from liuhen.domain.followup import Finding, FollowUp, Kind, State, Step
 from liuhen.texts.labels import when as local_time
+from liuhen.texts.profile import COURT, Voice
 
 KINDS: Mapping[Kind, str] = {
     Kind.TRANSFER: "移送过问人所在单位纪检监察机构",
@@ -170,7 +171,7 @@ def problem(r: Result) -> str:
     return _OUTCOMES[r.outcome]
 
 
-def told(t: Told, tz: tzinfo) -> str:
+def told(t: Told, tz: tzinfo, v: Voice = COURT) -> str:
     """The outcome as the recorder (or the intervener's department head) is told it: never who recorded."""
     f = t.followup
     if t.overridden:
@@ -193,7 +194,7 @@ def told(t: Told, tz: tzinfo) -> str:
     if t.recorder:
         return f"【处理结果】您记录的 {f.number}：{what}。"
     if t.above:
-        return f"【下级法院处理结果】{t.above} 记录 {f.number}：{what}。"
+        return f"【下级{v.org}处理结果】{t.above} 记录 {f.number}：{what}。"
     return f"【处理结果】本部门人员被记录过问案件（{f.number}）：{what}。"
 
 

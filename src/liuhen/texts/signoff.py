@@ -380,7 +380,7 @@ def upward(d: Delivery, c: Card | None, tz: tzinfo, v: Voice = COURT) -> str:
     why = str(p.get("why") or "")
     # Older outbox rows carry the words themselves.
     why = _UPWARD.get(why, why)
-    head = f"【下级法院报送 · {why}】{p.get('court')} 记录 {d.number}"
+    head = f"【下级{v.org}报送 · {why}】{p.get('court')} 记录 {d.number}"
     if c is None:
         return head
     return "\n".join(
@@ -624,7 +624,7 @@ def delivery(d: Delivery, tz: tzinfo, v: Voice) -> str:
     if d.kind == "severe_overdue":
         return severe_overdue(d, d.card, tz, v)
     if d.kind == "told" and d.told is not None:
-        return followup_words.told(d.told, tz)
+        return followup_words.told(d.told, tz, v)
     if d.kind == "notice":
         return notice_words.received(str(d.payload.get("reference") or ""))
     if d.kind == casezero.CARD:
