@@ -51,6 +51,19 @@ from liuhen.wecom.parse import MESSAGE_MEDIA_TYPE, Callback
 log = structlog.get_logger(__name__)
 R = TypeVar("R")
 
+#: each feature's card buttons, by their keys' prefix: (door, userid, member, token, response code)
+PRESSED: dict[str, Callable[[WeComDoor, str, Member, str, str], Awaitable[None]]] = {
+    cards.SIGNOFF: signing.pressed,
+    cards.MONTHLY: monthly.pressed,
+    cards.WITNESS: signing.witness_pressed,
+    cards.CASEFILE: casefile.pressed,
+    cards.FOLLOWUP: followups.pressed,
+    cards.COMPLAINT: complaints.pressed,
+    cards.CASEZERO: casezero.pressed,
+    cards.ACCOUNTABILITY: office.accountability_pressed,
+    cards.NOTICE: office.notice_pressed,
+}
+
 #: a questionnaire use case taking typed text (an answer, an amendment's reason)
 TypedAnswer = Callable[..., Awaitable[View | None]]
 
@@ -315,24 +328,8 @@ class WeComDoor:
             await self._receipt_button(callback, member, token, code)
         elif prefix == cards.QUESTION:
             await self._question_button(callback, member, token, code)
-        elif prefix == cards.SIGNOFF:
-            await signing.pressed(self, callback.userid, member, token, code)
-        elif prefix == cards.MONTHLY:
-            await monthly.pressed(self, callback.userid, member, token, code)
-        elif prefix == cards.WITNESS:
-            await signing.witness_pressed(self, callback.userid, member, token, code)
-        elif prefix == cards.CASEFILE:
-            await casefile.pressed(self, callback.userid, member, token, code)
-        elif prefix == cards.FOLLOWUP:
-            await followups.pressed(self, callback.userid, member, token, code)
-        elif prefix == cards.COMPLAINT:
-            await complaints.pressed(self, callback.userid, member, token, code)
-        elif prefix == cards.CASEZERO:
-            await casezero.pressed(self, callback.userid, member, token, code)
-        elif prefix == cards.ACCOUNTABILITY:
-            await office.accountability_pressed(self, callback.userid, member, token, code)
-        elif prefix == cards.NOTICE:
-            await office.notice_pressed(self, callback.userid, member, token, code)
+        elif (feature := PRESSED.get(prefix)) is not None:
+            await feature(self, callback.userid, member, token, code)
         else:
             self.say(callback.userid, texts.BUTTON_FORBIDDEN)
 
