@@ -88,3 +88,50 @@ async def test_seed003_registers_import_all_or_nothing_and_the_cross_check_tells
     async with h.runtime.db.uow(read_only=True) as uow:
         actions = [e.action for e in await uow.ledger.entries()]
     assert actions.count("register.conflict") == 2 and actions.count("register.read") == 3
+
+
+async def test_seed003_a_case_entered_with_its_counsel_is_checked_against_the_registers(h: Harness) -> None:
+    """A judge entering a case in a per-case zero report (seed 004 §16) names its counsel; a lawyer or law
+    firm the relatives' register links to the judge is a possible recusal (seed 003 item 15: 任职回避): the
+    judge is reminded, the department head and the discipline office are told; a departed staff member who
+    practises law is told to the office (seed 003 item 16). A case naming nobody of the registers tells
+    nobody."""
+    from liuhen.app.usecases.registers import Which, import_register
+
+    for which, text in ((Which.RELATIVES, RELATIVES), (Which.DEPARTED, DEPARTED)):
+        await import_register(
+            h.runtime.db.uow(), court_id=h.runtime.court_id, which=which, text=text, actor="cli"
+        )
+    judge = await h.enrol("j001", "张法官")
+    head = await h.enrol("h001", "李庭长")
+    office = await h.enrol("k001", "赵主任")
+
+    await h.say(judge, "/casezero")
+    draft = await h.say(
+        judge, "（2026）豫0825民初123号 原告代理律师王明、被告代理律师刘离任（长城律师事务所）"
+    )
+    assert "本案代理律师：原告代理律师王明、被告代理律师刘离任(长城律师事务所)" in text_of(draft)
+    await h.sim.press(judge, draft["message_id"], text="确认提交")
+    card = await h.sim.wait_for(head, "【逐案零报告待确认】", timeout=10)
+    assert "本案代理律师：原告代理律师王明" in text_of(card)  # the head sees whom the case names
+    reminded = await h.sim.wait_for(judge, lambda m: "【回避提醒】" in text_of(m), timeout=10)
+    assert "（2026）豫0825民初123号（逐案零报告 LZ-2026-" in text_of(reminded)
+    assert "王明（某某律师事务所）" in text_of(reminded) and "申请回避" in text_of(reminded)
+    told = await h.sim.wait_for(head, lambda m: "【可能需要回避】" in text_of(m), timeout=10)
+    assert "张法官的配偶" in text_of(told) and "（2026）豫0825民初123号" in text_of(told)
+    await h.sim.wait_for(office, lambda m: "【可能需要回避】" in text_of(m), timeout=10)
+    departed = await h.sim.wait_for(office, lambda m: "【离任人员】" in text_of(m), timeout=10)
+    assert "刘离任" in text_of(departed) and "长城律师事务所" in text_of(departed)
+
+    # another case naming nobody of the registers: nobody is told anything
+    other = await h.say(judge, "/casezero （2026）豫0825民初124号 代理律师孙某某（某律师事务所）")
+    await h.sim.press(judge, other["message_id"], text="确认提交")
+    await h.sim.wait_for(judge, lambda m: "已提交" in text_of(m) and "124号" not in text_of(m), timeout=10)
+    async with h.runtime.db.uow(read_only=True) as uow:
+        entries = await uow.ledger.entries()
+        officer = await uow.staff.by_staff_id(h.runtime.court_id, "j001")
+        assert officer is not None and officer.id is not None
+        reports = await uow.case_zero.for_officer(officer.id, "（2026）豫0825民初124号")
+    assert reports[0].extra["counsel"] == "代理律师孙某某(某律师事务所)"  # kept with the report
+    conflicts = [e for e in entries if e.action == "register.conflict"]
+    assert len(conflicts) == 2 and {e.object_type for e in conflicts} == {"case_zero_report"}

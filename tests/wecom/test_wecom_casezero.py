@@ -41,3 +41,31 @@ async def test_seed004_s16_a_case_zero_report_confirmed_on_wecom(world: World) -
     await judge.wait_for(
         lambda m: m.card is not None and "已入卷，登记卷号" in labels(m)
     )  # into the case file
+
+
+async def test_seed003_the_counsel_named_with_a_case_on_wecom_is_checked_against_the_registers(
+    world: World,
+) -> None:
+    """The case's counsel named after the case number (seed 003 item 15: 任职回避): the judge on WeCom is
+    reminded of the recusal rule and the department head is told, each on their door."""
+    from liuhen.app.usecases.registers import Which, import_register
+
+    relatives = "staff_id,name,relation,law_firm,since\nj001,王明,配偶,某某律师事务所,2019-05-01\n"
+    await import_register(
+        world.runtime.db.uow(),
+        court_id=world.runtime.court_id,
+        which=Which.RELATIVES,
+        text=relatives,
+        actor="t",
+    )
+    judge = await world.confirmed("j001")
+    head = await world.confirmed("h001")
+    head._begin()
+    await judge.send_text("/casezero （2026）豫0825民初123号 被告代理人：某某律师事务所 李律师")
+    draft = await judge.wait_for(lambda m: m.card is not None and "本案代理律师" in m.text)
+    judge._begin()
+    await press_label(judge, draft, labels(draft)[0])
+    reminded = await judge.wait_for("【回避提醒】")
+    assert "王明（某某律师事务所）" in reminded.text
+    told = await head.wait_for("【可能需要回避】")
+    assert "张法官的配偶" in told.text

@@ -3,10 +3,11 @@ practise law (任职回避: who, the relation, the law firm, since when), and de
 went, whether they practise law and where). Imported from CSV, all or nothing (every bad line named, like
 the roster); each import replaces the register (动态管理, kept up to date).
 
-The cross-check: a submitted record naming a lawyer or a law firm that the register links to the recorder is
-a possible recusal (回避) — the department head and the discipline office are told and the recorder is
-reminded of the rule; a record naming a departed staff member who practises law is told to the discipline
-office (离任人员违规代理, seed 003 item 16).
+The cross-check: a submitted record, or a case a judge enters with its counsel (逐案零报告), naming a
+lawyer or a law firm that the register links to the recorder is a possible recusal (回避) — the department
+head and the discipline office are told and the recorder is reminded of the rule; a record naming a
+departed staff member who practises law is told to the discipline office (离任人员违规代理, seed 003
+item 16).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -175,14 +177,19 @@ def conflicts(
 ) -> list[Conflict]:
     """What the record's words name of the registers: the recorder's relatives (by name or law firm) and the
     departed staff who practise law (by name)."""
-    words = "\n".join(t for t in texts if t)
+    words = _folded("\n".join(t for t in texts if t))
     found: list[Conflict] = []
     for r in relatives:
-        if r.staff_pk == recorder_pk and (
-            (len(r.name) >= 2 and r.name in words) or (r.law_firm and r.law_firm in words)
-        ):
+        name, firm = _folded(r.name), _folded(r.law_firm)
+        if r.staff_pk == recorder_pk and ((len(name) >= 2 and name in words) or (firm and firm in words)):
             found.append(Conflict(relative=r))
     for d in departed:
-        if d.practises and len(d.name) >= 2 and d.name in words:
+        if d.practises and len(d.name) >= 2 and _folded(d.name) in words:
             found.append(Conflict(departed=d))
     return found
+
+
+def _folded(text: str) -> str:
+    """Full-width and half-width forms alike, spaces ignored: "某某（北京）律师事务所" is "某某(北京)
+    律师事务所"."""
+    return "".join(unicodedata.normalize("NFKC", text).split())

@@ -193,6 +193,8 @@ def _chunks(lines: list[str]) -> list[str]:
 
 CASEZERO_ASK = (
     "【逐案零报告】请发送您承办案件的案号（如：（2026）豫0825民初1187号）。发送“取消”放弃。\n"
+    "可在案号后写明各方代理律师及律师事务所（如：…1187号 代理律师张某 某某律师事务所），"
+    "系统将与回避台帐核对。\n"
     "办理案件中没有遇到干预、插手、过问案件情况的，应当作出零报告，由部门负责人确认后随案入卷。"
 )
 CASEZERO_INVALID = "没有认出案号。请重新发送（如：（2026）豫0825民初1187号），或发送“取消”。"
@@ -214,6 +216,8 @@ def casezero_draft(d: Draft) -> str:
     if d.kind == "exists":
         return f"您已就{d.case_number}提交过逐案零报告 {d.existing}，无需重复提交。"
     body = statement_block(d.statement, d.officer_name)
+    if d.counsel:
+        body += f"\n本案代理律师：{d.counsel}"
     if d.kind == "acknowledge":
         return (
             f"⚠️ 您在本案有 {len(d.own_records)} 件记录：{'、'.join(d.own_records)}。\n"
@@ -234,6 +238,7 @@ def casezero_submitted(o: Outcome) -> str:
 
 def casezero_card(c: ReviewCard) -> str:
     ack = f"\n（报告人已知悉其在本案的记录：{'、'.join(c.acknowledged)}）" if c.acknowledged else ""
+    ack += f"\n本案代理律师：{c.counsel}" if c.counsel else ""
     return (
         f"【逐案零报告待确认】{c.number}\n{c.officer_name}（{c.department}）承办{c.case_number}，"
         f"报告如下：\n{c.statement}{ack}\n"

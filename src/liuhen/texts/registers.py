@@ -27,20 +27,22 @@ def error(e: LineError) -> str:
 
 def alert(a: Alert) -> str:
     c = a.conflict
+    # a record, or a case the judge entered with its counsel in a per-case zero report
+    what = f"{a.case}（逐案零报告 {a.number}）的代理律师" if a.case else f"记录 {a.number}"
     if c.relative is not None:
         r = c.relative
         relation = cat.label(cat.LAWYER_RELATIONS, r.relation, r.relation)
         who = f"{r.name}（{a.recorder_name}的{relation}，{r.law_firm}）"
         if a.told is Told.RECORDER:
             return (
-                f"【回避提醒】记录 {a.number} 涉及您报备的从事律师职业的亲属 {r.name}（{r.law_firm}）。"
+                f"【回避提醒】{what}涉及您报备的从事律师职业的亲属 {r.name}（{r.law_firm}）。"
                 "请依照任职回避规定申请回避或主动消除回避情形。"
             )
-        return f"【可能需要回避】记录 {a.number} 涉及 {who}，请核查是否需要回避。"
+        return f"【可能需要回避】{what}涉及 {who}，请核查是否需要回避。"
     d = c.departed
     assert d is not None
     return (
-        f"【离任人员】记录 {a.number} 涉及离任人员 {d.name}（现执业于 {d.law_firm or '—'}），"
+        f"【离任人员】{what}涉及离任人员 {d.name}（现执业于 {d.law_firm or '—'}），"
         "请核查是否存在违规代理或不正当接触交往。"
     )
 

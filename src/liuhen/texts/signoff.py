@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
-from liuhen.app.usecases import casezero
+from liuhen.app.usecases import casezero, registers
 from liuhen.app.usecases.access import AccessDenied
 from liuhen.app.usecases.intake import Button
 from liuhen.app.usecases.signoff import (
@@ -640,6 +640,8 @@ def delivery(d: Delivery, tz: tzinfo, v: Voice) -> str:
         return followup_words.card(d.followup_card, tz)
     if d.kind == "register" and d.alert is not None:
         return register_words.alert(d.alert)
+    if d.kind == registers.CASE:
+        return register_words.alert(registers.alert_of(str(d.payload["number"]), d.chat_id, d.payload))
     if d.kind == "witness" and d.witness is not None:
         return witness_words.request(d.witness, tz)
     if d.kind == "witnessed":

@@ -1,12 +1,14 @@
 """Per-case zero reports (逐案零报告, seed 004 §16; the text at the end of seed 004) — the use cases.
 
 `/casezero` asks for the case number (the questionnaire's parser), shows the statement filled with the
-officer's name and the case, and [确认提交]. A case with the officer's own records needs an explicit
-acknowledgement first (the statement would contradict them). The department head (部门主要负责人; for a
-department head's own case, the vice-president in charge) gets a card [确认] [有异议]; the confirmed
-statement is a PDF for the case file (随案入卷). Records that other people made on the same case are not
-revealed to the officer (need-to-know, seed 003 §12); their number is kept on the report for the
-discipline office.
+officer's name and the case, and [确认提交]. What is written after the case number names the parties'
+counsel (代理律师、律所): kept with the report and, at submission, checked against the registers like a
+record (seed 003 items 15, 16: a possible recusal is told). A case with the officer's own records needs
+an explicit acknowledgement first (the statement would contradict them). The department head
+(部门主要负责人; for a department head's own case, the vice-president in charge) gets a card [确认]
+[有异议]; the confirmed statement is a PDF for the case file (随案入卷). Records that other people made on
+the same case are not revealed to the officer (need-to-know, seed 003 §12); their number is kept on the
+report for the discipline office.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import casefile
+from liuhen.app.usecases import casefile, registers
 from liuhen.app.usecases.access import AccessDenied, Denial
 from liuhen.app.usecases.intake import issue_button
 from liuhen.app.usecases.outbox import OUTBOX
 from liuhen.app.usecases.signoff import Config, terms_for
 from liuhen.domain.access import may_read_case_zero
-from liuhen.domain.casenumber import NOT_YET_FILED, parse_case_answer
+from liuhen.domain.casenumber import NOT_YET_FILED, split_case_answer
 from liuhen.domain.casezero import CaseZeroReport, CaseZeroStatus
 from liuhen.domain.casezero_form import filled
 from liuhen.domain.grammar import CANCEL_WORDS
@@ -35,6 +37,8 @@ PENDING_NOTE = "_casezero_note:"  # + report id: the next typed text explains th
 ACTION = "casezero"  # the officer's buttons: submit / ack / cancel
 REVIEW = "casezero_rev"  # the reviewer's buttons: confirm / dispute
 CARD, TOLD = "casezero_card", "casezero_told"  # the kinds of its outbox messages
+SCRATCH = "casezero"  # conversations.scratch: the case and the counsel named with it, until submitted
+MAX_COUNSEL = 300
 
 
 class Op:
@@ -75,6 +79,7 @@ class Draft:
     statement: str = ""
     own_records: tuple[str, ...] = ()
     existing: str | None = None  # the number of a report already made for this case
+    counsel: str = ""  # the parties' lawyers and law firms, as the officer wrote them after the case number
     buttons: tuple[tuple[str, str], ...] = ()  # (op, token)
 
 
@@ -114,11 +119,12 @@ async def case_given(uow: UnitOfWork, *, staff: Staff, text: str, now: datetime)
 
 async def _draft(uow: UnitOfWork, staff: Staff, text: str, now: datetime) -> Draft:
     assert staff.id is not None
-    case = parse_case_answer(text)
+    case, rest = split_case_answer(text)
     if case is None:
         return Draft("invalid")
     if case == NOT_YET_FILED:
         return Draft("not_filed")
+    counsel = rest[:MAX_COUNSEL]
     for earlier in await uow.case_zero.for_officer(staff.id, case):
         if earlier.status in (CaseZeroStatus.SUBMITTED.value, CaseZeroStatus.CONFIRMED.value):
             return Draft("exists", case, staff.name, existing=earlier.number)
@@ -127,6 +133,9 @@ async def _draft(uow: UnitOfWork, staff: Staff, text: str, now: datetime) -> Dra
         for r in await uow.records.list(court_id=staff.court_id, recorder_id=staff.id)
         if r.given.case_number == case
     )
+    # the counsel named with the case, kept until the statement is submitted (a button carries only the case)
+    conversation = await uow.conversations.get(staff.id)
+    conversation.scratch = {**(conversation.scratch or {}), SCRATCH: {"case": case, "counsel": counsel}}
     ops = (Op.ACK if own else Op.SUBMIT, Op.CANCEL)
     buttons: list[tuple[str, str]] = []
     for op in ops:
@@ -139,6 +148,7 @@ async def _draft(uow: UnitOfWork, staff: Staff, text: str, now: datetime) -> Dra
         filled(case),
         own,
         buttons=tuple(buttons),
+        counsel=counsel,
     )
 
 
@@ -154,6 +164,7 @@ class ReviewCard:
     acknowledged: tuple[str, ...]
     confirm_token: str
     dispute_token: str
+    counsel: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,6 +233,11 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
     own = [r.number for r in on_case if r.recorder_id == officer.id]
     if own and not acknowledge:
         return Outcome("stale")  # records appeared since the statement was shown: start again
+    conversation = await uow.conversations.get(officer.id)
+    kept = dict(conversation.scratch or {})
+    given = kept.pop(SCRATCH, None) or {}
+    counsel = str(given.get("counsel") or "") if given.get("case") == case else ""
+    conversation.scratch = kept or None
     report = CaseZeroReport(
         court_id=officer.court_id,
         officer_pk=officer.id,
@@ -230,7 +246,7 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
         statement=filled(case),
         created_at=now,
         acknowledged=own,
-        extra={"other_records": len(on_case) - len(own)},
+        extra={"other_records": len(on_case) - len(own), **({"counsel": counsel} if counsel else {})},
     )
     reviewer = await _reviewer(uow, officer)
     report.reviewer_pk = reviewer.id if reviewer else None
@@ -247,10 +263,14 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
             "acknowledged": own,
             "other_records": len(on_case) - len(own),
             "reviewer": reviewer.staff_id if reviewer else None,
+            "counsel": counsel,
         },
     )
+    # the case's counsel against the registers (seed 003 items 15, 16): a possible recusal is told to the
+    # department head and the discipline office, and the officer is reminded of the rule
+    alerts = tuple(await registers.cross_check_case(uow, report, officer, counsel)) if counsel else ()
     if reviewer is None or reviewer.id is None or not reviewer.reachable:
-        return Outcome("no_reviewer", report, reviewer_name=reviewer.name if reviewer else "")
+        return Outcome("no_reviewer", report, reviewer_name=reviewer.name if reviewer else "", keys=alerts)
     department = await uow.departments.get(officer.department_id)
     tokens = [
         await issue_button(uow, staff_pk=reviewer.id, action=REVIEW, now=now, arg=f"{op}:{report.id}")
@@ -268,11 +288,12 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
         "case": case,
         "statement": report.statement,
         "acknowledged": list(own),
+        "counsel": counsel,
         "confirm": tokens[0],
         "dispute": tokens[1],
     }
     keys = (key,) if await uow.notices.post(key, reviewer.chat_id, payload) else ()
-    return Outcome("submitted", report, reviewer_name=reviewer.name, keys=keys)
+    return Outcome("submitted", report, reviewer_name=reviewer.name, keys=keys + alerts)
 
 
 def card_of(chat_id: int, payload: Mapping[str, Any]) -> ReviewCard:
@@ -288,6 +309,7 @@ def card_of(chat_id: int, payload: Mapping[str, Any]) -> ReviewCard:
         tuple(payload.get("acknowledged") or ()),
         str(payload["confirm"]),
         str(payload["dispute"]),
+        str(payload.get("counsel") or ""),
     )
 
 

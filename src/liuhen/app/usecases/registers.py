@@ -7,12 +7,13 @@ a departed staff member who practises law named in a record is told to the disci
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.app.usecases.outbox import OUTBOX
+from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.records import Record
 from liuhen.domain.registers import (
@@ -110,24 +111,65 @@ class Alert:
     number: str
     conflict: Conflict
     recorder_name: str
+    case: str = ""  # a per-case zero report's case number (its ``number`` is the report's)
+
+
+CASE = "register_case"  # the outbox kind of an alert about a per-case zero report (about no record)
 
 
 async def cross_check(uow: UnitOfWork, record: Record, recorder: Staff) -> list[str]:
     """Inside the submission's transaction: who is to be told what the record names of the registers —
     outbox messages (``t: register``), sent by the door that reaches each person after the commit. Returns
     their keys."""
-    assert recorder.id is not None and record.id is not None
+    assert record.id is not None
     a = record.given
     texts = (a.intervener_name, a.intervener_unit, a.content, a.persons_present, a.special_notes)
+    return await _alerts(
+        uow,
+        recorder,
+        texts,
+        key=f"{OUTBOX}{record.id}:register",
+        about={"t": "register", "record": record.id},
+        ledger=("record", record.number),
+    )
+
+
+async def cross_check_case(
+    uow: UnitOfWork, report: CaseZeroReport, officer: Staff, counsel: str
+) -> list[str]:
+    """The same check when a judge enters a case with its counsel (代理律师、律所) in a per-case zero report
+    (seed 003 items 15, 16: 任职回避): the officer's relatives who practise law, the departed staff who do."""
+    assert report.id is not None
+    return await _alerts(
+        uow,
+        officer,
+        (counsel,),
+        key=f"{OUTBOX}casezero:{report.id}:register",
+        about={"t": CASE, "number": report.number, "case": report.case_number},
+        ledger=("case_zero_report", report.number),
+    )
+
+
+async def _alerts(
+    uow: UnitOfWork,
+    recorder: Staff,
+    texts: Iterable[str | None],
+    *,
+    key: str,
+    about: dict[str, Any],
+    ledger: tuple[str, str],
+) -> list[str]:
+    assert recorder.id is not None
+    court_id = recorder.court_id
     found = conflicts(
         [t for t in texts if t],
         recorder.id,
-        await uow.registers.relatives(record.court_id, recorder.id),
-        await uow.registers.departed(record.court_id),
+        await uow.registers.relatives(court_id, recorder.id),
+        await uow.registers.departed(court_id),
     )
     if not found:
         return []
-    people = [p for p in await uow.staff.list(record.court_id) if p.active and p.reachable]
+    people = [p for p in await uow.staff.list(court_id) if p.active and p.reachable]
     heads = [p for p in people if p.role == Role.DEPT_HEAD and p.department_id == recorder.department_id]
     office = [p for p in people if p.role == Role.DISCIPLINE]
     keys: list[str] = []
@@ -148,16 +190,15 @@ async def cross_check(uow: UnitOfWork, record: Record, recorder: Staff) -> list[
             "departed": {"name": c.departed.name, "law_firm": c.departed.law_firm} if c.departed else None,
         }
         for person, told in targets:
-            key = f"{OUTBOX}{record.id}:register:{n}:{person.id}"
-            payload = {"t": "register", "record": record.id, "staff": person.id, "told": told.value}
+            payload = {**about, "staff": person.id, "told": told.value}
             payload.update(recorder_name=recorder.name, **named)
-            if await uow.notices.post(key, person.chat_id, payload):
-                keys.append(key)
+            if await uow.notices.post(f"{key}:{n}:{person.id}", person.chat_id, payload):
+                keys.append(f"{key}:{n}:{person.id}")
         await uow.ledger.append(
             actor="system",
             action="register.conflict",
-            object_type="record",
-            object_id=record.number,
+            object_type=ledger[0],
+            object_id=ledger[1],
             payload={
                 "relative": c.relative.id if c.relative else None,
                 "departed": c.departed.id if c.departed else None,
@@ -175,7 +216,14 @@ def alert_of(number: str, chat_id: int, payload: Mapping[str, Any]) -> Alert:
         else None,
         DepartedStaff(0, departed["name"], law_firm=departed["law_firm"]) if departed else None,
     )
-    return Alert(chat_id, Told(payload["told"]), number, conflict, str(payload.get("recorder_name") or ""))
+    return Alert(
+        chat_id,
+        Told(payload["told"]),
+        number,
+        conflict,
+        str(payload.get("recorder_name") or ""),
+        str(payload.get("case") or ""),
+    )
 
 
 def may_read(person: Staff) -> bool:

@@ -33,7 +33,7 @@ from liuhen.domain.access import (
     reported_upward,
 )
 from liuhen.domain.clock import Clock
-from liuhen.domain.model import Court, Role, Staff
+from liuhen.domain.model import Conversation, Court, Role, Staff
 from liuhen.domain.records import Evidence, Record, RecordStatus
 from liuhen.domain.signoff import (
     Chain,
@@ -696,8 +696,19 @@ LATE = "late"  # ``Button.shows`` of an approval that also agrees to a late entr
 LEASE = timedelta(minutes=2)  # a sender that has not marked its message sent by then is presumed dead
 
 
-#: outbox messages about no record (a delegation, an enrolment burst, a per-case zero report's card and news)
-ABOUT_NO_RECORD = frozenset({"delegated", "enrol_burst", "casezero_card", "casezero_told", "notice"})
+#: outbox messages about no record (a delegation, an enrolment burst, a per-case zero report's card, news and
+#: register alert)
+ABOUT_NO_RECORD = frozenset(
+    {"delegated", "enrol_burst", "casezero_card", "casezero_told", "notice", registers.CASE}
+)
+
+
+def _set_so(conversation: Conversation, so: dict[str, Any] | None) -> None:
+    """The opinion being typed (``scratch["so"]``), leaving what other actions keep there."""
+    kept = {k: v for k, v in (conversation.scratch or {}).items() if k != "so"}
+    if so is not None:
+        kept["so"] = so
+    conversation.scratch = kept or None
 
 
 async def due_outbox(uow: UnitOfWork, now: datetime, *, wecom: bool = False) -> list[str]:
@@ -1005,7 +1016,7 @@ async def _press(
         return await _view(uow, staff, record, chain, arg, now, config, today)
     if arg.op is Op.CANCEL:
         conversation = await uow.conversations.get(staff.id)
-        conversation.scratch = None
+        _set_so(conversation, None)
         return PressResult(Say.CANCELLED)
     level = _level(arg)
     if arg.round != chain.round:
@@ -1052,7 +1063,7 @@ async def _ask_text(
     conversation = await uow.conversations.get(staff.id or 0)
     conversation.pending_field = PENDING
     so = {"record": record.id, "level": level.value, "round": arg.round, "obo": arg.obo, "mode": mode}
-    conversation.scratch = {"so": so}
+    _set_so(conversation, so)
 
 
 def _typed_opinion(conversation: Any, record: Record, level: Level, arg: Arg) -> str | None:
@@ -1136,7 +1147,7 @@ async def decide(
     conversation = await uow.conversations.get(staff.id)
     if conversation.pending_field == PENDING:
         conversation.pending_field = None
-    conversation.scratch = None
+    _set_so(conversation, None)
     obo = await uow.staff.get(arg.obo) if arg.obo else None
     assert record.id is not None
     cards = tuple(await uow.signoff.cards(record.id, chain.round, level.value))
@@ -1378,7 +1389,8 @@ async def typed(
             return TypedResult(PressResult(Say.EMPTY))
         record = await uow.records.get(int(so["record"]))
         if record is None or record.chain is None or record.id is None:
-            conversation.pending_field, conversation.scratch = None, None
+            conversation.pending_field = None
+            _set_so(conversation, None)
             await uow.commit()
             return TypedResult(PressResult(Say.STALE))
         now = clock.now()
@@ -1394,13 +1406,14 @@ async def typed(
             try:
                 result = await decide(uow, staff, record, chain, arg, text, now, config)
             except SignoffError as exc:
-                conversation.pending_field, conversation.scratch = None, None
+                conversation.pending_field = None
+                _set_so(conversation, None)
                 await uow.commit()
                 return TypedResult(PressResult(Say.REFUSED, number=record.number, refusal=exc))
             await uow.commit()
             return TypedResult(result)
         conversation.pending_field = None
-        conversation.scratch = {"so": {**so, "opinion": text}}
+        _set_so(conversation, {**so, "opinion": text})
 
         async def b(act: Act, op: Op) -> Button:
             assert record is not None and record.id is not None
