@@ -129,3 +129,122 @@ async def test_seed004_s19_the_level_above_gets_the_result_of_what_it_was_sent(h
     assert (
         "中牟县人民法院" in text_of(result) and "结论为属实" in text_of(result) and number in text_of(result)
     )
+
+
+async def test_seed004_s17_2_the_office_above_registers_the_result_of_a_report_to_it(h: Harness) -> None:
+    """报上一级 (seed 004 §17(2): 过问人系本院领导班子成员的，报上一级纪检监察机构): the record reaches the
+    intermediate court's office through the system, so the county's follow-up is sent at once; the office
+    above registers the result on its card, and the recorder and the county's office are told (seed 004
+    §19); nobody else may register it."""
+    judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    officers = [
+        await enrol_at(h, "zm", "h001", "县法院李庭长"),
+        await enrol_at(h, "zm", "v001", "县法院王副院长"),
+    ]
+    office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    above = await enrol_at(h, "zz", "k001", "中院赵主任")
+    number = await submit_record(h, judge)
+    await sign_through(h, number, officers, office, "报上一级纪检监察机构处理")
+    await h.sim.wait_for(above, upward(number), timeout=10)  # the record itself, as before
+    card = await h.sim.wait_for(
+        above, lambda m: "【下级报送 · 请登记处理结果】" in text_of(m) and number in text_of(m), timeout=10
+    )
+    assert "中牟县人民法院纪检监察部门" in text_of(card) and labels(card) == ["登记反馈结果"]
+    mine = await h.sim.wait_for(
+        office, lambda m: "【分流处理 · 新事项】" in text_of(m) and number in text_of(m), timeout=10
+    )
+    assert "已通过系统报送郑州市中级人民法院纪检监察部门" in text_of(mine)  # sent: no letter to type
+    assert "接收单位：郑州市中级人民法院" in text_of(mine)
+    listed = await h.say(above, "/followup")  # the office above's list has it too
+    assert "待办的分流处理事项 1 项" in text_of(listed)
+    await h.sim.wait_for(
+        above, lambda m: m["message_id"] > listed["message_id"] and number in text_of(m), timeout=10
+    )
+
+    # the high court's office (two levels up) cannot register it, even with the words awaited
+    async with h.runtime.db.uow(read_only=True) as uow:
+        high = await uow.courts.get(h.runtime.court_id)
+    assert high is not None
+    top = await enrol_at(h, high.code, "k001", "高院赵主任")
+    async with h.runtime.db.uow() as uow:
+        record = await uow.records.by_number(await _court_of(uow, "zm"), number)
+        assert record is not None and record.id is not None
+        f = await uow.followups.for_record(record.id)
+        staff = await uow.staff.by_staff_id(h.runtime.court_id, "k001")
+        assert f is not None and staff is not None and staff.id is not None
+        (await uow.conversations.get(staff.id)).pending_field = f"_followup:{f.id}|feedback|"
+        await uow.commit()
+    refused = await h.say(top, "已处理完毕")
+    assert "该按钮不属于您" in text_of(refused)
+    async with h.runtime.db.uow(read_only=True) as uow:
+        f = await uow.followups.get(f.id or 0)
+        assert f is not None and f.state == "sent"
+
+    asked = await h.answer_to_press(above, card["message_id"], text="登记反馈结果")
+    assert asked is not None
+    await h.sim.wait_for(above, lambda m: "请回复处理结果" in text_of(m), timeout=10)
+    await h.sim.send_text(above, "已立案审查，给予诫勉谈话")
+    told = await h.sim.wait_for(judge, lambda m: "【处理结果】" in text_of(m) and number in text_of(m))
+    assert "反馈结果：已立案审查，给予诫勉谈话" in text_of(told) and "郑州市中级人民法院" in text_of(told)
+    back = await h.sim.wait_for(office, lambda m: "【上级处理结果】" in text_of(m), timeout=10)
+    assert number in text_of(back) and "已办结" in text_of(back)
+    async with h.runtime.db.uow(read_only=True) as uow:
+        entries = [e for e in await uow.ledger.entries() if e.object_id == number]
+    sent = next(e for e in entries if e.action == "followup.send")
+    assert sent.actor == "system" and sent.payload["through"] == "system"
+    assert next(e for e in entries if e.action == "followup.feedback").actor == "staff:k001"
+    # closed: off the office above's list, and the county's
+    assert "没有待办的分流处理事项" in text_of(await h.say(above, "/followup"))
+    assert "没有待办的分流处理事项" in text_of(await h.say(office, "/followup"))
+
+
+async def _court_of(uow, code: str) -> int:  # type: ignore[no-untyped-def]
+    court = next(c for c in await uow.courts.list() if c.code == code)
+    assert court.id is not None
+    return court.id
+
+
+async def test_seed004_s17_2_the_office_above_registers_the_result_at_the_desk(h: Harness) -> None:
+    """The same at the desk: the office above opens the county's record from its list (``?court=``), finds
+    the one form it may use — the result — and registers it; the recorder hears it in the chat."""
+    import re
+
+    import aiohttp
+    from aiohttp.test_utils import TestServer
+
+    from liuhen.app.usecases import desk
+    from liuhen.web.server import build_app
+
+    judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    officers = [
+        await enrol_at(h, "zm", "h001", "县法院李庭长"),
+        await enrol_at(h, "zm", "v001", "县法院王副院长"),
+    ]
+    office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    await enrol_at(h, "zz", "k001", "中院赵主任")
+    number = await submit_record(h, judge)
+    await sign_through(h, number, officers, office, "报上一级纪检监察机构处理")
+    async with h.runtime.db.uow(read_only=True) as uow:
+        middle = await uow.staff.by_staff_id(await _court_of(uow, "zz"), "k001")
+    assert middle is not None
+    server = TestServer(build_app(h.runtime))
+    await server.start_server()
+    token = await desk.issue_link(h.runtime.db.uow(), staff=middle, now=h.clock.now())
+    jar = aiohttp.CookieJar(unsafe=True)
+    try:
+        async with aiohttp.ClientSession(str(server.make_url("")), cookie_jar=jar) as browser:
+            assert (await browser.post(f"/signin/{token}", allow_redirects=False)).status == 303
+            page = await (await browser.get(f"/records/{number}", params={"court": "zm"})).text()
+            assert "登记反馈结果" in page and "已发出，登记接收单位" not in page  # the result only
+            csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+            assert csrf is not None
+            done = await browser.post(
+                f"/records/{number}/followup?court=zm",
+                data={"csrf": csrf.group(1), "step": "feedback", "text": "已给予诫勉谈话"},
+            )
+            shown = await done.text()
+            assert "处理结果：已给予诫勉谈话" in shown and "登记反馈结果</button>" not in shown
+    finally:
+        await server.close()
+    told = await h.sim.wait_for(judge, lambda m: "【处理结果】" in text_of(m) and number in text_of(m))
+    assert "反馈结果：已给予诫勉谈话" in text_of(told)

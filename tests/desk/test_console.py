@@ -21,6 +21,7 @@ from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.access import SEVERE, UPWARD_PATH
 from liuhen.domain.accountability import Measure
 from liuhen.domain.desk import IDLE_TIMEOUT, LINK_TTL, MAX_AGE
+from liuhen.domain.model import Court
 from liuhen.domain.records import Record, RecordStatus
 from liuhen.domain.roster import parse_roster
 from liuhen.storage.migrate import downgrade, upgrade
@@ -734,3 +735,131 @@ async def test_seed001_s7_a_report_forwarded_on_two_levels_up_is_in_the_top_offi
         await world.signed_in(office, "k001")
         html = await (await office.get("/records", params={"q": "基层过问人"})).text()
         assert re.findall(r'<td><a href="(/records/[^"]+)"', html) == ["/records/LH-2026-0001?court=low"]
+
+
+async def courts_below(world: World, *added: tuple[str, str, str]) -> dict[str, Court]:
+    """Courts added below the world's court (code, name, the code of the court above), each with the demo
+    roster."""
+    roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
+    found: dict[str, Court] = {}
+    for code, name, parent in added:
+        await courts.add_court(
+            world.runtime.db.uow(),
+            code=code,
+            name=name,
+            parent_code=parent,
+            deadline_profile="court",
+            clock=world.clock,
+            actor="t",
+        )
+        async with world.runtime.db.uow(read_only=True) as uow:
+            court = await uow.courts.by_code(code)
+        assert court is not None and court.id is not None
+        await import_roster(
+            world.runtime.db.uow(), court_id=court.id, roster=roster, clock=world.clock, actor="t"
+        )
+        found[code] = court
+    return found
+
+
+async def recorded_below(
+    world: World, court: Court, number: str, intervener: str, *, severe: bool, on_to: Court | None = None
+) -> None:
+    """A record of a court below, submitted by its judge; 情节严重 (reported to the court above it, seed 001
+    §7) when ``severe``; and forwarded on from there to ``on_to`` (层报), as the office's [已收到，报送上一级]
+    leaves it."""
+    assert court.id is not None
+    async with world.runtime.db.uow() as uow:
+        judge = await uow.staff.by_staff_id(court.id, "j001")
+        above = await uow.courts.get(court.parent_id) if court.parent_id else None
+        assert judge is not None and judge.id is not None and above is not None
+        record = Record(
+            court_id=court.id,
+            number=number,
+            recorder_id=judge.id,
+            status=RecordStatus.DRAFT,
+            created_at=NOW,
+            updated_at=NOW,
+            last_evidence_at=NOW,
+            answers={"intervener_name": intervener, "content": "请关照"},
+        )
+        await uow.records.add(record)
+        await uow.flush()
+        record.submitted_at = NOW
+        await signoff.submit(uow, record, judge, NOW, signoff.Config(TZ), first=True)
+        if severe:
+            record.answers = {**record.answers, SEVERE: {"by": "j001", "at": NOW.isoformat()}}
+        if on_to is not None:
+            step = {
+                "court": above.id,
+                "court_name": above.name,
+                "by": "k001",
+                "name": "赵主任",
+                "at": NOW.isoformat(),
+                "to": on_to.id,
+            }
+            record.answers = {**record.answers, UPWARD_PATH: [step]}
+        await uow.records.refresh_facts(record)
+        await uow.records.refresh_readers(record)
+        await uow.commit()
+
+
+def court_choices(html: str) -> list[tuple[str, str]]:
+    """The list's court filter as offered: (code, name), 全部 left out; none when the filter is not shown."""
+    found = re.search(r'<select name="court">(.*?)</select>', html, re.S)
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', found.group(1)) if found else []
+    return [(code, name) for code, name in options if code]
+
+
+async def test_seed001_s7_the_court_filter_offers_the_courts_further_down_whose_reports_came_up(
+    world: World,
+) -> None:
+    """层报 (seed 001 §7: 立即报告并层报; 实施办法 §6): the top office's court filter offers its own court,
+    the courts directly below, and a court two levels below whose report was forwarded on to it — by their
+    names, own court first, each court followed by those below it — and choosing that court lists exactly
+    what the office may read of it. A court two levels below whose reports stopped at the court in between
+    is not offered, nor one whose only report forwarded up names this office's own director as the
+    intervener (need-to-know: seed 003 §12)."""
+    below = await courts_below(
+        world,
+        ("mid", "某中级人民法院", "t"),
+        ("low", "某基层人民法院", "mid"),
+        ("side", "另一基层人民法院", "mid"),
+        ("near", "又一基层人民法院", "mid"),
+        ("east", "东区中级人民法院", "t"),
+    )
+    async with world.runtime.db.uow(read_only=True) as uow:
+        own = await uow.courts.by_code("t")
+    assert own is not None
+    await recorded_below(world, below["low"], "LH-2026-0001", "基层过问人", severe=True, on_to=own)
+    await recorded_below(world, below["low"], "LH-2026-0002", "基层过问人乙", severe=True)  # stopped at mid
+    await recorded_below(world, below["low"], "LH-2026-0003", "基层过问人丙", severe=False)
+    await recorded_below(world, below["side"], "LH-2026-0001", "旁院过问人", severe=True)  # stopped at mid
+    director = world.people["k001"].name  # the top office's own director, named as the intervener
+    await recorded_below(world, below["near"], "LH-2026-0001", director, severe=True, on_to=own)
+    async with world.browser() as office:
+        await world.signed_in(office, "k001")
+        html = await (await office.get("/records")).text()
+        assert re.findall(r'<td><a href="(/records/[^"]+)"', html) == [
+            "/records/LH-2026-0001?court=low",  # the newest: forwarded on from two levels below
+            "/records/LH-2026-0004",
+            "/records/LH-2026-0003",
+            "/records/LH-2026-0001",
+        ]
+        assert court_choices(html) == [
+            ("t", "测试法院"),
+            ("mid", "某中级人民法院"),
+            ("low", "某基层人民法院"),
+            ("east", "东区中级人民法院"),  # added later, directly below: after the courts below the first
+        ]
+        chosen = await (await office.get("/records", params={"court": "low"})).text()
+        assert re.findall(r'<td><a href="(/records/[^"]+)"', chosen) == ["/records/LH-2026-0001?court=low"]
+        assert "某基层人民法院报送" in chosen and ("low", "某基层人民法院") in court_choices(chosen)
+        assert 'value="low" selected' in chosen
+        for hidden in ("side", "near"):  # not offered, and nothing of theirs listed when asked for anyway
+            assert await listed(office, court=hidden) == []
+        assert await listed(office, court="mid") == []  # the court in between reported nothing itself
+        assert len(await listed(office, court="t")) == 3  # the court's own records, unchanged
+    async with world.browser() as head:  # not the office: only the own court, so no court filter at all
+        await world.signed_in(head, "h001")
+        assert court_choices(await (await head.get("/records")).text()) == []

@@ -99,6 +99,13 @@ class RecordRepository(Protocol):
         ...
 
     async def page(self, q: RecordQuery) -> tuple[Sequence[Record], int]: ...
+    async def forwarded_on(
+        self, reader_pk: int, *, outside: Collection[int], per_court: int = 20
+    ) -> Sequence[Record]:
+        """Records of courts other than ``outside`` forwarded on to the reader's office (层报), at most
+        ``per_court`` of each court."""
+        ...
+
     async def refresh_facts(self, record: Record) -> None:
         """The record's row for the quarterly summary; call it where a record is submitted."""
         ...

@@ -425,6 +425,27 @@ class SqlRecordRepository(_Repo):
         rows = (await self.session.scalars(stmt.order_by(c.id.desc()).offset(q.offset).limit(q.limit))).all()
         return rows, int(total or 0)
 
+    async def forwarded_on(
+        self, reader_pk: int, *, outside: Collection[int], per_court: int = 20
+    ) -> Sequence[Record]:
+        """Records of courts other than ``outside`` whose readers include ``reader_pk``: the reports forwarded
+        on to the reader's office from further down (层报, ``refresh_readers``) — at most ``per_court`` of
+        each court, the newest: enough to tell whether the reader may read any of that court's."""
+        c, r = t.records.c, t.record_readers.c
+        courts = select(c.court_id).join(t.record_readers, r.record_id == c.id)
+        courts = courts.where(r.staff_pk == reader_pk, c.court_id.not_in(sorted(outside))).distinct()
+        found: list[Record] = []
+        for court_id in (await self.session.scalars(courts)).all():
+            stmt = (
+                select(Record)
+                .join(t.record_readers, r.record_id == c.id)
+                .where(r.staff_pk == reader_pk, c.court_id == court_id)
+                .order_by(c.id.desc())
+                .limit(per_court)
+            )
+            found += (await self.session.scalars(stmt)).all()
+        return found
+
     async def list(
         self,
         *,

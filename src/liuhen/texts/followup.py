@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import tzinfo
 
-from liuhen.app.usecases.followup import Act, Card, Nudge, Outcome, Result, Told
+from liuhen.app.usecases.followup import SYSTEM, Act, Card, Nudge, Outcome, Result, Told
 from liuhen.app.usecases.intake import Button
 from liuhen.domain.followup import Finding, FollowUp, Kind, State, Step
 from liuhen.texts.labels import when as local_time
@@ -89,6 +89,7 @@ _HEADS: Mapping[Nudge, str] = {
     Nudge.HEAD: "【分流处理逾期 · 请督办】",
     Nudge.CHIEF: "【分流处理逾期 · 请督办】",
     Nudge.APPROVAL: "【请批准 · 不采纳暂缓调查建议】",
+    Nudge.ABOVE: "【下级报送 · 请登记处理结果】",
 }
 
 
@@ -100,6 +101,13 @@ def card(c: Card, tz: tzinfo) -> str:
         return (
             f"{head}记录 {f.number} 的{kind(f)}{late}（期限 {local_time(f.due_at, tz)}），"
             f"承办人 {c.owner or '—'}，当前：{STATES[State(f.state)]}。"
+        )
+    if c.nudge is Nudge.ABOVE:  # the office a 报上一级 went to (seed 004 §17(2))
+        done = "处理后点“登记反馈结果”，回复处理结果；" if f.open else "已登记处理结果。"
+        return (
+            f"{head}{c.below}纪检监察部门将记录 {f.number} 报送本级处理（过问人系其领导班子成员）。"
+            f"期限 {local_time(f.due_at, tz)}。{done}"
+            "结果将反馈下级纪检监察部门和记录人，不告知过问人。"
         )
     if c.nudge is Nudge.APPROVAL:
         return (
@@ -134,11 +142,21 @@ def _next(f: FollowUp) -> str:
         return "发出后点“已发出，登记接收单位”，系统生成移送函（附登记表）。"
     if Step.ACKNOWLEDGE in steps:
         return "对方签收后点“对方已签收”；收到处理结果后点“登记反馈结果”。"
+    if Step.FEEDBACK in steps and through_system(f):
+        return (
+            f"已通过系统报送{f.receiver}纪检监察部门，由其登记处理结果；"
+            "收到书面处理结果的，也可点“登记反馈结果”。"
+        )
     if Step.FEEDBACK in steps:
         return "收到处理结果后点“登记反馈结果”。"
     if Step.FIND in steps:
         return "调查结束后点选调查结论，再写明采取的处理措施。"
     return "查明后点选是否故意，再写明不实原因；系统生成澄清说明。"
+
+
+def through_system(f: FollowUp) -> bool:
+    """A 报上一级 the system delivered to the office above (it registers the result there)."""
+    return any(s.get("step") == Step.SEND.value and s.get("by") == SYSTEM for s in f.steps)
 
 
 def open_count(n: int) -> str:
@@ -147,7 +165,7 @@ def open_count(n: int) -> str:
 
 _ASK: Mapping[Step, str] = {
     Step.SEND: "请回复接收单位（如：某市公安局纪检监察室）。",
-    Step.FEEDBACK: "请回复对方反馈的处理结果。",
+    Step.FEEDBACK: "请回复处理结果（如：已立案审查，给予诫勉谈话）。",
     Step.FIND: "调查结论：{arg}。请写明采取的处理措施（不属实的，写明核查情况）。",
     Step.CAUSE: "{arg}。请写明不实的原因和核查情况。",
 }
@@ -193,6 +211,8 @@ def told(t: Told, tz: tzinfo, v: Voice = COURT) -> str:
         what = f"已{kind(f)}（{f.receiver or '—'}），反馈结果：{f.outcome or '—'}"
     if t.recorder:
         return f"【处理结果】您记录的 {f.number}：{what}。"
+    if t.owner:  # the office above registered the result of what this office reported to it
+        return f"【上级处理结果】您报送上一级的记录 {f.number}：{what}。该事项已办结。"
     if t.above:
         return f"【下级{v.org}处理结果】{t.above} 记录 {f.number}：{what}。"
     return f"【处理结果】本部门人员被记录过问案件（{f.number}）：{what}。"

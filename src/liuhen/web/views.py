@@ -237,11 +237,6 @@ async def record_list(request: web.Request) -> web.Response:
     )
     async with rt.db.uow(read_only=True) as uow:
         departments = [(d.id, d.name) for d in await uow.departments.list(me.court_id)]
-        courts = [
-            (c.code, c.name)
-            for c in await uow.courts.list()
-            if c.id == me.court_id or (me.role == Role.DISCIPLINE.value and c.parent_id == me.court_id)
-        ]
     today = _today(request)
     quarter = Quarter.of(today)
     quarters = [quarter]
@@ -271,7 +266,7 @@ async def record_list(request: web.Request) -> web.Response:
             "statuses": [(s.value, labels.record_status(s.value)) for s in RecordStatus],
             "types": [(t.key, t.label) for t in cat.RECORD_TYPES],
             "departments": departments,
-            "courts": courts,
+            "courts": [(c.code, c.name) for c in page.courts],
             "quarters": [(x.key, labels.quarter(x)) for x in quarters],
             "items": [(i.key, i.label) for i in cat.special_items(rt.settings.special_items_profile)],
             "status_label": labels.record_status,
@@ -392,6 +387,7 @@ async def followup_step(request: web.Request) -> web.StreamResponse:
         text=str(form.get("text", ""))[:2000],
         arg=str(form.get("arg", "")),
         now=rt.clock.now(),
+        court_id=await _court(request),
     )
     if result.keys and rt.chat_deliver is not None:
         await rt.chat_deliver(result.keys)  # those told hear it now (else the bot's outbox job sends it)
@@ -399,7 +395,8 @@ async def followup_step(request: web.Request) -> web.StreamResponse:
         FollowOutcome.DONE: "followup_done",
         FollowOutcome.EMPTY: "followup_empty",
     }.get(result.outcome, "followup_stale")
-    raise web.HTTPSeeOther(f"/records/{quote(number)}?" + urlencode({"said": said}))
+    query = {"said": said, **({"court": request.query["court"]} if request.query.get("court") else {})}
+    raise web.HTTPSeeOther(f"/records/{quote(number)}?" + urlencode(query))
 
 
 @routes.get("/records/{number}/followup.pdf")

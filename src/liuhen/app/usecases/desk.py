@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, NoReturn
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases import accountability, casefile, notices, signoff
+from liuhen.app.usecases import accountability, casefile, followup, notices, signoff
 from liuhen.app.usecases.access import AccessDenied, Denial, read_record, readable_many
 from liuhen.domain.access import SEVERE, WHOLE_COURT_ROLES, Operator
 from liuhen.domain.casefile import CaseFileTask
@@ -158,6 +158,7 @@ class Page:
     total: int  # of the records this reader may see under the filters (at most COUNT_CAP + 1)
     page: int
     pages: int
+    courts: Sequence[Court] = ()  # what the court filter offers: the courts whose records the list shows them
 
     @property
     def many(self) -> bool:
@@ -177,7 +178,7 @@ class Filters:
     special_item: str | None = None
     severe: bool = False
     overdue: bool = False
-    court: str | None = None  # a court's code: this court's records only (the reader's, or one below)
+    court: str | None = None  # a court's code, one the list offers (Page.courts): this court's records only
     page: int = 1
 
 
@@ -208,20 +209,15 @@ async def record_list(
             since = until = None
     async with uow:
         readers = None
+        every = await uow.courts.list()
         lower: dict[int, Court] = {}
         if reader.role == Role.DISCIPLINE.value:  # the courts directly below report upward to this office
-            lower = {c.id: c for c in await uow.courts.list() if c.parent_id == reader.court_id and c.id}
+            lower = {c.id: c for c in every if c.parent_id == reader.court_id and c.id}
+        offered = await _courts_offered(uow, reader, every, lower, today)
         only = None
-        if filters.court:
-            chosen = next((c for c in lower.values() if c.code == filters.court), None)
-            own = await uow.courts.get(reader.court_id)
-            only = (
-                chosen.id
-                if chosen is not None
-                else reader.court_id
-                if own and own.code == filters.court
-                else -1
-            )
+        if filters.court:  # one of those offered; any other code lists nothing
+            chosen = next((c for c in offered if c.code == filters.court), None)
+            only = chosen.id if chosen is not None and chosen.id is not None else -1
         if reader.role not in WHOLE_COURT_ROLES:  # the others: the chains they are in
             officers = {
                 d.officer_pk
@@ -249,10 +245,9 @@ async def record_list(
         )
         rows, total = await uow.records.page(query)
         shown = await readable_many(uow, reader, rows, today=today)
-        # rows of courts further down, forwarded on to this office (层报): named and addressed like the rest
-        further = {r.court_id for r in shown if r.court_id != reader.court_id and r.court_id not in lower}
-        if further:
-            lower |= await uow.courts.many(further)
+        # rows of the courts below, those further down forwarded on to this office too (层报): named and
+        # addressed by their court
+        below = {c.id: c for c in every if c.id is not None and c.id != reader.court_id}
         staff = {s.id: s.name for s in await uow.staff.list(reader.court_id)}
         pages = max(1, -(-total // PAGE_SIZE))
         await uow.ledger.append(
@@ -275,15 +270,51 @@ async def record_list(
                     r.created_at,
                     r.submitted_at,
                     bool(r.answers.get(SEVERE)),
-                    lower[r.court_id].code if r.court_id in lower else None,
-                    lower[r.court_id].name if r.court_id in lower else "",
+                    below[r.court_id].code if r.court_id in below else None,
+                    below[r.court_id].name if r.court_id in below else "",
                 )
                 for r in shown
             ],
             total,
             min(max(1, filters.page), pages),
             pages,
+            offered,
         )
+
+
+async def _courts_offered(
+    uow: UnitOfWork, reader: Staff, every: Sequence[Court], lower: dict[int, Court], today: date
+) -> list[Court]:
+    """The courts whose records the list may show ``reader``: their own; for the discipline office, the
+    courts directly below (``lower``: what those report upward, seed 001 实施办法 §6, seed 004 §17(2)), and
+    the courts further down with a report forwarded on to this office (层报, seed 001 §7) that the
+    need-to-know policy lets the reader read (seed 003 §12) — never a court of which they may read nothing.
+    Own court first, then the hierarchy's order: each court followed by the courts below it."""
+    assert reader.id is not None
+    offered = {reader.court_id, *lower}
+    if lower:  # the office of a court with courts below: the list shows what was forwarded on to it then
+        forwarded = await uow.records.forwarded_on(reader.id, outside=offered)
+        offered |= {r.court_id for r in await readable_many(uow, reader, forwarded, today=today)}
+    return [c for c in _in_hierarchy(every, reader.court_id) if c.id in offered]
+
+
+def _in_hierarchy(courts: Sequence[Court], top: int) -> list[Court]:
+    """``courts`` from ``top`` down, each followed by the courts below it (in the order they were added);
+    any not below ``top`` after them."""
+    below: dict[int | None, list[Court]] = {}
+    for court in courts:
+        below.setdefault(court.parent_id, []).append(court)
+    ordered: list[Court] = []
+    seen: set[int | None] = set()
+    stack = [c for c in courts if c.id == top]
+    while stack:
+        court = stack.pop()
+        if court.id in seen:  # a loop in the courts' links: each court once
+            continue
+        seen.add(court.id)
+        ordered.append(court)
+        stack.extend(reversed(below.get(court.id, [])))
+    return ordered + [c for c in courts if c.id not in seen]
 
 
 def _filters_json(filters: Filters) -> dict[str, Any]:
@@ -359,6 +390,8 @@ async def record_page(
                 steps = f.next_steps()
             elif reader.role == Role.PRESIDENT.value:
                 steps = f.chief_steps()
+            elif await followup.office_above(uow, f, reader):  # 报上一级: its result (seed 004 §17(2))
+                steps = tuple(s for s in f.next_steps() if s is Step.FEEDBACK)
         await uow.commit()
         return RecordPage(record, record.chain, tuple(evidence), versions, names, sign, f, steps)
 

@@ -76,6 +76,46 @@ async def open_for_record(uow: UnitOfWork, record: Record, chain: Chain, now: da
     )
 
 
+SYSTEM = "system"
+
+
+async def reached_above(uow: UnitOfWork, record: Record, now: datetime) -> list[str]:
+    """报上一级 (seed 004 §17(2)) where the level above is in the deployment: the record has just reached its
+    discipline office through the system (the upward report), so the follow-up is sent, to it, at once; that
+    office registers the result on its card (seed 004 §19: 处理结果反馈), which closes the follow-up and tells
+    the recorder and the owner. The owner may still register a result that came back on paper. Inside the
+    filing transaction; returns the outbox keys of the cards for the office above."""
+    f = await uow.followups.for_record(record.id) if record.id is not None else None
+    if f is None or f.kind != Kind.ESCALATE.value or f.state != State.OPEN.value:
+        return []
+    court = await uow.courts.get(record.court_id)
+    above = await uow.courts.get(court.parent_id) if court is not None and court.parent_id else None
+    if above is None or above.id is None:
+        return []
+    f.apply(Step.SEND, now, SYSTEM, text=above.name)
+    await uow.ledger.append(
+        actor=SYSTEM,
+        action=f"followup.{Step.SEND.value}",
+        object_type="record",
+        object_id=f.number,
+        payload={"text": above.name, "through": SYSTEM},
+    )
+    keys: list[str] = []
+    for officer in await uow.staff.list(above.id):
+        if officer.role == Role.DISCIPLINE and officer.active:
+            key = await _post_card(uow, f, officer, now, Nudge.ABOVE)
+            keys += [key] if key else []
+    return keys
+
+
+async def office_above(uow: UnitOfWork, f: FollowUp, staff: Staff) -> bool:
+    """Whether ``staff`` is of the discipline office a 报上一级 went to, which registers its result."""
+    if f.kind != Kind.ESCALATE.value or staff.role != Role.DISCIPLINE or not staff.active:
+        return False
+    court = await uow.courts.get(f.court_id)
+    return court is not None and court.parent_id is not None and court.parent_id == staff.court_id
+
+
 # --- what the owner sees ----------------------------------------------------------------------
 
 
@@ -98,6 +138,7 @@ class Nudge(enum.StrEnum):
     OVERDUE = "overdue"  # lapsed: the owner reminded
     HEAD = "head"  # lapsed: the office's head told
     CHIEF = "chief"  # lapsed three working days ago: the chief told
+    ABOVE = "above"  # 报上一级: the office above, to register the result (its button only)
     APPROVAL = "approval"  # the chief asked to approve overriding the recorder's defer suggestion
 
 
@@ -108,6 +149,7 @@ class Card:
     nudge: Nudge
     rows: tuple[tuple[Button, ...], ...] = ()
     owner: str = ""  # the owner's name, for the head and the chief
+    below: str = ""  # the court that reported it, for the office above
 
 
 _ACTS = {
@@ -118,7 +160,9 @@ _ACTS = {
 }
 
 
-async def _rows(uow: UnitOfWork, f: FollowUp, owner: Staff, now: datetime) -> tuple[tuple[Button, ...], ...]:
+async def _rows(
+    uow: UnitOfWork, f: FollowUp, owner: Staff, now: datetime, *, above: bool = False
+) -> tuple[tuple[Button, ...], ...]:
     assert owner.id is not None and f.id is not None
 
     async def button(act: Act, step: Step, arg: str = "") -> Button:
@@ -133,6 +177,8 @@ async def _rows(uow: UnitOfWork, f: FollowUp, owner: Staff, now: datetime) -> tu
         return Button(act, token, arg)
 
     rows: list[tuple[Button, ...]] = []
+    if above:  # the office a 报上一级 went to: its result
+        return ((await button(Act.FEEDBACK, Step.FEEDBACK),),) if Step.FEEDBACK in f.next_steps() else ()
     if owner.id != f.owner_pk:  # the chief's card
         if f.chief_steps():
             rows.append(
@@ -156,6 +202,10 @@ async def card(uow: UnitOfWork, f: FollowUp, person: Staff, now: datetime, nudge
     """The card ``person`` is shown of ``f`` (its buttons issued now); None when no door reaches them."""
     if not person.active or person.chat_id is None:
         return None
+    if person.court_id != f.court_id and await office_above(uow, f, person):
+        court = await uow.courts.get(f.court_id)
+        rows = await _rows(uow, f, person, now, above=True)
+        return Card(f, person.chat_id, Nudge.ABOVE, rows, below=court.name if court else "")
     if nudge in (Nudge.HEAD, Nudge.CHIEF):
         owner = await uow.staff.get(f.owner_pk)
         return Card(f, person.chat_id, nudge, owner=owner.name if owner else "")
@@ -258,9 +308,19 @@ async def open_cards(uow: UnitOfWork, *, staff: Staff, now: datetime) -> list[Ca
     async with uow:
         if staff.role != Role.DISCIPLINE:
             return []
-        followups = await uow.followups.open_in(staff.court_id, None if heads_office(staff) else staff.id)
+        followups = list(
+            await uow.followups.open_in(staff.court_id, None if heads_office(staff) else staff.id)
+        )
+        for below in await uow.courts.list():  # 报上一级 from the courts just below: their results
+            if below.parent_id == staff.court_id and below.id is not None:
+                followups += [
+                    f
+                    for f in await uow.followups.open_in(below.id)
+                    if f.kind == Kind.ESCALATE.value and Step.FEEDBACK in f.next_steps()
+                ]
         cards = []
-        for f in followups:  # the head reads the others' as a head is told of them: who, and where it stands
+        # the head reads the others' as a head is told of them: who, and where it stands
+        for f in sorted(followups, key=lambda f: (f.due_at, f.id or 0)):
             shown = await card(uow, f, staff, now, Nudge.LIST if f.owner_pk == staff.id else Nudge.HEAD)
             if shown is not None:
                 cards.append(shown)
@@ -292,6 +352,7 @@ class Told:
     recorder: bool
     above: str = ""  # the court below's name, when told to the discipline office of the court above
     overridden: bool = False  # not the outcome: the chief approved overriding the recorder's suggestion
+    owner: bool = False  # the owner, told the result the office above registered (报上一级)
 
 
 @dataclass(frozen=True)
@@ -324,7 +385,7 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> 
         pk, step, arg = parsed
         f = await uow.followups.get(pk)
         chief = step is Step.APPROVE and staff.role == Role.PRESIDENT
-        if f is None or (f.owner_pk != staff.id and not chief) or f.court_id != staff.court_id:
+        if f is None or not await _may_take(uow, f, staff, step, chief):
             return Result(Outcome.FORBIDDEN)
         if step not in (f.chief_steps() if chief else f.next_steps()):
             return Result(Outcome.CLOSED if not f.open else Outcome.STALE, f)
@@ -338,24 +399,41 @@ async def press(uow: UnitOfWork, *, staff: Staff, token: str, now: datetime) -> 
         return Result(Outcome.ASK, f, step, arg)
 
 
+async def _may_take(uow: UnitOfWork, f: FollowUp, staff: Staff, step: Step, chief: bool) -> bool:
+    """The owner takes the steps, the chief approves, and the office a 报上一级 went to registers its
+    result (seed 004 §17(2), §19)."""
+    if f.court_id == staff.court_id and (f.owner_pk == staff.id or chief):
+        return True
+    return step is Step.FEEDBACK and await office_above(uow, f, staff)
+
+
 #: The steps that need words: the receiving body, the feedback, the measures, the cause.
 WORDED = (Step.SEND, Step.FEEDBACK, Step.FIND, Step.CAUSE)
 
 
 async def act(
-    uow: UnitOfWork, *, staff: Staff, number: str, step: Step, text: str, arg: str, now: datetime
+    uow: UnitOfWork,
+    *,
+    staff: Staff,
+    number: str,
+    step: Step,
+    text: str,
+    arg: str,
+    now: datetime,
+    court_id: int | None = None,
 ) -> Result:
     """A step taken at the desk, in one form (the words with it): the same checks and the same ``_take`` as
-    the chat's buttons and typed words (seed 004 §17–§20)."""
+    the chat's buttons and typed words (seed 004 §17–§20). ``court_id``: the record's court, when it is a
+    court below's (the office a 报上一级 went to registers its result)."""
     async with uow:
-        record = await uow.records.by_number(staff.court_id, number)
+        record = await uow.records.by_number(court_id or staff.court_id, number)
         f = (
             await uow.followups.for_record(record.id)
             if record is not None and record.id is not None
             else None
         )
         chief = step is Step.APPROVE and staff.role == Role.PRESIDENT
-        if f is None or (f.owner_pk != staff.id and not chief) or f.court_id != staff.court_id:
+        if f is None or not await _may_take(uow, f, staff, step, chief):
             return Result(Outcome.FORBIDDEN)
         if step not in (f.chief_steps() if chief else f.next_steps()):
             return Result(Outcome.CLOSED if not f.open else Outcome.STALE, f)
@@ -385,11 +463,15 @@ async def typed(uow: UnitOfWork, *, staff: Staff, text: str, update_id: int, now
         conversation, arg = waiting
         parsed = _parse(arg)
         f = await uow.followups.get(parsed[0]) if parsed is not None else None
-        if parsed is None or f is None or f.owner_pk != staff.id:
+        if parsed is None or f is None:
             conversation.pending_field = None
             await uow.commit()
             return Result(Outcome.FORBIDDEN)
         _, step, arg = parsed
+        if not await _may_take(uow, f, staff, step, chief=False):
+            conversation.pending_field = None
+            await uow.commit()
+            return Result(Outcome.FORBIDDEN)
         if not f.open or step not in f.next_steps():
             conversation.pending_field = None
             await uow.commit()
@@ -425,7 +507,7 @@ async def _take(
     )
     told: list[Told] = []
     if not f.open and step is not Step.TYPICAL:
-        told = await _tell_outcome(uow, f)
+        told = await _tell_outcome(uow, f, staff)
     elif step is Step.APPROVE and f.chief_approved:
         told = await _tell_overridden(uow, f)
     keys: list[str] = []
@@ -438,6 +520,7 @@ async def _take(
             "recorder": t.recorder,
             "above": t.above,
             "overridden": t.overridden,
+            "owner": t.owner,
         }
         if await uow.notices.post(key, t.chat_id, payload):
             keys.append(key)
@@ -469,7 +552,7 @@ async def _tell_overridden(uow: UnitOfWork, f: FollowUp) -> list[Told]:
     return [Told(recorder.chat_id, f, True, overridden=True)]
 
 
-async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
+async def _tell_outcome(uow: UnitOfWork, f: FollowUp, actor: Staff) -> list[Told]:
     record = await uow.records.get(f.record_id)
     if record is None:
         return []
@@ -477,6 +560,10 @@ async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
     recorder = await uow.staff.get(record.recorder_id)
     if recorder is not None and recorder.active and recorder.chat_id is not None:
         told.append(Told(recorder.chat_id, f, True))
+    owner = await uow.staff.get(f.owner_pk) if actor.id != f.owner_pk else None
+    if owner is not None and owner.active and owner.chat_id is not None and owner.id != record.recorder_id:
+        # the office above registered the result of what the owner reported to it (seed 004 §19)
+        told.append(Told(owner.chat_id, f, False, owner=True))
     if f.kind == Kind.INVESTIGATE.value:
         # the intervener is the court's own staff: the head of their department is told the outcome
         name = (record.given.intervener_name or "").strip()
@@ -496,7 +583,12 @@ async def _tell_outcome(uow: UnitOfWork, f: FollowUp) -> list[Told]:
     if reported_upward(record) and court is not None and court.parent_id is not None:
         # the level above had the record (seed 001 实施办法 §6; 层报): it gets the result (seed 004 §19)
         for officer in await uow.staff.list(court.parent_id):
-            if officer.role == Role.DISCIPLINE and officer.active and officer.chat_id is not None:
+            if (
+                officer.role == Role.DISCIPLINE
+                and officer.active
+                and officer.chat_id is not None
+                and officer.id != actor.id  # the office above told what it registered itself: no
+            ):
                 told.append(Told(officer.chat_id, f, False, above=court.name))
     for t in told:
         await uow.ledger.append(

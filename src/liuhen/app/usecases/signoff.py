@@ -267,7 +267,10 @@ async def _save(
         await casefile.open_for_record(uow, record, now, after.terms)
         await followup.open_for_record(uow, record, after, now, tz)  # 分流处理 (seed 004 §17–§20)
     keys = await _post_events(uow, record, after, events, now, tz=tz)
-    return keys + await _report_upward(uow, record)
+    upward = await _report_upward(uow, record)
+    if upward:  # 报上一级 through the system: sent at once, the result registered above (seed 004 §17(2))
+        upward += await followup.reached_above(uow, record, now)
+    return keys + upward
 
 
 async def _report_upward(uow: UnitOfWork, record: Record) -> list[str]:
@@ -740,7 +743,7 @@ async def prepare(
                 return None
             told = followup.Told(
                 chat_id, f, bool(payload.get("recorder")), str(payload.get("above") or ""),
-                bool(payload.get("overridden")),
+                bool(payload.get("overridden")), bool(payload.get("owner")),
             )  # fmt: skip
             await uow.commit()
             return Delivery(key, chat_id, "told", f.number, payload, told=told)
