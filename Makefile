@@ -33,6 +33,7 @@ lint: $(TEST_STAMP)
 
 test: $(TEST_STAMP)
 	bash scripts/ensure-system-deps.sh
+	bash scripts/ensure-node-deps.sh
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 

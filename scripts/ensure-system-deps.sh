@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs on a fresh machine: Chromium for the browser tests (tests/web),
+# Debian packages the test suite needs on a fresh machine: Chromium and Firefox for the browser tests,
 # a CJK font (the demo's sample screenshot, the OCR tests' screenshots, Chinese text in Chromium's screenshots),
 # poppler-utils (pdftoppm) to look at generated PDFs, the PostgreSQL client, libGL and glib for OCR (cv2).
 # Installs only what is missing, and only where it can (root with apt-get); elsewhere it says what to install.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Firefox ESR and Node.js: the desk's Firefox test drives Debian's Firefox with puppeteer-core
+# (tests/desk/firefox; its npm packages are installed by scripts/ensure-node-deps.sh).
+command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh file 2>/dev/null)" ]; then
   need+=(fontconfig fonts-wqy-microhei)
 fi

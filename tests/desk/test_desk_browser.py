@@ -49,6 +49,31 @@ async def chat_signs(h: Harness, number: str, *officers: int) -> None:
         await h.sim.press(person, m["message_id"], text="同意")
 
 
+async def the_court_at_the_desk(h: Harness, base: str) -> tuple[int, str, str]:
+    """Four records signed by the chain, the last one with a voice note; the office's `/desk` link to the
+    console at ``base``: (the judge, the number of the record with the voice note, the link)."""
+    judge = await h.enrol("j001", "张法官")
+    head = await h.enrol("h001", "李庭长")
+    vice = await h.enrol("v001", "王副院长")
+    office = await h.enrol("k001", "赵纪检")
+    for n in range(3):  # the court's other records
+        other = await submit_record(h, judge, f"第 {n} 件：请关照", intervener_name=f"路人{n}")
+        await chat_signs(h, other, head, vice)
+    await h.sim.send_file(judge, "voice", voice_ogg(1.5), mime_type="audio/ogg", duration=2)
+    await h.sim.wait_for(judge, lambda m: "已留存证据 #1" in text_of(m) and "语音" in text_of(m), timeout=10)
+    number = await submit_record(h, judge, "周局长打电话要求关照", intervener_name="周局长")
+    await chat_signs(h, number, head, vice)
+    sent = await h.sim.send_text(office, "/desk")
+    reply = await h.sim.wait_for(
+        office,
+        lambda m: m["message_id"] > sent["message"]["message_id"] and "/signin/" in text_of(m),
+        timeout=10,
+    )
+    found = LINK.search(text_of(reply))
+    assert found
+    return judge, number, base + found.group().split("127.0.0.1:1", 1)[1]  # this test's console
+
+
 async def no_serious_violations(page: Any, name: str) -> None:
     from axe_playwright_python.async_playwright import Axe
 
@@ -65,31 +90,10 @@ async def test_seed004_the_officer_finds_plays_disposes_and_counts_a_record_at_t
     browser_ready()
     server: TestServer | None = None
     async with start_harness(db_url, tmp_path, settings={"web_url": "http://127.0.0.1:1"}) as h:
-        judge = await h.enrol("j001", "张法官")
-        head = await h.enrol("h001", "李庭长")
-        vice = await h.enrol("v001", "王副院长")
-        office = await h.enrol("k001", "赵纪检")
-        for n in range(3):  # the court's other records
-            other = await submit_record(h, judge, f"第 {n} 件：请关照", intervener_name=f"路人{n}")
-            await chat_signs(h, other, head, vice)
-        await h.sim.send_file(judge, "voice", voice_ogg(1.5), mime_type="audio/ogg", duration=2)
-        await h.sim.wait_for(
-            judge, lambda m: "已留存证据 #1" in text_of(m) and "语音" in text_of(m), timeout=10
-        )
-        number = await submit_record(h, judge, "周局长打电话要求关照", intervener_name="周局长")
-        await chat_signs(h, number, head, vice)
         server = TestServer(build_app(h.runtime))
         await server.start_server()
         base = str(server.make_url("")).rstrip("/")
-        sent = await h.sim.send_text(office, "/desk")
-        reply = await h.sim.wait_for(
-            office,
-            lambda m: m["message_id"] > sent["message"]["message_id"] and "/signin/" in text_of(m),
-            timeout=10,
-        )
-        found = LINK.search(text_of(reply))
-        assert found
-        link = base + found.group().split("127.0.0.1:1", 1)[1]  # the console of this test, on its own port
+        judge, number, link = await the_court_at_the_desk(h, base)
 
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(
