@@ -64,6 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # runnable without an install
 
 from liuhen.domain import catalogue as cat  # noqa: E402
+from liuhen.domain.answers import Answers  # noqa: E402
 from liuhen.domain.monthly import Kind, Month, Policy  # noqa: E402
 from liuhen.domain.periods import Quarter  # noqa: E402
 from liuhen.domain.records import record_number  # noqa: E402
@@ -425,7 +426,13 @@ class Generator:
             year = created.astimezone(TZ).year
             seq_no = counters[(court_id, year)] = counters.get((court_id, year), 0) + 1
             record = SimpleNamespace(
-                id=rid, court_id=court_id, submitted_at=submitted, answers=answers, status=status
+                id=rid,
+                court_id=court_id,
+                submitted_at=submitted,
+                answers=answers,
+                given=Answers.of(answers),
+                status=status,
+                disposition=disposition,
             )
             fact = facts_of(record, department_id=recorder.department_id)  # type: ignore[arg-type]
             records.append(
@@ -437,7 +444,7 @@ class Generator:
             facts.append(
                 (fact.record_id, fact.court_id, fact.department_id, fact.submitted_at, fact.record_type,
                  fact.organ_category, fact.stage, fact.method, fact.relation, fact.late,
-                 fact.principal_leader, fact.retired, fact.counted)
+                 fact.principal_leader, fact.retired, fact.counted, fact.status, fact.disposition)
             )  # fmt: skip
             specials += [
                 (rid, item, court_id, fact.submitted_at, fact.counted) for item in fact.special_items
@@ -452,7 +459,7 @@ RECORD_COLUMNS = (
 )  # fmt: skip
 FACT_COLUMNS = (
     "record_id", "court_id", "department_id", "submitted_at", "record_type", "organ_category", "stage",
-    "method", "relation", "late", "principal_leader", "retired", "counted",
+    "method", "relation", "late", "principal_leader", "retired", "counted", "status", "disposition",
 )  # fmt: skip
 SPECIAL_COLUMNS = ("record_id", "item", "court_id", "submitted_at", "counted")
 DECISION_COLUMNS = (
@@ -475,7 +482,7 @@ def batches(plan: list[tuple[int, Month, int]]) -> Iterator[list[tuple[int, Mont
 
 
 async def load_records(
-    conn: asyncpg.Connection, gen: Generator, rate: float, counters: dict[tuple[int, int], int]
+    conn: asyncpg.Connection, url: str, gen: Generator, rate: float, counters: dict[tuple[int, int], int]
 ) -> int:
     """Records at ``rate`` per court and month on top of what is there; returns how many were added."""
     plan = gen.plan(rate)
@@ -512,8 +519,21 @@ async def load_records(
         await conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
         )
+    await rebuild_tallies(url)  # the summary's tallies, as the migration fills them in
     await conn.execute("ANALYZE")
     return total
+
+
+async def rebuild_tallies(url: str) -> None:
+    from liuhen.storage import tallies
+    from liuhen.storage.database import Database
+
+    db = Database(url)
+    try:
+        async with db.engine.begin() as sa_conn:
+            await sa_conn.run_sync(tallies.rebuild)
+    finally:
+        await db.dispose()
 
 
 # --------------------------------------------------------------------------------- people and monthly history
@@ -613,10 +633,13 @@ def baseline_sql(court_ids: Sequence[int]) -> str:
 
 
 async def in_quarter(conn: asyncpg.Connection) -> int:
+    """The records the quarter's 记录总数 counts (an exempt opinion is not one: seed 001 实施办法 §5)."""
     a, b = QUARTER.bounds(TZ)
     return int(
         await conn.fetchval(
-            "SELECT count(*) FROM record_facts WHERE submitted_at >= $1 AND submitted_at < $2", a, b
+            "SELECT count(*) FROM record_facts WHERE submitted_at >= $1 AND submitted_at < $2 AND counted",
+            a,
+            b,
         )
     )
 
@@ -760,7 +783,7 @@ async def run(args: argparse.Namespace) -> None:
             total = 0
             for m in multipliers:
                 t0 = time.perf_counter()
-                total += await load_records(conn, gen, BASE_RATE * (m - done), counters)
+                total += await load_records(conn, bench.url, gen, BASE_RATE * (m - done), counters)
                 done = m
                 load_s = time.perf_counter() - t0
                 quarter_n = await in_quarter(conn)

@@ -7,9 +7,10 @@ are listed one by one. Seed 003 §13: the monthly-report compliance is analysed 
 "Reports": counts by type, organ category, special-report item, department, stage and method, compared with
 the previous quarter and with the same quarter of last year.
 
-A record belongs to the quarter of its first submission (local time). The counts are SQL aggregates over
-`record_facts` / `record_special_items` (GROUP BY), joined to `records` for status and disposition; only
-the handful of listed records are loaded whole.
+A record belongs to the quarter of its first submission (local time). The counts are the tallies kept with
+`record_facts` (storage/tallies.py: each period's whole UTC days summed, the parts of a day at its ends
+counted from the facts rows); the desk's dashboard reads the same figures through ``load``. Only the
+handful of listed records are loaded whole.
 
 Need-to-know (seed 003 §12, seed 004 §15, docs/domain.md): the discipline office gets the lists record by
 record;
@@ -26,11 +27,12 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from reportlab.platypus import Flowable
-from sqlalchemy import Select, func, null, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.app.usecases import access, courts
 from liuhen.domain import catalogue as cat
+from liuhen.domain import reporting as rp
 from liuhen.domain.access import Operator
 from liuhen.domain.answers import Answers
 from liuhen.domain.casefile import EXEMPT
@@ -44,6 +46,7 @@ from liuhen.domain.signoff import LEVELS, Level
 from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import label_of, local_time
 from liuhen.storage import tables as t
+from liuhen.storage import tallies
 from liuhen.storage.database import Database
 from liuhen.texts import followup as followup_words
 from liuhen.texts import labels
@@ -146,99 +149,46 @@ class QuarterlyData:
 
 
 class _Query:
-    """Counts of the three compared quarters, one index range scan per quarter (an OR of the three ranges
-    or a CASE over them makes SQLite scan the whole table: bench/reports.py)."""
+    """Counts of the three compared periods (seed 003 item 13: against the previous quarter and the same
+    quarter last year), read once from the tallies (``storage/tallies.counts``) and grouped by dimension
+    here."""
 
     def __init__(self, session: AsyncSession, court_ids: Sequence[int], quarter: Period, tz: tzinfo) -> None:
         self.s, self.court_ids = session, list(court_ids)
         self.ranges = [p.bounds(tz) for p in (quarter, quarter.previous(), quarter.year_before())]
+        self.periods: list[tallies.Counts] = []
 
-    async def _per_period(self, make: Callable[[datetime, datetime], Select[Any]]) -> dict[object, list[int]]:
+    async def read(self) -> None:
+        self.periods = await tallies.counts(self.s, self.court_ids, self.ranges)
+
+    def grouped(self, dimension: str, *, by_court: bool = False) -> dict[object, list[int]]:
+        """{value of ``dimension`` (or the court, with ``by_court``): [this, previous, last year]}."""
         out: dict[object, list[int]] = {}
-        for n, (start, end) in enumerate(self.ranges):
-            for key, count in await self.s.execute(make(start, end)):
-                out.setdefault(key, [0, 0, 0])[n] += int(count)
+        for n, period in enumerate(self.periods):
+            for (court, name, value), count in period.items():
+                if name == dimension:
+                    key = court if by_court else rp.decode(name, value)
+                    out.setdefault(key, [0, 0, 0])[n] += count
         return out
 
-    async def grouped(self, dimension: Any) -> dict[object, list[int]]:
-        """{value of a `record_facts` column: [this, previous, last year]} over counted records."""
-        f = t.record_facts.c
-
-        def make(start: datetime, end: datetime) -> Select[Any]:
-            return (
-                select(dimension, func.count())
-                .where(f.court_id.in_(self.court_ids), f.submitted_at >= start, f.submitted_at < end)
-                .where(f.counted.is_(True))
-                .group_by(dimension)
-            )
-
-        return await self._per_period(make)
-
-    async def chain_state(self) -> dict[object, list[int]]:
-        """{(status, disposition, principal leader): counts}: what the sign-off chain keeps on `records`,
-        in one join per quarter."""
-        f, r = t.record_facts.c, t.records.c
-        out: dict[object, list[int]] = {}
-        for n, (start, end) in enumerate(self.ranges):
-            stmt = (
-                select(r.status, r.disposition, f.principal_leader, func.count())
-                .select_from(t.record_facts.join(t.records, r.id == f.record_id))
-                .where(f.court_id.in_(self.court_ids), f.submitted_at >= start, f.submitted_at < end)
-                .where(f.counted.is_(True), r.status != "draft")
-                .group_by(r.status, r.disposition, f.principal_leader)
-            )
-            for status, disposition, principal, count in await self.s.execute(stmt):
-                out.setdefault((status, disposition, bool(principal)), [0, 0, 0])[n] += int(count)
-        return out
-
-    async def special_items(self, *, distinct_records: bool = False) -> dict[object, list[int]]:
-        """By item; or, with ``distinct_records``, the number of records with any item (key None)."""
-        si = t.record_special_items.c
-
-        def make(start: datetime, end: datetime) -> Select[Any]:
-            what = (
-                (null(), func.count(func.distinct(si.record_id)))
-                if distinct_records
-                else (si.item, func.count())
-            )
-            stmt = (
-                select(*what)
-                .where(si.court_id.in_(self.court_ids), si.submitted_at >= start, si.submitted_at < end)
-                .where(si.counted.is_(True))
-            )
-            return stmt if distinct_records else stmt.group_by(si.item)
-
-        return await self._per_period(make)
-
-    async def exempt(self) -> dict[object, list[int]]:
-        """Opinions exempt from the register (seed 001 实施办法 §5, seed 002 §5): not counted as records,
-        counted apart (key None)."""
-        f, r = t.record_facts.c, t.records.c
-
-        def make(start: datetime, end: datetime) -> Select[Any]:
-            what: tuple[Any, ...] = (null(), func.count())
-            return (
-                select(*what)
-                .select_from(t.record_facts.join(t.records, r.id == f.record_id))
-                .where(f.court_id.in_(self.court_ids), f.submitted_at >= start, f.submitted_at < end)
-                .where(r.disposition == EXEMPT, r.status != "draft")
-            )
-
-        return await self._per_period(make)
+    def total(self, dimension: str) -> tuple[int, int, int]:
+        """How many records count under ``dimension`` at all (the special items' records; the exempt)."""
+        return _three(self.grouped(dimension).get(None, [0, 0, 0]))
 
     async def lapses(self) -> dict[object, list[int]]:
         """Overdue sign-offs by level, in the quarter their deadline passed (seed 004 §13)."""
         lp, r = t.signoff_lapses.c, t.records.c
-
-        def make(start: datetime, end: datetime) -> Select[Any]:
-            return (
+        out: dict[object, list[int]] = {}
+        for n, (start, end) in enumerate(self.ranges):
+            stmt = (
                 select(lp.level, func.count())
                 .select_from(t.signoff_lapses.join(t.records, r.id == lp.record_id))
                 .where(r.court_id.in_(self.court_ids), lp.deadline >= start, lp.deadline < end)
                 .group_by(lp.level)
             )
-
-        return await self._per_period(make)
+            for key, count in await self.s.execute(stmt):
+                out.setdefault(key, [0, 0, 0])[n] += int(count)
+        return out
 
 
 def _regroup(counts: dict[object, list[int]], key: Callable[[Any], object]) -> dict[object, list[int]]:
@@ -320,20 +270,20 @@ async def load(
         court_ids = [c.id for c in covered if c.id is not None]
         court_name = target.name if court_code or with_lower else court_name
         query = _Query(uow.session, court_ids, quarter, tz)
-        f = t.record_facts.c
-        by_type = await query.grouped(f.record_type)
-        by_organ = await query.grouped(f.organ_category)
-        by_stage = await query.grouped(f.stage)
-        by_method = await query.grouped(f.method)
-        by_department = await query.grouped(f.department_id)
-        by_court = await query.grouped(f.court_id) if len(court_ids) > 1 else {}
-        late = await query.grouped(f.late)
-        state = await query.chain_state()
+        await query.read()
+        by_type = query.grouped(rp.TYPE)
+        by_organ = query.grouped(rp.ORGAN)
+        by_stage = query.grouped(rp.STAGE)
+        by_method = query.grouped(rp.METHOD)
+        by_department = query.grouped(rp.DEPARTMENT)
+        by_court = query.grouped(rp.TYPE, by_court=True) if len(court_ids) > 1 else {}
+        late = query.grouped(rp.LATE)
+        state = query.grouped(rp.STATE)  # (status, disposition, principal leader)
         by_status = _regroup(state, lambda k: k[0])
         by_disposition = _regroup(state, lambda k: k[1])
         principal = _regroup(state, lambda k: k[2])
         escalating = _regroup(state, lambda k: k[2] or k[1] in ESCALATING_DISPOSITIONS)
-        specials = await query.special_items()
+        specials = query.grouped(rp.SPECIAL)
         lapses = await query.lapses()
         departments = [(d.id, d.name) for cid in court_ids for d in await uow.departments.list(cid)]
         detailed = isinstance(reader, Operator) or reader.role == Role.DISCIPLINE.value
@@ -349,7 +299,7 @@ async def load(
             voice=voice,
         )
         special_entries = _catalogue(cat.special_items(special_profile))
-        special_records = await _count_records_with_specials(query)
+        special_records = query.total(rp.SPECIAL_ANY)
         data.key_figures = [
             Row("记录总数", data.totals),
             *[Row(f"其中：{row.label}", row.counts) for row in _rows(by_type, _catalogue(cat.RECORD_TYPES))],
@@ -359,7 +309,7 @@ async def load(
             Row("一事一报（立即报告）", _sum(by_disposition, ["immediate"])),
             Row("补记（超过记录时限）", _sum(late, [True, 1])),
             Row("签批逾期（次）", _sum(lapses)),
-            Row(EXEMPT_ROW, _three((await query.exempt()).get(None, [0, 0, 0]))),
+            Row(EXEMPT_ROW, query.total(rp.EXEMPT_OPINION)),
         ]
         data.breakdowns = [
             *(
@@ -492,10 +442,6 @@ def _special_labels() -> dict[object, str]:
     return {i.key: i.label for items in cat.SPECIAL_ITEM_PROFILES.values() for i in reversed(items)}
 
 
-async def _count_records_with_specials(query: _Query) -> tuple[int, int, int]:
-    return _three((await query.special_items(distinct_records=True)).get(None, [0, 0, 0]))
-
-
 def _gist(raw: dict[str, Any]) -> dict[str, str]:
     a = Answers.of(raw)
     return {
@@ -513,8 +459,8 @@ async def _escalation_list(
     stmt = (
         select(r.number, r.answers, r.status, r.disposition, f.principal_leader, f.submitted_at)
         .select_from(t.record_facts.join(t.records, r.id == f.record_id))
-        .where(f.court_id.in_(court_ids), f.submitted_at >= start, f.submitted_at < end, r.status != "draft")
-        .where(or_(f.principal_leader.is_(True), r.disposition.in_(ESCALATING_DISPOSITIONS)))
+        .where(f.court_id.in_(court_ids), f.submitted_at >= start, f.submitted_at < end, f.status != "draft")
+        .where(or_(f.principal_leader.is_(True), f.disposition.in_(ESCALATING_DISPOSITIONS)))
         .order_by(f.submitted_at)
         .limit(LIST_MAX)
     )
@@ -573,7 +519,7 @@ async def _late_list(
     stmt = (
         select(r.number, r.answers, f.department_id, f.submitted_at)
         .select_from(t.record_facts.join(t.records, r.id == f.record_id))
-        .where(f.court_id == court_id, f.submitted_at >= start, f.submitted_at < end, r.status != "draft")
+        .where(f.court_id == court_id, f.submitted_at >= start, f.submitted_at < end, f.status != "draft")
         .where(f.late.is_(True))
         .order_by(f.submitted_at)
         .limit(LIST_MAX)
@@ -597,8 +543,8 @@ async def _exempt_list(
     stmt = (
         select(r.number, r.answers, f.submitted_at)
         .select_from(t.record_facts.join(t.records, r.id == f.record_id))
-        .where(f.court_id == court_id, f.submitted_at >= start, f.submitted_at < end, r.status != "draft")
-        .where(r.disposition == EXEMPT)
+        .where(f.court_id == court_id, f.submitted_at >= start, f.submitted_at < end, f.status != "draft")
+        .where(f.disposition == EXEMPT)
         .order_by(f.submitted_at)
         .limit(LIST_MAX)
     )

@@ -29,6 +29,7 @@ from liuhen.domain.records import Evidence, EvidenceState, Record, RecordStatus
 from liuhen.domain.reporting import facts_of
 from liuhen.domain.seals import Kind
 from liuhen.storage import tables as t
+from liuhen.storage import tallies
 from liuhen.storage.seals import note_rows
 
 
@@ -465,22 +466,26 @@ class SqlRecordRepository(_Repo):
         return (await self.session.scalars(stmt.order_by(c.id))).all()
 
     async def refresh_facts(self, record: Record) -> None:
-        """Write the record's row of `record_facts` (and its special items) from its answers, for the
-        quarterly summary (domain/reporting.py). Call it where a record is submitted; the period
-        stays that of the first submission. An amendment (back to draft) calls it too: the row stays,
-        uncounted."""
+        """Write the record's row of `record_facts` (and its special items) from its answers and where the
+        sign-off chain has it, for the quarterly summary (domain/reporting.py), and the difference to the
+        summary's tallies (storage/tallies.py). Call it wherever a record is submitted, amended or moved
+        along its chain; the period stays that of the first submission. An amendment (back to draft) calls
+        it too: the row stays, uncounted."""
         if record.id is None or record.submitted_at is None:
             return
         f, si = t.record_facts.c, t.record_special_items.c
-        first = (await self.session.execute(select(f.submitted_at).where(f.record_id == record.id))).scalar()
+        # the rows replaced, as they were: what the tallies take away is exactly what is deleted
+        gone_items = t.record_special_items.delete().where(si.record_id == record.id).returning(si.item)
+        items = (await self.session.execute(gone_items)).scalars().all()
+        gone = t.record_facts.delete().where(f.record_id == record.id).returning(*t.record_facts.c)
+        old = [tallies.facts_from_row(row, items) for row in (await self.session.execute(gone)).mappings()]
         department = (
             await self.session.execute(
                 select(t.staff.c.department_id).where(t.staff.c.id == record.recorder_id)
             )
         ).scalar()
+        first = old[0].submitted_at if old else None
         facts = facts_of(record, department_id=department, first_submitted_at=first)
-        await self.session.execute(t.record_special_items.delete().where(si.record_id == record.id))
-        await self.session.execute(t.record_facts.delete().where(f.record_id == record.id))
         row = {k: v for k, v in facts.__dict__.items() if k != "special_items"}
         await self.session.execute(t.record_facts.insert().values(**row))
         if facts.special_items:
@@ -497,6 +502,7 @@ class SqlRecordRepository(_Repo):
                     for item in facts.special_items
                 ],
             )
+        tallies.note(self.session, old=old, new=[facts])
 
 
 class SqlEvidenceRepository(_Repo):

@@ -331,6 +331,7 @@ signoff_lapses = Table(
     Column("deadline", UTCDateTime(), nullable=False),
     Column("noticed_at", UTCDateTime(), nullable=False),
     UniqueConstraint("record_id", "round", "level", name="uq_signoff_lapses_record_round_level"),
+    Index("ix_signoff_lapses_deadline", "deadline"),  # a quarter's lapses (the summary: seed 004 §13)
 )
 
 # An officer away names a deputy who signs "代" (`liuhen org delegate`).
@@ -389,7 +390,25 @@ record_facts = Table(
     Column("intervener_name", String(100)),
     Column("severe", Boolean, nullable=False, server_default=false()),
     Column("upward", Boolean, nullable=False, server_default=false()),
+    # where the sign-off chain has it, kept with the rest (refresh_facts): the status and disposition counted
+    Column("status", String(32), nullable=False, server_default=""),
+    Column("disposition", String(32)),
     Index("ix_record_facts_court_submitted", "court_id", "submitted_at"),
+)
+
+# The quarterly analysis' counts (seed 003 item 13; seed 001 实施办法 §6), summed per court and UTC day: how
+# many counted facts rows fall under each dimension's value that day (domain/reporting.tallies). Changed only
+# with the facts, in their transaction (storage/tallies.py); a period reads its whole days here and the ends
+# of its first and last day from `record_facts`.
+record_tallies = Table(
+    "record_tallies",
+    metadata,
+    Column("court_id", Integer, primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(100), primary_key=True),
+    Column("n", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 # Who reads a record by its chain (seed 003 §12: the chain's officers and whoever signed it): the index the

@@ -11,7 +11,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liuhen.domain.seals import SEAL, seal_payload
-from liuhen.storage import seals
+from liuhen.storage import seals, tallies
 from liuhen.storage.casefile_repo import SqlCaseFiles
 from liuhen.storage.caseview_repo import SqlCases
 from liuhen.storage.desk_repo import SqlDesk
@@ -117,6 +117,8 @@ class SqlUnitOfWork:
                 payload=seal_payload(kind, values),
             )
         await self.ledger.before_commit()
+        # the summary's tallies last: after the ledger's head, in one order (storage/tallies.py)
+        await tallies.apply(self.session)
         await self.session.commit()
 
     async def flush(self) -> None:
