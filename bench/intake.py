@@ -2,7 +2,7 @@
 echo bot on the same sandbox as the baseline, in one run.
 
     .venv/bin/python bench/intake.py [--users 50] [--messages 40] [--rounds 3] [--sequential 200]
-                                     [--database-url URL]
+                                     [--database-url URL] [--webhook] [--no-image]
 
 The sandbox runs in this process (127.0.0.1, a free port); each bot runs as a subprocess against it. Both
 stay up; only one is measured at a time (the other idles in a long poll), so they never compete for the CPU.
@@ -19,6 +19,13 @@ SQLite in a temp directory (WAL, synchronous=FULL, evidence fsync'ed) unless --d
 PostgreSQL server (a fresh database is created there and dropped afterwards); every judge is enrolled
 through the real `/start CODE` flow. Targets: p50 ≤ 150 ms, p99 ≤ 400 ms for a forwarded text,
 throughput liuhen/echo ≥ 0.6. They are printed with PASS/MISS, never asserted.
+
+- With --webhook, a second liuhen runs behind its webhook server (`liuhen run --webhook`, its own database),
+  the sandbox posting to it as Telegram does; its phase B runs in the same rounds, and the ratio webhook /
+  long polling is printed (goal ≥ 1).
+- Memory: the bot's resident memory after the phases, then after one judge sent a 40-megapixel screenshot
+  as a file and the decoding worker inspected it (goals ≤ 200 MB and ≤ 256 MB for the bot; the worker's is
+  printed beside it). --no-image skips the screenshot.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.bot.procs; bench/ is on it already
 
 from tests.bot.procs import bot_env, prepare
+from tests.bot.webhook_kit import HOOK_PATH, free_port, webhook_env
 from tests.timeline import liuhen as liuhen_command
 
 from _bots import (
@@ -66,6 +74,7 @@ from liuhen.sandbox.client import SandboxClient, origin_user
 from liuhen.sandbox.server import SandboxServer
 
 LIUHEN_TOKEN = "700000001:bench-liuhen-token-aaaaaaaaaaaaaaaaaaa"
+WEBHOOK_TOKEN = "700000004:bench-webhook-token-dddddddddddddddddd"
 ECHO_TOKEN = "700000002:bench-echo-token-bbbbbbbbbbbbbbbbbbbbb"
 RECEIPT = "已留存证据"
 ENROLLED = "已完成登记"
@@ -459,6 +468,8 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
     liuhen_phases: list[Phase] = []
     echo_rounds: list[Phase] = []
     liuhen_rounds: list[Phase] = []
+    hook_rounds: list[Phase] = []
+    memory: dict[str, Any] = {}
     current: Bot | None = None
     progress = Progress(
         TextColumn("{task.description}"),
@@ -499,36 +510,21 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
             echo = current
             await warm_up(echo, budget, progress)
 
-            # liuhen, with its real storage and enrolment
-            env = local_only(
-                bot_env(
-                    token=LIUHEN_TOKEN,
-                    api_url=server.bot_api_url,
-                    file_url=server.file_url,
-                    data_dir=work / "data",
-                    db_url=db_url,
-                )
+            # liuhen, with its real storage and enrolment (long polling, as `liuhen run` starts)
+            current = liuhen = await start_liuhen(
+                "liuhen", LIUHEN_TOKEN, db_url, work / "data", server, session, args, budget, progress, stack
             )
-            env["LIUHEN_RATE_LIMIT"] = "true" if args.telegram_limits else "false"
-            roster, staff_ids = generated_roster(args.users)
-            codes = await prepare(env, roster, staff_ids)
-            argv = liuhen_command("run")
-            if args.profile:  # the bot under cProfile, its statistics written when it stops
-                argv = profiled(argv, Path(args.profile))
-            liuhen_proc = BotSubprocess("liuhen", argv, env, work / "liuhen.log")
-            liuhen_sim = SandboxClient(server.base_url, LIUHEN_TOKEN, session=session)
-            liuhen_tap = tapped(server, LIUHEN_TOKEN)
-            users = await create_users(liuhen_sim, args.users)
-            current = Bot("liuhen", liuhen_proc, liuhen_sim, liuhen_tap, users, receipt_for)
-            stack.push_async_callback(liuhen_proc.stop)
-            liuhen_proc.start()
-            progress.console.print(f"[dim]liuhen: pid {liuhen_proc.pid}, log {liuhen_proc.log}[/dim]")
-            liuhen = current
-            try:
-                await enrol(liuhen, [codes[s] for s in staff_ids], limit=budget.limit(90), progress=progress)
-            except TimeoutError as exc:
-                raise SetupFailed("liuhen did not greet every judge after /start CODE") from exc
-            await warm_up(liuhen, budget, progress)
+            hooked: Bot | None = None
+            if args.webhook:  # the same again behind its webhook server (`liuhen run --webhook`)
+                hook_db = (
+                    await stack.enter_async_context(fresh_pg_database(args.database_url))
+                    if args.database_url
+                    else f"sqlite+aiosqlite:///{work / 'webhook' / 'liuhen.db'}"
+                )
+                current = hooked = await start_liuhen(
+                    "webhook", WEBHOOK_TOKEN, hook_db, work / "webhook", server, session, args, budget,
+                    progress, stack, webhook=True,
+                )  # fmt: skip
 
             # both bots stay up (idle in a long poll while the other is measured): A, then B in rounds
             echo_phases.append(await sequential(echo, args, budget, progress))
@@ -536,9 +532,16 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
             for r in range(args.rounds):
                 echo_rounds.append(await concurrent(echo, args, budget, progress, r))
                 liuhen_rounds.append(await concurrent(liuhen, args, budget, progress, r))
+                if hooked is not None:
+                    hook_rounds.append(await concurrent(hooked, args, budget, progress, r))
             echo_phases.append(merged(echo_rounds))
             liuhen_phases.append(merged(liuhen_rounds))
-            await liuhen_proc.stop()
+            memory = {"after_run": rss_of(liuhen.proc)}  # what the phases' messages left in the bot
+            if not args.no_image:  # a 40-megapixel screenshot, decoded by the bot's worker
+                memory |= await big_image(liuhen, db_url, work, progress)
+            for bot in (hooked, liuhen):
+                if bot is not None:
+                    await bot.proc.stop()
             await echo_proc.stop()
             current = None
     except SetupFailed as exc:
@@ -557,10 +560,169 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
             shutil.rmtree(work, ignore_errors=True)
 
     phases = [p for pair in zip(liuhen_phases, echo_phases, strict=True) for p in pair]
+    if hook_rounds:
+        phases.append(merged(hook_rounds))
     console.print(results_table(phases))
     targets, found = targets_table(liuhen_phases, echo_phases, round_ratios(liuhen_rounds, echo_rounds))
+    if hook_rounds:  # webhook intake beside long polling, round by round (goal: at least as fast)
+        ratios = round_ratios(hook_rounds, liuhen_rounds)
+        ratio = statistics.median(ratios)
+        found["B_webhook_over_polling"] = {"value": ratio, "rounds": ratios, "target": 1.0}
+        targets.add_row(
+            "B webhook / polling throughput ≥ 1 (median of rounds)",
+            f"{phases[-1].throughput:.1f}/s",
+            f"{liuhen_phases[-1].throughput:.1f}/s (polling)",
+            f"{ratio:.2f} ({', '.join(f'{r:.2f}' for r in ratios)})",
+            _verdict(ratio >= 1.0, phases[-1].complete and liuhen_phases[-1].complete),
+        )
     console.print(targets)
+    if memory:
+        console.print(memory_table(memory))
+        found["memory_mb"] = memory
     return {"phases": [p.summary() for p in phases], "targets": found, "argv": sys.argv[1:]}
+
+
+MB = 1024 * 1024
+IMAGE_SIDE = 6400  # 6400 × 6250 ≈ 40 megapixels
+RSS_AFTER_RUN_MB = 200
+RSS_AFTER_IMAGE_MB = 256
+
+
+def _rss(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def rss_of(proc: BotSubprocess) -> dict[str, float]:
+    """Resident memory of the bot process and, apart, of its decoding workers (MB)."""
+    pid = proc.pid or 0
+    return {"bot": _rss(pid) / MB, "workers": sum(_rss(c) for c in _children(pid)) / MB}
+
+
+def screenshot_png(path: Path) -> int:
+    """A screenshot-like 40-megapixel PNG: a gradient with bands of "text" (a few MB, as real ones)."""
+    from PIL import Image, ImageDraw
+
+    width, height = IMAGE_SIDE, IMAGE_SIDE * 40_000_000 // (IMAGE_SIDE * IMAGE_SIDE)
+    im = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    draw = ImageDraw.Draw(im)
+    for y in range(200, height - 200, 90):
+        draw.rectangle((150, y, width - 150 - (y * 37) % 2000, y + 40), fill=(20, 20, 20))
+    im.save(path, "PNG", compress_level=6)
+    return path.stat().st_size
+
+
+async def big_image(bot: Bot, db_url: str, work: Path, progress: Progress) -> dict[str, Any]:
+    """One judge sends a 40-megapixel screenshot as a file; once the worker has inspected it (its row says
+    so), the bot's and the worker's memory."""
+    from sqlalchemy import text
+
+    from liuhen.storage.database import Database
+
+    task = progress.add_task(f"{bot.name} · a 40-megapixel screenshot", total=2)
+    path = work / "screenshot-40mp.png"
+    size = await asyncio.to_thread(screenshot_png, path)
+    user = bot.users[0]
+    answered = bot.tap.expect(user, receipt_for(""))
+    try:
+        await bot.sim.send_file(
+            user, "document", path.read_bytes(), filename="screenshot.png", mime_type="image/png"
+        )
+        await asyncio.wait_for(answered, 60)
+    finally:
+        bot.tap.forget(user, answered)
+    progress.advance(task)
+    db = Database(db_url)
+    try:
+        query = text(
+            "SELECT inspection FROM evidence WHERE media_type = 'image/png' ORDER BY id DESC LIMIT 1"
+        )
+        async with asyncio.timeout(120):
+            while True:  # the inspection runs after the receipt, in the worker
+                async with db.engine.connect() as conn:
+                    row = (await conn.execute(query, {"png": "image/png"})).scalar()
+                found = json.loads(row) if isinstance(row, str) else row
+                if found and found.get("width"):
+                    break
+                await asyncio.sleep(0.2)
+    finally:
+        await db.dispose()
+    progress.advance(task)
+    return {"after_image": rss_of(bot.proc), "image": {"bytes": size, "width": found.get("width")}}
+
+
+def memory_table(memory: dict[str, Any]) -> Table:
+    table = Table(title="Memory (RSS, MB) — printed, never asserted")
+    for column in ("moment", "bot", "decoding workers", "target (bot)", ""):
+        table.add_column(column, justify="right" if column != "moment" else "left")
+    rows = [("after the phases' messages", "after_run", RSS_AFTER_RUN_MB)]
+    if "after_image" in memory:
+        rows.append(("after decoding a 40-megapixel screenshot", "after_image", RSS_AFTER_IMAGE_MB))
+    for label, key, goal in rows:
+        seen = memory[key]
+        ok = seen["bot"] <= goal
+        table.add_row(label, f"{seen['bot']:.0f}", f"{seen['workers']:.0f}", f"≤ {goal}", _verdict(ok, True))
+    return table
+
+
+async def start_liuhen(
+    name: str,
+    token: str,
+    db_url: str,
+    data_dir: Path,
+    server: SandboxServer,
+    session: aiohttp.ClientSession,
+    args: argparse.Namespace,
+    budget: Budget,
+    progress: Progress,
+    stack: contextlib.AsyncExitStack,
+    *,
+    webhook: bool = False,
+) -> Bot:
+    """liuhen as its administrator starts it — long polling, or ``webhook``: its own server, which the
+    sandbox posts to as Telegram does — with its own database, every judge enrolled with `/start CODE`."""
+    common = {"token": token, "api_url": server.bot_api_url, "file_url": server.file_url}
+    if webhook:
+        port = free_port()
+        env = webhook_env(
+            **common, data_dir=data_dir, db_url=db_url, port=port,
+            public_url=f"http://127.0.0.1:{port}{HOOK_PATH}",
+        )  # fmt: skip
+        argv = liuhen_command("run", "--webhook")
+    else:
+        env = bot_env(**common, data_dir=data_dir, db_url=db_url)
+        argv = liuhen_command("run")
+    env = local_only(env)
+    env["LIUHEN_RATE_LIMIT"] = "true" if args.telegram_limits else "false"
+    roster, staff_ids = generated_roster(args.users)
+    codes = await prepare(env, roster, staff_ids)
+    profile = args.profile_webhook if webhook else args.profile
+    if profile:  # the bot under cProfile, its statistics written when it stops
+        argv = profiled(argv, Path(profile))
+    proc = BotSubprocess(name, argv, env, data_dir.parent / f"{name}.log")
+    sim = SandboxClient(server.base_url, token, session=session)
+    tap = tapped(server, token)
+    bot = Bot(name, proc, sim, tap, await create_users(sim, args.users), receipt_for)
+    stack.push_async_callback(proc.stop)
+    proc.start()
+    progress.console.print(f"[dim]{name}: pid {proc.pid}, log {proc.log}[/dim]")
+    try:
+        await enrol(bot, [codes[s] for s in staff_ids], limit=budget.limit(90), progress=progress)
+    except TimeoutError as exc:
+        raise SetupFailed(f"{name} did not greet every judge after /start CODE") from exc
+    await warm_up(bot, budget, progress)
+    return bot
 
 
 def main() -> None:
@@ -579,6 +741,15 @@ def main() -> None:
     )
     parser.add_argument("--sequential", type=int, default=200, help="messages in phase A (default 200)")
     parser.add_argument(
+        "--no-image", action="store_true", help="skip the 40-megapixel screenshot (memory after decoding)"
+    )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="also run liuhen behind its webhook server (`liuhen run --webhook`, its own database) and "
+        "compare its phase B with long polling's, round by round",
+    )
+    parser.add_argument(
         "--database-url",
         help="a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432/test: a fresh database is "
         "created there (its own database is used only to create and drop it); default SQLite",
@@ -591,7 +762,12 @@ def main() -> None:
         metavar="PATH",
         help="run liuhen under cProfile, write its statistics (pstats) to PATH and print the top entries",
     )
+    parser.add_argument(
+        "--profile-webhook", metavar="PATH", help="the same for the webhook instance (with --webhook)"
+    )
     args = parser.parse_args()
+    if args.profile_webhook:
+        args.profile_webhook = str(Path(args.profile_webhook).resolve())
     if args.profile:
         args.profile = str(Path(args.profile).resolve())  # the bot runs in its own working directory
     if min(args.users, args.messages, args.sequential) < 1:

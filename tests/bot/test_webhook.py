@@ -1,6 +1,6 @@
-"""Webhook mode: the sandbox delivers as Telegram does; our server refuses forged updates,
-handles a valid one before answering, reports health and readiness, drains on SIGTERM; the process locks
-of several instances on PostgreSQL."""
+"""Webhook mode: the sandbox delivers as Telegram does; our server refuses forged updates, answers a
+valid one once it is stored and handles it from there (a SIGKILL after the answer loses nothing), reports
+health and readiness, drains on SIGTERM; the process locks of several instances on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -157,7 +157,7 @@ async def evidence_count(h: Harness) -> int:
     return sum(len(r["evidence"]) for r in records)
 
 
-async def test_forged_updates_get_401_and_a_valid_one_is_handled_before_the_answer(
+async def test_forged_updates_get_401_and_a_valid_one_is_stored_answered_and_handled(
     db_url: str, tmp_path: Path
 ) -> None:
     async with webhook_bot(db_url, tmp_path) as (h, hook):
@@ -182,7 +182,7 @@ async def test_forged_updates_get_401_and_a_valid_one_is_handled_before_the_answ
             after_refused = (await evidence_count(h), await h.bot_texts(judge))
             async with http.post(url, json=update, headers={SECRET_HEADER: SECRET}) as response:
                 valid = response.status
-                seen_at_answer = await h.bot_texts(judge)  # read the chat as soon as the answer came
+            handled = await h.sim.wait_for(judge, lambda m: "已留存证据 #2" in text_of(m), timeout=10)
             async with http.get(f"http://127.0.0.1:{hook.port}/healthz") as response:
                 health = (response.status, await response.text())
             async with http.get(f"http://127.0.0.1:{hook.port}/readyz") as response:
@@ -191,7 +191,7 @@ async def test_forged_updates_get_401_and_a_valid_one_is_handled_before_the_answ
         assert (no_header, wrong, garbage) == (401, 401, [400, 400, 400, 400])
         assert after_refused == before and before[0] == 1  # the refused posts stored nothing, said nothing
         assert valid == 200
-        assert "已留存证据 #2" in seen_at_answer[-1]  # the receipt was sent before the 200
+        assert "伪造的证据" not in text_of(handled)  # the receipt, after the 200 (stored first)
         assert await evidence_count(h) == 2
         assert health == (200, "ok")
         assert ready == (200, "ready; scheduled jobs: leader")  # the only instance takes the lease
@@ -292,6 +292,73 @@ async def test_sigterm_finishes_the_update_in_flight_and_refuses_new_ones(
     assert sorted(len(r["evidence"]) for r in records) == [1, 1]
     assert all(e["state"] == "stored" for r in records for e in r["evidence"])
     assert "setWebhook" in log and SECRET not in log and TOKEN not in log  # redacted (bot/logs.py)
+
+
+async def test_an_update_answered_200_survives_sigkill_and_is_handled_once_by_the_next_start(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Acknowledged once stored, before the work: SIGKILL after the 200 while the photo is being
+    downloaded. Telegram keeps nothing (it had its answer); the next start finds the photo in the queue,
+    stores and receipts it once."""
+    sandbox = SandboxServer()
+    await sandbox.start("127.0.0.1", 0)
+    port = free_port()
+    try:
+        async with (
+            HeldFiles(sandbox.file_url) as files,
+            SandboxClient(sandbox.base_url, TOKEN) as sim,
+        ):
+            env = webhook_env(
+                token=TOKEN,
+                api_url=sandbox.bot_api_url,
+                file_url=files.base_file_url,
+                data_dir=tmp_path / "data",
+                db_url=db_url,
+                port=port,
+                public_url=f"http://127.0.0.1:{port}{HOOK_PATH}",
+            )
+            codes = await prepare(env, DEMO_ROSTER.read_text(encoding="utf-8"), ["j001"])
+            bot = WebhookProcess(env, tmp_path / "bot.log", port)
+            bot.start()
+            try:
+                await bot.wait_ready()
+                judge = (await sim.create_user(first_name="张法官"))["id"]
+                await sim.send_text(judge, f"/start {codes['j001']}")
+                await sim.wait_for(judge, lambda m: "已完成登记" in text_of(m), timeout=30)
+                photo = await sim.send_file(judge, "photo", png("blue"))
+                await asyncio.wait_for(files.started.wait(), 30)  # being handled, held mid-way
+
+                async def answered() -> dict[str, Any] | None:
+                    info = await sim.webhook()
+                    return info if info["pending_update_count"] == 0 else None
+
+                delivered = await until(answered, what="Telegram to have its 200")
+                bot.kill()  # SIGKILL: nothing is finished, nothing is said
+                files.release.set()
+                receipts_before = [m for m in await sim.chat(judge) if "已留存证据" in text_of(m)]
+
+                bot.start()  # the next start handles what the queue holds
+                await sim.wait_for(judge, lambda m: "已留存证据 #1（截图/照片" in text_of(m), timeout=30)
+                await bot.terminate()
+                chat = await sim.chat(judge)
+            finally:
+                bot.kill()
+    finally:
+        await sandbox.stop()
+
+    assert delivered["pending_update_count"] == 0 and not delivered["failed_attempts"]
+    assert receipts_before == []  # killed before the receipt
+    later = [m for m in chat if m["message_id"] > photo["message"]["message_id"]]
+    assert [text_of(m).split("（")[0] for m in later if "已留存证据" in text_of(m)] == ["已留存证据 #1"]
+    db = Database(db_url)
+    try:
+        records = await list_records(db.uow(read_only=True), court_id=1)
+        async with db.engine.connect() as conn:
+            queued = (await conn.exec_driver_sql("SELECT count(*) FROM webhook_updates")).scalar()
+    finally:
+        await db.dispose()
+    assert [len(r["evidence"]) for r in records] == [1] and records[0]["evidence"][0]["state"] == "stored"
+    assert queued == 0  # handled, then forgotten
 
 
 # ------------------------------------------------------------------------------ commands and settings

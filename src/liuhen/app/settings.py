@@ -118,7 +118,7 @@ class Settings(BaseSettings):
         default=None, description="X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -); never logged"
     )
     webhook_drain_seconds: float = Field(
-        default=30.0, gt=0, description="On SIGTERM, wait this long for updates in flight"
+        default=30.0, gt=0, description="On SIGTERM, wait this long for the updates stored here to be handled"
     )
     # the documents' faces (GB/T 9704, 党政机关公文格式: body 仿宋, first-level headings 黑体, second-level
     # 楷体): font files the deployment provides (TTF/TTC); without them every text is in STSong-Light

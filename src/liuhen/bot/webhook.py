@@ -1,27 +1,34 @@
 """Webhook mode: our aiohttp server in front of the PTB Application (whose updater is off).
 
 - ``POST <path of the public URL>``: an update from Telegram. Without the right
-  ``X-Telegram-Bot-Api-Secret-Token`` it is answered 401 and nothing is read. A valid update is handled
-  *before* the answer, through the same per-chat processor as the poller (bot/processor.py): if the
-  process dies mid-way Telegram gets no 200 and delivers the update again (to this or another instance),
-  and the inbox makes the second delivery harmless (docs/architecture.md items 5, 11, 12).
+  ``X-Telegram-Bot-Api-Secret-Token`` it is answered 401 and nothing is read. A valid update is stored in
+  the webhook's queue (storage/webhook_queue.py; concurrent posts share one transaction) and answered 200
+  once that is committed: from then on it is durable, and Telegram moves on to the chat's next update
+  while this one is handled. It is handled from the queue, in order per chat, through the same per-chat
+  processor as the poller (bot/processor.py), and deleted once handled. What a crash leaves in the queue
+  is handled by the next sweep (this instance's or another's); an update handled twice — a crash between
+  the handling and the deletion — changes nothing the second time, the inbox sees to that
+  (docs/architecture.md items 5, 11, 12).
 - Updates of one chat are serialised across processes by a PostgreSQL advisory lock per chat
-  (storage/locks.py), and within the process by the per-chat processor.
+  (storage/locks.py): whoever holds it handles every stored update of the chat, oldest first.
 - ``GET /healthz``: the process is alive. ``GET /readyz``: it takes updates and the database answers a
   ``SELECT 1`` (503 otherwise); the body says whether this process runs the scheduled jobs.
 - On SIGTERM (:meth:`WebhookServer.drain`): readiness and new updates get 503 (Telegram delivers them
-  again, through the proxy to another instance), the updates in flight are finished, then we stop.
+  again, through the proxy to another instance), the updates stored here are handled, then we stop (what
+  is left after the drain time stays queued for the next start or another instance).
 - Scheduled jobs run in the one process holding the scheduler lease (:func:`run_jobs_on_leader`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,9 +37,11 @@ from aiohttp import web
 from sqlalchemy import text
 from telegram import Update
 
+from liuhen.app.batching import GroupCommit
 from liuhen.app.settings import Settings
 from liuhen.storage.database import Database
 from liuhen.storage.locks import ProcessLocks
+from liuhen.storage.webhook_queue import Queued, WebhookQueue
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +50,8 @@ SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as s
 LEASE_SECONDS = 15.0  # how often a standby instance tries to take the scheduler lease
 READY_TIMEOUT = 5.0
 MAX_UPDATE_BYTES = 1024 * 1024
+SWEEP_SECONDS = 2.0  # how often the queue is looked at for what nobody is handling
+SWEEP_AFTER = timedelta(seconds=5)  # stored this long ago and still there: left by a crash or a failure
 
 
 class WebhookConfigError(ValueError):
@@ -141,11 +152,25 @@ class WebhookServer:
         self.locks = locks
         self.database = database
         self.draining = False
-        self.handled = 0
-        self._in_flight = 0
+        self.received = 0  # updates stored and answered 200
+        self.handled = 0  # updates handled and forgotten
+        self.queue = WebhookQueue(database, lambda: datetime.now(UTC))
+        self._store = GroupCommit(self._put, linger=0.005)
+        self._handled: set[int] = set()  # handled, deleted from the queue with the next write
+        # with other instances (PostgreSQL) a chat's handled updates are deleted before its lock is let go,
+        # the chats of a round in one transaction: the next holder does not handle them again
+        self._forget = GroupCommit(self._delete)
+        self._in_flight = 0  # posts being read and stored
+        self._waiting: dict[int, dict[int, Update | None]] = {}  # chat → stored here, not yet handled
+        self._from_queue: set[int] = set()  # chats the sweep found with updates nobody handles
+        self._troubled: set[int] = set()  # chats with a failed update: read from the queue, in order
+        self._handling = 0  # chats of the round being handled
+        self._wake = asyncio.Event()  # something waits to be handled
         self._idle = asyncio.Event()
         self._idle.set()
+        self._dispatcher: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._port: int | None = None
 
     @property
@@ -156,7 +181,8 @@ class WebhookServer:
 
     @property
     def in_flight(self) -> int:
-        return self._in_flight
+        """Posts being stored, and chats whose stored updates are being handled."""
+        return self._in_flight + self._handling + len(self._waiting)
 
     def make_app(self) -> web.Application:
         web_app = web.Application(client_max_size=MAX_UPDATE_BYTES)
@@ -172,20 +198,33 @@ class WebhookServer:
         self._runner = runner
         self._port = int(runner.addresses[0][1])
         log.info("webhook_listening", host=self.options.host, port=self._port, path=self.options.path)
+        self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="liuhen-webhook-rounds")
+        await self.sweep(timedelta(0))  # what a previous run stored and did not handle
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="liuhen-webhook-sweep")
 
     async def drain(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
-        """Stop taking updates (503) and wait for those in flight; False if some were still running."""
+        """Stop taking updates (503) and handle those stored here; False if some were still running (they
+        stay queued)."""
         self.draining = True
         wait = self.options.drain_seconds if timeout is None else timeout
         try:
             await asyncio.wait_for(self._idle.wait(), wait)
         except TimeoutError:
-            log.warning("webhook_drain_timeout", in_flight=self._in_flight)
+            log.warning("webhook_drain_timeout", in_flight=self.in_flight)
             return False
         log.info("webhook_drained", handled=self.handled)
         return True
 
     async def stop(self) -> None:
+        # past the drain time, what is left stays queued for the next run
+        for task in (self._sweeper, self._dispatcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._dispatcher = None
+        with contextlib.suppress(Exception):  # else handled again at the next start: harmless
+            await self.forget_handled()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -203,7 +242,8 @@ class WebhookServer:
         self._idle.clear()
         try:
             try:
-                data = json.loads(await request.read())
+                raw = await request.read()
+                data = json.loads(raw)
                 if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                     raise ValueError("not an update")
                 update = Update.de_json(data, self.app.bot)
@@ -212,19 +252,132 @@ class WebhookServer:
                 return web.Response(status=400, text="bad update")
             if update is None:
                 return web.Response(status=400, text="bad update")
-            # handled before the answer: a crash here means no 200, so Telegram delivers it again
-            await self.app.update_processor.process_update(update, self._handle(update))
-            self.handled += 1
+            chat = update.effective_chat.id if update.effective_chat else 0
+            # durable before the answer: once Telegram has its 200, a crash loses nothing
+            await self._store.submit(Queued(update.update_id, chat, raw.decode()))
+            self.received += 1
+            self._arrived(chat, update.update_id, update)
             return web.Response(text="ok")
         finally:
             self._in_flight -= 1
-            if not self._in_flight:
-                self._idle.set()
+            self._settle()
 
-    async def _handle(self, update: Update) -> None:
-        chat = update.effective_chat.id if update.effective_chat else None
-        async with self.locks.chat(chat):
-            await self.app.process_update(update)
+    async def _put(self, items: list[Queued]) -> list[None]:
+        forget, self._handled = self._handled, set()
+        try:
+            await self.queue.put_many(items, forget=forget)
+        except BaseException:
+            self._handled |= forget
+            raise
+        return [None] * len(items)
+
+    async def _delete(self, batches: list[list[int]]) -> list[None]:
+        ids = {u for batch in batches for u in batch}
+        await self.queue.put_many([], forget=ids)
+        self._handled -= ids
+        return [None] * len(batches)
+
+    async def forget_handled(self) -> None:
+        """Delete what was handled since the last write (the sweep does it when nothing arrives)."""
+        if self._handled:
+            await self._put([])
+
+    # handling the stored updates -----------------------------------------------------------------------
+
+    def _arrived(self, chat: int, update_id: int, update: Update | None) -> None:
+        if update_id in self._handled:  # Telegram's retry of one handled a moment ago (its answer was lost)
+            return
+        self._waiting.setdefault(chat, {})[update_id] = update
+        self._idle.clear()
+        self._wake.set()
+
+    def _settle(self) -> None:
+        if not self._in_flight and not self._handling and not self._waiting and not self._from_queue:
+            self._idle.set()
+
+    async def _dispatch_forever(self) -> None:
+        """Rounds, as long polling has them: what arrived while a round was handled is the next round, each
+        chat's updates in order and the chats side by side — so that the work of many chats shares the
+        group commits (app/batching.py) as a batch of getUpdates does."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            round_, self._waiting = self._waiting, {}
+            for chat in self._from_queue:
+                round_.setdefault(chat, {})
+            recovered, self._from_queue = self._from_queue, set()
+            self._handling = len(round_)
+            try:
+                await asyncio.gather(
+                    *(self._chat_round(chat, mine, chat in recovered) for chat, mine in round_.items())
+                )
+            finally:
+                self._handling = 0
+                self._settle()
+
+    async def _chat_round(self, chat: int, mine: dict[int, Update | None], recovered: bool) -> None:
+        """One chat's updates of the round, oldest first. With other instances (PostgreSQL) or after a crash
+        or a failure they are read from the queue, under the chat's lock: what another instance stored
+        first is handled first, and what it handled already is gone."""
+        try:
+            async with self.locks.chat(chat or None):
+                if self.locks.enabled or recovered or chat in self._troubled:
+                    stored = [q for q in await self.queue.pending(chat) if q.update_id not in self._handled]
+                    todo = [(q.update_id, mine.get(q.update_id) or self._parse(q.body)) for q in stored]
+                else:
+                    todo = sorted(mine.items())
+                done: list[int] = []
+                for update_id, update in todo:
+                    try:
+                        if update is not None:
+                            await self.app.update_processor.process_update(
+                                update, self.app.process_update(update)
+                            )
+                    except Exception:
+                        log.exception("webhook_update_failed", chat=chat, update_id=update_id)
+                        self._troubled.add(chat)  # tried again with the chat's next round or sweep
+                        await self.queue.failed(update_id)
+                        if self.locks.enabled and done:
+                            await self._forget.submit(done)
+                        return
+                    self._handled.add(update_id)
+                    done.append(update_id)
+                    self.handled += 1
+                self._troubled.discard(chat)
+                if self.locks.enabled and done:
+                    await self._forget.submit(done)
+        except Exception:  # the queue is unreachable: what is stored stays for the sweep
+            log.exception("webhook_chat_failed", chat=chat)
+            self._troubled.add(chat)
+
+    def _parse(self, body: str) -> Update | None:
+        try:
+            return Update.de_json(json.loads(body), self.app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    async def sweep(self, older: timedelta = SWEEP_AFTER) -> int:
+        """Hand the chats with updates stored more than ``older`` ago and handled by nobody (what a crash or
+        a failure left, here or in another instance) to a task each; how many."""
+        chats, given_up = await self.queue.waiting(datetime.now(UTC) - older)
+        if given_up:
+            log.error("webhook_updates_given_up", count=given_up)
+        if self.draining or not chats:
+            return 0
+        self._from_queue.update(chats)
+        self._idle.clear()
+        self._wake.set()
+        log.info("webhook_sweep", chats=len(chats))
+        return len(chats)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await self.forget_handled()
+                await self.sweep()
+            except Exception as exc:
+                log.warning("webhook_sweep_failed", error=type(exc).__name__)
 
     async def _on_healthz(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")

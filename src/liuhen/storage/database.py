@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from liuhen.domain.model import Court, DeadlineProfile
 from liuhen.storage.engine import make_engine, make_session_factory
@@ -34,6 +35,20 @@ class Database:
         if lock is None:
             lock = self._writers[loop] = asyncio.Lock()
         return lock
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A bare connection in a transaction, committed at the end of the block, for the few writes that
+        need no repository (the webhook's queue); on SQLite it takes its turn with the other writers."""
+        lock = self._writer_lock()
+        if lock is not None:
+            await lock.acquire()
+        try:
+            async with self.engine.begin() as connection:
+                yield connection
+        finally:
+            if lock is not None:
+                lock.release()
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, self._now, read_only=read_only, writer_lock=self._writer_lock)

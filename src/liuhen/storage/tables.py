@@ -136,6 +136,19 @@ inbox = Table(
     Column("received_at", UTCDateTime(), nullable=False),
 )
 
+# Webhook updates answered 200 and not yet handled (bot/webhook.py): durable before the answer, handled from
+# here in order per chat, deleted once handled; what a crash left is handled by the next sweep.
+webhook_updates = Table(
+    "webhook_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("chat_id", BigInteger, nullable=False),  # 0: an update of no chat
+    Column("body", Text, nullable=False),  # the update's JSON as Telegram posted it
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),  # handlings that raised
+    Index("ix_webhook_updates_chat", "chat_id", "update_id"),
+)
+
 ledger = Table(
     "ledger",
     metadata,
