@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hmac
 import json
@@ -50,6 +51,7 @@ SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as s
 LEASE_SECONDS = 15.0  # how often a standby instance tries to take the scheduler lease
 READY_TIMEOUT = 5.0
 MAX_UPDATE_BYTES = 1024 * 1024
+RECENT = 10_000  # handled updates remembered, against Telegram's retries
 SWEEP_SECONDS = 2.0  # how often the queue is looked at for what nobody is handling
 SWEEP_AFTER = timedelta(seconds=5)  # stored this long ago and still there: left by a crash or a failure
 
@@ -157,6 +159,9 @@ class WebhookServer:
         self.queue = WebhookQueue(database, lambda: datetime.now(UTC))
         self._store = GroupCommit(self._put, linger=0.005)
         self._handled: set[int] = set()  # handled, deleted from the queue with the next write
+        # the last updates handled here, deleted or not: Telegram's retry of one (its answer was lost) is
+        # answered without being stored and handled again (another instance's inbox still sees to it)
+        self._recent: collections.OrderedDict[int, None] = collections.OrderedDict()
         # with other instances (PostgreSQL) a chat's handled updates are deleted before its lock is let go,
         # the chats of a round in one transaction: the next holder does not handle them again
         self._forget = GroupCommit(self._delete)
@@ -253,6 +258,8 @@ class WebhookServer:
             if update is None:
                 return web.Response(status=400, text="bad update")
             chat = update.effective_chat.id if update.effective_chat else 0
+            if update.update_id in self._recent:
+                return web.Response(text="ok")
             # durable before the answer: once Telegram has its 200, a crash loses nothing
             await self._store.submit(Queued(update.update_id, chat, raw.decode()))
             self.received += 1
@@ -285,7 +292,7 @@ class WebhookServer:
     # handling the stored updates -----------------------------------------------------------------------
 
     def _arrived(self, chat: int, update_id: int, update: Update | None) -> None:
-        if update_id in self._handled:  # Telegram's retry of one handled a moment ago (its answer was lost)
+        if update_id in self._recent:  # Telegram's retry of one handled a moment ago (its answer was lost)
             return
         self._waiting.setdefault(chat, {})[update_id] = update
         self._idle.clear()
@@ -341,6 +348,7 @@ class WebhookServer:
                             await self._forget.submit(done)
                         return
                     self._handled.add(update_id)
+                    self._remember(update_id)
                     done.append(update_id)
                     self.handled += 1
                 self._troubled.discard(chat)
@@ -349,6 +357,11 @@ class WebhookServer:
         except Exception:  # the queue is unreachable: what is stored stays for the sweep
             log.exception("webhook_chat_failed", chat=chat)
             self._troubled.add(chat)
+
+    def _remember(self, update_id: int) -> None:
+        self._recent[update_id] = None
+        while len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
 
     def _parse(self, body: str) -> Update | None:
         try:
