@@ -292,7 +292,8 @@ class WebhookServer:
     # handling the stored updates -----------------------------------------------------------------------
 
     def _arrived(self, chat: int, update_id: int, update: Update | None) -> None:
-        if update_id in self._recent:  # Telegram's retry of one handled a moment ago (its answer was lost)
+        if update_id in self._recent:  # Telegram's retry of one handled meanwhile (its answer was lost):
+            self._handled.add(update_id)  # stored again, perhaps: deleted with the next write, not handled
             return
         self._waiting.setdefault(chat, {})[update_id] = update
         self._idle.clear()
@@ -333,6 +334,11 @@ class WebhookServer:
                     todo = [(q.update_id, mine.get(q.update_id) or self._parse(q.body)) for q in stored]
                 else:
                     todo = sorted(mine.items())
+                # a retry of one handled here since (Telegram lost its answer): not handled again, and its
+                # row, stored again perhaps, deleted with the next write
+                again = {u for u, _ in todo if u in self._recent}
+                self._handled |= again
+                todo = [(u, update) for u, update in todo if u not in again]
                 done: list[int] = []
                 for update_id, update in todo:
                     try:
