@@ -103,3 +103,15 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 @pytest.fixture
 def roster_csv() -> str:
     return DEMO_ROSTER.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """The database of ``db_url``, migrated."""
+    await premigrated(db_url)
+    database = Database(db_url)
+    await database.migrate()
+    try:
+        yield database
+    finally:
+        await database.dispose()

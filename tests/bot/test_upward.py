@@ -38,6 +38,16 @@ async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
         yield harness
 
 
+async def county(h: Harness) -> tuple[int, list[int], int]:
+    """The county court's judge, the two officers of the chain, and its discipline office, enrolled."""
+    judge = await enrol_at(h, "zm", "j001", "县法院张法官")
+    officers = [
+        await enrol_at(h, "zm", "h001", "县法院李庭长"),
+        await enrol_at(h, "zm", "v001", "县法院王副院长"),
+    ]
+    return judge, officers, await enrol_at(h, "zm", "k001", "县法院赵主任")
+
+
 def upward(number: str) -> Callable[[Message], bool]:
     return lambda m: "【下级法院报送" in text_of(m) and number in text_of(m)
 
@@ -109,12 +119,7 @@ async def test_seed004_s19_the_level_above_gets_the_result_of_what_it_was_sent(h
     """A county record on a principal leader went to the intermediate court (seed 001 实施办法 §6); when
     the county's office closes its investigation, the intermediate court's office gets the result (seed 004
     §19)."""
-    judge = await enrol_at(h, "zm", "j001", "县法院张法官")
-    officers = [
-        await enrol_at(h, "zm", "h001", "县法院李庭长"),
-        await enrol_at(h, "zm", "v001", "县法院王副院长"),
-    ]
-    office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    judge, officers, office = await county(h)
     above = await enrol_at(h, "zz", "k001", "中院赵主任")
     number = await submit_record(h, judge, principal_leader="yes")
     await h.sim.wait_for(above, upward(number), timeout=10)
@@ -136,12 +141,7 @@ async def test_seed004_s17_2_the_office_above_registers_the_result_of_a_report_t
     intermediate court's office through the system, so the county's follow-up is sent at once; the office
     above registers the result on its card, and the recorder and the county's office are told (seed 004
     §19); nobody else may register it."""
-    judge = await enrol_at(h, "zm", "j001", "县法院张法官")
-    officers = [
-        await enrol_at(h, "zm", "h001", "县法院李庭长"),
-        await enrol_at(h, "zm", "v001", "县法院王副院长"),
-    ]
-    office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    judge, officers, office = await county(h)
     above = await enrol_at(h, "zz", "k001", "中院赵主任")
     number = await submit_record(h, judge)
     await sign_through(h, number, officers, office, "报上一级纪检监察机构处理")
@@ -215,12 +215,7 @@ async def test_seed004_s17_2_the_office_above_registers_the_result_at_the_desk(h
     from liuhen.app.usecases import desk
     from liuhen.web.server import build_app
 
-    judge = await enrol_at(h, "zm", "j001", "县法院张法官")
-    officers = [
-        await enrol_at(h, "zm", "h001", "县法院李庭长"),
-        await enrol_at(h, "zm", "v001", "县法院王副院长"),
-    ]
-    office = await enrol_at(h, "zm", "k001", "县法院赵主任")
+    judge, officers, office = await county(h)
     await enrol_at(h, "zz", "k001", "中院赵主任")
     number = await submit_record(h, judge)
     await sign_through(h, number, officers, office, "报上一级纪检监察机构处理")

@@ -207,20 +207,17 @@ async def test_forged_updates_get_401_and_a_valid_one_is_stored_answered_and_han
         assert unready == (503, "database unreachable") and alive == 200
 
 
-async def test_sigterm_finishes_the_update_in_flight_and_refuses_new_ones(
-    db_url: str, tmp_path: Path
-) -> None:
-    """`liuhen run --webhook` as a process: SIGTERM while a photo is being downloaded. The photo is stored
-    and receipted, then the process exits 0; meanwhile readiness and a new update get 503, and that update
-    is handled by the next start."""
+@contextlib.asynccontextmanager
+async def webhook_process(
+    db_url: str, tmp_path: Path, staff_ids: list[str], **env_extra: str
+) -> AsyncIterator[tuple[HeldFiles, SandboxClient, WebhookProcess, dict[str, str]]]:
+    """`liuhen run --webhook` as a process on the sandbox, its file downloads held until released, ready;
+    the enrolment codes of ``staff_ids``. The process is killed at the end if still running."""
     sandbox = SandboxServer()
     await sandbox.start("127.0.0.1", 0)
     port = free_port()
     try:
-        async with (
-            HeldFiles(sandbox.file_url) as files,
-            SandboxClient(sandbox.base_url, TOKEN) as sim,
-        ):
+        async with HeldFiles(sandbox.file_url) as files, SandboxClient(sandbox.base_url, TOKEN) as sim:
             env = webhook_env(
                 token=TOKEN,
                 api_url=sandbox.bot_api_url,
@@ -230,47 +227,62 @@ async def test_sigterm_finishes_the_update_in_flight_and_refuses_new_ones(
                 port=port,
                 public_url=f"http://127.0.0.1:{port}{HOOK_PATH}",
             )
-            env["LIUHEN_LOG_LEVEL"] = "DEBUG"  # PTB logs request parameters (the secret too) at DEBUG
-            codes = await prepare(env, DEMO_ROSTER.read_text(encoding="utf-8"), ["j001", "j002"])
+            env.update(env_extra)  # e.g. LIUHEN_LOG_LEVEL=DEBUG: PTB logs request parameters (the secret too)
+            codes = await prepare(env, DEMO_ROSTER.read_text(encoding="utf-8"), staff_ids)
             bot = WebhookProcess(env, tmp_path / "bot.log", port)
             bot.start()
             try:
                 await bot.wait_ready()
-                judge, colleague = [(await sim.create_user(first_name=n))["id"] for n in ("张法官", "钱法官")]
-                for user, staff_id in ((judge, "j001"), (colleague, "j002")):
-                    await sim.send_text(user, f"/start {codes[staff_id]}")
-                    await sim.wait_for(user, lambda m: "已完成登记" in text_of(m), timeout=30)
-
-                photo = await sim.send_file(judge, "photo", png("red"))
-                await asyncio.wait_for(files.started.wait(), 30)  # held: the update stays in flight
-                assert bot.proc is not None
-                bot.proc.send_signal(signal.SIGTERM)
-
-                async def not_ready() -> tuple[int, str] | None:
-                    answer = await bot.get("/readyz")
-                    return answer if answer[0] != 200 else None
-
-                draining = await until(not_ready, what="readiness to end after SIGTERM")
-                await sim.send_text(colleague, "刚才有人打电话过问")  # another chat: posted at once
-
-                async def refused_once() -> dict[str, Any] | None:
-                    info = await sim.webhook()
-                    return info if info["failed_attempts"] else None
-
-                refused = await until(refused_once, what="the new update to be refused")
-                files.release.set()  # the photo arrives; the update in flight finishes
-                code = await asyncio.to_thread(bot.proc.wait, 30)
-                bot.proc = None
-                judge_chat, colleague_chat = await sim.chat(judge), await sim.chat(colleague)
-                pending = (await sim.webhook())["pending_update_count"]
-
-                bot.start()  # the next start handles what was refused
-                await sim.wait_for(colleague, lambda m: "已留存证据 #1" in text_of(m), timeout=30)
-                await bot.terminate()
+                yield files, sim, bot, codes
             finally:
                 bot.kill()
     finally:
         await sandbox.stop()
+
+
+async def test_sigterm_finishes_the_update_in_flight_and_refuses_new_ones(
+    db_url: str, tmp_path: Path
+) -> None:
+    """`liuhen run --webhook` as a process: SIGTERM while a photo is being downloaded. The photo is stored
+    and receipted, then the process exits 0; meanwhile readiness and a new update get 503, and that update
+    is handled by the next start."""
+    async with webhook_process(db_url, tmp_path, ["j001", "j002"], LIUHEN_LOG_LEVEL="DEBUG") as (
+        files,
+        sim,
+        bot,
+        codes,
+    ):
+        judge, colleague = [(await sim.create_user(first_name=n))["id"] for n in ("张法官", "钱法官")]
+        for user, staff_id in ((judge, "j001"), (colleague, "j002")):
+            await sim.send_text(user, f"/start {codes[staff_id]}")
+            await sim.wait_for(user, lambda m: "已完成登记" in text_of(m), timeout=30)
+
+        photo = await sim.send_file(judge, "photo", png("red"))
+        await asyncio.wait_for(files.started.wait(), 30)  # held: the update stays in flight
+        assert bot.proc is not None
+        bot.proc.send_signal(signal.SIGTERM)
+
+        async def not_ready() -> tuple[int, str] | None:
+            answer = await bot.get("/readyz")
+            return answer if answer[0] != 200 else None
+
+        draining = await until(not_ready, what="readiness to end after SIGTERM")
+        await sim.send_text(colleague, "刚才有人打电话过问")  # another chat: posted at once
+
+        async def refused_once() -> dict[str, Any] | None:
+            info = await sim.webhook()
+            return info if info["failed_attempts"] else None
+
+        refused = await until(refused_once, what="the new update to be refused")
+        files.release.set()  # the photo arrives; the update in flight finishes
+        code = await asyncio.to_thread(bot.proc.wait, 30)
+        bot.proc = None
+        judge_chat, colleague_chat = await sim.chat(judge), await sim.chat(colleague)
+        pending = (await sim.webhook())["pending_update_count"]
+
+        bot.start()  # the next start handles what was refused
+        await sim.wait_for(colleague, lambda m: "已留存证据 #1" in text_of(m), timeout=30)
+        await bot.terminate()
 
     log = (tmp_path / "bot.log").read_text(errors="replace")
     assert draining == (503, "draining"), log
@@ -300,51 +312,26 @@ async def test_an_update_answered_200_survives_sigkill_and_is_handled_once_by_th
     """Acknowledged once stored, before the work: SIGKILL after the 200 while the photo is being
     downloaded. Telegram keeps nothing (it had its answer); the next start finds the photo in the queue,
     stores and receipts it once."""
-    sandbox = SandboxServer()
-    await sandbox.start("127.0.0.1", 0)
-    port = free_port()
-    try:
-        async with (
-            HeldFiles(sandbox.file_url) as files,
-            SandboxClient(sandbox.base_url, TOKEN) as sim,
-        ):
-            env = webhook_env(
-                token=TOKEN,
-                api_url=sandbox.bot_api_url,
-                file_url=files.base_file_url,
-                data_dir=tmp_path / "data",
-                db_url=db_url,
-                port=port,
-                public_url=f"http://127.0.0.1:{port}{HOOK_PATH}",
-            )
-            codes = await prepare(env, DEMO_ROSTER.read_text(encoding="utf-8"), ["j001"])
-            bot = WebhookProcess(env, tmp_path / "bot.log", port)
-            bot.start()
-            try:
-                await bot.wait_ready()
-                judge = (await sim.create_user(first_name="张法官"))["id"]
-                await sim.send_text(judge, f"/start {codes['j001']}")
-                await sim.wait_for(judge, lambda m: "已完成登记" in text_of(m), timeout=30)
-                photo = await sim.send_file(judge, "photo", png("blue"))
-                await asyncio.wait_for(files.started.wait(), 30)  # being handled, held mid-way
+    async with webhook_process(db_url, tmp_path, ["j001"]) as (files, sim, bot, codes):
+        judge = (await sim.create_user(first_name="张法官"))["id"]
+        await sim.send_text(judge, f"/start {codes['j001']}")
+        await sim.wait_for(judge, lambda m: "已完成登记" in text_of(m), timeout=30)
+        photo = await sim.send_file(judge, "photo", png("blue"))
+        await asyncio.wait_for(files.started.wait(), 30)  # being handled, held mid-way
 
-                async def answered() -> dict[str, Any] | None:
-                    info = await sim.webhook()
-                    return info if info["pending_update_count"] == 0 else None
+        async def answered() -> dict[str, Any] | None:
+            info = await sim.webhook()
+            return info if info["pending_update_count"] == 0 else None
 
-                delivered = await until(answered, what="Telegram to have its 200")
-                bot.kill()  # SIGKILL: nothing is finished, nothing is said
-                files.release.set()
-                receipts_before = [m for m in await sim.chat(judge) if "已留存证据" in text_of(m)]
+        delivered = await until(answered, what="Telegram to have its 200")
+        bot.kill()  # SIGKILL: nothing is finished, nothing is said
+        files.release.set()
+        receipts_before = [m for m in await sim.chat(judge) if "已留存证据" in text_of(m)]
 
-                bot.start()  # the next start handles what the queue holds
-                await sim.wait_for(judge, lambda m: "已留存证据 #1（截图/照片" in text_of(m), timeout=30)
-                await bot.terminate()
-                chat = await sim.chat(judge)
-            finally:
-                bot.kill()
-    finally:
-        await sandbox.stop()
+        bot.start()  # the next start handles what the queue holds
+        await sim.wait_for(judge, lambda m: "已留存证据 #1（截图/照片" in text_of(m), timeout=30)
+        await bot.terminate()
+        chat = await sim.chat(judge)
 
     assert delivered["pending_update_count"] == 0 and not delivered["failed_attempts"]
     assert receipts_before == []  # killed before the receipt

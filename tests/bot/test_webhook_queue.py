@@ -6,12 +6,10 @@ failing is given up after five tries and the chat goes on."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import pytest
 from sqlalchemy import text
 
 from liuhen.bot.webhook import SECRET_HEADER, WebhookOptions, WebhookServer
@@ -19,7 +17,6 @@ from liuhen.storage.database import Database
 from liuhen.storage.locks import ProcessLocks
 from liuhen.storage.webhook_queue import MAX_ATTEMPTS, Queued
 from tests.bot.test_webhook import forged_message
-from tests.conftest import premigrated
 from tests.waiting import until
 
 SECRET = "queue-test-secret"
@@ -50,17 +47,6 @@ class StandIn:
             self.failing[update.update_id] -= 1
             raise RuntimeError("the handling failed")
         self.handled.append(update.update_id)
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    await premigrated(db_url)
-    database = Database(db_url)
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def serve(db: Database, app: StandIn) -> WebhookServer:

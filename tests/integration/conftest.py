@@ -2,27 +2,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
-from liuhen.storage.database import Database
-from tests.conftest import premigrated
 from tests.timeline import START, liuhen, timeline_env
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    await premigrated(db_url)
-    database = Database(db_url)
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
