@@ -677,22 +677,11 @@ async def test_seed001_s7_a_report_forwarded_on_two_levels_up_is_in_the_top_offi
     """层报 (seed 001 §7: 立即报告并层报): a record of a court two levels below, reported to the court
     directly above it and forwarded on from there, is in the list of the office it was forwarded to, and
     opens there; the court in between's own list is unchanged for this office."""
-    clock = world.clock
-    for code, name, parent in (("mid", "某中级人民法院", "t"), ("low", "某基层人民法院", "mid")):
-        await courts.add_court(
-            world.runtime.db.uow(),
-            code=code,
-            name=name,
-            parent_code=parent,
-            deadline_profile="court",
-            clock=clock,
-            actor="t",
-        )
+    added = await courts_below(world, ("mid", "某中级人民法院", "t"), ("low", "某基层人民法院", "mid"))
+    low, mid = added["low"], added["mid"]
     async with world.runtime.db.uow(read_only=True) as uow:
-        low, mid, top = [await uow.courts.by_code(c) for c in ("low", "mid", "t")]
-    assert low is not None and mid is not None and top is not None and low.id and mid.id and top.id
-    roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
-    await import_roster(world.runtime.db.uow(), court_id=low.id, roster=roster, clock=clock, actor="t")
+        top = await uow.courts.by_code("t")
+    assert top is not None and low.id and mid.id and top.id
     async with world.runtime.db.uow() as uow:
         judge = await uow.staff.by_staff_id(low.id, "j001")
         assert judge is not None and judge.id is not None
