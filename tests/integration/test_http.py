@@ -122,3 +122,34 @@ async def test_the_proxy_of_the_environment_is_used(monkeypatch: pytest.MonkeyPa
         finally:
             await request.shutdown()
     assert status == 200 and relayed and relayed[0].endswith("/bot1:x/getMe")
+
+
+async def test_a_host_named_in_no_proxy_is_reached_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_PROXY keeps a local Bot API server (or the sandbox) off the office's proxy, as with httpx."""
+    relayed: list[str] = []
+    reached: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        relayed.append(str(request.url))
+        return web.json_response({"ok": True, "result": True})
+
+    async def api(request: web.Request) -> web.Response:
+        reached.append(request.path)
+        return web.json_response({"ok": True, "result": True})
+
+    proxy_app, api_app = web.Application(), web.Application()
+    proxy_app.router.add_route("*", "/{path:.*}", proxy)
+    api_app.router.add_route("*", "/{path:.*}", api)
+    async with Server(proxy_app) as proxy_server, Server(api_app) as api_server:
+        monkeypatch.setenv("HTTP_PROXY", proxy_server.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        monkeypatch.delenv("no_proxy", raising=False)
+        request = AiohttpRequest()
+        await request.initialize()
+        try:
+            for _ in range(2):  # the second request takes the looked-up answer
+                status, _ = await request.do_request(f"{api_server.url}/bot1:x/getMe", "POST", None)
+                assert status == 200
+        finally:
+            await request.shutdown()
+    assert reached == ["/bot1:x/getMe", "/bot1:x/getMe"] and relayed == []

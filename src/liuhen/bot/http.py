@@ -3,6 +3,10 @@
 With many judges at once the bot has dozens of requests in flight; httpx's pool spends more CPU per
 request than the rest of a receipt (measured with bench/intake.py). aiohttp is already a dependency
 (the webhook server, the sandbox) and PTB takes any `BaseRequest`.
+
+The proxy of the environment (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as httpx honours them) is looked up
+once per origin, not per request: aiohttp's `trust_env` reads the whole environment and ~/.netrc on a
+worker thread for every request, two thread hops per Bot API call (measured with bench/intake.py).
 """
 
 from __future__ import annotations
@@ -11,10 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
+
+Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
 
 
 class AiohttpRequest(BaseRequest):
@@ -41,6 +49,7 @@ class AiohttpRequest(BaseRequest):
         self._media_write = media_write_timeout
         self._trace_configs = list(trace_configs)  # e.g. the broadcast's pacing and wire log
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str | None, int | None], Proxy] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -49,11 +58,10 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
-            # trust_env: HTTPS_PROXY / HTTP_PROXY / NO_PROXY reach Telegram as with PTB's httpx default
+            self._proxies.clear()  # read from the environment again, once per origin
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,
                 trace_configs=self._trace_configs or None,
             )
 
@@ -86,15 +94,29 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(
             total=sum(parts) if len(parts) == 4 else None, sock_connect=connect, sock_read=read
         )
+        proxy, proxy_auth = self._proxy_for(url)
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=_body(request_data), timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+
+    def _proxy_for(self, url: str) -> Proxy:
+        """HTTPS_PROXY / HTTP_PROXY / NO_PROXY reach Telegram as with PTB's httpx default."""
+        target = URL(url)
+        key = (target.scheme, target.host, target.port)
+        found = self._proxies.get(key)
+        if found is None:
+            try:
+                found = get_env_proxy_for_url(target)
+            except LookupError:  # no proxy for this origin, or NO_PROXY names it
+                found = (None, None)
+            self._proxies[key] = found
+        return found
 
 
 def _body(request_data: RequestData | None) -> Any:
