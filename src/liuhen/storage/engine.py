@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from liuhen.storage import sqlite_driver
 from liuhen.storage.seals import SealingSession
 from liuhen.storage.tables import start_mappers
+
+registry.register(f"sqlite.{sqlite_driver.DRIVER}", sqlite_driver.__name__, "OneHopDialect")
 
 BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "liuhen_read_only"
@@ -61,6 +65,8 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
+        # aiosqlite's connection with one thread hop per statement (storage/sqlite_driver.py)
+        parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -69,7 +75,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             kwargs.update(pool_size=SQLITE_POOL, max_overflow=0, pool_timeout=POOL_WAIT_S)
     else:
         kwargs.update(pool_pre_ping=True, pool_size=PG_POOL, max_overflow=PG_POOL, pool_timeout=POOL_WAIT_S)
-    engine = create_async_engine(url, **kwargs)
+    engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _sqlite_setup(engine)
     return engine
