@@ -179,15 +179,25 @@ class ReceiptTap(EventLog):
 
 
 def profiled(argv: list[str], out: Path) -> list[str]:
-    """``argv`` (a ``python -c CODE ARGS…`` command line) with its program run under cProfile, the statistics
-    written to ``out`` when it exits (a clean stop: SIGTERM, as ``BotSubprocess.stop`` sends)."""
+    """``argv`` (a ``python -c CODE ARGS…`` command line) with its program profiled, the statistics (pstats)
+    written to ``out`` when it exits (a clean stop: SIGTERM, as ``BotSubprocess.stop`` sends).
+
+    With yappi installed (``pip install yappi``) every thread is profiled in CPU time, aiosqlite's and the
+    evidence writer's included; otherwise cProfile, which sees the event loop's thread only."""
     python, flag, code, *rest = argv
     assert flag == "-c" and code.rstrip().endswith("main()"), argv
     wrapped = code.rstrip()[: -len("main()")] + (
         "import atexit, cProfile\n"
-        "profile = cProfile.Profile()\n"
-        f"atexit.register(lambda: (profile.disable(), profile.dump_stats({str(out)!r})))\n"
-        "profile.enable()\n"
+        "try:\n"
+        "    import yappi\n"
+        "except ImportError:\n"
+        "    profile = cProfile.Profile()\n"
+        f"    atexit.register(lambda: (profile.disable(), profile.dump_stats({str(out)!r})))\n"
+        "    profile.enable()\n"
+        "else:\n"
+        "    yappi.set_clock_type('cpu')\n"
+        f"    atexit.register(lambda: (yappi.stop(), yappi.get_func_stats().save({str(out)!r}, 'pstat')))\n"
+        "    yappi.start()\n"
         "main()\n"
     )
     return [python, flag, wrapped, *rest]
