@@ -23,11 +23,22 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
     seen: list[dict[str, object]] = []
 
     async def echo(request: web.Request) -> web.Response:
-        form = await request.post()
-        fields = {
-            k: (v.filename, v.file.read()) if isinstance(v, web.FileField) else v for k, v in form.items()
-        }
-        seen.append({"method": request.method, "agent": request.headers.get("User-Agent"), **fields})
+        # the Bot API takes parameters as JSON or as a form, files in a multipart form
+        if request.content_type == "application/json":
+            fields = await request.json()
+        else:
+            form = await request.post()
+            fields = {
+                k: (v.filename, v.file.read()) if isinstance(v, web.FileField) else v for k, v in form.items()
+            }
+        seen.append(
+            {
+                "method": request.method,
+                "agent": request.headers.get("User-Agent"),
+                "type": request.content_type,
+                **fields,
+            }
+        )
         return web.json_response({"ok": True, "result": True})
 
     answer_now = asyncio.Event()
@@ -66,6 +77,7 @@ async def test_parameters_and_files_arrive_as_telegram_expects(
     status, body = await request_.do_request(f"{url}/echo", "POST", data)
     assert status == 200 and json.loads(body)["ok"] is True
     assert seen[0]["chat_id"] == "42" and seen[0]["text"] == "已留存证据 #1"
+    assert seen[0]["type"] == "application/json"
     assert "python-telegram-bot" in str(seen[0]["agent"])
 
     document = InputFile(b"%PDF-1.4 form", filename="登记表.pdf", attach=False)
@@ -73,7 +85,7 @@ async def test_parameters_and_files_arrive_as_telegram_expects(
         [RequestParameter.from_input("chat_id", 42), RequestParameter.from_input("document", document)]
     )
     await request_.do_request(f"{url}/echo", "POST", upload)
-    assert seen[1]["chat_id"] == "42"
+    assert seen[1]["chat_id"] == "42" and seen[1]["type"] == "multipart/form-data"
     assert seen[1]["document"] == ("登记表.pdf", b"%PDF-1.4 form")
 
 

@@ -23,6 +23,7 @@ from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
 Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
+JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -95,9 +96,16 @@ class AiohttpRequest(BaseRequest):
             total=sum(parts) if len(parts) == 4 else None, sock_connect=connect, sock_read=read
         )
         proxy, proxy_auth = self._proxy_for(url)
+        body, headers = _body(request_data)
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -119,17 +127,20 @@ class AiohttpRequest(BaseRequest):
         return found
 
 
-def _body(request_data: RequestData | None) -> Any:
-    """Form fields as PTB gives them to httpx: JSON-encoded parameters, files as (name, bytes, mime)."""
+def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:
+    """Parameters as one JSON object, as the Bot API accepts them (cheaper than a urlencoded form: the
+    keyboard's JSON is not percent-encoded byte by byte); with files, a multipart form as httpx sends it:
+    JSON-encoded parameters, files as (name, bytes, mime)."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, None
     files = request_data.multipart_data
     if not files:
-        return fields or None
+        if not request_data.parameters:
+            return None, None
+        return request_data.json_payload, JSON
     form = aiohttp.FormData(quote_fields=False)  # file names in UTF-8 as httpx sends them, not %-quoted
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (file_name, content, mime_type) in files.items():
         form.add_field(name, content, filename=file_name, content_type=mime_type)
-    return form
+    return form, None

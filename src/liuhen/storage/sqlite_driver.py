@@ -52,7 +52,7 @@ def _on_its_thread(driver: Any, operation: Any, parameters: Any, many: bool) -> 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose every statement is one call on aiosqlite's thread."""
 
-    __slots__ = ("_description", "_rowcount", "_lastrowid")
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:  # no aiosqlite cursor: nothing to open
         self._adapt_connection = adapt_connection
