@@ -264,6 +264,10 @@ async def test_quarterly_counts_comparisons_and_charts(db: Database, seeded: See
     assert summary["签批逾期（次）"] == [1, 0, 0]
     assert isinstance(wb["概况"]["B3"].value, int)  # real number cells
     assert wb["概况"].freeze_panes == "A3"
+    head, number, text = wb["概况"]["B2"], wb["概况"]["B3"], wb["特别报告事项明细"]["B3"]
+    assert head.font.b and head.fill.fgColor.rgb.endswith("DCE6F1") and head.alignment.wrap_text
+    assert number.number_format == "0" and number.border.left.style == "thin" and not number.font.b
+    assert text.alignment.wrap_text and text.border.bottom.style == "thin"
     methods = sheet_counts(wb["过问方式"])
     assert methods["电话"] == [2, 0, 0] and methods["微信"] == [2, 0, 0] and methods["当面"] == [1, 0, 0]
     assert methods["短信"] == [0, 1, 1] and methods["函文"] == [0, 0, 1]

@@ -240,6 +240,12 @@ def _cell(value: object, style: str) -> Flowable | list[Flowable]:
     return para("" if value is None else value, style)
 
 
+def _number(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return "" if value is None else str(value)
+
+
 def table(
     rows: Sequence[Sequence[object]],
     *,
@@ -254,16 +260,18 @@ def table(
     every page the table continues on.
     """
     numeric = set(numeric_cols)
-    data: list[list[Flowable | list[Flowable]]] = []
+    data: list[list[Flowable | list[Flowable] | str]] = []
     for i, row in enumerate(rows):
         head = i < header_rows
-        data.append([_cell(v, "cell_head" if head else "cell") for v in row])
-    if numeric:
-        right = ParagraphStyle("cell_num", parent=styles()["cell"], alignment=2)
-        for row_cells, row in zip(data[header_rows:], rows[header_rows:], strict=True):
-            for c in numeric:
-                if c < len(row) and not isinstance(row[c], Flowable):
-                    row_cells[c] = Paragraph(escape("" if row[c] is None else str(row[c])), right)
+        data.append(
+            [
+                # a number is drawn as a plain string: nothing to wrap, no paragraph to lay out
+                _number(v)
+                if not head and c in numeric and not isinstance(v, Flowable)
+                else _cell(v, "cell_head" if head else "cell")
+                for c, v in enumerate(row)
+            ]
+        )
     widths = list(col_widths) if col_widths is not None else None
     t = Table(data, colWidths=widths, repeatRows=header_rows)
     commands: list[tuple[Any, ...]] = [
@@ -274,6 +282,15 @@ def table(
     ]
     if header_rows:
         commands.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), SHADE))
+    cell = styles()["cell"]
+    for c in sorted(numeric):
+        body = ((c, header_rows), (c, -1))
+        commands += [
+            ("FONTNAME", *body, cell.fontName),
+            ("FONTSIZE", *body, cell.fontSize),
+            ("LEADING", *body, cell.leading),
+            ("ALIGN", *body, "RIGHT"),
+        ]
     t.setStyle(TableStyle([*commands, *extra_style]))
     return t
 
