@@ -128,6 +128,7 @@ async def test_a_month_of_reports_reminders_and_the_notice(db_url: str, tmp_path
         await h.sim.press(zhang, asked[zhang]["message_id"], forge=True, data=other_button)
         await h.sim.wait_for(zhang, "以首次答复为准", timeout=10)
 
+        await settle(h)  # the broadcast has gone through every row
         assert (await rows(h, "n001")) == {"prompt": "blocked"}  # 403: unreachable, not retried
         assert (await rows(h, "x001")) == {"prompt": "unreachable"}  # never enrolled
 

@@ -125,6 +125,36 @@ async def test_planning_is_idempotent_and_late_enrolment_is_caught_up(court: Dat
     assert (await rows(court))[("j003", "prompt")] == "pending"
 
 
+async def test_a_few_rows_are_begun_and_delivered_together(court: Database) -> None:
+    """The broadcast's workers begin a few rows in one transaction: who no longer needs asking is left out,
+    the others are `sending` in order; their deliveries are committed together, and rows a stopping
+    sender never sent are pending again (seed 003 §13: nobody missed, nobody asked twice)."""
+    await plan(court)
+    pending = await monthly.pending(court.uow(), court_id=1)
+    async with court.uow() as uow:
+        j002 = await uow.staff.by_staff_id(1, "j002")
+        assert j002 is not None
+        j002.active = False  # left the court after the planning
+        await uow.commit()
+    begun = await monthly.begin_send_many(
+        court.uow(), prompt_ids=[p.id for p in pending], now=DEC1, tz=TZ, policy=POLICY, sender="ours"
+    )
+    expected = [p.id for p in pending if p.staff_pk != j002.id]
+    assert [o.prompt_id for o in begun] == expected and all(o.buttons for o in begun)
+    assert (await rows(court))[("j002", "prompt")] == "skipped"
+    first, rest = begun[0].prompt_id, expected[1:]
+    await monthly.delivered_many(court.uow(), sent=[(first, 4242)], now=DEC1)
+    await monthly.release(court.uow(), prompt_ids=rest, now=DEC1)
+    async with court.uow(read_only=True) as uow:
+        after = {p.id: p for p in await uow.monthly.prompts(1, ["2026-11"])}
+    assert after[first].state == "sent" and after[first].message_id == 4242
+    assert all(after[pk].state == "pending" for pk in rest)  # never sent: asked again, once
+    again = await monthly.begin_send_many(
+        court.uow(), prompt_ids=[first, *rest], now=DEC1, tz=TZ, policy=POLICY
+    )
+    assert [o.prompt_id for o in again] == rest  # the sent one is not begun twice
+
+
 async def test_recovery_sends_again_only_what_never_left_the_process(court: Database) -> None:
     await plan(court)
     ids = [p.id for p in await monthly.pending(court.uow(), court_id=1)]

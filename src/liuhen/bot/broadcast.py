@@ -59,6 +59,7 @@ log = structlog.get_logger(__name__)
 
 PREFIX = "m:"
 BATCH = 500
+CHUNK = 8  # rows a worker begins in one transaction (their deliveries are committed in one too)
 WIRE_DIR = "broadcast-wire"
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 _CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar("liuhen_broadcast_row", default=None)
@@ -186,6 +187,20 @@ def wire_tracing(wire: WireLog, limiter: AsyncLimiter) -> aiohttp.TraceConfig:
 AppType = Application[Any, Any, Any, Any, Any, Any]
 
 
+def chunks(prompts: list[Prompt], workers: int) -> list[list[Prompt]]:
+    """The rows in order, cut into chunks of one court and month each, of at most ``CHUNK`` rows and small
+    enough for every worker to have one (a small court's few rows still go out side by side)."""
+    size = max(1, min(CHUNK, -(-len(prompts) // max(workers, 1))))
+    out: list[list[Prompt]] = []
+    for p in prompts:
+        last = out[-1] if out else None
+        if last is None or len(last) == size or (last[0].court_id, last[0].month) != (p.court_id, p.month):
+            out.append([p])
+        else:
+            last.append(p)
+    return out
+
+
 class Broadcaster:
     """One per application: :meth:`recover` once at start, :meth:`kick` to send whatever is pending."""
 
@@ -278,19 +293,20 @@ class Broadcaster:
                     )
                 if not batch:
                     return
-                queue: asyncio.Queue[Prompt] = asyncio.Queue()
-                for p in batch:
-                    queue.put_nowait(p)
+                queue: asyncio.Queue[list[Prompt]] = asyncio.Queue()
+                for chunk in chunks(batch, self.workers):
+                    queue.put_nowait(chunk)
                 await asyncio.gather(*(self._worker(queue) for _ in range(self.workers)))
         except Exception:
             log.exception("broadcast_failed")
         finally:
             await self._close_bot()
 
-    async def _worker(self, queue: asyncio.Queue[Prompt]) -> None:
+    async def _worker(self, queue: asyncio.Queue[list[Prompt]]) -> None:
         while self.app.running and not queue.empty():
-            p = queue.get_nowait()
-            await self.send_one(p.id, await self._schedule(p.court_id, p.month))
+            chunk = queue.get_nowait()
+            first = chunk[0]
+            await self.send_chunk([p.id for p in chunk], await self._schedule(first.court_id, first.month))
 
     async def _schedule(self, court_id: int, month: str) -> Schedule:
         """The court's schedule of the month, read again after a minute (the court may enter a calendar
@@ -315,35 +331,51 @@ class Broadcaster:
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def send_one(self, prompt_id: int, schedule: Schedule | None = None) -> None:
+    async def send_chunk(self, prompt_ids: list[int], schedule: Schedule | None = None) -> None:
+        """Begin the rows in one transaction, send them one by one (each paced by the limiter), and commit
+        their deliveries in one transaction. A crash meanwhile leaves them ``sending``: the wire log tells
+        which requests left (``unknown``: taken as delivered) and which did not (sent again)."""
         await self._pause()
         bot = await self._sender()
-        self.busy_ids.add(prompt_id)
-        try:
-            await self._send(bot, prompt_id, schedule)
-        finally:
-            self.busy_ids.discard(prompt_id)
-
-    async def _send(self, bot: ExtBot[None], prompt_id: int, schedule: Schedule | None) -> None:
+        self.busy_ids.update(prompt_ids)
         rt = self.rt
-        outgoing = await monthly.begin_send(
-            rt.db.uow(),
-            prompt_id=prompt_id,
-            now=rt.clock.now(),
-            tz=rt.settings.tz,
-            policy=self.policy,
-            court_name=rt.court_name,
-            sender=self.wire.sender,
-            known=schedule,
-        )
-        if outgoing is None:
-            return
-        # ---- from here until the outcome is committed, a crash leaves the row `sending` -------------
+        sent: list[tuple[int, int]] = []
+        waiting: list[int] = []
+        try:
+            begun = await monthly.begin_send_many(
+                rt.db.uow(),
+                prompt_ids=prompt_ids,
+                now=rt.clock.now(),
+                tz=rt.settings.tz,
+                policy=self.policy,
+                court_name=rt.court_name,
+                sender=self.wire.sender,
+                known=schedule,
+            )
+            waiting = [o.prompt_id for o in begun]
+            for o in begun:
+                if not self.app.running:
+                    break  # stopping: the rest go back to pending below
+                await self._pause()
+                waiting.remove(o.prompt_id)
+                message_id = await self._send(bot, o)
+                if message_id is not None:
+                    sent.append((o.prompt_id, message_id))
+        finally:
+            await monthly.delivered_many(rt.db.uow(), sent=sent, now=rt.clock.now())
+            await monthly.release(rt.db.uow(), prompt_ids=waiting, now=rt.clock.now())
+            self.busy_ids.difference_update(prompt_ids)
+
+    async def _send(self, bot: ExtBot[None], outgoing: Outgoing) -> int | None:
+        """One row's request; its message id when Telegram took it (committed by the caller), else None
+        with the row's other outcome committed here."""
+        prompt_id = outgoing.prompt_id
+        # ---- from the begin until the outcome is committed, a crash leaves the row `sending` ------------
         # The limiter's slot is taken in the HTTP client, right before the request is written; a crash while
         # waiting for it is harmless (the request never left: the row is sent again).
         token = _CURRENT.set(prompt_id)
         try:
-            message_id = await self._deliver(bot, outgoing)
+            return await self._deliver(bot, outgoing)
         except RetryAfter as exc:
             seconds = float(
                 exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.seconds
@@ -366,12 +398,9 @@ class Broadcaster:
             else:  # the request never left: Telegram cannot have it
                 self._resume_at = asyncio.get_running_loop().time() + 1.0
                 await self._outcome(monthly.retry_later, prompt_id, error=repr(exc))
-        else:
-            await monthly.delivered(
-                rt.db.uow(), prompt_id=prompt_id, message_id=message_id, now=rt.clock.now()
-            )
         finally:
             _CURRENT.reset(token)
+        return None
 
     async def _outcome(self, use_case: Callable[..., Awaitable[None]], prompt_id: int, *, error: str) -> None:
         await use_case(self.rt.db.uow(), prompt_id=prompt_id, now=self.rt.clock.now(), error=error)

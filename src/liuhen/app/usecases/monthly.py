@@ -345,6 +345,8 @@ async def pending(uow: UnitOfWork, *, court_id: int, limit: int = 500, wecom: bo
 
 # ------------------------------------------------------------------------------------------- sending
 
+RELEASED = "not_sent"  # a row's error after its sender stopped before its request (pending again)
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -374,52 +376,88 @@ async def begin_send(
     """Mark one pending row ``sending`` and return what to send, or None when it is no longer to be sent
     (someone else took it; the person left, answered, recorded, or the deadline passed for a reminder).
     The commit happens before the caller's HTTP request: that is the durable order."""
+    found = await begin_send_many(
+        uow,
+        prompt_ids=[prompt_id],
+        now=now,
+        tz=tz,
+        policy=policy,
+        court_name=court_name,
+        sender=sender,
+        known=known,
+    )
+    return found[0] if found else None
+
+
+async def begin_send_many(
+    uow: UnitOfWork,
+    *,
+    prompt_ids: Sequence[int],
+    now: datetime,
+    tz: tzinfo,
+    policy: Policy,
+    court_name: str = "",
+    sender: str | None = None,
+    known: Schedule | None = None,
+) -> list[Outgoing]:
+    """:func:`begin_send` for several rows of one court and month in one transaction (the broadcast's
+    workers take a few rows at a time: one commit instead of one per message). The rows no longer to be
+    sent are left out, the others come back in order; a row begun and then not sent (the sender stopped
+    first) goes back with :func:`release`, or after a crash by the wire log (bot/broadcast.py)."""
+    begun: list[Outgoing] = []
     async with uow:
-        p = await uow.monthly.get_prompt(prompt_id)
-        if p is None or p.state != PromptState.PENDING.value:
-            return None
-        staff = await uow.staff.get(p.staff_pk)
-        month, kind = Month.parse(p.month), Kind(p.kind)
-        if known is not None and known.month == month:
-            sched = known  # the sender keeps the schedule of the month for a while: one query less
-        else:
-            sched = await month_schedule(uow, court_id=p.court_id, month=month, tz=tz, policy=policy)
-        skip = await _why_not(uow, p, staff, kind, month, sched, now, tz)
-        if skip is not None:
-            state, reason = skip
-            await uow.monthly.finish(p.id, state.value, at=now, error=reason)
-            await uow.commit()
-            return None
-        assert staff is not None and staff.id is not None and staff.chat_id is not None
-        records: tuple[RecordLine, ...] = ()
-        buttons: list[tuple[str, str]] = []
-        compliance = None
-        if kind.asks:
-            mine = await _month_records(uow, staff.id, p.court_id, month, tz)
-            records = tuple(_record_line(r, tz) for r in mine)
-            choices = [Choice.RECORDS, Choice.HAS] if mine else [Choice.ZERO, Choice.HAS]
-            for choice in choices:
-                token = await issue_button(
-                    uow, staff_pk=staff.id, action=ACTION, now=now, arg=f"{month}:{choice}:{kind.value}"
-                )
-                buttons.append((choice, token))
-        else:
-            compliance = await _compliance(
-                uow, court_id=p.court_id, month=month, now=now, tz=tz, policy=policy, court_name=court_name
-            )
-        if not await uow.monthly.begin(p.id, now, sender):
-            return None
+        for prompt_id in prompt_ids:
+            o = await _begin_one(uow, prompt_id, now, tz, policy, court_name, sender, known)
+            if o is not None:
+                begun.append(o)
         await uow.commit()
-        return Outgoing(
-            p.id,
-            staff.chat_id,
-            kind,
-            month,
-            sched.deadline,
-            records,
-            tuple(buttons),
-            compliance,
+    return begun
+
+
+async def _begin_one(
+    uow: UnitOfWork,
+    prompt_id: int,
+    now: datetime,
+    tz: tzinfo,
+    policy: Policy,
+    court_name: str,
+    sender: str | None,
+    known: Schedule | None,
+) -> Outgoing | None:
+    p = await uow.monthly.get_prompt(prompt_id)
+    if p is None or p.state != PromptState.PENDING.value:
+        return None
+    staff = await uow.staff.get(p.staff_pk)
+    month, kind = Month.parse(p.month), Kind(p.kind)
+    if known is not None and known.month == month:
+        sched = known  # the sender keeps the schedule of the month for a while: one query less
+    else:
+        sched = await month_schedule(uow, court_id=p.court_id, month=month, tz=tz, policy=policy)
+    skip = await _why_not(uow, p, staff, kind, month, sched, now, tz)
+    if skip is not None:
+        state, reason = skip
+        await uow.monthly.finish(p.id, state.value, at=now, error=reason)
+        return None
+    assert staff is not None and staff.id is not None and staff.chat_id is not None
+    if not await uow.monthly.begin(p.id, now, sender):
+        return None  # another sender took it meanwhile
+    records: tuple[RecordLine, ...] = ()
+    buttons: list[tuple[str, str]] = []
+    compliance = None
+    if kind.asks:
+        mine = await _month_records(uow, staff.id, p.court_id, month, tz)
+        records = tuple(_record_line(r, tz) for r in mine)
+        choices = [Choice.RECORDS, Choice.HAS] if mine else [Choice.ZERO, Choice.HAS]
+        for choice in choices:
+            token = await issue_button(
+                uow, staff_pk=staff.id, action=ACTION, now=now, arg=f"{month}:{choice}:{kind.value}"
+            )
+            buttons.append((choice, token))
+    else:
+        compliance = await _compliance(
+            uow, court_id=p.court_id, month=month, now=now, tz=tz, policy=policy, court_name=court_name
         )
+    return Outgoing(p.id, staff.chat_id, kind, month, sched.deadline, records, tuple(buttons), compliance)
 
 
 async def _why_not(
@@ -450,8 +488,27 @@ async def _why_not(
 
 
 async def delivered(uow: UnitOfWork, *, prompt_id: int, message_id: int, now: datetime) -> None:
+    await delivered_many(uow, sent=[(prompt_id, message_id)], now=now)
+
+
+async def delivered_many(uow: UnitOfWork, *, sent: Sequence[tuple[int, int]], now: datetime) -> None:
+    """Telegram took the rows' messages: (row, message id) each, in one transaction."""
+    if not sent:
+        return
     async with uow:
-        await uow.monthly.finish(prompt_id, PromptState.SENT.value, at=now, message_id=message_id)
+        for prompt_id, message_id in sent:
+            await uow.monthly.finish(prompt_id, PromptState.SENT.value, at=now, message_id=message_id)
+        await uow.commit()
+
+
+async def release(uow: UnitOfWork, *, prompt_ids: Sequence[int], now: datetime) -> None:
+    """Rows begun by a sender that stopped before making their requests: pending again (their requests
+    never left, so nobody has the message)."""
+    if not prompt_ids:
+        return
+    async with uow:
+        for prompt_id in prompt_ids:
+            await uow.monthly.resolve(prompt_id, PromptState.PENDING.value, at=now, error=RELEASED)
         await uow.commit()
 
 
