@@ -64,6 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # runnable without an install
 
 from liuhen.domain import catalogue as cat  # noqa: E402
+from liuhen.domain import signoff as sign  # noqa: E402
 from liuhen.domain.answers import Answers  # noqa: E402
 from liuhen.domain.monthly import Kind, Month, Policy  # noqa: E402
 from liuhen.domain.periods import Quarter  # noqa: E402
@@ -412,9 +413,15 @@ class Generator:
                      "round": 1, "on_behalf_of": None, "disposition": disp, "defer_answer": None}
                 )  # fmt: skip
             waiting = status not in ("filed", "submitted")
+            route = sign.Route(
+                recorder_pk=recorder.pk,
+                steps=tuple(sign.Step(sign.Level(level), None if dkind == "dispose" else officer)
+                            for dkind, level, officer in levels),
+                discipline=frozenset({org.discipline.get(court_id, recorder.pk)}),
+            )  # fmt: skip
             chain = {
                 "status": status,
-                "route": None,
+                "route": sign.route_to_json(route) if status != "submitted" else None,
                 "round": 1,
                 "received_at": at.isoformat() if waiting else None,
                 "deadline": (at + timedelta(days=3)).isoformat() if waiting else None,
