@@ -20,7 +20,7 @@ Thirty-five months of monthly-report prompts and answers are loaded once for eve
 At each rate, in the same run, it prints (never asserts):
 
 1. the high court's quarterly roll-up as a whole command, ``liuhen report quarterly 2026Q4 --court HIGH
-   --with-lower --as k001 -o F.pdf`` (and ``.xlsx``) as a subprocess — target ≤ 10 s at 100× — beside the
+   --with-lower --as k001 -o F.pdf`` (and ``.xlsx``) as a subprocess — target ≤ 4 s at 100× — beside the
    baseline: the machine's ``psql`` running the same GROUP BY queries over the three compared quarters for
    the courts' ids on the same database, as a ratio;
 2. the monthly broadcast's planning for every court: ``domain.services.monthly.plan_due`` (what the monthly
@@ -72,6 +72,7 @@ from liuhen.domain.records import record_number  # noqa: E402
 from liuhen.domain.reporting import facts_of  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
+ROLLUP_S = 4.0  # the province roll-up at 100×, as a whole command
 QUARTER = Quarter(2026, 4)
 FIRST_MONTH, MONTHS = Month(2024, 1), 36  # 2024-01 … 2026-12
 PLANNED = Month(2026, 12)  # the month whose report the planning is timed for (asked in January 2027)
@@ -398,6 +399,15 @@ class Generator:
                 ("approve", "vice_president", org.vp_of.get(recorder.department_id, recorder.pk)),
                 ("dispose", "discipline", org.discipline.get(court_id, recorder.pk)),
             ]
+            try:
+                route = sign.Route(
+                    recorder_pk=recorder.pk,
+                    steps=tuple(sign.Step(sign.Level(level), None if dkind == "dispose" else officer)
+                                for dkind, level, officer in levels),
+                    discipline=frozenset({org.discipline.get(court_id, recorder.pk)}),
+                )  # fmt: skip
+            except ValueError:  # the recorder would sign his own record (a court without that officer)
+                status = "submitted"
             signers += levels[: reached.get(status, 2 if status == "awaiting_discipline" else 3)]
             disposition = rnd.choices(DISPOSITIONS, DISPOSITION_WEIGHTS)[0] if status == "filed" else None
             at = submitted
@@ -413,12 +423,6 @@ class Generator:
                      "round": 1, "on_behalf_of": None, "disposition": disp, "defer_answer": None}
                 )  # fmt: skip
             waiting = status not in ("filed", "submitted")
-            route = sign.Route(
-                recorder_pk=recorder.pk,
-                steps=tuple(sign.Step(sign.Level(level), None if dkind == "dispose" else officer)
-                            for dkind, level, officer in levels),
-                discipline=frozenset({org.discipline.get(court_id, recorder.pk)}),
-            )  # fmt: skip
             chain = {
                 "status": status,
                 "route": sign.route_to_json(route) if status != "submitted" else None,
@@ -853,7 +857,7 @@ def report(
             ("report quarterly → PDF (whole command)", "pdf"),
             ("report quarterly → XLSX (whole command)", "xlsx"),
         ):
-            target = ("≤ 10 s " + ("✓" if r[key] <= 10 else "✗")) if r["m"] >= 100 else ""
+            target = (f"≤ {ROLLUP_S:g} s " + ("✓" if r[key] <= ROLLUP_S else "✗")) if r["m"] >= 100 else ""
             table.add_row(rate, label, f"{r[key]:.2f}", f"{r[key] / base:.1f}", target)
             rate = ""
         table.add_row(

@@ -246,6 +246,18 @@ def _number(value: object) -> str:
     return "" if value is None else str(value)
 
 
+PADDING = 3  # points left and right of a table cell's content
+
+
+def _fits(text: str, width: float | None) -> bool:
+    """Plain text that fits on one line of a cell ``width`` wide: drawn as a string, no paragraph to
+    parse and wrap (most cells of a list: numbers, dates, names; measured, most of a report's time)."""
+    if width is None or "\n" in text:
+        return False
+    cell = styles()["cell"]
+    return float(pdfmetrics.stringWidth(text, cell.fontName, cell.fontSize)) <= width - 2 * PADDING
+
+
 def table(
     rows: Sequence[Sequence[object]],
     *,
@@ -254,43 +266,43 @@ def table(
     numeric_cols: Iterable[int] = (),
     extra_style: Sequence[tuple[Any, ...]] = (),
 ) -> Table:
-    """A grid table; str/int/None cells become wrapped paragraphs, flowables (or lists of them) pass through.
+    """A grid table; str/int/None cells become wrapped paragraphs (or plain strings where they fit on one
+    line of their column), flowables (or lists of them) pass through.
 
     ``numeric_cols`` are right-aligned; the first ``header_rows`` rows are shaded and repeated on
     every page the table continues on.
     """
     numeric = set(numeric_cols)
+    widths = list(col_widths) if col_widths is not None else None
     data: list[list[Flowable | list[Flowable] | str]] = []
     for i, row in enumerate(rows):
-        head = i < header_rows
-        data.append(
-            [
-                # a number is drawn as a plain string: nothing to wrap, no paragraph to lay out
-                _number(v)
-                if not head and c in numeric and not isinstance(v, Flowable)
-                else _cell(v, "cell_head" if head else "cell")
-                for c, v in enumerate(row)
-            ]
-        )
-    widths = list(col_widths) if col_widths is not None else None
+        if i < header_rows:
+            data.append([_cell(v, "cell_head") for v in row])
+            continue
+        cells: list[Flowable | list[Flowable] | str] = []
+        for c, v in enumerate(row):
+            if isinstance(v, Flowable) or (isinstance(v, list | tuple) and v):
+                cells.append(_cell(v, "cell"))
+                continue
+            text = _number(v)
+            width = widths[c] if widths is not None and c < len(widths) else None
+            cells.append(text if c in numeric or _fits(text, width) else _cell(v, "cell"))
+        data.append(cells)
     t = Table(data, colWidths=widths, repeatRows=header_rows)
+    cell = styles()["cell"]
+    body = ((0, header_rows), (-1, -1))  # what is drawn as a string takes the paragraphs' face and size
     commands: list[tuple[Any, ...]] = [
         ("GRID", (0, 0), (-1, -1), 0.5, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+        ("FONTNAME", *body, cell.fontName),
+        ("FONTSIZE", *body, cell.fontSize),
+        ("LEADING", *body, cell.leading),
     ]
     if header_rows:
         commands.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), SHADE))
-    cell = styles()["cell"]
-    for c in sorted(numeric):
-        body = ((c, header_rows), (c, -1))
-        commands += [
-            ("FONTNAME", *body, cell.fontName),
-            ("FONTSIZE", *body, cell.fontSize),
-            ("LEADING", *body, cell.leading),
-            ("ALIGN", *body, "RIGHT"),
-        ]
+    commands += [("ALIGN", (c, header_rows), (c, -1), "RIGHT") for c in sorted(numeric)]
     t.setStyle(TableStyle([*commands, *extra_style]))
     return t
 
