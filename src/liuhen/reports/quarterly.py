@@ -85,6 +85,7 @@ def _words(period: Period) -> Callable[[str], str]:
 
 
 LIST_MAX_PDF = 300  # longer lists are cut in the PDF (the XLSX has them all, up to LIST_MAX)
+CHART_MAX = 20  # bars per category in a PDF chart: a roll-up's departments are cut to the most frequent
 LIST_MAX = 20_000
 ESCALATING_DISPOSITIONS = ("immediate", "escalate")
 NO_DATA = "暂无数据"
@@ -627,6 +628,22 @@ def _change(a: int, b: int) -> str:
     return f"+{a - b}" if a > b else str(a - b)
 
 
+def chart_rows(rows: Sequence[Row]) -> tuple[list[Row], bool]:
+    """What a breakdown's chart shows: the rows that occurred in any compared period, in the table's order;
+    past ``CHART_MAX`` (the departments of a whole province) the most frequent this quarter, then before —
+    a chart of hundreds of bars on one A4 page says nothing the table does not. True when rows were left
+    out."""
+    occurred = [r for r in rows if any(r.counts)]
+    if len(occurred) <= CHART_MAX:
+        return occurred, False
+    top = set(
+        sorted(range(len(occurred)), key=lambda i: (-occurred[i].counts[0], -sum(occurred[i].counts)))[
+            :CHART_MAX
+        ]
+    )
+    return [r for i, r in enumerate(occurred) if i in top], True
+
+
 def _rows_table(rows: Sequence[Row], first: str, periods: Sequence[str] = PERIODS) -> Flowable:
     mm = pdf.mm
     data: list[list[object]] = [[first, *periods, "环比", "同比"]]
@@ -759,9 +776,10 @@ def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
             _rows_table(bd.rows, bd.title.removeprefix("按"), periods),
         ]
         if bd.any:
-            shown = [r for r in bd.rows if any(r.counts)]  # the table has every row; the chart what occurred
+            shown, cut = chart_rows(bd.rows)
             series = {p: [r.counts[i] for r in shown] for i, p in enumerate(periods)}
-            story.append(pdf.bar_chart([r.label for r in shown], series, caption=f"{bd.title}（件）"))
+            caption = f"{bd.title}（件）" + (f"：本季度最多的{CHART_MAX}项，全部见上表" if cut else "")
+            story.append(pdf.bar_chart([r.label for r in shown], series, caption=caption))
             if bd.key in ("type", "organ") and any(r.counts[0] for r in bd.rows):
                 story.append(
                     pdf.pie_chart(
