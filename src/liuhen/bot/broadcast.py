@@ -4,7 +4,8 @@ and after a crash sends what never left the process — so nobody gets a prompt 
 For every row: commit the row as ``sending`` with its buttons → a slot of the rate limiter (aiolimiter, the
 library behind PTB's AIORateLimiter: one message every 1/rate seconds, no bursts, taken in the HTTP client
 right before the request is written, so Telegram's 30/s is never exceeded; the bot's own AIORateLimiter is
-shared when it is on) → the HTTP request → commit the outcome.
+shared when it is on) → the HTTP request → commit the outcome. A worker does this for a few rows of one
+court and month at a time (``chunks``): one transaction begins them, one commits their deliveries.
 
 Telegram has no idempotency key, so the one question a crash leaves open is whether a ``sending`` row's
 request reached Telegram. The sender answers it with a *wire log*: the requests go over the bot's aiohttp
