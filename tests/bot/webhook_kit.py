@@ -110,6 +110,16 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
+async def bot_api_fields(request: web.Request) -> dict[str, object]:
+    """A Bot API request's parameters as a stand-in for Telegram reads them: a JSON object, or a form
+    (files as (name, bytes))."""
+    if request.content_type == "application/json":
+        fields: dict[str, object] = await request.json()
+        return fields
+    form = await request.post()
+    return {k: (v.filename, v.file.read()) if isinstance(v, web.FileField) else v for k, v in form.items()}
+
+
 class RoundRobinProxy(Server):
     """The reverse proxy in front of the instances: each request to the next backend in turn; a backend
     that refuses the connection (dead) is skipped, as nginx does. An instance that dies mid-request gives

@@ -20,7 +20,7 @@ from telegram.request._requestparameter import RequestParameter
 from liuhen.bot import broadcast
 from liuhen.bot.broadcast import WireLog, wire_tracing
 from liuhen.bot.http import AiohttpRequest
-from tests.bot.webhook_kit import Server
+from tests.bot.webhook_kit import Server, bot_api_fields
 from tests.waiting import until
 
 
@@ -47,8 +47,8 @@ async def telegram(wire: WireLog) -> AsyncIterator[tuple[str, list[tuple[str, li
     seen: list[tuple[str, list[str], float]] = []
 
     async def send(request: web.Request) -> web.Response:
-        form = await request.post()
-        seen.append((str(form["text"]), logged(wire), time.monotonic()))
+        fields = await bot_api_fields(request)
+        seen.append((str(fields["text"]), logged(wire), time.monotonic()))
         return web.json_response({"ok": True, "result": {"message_id": len(seen)}})
 
     app = web.Application()

@@ -15,7 +15,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from liuhen.bot.http import AiohttpRequest
-from tests.bot.webhook_kit import Server
+from tests.bot.webhook_kit import Server, bot_api_fields
 
 
 @pytest.fixture
@@ -23,14 +23,7 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
     seen: list[dict[str, object]] = []
 
     async def echo(request: web.Request) -> web.Response:
-        # the Bot API takes parameters as JSON or as a form, files in a multipart form
-        if request.content_type == "application/json":
-            fields = await request.json()
-        else:
-            form = await request.post()
-            fields = {
-                k: (v.filename, v.file.read()) if isinstance(v, web.FileField) else v for k, v in form.items()
-            }
+        fields = await bot_api_fields(request)  # JSON or a form, files in a multipart form
         seen.append(
             {
                 "method": request.method,
