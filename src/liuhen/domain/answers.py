@@ -78,16 +78,16 @@ class Answers:
     @classmethod
     def of(cls, raw: Mapping[str, Any]) -> Answers:
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            value = raw.get(f.name)
-            if f.name == "intervention_time":
-                values[f.name] = _time(value)
-            elif f.name in ("retired", "principal_leader", "defer_suggestion", "severe"):
-                values[f.name] = _yes(value)
-            elif f.name == "special_items":
-                values[f.name] = tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+        for name in _NAMES:  # every list page reads a few answers of fifty records: no fields() per call
+            value = raw.get(name)
+            if name == "intervention_time":
+                values[name] = _time(value)
+            elif name in _YES_NO:
+                values[name] = _yes(value)
+            elif name == "special_items":
+                values[name] = tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
             else:
-                values[f.name] = _text(value)
+                values[name] = _text(value)
         return cls(**values)
 
     @property
@@ -104,3 +104,7 @@ class Answers:
         """The first lines of the content."""
         content = [line.strip() for line in (self.content or "").splitlines() if line.strip()]
         return tuple(content[:lines])
+
+
+_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Answers))
+_YES_NO = frozenset({"retired", "principal_leader", "defer_suggestion", "severe"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, NoReturn
@@ -259,27 +259,30 @@ async def record_list(
         )
         await uow.commit()
         return Page(
-            [
-                Row(
-                    r.number,
-                    r.status,
-                    r.given.record_type,
-                    staff.get(r.recorder_id, ""),
-                    r.given.intervener_name,
-                    r.given.case_number,
-                    r.created_at,
-                    r.submitted_at,
-                    bool(r.answers.get(SEVERE)),
-                    below[r.court_id].code if r.court_id in below else None,
-                    below[r.court_id].name if r.court_id in below else "",
-                )
-                for r in shown
-            ],
+            [_row(r, staff, below) for r in shown],
             total,
             min(max(1, filters.page), pages),
             pages,
             offered,
         )
+
+
+def _row(r: Record, staff: Mapping[int | None, str], below: Mapping[int, Court]) -> Row:
+    given = r.given  # the typed answers, read once per row
+    court = below.get(r.court_id) if r.court_id is not None else None
+    return Row(
+        r.number,
+        r.status,
+        given.record_type,
+        staff.get(r.recorder_id, ""),
+        given.intervener_name,
+        given.case_number,
+        r.created_at,
+        r.submitted_at,
+        bool(r.answers.get(SEVERE)),
+        court.code if court is not None else None,
+        court.name if court is not None else "",
+    )
 
 
 async def _courts_offered(
