@@ -201,3 +201,22 @@ def profiled(argv: list[str], out: Path) -> list[str]:
         "main()\n"
     )
     return [python, flag, wrapped, *rest]
+
+
+def print_profile(console: Any, path: str | None) -> None:
+    """The top entries of a profile ``profiled`` wrote, by own time and by cumulative time."""
+    if not path or not Path(path).exists():
+        return
+    import pstats
+
+    for key in ("tottime", "cumulative"):
+        console.print(f"[bold]liuhen's profile, by {key} (top 25)[/bold]")
+        pstats.Stats(path).sort_stats(key).print_stats(25)
+
+
+def progress_bar(console: Any) -> Any:
+    """The benches' progress bar: what, a bar, how many of how many, the time so far."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console)

@@ -39,7 +39,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import update
 
@@ -48,7 +48,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.bot.pro
 from tests.bot.procs import bot_env, prepare
 from tests.timeline import liuhen as liuhen_command
 
-from _bots import BotSubprocess, Json, fresh_pg_database, kill_all_started, local_only, profiled
+from _bots import (
+    BotSubprocess,
+    Json,
+    fresh_pg_database,
+    kill_all_started,
+    local_only,
+    print_profile,
+    profiled,
+    progress_bar,
+)
 from liuhen.app.usecases import monthly
 from liuhen.domain.monthly import Kind, Month, Policy
 from liuhen.sandbox.server import EventLog, SandboxServer
@@ -220,13 +229,7 @@ async def bare_broadcast(server: SandboxServer, users: int, work: Path, console:
     proc = BotSubprocess("bare", argv, env, work / "bare.log")
     cpu = SendingCpu()
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
+        with progress_bar(console) as progress:
             task = progress.add_task("bare PTB sending", total=users)
             meter = Meter(server, BASELINE_TOKEN)
             await run_life(proc, meter, users, progress, task, cpu)
@@ -292,13 +295,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             argv = liuhen_command("run")
             proc = BotSubprocess("liuhen", argv, env, work / "liuhen.log")
             stack.push_async_callback(proc.stop)
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress:
+            with progress_bar(console) as progress:
                 task = progress.add_task("sending", total=planned)
                 await run_life(proc, meter, int(planned * args.kill_at), progress, task, cpu)
                 killed_at = meter.sent
@@ -405,12 +402,7 @@ def main() -> None:
     console = Console(width=None if sys.stdout.isatty() else 120)
     try:
         asyncio.run(bench(args, console))
-        if args.profile and Path(args.profile).exists():
-            import pstats
-
-            for key in ("tottime", "cumulative"):
-                console.print(f"[bold]liuhen's profile, by {key} (top 25)[/bold]")
-                pstats.Stats(args.profile).sort_stats(key).print_stats(25)
+        print_profile(console, args.profile)
     except KeyboardInterrupt:
         sys.exit(130)
     finally:

@@ -51,7 +51,7 @@ from typing import Any
 import aiohttp
 import telegram
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.bot.procs; bench/ is on it already
@@ -69,7 +69,9 @@ from _bots import (
     generated_roster,
     kill_all_started,
     local_only,
+    print_profile,
     profiled,
+    progress_bar,
 )
 from liuhen.sandbox.client import SandboxClient, origin_user
 from liuhen.sandbox.server import SandboxServer
@@ -516,13 +518,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
     hook_rounds: list[Phase] = []
     memory: dict[str, Any] = {}
     current: Bot | None = None
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
+    progress = progress_bar(console)
     try:
         await server.start("127.0.0.1", 0)
         async with contextlib.AsyncExitStack() as stack:
@@ -832,12 +828,7 @@ def main() -> None:
         sys.exit(1)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    if args.profile and Path(args.profile).exists():
-        import pstats
-
-        for key in ("tottime", "cumulative"):
-            console.print(f"[bold]liuhen's profile, by {key} (top 25)[/bold]")
-            pstats.Stats(args.profile).sort_stats(key).print_stats(25)
+    print_profile(console, args.profile)
 
 
 if __name__ == "__main__":
