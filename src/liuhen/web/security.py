@@ -87,7 +87,10 @@ async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
     token = request.cookies.get(COOKIE, "")
     staff = None
     if token and not request.path.startswith(ASSETS):  # a stylesheet needs no session read
-        staff = await desk.current(state.runtime.db.uow(), token=token, now=state.runtime.clock.now())
+        db = state.runtime.db
+        staff = await desk.current(
+            db.uow(read_only=True), token=token, now=state.runtime.clock.now(), writing=db.uow()
+        )
     request[STAFF], request[TOKEN] = staff, token if staff is not None else ""
     if staff is None and not request.path.startswith(OPEN):
         if request.method == "GET":

@@ -96,9 +96,10 @@ async def sign_in(uow: UnitOfWork, *, token: str, now: datetime, client: str) ->
         return SignedIn(session, staff)
 
 
-async def current(uow: UnitOfWork, *, token: str, now: datetime) -> Staff | None:
+async def current(uow: UnitOfWork, *, token: str, now: datetime, writing: UnitOfWork) -> Staff | None:
     """The staff member of a live session, or None (ended, idle, too old, or the person deactivated: their
-    sessions end at once, since each request asks the roster)."""
+    sessions end at once, since each request asks the roster). ``uow`` reads (every request: it never
+    waits for a writer); ``writing`` notes the session as seen, only once every few minutes."""
     async with uow:
         session = await uow.desk.find_session(digest(token))
         if session is None or not session.alive(now):
@@ -106,10 +107,12 @@ async def current(uow: UnitOfWork, *, token: str, now: datetime) -> Staff | None
         staff = await uow.staff.get(session.staff_pk)
         if staff is None or not staff.active:
             return None
-        if session.needs_touch(now):
-            await uow.desk.touch(digest(token), now)
-            await uow.commit()
-        return staff
+        stale = session.needs_touch(now)
+    if stale:
+        async with writing:
+            await writing.desk.touch(digest(token), now)
+            await writing.commit()
+    return staff
 
 
 async def sign_out(uow: UnitOfWork, *, token: str, staff: Staff, now: datetime) -> None:
