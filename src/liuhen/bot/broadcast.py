@@ -341,7 +341,8 @@ class Broadcaster:
         self.busy_ids.update(prompt_ids)
         rt = self.rt
         sent: list[tuple[int, int]] = []
-        waiting: list[int] = []
+        begun: list[Outgoing] = []
+        tried = 0  # begun[tried:] never had their request made
         try:
             begun = await monthly.begin_send_many(
                 rt.db.uow(),
@@ -353,18 +354,18 @@ class Broadcaster:
                 sender=self.wire.sender,
                 known=schedule,
             )
-            waiting = [o.prompt_id for o in begun]
             for o in begun:
                 if not self.app.running:
                     break  # stopping: the rest go back to pending below
                 await self._pause()
-                waiting.remove(o.prompt_id)
+                tried += 1
                 message_id = await self._send(bot, o)
                 if message_id is not None:
                     sent.append((o.prompt_id, message_id))
         finally:
             await monthly.delivered_many(rt.db.uow(), sent=sent, now=rt.clock.now())
-            await monthly.release(rt.db.uow(), prompt_ids=waiting, now=rt.clock.now())
+            unsent = [o.prompt_id for o in begun[tried:]]
+            await monthly.release(rt.db.uow(), prompt_ids=unsent, now=rt.clock.now())
             self.busy_ids.difference_update(prompt_ids)
 
     async def _send(self, bot: ExtBot[None], outgoing: Outgoing) -> int | None:

@@ -235,9 +235,7 @@ def _cell(value: object, style: str) -> Flowable | list[Flowable]:
         return value
     if isinstance(value, list | tuple) and all(isinstance(v, Flowable) for v in value):
         return list(value)  # several flowables stacked in one cell
-    if isinstance(value, float):
-        value = f"{value:.1f}"
-    return para("" if value is None else value, style)
+    return para(_number(value), style)
 
 
 def _number(value: object) -> str:

@@ -636,12 +636,8 @@ def chart_rows(rows: Sequence[Row]) -> tuple[list[Row], bool]:
     occurred = [r for r in rows if any(r.counts)]
     if len(occurred) <= CHART_MAX:
         return occurred, False
-    top = set(
-        sorted(range(len(occurred)), key=lambda i: (-occurred[i].counts[0], -sum(occurred[i].counts)))[
-            :CHART_MAX
-        ]
-    )
-    return [r for i, r in enumerate(occurred) if i in top], True
+    ranked = sorted(range(len(occurred)), key=lambda i: (-occurred[i].counts[0], -sum(occurred[i].counts)))
+    return [occurred[i] for i in sorted(ranked[:CHART_MAX])], True
 
 
 def _rows_table(rows: Sequence[Row], first: str, periods: Sequence[str] = PERIODS) -> Flowable:
