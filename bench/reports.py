@@ -22,6 +22,7 @@ Figures are printed as seconds and ratios, never asserted.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -318,6 +319,8 @@ def main() -> None:
         con.close()
         env = {**os.environ, "LIUHEN_DATA_DIR": str(data_dir)}
         env.pop("LIUHEN_DATABASE_URL", None)
+        # the command as installed: the package's modules compiled, as `pip install` (or `make compile`) does
+        compileall.compile_dir(str(ROOT / "src" / "liuhen"), quiet=1)
         command = [sys.executable, "-m", "liuhen", "report", "quarterly", QUARTER.key, "--as", "k001", "-o"]
         figures: dict[str, float] = {}
         for fmt in ("pdf", "xlsx"):

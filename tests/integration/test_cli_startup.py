@@ -144,6 +144,35 @@ def test_commands_still_import_what_they_run(tmp_path: Path) -> None:
     assert month.returncode == 2 and "月份格式不对" in month.stderr
 
 
+def test_a_summary_loads_only_its_own_format_and_no_migration_scripts(tmp_path: Path) -> None:
+    """On an initialised database a report command reads the version row and goes on: alembic is not
+    imported, and a PDF summary does not import the spreadsheet library (nor an XLSX one reportlab's
+    typesetting)."""
+    env = _env(tmp_path)
+
+    def imported(*args: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "liuhen", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return [x.split("|")[-1].strip() for x in done.stderr.splitlines() if x.startswith("import time:")]
+
+    assert "alembic" in imported("init")  # a new database is migrated by alembic
+    as_pdf = imported("report", "quarterly", "2026Q4", "-o", str(tmp_path / "q.pdf"))
+    assert (tmp_path / "q.pdf").read_bytes().startswith(b"%PDF")
+    assert "reportlab.platypus" in as_pdf
+    assert "alembic" not in as_pdf and "openpyxl" not in as_pdf
+    as_xlsx = imported("report", "quarterly", "2026Q4", "-o", str(tmp_path / "q.xlsx"))
+    assert (tmp_path / "q.xlsx").read_bytes().startswith(b"PK")
+    assert "openpyxl" in as_xlsx
+    assert "alembic" not in as_xlsx and "reportlab.platypus" not in as_xlsx
+
+
 def test_verify_where_nothing_was_initialised_says_so_and_creates_nothing(tmp_path: Path) -> None:
     """A data directory that was never initialised is not "intact": verify says so, exits non-zero and
     creates neither the directory nor a database — and it imports no database to find that out."""

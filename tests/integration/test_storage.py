@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import alembic.command
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from liuhen.domain.ledger import first_break
 from liuhen.storage.database import Database
+from liuhen.storage.migrate import HEAD, alembic_config, at_head, downgrade
 from liuhen.storage.tables import metadata
 
 
@@ -27,6 +32,43 @@ async def test_migrate_twice_is_harmless(db: Database) -> None:
     court = await db.ensure_court("c1", "测试法院", "court")
     again = await db.ensure_court("c1", "测试法院", "court")
     assert court.id == again.id
+
+
+def test_head_names_the_newest_migration() -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+async def test_only_a_database_behind_the_newest_migration_goes_through_alembic(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command starts by upgrading; at the head that is one SELECT, no script is read."""
+    runs: list[Any] = []
+    real = alembic.command.upgrade
+
+    def spy(config: Any, revision: str, **kw: Any) -> None:
+        runs.append(revision)
+        real(config, revision, **kw)
+
+    monkeypatch.setattr(alembic.command, "upgrade", spy)
+    assert await at_head(db.engine)
+    await db.migrate()
+    assert runs == []
+
+    await downgrade(db.engine, "0023")
+    assert not await at_head(db.engine)
+    await db.migrate()
+    assert runs == ["head"]
+    assert await at_head(db.engine)
+
+
+async def test_a_new_database_is_not_at_the_head(tmp_path: Any) -> None:
+    fresh = Database(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert not await at_head(fresh.engine)
+        await fresh.migrate()
+        assert await at_head(fresh.engine)
+    finally:
+        await fresh.dispose()
 
 
 async def test_sqlite_runs_with_wal_full_sync_and_foreign_keys(db: Database) -> None:

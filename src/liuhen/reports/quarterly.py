@@ -24,9 +24,8 @@ import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reportlab.platypus import Flowable
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +42,6 @@ from liuhen.domain.model import Role, Staff
 from liuhen.domain.periods import Period, Quarter
 from liuhen.domain.records import RecordStatus
 from liuhen.domain.signoff import LEVELS, Level
-from liuhen.reports import pdf, xlsx
 from liuhen.reports.common import label_of, local_time
 from liuhen.storage import tables as t
 from liuhen.storage import tallies
@@ -55,6 +53,9 @@ from liuhen.texts.labels import RECORD_STATUS
 from liuhen.texts.labels import period as period_label
 from liuhen.texts.profile import COURT, Voice
 from liuhen.texts.signoff import LEVEL_LABELS
+
+if TYPE_CHECKING:  # a document's library is imported by the renderer of its format, when one is asked for
+    from reportlab.platypus import Flowable
 
 TITLE = "干预、插手、过问案件记录情况汇总分析"
 PERIODS = ("本季度", "上季度", "去年同期")
@@ -641,6 +642,8 @@ def chart_rows(rows: Sequence[Row]) -> tuple[list[Row], bool]:
 
 
 def _rows_table(rows: Sequence[Row], first: str, periods: Sequence[str] = PERIODS) -> Flowable:
+    from liuhen.reports import pdf
+
     mm = pdf.mm
     data: list[list[object]] = [[first, *periods, "环比", "同比"]]
     for row in rows:
@@ -651,6 +654,8 @@ def _rows_table(rows: Sequence[Row], first: str, periods: Sequence[str] = PERIOD
 
 
 def _list_table(items: list[dict[str, Any]], columns: Sequence[tuple[str, str, float]]) -> list[Flowable]:
+    from liuhen.reports import pdf
+
     if not items:
         return [pdf.para("无。")]
     mm = pdf.mm
@@ -717,6 +722,8 @@ def _zero_enforcement(data: QuarterlyData) -> str:
 
 
 def render_pdf(data: QuarterlyData, tz: tzinfo) -> bytes:
+    from liuhen.reports import pdf
+
     words = _words(data.quarter)
     periods = _periods(data.quarter)
 
@@ -880,6 +887,8 @@ SHEET_HEADERS = ["类别", *PERIODS]
 
 
 def render_xlsx(data: QuarterlyData, tz: tzinfo) -> bytes:
+    from liuhen.reports import xlsx
+
     words, periods = _words(data.quarter), _periods(data.quarter)
     qt = data.quarter
     qname = period_label(qt)

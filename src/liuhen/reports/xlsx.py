@@ -27,10 +27,11 @@ How to use it::
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -104,9 +105,21 @@ def sheet(wb: Workbook, name: str) -> Worksheet:
 
 
 def _display_width(value: object) -> int:
-    text = "" if value is None else str(value)
-    longest = max((line for line in text.splitlines()), key=len, default="")
+    return 0 if value is None else _text_width(str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a register repeats its departments, types and dates
+def _text_width(text: str) -> int:
+    """The longest line's width in columns, a CJK character counted double."""
+    longest = max(text.splitlines(), key=len, default="")
+    if longest.isascii():
+        return len(longest)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+def _set_widths(ws: Worksheet, widths: dict[int, int], minimum: int = 6) -> None:
+    for col, w in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, max(minimum, w + 2))
 
 
 def _value(v: object) -> Any:
@@ -185,8 +198,13 @@ def autosize(ws: Worksheet, *, minimum: int = 6, skip_rows: Sequence[int] = ()) 
             if c.value is None or c.row in skip:
                 continue
             widths[c.column] = max(widths.get(c.column, 0), _display_width(c.value))
-    for col, w in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, max(minimum, w + 2))
+    _set_widths(ws, widths, minimum)
+
+
+def _column_widths(headers: Sequence[str], rows: Sequence[Sequence[object]], j: int) -> Iterator[int]:
+    for line in (headers, *rows):
+        if j < len(line) and (value := _value(line[j])) is not None:
+            yield _display_width(value)
 
 
 def table_sheet(
@@ -202,7 +220,16 @@ def table_sheet(
     ws = sheet(wb, name)
     block = write_table(ws, headers, rows, title=title)
     ws.freeze_panes = ws.cell(row=block.header_row + 1, column=1)
-    autosize(ws, skip_rows=[1] if title else [])
+    # the widths ``autosize`` would find, from the values in hand rather than read back cell by cell
+    columns = max(len(headers), *(len(row) for row in rows)) if rows else len(headers)
+    _set_widths(
+        ws,
+        {
+            j + 1: width
+            for j in range(columns)
+            if (width := max(_column_widths(headers, rows, j), default=None)) is not None
+        },
+    )
     for j, w in enumerate(widths or []):
         ws.column_dimensions[get_column_letter(j + 1)].width = w
     return block

@@ -1,18 +1,31 @@
-"""Run the alembic migrations programmatically on an async engine (alembic cookbook recipe)."""
+"""Run the alembic migrations programmatically on an async engine (alembic cookbook recipe).
+
+Every start and every command upgrades the database. A database already at ``HEAD`` is recognised by one
+SELECT of its version row, without importing alembic or reading the migration scripts (docs/architecture.md
+decision 75); anything else goes through alembic.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The newest migration's revision; a test compares it with alembic's head, so a new migration moves it.
+HEAD = "0024"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -20,8 +33,23 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+async def at_head(engine: AsyncEngine) -> bool:
+    """Whether the database's one version row is ``HEAD`` (False for an empty database)."""
+    async with engine.connect() as conn:
+        try:
+            versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+        except DBAPIError:  # no version table yet: a new database
+            return False
+    return versions == [HEAD]
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    if revision == "head" and await at_head(engine):
+        return
+
     def _run(connection: Connection) -> None:
+        from alembic import command
+
         command.upgrade(alembic_config(connection), revision)
 
     async with engine.begin() as conn:
@@ -32,6 +60,8 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
     """Back to ``revision`` (tests of a migration's data step; an operator restores a backup instead)."""
 
     def _run(connection: Connection) -> None:
+        from alembic import command
+
         command.downgrade(alembic_config(connection), revision)
 
     async with engine.begin() as conn:
