@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from liuhen.sandbox.client import MESSAGE_EVENTS, SandboxClient
 from liuhen.sandbox.server import EventLog
 
 Json = dict[str, Any]
@@ -172,10 +173,91 @@ class ReceiptTap(EventLog):
         self._waiters[user_id] = (match, future)
         return future
 
+    def sent(self, user_id: int, future: asyncio.Future[float], seq: int) -> None:
+        """The user's action that the answer is to came back with ``seq``: nothing to do in process, where
+        the waiter saw every event from the moment it was registered."""
+
     def forget(self, user_id: int, future: asyncio.Future[float]) -> None:
         waiter = self._waiters.get(user_id)
         if waiter is not None and waiter[1] is future:
             del self._waiters[user_id]
+
+    async def close(self) -> None:
+        pass
+
+
+class _Waiter:
+    __slots__ = ("after", "future", "held", "match")
+
+    def __init__(self, match: Match, future: asyncio.Future[float]) -> None:
+        self.match, self.future = match, future
+        self.after: int | None = None  # the seq of the user's action, once its call returned
+        self.held: list[tuple[float, Json]] = []  # events that came before that
+
+
+class PolledTap:
+    """The same waiters as :class:`ReceiptTap` for a Bot API in another process (``--api URL``): the bot's
+    messages are seen through the simulation API's long poll of a user's events, one poll per user, and
+    timed when the poll's answer arrives here, as any outside observer would time them.
+
+    A poll may deliver an earlier answer (an edit of the last receipt) after a new waiter was registered,
+    so a waiter takes only events numbered after the user's own action (:meth:`sent`)."""
+
+    def __init__(self, sim: SandboxClient) -> None:
+        self._sim = sim
+        self._waiters: dict[int, _Waiter] = {}
+        self._polls: dict[int, asyncio.Task[None]] = {}
+
+    def expect(self, user_id: int, match: Match) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters[user_id] = _Waiter(match, future)
+        if user_id not in self._polls:
+            self._polls[user_id] = asyncio.create_task(self._poll(user_id))
+        return future
+
+    def sent(self, user_id: int, future: asyncio.Future[float], seq: int) -> None:
+        waiter = self._waiters.get(user_id)
+        if waiter is None or waiter.future is not future:
+            return
+        waiter.after = seq
+        held, waiter.held = waiter.held, []
+        for at, event in held:
+            self._offer(user_id, waiter, at, event)
+
+    def forget(self, user_id: int, future: asyncio.Future[float]) -> None:
+        waiter = self._waiters.get(user_id)
+        if waiter is not None and waiter.future is future:
+            del self._waiters[user_id]
+
+    async def close(self) -> None:
+        for task in self._polls.values():
+            task.cancel()
+        await asyncio.gather(*self._polls.values(), return_exceptions=True)
+        self._polls.clear()
+
+    async def _poll(self, user_id: int) -> None:
+        cursor = 0
+        while True:
+            events = await self._sim.events(user_id, cursor, 25.0)
+            at = time.perf_counter()
+            for event in events:
+                cursor = max(cursor, int(event["seq"]))
+                waiter = self._waiters.get(user_id)
+                if waiter is None:
+                    continue
+                if waiter.after is None:
+                    waiter.held.append((at, event))
+                else:
+                    self._offer(user_id, waiter, at, event)
+
+    def _offer(self, user_id: int, waiter: _Waiter, at: float, event: Json) -> None:
+        assert waiter.after is not None
+        if int(event["seq"]) <= waiter.after or event.get("type") not in MESSAGE_EVENTS:
+            return
+        message = event.get("message") or {}
+        if message.get("from_bot") and not waiter.future.done() and waiter.match(message):
+            waiter.future.set_result(at)
+            self._waiters.pop(user_id, None)
 
 
 def profiled(argv: list[str], out: Path) -> list[str]:

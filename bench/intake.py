@@ -2,10 +2,17 @@
 echo bot on the same sandbox as the baseline, in one run.
 
     .venv/bin/python bench/intake.py [--users 50] [--messages 40] [--rounds 3] [--sequential 200]
-                                     [--database-url URL] [--webhook] [--no-image]
+                                     [--database-url URL] [--webhook] [--no-image] [--api URL]
 
 The sandbox runs in this process (127.0.0.1, a free port); each bot runs as a subprocess against it. Both
 stay up; only one is measured at a time (the other idles in a long poll), so they never compete for the CPU.
+
+With --api URL the traffic goes to a Bot API emulator already running in another process, on this machine or
+another: the bots' Bot API is ``URL/bot<token>/METHOD`` (files ``URL/file/bot<token>/…``), Telegram's own
+layout, and the judges are simulated through the emulator's simulation API at ``URL/sim/<token>/…`` (create
+users, send and forward messages, long-poll a user's events), the protocol of liuhen's sandbox, which runs
+as one with ``python -m liuhen.sandbox --port 8081``. The answers are then seen as an outside observer sees
+them, through the long poll, for the echo bot and liuhen alike.
 
 - Phase A: one judge forwards --sequential texts (forward_origin of kind user), one after another.
 - Phase B: --users judges forward --messages texts each, concurrently; each sends, waits for its receipt,
@@ -64,6 +71,7 @@ from _bots import (
     BotSubprocess,
     Json,
     Match,
+    PolledTap,
     ReceiptTap,
     fresh_pg_database,
     generated_roster,
@@ -171,12 +179,38 @@ class Budget:
         return max(min(cap, self.end - time.monotonic() - SHUTDOWN_RESERVE), 5.0)
 
 
+Tap = ReceiptTap | PolledTap
+
+
+@dataclass
+class Api:
+    """Where the bots and the judges go: the sandbox in this process, or an emulator at ``--api URL``."""
+
+    base_url: str  # the simulation API's root
+    server: SandboxServer | None = None  # in this process: its event log is tapped directly
+
+    @property
+    def bot_api_url(self) -> str:
+        return f"{self.base_url}/bot"
+
+    @property
+    def file_url(self) -> str:
+        return f"{self.base_url}/file/bot"
+
+    def tap(self, token: str, sim: SandboxClient) -> Tap:
+        if self.server is None:
+            return PolledTap(sim)
+        tap = ReceiptTap()
+        self.server.bot(token).events = tap  # before the bot or any user acts
+        return tap
+
+
 @dataclass
 class Bot:
     name: str
     proc: BotSubprocess
     sim: SandboxClient
-    tap: ReceiptTap
+    tap: Tap
     users: list[int]
     answer_to: Callable[[str], Match]  # the sent text → what the bot's answer looks like
 
@@ -193,8 +227,9 @@ async def round_trip(bot: Bot, user: int, text: str, origin: Json, timeout: floa
     """Seconds from the send call returning to the bot's answer reaching the sandbox."""
     answered = bot.tap.expect(user, bot.answer_to(text))  # before sending: a quick answer is not missed
     try:
-        await bot.sim.send_text(user, text, forward_origin=origin)
+        sent_as = await bot.sim.send_text(user, text, forward_origin=origin)
         sent = time.perf_counter()
+        bot.tap.sent(user, answered, int(sent_as["seq"]))
         async with asyncio.timeout(timeout):
             at = await answered
     finally:
@@ -248,12 +283,6 @@ async def run_phase(
 # ------------------------------------------------------------------------------------------------ bots
 
 
-def tapped(server: SandboxServer, token: str) -> ReceiptTap:
-    tap = ReceiptTap()
-    server.bot(token).events = tap  # before the bot or any user acts
-    return tap
-
-
 async def create_users(sim: SandboxClient, count: int) -> list[int]:
     ids = [FIRST_USER_ID + i for i in range(count)]
     for n, user_id in enumerate(ids, start=1):
@@ -268,7 +297,8 @@ async def enrol(bot: Bot, codes: list[str], *, limit: float, progress: Progress)
     async def one(user: int, code: str) -> None:
         greeted = bot.tap.expect(user, lambda message: ENROLLED in (message.get("text") or ""))
         try:
-            await bot.sim.send_text(user, f"/start {code}")
+            sent = await bot.sim.send_text(user, f"/start {code}")
+            bot.tap.sent(user, greeted, int(sent["seq"]))
             await greeted
         finally:
             bot.tap.forget(user, greeted)
@@ -367,10 +397,15 @@ def _ms(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.1f}"
 
 
-def results_table(phases: list[Phase]) -> Table:
+def results_table(phases: list[Phase], *, outside: bool = False) -> Table:
+    seen, harness = (
+        ("answer seen by the event poll", "simulated users; the emulator's CPU is not counted")
+        if outside
+        else ("answer in the sandbox", "sandbox and simulated users")
+    )
     table = Table(
-        title="Receipt latency (ms, send call returned → answer in the sandbox) and throughput",
-        caption="CPU: % of one core over the phase; harness = this process (sandbox and simulated users)",
+        title=f"Receipt latency (ms, send call returned → {seen}) and throughput",
+        caption=f"CPU: % of one core over the phase; harness = this process ({harness})",
     )
     table.add_column("")
     table.add_column("bot")
@@ -507,9 +542,10 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
         f"[bold]liuhen intake benchmark[/bold] · Python {platform.python_version()} · "
         f"python-telegram-bot {telegram.__version__} · "
         f"{'PostgreSQL' if args.database_url else 'SQLite'} · work dir {work} ({fs_type(work)}) · "
+        f"Bot API {args.api or 'sandbox in this process'} · "
         f"{os.cpu_count()} CPUs, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    server = SandboxServer()
+    server = SandboxServer() if args.api is None else None
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     echo_phases: list[Phase] = []
     liuhen_phases: list[Phase] = []
@@ -520,7 +556,9 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
     current: Bot | None = None
     progress = progress_bar(console)
     try:
-        await server.start("127.0.0.1", 0)
+        if server is not None:
+            await server.start("127.0.0.1", 0)
+        api = Api(server.base_url, server) if server is not None else Api(args.api.rstrip("/"))
         async with contextlib.AsyncExitStack() as stack:
             if args.database_url:
                 db_url = await stack.enter_async_context(fresh_pg_database(args.database_url))
@@ -533,15 +571,16 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
                 {
                     **os.environ,
                     "ECHO_TOKEN": ECHO_TOKEN,
-                    "ECHO_BASE_URL": server.bot_api_url,
-                    "ECHO_BASE_FILE_URL": server.file_url,
+                    "ECHO_BASE_URL": api.bot_api_url,
+                    "ECHO_BASE_FILE_URL": api.file_url,
                 }
             )
             echo_proc = BotSubprocess(
                 "echo", [sys.executable, str(ROOT / "bench" / "echo_bot.py")], echo_env, work / "echo.log"
             )
-            echo_sim = SandboxClient(server.base_url, ECHO_TOKEN, session=session)
-            echo_tap = tapped(server, ECHO_TOKEN)
+            echo_sim = SandboxClient(api.base_url, ECHO_TOKEN, session=session)
+            echo_tap = api.tap(ECHO_TOKEN, echo_sim)
+            stack.push_async_callback(echo_tap.close)
             current = Bot(
                 "echo", echo_proc, echo_sim, echo_tap, await create_users(echo_sim, args.users), echo_of
             )
@@ -553,7 +592,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
 
             # liuhen, with its real storage and enrolment (long polling, as `liuhen run` starts)
             current = liuhen = await start_liuhen(
-                "liuhen", LIUHEN_TOKEN, db_url, work / "data", server, session, args, budget, progress, stack
+                "liuhen", LIUHEN_TOKEN, db_url, work / "data", api, session, args, budget, progress, stack
             )
             hooked: Bot | None = None
             if args.webhook:  # the same again behind its webhook server (`liuhen run --webhook`)
@@ -563,7 +602,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
                     else f"sqlite+aiosqlite:///{work / 'webhook' / 'liuhen.db'}"
                 )
                 current = hooked = await start_liuhen(
-                    "webhook", WEBHOOK_TOKEN, hook_db, work / "webhook", server, session, args, budget,
+                    "webhook", WEBHOOK_TOKEN, hook_db, work / "webhook", api, session, args, budget,
                     progress, stack, webhook=True,
                 )  # fmt: skip
 
@@ -594,7 +633,8 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
         return None
     finally:
         await session.close()
-        await server.stop()
+        if server is not None:
+            await server.stop()
         if args.keep:
             console.print(f"[dim]kept {work}[/dim]")
         else:
@@ -603,7 +643,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
     phases = [p for pair in zip(liuhen_phases, echo_phases, strict=True) for p in pair]
     if hook_rounds:
         phases.append(merged(hook_rounds))
-    console.print(results_table(phases))
+    console.print(results_table(phases, outside=args.api is not None))
     if args.telegram_limits:
         targets, found = limited_table(liuhen_phases)
     else:
@@ -623,7 +663,8 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
     if memory:
         console.print(memory_table(memory))
         found["memory_mb"] = memory
-    return {"phases": [p.summary() for p in phases], "targets": found, "argv": sys.argv[1:]}
+    where = args.api or "sandbox in this process"
+    return {"phases": [p.summary() for p in phases], "targets": found, "argv": sys.argv[1:], "api": where}
 
 
 MB = 1024 * 1024
@@ -680,9 +721,10 @@ async def big_image(bot: Bot, db_url: str, work: Path, progress: Progress) -> di
     user = bot.users[0]
     answered = bot.tap.expect(user, receipt_for(""))
     try:
-        await bot.sim.send_file(
+        sent = await bot.sim.send_file(
             user, "document", path.read_bytes(), filename="screenshot.png", mime_type="image/png"
         )
+        bot.tap.sent(user, answered, int(sent["seq"]))
         await asyncio.wait_for(answered, 60)
     finally:
         bot.tap.forget(user, answered)
@@ -725,7 +767,7 @@ async def start_liuhen(
     token: str,
     db_url: str,
     data_dir: Path,
-    server: SandboxServer,
+    api: Api,
     session: aiohttp.ClientSession,
     args: argparse.Namespace,
     budget: Budget,
@@ -736,7 +778,7 @@ async def start_liuhen(
 ) -> Bot:
     """liuhen as its administrator starts it — long polling, or ``webhook``: its own server, which the
     sandbox posts to as Telegram does — with its own database, every judge enrolled with `/start CODE`."""
-    common = {"token": token, "api_url": server.bot_api_url, "file_url": server.file_url}
+    common = {"token": token, "api_url": api.bot_api_url, "file_url": api.file_url}
     if webhook:
         port = free_port()
         env = webhook_env(
@@ -755,8 +797,9 @@ async def start_liuhen(
     if profile:  # the bot profiled (yappi or cProfile, bench/_bots.py), its statistics written when it stops
         argv = profiled(argv, Path(profile))
     proc = BotSubprocess(name, argv, env, data_dir.parent / f"{name}.log")
-    sim = SandboxClient(server.base_url, token, session=session)
-    tap = tapped(server, token)
+    sim = SandboxClient(api.base_url, token, session=session)
+    tap = api.tap(token, sim)
+    stack.push_async_callback(tap.close)
     bot = Bot(name, proc, sim, tap, await create_users(sim, args.users), receipt_for)
     stack.push_async_callback(proc.stop)
     proc.start()
@@ -797,6 +840,13 @@ def main() -> None:
         "--database-url",
         help="a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432/test: a fresh database is "
         "created there (its own database is used only to create and drop it); default SQLite",
+    )
+    parser.add_argument(
+        "--api",
+        metavar="URL",
+        help="a Bot API emulator already running elsewhere, with the sandbox's simulation API at the same "
+        "root (e.g. `python -m liuhen.sandbox --port 8081` → http://127.0.0.1:8081); default: the sandbox "
+        "in this process",
     )
     parser.add_argument("--budget", type=float, default=280.0, help="seconds for the whole run (default 280)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, database)")
