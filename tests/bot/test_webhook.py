@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from telegram import Bot
 from typer.testing import CliRunner
 
 import liuhen.launch as cli
@@ -24,7 +25,7 @@ from liuhen.app.settings import Settings
 from liuhen.app.usecases.records import list_records
 from liuhen.app.usecases.roster import import_roster
 from liuhen.bot.app import build_application, webhook
-from liuhen.bot.webhook import SECRET_HEADER, WebhookOptions, WebhookServer
+from liuhen.bot.webhook import SECRET_HEADER, WebhookOptions, WebhookServer, ensure_webhook
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.roster import parse_roster
 from liuhen.sandbox import server as sandbox_server
@@ -409,9 +410,32 @@ async def test_webhook_set_and_info_commands(
     assert code == 0 and "已设置推送地址：http://127.0.0.1:9/telegram/update" in out, out
     info = await sim.webhook()
     assert info["url"] == "http://127.0.0.1:9/telegram/update" and info["has_secret"]
+    assert info["max_connections"] == 100  # not Telegram's default of 40: every chat of a round at once
     code, out = await run_liuhen("webhook", "info")
     assert code == 0 and "http://127.0.0.1:9/telegram/update" in out and "待推送" in out, out
+    assert "并发推送" in out and "100" in out
     assert SECRET not in out and bot_token not in out
+
+    env["LIUHEN_WEBHOOK_MAX_CONNECTIONS"] = "7"
+    code, out = await run_liuhen("webhook", "set")
+    assert code == 0 and (await sim.webhook())["max_connections"] == 7
+    env["LIUHEN_WEBHOOK_MAX_CONNECTIONS"] = "101"
+    code, out = await run_liuhen("webhook", "set")
+    assert code == 2 and "LIUHEN_WEBHOOK_MAX_CONNECTIONS" in out and "Traceback" not in out
+    assert (await sim.webhook())["max_connections"] == 7  # nothing changed
+
+
+async def test_a_start_sets_the_webhook_again_only_when_its_url_or_connections_differ(
+    sandbox: SandboxServer, sim: SandboxClient, bot_token: str
+) -> None:
+    url = "http://127.0.0.1:9/telegram/update"
+    options = WebhookOptions("127.0.0.1", 9, url, SECRET, 10.0, max_connections=100)
+    async with Bot(bot_token, base_url=sandbox.bot_api_url) as bot:
+        assert await ensure_webhook(bot, options) is True
+        assert await ensure_webhook(bot, options) is False  # another instance, the same settings
+        await bot.set_webhook(url, secret_token=SECRET, max_connections=40)  # Telegram's default
+        assert await ensure_webhook(bot, options) is True
+    assert (await sim.webhook())["max_connections"] == 100
 
 
 # ------------------------------------------------------------------- locks of several instances

@@ -211,3 +211,27 @@ def test_verify_writes_nothing_unless_asked_to_record_the_run(tmp_path: Path) ->
     recorded = liuhen("verify", "--record")
     assert recorded.returncode == 0 and "已记入账本" in recorded.stdout
     assert json.loads(liuhen("verify", "--json").stdout)["ledger"]["entries"] == entries + 1
+
+
+def test_a_setting_that_cannot_work_is_named_in_chinese_and_nothing_is_created(tmp_path: Path) -> None:
+    env = _env(tmp_path) | {
+        "LIUHEN_WEBHOOK_DRAIN_SECONDS": "-1",
+        "LIUHEN_WEBHOOK_MAX_CONNECTIONS": "101",
+        "LIUHEN_RATE_LIMIT": "secret-looking-value-42",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "liuhen", "init"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2 and "Traceback" not in said
+    assert "设置有误" in said
+    assert "LIUHEN_WEBHOOK_DRAIN_SECONDS：应大于 0" in said
+    assert "LIUHEN_WEBHOOK_MAX_CONNECTIONS：应不大于 100" in said
+    assert "LIUHEN_RATE_LIMIT：应为 true 或 false" in said
+    assert "secret-looking-value-42" not in said  # a value is never repeated: it may be a token
+    assert not (tmp_path / "data").exists()

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     webhook_drain_seconds: float = Field(
         default=30.0, gt=0, description="On SIGTERM, wait this long for the updates stored here to be handled"
     )
+    webhook_max_connections: int = Field(
+        default=100,
+        ge=1,
+        le=100,
+        description="Telegram's max_connections (1-100): how many chats' updates it posts at once",
+    )
     # the documents' faces (GB/T 9704, 党政机关公文格式: body 仿宋, first-level headings 黑体, second-level
     # 楷体): font files the deployment provides (TTF/TTC); without them every text is in STSong-Light
     pdf_font_fangsong: Path | None = Field(default=None, description="FangSong font file: the body")

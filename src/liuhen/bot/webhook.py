@@ -67,6 +67,10 @@ class WebhookOptions:
     url: str
     secret_token: str
     drain_seconds: float = 30.0
+    # Telegram posts each chat's updates one at a time and this many chats at once (its default is 40). Our
+    # answer comes once the update is stored, so more chats are handled in one round and share its group
+    # commits (decision 76).
+    max_connections: int = 100
 
     @property
     def path(self) -> str:
@@ -112,16 +116,19 @@ def webhook_options(
         )
     if not SECRET_SHAPE.fullmatch(secret_token):
         raise WebhookConfigError("密钥只能由 1–256 个字母、数字、下划线或连字符组成（Telegram 的要求）")
-    return WebhookOptions(host, port, url, secret_token, settings.webhook_drain_seconds)
+    return WebhookOptions(
+        host, port, url, secret_token, settings.webhook_drain_seconds, settings.webhook_max_connections
+    )
 
 
 async def ensure_webhook(bot: Any, options: WebhookOptions) -> bool:
-    """Points Telegram at our URL, only when it points elsewhere (or nowhere). Several instances behind one
-    URL start in any order with the same settings and never undo each other; nothing is ever deleted at
-    shutdown (the other instances go on serving). A new secret with the same URL needs `liuhen webhook
-    set` once all instances run with it. True when the webhook was set."""
+    """Points Telegram at our URL, only when it points elsewhere (or nowhere, or with another
+    ``max_connections``). Several instances behind one URL start in any order with the same settings and
+    never undo each other; nothing is ever deleted at shutdown (the other instances go on serving). A new
+    secret with the same URL needs `liuhen webhook set` once all instances run with it. True when the
+    webhook was set."""
     info = await bot.get_webhook_info()
-    if info.url == options.url:
+    if info.url == options.url and info.max_connections in (None, options.max_connections):
         log.info("webhook_kept", url=options.url, pending=info.pending_update_count)
         return False
     await set_webhook(bot, options)
@@ -134,8 +141,9 @@ async def set_webhook(bot: Any, options: WebhookOptions) -> None:
         secret_token=options.secret_token,
         allowed_updates=Update.ALL_TYPES,
         drop_pending_updates=False,
+        max_connections=options.max_connections,
     )
-    log.info("webhook_set", url=options.url)
+    log.info("webhook_set", url=options.url, max_connections=options.max_connections)
 
 
 class WebhookServer:

@@ -113,6 +113,8 @@ def webhook_info() -> None:
     table.add_column("值")
     table.add_row("推送地址", info.url or "（未设置：长轮询）")
     table.add_row("待推送", str(info.pending_update_count))
+    if info.max_connections:
+        table.add_row("并发推送（会话数）", str(info.max_connections))
     table.add_row("最近错误", info.last_error_message or "无")
     if info.last_error_date:
         table.add_row("错误时间", info.last_error_date.astimezone(config.tz).strftime("%Y-%m-%d %H:%M:%S"))

@@ -1820,6 +1820,7 @@ class Simulation:
             info.update(
                 url=hook.url,
                 has_secret=hook.secret is not None,
+                max_connections=hook.max_connections,
                 delivered=hook.delivered,
                 failed_attempts=hook.failed_attempts,
                 last_error_date=hook.last_error_date,
