@@ -82,7 +82,7 @@ from _bots import (
     progress_bar,
 )
 from liuhen.sandbox.client import SandboxClient, origin_user
-from liuhen.sandbox.server import SandboxServer
+from liuhen.sandbox.server import SandboxServer, bot_api_url, file_url
 
 LIUHEN_TOKEN = "700000001:bench-liuhen-token-aaaaaaaaaaaaaaaaaaa"
 WEBHOOK_TOKEN = "700000004:bench-webhook-token-dddddddddddddddddd"
@@ -188,14 +188,11 @@ class Api:
 
     base_url: str  # the simulation API's root
     server: SandboxServer | None = None  # in this process: its event log is tapped directly
+    bot_api_url: str = field(init=False)
+    file_url: str = field(init=False)
 
-    @property
-    def bot_api_url(self) -> str:
-        return f"{self.base_url}/bot"
-
-    @property
-    def file_url(self) -> str:
-        return f"{self.base_url}/file/bot"
+    def __post_init__(self) -> None:
+        self.bot_api_url, self.file_url = bot_api_url(self.base_url), file_url(self.base_url)
 
     def tap(self, token: str, sim: SandboxClient) -> Tap:
         if self.server is None:

@@ -1959,6 +1959,16 @@ SIM_ROUTES: tuple[tuple[str, str, SimHandler], ...] = (
 )
 
 
+def bot_api_url(root: str) -> str:
+    """PTB's ``base_url`` for a Bot API served at ``root`` (Telegram's layout: ``/bot<token>/<method>``)."""
+    return f"{root}/bot"
+
+
+def file_url(root: str) -> str:
+    """PTB's ``base_file_url`` for a Bot API served at ``root``."""
+    return f"{root}/file/bot"
+
+
 class SandboxServer:
     """The sandbox over HTTP: the Bot API at ``/bot{token}/{method}``, files at ``/file/bot{token}/{path}``
     and the simulation API at ``/sim/{token}/...``."""
@@ -1999,13 +2009,11 @@ class SandboxServer:
 
     @property
     def bot_api_url(self) -> str:
-        """PTB's ``base_url``."""
-        return f"{self.base_url}/bot"
+        return bot_api_url(self.base_url)
 
     @property
     def file_url(self) -> str:
-        """PTB's ``base_file_url``."""
-        return f"{self.base_url}/file/bot"
+        return file_url(self.base_url)
 
     def bot(self, token: str) -> BotState:
         """The state of a bot, created on first use (any token is accepted)."""
