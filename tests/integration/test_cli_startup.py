@@ -147,7 +147,7 @@ def test_commands_still_import_what_they_run(tmp_path: Path) -> None:
 def test_a_summary_loads_only_its_own_format_and_no_migration_scripts(tmp_path: Path) -> None:
     """On an initialised database a report command reads the version row and goes on: alembic is not
     imported, and a PDF summary does not import the spreadsheet library (nor an XLSX one reportlab's
-    typesetting)."""
+    typesetting), nor either of them the image decoder."""
     env = _env(tmp_path)
 
     def imported(*args: str) -> list[str]:
@@ -171,6 +171,8 @@ def test_a_summary_loads_only_its_own_format_and_no_migration_scripts(tmp_path: 
     assert (tmp_path / "q.xlsx").read_bytes().startswith(b"PK")
     assert "openpyxl" in as_xlsx
     assert "alembic" not in as_xlsx and "reportlab.platypus" not in as_xlsx
+    # the image decoder's worker pool is made when an image is first decoded, never for a report
+    assert "liuhen.app.decoder" not in as_pdf and "liuhen.app.decoder" not in as_xlsx
 
 
 def test_verify_where_nothing_was_initialised_says_so_and_creates_nothing(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from liuhen.app.batching import GroupCommit
-from liuhen.app.decoder import Decoder
 from liuhen.app.settings import Settings
 from liuhen.app.usecases.enrolment import Member, current_members
 from liuhen.app.usecases.intake import (
@@ -29,6 +29,9 @@ from liuhen.domain.records import IncomingEvidence
 from liuhen.evidence.keys import load_keyring
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage.database import Database
+
+if TYPE_CHECKING:  # made when an image is first decoded: a report or a command never imports it
+    from liuhen.app.decoder import Decoder
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class Runtime:
     intake: GroupCommit[Arrived, Receipt | None] = field(init=False, repr=False)
     receipts: GroupCommit[tuple[Sequence[int], int], None] = field(init=False, repr=False)
     # images decoded and read in a worker process, made on first use (app/decoder.py)
-    decoder: Decoder = field(init=False, repr=False)
+    _decoder: Decoder | None = field(default=None, init=False, repr=False)
     # what the chat does after a decision taken elsewhere (the desk console) in this process: set by the
     # Telegram door when it runs here; otherwise its outbox job sends the cards and news
     chat_followup: Callable[[PressResult, int], Awaitable[None]] | None = field(default=None, repr=False)
@@ -64,7 +67,6 @@ class Runtime:
     chat_deliver: Callable[[Sequence[str]], Awaitable[None]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.decoder = Decoder()
         self.members = GroupCommit(self._members)
         self.intake = GroupCommit(self._receive)
         # the receipts' answers come back spread out: gather them for a moment under load
@@ -94,8 +96,17 @@ class Runtime:
             s.tz, s.deadline_profile.value, s.investigation_workdays, s.clarification_workdays
         )
 
+    @property
+    def decoder(self) -> Decoder:
+        if self._decoder is None:
+            from liuhen.app.decoder import Decoder
+
+            self._decoder = Decoder()
+        return self._decoder
+
     async def close(self) -> None:
-        await self.decoder.close()
+        if self._decoder is not None:
+            await self._decoder.close()
         await self.db.dispose()
 
 
