@@ -304,3 +304,18 @@ async def test_wecom_accounts_swapped_or_moved_in_one_file_import_and_another_co
     assert error.line == 2 and "其他法院" in texts_roster.error(error)
     async with db.uow(read_only=True) as uow:
         assert await uow.staff.list(other.id) == []  # nothing imported
+
+
+async def test_the_rosters_names_are_read_by_primary_key_for_one_court_only(
+    db: Database, court_id: int, roster_csv: str
+) -> None:
+    other = await db.ensure_court("c2", "第二法院", "court")
+    assert other.id is not None and other.id != court_id
+    await load(db, court_id, roster_csv)
+    await load(db, other.id, roster_csv)  # the same people's names in another court
+    async with db.uow(read_only=True) as uow:
+        mine = await uow.staff.names(court_id)
+        people = await uow.staff.list(court_id)
+        theirs = await uow.staff.names(other.id)
+    assert mine == {s.id: s.name for s in people} and len(mine) == len(people) > 5
+    assert not set(mine) & set(theirs)

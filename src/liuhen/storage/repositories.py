@@ -96,6 +96,11 @@ class SqlStaffRepository(_Repo):
         stmt = select(Staff).where(t.staff.c.court_id == court_id).order_by(t.staff.c.id)
         return (await self.session.scalars(stmt)).all()
 
+    async def names(self, court_id: int) -> dict[int, str]:
+        c = t.staff.c
+        rows = await self.session.execute(select(c.id, c.name).where(c.court_id == court_id))
+        return {pk: name for pk, name in rows}
+
     async def add(self, staff: Staff) -> None:
         self.session.add(staff)
 

@@ -251,7 +251,7 @@ async def record_list(
         # rows of the courts below, those further down forwarded on to this office too (层报): named and
         # addressed by their court
         below = {c.id: c for c in every if c.id is not None and c.id != reader.court_id}
-        staff = {s.id: s.name for s in await uow.staff.list(reader.court_id)}
+        staff = await uow.staff.names(reader.court_id)
         pages = max(1, -(-total // PAGE_SIZE))
         await uow.ledger.append(
             actor=_actor(reader),
@@ -270,7 +270,7 @@ async def record_list(
         )
 
 
-def _row(r: Record, staff: Mapping[int | None, str], below: Mapping[int, Court]) -> Row:
+def _row(r: Record, staff: Mapping[int, str], below: Mapping[int, Court]) -> Row:
     given = r.given  # the typed answers, read once per row
     court = below.get(r.court_id) if r.court_id is not None else None
     return Row(
@@ -385,7 +385,7 @@ async def record_page(
         assert record is not None and record.id is not None
         evidence = await uow.evidence.for_record(record.id)
         versions = _versions(await uow.records.versions(record.id), record.answers)
-        names = {s.id: s.name for s in await uow.staff.list(record.court_id) if s.id is not None}
+        names = await uow.staff.names(record.court_id)
         sign = None
         if isinstance(reader, Staff) and now is not None and config is not None:
             sign = await signoff.sign_now(uow, staff=reader, record=record, now=now, config=config)
