@@ -17,8 +17,8 @@ record) and as a department head (h001, the chains he is in):
   sqlite3 CLI — is printed beside it for comparison.
 
 Each is timed end to end (HTTP, session, need-to-know, ledger entry, template) and beside it the bare SQL of
-the same rows with Python's sqlite3 on the same file. Goal: p95 ≤ 300 ms and ≤ 3× the SQL. Figures are
-printed, never asserted.
+the same rows with Python's sqlite3 on the same file, and every SELECT the request runs (captured from one
+request, run again bare). Goal: p95 ≤ 300 ms and ≤ 3× the SQL. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def p(times: list[float], q: float) -> float:
     return statistics.quantiles(times, n=100, method="inclusive")[int(q) - 1] if len(times) > 1 else times[0]
 
 
-async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], list[float]]]:
+async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], list[float], list[float]]]:
     db = data_dir / "liuhen.db"
     settings = Settings(_env_file=None, data_dir=data_dir)
     rt = await open_runtime(settings, clock=FixedClock(NOW))
@@ -255,22 +255,26 @@ async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], lis
             def replay(statements: list[tuple[str, tuple[object, ...]]]) -> list[float]:
                 return [sum(sql(text, params) for text, params in statements) for _ in range(requests)]
 
-            # The dashboard's baseline: every SELECT its request runs (the session, the reader, the courts,
-            # the tallies and the facts at the periods' ends, the lapses, the follow-ups…), captured from one
-            # request as the driver gets them and run again bare on the same file: the same SQL.
-            captured: list[tuple[str, tuple[object, ...]]] = []
-            listening = [False]
+            # Every SELECT a request runs (the session, the reader, the courts, the rows, the count, the
+            # names…; for the dashboard the tallies and the facts at the periods' ends, the lapses, the
+            # follow-ups…), captured from one request as the driver gets them and run again bare on the same
+            # file: the same SQL. The dashboard's baseline; beside the others' own query, a second baseline.
+            async def selects_of(call: Callable[[], Awaitable[None]]) -> list[tuple[str, tuple[object, ...]]]:
+                captured: list[tuple[str, tuple[object, ...]]] = []
 
-            def capture(conn: object, cursor: object, statement: str, params: object, *_: object) -> None:
-                if listening[0] and statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                    captured.append((statement, tuple(params or ())))  # type: ignore[arg-type]
+                def capture(conn: object, cursor: object, statement: str, params: object, *_: object) -> None:
+                    if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                        captured.append((statement, tuple(params or ())))  # type: ignore[arg-type]
 
-            event.listen(rt.db.engine.sync_engine, "before_cursor_execute", capture)
-            listening[0] = True
+                event.listen(rt.db.engine.sync_engine, "before_cursor_execute", capture)
+                try:
+                    await call()
+                finally:
+                    event.remove(rt.db.engine.sync_engine, "before_cursor_execute", capture)
+                return captured
+
             dashboard = "/quarterly?q=2026Q4"
-            await get("k001", dashboard)()
-            listening[0] = False
-            event.remove(rt.db.engine.sync_engine, "before_cursor_execute", capture)
+            captured = await selects_of(get("k001", dashboard))
             console.print(f"the dashboard's request runs {len(captured)} SELECTs")
 
             like = "%过问人7%"
@@ -291,11 +295,13 @@ async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], lis
             with Progress(console=console, transient=True) as progress:
                 task = progress.add_task("请求", total=len(cases))
                 for label, call, baseline in cases:
-                    results.append((label, await measure(requests, call), baseline))
+                    every = replay(await selects_of(call))
+                    results.append((label, await measure(requests, call), baseline, every))
                     progress.advance(task)
             # the same requests against the baseline of before: every GROUP BY of the summary over the facts
             old = bare(facts_sql().replace("\n", ""))
-            results.append(("季度汇总看板（旧基线：汇总的每个 GROUP BY）", results[-1][1], old))
+            _, times, _, every = results[-1]
+            results.append(("季度汇总看板（旧基线：汇总的每个 GROUP BY）", times, old, every))
             for http in sessions.values():
                 await http.close()
     finally:
@@ -324,16 +330,26 @@ def main() -> None:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     table = Table(title=f"网页工作台：{args.records:,} 条记录，每项 {args.requests} 次请求（SQLite）")
-    for column in ("what", "p50 ms", "p95 ms", "SQL p50 ms", "× SQL (p50)", "p95 ≤ 300 ms", "≤ 3× SQL"):
+    columns = (
+        "what", "p50 ms", "p95 ms", "SQL p50 ms", "× SQL (p50)", "all its SELECTs p50 ms", "× all",
+        "p95 ≤ 300 ms", "≤ 3× SQL", "≤ 3× all",
+    )  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="left" if column == "what" else "right")
-    for label, times, baseline in results:
-        p50, p95, s50 = p(times, 50) * 1000, p(times, 95) * 1000, p(baseline, 50) * 1000
-        ratio = p50 / max(s50, 1e-3)
+    for label, times, baseline, every in results:
+        p50, p95 = p(times, 50) * 1000, p(times, 95) * 1000
+        s50, e50 = p(baseline, 50) * 1000, p(every, 50) * 1000
+        ratio, whole = p50 / max(s50, 1e-3), p50 / max(e50, 1e-3)
         table.add_row(
-            label, f"{p50:.1f}", f"{p95:.1f}", f"{s50:.1f}", f"{ratio:.1f}",
-            "✓" if p95 <= 300 else "✗", "✓" if ratio <= 3 else "✗",
+            label, f"{p50:.1f}", f"{p95:.1f}", f"{s50:.2f}", f"{ratio:.1f}", f"{e50:.2f}", f"{whole:.1f}",
+            "✓" if p95 <= 300 else "✗", "✓" if ratio <= 3 else "✗", "✓" if whole <= 3 else "✗",
         )  # fmt: skip
     console.print(table)
+    console.print(
+        "SQL: the page's own query (its rows and their count; the record and its evidence), or for the "
+        "dashboard every SELECT of its request; all its SELECTs: every SELECT the request runs, captured "
+        "from one request and run again bare with sqlite3 (the view's ledger entry, a write, is not in it)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,3 +38,4 @@ def test_the_web_bench_times_every_kind_of_request_beside_its_sql(tmp_path: Path
     ):
         assert row in result.stdout, result.stdout
     assert "× SQL" in result.stdout and "400 条记录" in result.stdout
+    assert "all its SELECTs" in result.stdout and "≤ 3× all" in result.stdout
