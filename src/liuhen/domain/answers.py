@@ -9,7 +9,7 @@ not answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -77,18 +77,9 @@ class Answers:
 
     @classmethod
     def of(cls, raw: Mapping[str, Any]) -> Answers:
-        values: dict[str, Any] = {}
-        for name in _NAMES:  # every list page reads a few answers of fifty records: no fields() per call
-            value = raw.get(name)
-            if name == "intervention_time":
-                values[name] = _time(value)
-            elif name in _YES_NO:
-                values[name] = _yes(value)
-            elif name == "special_items":
-                values[name] = tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
-            else:
-                values[name] = _text(value)
-        return cls(**values)
+        # every list page reads the answers of fifty records: each field's reader is looked up once per
+        # process, not chosen field by field on every call
+        return cls(**{name: read(raw.get(name)) for name, read in _READERS})
 
     @property
     def people_present(self) -> list[str]:
@@ -106,5 +97,12 @@ class Answers:
         return tuple(content[:lines])
 
 
-_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Answers))
+def _items(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+
 _YES_NO = frozenset({"retired", "principal_leader", "defer_suggestion", "severe"})
+_SPECIAL: dict[str, Callable[[Any], Any]] = {"intervention_time": _time, "special_items": _items}
+_READERS: tuple[tuple[str, Callable[[Any], Any]], ...] = tuple(
+    (f.name, _SPECIAL.get(f.name) or (_yes if f.name in _YES_NO else _text)) for f in fields(Answers)
+)
