@@ -11,7 +11,7 @@ With --api URL the traffic goes to a Bot API emulator already running in another
 another: the bots' Bot API is ``URL/bot<token>/METHOD`` (files ``URL/file/bot<token>/…``), Telegram's own
 layout, and the judges are simulated through the emulator's simulation API at ``URL/sim/<token>/…`` (create
 users, send and forward messages, long-poll a user's events), the protocol of liuhen's sandbox, which runs
-as one with ``python -m liuhen.sandbox --port 8081``. The answers are then seen as an outside observer sees
+as one with ``python -m liuhen.sandbox --port 8090``. The answers are then seen as an outside observer sees
 them, through the long poll, for the echo bot and liuhen alike.
 
 - Phase A: one judge forwards --sequential texts (forward_origin of kind user), one after another.
@@ -842,7 +842,7 @@ def main() -> None:
         "--api",
         metavar="URL",
         help="a Bot API emulator already running elsewhere, with the sandbox's simulation API at the same "
-        "root (e.g. `python -m liuhen.sandbox --port 8081` → http://127.0.0.1:8081); default: the sandbox "
+        "root (e.g. `python -m liuhen.sandbox --port 8090` → http://127.0.0.1:8090); default: the sandbox "
         "in this process",
     )
     parser.add_argument("--budget", type=float, default=280.0, help="seconds for the whole run (default 280)")

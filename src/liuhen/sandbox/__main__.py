@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m liuhen.sandbox", description="本地 Bot API 沙盒（开发与测试用）"
     )
     parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
-    parser.add_argument("--port", type=int, default=8081, help="端口（默认 8081；0 为任一空闲端口）")
+    parser.add_argument("--port", type=int, default=8090, help="端口（默认 8090；0 为任一空闲端口）")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.port))
