@@ -43,6 +43,7 @@ def settings() -> Settings:
 
 # pydantic's error types → what the operator is told (anything else keeps pydantic's own words)
 _WHY = {
+    "missing": "必须设置",
     "greater_than": "应大于 {gt}",
     "greater_than_equal": "应不小于 {ge}",
     "less_than": "应小于 {lt}",
