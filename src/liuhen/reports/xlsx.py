@@ -31,7 +31,7 @@ import functools
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -191,20 +191,18 @@ def write_table(
 
 def autosize(ws: Worksheet, *, minimum: int = 6, skip_rows: Sequence[int] = ()) -> None:
     """Set every column's width from its longest cell (CJK counted double), capped at ``MAX_WIDTH``."""
-    widths: dict[int, int] = {}
     skip = set(skip_rows)
-    for row in ws.iter_rows():
-        for c in row:
-            if c.value is None or c.row in skip:
-                continue
-            widths[c.column] = max(widths.get(c.column, 0), _display_width(c.value))
-    _set_widths(ws, widths, minimum)
+    cells = ((c.column, c.value) for row in ws.iter_rows() for c in row if c.row not in skip)
+    _set_widths(ws, _widest(cells), minimum)
 
 
-def _column_widths(headers: Sequence[str], rows: Sequence[Sequence[object]], j: int) -> Iterator[int]:
-    for line in (headers, *rows):
-        if j < len(line) and (value := _value(line[j])) is not None:
-            yield _display_width(value)
+def _widest(cells: Iterable[tuple[int, object]]) -> dict[int, int]:
+    """Each column's widest value (column, value pairs; None is no value)."""
+    widths: dict[int, int] = {}
+    for column, value in cells:
+        if value is not None:
+            widths[column] = max(widths.get(column, 0), _display_width(value))
+    return widths
 
 
 def table_sheet(
@@ -221,15 +219,7 @@ def table_sheet(
     block = write_table(ws, headers, rows, title=title)
     ws.freeze_panes = ws.cell(row=block.header_row + 1, column=1)
     # the widths ``autosize`` would find, from the values in hand rather than read back cell by cell
-    columns = max(len(headers), *(len(row) for row in rows)) if rows else len(headers)
-    _set_widths(
-        ws,
-        {
-            j + 1: width
-            for j in range(columns)
-            if (width := max(_column_widths(headers, rows, j), default=None)) is not None
-        },
-    )
+    _set_widths(ws, _widest((j, _value(v)) for line in (headers, *rows) for j, v in enumerate(line, 1)))
     for j, w in enumerate(widths or []):
         ws.column_dimensions[get_column_letter(j + 1)].width = w
     return block
