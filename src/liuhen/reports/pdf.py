@@ -279,7 +279,7 @@ def table(
             continue
         cells: list[Flowable | list[Flowable] | str] = []
         for c, v in enumerate(row):
-            if isinstance(v, Flowable) or (isinstance(v, list | tuple) and v):
+            if isinstance(v, Flowable | list | tuple):  # flowables, stacked or not (none: an empty cell)
                 cells.append(_cell(v, "cell"))
                 continue
             text = _number(v)
