@@ -285,6 +285,19 @@ def profiled(argv: list[str], out: Path) -> list[str]:
     return [python, flag, wrapped, *rest]
 
 
+def add_profile_option(parser: Any, flag: str, what: str, *, printed: bool = True) -> None:
+    """``flag PATH``: profile ``what`` with :func:`profiled`; PATH is made absolute as it is read, since the
+    bot runs in its own working directory."""
+    shown = " and print the top entries" if printed else ""
+    parser.add_argument(
+        flag,
+        metavar="PATH",
+        type=lambda value: str(Path(value).resolve()),
+        help=f"profile {what} (every thread with yappi if installed, else cProfile), write its statistics "
+        f"(pstats) to PATH{shown}",
+    )
+
+
 def print_profile(console: Any, path: str | None) -> None:
     """The top entries of a profile ``profiled`` wrote, by own time and by cumulative time."""
     if not path or not Path(path).exists():

@@ -51,6 +51,7 @@ from tests.timeline import liuhen as liuhen_command
 from _bots import (
     BotSubprocess,
     Json,
+    add_profile_option,
     fresh_pg_database,
     kill_all_started,
     local_only,
@@ -385,18 +386,11 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, help="LIUHEN_MONTHLY_SEND_WORKERS (default: the setting's)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (log, database)")
-    parser.add_argument(
-        "--profile",
-        metavar="PATH",
-        help="profile liuhen's second life (yappi if installed, else cProfile), write pstats to PATH and "
-        "print the top entries",
-    )
+    add_profile_option(parser, "--profile", "liuhen's second life")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the bare PTB broadcast (the CPU baseline)"
     )
     args = parser.parse_args()
-    if args.profile:
-        args.profile = str(Path(args.profile).resolve())  # the bot runs in its own working directory
     if args.staff < 2 or not 0 < args.kill_at < 1:
         parser.error("--staff must be at least 2 and --kill-at between 0 and 1")
     console = Console(width=None if sys.stdout.isatty() else 120)

@@ -73,6 +73,7 @@ from _bots import (
     Match,
     PolledTap,
     ReceiptTap,
+    add_profile_option,
     fresh_pg_database,
     generated_roster,
     kill_all_started,
@@ -848,20 +849,9 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=280.0, help="seconds for the whole run (default 280)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, database)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
-    parser.add_argument(
-        "--profile",
-        metavar="PATH",
-        help="profile liuhen (every thread with yappi if installed, else cProfile), write its statistics "
-        "(pstats) to PATH and print the top entries",
-    )
-    parser.add_argument(
-        "--profile-webhook", metavar="PATH", help="the same for the webhook instance (with --webhook)"
-    )
+    add_profile_option(parser, "--profile", "liuhen")
+    add_profile_option(parser, "--profile-webhook", "the webhook instance (with --webhook)", printed=False)
     args = parser.parse_args()
-    if args.profile_webhook:
-        args.profile_webhook = str(Path(args.profile_webhook).resolve())
-    if args.profile:
-        args.profile = str(Path(args.profile).resolve())  # the bot runs in its own working directory
     if min(args.users, args.messages, args.sequential) < 1:
         parser.error("--users, --messages and --sequential must be at least 1")
     console = Console(width=None if sys.stdout.isatty() else 120)
