@@ -7,27 +7,28 @@ from (docs/architecture.md, decision 72).
   the ledger's head is locked, the keys in one order: two transactions never wait on each other's tallies
   the other way round). It is the transaction's own: rolled back with it, never seen before it commits.
 * **Read by period.** A period's local bounds rarely fall on a UTC midnight: its whole UTC days are summed
-  here (``sums``), and the parts of its first and last day are counted from `record_facts` itself with the
-  same function the tallies are kept with (``ends``, ``end_items``) — exact in any time zone, and a handful
-  of rows however large the register.
+  here (``sums``), and the parts of its first and last day are counted from `record_facts` itself by the
+  same SQL the tallies are rebuilt with (``ends``, ``_dimensions``) — exact in any time zone, a day's rows
+  however large the register, grouped by the database: one statement reads a period.
 * **Rebuilt in SQL** (``rebuild``): the migration's backfill and the benchmarks' bulk loads; the tests hold
   it equal to what the transactions kept.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     Connection,
     Date,
     Integer,
-    Select,
     String,
+    bindparam,
     case,
     cast,
     delete,
@@ -106,94 +107,100 @@ def split(start: datetime, end: datetime) -> tuple[tuple[date, date] | None, lis
     return (first, last), ends
 
 
-def _union(selects: Sequence[Select[Any]]) -> Any:
-    return selects[0] if len(selects) == 1 else union_all(*selects)
+Shape = tuple[tuple[bool, int], ...]  # per period: whether it has whole UTC days, how many parts of a day
 
 
-def sums(court_ids: Sequence[int], ranges: Sequence[Range]) -> Any:
-    """(period, court, dimension, value, n) over the whole UTC days of each period; None if none has any."""
-    c = t.record_tallies.c
-    selects = []
+def bounds(ranges: Sequence[Range]) -> tuple[Shape, dict[str, Any]]:
+    """The shape of ``ranges`` (what ``statement`` is built for) and the values of its parameters: each
+    period's whole UTC days (``d{n}a``, ``d{n}b``) and the parts of a day at its ends (``e{n}{k}a``…)."""
+    shape: list[tuple[bool, int]] = []
+    values: dict[str, Any] = {}
     for n, (start, end) in enumerate(ranges):
-        days, _ = split(start, end)
-        if days is None:
-            continue
-        selects.append(
-            select(literal(n, Integer).label("period"), c.court_id, c.dimension, c.value, func.sum(c.n))
-            .where(c.court_id.in_(court_ids), c.day >= days[0], c.day < days[1])
-            .group_by(c.court_id, c.dimension, c.value)
-        )
-    return _union(selects) if selects else None
+        days, parts = split(start, end)
+        if days is not None:
+            values[f"d{n}a"], values[f"d{n}b"] = days
+        for k, (a, b) in enumerate(parts):
+            values[f"e{n}{k}a"], values[f"e{n}{k}b"] = a, b
+        shape.append((days is not None, len(parts)))
+    return tuple(shape), values
 
 
-class End(NamedTuple):
-    """A record at a period's end: the columns ``domain/reporting.tallies`` reads."""
-
-    record_id: int
-    court_id: int
-    department_id: int | None
-    record_type: str | None
-    organ_category: str | None
-    stage: str | None
-    method: str | None
-    late: bool
-    principal_leader: bool
-    counted: bool
-    status: str
-    disposition: str | None
-    special_items: tuple[str, ...] = ()
+# the columns of `record_facts` ``_dimensions`` reads
+_END = [
+    *("record_id", "court_id", "department_id", "record_type", "organ_category", "stage", "method"),
+    *("late", "principal_leader", "counted", "status", "disposition"),
+]
 
 
-_END = [t.record_facts.c[name] for name in End._fields if name != "special_items"]
-
-
-def ends(court_ids: Sequence[int], ranges: Sequence[Range]) -> Any:
-    """(period, the columns of ``End``) of the records in the parts of a day at each period's ends."""
-    f = t.record_facts.c
-    selects = [
-        select(literal(n, Integer).label("period"), *_END).where(
-            f.court_id.in_(court_ids), f.submitted_at >= a, f.submitted_at < b
-        )
-        for n, (start, end) in enumerate(ranges)
-        for a, b in split(start, end)[1]
+@functools.lru_cache(maxsize=32)
+def statement(shape: Shape) -> Any:
+    """(period, court, dimension, value, n) of the periods of ``shape``, for the courts ``courts`` (a list):
+    their whole UTC days summed from the tallies, and the records in the parts of a day at their ends
+    counted from the facts by the same SQL ``rebuild`` fills the tallies with (``_dimensions``) — a busy
+    day's rows grouped by the database, none read one by one. Built once per shape (a time zone's periods
+    have one or two), then only bound: the dashboard does not build a statement of sixty selects anew."""
+    c, f, si = t.record_tallies.c, t.record_facts.c, t.record_special_items.c
+    courts: Any = bindparam("courts", expanding=True)
+    selects: list[Any] = [
+        select(literal(n, Integer).label("period"), c.court_id, c.dimension, c.value, func.sum(c.n))
+        .where(c.court_id.in_(courts), c.day >= bindparam(f"d{n}a"), c.day < bindparam(f"d{n}b"))
+        .group_by(c.court_id, c.dimension, c.value)
+        for n, (days, _) in enumerate(shape)
+        if days
     ]
-    return _union(selects) if selects else None
-
-
-def end_items(court_ids: Sequence[int], ranges: Sequence[Range]) -> Any:
-    """(record, special-report item) of the same records."""
-    si = t.record_special_items.c
-    selects = [
-        select(si.record_id, si.item).where(
-            si.court_id.in_(court_ids), si.submitted_at >= a, si.submitted_at < b
-        )
-        for start, end in ranges
-        for a, b in split(start, end)[1]
+    parts: list[tuple[int, Any, Any]] = [
+        (n, bindparam(f"e{n}{k}a"), bindparam(f"e{n}{k}b"))
+        for n, (_, m) in enumerate(shape)
+        for k in range(m)
     ]
-    return _union(selects) if selects else None
+    if not parts:
+        return union_all(*selects) if len(selects) > 1 else selects[0]
+    rows = union_all(
+        *(
+            select(literal(n, Integer).label("period"), *(f[name] for name in _END)).where(
+                f.court_id.in_(courts), f.submitted_at >= a, f.submitted_at < b
+            )
+            for n, a, b in parts
+        )
+    ).cte("ended")
+    items = union_all(
+        *(
+            select(literal(n, Integer).label("period"), si.court_id, si.record_id, si.item).where(
+                si.court_id.in_(courts), si.submitted_at >= a, si.submitted_at < b, si.counted.is_(True)
+            )
+            for n, a, b in parts
+        )
+    ).cte("ended_items")
+    e, i = rows.c, items.c
+    none = _text(rp.NONE)
+    selects += [
+        select(e.period, e.court_id, _text(dimension), none if value is None else value, func.count())
+        .where(*where)
+        .group_by(e.period, e.court_id, *(() if value is None else (value,)))
+        for dimension, value, where in _dimensions(e)
+    ]
+    selects.append(
+        select(i.period, i.court_id, _text(rp.SPECIAL), i.item, func.count()).group_by(
+            i.period, i.court_id, i.item
+        )
+    )
+    selects.append(
+        select(
+            i.period, i.court_id, _text(rp.SPECIAL_ANY), none, func.count(func.distinct(i.record_id))
+        ).group_by(i.period, i.court_id)
+    )
+    return union_all(*selects)
 
 
 async def counts(session: AsyncSession, court_ids: Sequence[int], ranges: Sequence[Range]) -> list[Counts]:
-    """Per period of ``ranges``: {(court, dimension, value): n} over its records, n > 0 only."""
+    """Per period of ``ranges``: {(court, dimension, value): n} over its records, n > 0 only — in one
+    statement (``statement``)."""
     out: list[Counts] = [Counter() for _ in ranges]
-    ids = list(court_ids)
-    stmt = sums(ids, ranges)
-    if stmt is not None:
-        for period, court, dimension, value, n in await session.execute(stmt):
+    shape, values = bounds(ranges)
+    if any(days or parts for days, parts in shape):
+        rows = await session.execute(statement(shape), {"courts": list(court_ids), **values})
+        for period, court, dimension, value, n in rows:
             out[period][(court, dimension, value)] += int(n)
-    stmt = ends(ids, ranges)
-    if stmt is not None:
-        rows = (await session.execute(stmt)).all()
-        items: dict[int, list[str]] = {}
-        if rows:
-            for record_id, item in await session.execute(end_items(ids, ranges)):
-                items.setdefault(record_id, []).append(item)
-        for period, *columns in rows:
-            end = End(*columns)
-            if end.record_id in items:
-                end = end._replace(special_items=tuple(items[end.record_id]))
-            for dimension, value in rp.tallies(end):
-                out[period][(end.court_id, dimension, value)] += 1
     return [Counter({k: n for k, n in period.items() if n}) for period in out]
 
 
@@ -215,34 +222,43 @@ def _flag(column: Any) -> ColumnElement[str]:
     return case((column, _text("1")), else_=_text("0"))
 
 
+def _dimensions(f: Any) -> list[tuple[str, ColumnElement[Any] | None, list[Any]]]:
+    """``domain/reporting.tallies`` in SQL over the columns ``f`` (of `record_facts`, or rows read from it):
+    (dimension, value — None for the one counted without a value —, which rows count). The special items
+    are counted from `record_special_items`."""
+    none, slash = _text(rp.NONE), _text("/")
+    counted = [f.counted.is_(True)]
+    return [
+        (rp.TYPE, func.coalesce(f.record_type, none), counted),
+        (rp.ORGAN, func.coalesce(f.organ_category, none), counted),
+        (rp.STAGE, func.coalesce(f.stage, none), counted),
+        (rp.METHOD, func.coalesce(f.method, none), counted),
+        (rp.DEPARTMENT, func.coalesce(cast(f.department_id, String), none), counted),
+        (rp.LATE, _flag(f.late), counted),
+        (
+            rp.STATE,
+            f.status + slash + func.coalesce(f.disposition, none) + slash + _flag(f.principal_leader),
+            counted,
+        ),
+        (rp.EXEMPT_OPINION, None, [f.status != RecordStatus.DRAFT.value, f.disposition == EXEMPT]),
+    ]
+
+
 def rebuild(conn: Connection) -> None:
     """`record_tallies` afresh from `record_facts` and `record_special_items`: ``domain/reporting.tallies``
     in SQL, one GROUP BY per dimension (the migration's backfill; bulk loads)."""
     f, si = t.record_facts.c, t.record_special_items.c
     dialect = conn.dialect.name
     none = _text(rp.NONE)
-    slash = _text("/")
-    by_facts: list[tuple[str, ColumnElement[Any], list[Any]]] = [
-        (rp.TYPE, func.coalesce(f.record_type, none), [f.counted.is_(True)]),
-        (rp.ORGAN, func.coalesce(f.organ_category, none), [f.counted.is_(True)]),
-        (rp.STAGE, func.coalesce(f.stage, none), [f.counted.is_(True)]),
-        (rp.METHOD, func.coalesce(f.method, none), [f.counted.is_(True)]),
-        (rp.DEPARTMENT, func.coalesce(cast(f.department_id, String), none), [f.counted.is_(True)]),
-        (rp.LATE, _flag(f.late), [f.counted.is_(True)]),
-        (
-            rp.STATE,
-            f.status + slash + func.coalesce(f.disposition, none) + slash + _flag(f.principal_leader),
-            [f.counted.is_(True)],
-        ),
-        (rp.EXEMPT_OPINION, none, [f.status != RecordStatus.DRAFT.value, f.disposition == EXEMPT]),
-    ]
     columns = ["court_id", "day", "dimension", "value", "n"]
     conn.execute(delete(t.record_tallies))
     day = _day(dialect, f.submitted_at)
-    for dimension, value, where in by_facts:
-        grouped = [f.court_id, day] if value is none else [f.court_id, day, value]  # never by a constant
+    for dimension, value, where in _dimensions(f):
+        grouped = [f.court_id, day] if value is None else [f.court_id, day, value]  # never by a constant
         query = (
-            select(f.court_id, day, _text(dimension), value, func.count()).where(*where).group_by(*grouped)
+            select(f.court_id, day, _text(dimension), none if value is None else value, func.count())
+            .where(*where)
+            .group_by(*grouped)
         )
         conn.execute(insert(t.record_tallies).from_select(columns, query))
     day = _day(dialect, si.submitted_at)
