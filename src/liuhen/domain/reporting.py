@@ -141,7 +141,7 @@ class Tallied(Protocol):
 def tallies(f: Tallied) -> list[tuple[str, str]]:
     """The (dimension, value) pairs ``f`` counts one for. Counted records (submitted, not exempt) count
     under every dimension of the summary; an exempt opinion only apart. Written in SQL once more for the
-    rebuild and a period's ends (``storage/tallies._dimensions``); the two are checked against each other."""
+    rebuild and a period's ends (``storage/tallies._grouped``); the two are checked against each other."""
     out: list[tuple[str, str]] = []
     if f.counted:
         out += [

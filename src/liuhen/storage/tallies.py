@@ -7,8 +7,8 @@ from (docs/architecture.md, decision 72).
   the ledger's head is locked, the keys in one order: two transactions never wait on each other's tallies
   the other way round). It is the transaction's own: rolled back with it, never seen before it commits.
 * **Read by period.** A period's local bounds rarely fall on a UTC midnight: its whole UTC days are summed
-  here (``sums``), and the parts of its first and last day are counted from `record_facts` itself by the
-  same SQL the tallies are rebuilt with (``ends``, ``_dimensions``) — exact in any time zone, a day's rows
+  here, and the parts of its first and last day are counted from `record_facts` itself by the
+  same SQL the tallies are rebuilt with (``statement``, ``_grouped``) — exact in any time zone, a day's rows
   however large the register, grouped by the database: one statement reads a period.
 * **Rebuilt in SQL** (``rebuild``): the migration's backfill and the benchmarks' bulk loads; the tests hold
   it equal to what the transactions kept.
@@ -125,7 +125,7 @@ def bounds(ranges: Sequence[Range]) -> tuple[Shape, dict[str, Any]]:
     return tuple(shape), values
 
 
-# the columns of `record_facts` ``_dimensions`` reads
+# the columns of `record_facts` ``_grouped`` reads
 _END = [
     *("record_id", "court_id", "department_id", "record_type", "organ_category", "stage", "method"),
     *("late", "principal_leader", "counted", "status", "disposition"),
@@ -136,7 +136,7 @@ _END = [
 def statement(shape: Shape) -> Any:
     """(period, court, dimension, value, n) of the periods of ``shape``, for the courts ``courts`` (a list):
     their whole UTC days summed from the tallies, and the records in the parts of a day at their ends
-    counted from the facts by the same SQL ``rebuild`` fills the tallies with (``_dimensions``) — a busy
+    counted from the facts by the same SQL ``rebuild`` fills the tallies with (``_grouped``) — a busy
     day's rows grouped by the database, none read one by one. Built once per shape (a time zone's periods
     have one or two), then only bound: the dashboard does not build a statement of sixty selects anew."""
     c, f, si = t.record_tallies.c, t.record_facts.c, t.record_special_items.c
@@ -165,30 +165,14 @@ def statement(shape: Shape) -> Any:
     ).cte("ended")
     items = union_all(
         *(
-            select(literal(n, Integer).label("period"), si.court_id, si.record_id, si.item).where(
-                si.court_id.in_(courts), si.submitted_at >= a, si.submitted_at < b, si.counted.is_(True)
+            select(literal(n, Integer).label("period"), si.court_id, si.record_id, si.item, si.counted).where(
+                si.court_id.in_(courts), si.submitted_at >= a, si.submitted_at < b
             )
             for n, a, b in parts
         )
     ).cte("ended_items")
     e, i = rows.c, items.c
-    none = _text(rp.NONE)
-    selects += [
-        select(e.period, e.court_id, _text(dimension), none if value is None else value, func.count())
-        .where(*where)
-        .group_by(e.period, e.court_id, *(() if value is None else (value,)))
-        for dimension, value, where in _dimensions(e)
-    ]
-    selects.append(
-        select(i.period, i.court_id, _text(rp.SPECIAL), i.item, func.count()).group_by(
-            i.period, i.court_id, i.item
-        )
-    )
-    selects.append(
-        select(
-            i.period, i.court_id, _text(rp.SPECIAL_ANY), none, func.count(func.distinct(i.record_id))
-        ).group_by(i.period, i.court_id)
-    )
+    selects += _grouped(e, [e.period, e.court_id], i, [i.period, i.court_id])
     return union_all(*selects)
 
 
@@ -222,26 +206,39 @@ def _flag(column: Any) -> ColumnElement[str]:
     return case((column, _text("1")), else_=_text("0"))
 
 
-def _dimensions(f: Any) -> list[tuple[str, ColumnElement[Any] | None, list[Any]]]:
-    """``domain/reporting.tallies`` in SQL over the columns ``f`` (of `record_facts`, or rows read from it):
-    (dimension, value — None for the one counted without a value —, which rows count). The special items
-    are counted from `record_special_items`."""
+def _grouped(f: Any, by_f: list[Any], si: Any, by_si: list[Any]) -> list[Any]:
+    """``domain/reporting.tallies`` in SQL: one GROUP BY per dimension, over the facts ``f`` grouped by
+    ``by_f`` and over the special items ``si`` grouped by ``by_si`` (the columns of `record_facts` and
+    `record_special_items`, or of rows read from them); each selects its keys, the dimension, the value and
+    how many. The rebuild groups by court and UTC day, a period's ends by period and court."""
     none, slash = _text(rp.NONE), _text("/")
-    counted = [f.counted.is_(True)]
-    return [
-        (rp.TYPE, func.coalesce(f.record_type, none), counted),
-        (rp.ORGAN, func.coalesce(f.organ_category, none), counted),
-        (rp.STAGE, func.coalesce(f.stage, none), counted),
-        (rp.METHOD, func.coalesce(f.method, none), counted),
-        (rp.DEPARTMENT, func.coalesce(cast(f.department_id, String), none), counted),
-        (rp.LATE, _flag(f.late), counted),
-        (
-            rp.STATE,
-            f.status + slash + func.coalesce(f.disposition, none) + slash + _flag(f.principal_leader),
-            counted,
-        ),
-        (rp.EXEMPT_OPINION, None, [f.status != RecordStatus.DRAFT.value, f.disposition == EXEMPT]),
+    counted = f.counted.is_(True)
+    by_value: list[tuple[str, ColumnElement[Any]]] = [
+        (rp.TYPE, func.coalesce(f.record_type, none)),
+        (rp.ORGAN, func.coalesce(f.organ_category, none)),
+        (rp.STAGE, func.coalesce(f.stage, none)),
+        (rp.METHOD, func.coalesce(f.method, none)),
+        (rp.DEPARTMENT, func.coalesce(cast(f.department_id, String), none)),
+        (rp.LATE, _flag(f.late)),
+        (rp.STATE, f.status + slash + func.coalesce(f.disposition, none) + slash + _flag(f.principal_leader)),
     ]
+    selects = [
+        select(*by_f, _text(dimension), value, func.count()).where(counted).group_by(*by_f, value)
+        for dimension, value in by_value
+    ]
+    # an exempt opinion counts apart, without a value: never grouped by a constant
+    exempt = [f.status != RecordStatus.DRAFT.value, f.disposition == EXEMPT]
+    selects.append(select(*by_f, _text(rp.EXEMPT_OPINION), none, func.count()).where(*exempt).group_by(*by_f))
+    items = si.counted.is_(True)
+    selects.append(
+        select(*by_si, _text(rp.SPECIAL), si.item, func.count()).where(items).group_by(*by_si, si.item)
+    )
+    selects.append(
+        select(*by_si, _text(rp.SPECIAL_ANY), none, func.count(func.distinct(si.record_id)))
+        .where(items)
+        .group_by(*by_si)
+    )
+    return selects
 
 
 def rebuild(conn: Connection) -> None:
@@ -249,32 +246,8 @@ def rebuild(conn: Connection) -> None:
     in SQL, one GROUP BY per dimension (the migration's backfill; bulk loads)."""
     f, si = t.record_facts.c, t.record_special_items.c
     dialect = conn.dialect.name
-    none = _text(rp.NONE)
     columns = ["court_id", "day", "dimension", "value", "n"]
     conn.execute(delete(t.record_tallies))
-    day = _day(dialect, f.submitted_at)
-    for dimension, value, where in _dimensions(f):
-        grouped = [f.court_id, day] if value is None else [f.court_id, day, value]  # never by a constant
-        query = (
-            select(f.court_id, day, _text(dimension), none if value is None else value, func.count())
-            .where(*where)
-            .group_by(*grouped)
-        )
+    by_f = [f.court_id, _day(dialect, f.submitted_at)]
+    for query in _grouped(f, by_f, si, [si.court_id, _day(dialect, si.submitted_at)]):
         conn.execute(insert(t.record_tallies).from_select(columns, query))
-    day = _day(dialect, si.submitted_at)
-    conn.execute(
-        insert(t.record_tallies).from_select(
-            columns,
-            select(si.court_id, day, _text(rp.SPECIAL), si.item, func.count())
-            .where(si.counted.is_(True))
-            .group_by(si.court_id, day, si.item),
-        )
-    )
-    conn.execute(
-        insert(t.record_tallies).from_select(
-            columns,
-            select(si.court_id, day, _text(rp.SPECIAL_ANY), none, func.count(func.distinct(si.record_id)))
-            .where(si.counted.is_(True))
-            .group_by(si.court_id, day),
-        )
-    )
