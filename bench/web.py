@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # runnable without an install
 sys.path.insert(0, str(ROOT))
 
-from bench.reports import facts_sql, prepare, rebuild_tallies, sqlite_time  # noqa: E402
+from bench.reports import facts_sql, prepare, rebuild_tallies, sqlite_time, take_statistics  # noqa: E402
 
 from liuhen.app.runtime import open_runtime  # noqa: E402
 from liuhen.app.settings import Settings  # noqa: E402
@@ -150,10 +150,7 @@ def generate(db: Path, n: int, chain: str, recorder: int, readers: list[int], se
             progress.update(task, advance=len(records))
     con.close()
     rebuild_tallies(db)  # as the migration fills them in for the records already there
-    con = sqlite3.connect(db)
-    con.execute("ANALYZE")
-    con.commit()
-    con.close()
+    take_statistics(db)  # as liuhen takes them at its first start
 
 
 def sql_timer(db: Path) -> Callable[[str, tuple[object, ...]], float]:

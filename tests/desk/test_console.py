@@ -301,6 +301,12 @@ async def test_the_list_finds_records_by_text_and_filters_and_only_what_the_read
         assert record is not None
         record.answers = {**record.answers, SEVERE: {"by": "j002", "at": NOW.isoformat()}}
         await uow.records.refresh_facts(record)
+        # 类型 (seed 003 §11)
+        for number, kind in (("LH-2026-0003", "internal"), ("LH-2026-0004", "external")):
+            typed = await uow.records.by_number(world.people["k001"].court_id, number)
+            assert typed is not None
+            typed.answers = {**typed.answers, "record_type": kind}
+            await uow.records.refresh_facts(typed)
         await uow.commit()
         departments = {d.name: d.id for d in await uow.departments.list(world.people["k001"].court_id)}
     async with world.browser() as office:
@@ -315,6 +321,10 @@ async def test_the_list_finds_records_by_text_and_filters_and_only_what_the_read
         assert (
             len(await listed(office, quarter="2026Q4")) == 3 and await listed(office, quarter="2026Q3") == []
         )
+        assert await listed(office, type="internal") == ["LH-2026-0003"]
+        assert await listed(office, type="external", quarter="2026Q4") == ["LH-2026-0004"]
+        assert await listed(office, type="external", quarter="2026Q3") == []
+        assert await listed(office, type="internal", severe="1", quarter="2026Q4") == ["LH-2026-0003"]
         assert await listed(office, status="draft") == []  # another's draft: never
         assert await listed(office, overdue="1") == []
         world.clock.set(NOW + timedelta(days=30))  # every level's three working days have passed

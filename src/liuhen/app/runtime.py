@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
+
+import structlog
 
 from liuhen.app.batching import GroupCommit
 from liuhen.app.settings import Settings
@@ -29,6 +32,8 @@ from liuhen.domain.records import IncomingEvidence
 from liuhen.evidence.keys import load_keyring
 from liuhen.evidence.store import FileEvidenceStore
 from liuhen.storage.database import Database
+
+log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:  # made when an image is first decoded: a report or a command never imports it
     from liuhen.app.decoder import Decoder
@@ -128,6 +133,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     clock = clock or SystemClock()
     db = Database(settings.db_url, now=clock.now)
     await db.migrate()
+    await keep_statistics(db)
     name = settings.court_name or settings.court_code  # the doors name an unnamed court (cli/tools.py)
     court = await db.ensure_court(settings.court_code, name, settings.deadline_profile.value)
     assert court.id is not None
@@ -138,6 +144,15 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Run
     return Runtime(
         settings=settings, db=db, clock=clock, court_id=court.id, court_name=court.name, store=store
     )
+
+
+async def keep_statistics(db: Database) -> None:
+    """The planner's statistics taken again when the register has doubled (``Database.refresh_statistics``):
+    at every start and by the bot's hourly upkeep."""
+    started = time.perf_counter()
+    records = await db.refresh_statistics()
+    if records is not None:
+        log.info("statistics_taken", records=records, seconds=round(time.perf_counter() - started, 2))
 
 
 async def wait_for_signal() -> None:

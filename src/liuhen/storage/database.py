@@ -8,12 +8,20 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from liuhen.domain.model import Court, DeadlineProfile
 from liuhen.storage.engine import make_engine, make_session_factory
 from liuhen.storage.migrate import upgrade
 from liuhen.storage.uow import SqlUnitOfWork
+
+#: SQLite's planner picks its indexes from the statistics ANALYZE keeps (``sqlite_stat1``). Without them the
+#: quarter's lapses and the desk's list filtered by a period walk every record of the court: at a million
+#: records the dashboard took 0.28 s instead of 0.02 s. They are taken again whenever the register has
+#: doubled since the last time and holds at least ``STATISTICS_FLOOR`` records: a score of times in a
+#: register's life, under a second each at a million records. PostgreSQL's autovacuum keeps its own.
+STATISTICS_FLOOR = 1000
 
 
 class Database:
@@ -59,6 +67,23 @@ class Database:
 
     async def migrate(self) -> None:
         await upgrade(self.engine)
+
+    async def refresh_statistics(self) -> int | None:
+        """The planner's statistics taken again if the register has doubled since they were last taken (or
+        never was); how many records they were taken at, or None when nothing needed doing."""
+        if self.backend != "sqlite":
+            return None
+        async with self.writing() as conn:
+            kept = await conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+            stat = None
+            if kept:
+                stat = await conn.scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'records' LIMIT 1"))
+            taken_at = int(str(stat).split()[0]) if stat else 0  # the table's rows when last analysed
+            now_at = int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM records")) or 0)
+            if now_at < max(STATISTICS_FLOOR, 2 * taken_at):
+                return None
+            await conn.execute(text("ANALYZE"))
+            return now_at
 
     async def initialised(self) -> bool:
         """Whether `liuhen init` (or any start) has created the schema here; reads only, creates nothing."""

@@ -409,6 +409,10 @@ class SqlRecordRepository(_Repo):
             facts.append(f.submitted_at < q.until)
         if q.severe:
             facts.append(f.severe.is_(True))
+        if facts and not q.lower_courts:
+            # only this court's records can match: said of the facts too, so that their indexes by court
+            # (by court and type, by court and time) are the way in, whatever the planner's statistics
+            facts.append(f.court_id == q.court_id)
         text = q.text.strip()
         # the facts are joined only when a filter or the search needs them (a count over records alone
         # is an index scan)

@@ -407,6 +407,8 @@ record_facts = Table(
     Column("status", String(32), nullable=False, server_default=""),
     Column("disposition", String(32)),
     Index("ix_record_facts_court_submitted", "court_id", "submitted_at"),
+    # the desk's list by type in a period, the statisticians' daily question (seed 003 §11, §12: 统计)
+    Index("ix_record_facts_court_type_submitted", "court_id", "record_type", "submitted_at"),
 )
 
 # The quarterly analysis' counts (seed 003 item 13; seed 001 实施办法 §6), summed per court and UTC day: how

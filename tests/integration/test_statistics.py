@@ -1,0 +1,182 @@
+"""The planner's statistics and the desk's filtered list: a register as it grows stays on its indexes.
+
+SQLite chooses its indexes from the statistics ANALYZE keeps; a register that was never analysed walks
+every record of the court for a filtered page of the desk's list or the quarter's lapses. Liuhen takes
+them at start and by the bot's hourly upkeep whenever the register has doubled since
+(``Database.refresh_statistics``); PostgreSQL's autovacuum keeps its own. The list by type in a period
+(seed 003 §11, §12: 统计) goes in by the facts' index by court and type, with statistics or without."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from liuhen.app.runtime import open_runtime
+from liuhen.app.settings import Settings
+from liuhen.domain.clock import FixedClock
+from liuhen.domain.desk import RecordQuery
+from liuhen.domain.periods import Quarter
+from liuhen.domain.records import Record
+from liuhen.storage import database
+from liuhen.storage.database import Database
+from tests.access_world import NOW, TZ, access_world
+
+
+async def add_drafts(db: Database, n: int) -> None:
+    async with db.uow() as uow:
+        court = await uow.courts.by_code("t")
+        assert court is not None and court.id is not None
+        judge = await uow.staff.by_staff_id(court.id, "j001")
+        assert judge is not None and judge.id is not None
+        for _ in range(n):
+            number = await uow.records.next_number(court.id, 2027)
+            await uow.records.add(
+                Record(
+                    court_id=court.id,
+                    number=f"LH-2027-{number:04d}",
+                    recorder_id=judge.id,
+                    status="draft",
+                    created_at=NOW,
+                    updated_at=NOW,
+                    last_evidence_at=NOW,
+                    answers={},
+                )
+            )
+        await uow.commit()
+
+
+async def analysed(db: Database) -> set[str]:
+    """The tables SQLite holds statistics of (none on PostgreSQL, whose autovacuum keeps its own)."""
+    async with db.engine.connect() as conn:
+        kept = await conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if not kept.scalar():
+            return set()
+        return {row[0] for row in await conn.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")}
+
+
+async def test_the_statistics_are_taken_again_only_when_the_register_has_doubled(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "STATISTICS_FLOOR", 3)
+    db = await access_world(db_url)  # four records
+    try:
+        if db.backend != "sqlite":
+            assert await db.refresh_statistics() is None  # autovacuum analyses PostgreSQL's tables
+            return
+        assert await analysed(db) == set()  # migrated, never analysed
+        assert await db.refresh_statistics() == 4
+        assert {"records", "record_facts"} <= await analysed(db)
+        assert await db.refresh_statistics() is None  # nothing grew
+        await add_drafts(db, 3)  # seven: not yet twice four
+        assert await db.refresh_statistics() is None
+        await add_drafts(db, 1)
+        assert await db.refresh_statistics() == 8
+        assert await db.refresh_statistics() is None
+    finally:
+        await db.dispose()
+
+
+async def test_a_small_register_is_not_analysed_until_it_reaches_the_floor(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "STATISTICS_FLOOR", 6)
+    db = await access_world(db_url)
+    try:
+        assert await db.refresh_statistics() is None
+        await add_drafts(db, 2)
+        assert await db.refresh_statistics() == (6 if db.backend == "sqlite" else None)
+    finally:
+        await db.dispose()
+
+
+async def test_every_start_takes_the_statistics_of_a_register_never_analysed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "STATISTICS_FLOOR", 3)
+    world = await access_world(f"sqlite+aiosqlite:///{tmp_path / 'liuhen.db'}")
+    assert await analysed(world) == set()
+    await world.dispose()
+    rt = await open_runtime(Settings(_env_file=None, data_dir=tmp_path), clock=FixedClock(NOW))
+    try:
+        assert {"records", "record_facts"} <= await analysed(rt.db)
+    finally:
+        await rt.close()
+
+
+#: What ANALYZE wrote of a court's register of a million records (bench/web.py's, four readers a record)
+MILLION = (
+    ("record_facts", "ix_record_facts_court_type_submitted", "1000001 1000001 200001 1"),
+    ("record_facts", "ix_record_facts_court_submitted", "1000001 1000001 1"),
+    ("records", "ix_records_court_id", "1000001 1000001 1"),
+    ("records", "ix_records_recorder_status", "1000001 1000001 250001"),
+    ("records", "ix_records_court_status", "1000001 1000001 250001"),
+    ("records", "sqlite_autoindex_records_1", "1000001 1000001 1"),
+    ("record_readers", "ix_record_readers_record", "4000004 4"),
+    ("record_readers", "sqlite_autoindex_record_readers_1", "4000004 1000001 1"),
+)
+
+
+async def plans_of_the_list(db: Database, query: RecordQuery, path: Path) -> list[str]:
+    """How SQLite reads the statements of one page of the desk's list (its count and its rows)."""
+    captured: list[tuple[str, tuple[Any, ...]]] = []
+
+    def capture(conn: object, cursor: object, statement: str, params: Any, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            captured.append((statement, tuple(params or ())))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with db.uow(read_only=True) as uow:
+            await uow.records.page(query)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    assert len(captured) == 2  # the capped count and the page's rows
+    con = sqlite3.connect(path)
+    try:
+        return [
+            " | ".join(row[-1] for row in con.execute(f"EXPLAIN QUERY PLAN {statement}", params))
+            for statement, params in captured
+        ]
+    finally:
+        con.close()
+
+
+async def test_the_list_by_type_in_a_quarter_goes_in_by_the_facts_index_by_court_and_type(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "liuhen.db"
+    db = await access_world(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with db.uow(read_only=True) as uow:
+            court = await uow.courts.by_code("t")
+            assert court is not None and court.id is not None
+            office = await uow.staff.by_staff_id(court.id, "k001")
+        assert office is not None and office.id is not None
+        since, until = Quarter.of(NOW.astimezone(TZ).date()).bounds(TZ)
+        query = RecordQuery(
+            court_id=office.court_id,
+            reader_pk=office.id,
+            readers=None,
+            record_type="external",
+            since=since,
+            until=until,
+        )
+        way_in = "ix_record_facts_court_type_submitted (court_id=? AND record_type=?"
+        plans = await plans_of_the_list(db, query, path)
+        assert all(way_in in plan for plan in plans), plans  # never analysed
+        async with db.writing() as conn:  # a court's million records, as ANALYZE describes them
+            await conn.exec_driver_sql("ANALYZE")
+            await conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+            for tbl, idx, stat in MILLION:
+                await conn.exec_driver_sql(
+                    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", (tbl, idx, stat)
+                )
+        await db.engine.dispose()  # the next connections read the statistics afresh
+        plans = await plans_of_the_list(db, query, path)
+        assert all(way_in in plan for plan in plans), plans
+    finally:
+        await db.dispose()
