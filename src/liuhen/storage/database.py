@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from liuhen.domain.model import Court, DeadlineProfile
-from liuhen.storage.engine import make_engine, make_session_factory
+from liuhen.storage.engine import READ_ONLY, make_engine, make_session_factory
 from liuhen.storage.migrate import upgrade
 from liuhen.storage.uow import SqlUnitOfWork
 
@@ -73,17 +73,19 @@ class Database:
         never was); how many records they were taken at, or None when nothing needed doing."""
         if self.backend != "sqlite":
             return None
-        async with self.writing() as conn:
+        async with self.engine.connect() as conn:  # read only: the writers are not held up to look
+            conn = await conn.execution_options(**{READ_ONLY: True})
             kept = await conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
             stat = None
             if kept:
                 stat = await conn.scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'records' LIMIT 1"))
             taken_at = int(str(stat).split()[0]) if stat else 0  # the table's rows when last analysed
             now_at = int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM records")) or 0)
-            if now_at < max(STATISTICS_FLOOR, 2 * taken_at):
-                return None
+        if now_at < max(STATISTICS_FLOOR, 2 * taken_at):
+            return None
+        async with self.writing() as conn:
             await conn.execute(text("ANALYZE"))
-            return now_at
+        return now_at
 
     async def initialised(self) -> bool:
         """Whether `liuhen init` (or any start) has created the schema here; reads only, creates nothing."""
