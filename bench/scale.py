@@ -26,7 +26,10 @@ At each rate, in the same run, it prints (never asserts):
 2. the monthly broadcast's planning for every court: ``domain.services.monthly.plan_due`` (what the monthly
    job runs: who must be prompted for December 2026, with the database, nothing sent) at the moment the
    prompt is due, then at the first reminder's moment once the prompts count as sent;
-3. intake throughput with two instances relative to one: bench/instances.py measures it (two `liuhen run
+3. the desk console (served in this process, asked over HTTP) for the high court's discipline office and a
+   county court's: the list, a page filtered by type and quarter, a record's page and the quarter's
+   dashboard, p50 / p95 beside every SELECT each request runs, replayed bare with asyncpg;
+4. intake throughput with two instances relative to one: bench/instances.py measures it (two `liuhen run
    --webhook` processes behind a proxy fed by the sandbox); the line printed here says so.
 """
 
@@ -41,6 +44,7 @@ import math
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,6 +66,10 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # runnable without an install
+sys.path.insert(0, str(ROOT))
+
+from bench.web import measure  # noqa: E402
+from bench.web import p as percentile  # noqa: E402
 
 from liuhen.domain import catalogue as cat  # noqa: E402
 from liuhen.domain import signoff as sign  # noqa: E402
@@ -358,11 +366,12 @@ class Generator:
 
     def rows(
         self, court_id: int, m: Month, n: int, next_id: int, counters: dict[tuple[int, int], int]
-    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    ) -> tuple[list[tuple[Any, ...]], ...]:
+        """The records' rows, their facts, special items, decisions and chain readers (``record_readers``)."""
         rnd, org = self.rnd, self.org
         start, end = month_bounds(m)
         span = (end - start).total_seconds()
-        records, facts, specials, decisions = [], [], [], []
+        records, facts, specials, decisions, readers = [], [], [], [], []
         for k in range(n):
             rid = next_id + k
             submitted = start + timedelta(seconds=rnd.random() * span)
@@ -455,12 +464,16 @@ class Generator:
             facts.append(
                 (fact.record_id, fact.court_id, fact.department_id, fact.submitted_at, fact.record_type,
                  fact.organ_category, fact.stage, fact.method, fact.relation, fact.late,
-                 fact.principal_leader, fact.retired, fact.counted, fact.status, fact.disposition)
+                 fact.principal_leader, fact.retired, fact.counted, fact.status, fact.disposition,
+                 fact.case_number, fact.intervener_name, fact.severe, fact.upward)
             )  # fmt: skip
+            # the desk's index of the chain's readers (refresh_readers): the recorder and the route's people
+            people = {recorder.pk} | ({o for _, _, o in levels} if status != "submitted" else set())
+            readers += [(pk, rid) for pk in sorted(people)]
             specials += [
                 (rid, item, court_id, fact.submitted_at, fact.counted) for item in fact.special_items
             ]
-        return records, facts, specials, decisions
+        return records, facts, specials, decisions, readers
 
 
 RECORD_COLUMNS = (
@@ -471,6 +484,7 @@ RECORD_COLUMNS = (
 FACT_COLUMNS = (
     "record_id", "court_id", "department_id", "submitted_at", "record_type", "organ_category", "stage",
     "method", "relation", "late", "principal_leader", "retired", "counted", "status", "disposition",
+    "case_number", "intervener_name", "severe", "upward",
 )  # fmt: skip
 SPECIAL_COLUMNS = ("record_id", "item", "court_id", "submitted_at", "counted")
 DECISION_COLUMNS = (
@@ -506,13 +520,15 @@ async def load_records(
             facts: list[tuple[Any, ...]] = []
             specials: list[tuple[Any, ...]] = []
             decisions: list[tuple[Any, ...]] = []
+            readers: list[tuple[Any, ...]] = []
             for court_id, m, n in chunk:
-                r, f, s, d = gen.rows(court_id, m, n, next_id, counters)
+                r, f, s, d, who = gen.rows(court_id, m, n, next_id, counters)
                 next_id += n
                 records += r
                 facts += f
                 specials += s
                 decisions += d
+                readers += who
             async with conn.transaction():
                 await conn.copy_records_to_table("records", records=records, columns=RECORD_COLUMNS)
                 await conn.copy_records_to_table("record_facts", records=facts, columns=FACT_COLUMNS)
@@ -520,6 +536,9 @@ async def load_records(
                     "record_special_items", records=specials, columns=SPECIAL_COLUMNS
                 )
                 await conn.copy_records_to_table("decisions", records=decisions, columns=DECISION_COLUMNS)
+                await conn.copy_records_to_table(
+                    "record_readers", records=readers, columns=("staff_pk", "record_id")
+                )
             bar.advance(task, len(records))
     await conn.executemany(
         "INSERT INTO record_counters (court_id, year, last) VALUES ($1, $2, $3)"
@@ -745,6 +764,111 @@ async def time_planning(bench: Bench, court_ids: Sequence[int]) -> dict[str, Any
     return out
 
 
+DESK_NOW = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)  # in the quarter the desk's requests ask about
+
+
+async def time_desk(bench: Bench, requests: int) -> list[dict[str, Any]]:
+    """The desk console on the province's register, served in this process and asked over HTTP as
+    bench/web.py does: the high court's discipline office (its own records and what the courts below reported
+    upward) and a county court's. Beside each request, every SELECT it runs, captured from one request as
+    the driver receives it and run again bare with asyncpg on the same database (the view's ledger entry, a
+    write, is not in it)."""
+    import aiohttp
+    from sqlalchemy import event
+
+    from liuhen.app.runtime import open_runtime
+    from liuhen.app.settings import Settings
+    from liuhen.app.usecases import desk
+    from liuhen.domain.clock import FixedClock
+    from liuhen.web.server import serving
+
+    settings = Settings(_env_file=None, data_dir=bench.work / "data", database_url=bench.url, court_code=HIGH)
+    rt = await open_runtime(settings, clock=FixedClock(DESK_NOW))
+    conn = await asyncpg.connect(bench.url)
+    results: list[dict[str, Any]] = []
+    clients: list[aiohttp.ClientSession] = []
+    try:
+        high = await conn.fetchval("SELECT id FROM courts WHERE code = $1", HIGH)
+        county = await conn.fetchval(
+            "SELECT c.id FROM courts c WHERE c.parent_id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM courts d WHERE d.parent_id = c.id) ORDER BY c.id LIMIT 1"
+        )
+
+        async def replay(statements: list[tuple[str, tuple[Any, ...]]]) -> list[float]:
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                for text, params in statements:
+                    await conn.fetch(text, *params)
+                times.append(time.perf_counter() - started)
+            return times
+
+        async with serving(rt, "127.0.0.1", 0) as runner:
+            base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+            plan = []
+            for who, court_id in (("高院纪检监察（含下级层报）", high), ("基层法院纪检监察", county)):
+                async with rt.db.uow(read_only=True) as uow:
+                    office = await uow.staff.by_staff_id(court_id, READER)
+                assert office is not None
+                token = await desk.issue_link(rt.db.uow(), staff=office, now=DESK_NOW)
+                http = aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True))
+                clients.append(http)
+                async with http.post(f"/signin/{token}", allow_redirects=False) as r:
+                    assert r.status == 303, await r.text()
+                number = await conn.fetchval(
+                    "SELECT number FROM records WHERE court_id = $1 AND status = 'filed'"
+                    " ORDER BY id DESC LIMIT 1 OFFSET 10",
+                    court_id,
+                )
+                plan += [
+                    (who, "列表第 1 页", http, "/records"),
+                    (
+                        who,
+                        "按类型和季度筛选，第 3 页",
+                        http,
+                        f"/records?type=external&quarter={QUARTER.key}&page=3",
+                    ),  # noqa: E501
+                    (who, "记录页", http, f"/records/{number}"),
+                    (who, "季度汇总看板", http, f"/quarterly?q={QUARTER.key}"),
+                ]
+            with progress() as bar:
+                task = bar.add_task("网页工作台", total=len(plan))
+                for who, what, http, path in plan:
+
+                    async def call(http: aiohttp.ClientSession = http, path: str = path) -> None:
+                        async with http.get(path) as r:
+                            assert r.status == 200, (path, r.status)
+                            await r.read()
+
+                    captured: list[tuple[str, tuple[Any, ...]]] = []
+
+                    def capture(
+                        _c: object,
+                        _k: object,
+                        statement: str,
+                        params: Any,
+                        *_: object,
+                        into: list[Any] = captured,
+                    ) -> None:
+                        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                            into.append((statement, tuple(params or ())))
+
+                    event.listen(rt.db.engine.sync_engine, "before_cursor_execute", capture)
+                    try:
+                        await call()
+                    finally:
+                        event.remove(rt.db.engine.sync_engine, "before_cursor_execute", capture)
+                    times = await measure(requests, call)
+                    results.append({"who": who, "what": what, "times": times, "sql": await replay(captured)})
+                    bar.advance(task)
+    finally:
+        for http in clients:
+            await http.close()
+        await conn.close()
+        await rt.close()
+    return results
+
+
 def _sql(text: str) -> Any:
     from sqlalchemy import text as sa_text
 
@@ -810,9 +934,10 @@ async def run(args: argparse.Namespace) -> None:
                     f" {check}"
                 )
                 plan = await time_planning(bench, org.court_ids)
+                desk = await time_desk(bench, args.desk_requests)
                 results.append(
                     {"m": m, "records": total, "quarter": quarter_n, "load": load_s, "size": size, **roll,
-                     **{f"plan_{k}": v for k, v in plan.items()}}
+                     **{f"plan_{k}": v for k, v in plan.items()}, "desk": desk}
                 )  # fmt: skip
         finally:
             await conn.close()
@@ -881,6 +1006,21 @@ def report(
         )
         table.add_row("", "records loaded (generation + COPY)", f"{r['load']:.1f}", "", "", end_section=True)
     console.print(table)
+    desk = Table(title=f"网页工作台（{args.desk_requests} 次请求；PostgreSQL）")
+    columns = ("rate", "who", "what", "p50 ms", "p95 ms", "all its SELECTs p50 ms", "× all", "p95 ≤ 300 ms")
+    for column in columns:
+        desk.add_column(column, justify="left" if column in ("rate", "who", "what") else "right")
+    for r in results:
+        rate = f"{r['m']:g}× ({r['records']:,} records)"
+        for row in r["desk"]:
+            p50, p95 = (percentile(row["times"], q) * 1000 for q in (50, 95))
+            sql = statistics.median(row["sql"]) * 1000
+            desk.add_row(
+                rate, row["who"], row["what"], f"{p50:.1f}", f"{p95:.1f}", f"{sql:.2f}", f"{p50 / sql:.1f}",
+                "✓" if p95 <= 300 else "✗",
+            )  # fmt: skip
+            rate = ""
+    console.print(desk)
     console.print(
         "planning: `domain.services.monthly.plan_due` is the function the monthly job"
         " (bot/handlers/monthly.py) calls to decide who must be prompted (and reminded) for the month; it is"
@@ -904,6 +1044,7 @@ def main() -> None:
     parser.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--rounds", type=int, default=3, help="best of N runs of each roll-up timing")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--desk-requests", type=int, default=20, help="timed requests of each desk page")
     parser.add_argument("--keep", action="store_true", help="keep the database and the work directory")
     asyncio.run(run(parser.parse_args()))
 
