@@ -355,10 +355,12 @@ class Generator:
         self.weights = [w for _, w in STATUSES]
 
     def plan(self, rate: float) -> list[tuple[int, Month, int]]:
-        """(court, month, how many) with about ``rate`` records per court and month."""
+        """(court, month, how many) with about ``rate`` records per court and month, month by month: the
+        records' ids rise with time across the courts, as a register's do (a page of the desk's list, newest
+        first, finds a court's records among every court's of the last weeks)."""
         out = []
-        for court_id in self.org.court_ids:
-            for m in months():
+        for m in months():
+            for court_id in self.org.court_ids:
                 n = max(0, round(self.rnd.gauss(rate, math.sqrt(rate))))
                 if n and court_id in self.org.recorders:
                     out.append((court_id, m, n))
@@ -827,7 +829,7 @@ async def time_desk(bench: Bench, requests: int) -> list[dict[str, Any]]:
                         "按类型和季度筛选，第 3 页",
                         http,
                         f"/records?type=external&quarter={QUARTER.key}&page=3",
-                    ),  # noqa: E501
+                    ),
                     (who, "记录页", http, f"/records/{number}"),
                     (who, "季度汇总看板", http, f"/quarterly?q={QUARTER.key}"),
                 ]
