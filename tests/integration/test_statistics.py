@@ -180,3 +180,27 @@ async def test_the_list_by_type_in_a_quarter_goes_in_by_the_facts_index_by_court
         assert all(way_in in plan for plan in plans), plans
     finally:
         await db.dispose()
+
+
+async def test_the_list_of_an_office_with_courts_below_finds_their_upward_reports_by_their_own_index(
+    tmp_path: Path,
+) -> None:
+    """The office above (seed 001 实施办法 §6; seed 004 §17(2)): its court's records, what the courts below
+    reported upward and what was forwarded on, each found by its own index and never by reading the whole
+    register."""
+    path = tmp_path / "liuhen.db"
+    db = await access_world(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with db.uow(read_only=True) as uow:
+            court = await uow.courts.by_code("t")
+            assert court is not None and court.id is not None
+            office = await uow.staff.by_staff_id(court.id, "k001")
+        assert office is not None and office.id is not None
+        query = RecordQuery(
+            court_id=court.id, reader_pk=office.id, readers=None, lower_courts=frozenset({court.id + 1})
+        )
+        for plan in await plans_of_the_list(db, query, path):
+            assert "SEARCH fx USING INDEX ix_record_facts_upward (court_id=?)" in plan, plan
+            assert "SCAN records" not in plan and "SCAN x" not in plan, plan
+    finally:
+        await db.dispose()

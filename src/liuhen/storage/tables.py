@@ -410,6 +410,14 @@ record_facts = Table(
     # the desk's list by type in a period, the statisticians' daily question (seed 003 §11, §12: 统计)
     Index("ix_record_facts_court_type_submitted", "court_id", "record_type", "submitted_at"),
 )
+# what the courts below reported upward, for the office above's list (seed 001 实施办法 §6; seed 004 §17(2)):
+# a few in a hundred of their records, found without reading the rest
+Index(
+    "ix_record_facts_upward",
+    record_facts.c.court_id,
+    sqlite_where=record_facts.c.upward.is_(True),
+    postgresql_where=record_facts.c.upward.is_(True),
+)
 
 # The quarterly analysis' counts (seed 003 item 13; seed 001 实施办法 §6), summed per court and UTC day: how
 # many counted facts rows fall under each dimension's value that day (domain/reporting.tallies). Changed only

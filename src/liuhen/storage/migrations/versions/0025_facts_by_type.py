@@ -1,4 +1,4 @@
-"""record_facts: an index by court, type and submission time, for the desk's list filtered by type in a period
+"""record_facts: indexes for the desk's list: by court, type and time (a type in a period); the upward reports
 
 Revision ID: 0025
 Revises: 0024
@@ -7,6 +7,7 @@ Create Date: 2026-12-06 00:30:00
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
@@ -19,7 +20,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_record_facts_court_type_submitted", "record_facts", ["court_id", "record_type", "submitted_at"]
     )
+    upward = sa.column("upward", sa.Boolean()).is_(True)
+    op.create_index(
+        "ix_record_facts_upward", "record_facts", ["court_id"], sqlite_where=upward, postgresql_where=upward
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_record_facts_upward", table_name="record_facts")
     op.drop_index("ix_record_facts_court_type_submitted", table_name="record_facts")
