@@ -786,7 +786,8 @@ async def time_desk(bench: Bench, requests: int) -> list[dict[str, Any]]:
 
     settings = Settings(_env_file=None, data_dir=bench.work / "data", database_url=bench.url, court_code=HIGH)
     rt = await open_runtime(settings, clock=FixedClock(DESK_NOW))
-    conn = await asyncpg.connect(bench.url)
+    # the bare SQL as a stranger runs it: planned for its values every time (no statement kept prepared)
+    conn = await asyncpg.connect(bench.url, statement_cache_size=0)
     results: list[dict[str, Any]] = []
     clients: list[aiohttp.ClientSession] = []
     try:
