@@ -86,7 +86,7 @@ async def test_seed004_s13_three_officers_press_to_filed(h: Harness) -> None:
     # Trial management and the discipline office get the registration form itself within three days of
     # recording, with the deadline shown (seed 002 §6, §8); the PDF is produced for each of them.
     for reader in (stats, office):
-        copy = await said(h, reader, number, "登记表副本", "送达期限")
+        copy = await said(h, reader, number, "登记表副本", "本年度第 1 件", "送达期限")
         pdf = await h.sim.download(copy["document"]["file_id"])
         assert pdf.startswith(b"%PDF") and copy["document"]["file_name"].endswith(".pdf")
     async with h.runtime.db.uow(read_only=True) as uow:

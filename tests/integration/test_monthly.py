@@ -314,3 +314,76 @@ def test_report_monthly_cli_writes_pdf_and_xlsx(db_url: str, tmp_path: Path) -> 
     assert bad.returncode != 0 and "月份格式不对" in bad.stderr
     wrong = cli("report", "monthly", "2026-11", "-o", str(tmp_path / "x.doc"))
     assert wrong.returncode != 0 and ".pdf 或 .xlsx" in wrong.stderr
+
+
+async def test_a_draft_begun_before_the_month_counts_in_the_month_of_its_intervention(
+    court: Database,
+) -> None:
+    """A record counts in the month its intervention happened (seed 003 §13: 每月报告). j002 began the draft
+    in October and answered it in November with an intervention of November: November's reminder skips him
+    and the compliance table counts his record, though the court's query reads only the records changed
+    since the month began."""
+    qian = await person(court, "j002")
+    assert qian.id is not None
+    async with court.uow() as uow:
+        await uow.records.add(
+            Record(
+                court_id=1,
+                number="LH-2026-0007",
+                recorder_id=qian.id,
+                status="submitted",
+                created_at=datetime(2026, 10, 25, 2, 0, tzinfo=UTC),  # the draft, begun in October
+                updated_at=datetime(2026, 11, 21, 2, 0, tzinfo=UTC),  # answered and submitted in November
+                last_evidence_at=datetime(2026, 10, 25, 2, 0, tzinfo=UTC),
+                answers={"intervention_time": "2026-11-20T02:00:00+00:00"},
+            )
+        )
+        await uow.commit()
+    await add_record(court, "j001", "2025-11-20T02:00:00+00:00", n=8)  # a year before: not November's
+    await plan(court)
+    await send_all(court)
+    await plan(court, Kind.REMIND, datetime(2026, 12, 4, 1, 0, tzinfo=UTC))
+    planned = await rows(court)
+    assert planned[("j002", "remind")] == "skipped" and planned[("j001", "remind")] == "pending"
+    c = await monthly.compliance(
+        court.uow(), court_id=1, month=NOV, now=datetime(2026, 12, 4, 2, 0, tzinfo=UTC), tz=TZ, policy=POLICY
+    )
+    by_name = {p.name: p for d in c.departments for p in d.people}
+    assert by_name["钱法官"].status is Status.RECORDS and by_name["钱法官"].records == 1
+    assert by_name["张法官"].records == 0
+
+
+async def test_the_form_copys_count_of_the_year_is_the_local_years(court: Database) -> None:
+    """The registration form's copy says which of the year's records it is (seed 002 §6, §8): counted by the
+    database, in the court's own year (Beijing's new year is 16:00 UTC on 31 December)."""
+    j001 = await person(court, "j001")
+    assert j001.id is not None
+    times = [
+        datetime(2025, 12, 31, 15, 59, tzinfo=UTC),  # 2025 in Beijing
+        datetime(2025, 12, 31, 16, 0, tzinfo=UTC),  # 2026-01-01 00:00 in Beijing
+        datetime(2026, 6, 1, tzinfo=UTC),
+        datetime(2026, 12, 31, 16, 0, tzinfo=UTC),  # 2027 in Beijing
+    ]
+    async with court.uow() as uow:
+        for n, at in enumerate(times):
+            await uow.records.add(
+                Record(
+                    court_id=1,
+                    number=f"LH-2026-{n + 20:04d}",
+                    recorder_id=j001.id,
+                    status="submitted",
+                    created_at=at,
+                    updated_at=at,
+                    last_evidence_at=at,
+                    answers={},
+                    submitted_at=at,
+                )
+            )
+        await uow.records.add(  # a draft is not counted
+            Record(1, "LH-2026-0030", j001.id, "draft", times[2], times[2], times[2], answers={})
+        )
+        await uow.commit()
+    async with court.uow(read_only=True) as uow:
+        years = [(datetime(y, 1, 1, tzinfo=TZ), datetime(y + 1, 1, 1, tzinfo=TZ)) for y in (2025, 2026, 2027)]
+        counts = [await uow.records.count_submitted(1, since, until) for since, until in years]
+    assert counts == [1, 2, 1]

@@ -97,7 +97,12 @@ class RecordRepository(Protocol):
         status: str | None = None,
         recorder_id: int | None = None,
         created_since: datetime | None = None,
+        changed_since: datetime | None = None,
     ) -> Sequence[Record]: ...
+    async def count_submitted(self, court_id: int, since: datetime, until: datetime) -> int:
+        """How many of the court's records were first submitted in [since, until)."""
+        ...
+
     async def refresh_readers(self, record: Record) -> None:
         """The chain's readers into the desk's index; call it where the chain changes."""
         ...

@@ -481,16 +481,26 @@ class SqlRecordRepository(_Repo):
         status: str | None = None,
         recorder_id: int | None = None,
         created_since: datetime | None = None,
+        changed_since: datetime | None = None,
     ) -> Sequence[Record]:
         c = t.records.c
         stmt = select(Record).where(c.court_id == court_id)
         if created_since is not None:
             stmt = stmt.where(c.created_at >= created_since)
+        if changed_since is not None:
+            stmt = stmt.where(c.updated_at >= changed_since)
         if status is not None:
             stmt = stmt.where(c.status == status)
         if recorder_id is not None:
             stmt = stmt.where(c.recorder_id == recorder_id)
         return (await self.session.scalars(stmt.order_by(c.id))).all()
+
+    async def count_submitted(self, court_id: int, since: datetime, until: datetime) -> int:
+        c = t.records.c
+        stmt = select(func.count()).where(
+            c.court_id == court_id, c.submitted_at >= since, c.submitted_at < until
+        )
+        return int(await self.session.scalar(stmt) or 0)
 
     async def refresh_facts(self, record: Record) -> None:
         """Write the record's row of `record_facts` (and its special items) from its answers and where the

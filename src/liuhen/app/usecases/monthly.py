@@ -84,6 +84,14 @@ def _reported(records: Sequence[Record]) -> list[Record]:
     return [r for r in records if r.status != RecordStatus.DRAFT.value]
 
 
+async def _records_about(uow: UnitOfWork, court_id: int, first: Month, tz: tzinfo) -> Sequence[Record]:
+    """The court's records that can count in ``first`` or a later month: those changed since it began. A
+    record counts in the month of its intervention, typed (never in the future) before the record's last
+    change, or else of its making; so the query stays small however many years the court has."""
+    since = datetime.combine(first.first_day, time.min, tz) - timedelta(days=1)
+    return await uow.records.list(court_id=court_id, changed_since=since)
+
+
 def _records_by_month(records: Sequence[Record], tz: tzinfo) -> dict[tuple[int, str], list[Record]]:
     by: dict[tuple[int, str], list[Record]] = {}
     for r in _reported(records):
@@ -210,10 +218,7 @@ async def _plan_reminders(
     ]
     if not candidates:
         return 0
-    # Only records created since the month began can be about it (an intervention is recorded after it
-    # happens): the query stays small however many years of records the court has (bench/scale.py).
-    since = datetime.combine(month.first_day, time.min, tz) - timedelta(days=1)
-    records = _records_by_month(await uow.records.list(court_id=court_id, created_since=since), tz)
+    records = _records_by_month(await _records_about(uow, court_id, month, tz), tz)
     rows: list[NewPrompt] = []
     for p in candidates:
         asked_at = prompts[p.pk].attempted_at or prompts[p.pk].created_at
@@ -734,7 +739,7 @@ async def _compliance(
         (p.staff_pk, p.month): p for p in await uow.monthly.prompts(court_id, names) if p.kind == "prompt"
     }
     answers = {(a.staff_pk, a.month): a for a in await uow.monthly.answers(court_id, names)}
-    all_records = _reported(await uow.records.list(court_id=court_id))
+    all_records = _reported(await _records_about(uow, court_id, min(window), tz))
     records = _records_by_month(all_records, tz)
 
     def due(m: str) -> list[int]:

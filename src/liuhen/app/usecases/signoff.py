@@ -558,13 +558,9 @@ async def _copies(uow: UnitOfWork, record: Record, now: datetime, tz: tzinfo) ->
     assert record.id is not None
     keys = []
     local = now.astimezone(tz)
-    # Only records created since last year can have been submitted this year (drafts have days, not years):
-    # the count does not load the court's whole history on every submission.
-    since = datetime(local.year - 1, 1, 1, tzinfo=tz)
-    year_count = sum(
-        1
-        for r in await uow.records.list(court_id=record.court_id, created_since=since)
-        if r.submitted_at is not None and r.submitted_at.astimezone(tz).year == local.year
+    # counted by the database: a submission does not load the court's records of the year to count them
+    year_count = await uow.records.count_submitted(
+        record.court_id, datetime(local.year, 1, 1, tzinfo=tz), datetime(local.year + 1, 1, 1, tzinfo=tz)
     )
     due = (record.created_at + COPY_WITHIN).isoformat()
     offices = (Role.TRIAL_MANAGEMENT.value, Role.DISCIPLINE.value)
