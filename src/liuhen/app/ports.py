@@ -5,7 +5,7 @@ The storage layer implements them on SQLAlchemy; tests may use the real storage 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -99,6 +99,13 @@ class RecordRepository(Protocol):
         created_since: datetime | None = None,
         changed_since: datetime | None = None,
     ) -> Sequence[Record]: ...
+    async def reported_since(
+        self, court_id: int, changed_since: datetime
+    ) -> Sequence[tuple[int, datetime, Mapping[str, Any]]]:
+        """(recorder, made at, answers) of the court's submitted records changed since ``changed_since``:
+        what the monthly report reads, without loading whole records."""
+        ...
+
     async def count_submitted(self, court_id: int, since: datetime, until: datetime) -> int:
         """How many of the court's records were first submitted in [since, until)."""
         ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -494,6 +494,21 @@ class SqlRecordRepository(_Repo):
         if recorder_id is not None:
             stmt = stmt.where(c.recorder_id == recorder_id)
         return (await self.session.scalars(stmt.order_by(c.id))).all()
+
+    async def reported_since(
+        self, court_id: int, changed_since: datetime
+    ) -> Sequence[tuple[int, datetime, Mapping[str, Any]]]:
+        c = t.records.c
+        stmt = (
+            select(c.recorder_id, c.created_at, c.answers)
+            .where(
+                c.court_id == court_id,
+                c.updated_at >= changed_since,
+                c.status != RecordStatus.DRAFT.value,
+            )
+            .order_by(c.id)
+        )
+        return [(row[0], row[1], row[2] or {}) for row in await self.session.execute(stmt)]
 
     async def count_submitted(self, court_id: int, since: datetime, until: datetime) -> int:
         c = t.records.c

@@ -19,6 +19,7 @@ from liuhen.app.usecases.access import AccessDenied, read_summary
 from liuhen.app.usecases.deadlines import calendar_for
 from liuhen.app.usecases.intake import issue_button
 from liuhen.domain.access import may_read_summary
+from liuhen.domain.answers import Answers
 from liuhen.domain.casenumber import NOT_YET_FILED
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.monthly import (
@@ -84,18 +85,33 @@ def _reported(records: Sequence[Record]) -> list[Record]:
     return [r for r in records if r.status != RecordStatus.DRAFT.value]
 
 
-async def _records_about(uow: UnitOfWork, court_id: int, first: Month, tz: tzinfo) -> Sequence[Record]:
-    """The court's records that can count in ``first`` or a later month: those changed since it began. A
-    record counts in the month of its intervention, typed (never in the future) before the record's last
-    change, or else of its making; so the query stays small however many years the court has."""
+@dataclass(frozen=True)
+class _Counted:
+    """What the monthly report reads of a submitted record: whose it is, the month it counts in, its case."""
+
+    recorder_id: int
+    month: str
+    case_number: str | None
+
+
+async def _records_about(uow: UnitOfWork, court_id: int, first: Month, tz: tzinfo) -> list[_Counted]:
+    """The court's submitted records that can count in ``first`` or a later month: those changed since it
+    began. A record counts in the month of its intervention, typed (never in the future) before the record's
+    last change, or else of its making; so the query stays small however many years the court has. Only
+    their recorder, making and answers are read: the monthly report needs no chain."""
     since = datetime.combine(first.first_day, time.min, tz) - timedelta(days=1)
-    return await uow.records.list(court_id=court_id, changed_since=since)
+    out = []
+    for recorder_id, created_at, answers in await uow.records.reported_since(court_id, since):
+        given = Answers.of(answers)
+        month = record_month(given.intervention_time, created_at, tz)
+        out.append(_Counted(recorder_id, str(month), given.case_number))
+    return out
 
 
-def _records_by_month(records: Sequence[Record], tz: tzinfo) -> dict[tuple[int, str], list[Record]]:
-    by: dict[tuple[int, str], list[Record]] = {}
-    for r in _reported(records):
-        by.setdefault((r.recorder_id, str(_month_of(r, tz))), []).append(r)
+def _records_by_month(records: Sequence[_Counted]) -> dict[tuple[int, str], list[_Counted]]:
+    by: dict[tuple[int, str], list[_Counted]] = {}
+    for r in records:
+        by.setdefault((r.recorder_id, r.month), []).append(r)
     return by
 
 
@@ -218,7 +234,7 @@ async def _plan_reminders(
     ]
     if not candidates:
         return 0
-    records = _records_by_month(await _records_about(uow, court_id, month, tz), tz)
+    records = _records_by_month(await _records_about(uow, court_id, month, tz))
     rows: list[NewPrompt] = []
     for p in candidates:
         asked_at = prompts[p.pk].attempted_at or prompts[p.pk].created_at
@@ -685,7 +701,7 @@ def _reach(prompt: Prompt | None) -> tuple[bool, str | None]:
 def _month_status(
     pk: int,
     month: str,
-    records: Mapping[tuple[int, str], list[Record]],
+    records: Mapping[tuple[int, str], list[_Counted]],
     answers: Mapping[tuple[int, str], MonthlyAnswer],
     prompt: Prompt | None,
 ) -> Status:
@@ -699,15 +715,15 @@ def _month_status(
 
 
 async def _cases(
-    uow: UnitOfWork, court_id: int, months: Sequence[Month], records: Sequence[Record], tz: tzinfo
+    uow: UnitOfWork, court_id: int, months: Sequence[Month], records: Sequence[_Counted], tz: tzinfo
 ) -> dict[int, int]:
     """Distinct case numbers per person in the window: in their per-case zero reports and in their records
     (the proxy for "handling many cases" when the roster carries no case count)."""
     window = {str(m) for m in months}
     cases: dict[int, set[str]] = {}
     for r in records:
-        number = r.given.case_number
-        if number and number != NOT_YET_FILED and str(_month_of(r, tz)) in window:
+        number = r.case_number
+        if number and number != NOT_YET_FILED and r.month in window:
             cases.setdefault(r.recorder_id, set()).add(str(number))
     for z in await uow.case_zero.list(court_id):
         if str(Month.of(z.created_at.astimezone(tz).date())) in window:
@@ -739,8 +755,8 @@ async def _compliance(
         (p.staff_pk, p.month): p for p in await uow.monthly.prompts(court_id, names) if p.kind == "prompt"
     }
     answers = {(a.staff_pk, a.month): a for a in await uow.monthly.answers(court_id, names)}
-    all_records = _reported(await _records_about(uow, court_id, min(window), tz))
-    records = _records_by_month(all_records, tz)
+    all_records = await _records_about(uow, court_id, min(window), tz)
+    records = _records_by_month(all_records)
 
     def due(m: str) -> list[int]:
         asked = [pk for (pk, mm), p in prompts.items() if mm == m and p.state != PromptState.SKIPPED.value]
