@@ -6,7 +6,7 @@
 A fresh database ``liuhen_bench_scale_<random>`` is created on the server (dropped at the end unless
 ``--keep``) and built through the real command line where that is what an administrator does:
 ``liuhen init`` (migrations; the high court is the deployment's court), ``liuhen org add-court`` for the
-first intermediate court and the same use case (``domain/services/courts.add_court``) in process for the
+first intermediate court and the same use case (``app/usecases/courts.add_court``) in process for the
 others (1 high → 17 intermediate → county courts), and one ``liuhen org import`` of a roster file with the
 ``court`` column (the demo roster's roles repeated: president, two vice-presidents with ``oversees``, two
 discipline officers, trial management, an administrator, a head for each of eight trial departments, judges).
@@ -23,7 +23,7 @@ At each rate, in the same run, it prints (never asserts):
    --with-lower --as k001 -o F.pdf`` (and ``.xlsx``) as a subprocess — target ≤ 4 s at 100× — beside the
    baseline: the machine's ``psql`` running the same GROUP BY queries over the three compared quarters for
    the courts' ids on the same database, as a ratio;
-2. the monthly broadcast's planning for every court: ``domain.services.monthly.plan_due`` (what the monthly
+2. the monthly broadcast's planning for every court: ``app.usecases.monthly.plan_due`` (what the monthly
    job runs: who must be prompted for December 2026, with the database, nothing sent) at the moment the
    prompt is due, then at the first reminder's moment once the prompts count as sent;
 3. the desk console (served in this process, asked over HTTP) for the high court's discipline office and a
@@ -1025,7 +1025,7 @@ def report(
             rate = ""
     console.print(desk)
     console.print(
-        "planning: `domain.services.monthly.plan_due` is the function the monthly job"
+        "planning: `app.usecases.monthly.plan_due` is the function the monthly job"
         " (bot/handlers/monthly.py) calls to decide who must be prompted (and reminded) for the month; it is"
         " timed here for every court in turn, with the database, nothing sent."
     )
