@@ -96,8 +96,6 @@ class RecordRepository(Protocol):
         court_id: int,
         status: str | None = None,
         recorder_id: int | None = None,
-        created_since: datetime | None = None,
-        changed_since: datetime | None = None,
     ) -> Sequence[Record]: ...
     async def reported_since(
         self, court_id: int, changed_since: datetime
