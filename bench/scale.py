@@ -68,7 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # runnable without an install
 sys.path.insert(0, str(ROOT))
 
-from bench.web import measure  # noqa: E402
+from bench.web import measure, selects_of  # noqa: E402
 from bench.web import p as percentile  # noqa: E402
 
 from liuhen.domain import catalogue as cat  # noqa: E402
@@ -776,7 +776,6 @@ async def time_desk(bench: Bench, requests: int) -> list[dict[str, Any]]:
     the driver receives it and run again bare with asyncpg on the same database (the view's ledger entry, a
     write, is not in it)."""
     import aiohttp
-    from sqlalchemy import event
 
     from liuhen.app.runtime import open_runtime
     from liuhen.app.settings import Settings
@@ -843,24 +842,7 @@ async def time_desk(bench: Bench, requests: int) -> list[dict[str, Any]]:
                             assert r.status == 200, (path, r.status)
                             await r.read()
 
-                    captured: list[tuple[str, tuple[Any, ...]]] = []
-
-                    def capture(
-                        _c: object,
-                        _k: object,
-                        statement: str,
-                        params: Any,
-                        *_: object,
-                        into: list[Any] = captured,
-                    ) -> None:
-                        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                            into.append((statement, tuple(params or ())))
-
-                    event.listen(rt.db.engine.sync_engine, "before_cursor_execute", capture)
-                    try:
-                        await call()
-                    finally:
-                        event.remove(rt.db.engine.sync_engine, "before_cursor_execute", capture)
+                    captured = await selects_of(rt.db.engine, call)
                     times = await measure(requests, call)
                     results.append({"who": who, "what": what, "times": times, "sql": await replay(captured)})
                     bar.advance(task)

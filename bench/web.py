@@ -36,6 +36,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -43,6 +44,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # runnable without an install
@@ -188,6 +190,25 @@ async def measure(n: int, call: Callable[[], Awaitable[None]]) -> list[float]:
     return times
 
 
+async def selects_of(
+    engine: AsyncEngine, call: Callable[[], Awaitable[None]]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """Every SELECT ``call`` runs on ``engine``, as the driver receives it (statement and parameters): what
+    the benches run again bare as a request's SQL."""
+    captured: list[tuple[str, tuple[Any, ...]]] = []
+
+    def capture(conn: object, cursor: object, statement: str, params: Any, *_: object) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((statement, tuple(params or ())))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await call()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    return captured
+
+
 def p(times: list[float], q: float) -> float:
     return statistics.quantiles(times, n=100, method="inclusive")[int(q) - 1] if len(times) > 1 else times[0]
 
@@ -256,22 +277,8 @@ async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], lis
             # names…; for the dashboard the tallies and the facts at the periods' ends, the lapses, the
             # follow-ups…), captured from one request as the driver gets them and run again bare on the same
             # file: the same SQL. The dashboard's baseline; beside the others' own query, a second baseline.
-            async def selects_of(call: Callable[[], Awaitable[None]]) -> list[tuple[str, tuple[object, ...]]]:
-                captured: list[tuple[str, tuple[object, ...]]] = []
-
-                def capture(conn: object, cursor: object, statement: str, params: object, *_: object) -> None:
-                    if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                        captured.append((statement, tuple(params or ())))  # type: ignore[arg-type]
-
-                event.listen(rt.db.engine.sync_engine, "before_cursor_execute", capture)
-                try:
-                    await call()
-                finally:
-                    event.remove(rt.db.engine.sync_engine, "before_cursor_execute", capture)
-                return captured
-
             dashboard = "/quarterly?q=2026Q4"
-            captured = await selects_of(get("k001", dashboard))
+            captured = await selects_of(rt.db.engine, get("k001", dashboard))
             console.print(f"the dashboard's request runs {len(captured)} SELECTs")
 
             like = "%过问人7%"
@@ -292,7 +299,7 @@ async def run(data_dir: Path, requests: int) -> list[tuple[str, list[float], lis
             with Progress(console=console, transient=True) as progress:
                 task = progress.add_task("请求", total=len(cases))
                 for label, call, baseline in cases:
-                    every = replay(await selects_of(call))
+                    every = replay(await selects_of(rt.db.engine, call))
                     results.append((label, await measure(requests, call), baseline, every))
                     progress.advance(task)
             # the same requests against the baseline of before: every GROUP BY of the summary over the facts
