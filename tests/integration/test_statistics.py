@@ -120,6 +120,16 @@ MILLION = (
 )
 
 
+async def discipline_office(db: Database) -> tuple[int, int]:
+    """The test court's id and its discipline officer's (k001)."""
+    async with db.uow(read_only=True) as uow:
+        court = await uow.courts.by_code("t")
+        assert court is not None and court.id is not None
+        office = await uow.staff.by_staff_id(court.id, "k001")
+    assert office is not None and office.id is not None
+    return court.id, office.id
+
+
 async def plans_of_the_list(db: Database, query: RecordQuery, path: Path) -> list[str]:
     """How SQLite reads the statements of one page of the desk's list (its count and its rows)."""
     captured: list[tuple[str, tuple[Any, ...]]] = []
@@ -151,15 +161,11 @@ async def test_the_list_by_type_in_a_quarter_goes_in_by_the_facts_index_by_court
     path = tmp_path / "liuhen.db"
     db = await access_world(f"sqlite+aiosqlite:///{path}")
     try:
-        async with db.uow(read_only=True) as uow:
-            court = await uow.courts.by_code("t")
-            assert court is not None and court.id is not None
-            office = await uow.staff.by_staff_id(court.id, "k001")
-        assert office is not None and office.id is not None
+        court_id, office_pk = await discipline_office(db)
         since, until = Quarter.of(NOW.astimezone(TZ).date()).bounds(TZ)
         query = RecordQuery(
-            court_id=office.court_id,
-            reader_pk=office.id,
+            court_id=court_id,
+            reader_pk=office_pk,
             readers=None,
             record_type="external",
             since=since,
@@ -191,13 +197,9 @@ async def test_the_list_of_an_office_with_courts_below_finds_their_upward_report
     path = tmp_path / "liuhen.db"
     db = await access_world(f"sqlite+aiosqlite:///{path}")
     try:
-        async with db.uow(read_only=True) as uow:
-            court = await uow.courts.by_code("t")
-            assert court is not None and court.id is not None
-            office = await uow.staff.by_staff_id(court.id, "k001")
-        assert office is not None and office.id is not None
+        court_id, office_pk = await discipline_office(db)
         query = RecordQuery(
-            court_id=court.id, reader_pk=office.id, readers=None, lower_courts=frozenset({court.id + 1})
+            court_id=court_id, reader_pk=office_pk, readers=None, lower_courts=frozenset({court_id + 1})
         )
         for plan in await plans_of_the_list(db, query, path):
             assert "SEARCH fx USING INDEX ix_record_facts_upward (court_id=?)" in plan, plan
