@@ -11,22 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, not_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.monthly import MonthlyAnswer, NewPrompt, Person, Prompt, PromptState
 from liuhen.storage import tables as t
+from liuhen.storage.repositories import _insert_for
 
 _P = t.monthly_prompts.c
 _A = t.monthly_answers.c
 _INSERT_CHUNK = 500
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def _prompt(row: Any) -> Prompt:
