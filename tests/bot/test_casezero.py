@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from liuhen.app.usecases import courts
 from liuhen.domain.records import Record
 from tests.bot.harness import Harness, start_harness, text_of
 from tests.pdftext import pdf_text
@@ -104,3 +105,58 @@ async def test_a_case_with_own_records_needs_an_acknowledgement_and_the_head_may
     assert "异议说明已记录" in text_of(noted)
     note = await h.sim.wait_for(judge, "异议说明：该案记录显示有人过问，零报告不实", timeout=10)
     assert "李庭长" in text_of(note)
+
+
+async def test_the_report_counts_the_courts_other_records_on_the_case_and_shows_only_the_officers_own(
+    h: Harness,
+) -> None:
+    """Seed 004 §16 with seed 003 §12: the officer acknowledges their own records on the case; records that
+    colleagues of the same court made on it (a draft counts: it is on file) are only counted, for the
+    discipline office; another case, or the same case number in another court, is not counted."""
+    judge = await h.enrol("j001", "张法官")
+    await h.enrol("h001", "李庭长")
+    await h.enrol("j002", "钱法官")
+    rt = h.runtime
+    other = await courts.add_court(
+        rt.db.uow(),
+        code="zm",
+        name="中牟县人民法院",
+        parent_code=None,
+        deadline_profile="court",
+        clock=h.clock,
+        actor="test",
+    )
+    at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    async with rt.db.uow() as uow:
+        mine = await uow.staff.by_staff_id(rt.court_id, "j001")
+        theirs = await uow.staff.by_staff_id(rt.court_id, "j002")
+        assert mine is not None and mine.id is not None and theirs is not None and theirs.id is not None
+        for court_id, number, recorder, status, case in (
+            (rt.court_id, "LH-2026-0007", mine.id, "submitted", "（2026）豫0825民初999号"),
+            (rt.court_id, "LH-2026-0008", theirs.id, "draft", CASE),
+            (rt.court_id, "LH-2026-0009", mine.id, "submitted", CASE),
+            (rt.court_id, "LH-2026-0010", theirs.id, "submitted", "（2026）豫0825民初999号"),
+            (other.id, "LH-2026-0011", theirs.id, "submitted", CASE),
+        ):
+            await uow.records.add(
+                Record(
+                    court_id=court_id,
+                    number=number,
+                    recorder_id=recorder,
+                    status=status,
+                    created_at=at,
+                    updated_at=at,
+                    last_evidence_at=at,
+                    answers={"case_number": case},
+                )
+            )
+        await uow.commit()
+    draft = await h.say(judge, f"/casezero {CASE}")
+    assert "您在本案有 1 件记录：LH-2026-0009" in text_of(draft)
+    assert "LH-2026-0008" not in text_of(draft)  # a colleague's record is not revealed
+    await h.sim.press(judge, draft["message_id"], text="我已知悉，仍提交")
+    await h.sim.wait_for(judge, "已提交", timeout=10)
+    async with rt.db.uow() as uow:
+        (report,) = await uow.case_zero.for_officer(mine.id, CASE)
+    assert report.acknowledged == ["LH-2026-0009"]
+    assert report.extra["other_records"] == 1

@@ -108,6 +108,12 @@ class RecordRepository(Protocol):
         """How many of the court's records were first submitted in [since, until)."""
         ...
 
+    async def on_case(self, court_id: int, case_number: str) -> Sequence[tuple[str, int]]:
+        """(number, recorder) of the court's records, in any status, whose answers name ``case_number``
+        (stored normalised), in the order they were made: what a per-case zero report is checked against,
+        without loading whole records."""
+        ...
+
     async def refresh_readers(self, record: Record) -> None:
         """The chain's readers into the desk's index; call it where the chain changes."""
         ...

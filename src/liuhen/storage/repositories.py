@@ -521,6 +521,15 @@ class SqlRecordRepository(_Repo):
         )
         return int(await self.session.scalar(stmt) or 0)
 
+    async def on_case(self, court_id: int, case_number: str) -> Sequence[tuple[str, int]]:
+        c = t.records.c
+        stmt = (
+            select(c.number, c.recorder_id)
+            .where(c.court_id == court_id, c.answers["case_number"].as_string() == case_number)
+            .order_by(c.id)
+        )
+        return [(row[0], row[1]) for row in await self.session.execute(stmt)]
+
     async def refresh_facts(self, record: Record) -> None:
         """Write the record's row of `record_facts` (and its special items) from its answers and where the
         sign-off chain has it, for the quarterly summary (domain/reporting.py), and the difference to the

@@ -128,11 +128,7 @@ async def _draft(uow: UnitOfWork, staff: Staff, text: str, now: datetime) -> Dra
     for earlier in await uow.case_zero.for_officer(staff.id, case):
         if earlier.status in (CaseZeroStatus.SUBMITTED.value, CaseZeroStatus.CONFIRMED.value):
             return Draft("exists", case, staff.name, existing=earlier.number)
-    own = tuple(
-        r.number
-        for r in await uow.records.list(court_id=staff.court_id, recorder_id=staff.id)
-        if r.given.case_number == case
-    )
+    own = tuple(n for n, recorder in await uow.records.on_case(staff.court_id, case) if recorder == staff.id)
     # the counsel named with the case, kept until the statement is submitted (a button carries only the case)
     conversation = await uow.conversations.get(staff.id)
     conversation.scratch = {**(conversation.scratch or {}), SCRATCH: {"case": case, "counsel": counsel}}
@@ -228,9 +224,8 @@ async def _submit(uow: UnitOfWork, officer: Staff, case: str, *, acknowledge: bo
     for earlier in await uow.case_zero.for_officer(officer.id, case):
         if earlier.status in (CaseZeroStatus.SUBMITTED.value, CaseZeroStatus.CONFIRMED.value):
             return Outcome("done", earlier)
-    records = await uow.records.list(court_id=officer.court_id)
-    on_case = [r for r in records if r.given.case_number == case]
-    own = [r.number for r in on_case if r.recorder_id == officer.id]
+    on_case = await uow.records.on_case(officer.court_id, case)
+    own = [n for n, recorder in on_case if recorder == officer.id]
     if own and not acknowledge:
         return Outcome("stale")  # records appeared since the statement was shown: start again
     conversation = await uow.conversations.get(officer.id)
