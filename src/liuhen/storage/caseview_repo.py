@@ -3,8 +3,8 @@
 case, and the per-case zero reports made for it. The rows only; who may read which is the use case's question.
 
 Case numbers are stored normalised (``domain/casenumber.py``), so equality finds them. The records' case
-number lives in their answers' JSON: one case is looked up at a time, by a person, so reading it per row is
-acceptable here (the quarterly summary, which groups a million rows, has ``record_facts`` instead).
+number lives in their answers' JSON, of drafts as of submitted records; an index on that expression
+(``CaseNumberOf``) finds the few that name a case among a province's million.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.records import Record
 from liuhen.storage import tables as t
+from liuhen.storage.types import CaseNumberOf
 
 
 class SqlCases:
@@ -26,7 +27,7 @@ class SqlCases:
     async def records(self, case_number: str) -> Sequence[Record]:
         """Every record, of every court of the deployment and in any status, that names ``case_number``."""
         c = t.records.c
-        stmt = select(Record).where(c.answers["case_number"].as_string() == case_number).order_by(c.id)
+        stmt = select(Record).where(CaseNumberOf(c.answers) == case_number).order_by(c.id)
         return (await self.session.scalars(stmt)).all()
 
     async def zero_reports(self, case_number: str) -> Sequence[CaseZeroReport]:

@@ -31,6 +31,7 @@ from liuhen.domain.seals import Kind
 from liuhen.storage import tables as t
 from liuhen.storage import tallies
 from liuhen.storage.seals import note_rows
+from liuhen.storage.types import CaseNumberOf
 
 
 class _Repo:
@@ -525,7 +526,7 @@ class SqlRecordRepository(_Repo):
         c = t.records.c
         stmt = (
             select(c.number, c.recorder_id)
-            .where(c.court_id == court_id, c.answers["case_number"].as_string() == case_number)
+            .where(c.court_id == court_id, CaseNumberOf(c.answers) == case_number)
             .order_by(c.id)
         )
         return [(row[0], row[1]) for row in await self.session.execute(stmt)]

@@ -46,7 +46,7 @@ from liuhen.domain.model import (
 from liuhen.domain.notices import Notice
 from liuhen.domain.records import Evidence, EvidenceKind, EvidenceState, Record, RecordStatus
 from liuhen.domain.registers import DepartedStaff, LawyerRelative
-from liuhen.storage.types import BigId, ChainJSON, EnumText, UTCDateTime
+from liuhen.storage.types import BigId, CaseNumberOf, ChainJSON, EnumText, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -201,6 +201,9 @@ records = Table(
     Index("ix_records_court_status", "court_id", "status"),
     Index("ix_records_court_id", "court_id", "id"),  # the desk's list: a court's newest first
 )
+# the records that name a case, in any status (seed 003 §18: what is on file before the 审判委员会; seed 004
+# §16: what a per-case zero report is checked against), found without reading every record's answers
+Index("ix_records_case_number", CaseNumberOf(records.c.answers))
 
 record_counters = Table(
     "record_counters",

@@ -8,6 +8,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from liuhen.domain.signoff import Chain, chain_from_json, chain_to_json
@@ -71,3 +74,25 @@ class EnumText(TypeDecorator[E], Generic[E]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
         return None if value is None else self.enum_type(value)
+
+
+class CaseNumberOf(FunctionElement[str]):
+    """The case number a record's answers name (stored normalised, ``domain/casenumber.py``), as one SQL
+    expression on every engine: the ``records`` index on it (``ix_records_case_number``) is built from this
+    construct and every lookup by case uses it, so the two always match character for character, as an
+    expression index requires. What is on file about a case (seed 003 §18) and the records a per-case zero
+    report is checked against (seed 004 §16) are then found without reading every record's answers."""
+
+    type = String()
+    name = "case_number_of"
+    inherit_cache = True
+
+
+@compiles(CaseNumberOf, "sqlite")
+def _case_number_sqlite(element: CaseNumberOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.case_number')"
+
+
+@compiles(CaseNumberOf, "postgresql")
+def _case_number_postgresql(element: CaseNumberOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} ->> 'case_number')"
