@@ -18,7 +18,7 @@ from liuhen.app.usecases.roster import import_roster
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.model import Staff
-from liuhen.domain.monthly import Kind, Month, Policy, Status
+from liuhen.domain.monthly import Kind, Month, NewPrompt, Policy, Status
 from liuhen.domain.records import Record
 from liuhen.domain.roster import parse_roster
 from liuhen.storage.database import Database
@@ -123,6 +123,24 @@ async def test_planning_is_idempotent_and_late_enrolment_is_caught_up(court: Dat
         await uow.commit()
     assert await plan(court) == 1  # enrolled since: asked after all
     assert (await rows(court))[("j003", "prompt")] == "pending"
+
+
+async def test_a_second_planner_at_the_same_time_adds_only_the_rows_not_planned_yet(court: Database) -> None:
+    """Two instances planning the same month at once: one row per person, month and kind (seed 003 §13:
+    one prompt each), and each planner counts only the rows it added."""
+    first, second = await person(court, "j001"), await person(court, "j002")
+    assert first.id is not None and second.id is not None
+
+    def row(pk: int) -> NewPrompt:
+        return NewPrompt(1, pk, "2026-11", Kind.PROMPT.value, "pending", 90001, DEC1)
+
+    async with court.uow() as uow:
+        assert await uow.monthly.add_prompts([row(first.id)]) == 1
+        await uow.commit()
+    async with court.uow() as uow:  # the other planner read the states before the first one's row
+        assert await uow.monthly.add_prompts([row(first.id), row(second.id)]) == 1
+        await uow.commit()
+    assert await rows(court) == {("j001", "prompt"): "pending", ("j002", "prompt"): "pending"}
 
 
 async def test_a_few_rows_are_begun_and_delivered_together(court: Database) -> None:

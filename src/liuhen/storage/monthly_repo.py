@@ -64,31 +64,34 @@ class SqlMonthly:
         return {row.staff_pk: row.state for row in rows}
 
     async def add_prompts(self, rows: Sequence[NewPrompt]) -> int:
-        added = 0
+        """Add the prompts not planned yet (one per person, month and kind); how many were added. One
+        statement, compiled once per process and sent in batches with its parameters (a multi-row VALUES
+        built per court cost 30 ms of compiling a court at a province's first reminder)."""
+        if not rows:
+            return 0
         insert = _insert_for(self.session)
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            chunk = rows[start : start + _INSERT_CHUNK]
-            stmt = (
-                insert(t.monthly_prompts)
-                .values(
-                    [
-                        {
-                            "court_id": r.court_id,
-                            "staff_pk": r.staff_pk,
-                            "month": r.month,
-                            "kind": r.kind,
-                            "state": r.state,
-                            "chat_id": r.chat_id,
-                            "created_at": r.created_at,
-                            "error": r.error,
-                        }
-                        for r in chunk
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=["staff_pk", "month", "kind"])
-            )
-            result = await self.session.execute(stmt)
-            added += max(int(result.rowcount), 0)  # type: ignore[attr-defined]
+        stmt = (
+            insert(t.monthly_prompts)
+            .on_conflict_do_nothing(index_elements=["staff_pk", "month", "kind"])
+            .returning(_P.id)
+        )
+        params = [
+            {
+                "court_id": r.court_id,
+                "staff_pk": r.staff_pk,
+                "month": r.month,
+                "kind": r.kind,
+                "state": r.state,
+                "chat_id": r.chat_id,
+                "created_at": r.created_at,
+                "error": r.error,
+            }
+            for r in rows
+        ]
+        added = 0
+        for start in range(0, len(params), _INSERT_CHUNK):
+            result = await self.session.execute(stmt, params[start : start + _INSERT_CHUNK])
+            added += len(result.all())  # a row skipped as already planned returns nothing
         return added
 
     async def reopen(self, court_id: int, month: str, kind: str, staff_pks: Sequence[int]) -> int:
