@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from liuhen.domain.answers import Answers
 from liuhen.domain.casezero import CaseZeroReport
 from liuhen.domain.model import Role, Staff
 from liuhen.domain.records import Record, RecordStatus
@@ -63,7 +64,7 @@ def reported_upward(record: Record) -> bool:
     if record.status == RecordStatus.DRAFT.value:
         return False
     return (
-        bool(record.given.principal_leader)
+        bool(Answers.one(record.answers, "principal_leader"))
         or record.disposition in UPWARD_DISPOSITIONS
         or bool(record.answers.get(DIRECT_ABOVE))
         or bool(record.answers.get(SEVERE))  # 情节严重：立即报告并层报 (seed 001 §7, seed 002 §7)
@@ -124,5 +125,5 @@ def may_read_summary(person: Staff) -> bool:
 
 
 def _named(record: Record) -> list[str]:
-    name = record.given.intervener_name
+    name = Answers.one(record.answers, "intervener_name")
     return [name] if name else []

@@ -81,6 +81,12 @@ class Answers:
         # process, not chosen field by field on every call
         return cls(**{name: read(raw.get(name)) for name, read in _READERS})
 
+    @staticmethod
+    def one(raw: Mapping[str, Any], name: str) -> Any:
+        """One field, read as ``of`` reads it: for the need-to-know checks that look at one field of every
+        row of a list."""
+        return _READER[name](raw.get(name))
+
     @property
     def people_present(self) -> list[str]:
         """The names among the persons present (在场人员)."""
@@ -106,3 +112,4 @@ _SPECIAL: dict[str, Callable[[Any], Any]] = {"intervention_time": _time, "specia
 _READERS: tuple[tuple[str, Callable[[Any], Any]], ...] = tuple(
     (f.name, _SPECIAL.get(f.name) or (_yes if f.name in _YES_NO else _text)) for f in fields(Answers)
 )
+_READER = dict(_READERS)
