@@ -26,6 +26,21 @@ async def h(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
         yield harness
 
 
+def on_case(court_id: int, number: str, recorder: int, status: str, case: str) -> Record:
+    """A record of ``recorder`` naming ``case``, made before the zero report is asked for."""
+    at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    return Record(
+        court_id=court_id,
+        number=number,
+        recorder_id=recorder,
+        status=status,
+        created_at=at,
+        updated_at=at,
+        last_evidence_at=at,
+        answers={"case_number": case},
+    )
+
+
 def buttons(m: dict[str, Any]) -> list[str]:
     return [b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
 
@@ -77,19 +92,7 @@ async def test_a_case_with_own_records_needs_an_acknowledgement_and_the_head_may
     async with rt.db.uow() as uow:
         staff = await uow.staff.by_staff_id(rt.court_id, "j001")
         assert staff is not None and staff.id is not None
-        at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
-        await uow.records.add(
-            Record(
-                court_id=rt.court_id,
-                number="LH-2026-0009",
-                recorder_id=staff.id,
-                status="submitted",
-                created_at=at,
-                updated_at=at,
-                last_evidence_at=at,
-                answers={"case_number": CASE},
-            )
-        )
+        await uow.records.add(on_case(rt.court_id, "LH-2026-0009", staff.id, "submitted", CASE))
         await uow.commit()
     draft = await h.say(judge, f"/casezero {CASE}")
     assert "您在本案有 1 件记录：LH-2026-0009" in text_of(draft)
@@ -126,30 +129,18 @@ async def test_the_report_counts_the_courts_other_records_on_the_case_and_shows_
         clock=h.clock,
         actor="test",
     )
-    at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
     async with rt.db.uow() as uow:
         mine = await uow.staff.by_staff_id(rt.court_id, "j001")
         theirs = await uow.staff.by_staff_id(rt.court_id, "j002")
         assert mine is not None and mine.id is not None and theirs is not None and theirs.id is not None
-        for court_id, number, recorder, status, case in (
-            (rt.court_id, "LH-2026-0007", mine.id, "submitted", "（2026）豫0825民初999号"),
-            (rt.court_id, "LH-2026-0008", theirs.id, "draft", CASE),
-            (rt.court_id, "LH-2026-0009", mine.id, "submitted", CASE),
-            (rt.court_id, "LH-2026-0010", theirs.id, "submitted", "（2026）豫0825民初999号"),
-            (other.id, "LH-2026-0011", theirs.id, "submitted", CASE),
+        for record in (
+            on_case(rt.court_id, "LH-2026-0007", mine.id, "submitted", "（2026）豫0825民初999号"),
+            on_case(rt.court_id, "LH-2026-0008", theirs.id, "draft", CASE),
+            on_case(rt.court_id, "LH-2026-0009", mine.id, "submitted", CASE),
+            on_case(rt.court_id, "LH-2026-0010", theirs.id, "submitted", "（2026）豫0825民初999号"),
+            on_case(other.id, "LH-2026-0011", theirs.id, "submitted", CASE),
         ):
-            await uow.records.add(
-                Record(
-                    court_id=court_id,
-                    number=number,
-                    recorder_id=recorder,
-                    status=status,
-                    created_at=at,
-                    updated_at=at,
-                    last_evidence_at=at,
-                    answers={"case_number": case},
-                )
-            )
+            await uow.records.add(record)
         await uow.commit()
     draft = await h.say(judge, f"/casezero {CASE}")
     assert "您在本案有 1 件记录：LH-2026-0009" in text_of(draft)

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from liuhen.domain.records import Record
 from liuhen.storage.database import Database
 from tests.access_world import NOW, access_world
+from tests.statements import selects_of
 
 CASE = "（2026）豫0825民初123号"
 
@@ -58,18 +58,7 @@ async def add_records(db: Database, court_id: int, recorder: int, cases: list[st
 async def plans(db: Database, lookup: Any) -> list[str]:
     """How the database reads each SELECT ``lookup`` runs (sequential scans discouraged on PostgreSQL, so
     that a small table shows whether the index can serve the lookup at all)."""
-    captured: list[tuple[str, tuple[Any, ...]]] = []
-
-    def capture(conn: object, cursor: object, statement: str, params: Any, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            captured.append((statement, tuple(params or ())))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        async with db.uow(read_only=True) as uow:
-            await lookup(uow)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    captured = await selects_of(db, lookup)
     assert captured
     postgresql = db.engine.dialect.name == "postgresql"
     out = []

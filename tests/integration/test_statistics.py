@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from liuhen.app.runtime import open_runtime
 from liuhen.app.settings import Settings
@@ -24,6 +22,7 @@ from liuhen.domain.records import Record
 from liuhen.storage import database
 from liuhen.storage.database import Database
 from tests.access_world import NOW, TZ, access_world
+from tests.statements import selects_of
 
 
 async def add_drafts(db: Database, n: int) -> None:
@@ -132,18 +131,7 @@ async def discipline_office(db: Database) -> tuple[int, int]:
 
 async def plans_of_the_list(db: Database, query: RecordQuery, path: Path) -> list[str]:
     """How SQLite reads the statements of one page of the desk's list (its count and its rows)."""
-    captured: list[tuple[str, tuple[Any, ...]]] = []
-
-    def capture(conn: object, cursor: object, statement: str, params: Any, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            captured.append((statement, tuple(params or ())))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        async with db.uow(read_only=True) as uow:
-            await uow.records.page(query)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    captured = await selects_of(db, lambda uow: uow.records.page(query))
     assert len(captured) == 2  # the capped count and the page's rows
     con = sqlite3.connect(path)
     try:
