@@ -182,8 +182,8 @@ class ReceiptTap(EventLog):
         if waiter is not None and waiter[1] is future:
             del self._waiters[user_id]
 
-    async def close(self) -> None:
-        pass
+    async def stop(self) -> None:
+        """Nothing to stop in process (the sandbox closes its event log itself, ``EventLog.close``)."""
 
 
 class _Waiter:
@@ -229,7 +229,7 @@ class PolledTap:
         if waiter is not None and waiter.future is future:
             del self._waiters[user_id]
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
         for task in self._polls.values():
             task.cancel()
         await asyncio.gather(*self._polls.values(), return_exceptions=True)

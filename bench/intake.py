@@ -578,7 +578,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
             )
             echo_sim = SandboxClient(api.base_url, ECHO_TOKEN, session=session)
             echo_tap = api.tap(ECHO_TOKEN, echo_sim)
-            stack.push_async_callback(echo_tap.close)
+            stack.push_async_callback(echo_tap.stop)
             current = Bot(
                 "echo", echo_proc, echo_sim, echo_tap, await create_users(echo_sim, args.users), echo_of
             )
@@ -797,7 +797,7 @@ async def start_liuhen(
     proc = BotSubprocess(name, argv, env, data_dir.parent / f"{name}.log")
     sim = SandboxClient(api.base_url, token, session=session)
     tap = api.tap(token, sim)
-    stack.push_async_callback(tap.close)
+    stack.push_async_callback(tap.stop)
     bot = Bot(name, proc, sim, tap, await create_users(sim, args.users), receipt_for)
     stack.push_async_callback(proc.stop)
     proc.start()
