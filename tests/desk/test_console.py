@@ -80,6 +80,21 @@ async def test_seed003_s12_a_link_from_the_chat_signs_in_once_within_two_minutes
     assert token not in stored and late not in stored and len(stored) == 2
 
 
+async def test_my_tasks_list_the_oldest_deadlines_and_say_when_more_wait(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The discipline office's tasks once every deadline has passed (逾期督办, seed 004 §13), with room for
+    two: the two oldest are listed, and the page says more wait and links to the overdue records."""
+    monkeypatch.setattr(desk, "DESK_PENDING_LIMIT", 2)
+    world.clock.set(NOW + timedelta(days=30))
+    async with world.browser() as browser:
+        await world.signed_in(browser, "k001")
+        home = await (await browser.get("/")).text()
+    assert "待签批（2）" in home and "LH-2026-0001" in home and "LH-2026-0003" in home
+    assert "LH-2026-0004" not in home
+    assert "另有更多待签批记录未列出" in home and 'href="/records?overdue=1"' in home
+
+
 async def test_a_session_ends_when_idle_too_old_signed_out_everywhere_or_deactivated(world: World) -> None:
     async def home_status(browser: object) -> str:
         response = await browser.get("/", allow_redirects=False)  # type: ignore[attr-defined]

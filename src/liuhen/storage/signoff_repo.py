@@ -6,10 +6,10 @@ that reports query (decisions = the rows of the 登记表, seed 004 §14; lapses
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from liuhen.domain.records import Record
 from liuhen.domain.seals import Kind
@@ -115,6 +115,31 @@ class SqlSignoff(_Repo):
             )
         )
         return [(r.chat_id, r.message_id) for r in rows]
+
+    async def awaiting_for(
+        self, court_id: int, *, readers: Collection[int], overdue_before: datetime | None, limit: int
+    ) -> Sequence[Record]:
+        """Records of the court waiting at some level whose chain names one of ``readers`` (the desk's index
+        of a chain's people, ``record_readers``: every holder of every level is one), and with
+        ``overdue_before`` also those waiting past their level's deadline; oldest deadline first, at most
+        ``limit``. What one person's pending list can hold, without reading the court's other chains."""
+        c, r = t.records.c, t.record_readers.c
+        statuses = [s.value for s in LEVEL_STATUS.values()]
+        # looked up for each waiting record in deadline order until the list is full: a chain's people
+        # are few, while the records a person was ever named in (all of a court's, for its discipline
+        # office) grow with the register
+        which: ColumnElement[bool] = (
+            select(r.record_id).where(r.record_id == c.id, r.staff_pk.in_(sorted(readers))).exists()
+        )
+        if overdue_before is not None:
+            which = or_(which, c.level_deadline < overdue_before)
+        result = await self.session.execute(
+            select(Record)
+            .where(c.court_id == court_id, c.status.in_(statuses), which)
+            .order_by(c.level_deadline, c.id)
+            .limit(limit)
+        )
+        return result.scalars().all()
 
     async def awaiting(self, court_id: int) -> Sequence[Record]:
         """Records waiting at some level of their chain, oldest deadline first."""

@@ -200,6 +200,8 @@ records = Table(
     Index("ix_records_recorder_status", "recorder_id", "status"),
     Index("ix_records_court_status", "court_id", "status"),
     Index("ix_records_court_id", "court_id", "id"),  # the desk's list: a court's newest first
+    # what waits, oldest deadline first (/pending, "my tasks", the overdue filter; seed 004 §13)
+    Index("ix_records_court_deadline", "court_id", "level_deadline"),
 )
 # the records that name a case, in any status (seed 003 §18: what is on file before the 审判委员会; seed 004
 # §16: what a per-case zero report is checked against), found without reading every record's answers

@@ -429,15 +429,22 @@ def news(number: str) -> str:
     return f"记录 {number} 有新的进展。"
 
 
-def pending(items: list[PendingItem], tz: tzinfo) -> str:
+def pending(items: list[PendingItem], tz: tzinfo, *, more: bool = False) -> str:
     if not items:
         return "目前没有待您签批的记录。"
-    lines = ["待签批记录："]
+    lines = ["待签批记录（期限最早的在前）：" if more else "待签批记录："]
     for item in items:
         flag = "（已逾期）" if item.overdue else ""
         whose = "" if item.mine else "（逾期督办）"
         lines.append(f"· {item.number} {_level(item.level)} 期限 {_when(item.deadline, tz)}{flag}{whose}")
+    if more:
+        lines.append(PENDING_MORE)
     return "\n".join(lines)
+
+
+PENDING_MORE = (
+    "……另有更多待签批记录未列出：签完以上各件后再发 /pending，或在网页工作台（/desk）的记录列表中按状态筛选。"
+)
 
 
 def full(record: Record, chain: Chain | None, names: Mapping[int, str], tz: tzinfo) -> str:

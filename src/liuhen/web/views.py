@@ -180,6 +180,7 @@ async def my_tasks(request: web.Request) -> web.Response:
         "tasks.html",
         {
             "signoffs": found.signoffs,
+            "more_signoffs": found.more_signoffs,
             "followups": found.followups,
             "case_files": found.case_files,
             "said": texts.SAID.get(request.query.get("said", ""), ""),

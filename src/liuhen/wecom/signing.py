@@ -242,9 +242,9 @@ async def _send_evidence(door: WeComDoor, userid: str, result: PressResult, e: E
 
 async def pending(door: WeComDoor, userid: str, member: Member) -> None:
     rt = door.rt
-    items = await signoff.pending(rt.db.uow(), staff=member.staff, clock=rt.clock, config=rt.signoff_config())
-    rows = [[item.button] for item in items if item.button is not None]
-    text = texts.pending(items, rt.settings.tz)
+    found = await signoff.pending(rt.db.uow(), staff=member.staff, clock=rt.clock, config=rt.signoff_config())
+    rows = [[item.button] for item in found.items if item.button is not None]
+    text = texts.pending(found.items, rt.settings.tz, more=found.more)
     card = _card(door, wecom_words.PENDING_TITLE, text, rows)
     if card is None:
         door.say(userid, text)

@@ -439,16 +439,23 @@ class Tasks:
     signoffs: Sequence[signoff.PendingItem]
     followups: Sequence[FollowUp]
     case_files: Sequence[CaseFileTask] = ()  # 入卷存查: the record or zero report into the case file
+    more_signoffs: bool = False  # more sign-offs wait than the page lists (the oldest deadlines are on it)
+
+
+#: The sign-offs "my tasks" lists at most, the oldest deadlines first; the record list filters the rest.
+DESK_PENDING_LIMIT = 200
 
 
 async def tasks(uow: UnitOfWork, *, reader: Staff, clock: Clock, config: signoff.Config) -> Tasks:
-    items = await signoff.pending(uow, staff=reader, clock=clock, config=config, buttons=False)
-    items.sort(key=lambda i: (not i.overdue, not i.mine, i.deadline or clock.now()))
+    found = await signoff.pending(
+        uow, staff=reader, clock=clock, config=config, buttons=False, limit=DESK_PENDING_LIMIT
+    )
+    items = sorted(found.items, key=lambda i: (not i.overdue, not i.mine, i.deadline or clock.now()))
     followups: Sequence[FollowUp] = ()
     if reader.role == Role.DISCIPLINE.value:
         async with uow:  # a unit of work opens a fresh session each time
             followups = await uow.followups.open_in(reader.court_id)
-    return Tasks(items, followups, await casefile.open_of(uow, staff=reader))
+    return Tasks(items, followups, await casefile.open_of(uow, staff=reader), more_signoffs=found.more)
 
 
 async def _refused(uow: UnitOfWork, reader: Staff, what: str) -> NoReturn:

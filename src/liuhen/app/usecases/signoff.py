@@ -1509,24 +1509,53 @@ class PendingItem:
     button: Button | None
 
 
+#: At most this many records in one pending list, the oldest deadlines first: a chat message holds about
+#: fifty of its lines (Telegram's 4,096 characters); the desk's record list filters the rest.
+PENDING_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Pending:
+    items: list[PendingItem]
+    more: bool  # more records wait than the list holds: those with the oldest deadlines are in it
+
+
 async def pending(
-    uow: UnitOfWork, *, staff: Staff, clock: Clock, config: Config, buttons: bool = True
-) -> list[PendingItem]:
+    uow: UnitOfWork,
+    *,
+    staff: Staff,
+    clock: Clock,
+    config: Config,
+    buttons: bool = True,
+    limit: int = PENDING_LIMIT,
+) -> Pending:
     """What waits for this officer (in their own right or as deputy), and — for the discipline office and
-    the president — every overdue record of the court. ``buttons``: the chat's buttons are issued (the desk
-    links to the record instead)."""
+    the president — every overdue record of the court; the oldest deadlines first, at most ``limit``.
+    Only the chains naming the officer (or whom they may stand in for) are read, and the overdue ones
+    for those who see them. ``buttons``: the chat's buttons are issued (the desk links to the record
+    instead)."""
+    if staff.id is None:
+        return Pending([], more=False)
     async with uow:
         now = clock.now()
         terms = await terms_for(uow, staff.court_id, config)
         delegations = await uow.signoff.delegations(staff.court_id)
         sees_overdue = staff.role in (Role.DISCIPLINE.value, Role.PRESIDENT.value)
+        # whom the officer may stand in for: a superset (``represented`` checks the days and the route)
+        stands_for = {d.officer_pk for d in delegations if d.deputy_pk == staff.id}
+        found = await uow.signoff.awaiting_for(
+            staff.court_id,
+            readers={staff.id, *stands_for},
+            overdue_before=now if sees_overdue else None,
+            limit=limit + 1,
+        )
         items: list[PendingItem] = []
-        for record in await uow.signoff.awaiting(staff.court_id):
+        for record in found[:limit]:
             if record.chain is None or record.id is None:
                 continue
             chain = record.chain.under(terms)
             level = chain.level
-            if level is None or chain.route is None or staff.id is None:
+            if level is None or chain.route is None:
                 continue
             mine = staff.id in chain.route.holders(level) or bool(
                 represented(level, staff.id, chain.route, delegations, now, tz=config.tz)
@@ -1549,7 +1578,7 @@ async def pending(
                 )
             )
         await uow.commit()
-        return items
+        return Pending(items, more=len(found) > limit)
 
 
 class DelegationProblem(enum.Enum):

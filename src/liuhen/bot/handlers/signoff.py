@@ -126,10 +126,10 @@ async def try_typed(update: Update, context: Context) -> bool:
 async def pending_command(update: Update, context: Context) -> None:
     assert update.message is not None
     rt = context.runtime
-    items = await signoff.pending(rt.db.uow(), staff=context.me.staff, clock=rt.clock, config=config_of(rt))
-    rows = [[item.button] for item in items if item.button is not None]
+    found = await signoff.pending(rt.db.uow(), staff=context.me.staff, clock=rt.clock, config=config_of(rt))
+    rows = [[item.button] for item in found.items if item.button is not None]
     await update.message.reply_text(
-        texts.pending(items, rt.settings.tz), reply_markup=markup(rows, voice_of(rt))
+        texts.pending(found.items, rt.settings.tz, more=found.more), reply_markup=markup(rows, voice_of(rt))
     )
 
 
