@@ -93,6 +93,11 @@ async def test_my_tasks_list_the_oldest_deadlines_and_say_when_more_wait(
     assert "待签批（2）" in home and "LH-2026-0001" in home and "LH-2026-0003" in home
     assert "LH-2026-0004" not in home
     assert "另有更多待签批记录未列出" in home and 'href="/records?overdue=1"' in home
+    monkeypatch.setattr(desk, "DESK_PENDING_LIMIT", 0)  # none listed: still never "nothing waits"
+    async with world.browser() as browser:
+        await world.signed_in(browser, "k001")
+        empty = await (await browser.get("/")).text()
+    assert "另有更多待签批记录未列出" in empty and "目前没有待您签批的记录" not in empty
 
 
 async def test_a_session_ends_when_idle_too_old_signed_out_everywhere_or_deactivated(world: World) -> None:

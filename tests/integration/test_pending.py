@@ -80,6 +80,9 @@ async def test_the_discipline_office_sees_the_overdue_records_oldest_first_and_i
     assert "LH-2026-0003" in said and "LH-2026-0004" not in said
     assert said.endswith(texts.PENDING_MORE) and "/pending" in said and "/desk" in said
     assert texts.PENDING_MORE not in texts.pending(every.items, TZ, more=every.more)
+    # the oldest ones all left out (the office is involved in them, 回避): more still wait, never "nothing"
+    none_listed = texts.pending([], TZ, more=True)
+    assert none_listed.endswith(texts.PENDING_MORE) and "目前没有" not in none_listed
 
 
 async def test_the_list_walks_the_deadline_index_and_looks_up_each_chains_people(tmp_path: Path) -> None:

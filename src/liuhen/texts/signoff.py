@@ -430,7 +430,7 @@ def news(number: str) -> str:
 
 
 def pending(items: list[PendingItem], tz: tzinfo, *, more: bool = False) -> str:
-    if not items:
+    if not items and not more:
         return "目前没有待您签批的记录。"
     lines = ["待签批记录（期限最早的在前）：" if more else "待签批记录："]
     for item in items:
