@@ -91,7 +91,17 @@ async def answer(
     )
 
 
-async def add_record(db: Database, staff_id: str, happened: str, case: str | None = None, n: int = 1) -> None:
+async def add_record(
+    db: Database,
+    staff_id: str,
+    happened: str,
+    case: str | None = None,
+    n: int = 1,
+    *,
+    status: str = "submitted",
+    submitted: bool = False,
+) -> None:
+    """A record of ``staff_id`` made when it ``happened``; with ``submitted``, first submitted then too."""
     who = await person(db, staff_id)
     assert who.id is not None
     at = datetime.fromisoformat(happened)
@@ -101,11 +111,12 @@ async def add_record(db: Database, staff_id: str, happened: str, case: str | Non
                 court_id=1,
                 number=f"LH-2026-{n:04d}",
                 recorder_id=who.id,
-                status="submitted",
+                status=status,
                 created_at=at,
                 updated_at=at,
                 last_evidence_at=at,
                 answers={"intervention_time": happened, **({"case_number": case} if case else {})},
+                submitted_at=at if submitted else None,
             )
         )
         await uow.commit()
@@ -374,33 +385,15 @@ async def test_a_draft_begun_before_the_month_counts_in_the_month_of_its_interve
 async def test_the_form_copys_count_of_the_year_is_the_local_years(court: Database) -> None:
     """The registration form's copy says which of the year's records it is (seed 002 §6, §8): counted by the
     database, in the court's own year (Beijing's new year is 16:00 UTC on 31 December)."""
-    j001 = await person(court, "j001")
-    assert j001.id is not None
     times = [
         datetime(2025, 12, 31, 15, 59, tzinfo=UTC),  # 2025 in Beijing
         datetime(2025, 12, 31, 16, 0, tzinfo=UTC),  # 2026-01-01 00:00 in Beijing
         datetime(2026, 6, 1, tzinfo=UTC),
         datetime(2026, 12, 31, 16, 0, tzinfo=UTC),  # 2027 in Beijing
     ]
-    async with court.uow() as uow:
-        for n, at in enumerate(times):
-            await uow.records.add(
-                Record(
-                    court_id=1,
-                    number=f"LH-2026-{n + 20:04d}",
-                    recorder_id=j001.id,
-                    status="submitted",
-                    created_at=at,
-                    updated_at=at,
-                    last_evidence_at=at,
-                    answers={},
-                    submitted_at=at,
-                )
-            )
-        await uow.records.add(  # a draft is not counted
-            Record(1, "LH-2026-0030", j001.id, "draft", times[2], times[2], times[2], answers={})
-        )
-        await uow.commit()
+    for n, at in enumerate(times):
+        await add_record(court, "j001", at.isoformat(), n=n + 20, submitted=True)
+    await add_record(court, "j001", times[2].isoformat(), n=30, status="draft")  # a draft is not counted
     async with court.uow(read_only=True) as uow:
         years = [(datetime(y, 1, 1, tzinfo=TZ), datetime(y + 1, 1, 1, tzinfo=TZ)) for y in (2025, 2026, 2027)]
         counts = [await uow.records.count_submitted(1, since, until) for since, until in years]
