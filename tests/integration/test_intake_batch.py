@@ -11,8 +11,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from liuhen.app.usecases import intake
 from liuhen.app.usecases.records import list_records
@@ -20,6 +22,7 @@ from liuhen.domain.ledger import canonical_json
 from liuhen.domain.model import Staff
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
 from tests.integrity_world import World, make_world
+from tests.report_seed import court_with_roster
 
 
 @pytest.fixture
@@ -41,7 +44,9 @@ async def staff_of(w: World, *staff_ids: str) -> list[Staff]:
     return found
 
 
-async def piece(w: World, staff: Staff, update_id: int, text: str) -> intake.NewEvidence:
+async def piece(
+    w: World, staff: Staff, update_id: int, text: str, *, album: str | None = None
+) -> intake.NewEvidence:
     raw = await w.rt.store.put_bytes(canonical_json({"update_id": update_id, "text": text}))
     incoming = IncomingEvidence(
         kind=EvidenceKind.TEXT,
@@ -51,6 +56,7 @@ async def piece(w: World, staff: Staff, update_id: int, text: str) -> intake.New
         sent_at=w.clock.now(),
         origin=Origin(type="hidden_user", name="王律师", date=w.clock.now() - timedelta(minutes=3)),
         text=text,
+        media_group_id=album,
     )
     content = intake.StoredContent(
         EvidenceState.STORED, raw.sha256, sha256=raw.sha256, size=raw.size, media_type="application/json"
@@ -86,6 +92,80 @@ async def test_a_batch_gives_each_piece_what_it_would_have_got_alone(world: Worl
     listed = await list_records(world.rt.db.uow(read_only=True), court_id=world.rt.court_id)
     assert sorted(len(r["evidence"]) for r in listed) == [1, 1, 2]
     assert (await world.verify()).ok  # one unbroken ledger chain: 3 drafts and 4 pieces of evidence
+
+
+async def test_first_messages_of_many_judges_open_their_drafts_numbered_in_order(world: World) -> None:
+    """Fifty judges' first forwards after the monthly prompt come in one batch: each opens its own draft,
+    numbered per court and year in the order they came, without a gap or a number twice (seed 002 §3: the
+    register's numbers are its order), and each court's counter is moved once for the batch."""
+    here = await staff_of(world, "j001", "j002", "h001", "h002")
+    _, people = await court_with_roster(world.rt.db, "other", "另一县人民法院")
+    there = [people["j001"], people["j002"]]
+    updates: list[str] = []
+
+    def counted(conn: object, cursor: object, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE RECORD_COUNTERS"):
+            updates.append(statement)
+
+    batch = [
+        await piece(world, here[0], 1, "甲"),
+        await piece(world, there[0], 2, "乙"),
+        await piece(world, here[1], 3, "丙"),
+        await piece(world, here[0], 4, "甲又一条"),  # joins the draft its first one opened
+        await piece(world, here[2], 5, "丁"),
+        await piece(world, there[1], 6, "戊"),
+        await piece(world, here[3], 7, "己"),
+    ]
+    engine = world.rt.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        receipts = [r for r in await receive(world, batch) if r is not None]
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    assert [r.record_number for r in receipts] == [
+        "LH-2026-0001",
+        "LH-2026-0001",  # the other court's first
+        "LH-2026-0002",
+        "LH-2026-0001",
+        "LH-2026-0003",
+        "LH-2026-0002",
+        "LH-2026-0004",
+    ]
+    assert receipts[0].record_id == receipts[3].record_id != receipts[1].record_id
+    assert [r.items[-1].seq for r in receipts] == [1, 1, 1, 2, 1, 1, 1]
+    assert len(updates) == 2  # one per court, not one per draft
+    # the next judge alone takes the next number: none was skipped or taken twice
+    [later] = await receive(world, [await piece(world, (await staff_of(world, "n001"))[0], 8, "庚")])
+    assert later is not None and later.record_number == "LH-2026-0005"
+    assert (await world.verify()).ok  # the drafts and their evidence, one unbroken chain
+
+
+async def test_an_albums_items_in_one_batch_go_to_one_draft_and_one_receipt(world: World) -> None:
+    """An album (several photos sent at once) is one piece of the story: its items come in the same batch,
+    join one draft (the open one, or a new one) and the later items' receipts count the earlier ones."""
+    judge, other = await staff_of(world, "j001", "j002")
+    [opened] = await receive(world, [await piece(world, judge, 30, "先到的一条")])
+    assert opened is not None
+    receipts = await receive(
+        world,
+        [
+            await piece(world, judge, 31, "图一", album="a1"),
+            await piece(world, other, 32, "图甲", album="b1"),
+            await piece(world, judge, 33, "图二", album="a1"),
+            await piece(world, other, 34, "图乙", album="b1"),
+            await piece(world, other, 35, "图丙", album="b1"),
+        ],
+    )
+    first, own_first, second, own_second, own_third = (r for r in receipts if r is not None)
+    assert first.record_id == second.record_id == opened.record_id  # the open draft
+    assert own_first.record_id == own_second.record_id == own_third.record_id != opened.record_id
+    assert [e.seq for e in second.items] == [2, 3]  # the album's earlier item and its own
+    assert [e.seq for e in own_third.items] == [1, 2, 3]
+    # a late item of the same album, in the next batch, finds it in the register
+    [late] = await receive(world, [await piece(world, other, 36, "图丁", album="b1")])
+    assert late is not None and late.record_id == own_first.record_id
+    assert [e.seq for e in late.items] == [1, 2, 3, 4]
+    assert (await world.verify()).ok
 
 
 async def test_replays_inside_and_across_batches_create_nothing(world: World) -> None:

@@ -33,7 +33,7 @@ async def add_drafts(db: Database, n: int) -> None:
         judge = await uow.staff.by_staff_id(court.id, "j001")
         assert judge is not None and judge.id is not None
         for _ in range(n):
-            number = await uow.records.next_number(court.id, 2027)
+            number = await uow.records.take_numbers(court.id, 2027, 1)
             await uow.records.add(
                 Record(
                     court_id=court.id,

@@ -334,8 +334,9 @@ class SqlRecordRepository(_Repo):
         )
         return (await self.session.scalars(stmt)).all()
 
-    async def next_number(self, court_id: int, year: int) -> int:
-        """Per court and year; the counter row is locked for the rest of the transaction."""
+    async def take_numbers(self, court_id: int, year: int, count: int) -> int:
+        """The first of ``count`` consecutive numbers of the court and year; the counter row is locked for
+        the rest of the transaction."""
         insert = _insert_for(self.session)
         await self.session.execute(
             insert(t.record_counters)
@@ -346,10 +347,10 @@ class SqlRecordRepository(_Repo):
         result = await self.session.execute(
             update(t.record_counters)
             .where(c.court_id == court_id, c.year == year)
-            .values(last=c.last + 1)
+            .values(last=c.last + count)
             .returning(c.last)
         )
-        return int(result.scalar_one())
+        return int(result.scalar_one()) - count + 1
 
     async def save_version(self, record: Record, *, reason: str, actor: str, at: datetime) -> None:
         row = {

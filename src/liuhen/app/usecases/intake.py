@@ -140,28 +140,55 @@ def _new_buttons(staff: Staff, record: Record, evidence: Evidence, now: datetime
 
 
 async def _new_draft(uow: UnitOfWork, staff: Staff, now: datetime) -> Record:
-    assert staff.id is not None
+    return (await _new_drafts(uow, [staff], now))[0]
+
+
+async def _new_drafts(uow: UnitOfWork, recorders: Sequence[Staff], now: datetime) -> list[Record]:
+    """A new draft for each of ``recorders``, in order: the numbers of each court taken in one statement
+    and the records written in one (fifty judges' first messages in one batch cost one draft's
+    statements, not fifty)."""
     await uow.ledger.lock()  # the head before the counter, as everywhere (two instances never deadlock)
-    seq = await uow.records.next_number(staff.court_id, now.year)
-    record = Record(
-        court_id=staff.court_id,
-        number=record_number(now.year, seq),
-        recorder_id=staff.id,
-        status=RecordStatus.DRAFT,
-        created_at=now,
-        updated_at=now,
-        last_evidence_at=now,
-    )
-    await uow.records.add(record)
+    wanted: dict[int, int] = {}
+    for staff in recorders:
+        wanted[staff.court_id] = wanted.get(staff.court_id, 0) + 1
+    following = {court: await uow.records.take_numbers(court, now.year, n) for court, n in wanted.items()}
+    records: list[Record] = []
+    for staff in recorders:
+        assert staff.id is not None
+        seq, following[staff.court_id] = following[staff.court_id], following[staff.court_id] + 1
+        records.append(
+            Record(
+                court_id=staff.court_id,
+                number=record_number(now.year, seq),
+                recorder_id=staff.id,
+                status=RecordStatus.DRAFT,
+                created_at=now,
+                updated_at=now,
+                last_evidence_at=now,
+            )
+        )
+    for record in records:
+        await uow.records.add(record)
     await uow.flush()
-    await uow.ledger.append(
-        actor=f"staff:{staff.staff_id}",
-        action="record.create",
-        object_type="record",
-        object_id=record.number,
-        payload={"status": record.status},
-    )
-    return record
+    for staff, record in zip(recorders, records, strict=True):
+        await uow.ledger.append(
+            actor=f"staff:{staff.staff_id}",
+            action="record.create",
+            object_type="record",
+            object_id=record.number,
+            payload={"status": record.status},
+        )
+    return records
+
+
+class _NewDraft:
+    """A draft to be opened for a recorder in this batch (the items that join it wait for its number)."""
+
+    def __init__(self, staff: Staff) -> None:
+        self.staff = staff
+
+
+_Target = Record | _NewDraft
 
 
 async def _target_record(
@@ -170,25 +197,35 @@ async def _target_record(
     incoming: IncomingEvidence,
     now: datetime,
     window: timedelta,
-    drafts: dict[int, Record],
-) -> tuple[Record, list[Evidence]]:
-    """The draft this item joins: its album's record, else the open draft within the window, else new.
-    ``drafts`` holds each recorder's latest draft (read once for a batch) and learns the new ones."""
+    drafts: dict[int, _Target],
+    albums: dict[tuple[int, str], tuple[_Target, list[Evidence]]],
+) -> _Target:
+    """The draft this item joins: its album's record, else the open draft within the window, else a new
+    one. ``drafts`` holds each recorder's latest draft (read once for a batch) and learns the new ones;
+    ``albums`` the albums of the batch, with their items stored before it."""
     assert staff.id is not None
     if incoming.media_group_id:
+        album = (incoming.chat_id, incoming.media_group_id)
+        if album in albums:
+            return albums[album][0]
         siblings = list(await uow.evidence.in_group(incoming.chat_id, incoming.media_group_id))
         if siblings:
             record = await uow.records.get(siblings[0].record_id)
             assert record is not None
-            return record, siblings
+            albums[album] = (record, siblings)
+            return record
     conversation = await uow.conversations.get(staff.id)
-    draft = drafts.get(staff.id)
+    target = drafts.get(staff.id)
     if conversation.force_new_draft:
         conversation.force_new_draft = False
-    elif draft is not None and draft.last_evidence_at >= now - window:
-        return draft, []
-    drafts[staff.id] = draft = await _new_draft(uow, staff, now)
-    return draft, []
+        target = None
+    elif isinstance(target, Record) and target.last_evidence_at < now - window:
+        target = None
+    if target is None:
+        drafts[staff.id] = target = _NewDraft(staff)
+    if incoming.media_group_id:  # the album's other items in this batch join it
+        albums[(incoming.chat_id, incoming.media_group_id)] = (target, [])
+    return target
 
 
 @dataclass(frozen=True)
@@ -231,11 +268,12 @@ async def receive_many(
         )
         staff_pks = {a.staff.id for a in items if a.staff.id is not None}
         await uow.conversations.load(staff_pks)  # `conversations.get` below reads no more
-        drafts = await uow.records.latest_drafts(staff_pks)
+        drafts: dict[int, _Target] = dict(await uow.records.latest_drafts(staff_pks))
+        albums: dict[tuple[int, str], tuple[_Target, list[Evidence]]] = {}
         now = clock.now()
-        new: list[tuple[int, NewEvidence, Record, list[Evidence], Evidence]] = []
         receipts: list[Receipt | None] = [None] * len(items)
         seen: set[int] = set()
+        targets: list[tuple[int, NewEvidence, _Target]] = []
         for i, item in enumerate(items):
             if item.incoming.update_id in seen:  # the same update twice in a batch: one receipt
                 continue
@@ -245,8 +283,22 @@ async def receive_many(
                 if existing is not None and existing.receipt_message_id is None:  # crashed before the receipt
                     receipts[i] = await _receipt_for(uow, item.staff, existing, now)
                 continue
-            record, siblings = await _target_record(uow, item.staff, item.incoming, now, join_window, drafts)
-            new.append((i, item, record, siblings, await _add_evidence(uow, item, record, now)))
+            target = await _target_record(uow, item.staff, item.incoming, now, join_window, drafts, albums)
+            targets.append((i, item, target))
+        opening = list(dict.fromkeys(t for _, _, t in targets if isinstance(t, _NewDraft)))
+        opened: dict[_NewDraft, Record] = {}
+        if opening:
+            opened = dict(zip(opening, await _new_drafts(uow, [n.staff for n in opening], now), strict=True))
+        new: list[tuple[int, NewEvidence, Record, list[Evidence], Evidence]] = []
+        for i, item, target in targets:
+            record = opened[target] if isinstance(target, _NewDraft) else target
+            group = item.incoming.media_group_id
+            album = albums.get((item.incoming.chat_id, group)) if group else None
+            siblings = list(album[1]) if album is not None else []
+            evidence = await _add_evidence(uow, item, record, now)
+            if album is not None:  # the album's next item in this batch counts this one among its own
+                album[1].append(evidence)
+            new.append((i, item, record, siblings, evidence))
         await uow.flush()  # one INSERT for the batch's evidence: the buttons name the rows
         buttons: list[Callback] = []
         for i, item, record, siblings, evidence in new:
