@@ -126,6 +126,7 @@ class Phase:
     name: str
     expected: int
     latencies_ms: list[float] = field(default_factory=list)
+    firsts: list[bool] = field(default_factory=list)  # beside each latency: a judge's first of the round
     wall_s: float = 0.0
     failures: int = 0
     timed_out: bool = False
@@ -151,6 +152,14 @@ class Phase:
     @property
     def throughput(self) -> float:
         return self.done / self.wall_s if self.wall_s > 0 else 0.0
+
+    def tail(self) -> tuple[int, int, float]:
+        """Where the tail comes from: of the slowest 1 % of receipts, how many answered a judge's first
+        message of a round (all judges send theirs at once), of how many; and the p99 of the others."""
+        slowest = max(1, math.ceil(len(self.latencies_ms) / 100))
+        ranked = sorted(zip(self.latencies_ms, self.firsts, strict=True), reverse=True)[:slowest]
+        later = [ms for ms, first in zip(self.latencies_ms, self.firsts, strict=True) if not first]
+        return sum(first for _, first in ranked), len(ranked), percentile(later, 0.99)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -260,6 +269,7 @@ async def run_phase(
                 result.failures += 1
                 return  # a late answer would be taken for the next message's
             result.latencies_ms.append(latency * 1000)
+            result.firsts.append(i == 0)
             progress.advance(task)
 
     cpu_before, own_before = bot.proc.cpu_seconds(), time.process_time()
@@ -356,6 +366,7 @@ def merged(rounds: list[Phase]) -> Phase:
     whole = Phase(first.bot, first.name.split(" (round")[0], expected=sum(r.expected for r in rounds))
     for r in rounds:
         whole.latencies_ms += r.latencies_ms
+        whole.firsts += r.firsts
         whole.wall_s += r.wall_s
         whole.failures += r.failures
         whole.timed_out |= r.timed_out
@@ -658,6 +669,19 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any] | 
             _verdict(ratio >= 1.0, phases[-1].complete and liuhen_phases[-1].complete),
         )
     console.print(targets)
+    for phase in phases:
+        if phase.name.startswith("B") and phase.done:
+            firsts, slowest, p99_later = phase.tail()
+            found.setdefault("B_tail", {})[phase.bot] = {
+                "slowest": slowest,
+                "first_messages_among_them": firsts,
+                "p99_ms_without_first_messages": p99_later,
+            }
+            console.print(
+                f"[dim]B tail, {phase.bot}: {firsts} of the {slowest} slowest receipts answered a judge's "
+                f"first message of a round (the judges all send theirs as it starts); p99 of the other "
+                f"messages {_ms(p99_later)} ms[/dim]"
+            )
     if memory:
         console.print(memory_table(memory))
         found["memory_mb"] = memory

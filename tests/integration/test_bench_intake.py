@@ -28,6 +28,10 @@ def test_the_intake_bench_times_polling_webhook_and_the_echo_bot_in_one_run(tmp_
     assert set(phases) == {("liuhen", "A"), ("echo", "A"), ("liuhen", "B"), ("echo", "B"), ("webhook", "B")}
     assert all(p["receipts"] == p["expected"] and not p["failures"] for p in phases.values())
     assert report["targets"]["B_webhook_over_polling"]["target"] == 1.0
+    tail = report["targets"]["B_tail"]  # where the slowest receipts come from, for each bot
+    assert set(tail) == {"liuhen", "echo", "webhook"}
+    assert all(t["slowest"] == 1 and t["first_messages_among_them"] in (0, 1) for t in tail.values())
+    assert "B tail, webhook:" in result.stdout
     memory = report["targets"]["memory_mb"]
     assert (
         memory["after_run"]["bot"] > 0
