@@ -5,7 +5,7 @@ The storage layer implements them on SQLAlchemy; tests may use the real storage 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -99,9 +99,10 @@ class RecordRepository(Protocol):
     ) -> Sequence[Record]: ...
     async def reported_since(
         self, court_id: int, changed_since: datetime
-    ) -> Sequence[tuple[int, datetime, Mapping[str, Any]]]:
-        """(recorder, made at, answers) of the court's submitted records changed since ``changed_since``:
-        what the monthly report reads, without loading whole records."""
+    ) -> Sequence[tuple[int, datetime, str | None, str | None]]:
+        """(recorder, made at, intervention time, case number — the two answers as stored) of the court's
+        submitted records changed since ``changed_since``: what the monthly report reads, without loading
+        whole records or decoding the rest of their answers."""
         ...
 
     async def count_submitted(self, court_id: int, since: datetime, until: datetime) -> int:

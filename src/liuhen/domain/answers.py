@@ -87,6 +87,11 @@ class Answers:
         row of a list."""
         return _READER[name](raw.get(name))
 
+    @staticmethod
+    def read(name: str, value: Any) -> Any:
+        """One field's stored value (as the database gave it), read as ``of`` reads it."""
+        return _READER[name](value)
+
     @property
     def people_present(self) -> list[str]:
         """The names among the persons present (在场人员)."""

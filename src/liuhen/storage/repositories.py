@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from liuhen.domain.seals import Kind
 from liuhen.storage import tables as t
 from liuhen.storage import tallies
 from liuhen.storage.seals import note_rows
-from liuhen.storage.types import CaseNumberOf
+from liuhen.storage.types import CaseNumberOf, InterventionTimeOf
 
 
 class _Repo:
@@ -503,10 +503,10 @@ class SqlRecordRepository(_Repo):
 
     async def reported_since(
         self, court_id: int, changed_since: datetime
-    ) -> Sequence[tuple[int, datetime, Mapping[str, Any]]]:
+    ) -> Sequence[tuple[int, datetime, str | None, str | None]]:
         c = t.records.c
         stmt = (
-            select(c.recorder_id, c.created_at, c.answers)
+            select(c.recorder_id, c.created_at, InterventionTimeOf(c.answers), CaseNumberOf(c.answers))
             .where(
                 c.court_id == court_id,
                 c.updated_at >= changed_since,
@@ -514,7 +514,7 @@ class SqlRecordRepository(_Repo):
             )
             .order_by(c.id)
         )
-        return [(row[0], row[1], row[2] or {}) for row in await self.session.execute(stmt)]
+        return [(row[0], row[1], row[2], row[3]) for row in await self.session.execute(stmt)]
 
     async def count_submitted(self, court_id: int, since: datetime, until: datetime) -> int:
         c = t.records.c

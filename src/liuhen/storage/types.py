@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
 from sqlalchemy.engine import Dialect
@@ -76,23 +76,45 @@ class EnumText(TypeDecorator[E], Generic[E]):
         return None if value is None else self.enum_type(value)
 
 
-class CaseNumberOf(FunctionElement[str]):
+class AnswerOf(FunctionElement[str]):
+    """One answer of a record's answers as text, read by the database (``json_extract`` on SQLite, ``->>``
+    on PostgreSQL) instead of decoding every answer of every row: each subclass names its field (a
+    ClassVar, so that the compiled statement cache tells them apart by class)."""
+
+    type = String()
+    answer: ClassVar[str]
+    inherit_cache = True
+
+
+class CaseNumberOf(AnswerOf):
     """The case number a record's answers name (stored normalised, ``domain/casenumber.py``), as one SQL
     expression on every engine: the ``records`` index on it (``ix_records_case_number``) is built from this
     construct and every lookup by case uses it, so the two always match character for character, as an
     expression index requires. What is on file about a case (seed 003 §18) and the records a per-case zero
     report is checked against (seed 004 §16) are then found without reading every record's answers."""
 
-    type = String()
     name = "case_number_of"
+    answer = "case_number"
     inherit_cache = True
 
 
-@compiles(CaseNumberOf, "sqlite")
-def _case_number_sqlite(element: CaseNumberOf, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.case_number')"
+class InterventionTimeOf(AnswerOf):
+    """When the intervention happened, as the recorder answered it (ISO text): the month a record counts
+    in for the monthly report (seed 003 §13) is read from it without decoding the rest of the answers."""
+
+    name = "intervention_time_of"
+    answer = "intervention_time"
+    inherit_cache = True
 
 
-@compiles(CaseNumberOf, "postgresql")
-def _case_number_postgresql(element: CaseNumberOf, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} ->> 'case_number')"
+def _answer_sqlite(element: AnswerOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.{element.answer}')"
+
+
+def _answer_postgresql(element: AnswerOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} ->> '{element.answer}')"
+
+
+for _field in (CaseNumberOf, InterventionTimeOf):
+    compiles(_field, "sqlite")(_answer_sqlite)
+    compiles(_field, "postgresql")(_answer_postgresql)

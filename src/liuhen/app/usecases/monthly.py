@@ -98,13 +98,13 @@ async def _records_about(uow: UnitOfWork, court_id: int, first: Month, tz: tzinf
     """The court's submitted records that can count in ``first`` or a later month: those changed since it
     began. A record counts in the month of its intervention, typed (never in the future) before the record's
     last change, or else of its making; so the query stays small however many years the court has. Only
-    their recorder, making and answers are read: the monthly report needs no chain."""
+    their recorder, making, intervention time and case number are read, each answer as ``Answers`` reads it:
+    the monthly report needs no chain and no other answer."""
     since = datetime.combine(first.first_day, time.min, tz) - timedelta(days=1)
     out = []
-    for recorder_id, created_at, answers in await uow.records.reported_since(court_id, since):
-        given = Answers.of(answers)
-        month = record_month(given.intervention_time, created_at, tz)
-        out.append(_Counted(recorder_id, str(month), given.case_number))
+    for recorder_id, created_at, happened, case in await uow.records.reported_since(court_id, since):
+        month = record_month(Answers.read("intervention_time", happened), created_at, tz)
+        out.append(_Counted(recorder_id, str(month), Answers.read("case_number", case)))
     return out
 
 
