@@ -12,9 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from liuhen.domain.records import Record
+from liuhen.storage import tables as t
 from liuhen.storage.database import Database
+from liuhen.storage.types import CaseNumberOf, InterventionTimeOf
 from tests.access_world import NOW, access_world
 from tests.statements import selects_of
 
@@ -98,3 +101,29 @@ async def test_a_per_case_zero_report_reads_its_courts_records_on_the_case_by_th
         assert await uow.records.on_case(court_id + 1, CASE) == []
     (plan,) = await plans(db, lambda uow: uow.records.on_case(court_id, CASE))
     assert "ix_records_case_number" in plan, plan
+
+
+async def test_each_answer_read_by_the_database_is_its_own(world: tuple[Database, int, int]) -> None:
+    """The answers the database reads for the monthly report (seed 003 §13: the month of the intervention,
+    the cases handled) come from their own fields, however the statements are cached one after another."""
+    db, court_id, judge = world
+    async with db.uow() as uow:
+        await uow.records.add(
+            Record(
+                court_id=court_id,
+                number="LH-2026-9001",
+                recorder_id=judge,
+                status="submitted",
+                created_at=NOW,
+                updated_at=NOW,
+                last_evidence_at=NOW,
+                answers={"case_number": CASE, "intervention_time": "2026-11-20T02:00:00+00:00"},
+            )
+        )
+        await uow.commit()
+    answers, this = t.records.c.answers, t.records.c.number == "LH-2026-9001"
+    async with db.engine.connect() as conn:
+        for _ in range(2):  # the second time from the compiled cache
+            assert (await conn.execute(select(CaseNumberOf(answers)).where(this))).scalar_one() == CASE
+            happened = (await conn.execute(select(InterventionTimeOf(answers)).where(this))).scalar_one()
+            assert happened == "2026-11-20T02:00:00+00:00"
