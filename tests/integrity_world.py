@@ -17,6 +17,7 @@ from liuhen.app.usecases.roster import import_roster
 from liuhen.domain import ledger as rules
 from liuhen.domain.clock import Clock, FixedClock
 from liuhen.domain.ledger import canonical_json
+from liuhen.domain.model import Staff
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
 from liuhen.domain.roster import parse_roster
 from tests.conftest import DEMO_ROSTER, premigrated
@@ -146,3 +147,25 @@ def rechain(rows: list[dict[str, Any]], prev: str) -> str:
         )
         prev = row["entry_hash"]
     return prev
+
+
+async def piece(
+    w: World, staff: Staff, update_id: int, text: str, *, album: str | None = None
+) -> intake.NewEvidence:
+    """A forwarded text of ``staff``, its message stored as the door stores it: one item of a batch for
+    ``intake.receive_many``."""
+    raw = await w.rt.store.put_bytes(canonical_json({"update_id": update_id, "text": text}))
+    incoming = IncomingEvidence(
+        kind=EvidenceKind.TEXT,
+        chat_id=80000 + (staff.id or 0),
+        message_id=update_id,
+        update_id=update_id,
+        sent_at=w.clock.now(),
+        origin=Origin(type="hidden_user", name="王律师", date=w.clock.now() - timedelta(minutes=3)),
+        text=text,
+        media_group_id=album,
+    )
+    content = intake.StoredContent(
+        EvidenceState.STORED, raw.sha256, sha256=raw.sha256, size=raw.size, media_type="application/json"
+    )
+    return intake.NewEvidence(staff, incoming, content)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,9 @@ from sqlalchemy import event
 
 from liuhen.app.usecases import intake
 from liuhen.app.usecases.records import list_records
-from liuhen.domain.ledger import canonical_json
 from liuhen.domain.model import Staff
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
-from tests.integrity_world import World, make_world
+from tests.integrity_world import World, make_world, piece
 from tests.report_seed import court_with_roster
 
 
@@ -42,26 +40,6 @@ async def staff_of(w: World, *staff_ids: str) -> list[Staff]:
             assert person is not None
             found.append(person)
     return found
-
-
-async def piece(
-    w: World, staff: Staff, update_id: int, text: str, *, album: str | None = None
-) -> intake.NewEvidence:
-    raw = await w.rt.store.put_bytes(canonical_json({"update_id": update_id, "text": text}))
-    incoming = IncomingEvidence(
-        kind=EvidenceKind.TEXT,
-        chat_id=80000 + (staff.id or 0),
-        message_id=update_id,
-        update_id=update_id,
-        sent_at=w.clock.now(),
-        origin=Origin(type="hidden_user", name="王律师", date=w.clock.now() - timedelta(minutes=3)),
-        text=text,
-        media_group_id=album,
-    )
-    content = intake.StoredContent(
-        EvidenceState.STORED, raw.sha256, sha256=raw.sha256, size=raw.size, media_type="application/json"
-    )
-    return intake.NewEvidence(staff, incoming, content)
 
 
 async def receive(w: World, items: list[intake.NewEvidence]) -> list[intake.Receipt | None]:

@@ -329,27 +329,25 @@ async def draft_reminders(door: WeComDoor) -> int:
     (seed 002 §4, seed 004 §16); each once, ever."""
     rt = door.rt
     sent = 0
-    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
-        due = await deadlines.due_reminders(
-            rt.db.uow(),
-            court_id=court_id,
-            now=rt.clock.now(),
-            tz=rt.settings.tz,
-            deadline_profile=rt.settings.deadline_profile.value,
-            wecom=True,
-        )
-        for reminder in due:
-            async with rt.db.uow(read_only=True) as uow:
-                person = await uow.staff.get(-reminder.chat_id)
-            if person is None or person.wecom_userid is None:
-                continue
-            try:
-                await door.api.send_text(
-                    person.wecom_userid, common_words.draft_reminder(reminder, rt.settings.tz)
-                )
-            except (WeComError, OSError) as exc:
-                log.warning("reminder_failed", record=reminder.record_number, error=str(exc))
-                continue
-            await deadlines.notice_sent(rt.db.uow(), reminder.key)
-            sent += 1
+    due = await deadlines.due_everywhere(
+        rt.db.uow,
+        now=rt.clock.now(),
+        tz=rt.settings.tz,
+        deadline_profile=rt.settings.deadline_profile.value,
+        wecom=True,
+    )
+    for reminder in due:
+        async with rt.db.uow(read_only=True) as uow:
+            person = await uow.staff.get(-reminder.chat_id)
+        if person is None or person.wecom_userid is None:
+            continue
+        try:
+            await door.api.send_text(
+                person.wecom_userid, common_words.draft_reminder(reminder, rt.settings.tz)
+            )
+        except (WeComError, OSError) as exc:
+            log.warning("reminder_failed", record=reminder.record_number, error=str(exc))
+            continue
+        await deadlines.notice_sent(rt.db.uow(), reminder.key)
+        sent += 1
     return sent

@@ -7,6 +7,7 @@ database (`notices`), so reminders survive restarts and are never repeated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -63,13 +64,12 @@ class Reminder:
 async def due_reminders(
     uow: UnitOfWork, *, court_id: int, now: datetime, tz: tzinfo, deadline_profile: str, wecom: bool = False
 ) -> list[Reminder]:
-    """Claim the reminders due now (each at most once, ever) of the recorders one chat door reaches
-    (``wecom``: WeCom's) and return them to send."""
+    """Claim the reminders due now in one court (each at most once, ever) of the recorders one chat door
+    reaches (``wecom``: WeCom's) and return them to send; ``due_everywhere`` releases what was claimed and
+    never sent."""
     profile = profile_named(deadline_profile)
     due: list[Reminder] = []
     async with uow:
-        # claimed but never sent (the process died, or Telegram failed): decide them again
-        await uow.notices.release_unsent("draft:", now - RESEND_AFTER)
         cal = await calendar_for(uow, court_id)
         for record in await uow.records.list(court_id=court_id, status=RecordStatus.DRAFT.value):
             if record.evidence_count == 0 or record.id is None:
@@ -107,6 +107,30 @@ async def due_reminders(
                     )
                 )
         await uow.commit()
+    return due
+
+
+async def due_everywhere(
+    uow_of: Callable[[], UnitOfWork],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    deadline_profile: str,
+    wecom: bool = False,
+) -> list[Reminder]:
+    """The reminders due now in every court of the deployment, for one chat door (what its reminders job
+    sends every few minutes): each court's in a transaction of its own. Reminders claimed and never sent
+    (the process died, or the send failed) are decided again: released once for all courts first, since a
+    claim is the deployment's, not a court's (one scan of the notices, not one per court)."""
+    async with (uow := uow_of()):
+        await uow.notices.release_unsent("draft:", now - RESEND_AFTER)
+        every = [c.id for c in await uow.courts.list() if c.id is not None]
+        await uow.commit()
+    due: list[Reminder] = []
+    for court_id in every:
+        due += await due_reminders(
+            uow_of(), court_id=court_id, now=now, tz=tz, deadline_profile=deadline_profile, wecom=wecom
+        )
     return due
 
 

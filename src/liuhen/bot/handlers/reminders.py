@@ -10,7 +10,7 @@ from telegram.error import Forbidden, TelegramError
 
 from liuhen.app import integrity
 from liuhen.app.runtime import keep_statistics
-from liuhen.app.usecases import courts, deadlines
+from liuhen.app.usecases import deadlines
 from liuhen.app.usecases import integrity as integrity_usecases
 from liuhen.bot.context import Context
 from liuhen.bot.router import Router
@@ -25,15 +25,9 @@ async def reminders(context: Context) -> None:
     """Draft reminders (half-way, day before the deadline) and the calendar warning for admins."""
     rt = context.runtime
     now = rt.clock.now()
-    due = []
-    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):  # every court of the deployment
-        due += await deadlines.due_reminders(
-            rt.db.uow(),
-            court_id=court_id,
-            now=now,
-            tz=rt.settings.tz,
-            deadline_profile=rt.settings.deadline_profile.value,
-        )
+    due = await deadlines.due_everywhere(  # every court of the deployment
+        rt.db.uow, now=now, tz=rt.settings.tz, deadline_profile=rt.settings.deadline_profile.value
+    )
     for reminder in due:
         try:
             await context.bot.send_message(reminder.chat_id, texts.draft_reminder(reminder, rt.settings.tz))

@@ -1,0 +1,81 @@
+"""The draft reminders of every court, as the reminders job of each chat door asks for them (seed 002 §6,
+seed 004 §7: a draft is to be completed within the recording deadline): one reminder per draft and moment,
+in every court of the deployment; one claimed and never sent (the process died, or the send failed) is
+decided again a few minutes later — and the claims are released once per run, not once per court."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from liuhen.app.usecases import deadlines, intake
+from liuhen.domain.model import Staff
+from tests.integrity_world import World, make_world, piece
+from tests.report_seed import court_with_roster
+
+
+@pytest.fixture
+async def world(db_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    w = await make_world(db_url, tmp_path / "data", files=0)
+    try:
+        yield w
+    finally:
+        await w.close()
+
+
+async def reachable(w: World, person: Staff, chat_id: int) -> Staff:
+    async with w.rt.db.uow() as uow:
+        found = await uow.staff.get(person.id or 0)
+        assert found is not None
+        found.telegram_user_id = found.telegram_chat_id = chat_id  # enrolled on Telegram
+        await uow.commit()
+    return found
+
+
+async def due(w: World) -> list[deadlines.Reminder]:
+    return await deadlines.due_everywhere(
+        w.rt.db.uow, now=w.clock.now(), tz=w.rt.settings.tz, deadline_profile="court"
+    )
+
+
+async def test_every_courts_drafts_are_reminded_and_an_unsent_one_is_decided_again(world: World) -> None:
+    async with world.rt.db.uow(read_only=True) as uow:
+        here = await uow.staff.by_staff_id(world.rt.court_id, "j001")
+    _, people = await court_with_roster(world.rt.db, "other", "另一县人民法院")
+    assert here is not None
+    judges = [await reachable(world, here, 7001), await reachable(world, people["j002"], 7002)]
+    await intake.receive_many(
+        world.rt.db.uow(),
+        [await piece(world, judges[0], 1, "庭外有人打招呼"), await piece(world, judges[1], 2, "有人过问")],
+        clock=world.clock,
+    )
+    assert await due(world) == []  # too early
+    # Monday 09:30 → deadline Wednesday 23:59:59 (2 days): half-way on Tuesday afternoon
+    world.clock.set(world.clock.now() + timedelta(hours=32))
+    deletes: list[str] = []
+
+    def counted(conn: object, cursor: object, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM NOTICES"):
+            deletes.append(statement)
+
+    engine = world.rt.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        first = await due(world)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    assert sorted((r.chat_id, r.record_number, r.final) for r in first) == [
+        (7001, "LH-2026-0001", False),
+        (7002, "LH-2026-0001", False),  # the other court's first record
+    ]
+    assert len(deletes) == 1  # the unsent claims released once for both courts
+    await deadlines.notice_sent(world.rt.db.uow(), first[0].key)
+    assert await due(world) == []  # claimed: not twice, sent or not
+    world.clock.set(world.clock.now() + deadlines.RESEND_AFTER + timedelta(seconds=1))
+    again = await due(world)  # the one never sent is decided again; the sent one never
+    assert [(r.chat_id, r.key) for r in again] == [(first[1].chat_id, first[1].key)]
