@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from liuhen.app.usecases import complaint, courts, intake
+from liuhen.app.usecases import complaint, intake
 from liuhen.app.usecases.complaint import Buttons, Delivery, PressOutcome
 from liuhen.app.usecases.enrolment import Member
 from liuhen.domain.ledger import canonical_json
@@ -122,8 +122,7 @@ async def deliver(door: WeComDoor, deliveries: tuple[Delivery, ...] | list[Deliv
 async def deliver_round(door: WeComDoor) -> None:
     """Deliveries left unsent, and to discipline members who confirmed their WeCom account since."""
     rt = door.rt
-    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):
-        deliveries = await complaint.pending_deliveries(
-            rt.db.uow(), court_id=court_id, clock=rt.clock, upward=rt.settings.complaint_upward, wecom=True
-        )
-        await deliver(door, deliveries)
+    deliveries = await complaint.pending_everywhere(
+        rt.db.uow, clock=rt.clock, upward=rt.settings.complaint_upward, wecom=True
+    )
+    await deliver(door, deliveries)

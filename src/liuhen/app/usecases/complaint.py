@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import enum
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases.courts import released_then_courts
 from liuhen.app.usecases.intake import StoredContent, issue_button
 from liuhen.domain.clock import Clock
 from liuhen.domain.complaints import (
@@ -386,12 +388,28 @@ async def press(
         )
 
 
+async def pending_everywhere(
+    uow_of: Callable[[], UnitOfWork], *, clock: Clock, upward: bool = False, wecom: bool = False
+) -> list[Delivery]:
+    """Deliveries not yet made in every court, for one chat door (its scheduled round): the claims never
+    sent released once for all courts, then each court's claimed in a transaction of its own."""
+    every = await released_then_courts(
+        uow_of(), prefix=NOTICE_PREFIX, claimed_before=clock.now() - RESEND_AFTER
+    )
+    deliveries: list[Delivery] = []
+    for court_id in every:
+        deliveries += await pending_deliveries(
+            uow_of(), court_id=court_id, clock=clock, upward=upward, wecom=wecom
+        )
+    return deliveries
+
+
 async def pending_deliveries(
     uow: UnitOfWork, *, court_id: int, clock: Clock, upward: bool = False, wecom: bool = False
 ) -> list[Delivery]:
-    """Deliveries not yet made: unsent claims released after a while, discipline members enrolled since."""
+    """Deliveries not yet made in one court: to discipline members enrolled since, and those whose claim
+    was released (``pending_everywhere``)."""
     async with uow:
-        await uow.notices.release_unsent(NOTICE_PREFIX, clock.now() - RESEND_AFTER)
         deliveries: list[Delivery] = []
         for complaint in await uow.complaints.submitted(court_id):
             deliveries += await _claim_deliveries(uow, complaint, upward=upward, wecom=wecom)

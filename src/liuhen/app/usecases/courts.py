@@ -4,6 +4,7 @@ rules send things upward (seed 001 §7, 实施办法 §6; seed 002 §7)."""
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.clock import Clock
@@ -74,6 +75,18 @@ async def court_ids(uow: UnitOfWork) -> list[int]:
     """Every court of the deployment (the scheduled jobs run for each)."""
     async with uow:
         return [c.id for c in await uow.courts.list() if c.id is not None]
+
+
+async def released_then_courts(uow: UnitOfWork, *, prefix: str, claimed_before: datetime) -> list[int]:
+    """What a door's scheduled round over every court does first: the claims under ``prefix`` made before
+    ``claimed_before`` and never sent (the process died, or the send failed) are released, to be decided
+    again — once for the round, since the claims are the deployment's, not a court's (each release scans
+    the outbox) — and every court of the deployment is returned, in one short transaction."""
+    async with uow:
+        await uow.notices.release_unsent(prefix, claimed_before)
+        every = [c.id for c in await uow.courts.list() if c.id is not None]
+        await uow.commit()
+    return every
 
 
 async def lineage(uow: UnitOfWork, court_id: int) -> list[Court]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from liuhen.app.ports import UnitOfWork
+from liuhen.app.usecases.courts import released_then_courts
 from liuhen.domain import questionnaire as q
 from liuhen.domain.model import Role
 from liuhen.domain.records import RecordStatus
@@ -119,13 +120,9 @@ async def due_everywhere(
     wecom: bool = False,
 ) -> list[Reminder]:
     """The reminders due now in every court of the deployment, for one chat door (what its reminders job
-    sends every few minutes): each court's in a transaction of its own. Reminders claimed and never sent
-    (the process died, or the send failed) are decided again: released once for all courts first, since a
-    claim is the deployment's, not a court's (one scan of the notices, not one per court)."""
-    async with (uow := uow_of()):
-        await uow.notices.release_unsent("draft:", now - RESEND_AFTER)
-        every = [c.id for c in await uow.courts.list() if c.id is not None]
-        await uow.commit()
+    sends every few minutes): each court's in a transaction of its own, after those claimed and never sent
+    were released for all courts at once."""
+    every = await released_then_courts(uow_of(), prefix="draft:", claimed_before=now - RESEND_AFTER)
     due: list[Reminder] = []
     for court_id in every:
         due += await due_reminders(

@@ -8,7 +8,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.error import TelegramError
 
 from liuhen.app.runtime import Runtime
-from liuhen.app.usecases import complaint, courts
+from liuhen.app.usecases import complaint
 from liuhen.app.usecases.complaint import Buttons, Delivery, PressOutcome
 from liuhen.bot.context import Context
 from liuhen.bot.outbox import voice_of
@@ -129,11 +129,10 @@ async def deliver(bot: Bot, rt: Runtime, deliveries: tuple[Delivery, ...] | list
 async def deliver_job(context: Context) -> None:
     """Deliveries left unsent (a crash, Telegram down) and to discipline members who enrolled since."""
     rt = context.runtime
-    for court_id in await courts.court_ids(rt.db.uow(read_only=True)):  # every court of the deployment
-        deliveries = await complaint.pending_deliveries(
-            rt.db.uow(), court_id=court_id, clock=rt.clock, upward=rt.settings.complaint_upward
-        )
-        await deliver(context.bot, rt, deliveries)
+    deliveries = await complaint.pending_everywhere(  # every court of the deployment
+        rt.db.uow, clock=rt.clock, upward=rt.settings.complaint_upward
+    )
+    await deliver(context.bot, rt, deliveries)
 
 
 def install(router: Router) -> None:

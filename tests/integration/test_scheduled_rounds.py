@@ -1,7 +1,8 @@
-"""The draft reminders of every court, as the reminders job of each chat door asks for them (seed 002 §6,
-seed 004 §7: a draft is to be completed within the recording deadline): one reminder per draft and moment,
-in every court of the deployment; one claimed and never sent (the process died, or the send failed) is
-decided again a few minutes later — and the claims are released once per run, not once per court."""
+"""The scheduled rounds over every court of the deployment, as each chat door runs them: the draft reminders
+(seed 002 §6, seed 004 §7: a draft is to be completed within the recording deadline), one per draft and
+moment in every court, and the deliveries of complaints to the discipline office (seed 001 实施办法 §9). What
+was claimed and never sent (the process died, or the send failed) is decided again a few minutes later —
+and the claims are released once per round, not once per court: each release scans the outbox."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from liuhen.app.usecases import deadlines, intake
+from liuhen.app.usecases import complaint, deadlines, intake
 from liuhen.domain.model import Staff
 from tests.integrity_world import World, make_world, piece
 from tests.report_seed import court_with_roster
@@ -37,6 +38,25 @@ async def reachable(w: World, person: Staff, chat_id: int) -> Staff:
     return found
 
 
+class Deletes:
+    """The DELETEs of the notices (the outbox's claims) the database receives while in use."""
+
+    def __init__(self, w: World) -> None:
+        self.engine = w.rt.db.engine.sync_engine
+        self.seen: list[str] = []
+
+    def _count(self, conn: object, cursor: object, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM NOTICES"):
+            self.seen.append(statement)
+
+    def __enter__(self) -> Deletes:
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
 async def due(w: World) -> list[deadlines.Reminder]:
     return await deadlines.due_everywhere(
         w.rt.db.uow, now=w.clock.now(), tz=w.rt.settings.tz, deadline_profile="court"
@@ -57,25 +77,34 @@ async def test_every_courts_drafts_are_reminded_and_an_unsent_one_is_decided_aga
     assert await due(world) == []  # too early
     # Monday 09:30 → deadline Wednesday 23:59:59 (2 days): half-way on Tuesday afternoon
     world.clock.set(world.clock.now() + timedelta(hours=32))
-    deletes: list[str] = []
-
-    def counted(conn: object, cursor: object, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("DELETE FROM NOTICES"):
-            deletes.append(statement)
-
-    engine = world.rt.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
+    with Deletes(world) as deletes:
         first = await due(world)
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
     assert sorted((r.chat_id, r.record_number, r.final) for r in first) == [
         (7001, "LH-2026-0001", False),
         (7002, "LH-2026-0001", False),  # the other court's first record
     ]
-    assert len(deletes) == 1  # the unsent claims released once for both courts
+    assert len(deletes.seen) == 1  # the unsent claims released once for both courts
     await deadlines.notice_sent(world.rt.db.uow(), first[0].key)
     assert await due(world) == []  # claimed: not twice, sent or not
     world.clock.set(world.clock.now() + deadlines.RESEND_AFTER + timedelta(seconds=1))
     again = await due(world)  # the one never sent is decided again; the sent one never
     assert [(r.chat_id, r.key) for r in again] == [(first[1].chat_id, first[1].key)]
+
+
+KEY = f"{complaint.NOTICE_PREFIX}LH-TS-2026-0001:k001"
+
+
+async def test_a_complaint_delivery_never_sent_is_released_once_for_the_round(world: World) -> None:
+    await court_with_roster(world.rt.db, "other", "另一县人民法院")
+    async with world.rt.db.uow() as uow:  # claimed for an office member, then the process died
+        assert await uow.notices.claim(KEY, 7004)
+        await uow.commit()
+    assert await complaint.pending_everywhere(world.rt.db.uow, clock=world.clock) == []
+    async with world.rt.db.uow() as uow:  # (not committed: only looked at)
+        assert not await uow.notices.claim(KEY, 7004)  # still claimed: too soon to decide it again
+    world.clock.set(world.clock.now() + complaint.RESEND_AFTER + timedelta(seconds=1))
+    with Deletes(world) as deletes:
+        await complaint.pending_everywhere(world.rt.db.uow, clock=world.clock)
+    assert len(deletes.seen) == 1  # two courts, one release
+    async with world.rt.db.uow() as uow:
+        assert await uow.notices.claim(KEY, 7004)  # released: the next round decides it again
