@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -79,6 +81,16 @@ async def add_evidence(rt: Runtime, clock: Clock, staff_id: str, update_id: int,
     )
     await intake.receive(rt.db.uow(), staff=staff, incoming=incoming, content=content, clock=clock)
     return blob.sha256
+
+
+@contextlib.asynccontextmanager
+async def opened_world(db_url: str, data_dir: Path, **options: Any) -> AsyncIterator[World]:
+    """``make_world``, closed when the block ends (a fixture's body)."""
+    world = await make_world(db_url, data_dir, **options)
+    try:
+        yield world
+    finally:
+        await world.close()
 
 
 async def make_world(

@@ -19,17 +19,14 @@ from liuhen.app.usecases import intake
 from liuhen.app.usecases.records import list_records
 from liuhen.domain.model import Staff
 from liuhen.domain.records import EvidenceKind, EvidenceState, FileRef, IncomingEvidence, Origin
-from tests.integrity_world import World, make_world, piece
+from tests.integrity_world import World, opened_world, piece
 from tests.report_seed import court_with_roster
 
 
 @pytest.fixture
 async def world(db_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    w = await make_world(db_url, tmp_path / "data", files=0)
-    try:
+    async with opened_world(db_url, tmp_path / "data", files=0) as w:
         yield w
-    finally:
-        await w.close()
 
 
 async def staff_of(w: World, *staff_ids: str) -> list[Staff]:

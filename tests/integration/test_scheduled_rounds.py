@@ -16,17 +16,14 @@ from sqlalchemy import event
 
 from liuhen.app.usecases import complaint, deadlines, intake
 from liuhen.domain.model import Staff
-from tests.integrity_world import World, make_world, piece
+from tests.integrity_world import World, opened_world, piece
 from tests.report_seed import court_with_roster
 
 
 @pytest.fixture
 async def world(db_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    w = await make_world(db_url, tmp_path / "data", files=0)
-    try:
+    async with opened_world(db_url, tmp_path / "data", files=0) as w:
         yield w
-    finally:
-        await w.close()
 
 
 async def reachable(w: World, person: Staff, chat_id: int) -> Staff:
