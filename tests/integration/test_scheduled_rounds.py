@@ -14,10 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from liuhen.app.usecases import complaint, deadlines, intake
+from liuhen.app.usecases import complaint, deadlines, intake, signoff
+from liuhen.app.usecases.courts import released_then_courts
 from liuhen.domain.model import Staff
+from liuhen.storage.database import Database
 from tests.integrity_world import World, opened_world, piece
 from tests.report_seed import court_with_roster
+from tests.statements import statements_of
 
 
 @pytest.fixture
@@ -105,3 +108,40 @@ async def test_a_complaint_delivery_never_sent_is_released_once_for_the_round(wo
     assert len(deletes.seen) == 1  # two courts, one release
     async with world.rt.db.uow() as uow:
         assert await uow.notices.claim(KEY, 7004)  # released: the next round decides it again
+
+
+async def test_the_rounds_find_what_is_not_sent_by_its_index_among_everything_sent(world: World) -> None:
+    """The outbox and the release of claims read the few notices not sent yet by their partial index, not
+    the table of every notice ever sent (which only grows: prompts, reminders, deliveries, cards)."""
+    db = world.rt.db
+    async with db.uow() as uow:
+        for n in range(400):
+            assert await uow.notices.claim(f"draft:{n}:half", 7001)
+            if n % 100:  # all but four sent
+                await uow.notices.mark_sent(f"draft:{n}:half")
+        await uow.commit()
+    async with db.writing() as conn:
+        await conn.exec_driver_sql("ANALYZE")
+    now = world.clock.now() + timedelta(minutes=5)
+
+    async def rounds(db: Database) -> None:
+        await signoff.due_outbox(db.uow(), now)
+        await released_then_courts(db.uow(), prefix="draft:", claimed_before=now)
+
+    captured = [
+        (sql, params)
+        for sql, params in await statements_of(db, rounds, ("SELECT", "DELETE"))
+        if "FROM notices" in sql
+    ]
+    assert len(captured) == 2  # the outbox's look, the release
+    postgresql = db.engine.dialect.name == "postgresql"
+    async with db.engine.connect() as conn:
+        if postgresql:
+            await conn.exec_driver_sql("SET enable_seqscan = off")
+        for sql, params in captured:
+            explain = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
+            plan = " | ".join(str(row[-1]) for row in await conn.exec_driver_sql(explain + sql, params))
+            assert "ix_notices_unsent" in plan, (sql, plan)
+    async with db.uow() as uow:  # the four never sent were released, the sent ones kept
+        assert await uow.notices.claim("draft:0:half", 7001)
+        assert not await uow.notices.claim("draft:1:half", 7001)

@@ -299,6 +299,15 @@ notices = Table(
     Column("payload", JSON),  # what to send, for notices sent by an outbox job (sign-off cards, escalations)
     Column("leased_at", UTCDateTime()),  # an outbox message being sent by one process
 )
+# what is not sent yet — outbox messages waiting, claims of a send that failed — is what the scheduled rounds
+# look for every few minutes (outbox, released claims): a few rows among every notice ever sent, found
+# without reading them all
+Index(
+    "ix_notices_unsent",
+    notices.c.created_at,
+    sqlite_where=notices.c.sent_at.is_(None),
+    postgresql_where=notices.c.sent_at.is_(None),
+)
 
 # Earlier versions of a record: an amendment after submission keeps the version it replaces, with the
 # reason (docs/domain.md "Nothing is ever deleted"; 全程留痕).
