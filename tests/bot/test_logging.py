@@ -47,6 +47,23 @@ def test_token_shaped_strings_are_redacted_even_when_unknown(capfd: pytest.Captu
     assert other not in err and REDACTED in err
 
 
+def test_an_operator_reads_the_migrations_not_the_plugins_nor_each_job_run(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(level="INFO", secrets=[])
+    try:
+        logging.getLogger("alembic.runtime.migration").info("Running upgrade 0028 -> 0029, notices")
+        logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate.tables")
+        logging.getLogger("apscheduler.scheduler").info("Adding job tentatively")
+        logging.getLogger("apscheduler.executors.default").info('Job "reminders" executed successfully')
+        logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed by 0:00:02")
+    finally:
+        logging.getLogger().handlers.clear()
+    err = capfd.readouterr().err
+    assert "Running upgrade 0028 -> 0029" in err and "missed by" in err
+    assert "setup plugin" not in err and "tentatively" not in err and "executed successfully" not in err
+
+
 async def test_a_failing_handler_leaks_no_piece_of_the_token(
     db_url: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -91,6 +91,10 @@ def configure_logging(
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # what an operator need not read at every start and every few seconds: alembic naming its plugins, and
+    # the scheduler announcing each job it adds and each run of it (its warnings — a missed run — stay)
+    for chatty in ("alembic.runtime.plugins", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
