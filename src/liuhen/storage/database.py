@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from liuhen.domain.model import Court, DeadlineProfile
 from liuhen.storage.engine import READ_ONLY, make_engine, make_session_factory
-from liuhen.storage.migrate import upgrade
+from liuhen.storage.migrate import STATISTICS_KEPT, upgrade
 from liuhen.storage.uow import SqlUnitOfWork
 
 #: SQLite's planner picks its indexes from the statistics ANALYZE keeps (``sqlite_stat1``). Without them the
@@ -75,7 +75,7 @@ class Database:
             return None
         async with self.engine.connect() as conn:  # read only: the writers are not held up to look
             conn = await conn.execution_options(**{READ_ONLY: True})
-            kept = await conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+            kept = await conn.scalar(STATISTICS_KEPT)
             stat = None
             if kept:
                 stat = await conn.scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'records' LIMIT 1"))

@@ -23,6 +23,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0029"
 
 
+#: Whether SQLite's planner statistics were ever taken here (``ANALYZE`` writes them to ``sqlite_stat1``).
+STATISTICS_KEPT = text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+
+
+def analyse_again(connection: Connection, table: str | None = None) -> None:
+    """For a migration that adds an index: on SQLite, a register whose statistics were taken before has them
+    taken again (of ``table``, or of every table), since the planner takes an index the statistics say
+    nothing of for a very selective one; a register never analysed is left to the statistics floor."""
+    if connection.dialect.name == "sqlite" and connection.execute(STATISTICS_KEPT).scalar():
+        connection.execute(text(f"ANALYZE {table}" if table else "ANALYZE"))
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     from alembic.config import Config
 

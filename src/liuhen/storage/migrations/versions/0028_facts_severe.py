@@ -16,6 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from liuhen.storage.migrate import analyse_again
+
 revision = "0028"
 down_revision = "0027"
 branch_labels = None
@@ -31,11 +33,7 @@ def upgrade() -> None:
         sqlite_where=severe,
         postgresql_where=severe,
     )
-    bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
-        kept = bind.execute(sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
-        if kept.scalar():
-            op.execute("ANALYZE")
+    analyse_again(op.get_bind())
 
 
 def downgrade() -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from liuhen.storage.migrate import analyse_again
+
 revision = "0029"
 down_revision = "0028"
 branch_labels = None
@@ -26,11 +28,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_notices_unsent", "notices", ["created_at"], sqlite_where=unsent, postgresql_where=unsent
     )
-    bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
-        kept = bind.execute(sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
-        if kept.scalar():
-            op.execute("ANALYZE notices")
+    analyse_again(op.get_bind(), "notices")
 
 
 def downgrade() -> None:
