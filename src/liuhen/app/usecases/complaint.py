@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases.courts import released_then_courts
+from liuhen.app.usecases.courts import each_court
 from liuhen.app.usecases.intake import StoredContent, issue_button
 from liuhen.domain.clock import Clock
 from liuhen.domain.complaints import (
@@ -393,15 +393,11 @@ async def pending_everywhere(
 ) -> list[Delivery]:
     """Deliveries not yet made in every court, for one chat door (its scheduled round): the claims never
     sent released once for all courts, then each court's claimed in a transaction of its own."""
-    every = await released_then_courts(
-        uow_of(), prefix=NOTICE_PREFIX, claimed_before=clock.now() - RESEND_AFTER
-    )
-    deliveries: list[Delivery] = []
-    for court_id in every:
-        deliveries += await pending_deliveries(
-            uow_of(), court_id=court_id, clock=clock, upward=upward, wecom=wecom
-        )
-    return deliveries
+
+    async def of_court(uow: UnitOfWork, court_id: int) -> list[Delivery]:
+        return await pending_deliveries(uow, court_id=court_id, clock=clock, upward=upward, wecom=wecom)
+
+    return await each_court(uow_of, of_court, prefix=NOTICE_PREFIX, claimed_before=clock.now() - RESEND_AFTER)
 
 
 async def pending_deliveries(

@@ -4,12 +4,16 @@ rules send things upward (seed 001 §7, 实施办法 §6; seed 002 §7)."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain.clock import Clock
 from liuhen.domain.model import Court, DeadlineProfile
 from liuhen.domain.workdays import PROFILES
+
+T = TypeVar("T")
 
 
 class CourtProblem(enum.StrEnum):
@@ -77,16 +81,26 @@ async def court_ids(uow: UnitOfWork) -> list[int]:
         return [c.id for c in await uow.courts.list() if c.id is not None]
 
 
-async def released_then_courts(uow: UnitOfWork, *, prefix: str, claimed_before: datetime) -> list[int]:
-    """What a door's scheduled round over every court does first: the claims under ``prefix`` made before
-    ``claimed_before`` and never sent (the process died, or the send failed) are released, to be decided
-    again — once for the round, since the claims are the deployment's, not a court's (each release scans
-    the outbox) — and every court of the deployment is returned, in one short transaction."""
-    async with uow:
+async def each_court(
+    uow_of: Callable[[], UnitOfWork],
+    of_court: Callable[[UnitOfWork, int], Awaitable[list[T]]],
+    *,
+    prefix: str,
+    claimed_before: datetime,
+) -> list[T]:
+    """A door's scheduled round over every court of the deployment: first the claims under ``prefix`` made
+    before ``claimed_before`` and never sent (the process died, or the send failed) are released, to be
+    decided again — once for the round, since the claims are the deployment's, not a court's (each release
+    scans the outbox) — with the list of courts, in one short transaction; then ``of_court`` claims each
+    court's in a transaction of its own. What they claimed, court after court."""
+    async with (uow := uow_of()):
         await uow.notices.release_unsent(prefix, claimed_before)
         every = [c.id for c in await uow.courts.list() if c.id is not None]
         await uow.commit()
-    return every
+    found: list[T] = []
+    for court_id in every:
+        found += await of_court(uow_of(), court_id)
+    return found
 
 
 async def lineage(uow: UnitOfWork, court_id: int) -> list[Court]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from liuhen.app.ports import UnitOfWork
-from liuhen.app.usecases.courts import released_then_courts
+from liuhen.app.usecases.courts import each_court
 from liuhen.domain import questionnaire as q
 from liuhen.domain.model import Role
 from liuhen.domain.records import RecordStatus
@@ -122,13 +122,13 @@ async def due_everywhere(
     """The reminders due now in every court of the deployment, for one chat door (what its reminders job
     sends every few minutes): each court's in a transaction of its own, after those claimed and never sent
     were released for all courts at once."""
-    every = await released_then_courts(uow_of(), prefix="draft:", claimed_before=now - RESEND_AFTER)
-    due: list[Reminder] = []
-    for court_id in every:
-        due += await due_reminders(
-            uow_of(), court_id=court_id, now=now, tz=tz, deadline_profile=deadline_profile, wecom=wecom
+
+    async def of_court(uow: UnitOfWork, court_id: int) -> list[Reminder]:
+        return await due_reminders(
+            uow, court_id=court_id, now=now, tz=tz, deadline_profile=deadline_profile, wecom=wecom
         )
-    return due
+
+    return await each_court(uow_of, of_court, prefix="draft:", claimed_before=now - RESEND_AFTER)
 
 
 async def notice_sent(uow: UnitOfWork, key: str) -> None:
