@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import count
 
 from liuhen.app.ports import UnitOfWork
 from liuhen.domain import inference, questionnaire
@@ -148,18 +150,17 @@ async def _new_drafts(uow: UnitOfWork, recorders: Sequence[Staff], now: datetime
     and the records written in one (fifty judges' first messages in one batch cost one draft's
     statements, not fifty)."""
     await uow.ledger.lock()  # the head before the counter, as everywhere (two instances never deadlock)
-    wanted: dict[int, int] = {}
-    for staff in recorders:
-        wanted[staff.court_id] = wanted.get(staff.court_id, 0) + 1
-    following = {court: await uow.records.take_numbers(court, now.year, n) for court, n in wanted.items()}
+    wanted = Counter(staff.court_id for staff in recorders)
+    numbers = {
+        court: count(await uow.records.take_numbers(court, now.year, n)) for court, n in wanted.items()
+    }
     records: list[Record] = []
     for staff in recorders:
         assert staff.id is not None
-        seq, following[staff.court_id] = following[staff.court_id], following[staff.court_id] + 1
         records.append(
             Record(
                 court_id=staff.court_id,
-                number=record_number(now.year, seq),
+                number=record_number(now.year, next(numbers[staff.court_id])),
                 recorder_id=staff.id,
                 status=RecordStatus.DRAFT,
                 created_at=now,
@@ -204,11 +205,11 @@ async def _target_record(
     one. ``drafts`` holds each recorder's latest draft (read once for a batch) and learns the new ones;
     ``albums`` the albums of the batch, with their items stored before it."""
     assert staff.id is not None
-    if incoming.media_group_id:
-        album = (incoming.chat_id, incoming.media_group_id)
+    album = (incoming.chat_id, incoming.media_group_id) if incoming.media_group_id else None
+    if album is not None:
         if album in albums:
             return albums[album][0]
-        siblings = list(await uow.evidence.in_group(incoming.chat_id, incoming.media_group_id))
+        siblings = list(await uow.evidence.in_group(*album))
         if siblings:
             record = await uow.records.get(siblings[0].record_id)
             assert record is not None
@@ -223,8 +224,8 @@ async def _target_record(
         target = None
     if target is None:
         drafts[staff.id] = target = _NewDraft(staff)
-    if incoming.media_group_id:  # the album's other items in this batch join it
-        albums[(incoming.chat_id, incoming.media_group_id)] = (target, [])
+    if album is not None:  # the album's other items in this batch join it
+        albums[album] = (target, [])
     return target
 
 
