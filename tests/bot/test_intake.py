@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from liuhen.app.usecases.records import list_records
+from liuhen.domain.ledger import canonical_json
 from liuhen.texts import common as texts
 from tests.bot.harness import START, Harness, start_harness, text_of
 
@@ -112,6 +113,19 @@ async def test_forwarded_text_is_receipted_with_its_provenance(h: Harness, judge
     stored = await h.runtime.store.read(evidence["sha256"])
     assert PRESSURE in stored.decode()  # the whole message, text and entities, is the evidence
     assert hashlib.sha256(stored).hexdigest() == evidence["sha256"]
+
+
+async def test_a_texts_evidence_is_the_message_as_telegram_sent_it(h: Harness, judge: int) -> None:
+    """What the judge forwarded is kept as Telegram's own JSON, byte for byte once canonical: nothing added
+    by the library that decoded it (python-telegram-bot writes ``"group_chat_created": false`` and the like
+    into a message it writes again)."""
+    sent = await h.sim.send_text(judge, PRESSURE, forward_origin=ORIGINS["channel"])
+    await h.reply_after(judge, sent["message"]["message_id"])
+    [record] = await records(h)
+    [evidence] = record["evidence"]
+    stored = await h.runtime.store.read(evidence["sha256"])
+    assert stored == canonical_json(sent["message"])
+    assert b"group_chat_created" not in stored and b"delete_chat_photo" not in stored
 
 
 async def test_screenshot_keeps_largest_size_and_hints_once(h: Harness, judge: int) -> None:

@@ -27,6 +27,7 @@ from liuhen.app.usecases.roster import import_roster
 from liuhen.bot.app import build_application, webhook
 from liuhen.bot.webhook import SECRET_HEADER, WebhookOptions, WebhookServer, ensure_webhook
 from liuhen.domain.clock import FixedClock
+from liuhen.domain.ledger import canonical_json
 from liuhen.domain.roster import parse_roster
 from liuhen.sandbox import server as sandbox_server
 from liuhen.sandbox.client import SandboxClient
@@ -163,8 +164,12 @@ async def test_forged_updates_get_401_and_a_valid_one_is_stored_answered_and_han
 ) -> None:
     async with webhook_bot(db_url, tmp_path) as (h, hook):
         judge = await h.enrol("j001", "张法官")  # through Telegram (the sandbox) and our webhook
-        receipt = await h.say(judge, "庭长让我关照一下那个案子")
+        sent = await h.sim.send_text(judge, "庭长让我关照一下那个案子")
+        receipt = await h.reply_after(judge, sent["message"]["message_id"])
         assert "已留存证据 #1" in text_of(receipt)
+        # the evidence is the message as Telegram posted it, nothing added by the library that decoded it
+        [record] = await list_records(h.runtime.db.uow(read_only=True), court_id=h.runtime.court_id)
+        assert await h.runtime.store.read(record["evidence"][0]["sha256"]) == canonical_json(sent["message"])
         info = await h.sim.webhook()
         assert info["url"].endswith(HOOK_PATH) and info["has_secret"]
 

@@ -19,13 +19,14 @@ from liuhen.app.logs import configure_logging
 from liuhen.app.runtime import Runtime, open_runtime, wait_for_signal
 from liuhen.app.settings import Settings
 from liuhen.app.usecases.signoff import PressResult
-from liuhen.bot import handlers
+from liuhen.bot import handlers, lean
 from liuhen.bot.context import RUNTIME_KEY, Context
 from liuhen.bot.decided import followed
 from liuhen.bot.http import AiohttpRequest
 from liuhen.bot.outbox import deliver
 from liuhen.bot.poller import DurablePoller
 from liuhen.bot.processor import PerChatUpdateProcessor
+from liuhen.bot.raw import RAW_KEY, RawUpdates
 from liuhen.bot.webhook import WebhookOptions, WebhookServer, ensure_webhook, run_jobs_on_leader
 from liuhen.storage.locks import ProcessLocks, one_at_a_time
 
@@ -40,6 +41,8 @@ LiuhenApp = Application[Any, Context, Any, Any, Any, Any]
 def build_application(
     runtime: Runtime, *, token: str, base_url: str, base_file_url: str, rate_limit: bool = True
 ) -> LiuhenApp:
+    lean.quiet()  # receipts are sent without decoding Telegram's answer (bot/lean.py)
+    raw = RawUpdates()  # the messages as Telegram sent them, for the evidence store (bot/raw.py)
     builder: Any = (
         ApplicationBuilder()
         .token(token)
@@ -49,12 +52,13 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         .updater(None)  # our DurablePoller (bot/poller.py) or the webhook server feeds updates
         .request(AiohttpRequest())  # bot/http.py: less CPU per request than httpx under load
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, raw=raw))
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: LiuhenApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
+    app.bot_data[RAW_KEY] = raw
     handlers.register(app, runtime.settings)  # every feature's handlers and jobs (bot/router.py)
 
     async def decided(result: PressResult, court_id: int) -> None:

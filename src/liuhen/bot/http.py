@@ -22,6 +22,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
+from liuhen.bot.raw import RawUpdates
+
 Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
 JSON = {"Content-Type": "application/json"}
 
@@ -39,6 +41,7 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 30.0,
         media_write_timeout: float | None = 20.0,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        raw: RawUpdates | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read, self._write, self._connect, self._pool = (
@@ -51,6 +54,7 @@ class AiohttpRequest(BaseRequest):
         self._trace_configs = list(trace_configs)  # e.g. the broadcast's pacing and wire log
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[tuple[str, str | None, int | None], Proxy] = {}
+        self._raw = raw  # where the updates of getUpdates are kept as Telegram sent them (bot/raw.py)
 
     @property
     def read_timeout(self) -> float | None:
@@ -70,6 +74,14 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+    def parse_json_payload(self, payload: bytes) -> Any:  # type: ignore[override]
+        """Telegram's answer, decoded once; the updates of getUpdates (the only method of the request kept
+        for it, PTB's ``get_updates_request``) are kept as they came."""
+        data = BaseRequest.parse_json_payload(payload)
+        if self._raw is not None and isinstance(data, dict) and isinstance(data.get("result"), list):
+            self._raw.keep(data["result"])
+        return data
 
     async def do_request(
         self,

@@ -4,13 +4,12 @@ store before anything is recorded. Shared by intake and by complaints, whose ite
 from __future__ import annotations
 
 import structlog
-from telegram import Bot, Message
+from telegram import Bot, Message, Update
 from telegram.error import BadRequest, TelegramError
 
 from liuhen.app.usecases import intake
 from liuhen.app.usecases.intake import StoredContent
 from liuhen.bot.context import Context
-from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import TELEGRAM_DOWNLOAD_LIMIT, EvidenceState, FileRef, IncomingEvidence
 from liuhen.evidence.inspect import real_media_type
 from liuhen.evidence.store import FileEvidenceStore
@@ -39,10 +38,12 @@ async def download(bot: Bot, store: FileEvidenceStore, ref: FileRef) -> StoredCo
     return StoredContent(EvidenceState.STORED, "", sha256=blob.sha256, size=blob.size, media_type=media_type)
 
 
-async def store_message(context: Context, message: Message, incoming: IncomingEvidence) -> StoredContent:
-    """Bytes first (docs/architecture.md "Durability order"): the message's JSON, then its file if it has
-    one."""
+async def store_message(
+    context: Context, update: Update, message: Message, incoming: IncomingEvidence
+) -> StoredContent:
+    """Bytes first (docs/architecture.md "Durability order"): the message's JSON as Telegram sent it
+    (bot/raw.py), then its file if it has one."""
     store = context.runtime.store
-    raw = await store.put_bytes(canonical_json(message.to_dict()))
+    raw = await store.put_bytes(context.raw.message_json(update, message))
     got = await download(context.bot, store, incoming.file) if incoming.file is not None else None
     return intake.stored_content(raw.sha256, raw.size, got)

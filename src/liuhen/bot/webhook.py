@@ -40,6 +40,7 @@ from telegram import Update
 
 from liuhen.app.batching import GroupCommit
 from liuhen.app.settings import Settings
+from liuhen.bot.raw import RAW_KEY, RawUpdates
 from liuhen.storage.database import Database
 from liuhen.storage.locks import ProcessLocks
 from liuhen.storage.webhook_queue import Queued, WebhookQueue
@@ -185,6 +186,8 @@ class WebhookServer:
         self._runner: web.AppRunner | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._port: int | None = None
+        raw = app.bot_data.get(RAW_KEY) if isinstance(getattr(app, "bot_data", None), dict) else None
+        self.raw: RawUpdates = raw if isinstance(raw, RawUpdates) else RawUpdates()
 
     @property
     def port(self) -> int:
@@ -271,6 +274,7 @@ class WebhookServer:
             # durable before the answer: once Telegram has its 200, a crash loses nothing
             await self._store.submit(Queued(update.update_id, chat, raw.decode()))
             self.received += 1
+            self.raw.keep((data,))  # the message as Telegram sent it, for the evidence store (bot/raw.py)
             self._arrived(chat, update.update_id, update)
             return web.Response(text="ok")
         finally:
@@ -379,7 +383,10 @@ class WebhookServer:
 
     def _parse(self, body: str) -> Update | None:
         try:
-            return Update.de_json(json.loads(body), self.app.bot)
+            data = json.loads(body)
+            update = Update.de_json(data, self.app.bot)
+            self.raw.keep((data,))
+            return update
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 

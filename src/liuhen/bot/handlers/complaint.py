@@ -54,7 +54,7 @@ async def try_item(update: Update, context: Context) -> bool:
     if not context.me.writing_complaint:  # read by the access gate (`add_item` checks again)
         return False
     incoming = incoming_from(message, update.update_id)
-    content = await store_message(context, message, incoming)
+    content = await store_message(context, update, message, incoming)
     try:
         ack = await complaint.add_item(
             rt.db.uow(), staff=staff, incoming=incoming, content=content, clock=rt.clock

@@ -11,12 +11,11 @@ from liuhen.app.runtime import Arrived, Runtime
 from liuhen.app.usecases import intake, signoff
 from liuhen.app.usecases.intake import PressOutcome, ReceiptAction
 from liuhen.app.usecases.signoff import Say
-from liuhen.bot import keyboards, outbox, questionnaire
+from liuhen.bot import keyboards, lean, outbox, questionnaire
 from liuhen.bot.context import Context
 from liuhen.bot.parse import incoming_from
 from liuhen.bot.router import Router, router_of
 from liuhen.bot.storing import download
-from liuhen.domain.ledger import canonical_json
 from liuhen.domain.records import EvidenceState, FileRef
 from liuhen.texts import common as texts
 from liuhen.texts import signoff as signoff_texts
@@ -34,7 +33,7 @@ async def on_message(update: Update, context: Context) -> None:
     got = await download(context.bot, rt.store, incoming.file) if incoming.file is not None else None
     # group commit: concurrent judges' messages are stored and recorded together (bot/batching.py)
     receipt = await rt.intake.submit(
-        Arrived(context.me.staff, incoming, canonical_json(message.to_dict()), got)
+        Arrived(context.me.staff, incoming, context.raw.message_json(update, message), got)
     )
     if receipt is None:
         return  # a replay that was receipted already: nothing new, nothing re-sent
@@ -55,15 +54,12 @@ async def send_receipt(bot: Bot, chat_id: int, receipt: intake.Receipt, rt: Runt
     sent_id: int | None = None
     if receipt.edit_message_id is not None:
         try:
-            await bot.edit_message_text(
-                text, chat_id=chat_id, message_id=receipt.edit_message_id, reply_markup=markup
-            )
+            await lean.edit_text(bot, chat_id, receipt.edit_message_id, text, markup)
             sent_id = receipt.edit_message_id
         except BadRequest as exc:
             log.warning("receipt_edit_failed", error=exc.message)
     if sent_id is None:
-        sent = await bot.send_message(chat_id, text, reply_markup=markup)
-        sent_id = sent.message_id
+        sent_id = await lean.send_text(bot, chat_id, text, markup)
     ids = [e.id for e in receipt.items if e.id is not None and e.receipt_message_id is None]
     await rt.receipts.submit((ids, sent_id))
 
