@@ -14,6 +14,8 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.warnings import PTBUserWarning
 
+Markup = InlineKeyboardMarkup | dict[str, Any] | None  # a keyboard, or the Bot API's JSON of one (cheaper)
+
 
 def quiet() -> None:
     """do_api_request warns that a method of its own is called through it; here that is the point (the
@@ -23,7 +25,7 @@ def quiet() -> None:
     )
 
 
-async def send_text(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> int:
+async def send_text(bot: Bot, chat_id: int, text: str, markup: Markup = None) -> int:
     """``sendMessage``; the new message's id."""
     params: dict[str, Any] = {"chat_id": chat_id, "text": text}
     if markup is not None:
@@ -32,9 +34,7 @@ async def send_text(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMar
     return int(sent["message_id"])
 
 
-async def edit_text(
-    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
+async def edit_text(bot: Bot, chat_id: int, message_id: int, text: str, markup: Markup = None) -> None:
     """``editMessageText`` of a message of ours."""
     params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text}
     if markup is not None:

@@ -50,7 +50,7 @@ async def _inspect_pending(context: Context) -> None:
 
 
 async def send_receipt(bot: Bot, chat_id: int, receipt: intake.Receipt, rt: Runtime) -> None:
-    text, markup = texts.receipt(receipt), keyboards.receipt(receipt)
+    text, markup = texts.receipt(receipt), keyboards.receipt_markup(receipt)
     sent_id: int | None = None
     if receipt.edit_message_id is not None:
         try:
