@@ -488,6 +488,38 @@ async def test_one_scheduler_lease_and_chat_locks_across_processes(db_url: str) 
 
 
 @pytest.mark.parametrize("db_url", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+async def test_a_rounds_chat_locks_are_taken_and_let_go_together_leaving_out_a_held_one(db_url: str) -> None:
+    """A round of the webhook locks its chats in one statement: a chat another instance holds is left out
+    (waited for on its own), and when the round ends every lock it took is free again."""
+    db = Database(db_url)
+    first, second = ProcessLocks(db.engine), ProcessLocks(db.engine)
+    statements: list[str] = []
+    ask = second._on_connection
+
+    async def counted(run: Any) -> Any:
+        statements.append("one")
+        return await ask(run)
+
+    second._on_connection = counted  # type: ignore[method-assign]
+    try:
+        async with first.chat(4242):
+            async with second.chats([4141, 4242, 4343, 4141]) as free:
+                assert free == {4141, 4343}  # 4242 is the first's
+                assert len(statements) == 1
+                async with first.chats([4141, 4343]) as taken:
+                    assert taken == set()  # held by the round
+            assert len(statements) == 2  # all let go in one
+        async with first.chats([4141, 4242, 4343]) as free:
+            assert free == {4141, 4242, 4343}
+        async with second.chats([]) as free:
+            assert free == set()
+    finally:
+        await first.close()
+        await second.close()
+        await db.dispose()
+
+
+@pytest.mark.parametrize("db_url", [b for b in BACKENDS if b == "postgresql"], indirect=True)
 async def test_two_instances_started_together_on_a_new_database(db_url: str, tmp_path: Path) -> None:
     """Both migrate the empty database at once (as after an upgrade): one waits for the other, both serve."""
     sandbox = SandboxServer()

@@ -328,22 +328,59 @@ class WebhookServer:
             recovered, self._from_queue = self._from_queue, set()
             self._handling = len(round_)
             try:
-                await asyncio.gather(
-                    *(self._chat_round(chat, mine, chat in recovered) for chat, mine in round_.items())
-                )
+                await self._round(round_, recovered)
             finally:
                 self._handling = 0
                 self._settle()
 
-    async def _chat_round(self, chat: int, mine: dict[int, Update | None], recovered: bool) -> None:
+    async def _round(self, round_: dict[int, dict[int, Update | None]], recovered: set[int]) -> None:
+        """The chats of a round side by side. With other instances (PostgreSQL) their locks are taken in
+        one statement and their stored updates read in one (the CPU of a receipt, docs/performance.md); a
+        chat another instance holds is waited for on its own."""
+        if not self.locks.enabled:
+            await asyncio.gather(
+                *(self._chat_round(chat, mine, chat in recovered) for chat, mine in round_.items())
+            )
+            return
+        async with self.locks.chats([chat for chat in round_ if chat]) as free:
+            ours = [chat for chat in round_ if not chat or chat in free]  # chat 0: an update of no chat
+            try:
+                stored: dict[int, list[Queued]] | None = await self.queue.pending_many(ours)
+            except Exception:  # the queue is unreachable: what is stored stays for the sweep
+                log.exception("webhook_round_failed", chats=len(ours))
+                self._troubled.update(ours)
+                stored = None
+            await asyncio.gather(
+                *(
+                    self._chat_round(chat, mine, chat in recovered, stored.get(chat, []))
+                    for chat, mine in round_.items()
+                    if stored is not None and chat in ours
+                ),
+                *(
+                    self._chat_round(chat, mine, chat in recovered)
+                    for chat, mine in round_.items()
+                    if chat not in ours
+                ),
+            )
+
+    async def _chat_round(
+        self,
+        chat: int,
+        mine: dict[int, Update | None],
+        recovered: bool,
+        stored: list[Queued] | None = None,
+    ) -> None:
         """One chat's updates of the round, oldest first. With other instances (PostgreSQL) or after a crash
         or a failure they are read from the queue, under the chat's lock: what another instance stored
-        first is handled first, and what it handled already is gone."""
+        first is handled first, and what it handled already is gone. ``stored``: read already, under the
+        lock taken with the round's (:meth:`_round`)."""
         try:
-            async with self.locks.chat(chat or None):
-                if self.locks.enabled or recovered or chat in self._troubled:
-                    stored = [q for q in await self.queue.pending(chat) if q.update_id not in self._handled]
-                    todo = [(q.update_id, mine.get(q.update_id) or self._parse(q.body)) for q in stored]
+            async with self.locks.chat(chat or None) if stored is None else contextlib.nullcontext():
+                if stored is None and (self.locks.enabled or recovered or chat in self._troubled):
+                    stored = await self.queue.pending(chat)
+                if stored is not None:
+                    fresh = [q for q in stored if q.update_id not in self._handled]
+                    todo = [(q.update_id, mine.get(q.update_id) or self._parse(q.body)) for q in fresh]
                 else:
                     todo = sorted(mine.items())
                 # a retry of one handled here since (Telegram lost its answer): not handled again, and its

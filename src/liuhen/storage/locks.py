@@ -6,7 +6,8 @@ outside the pool, so that nothing else ever runs on it and no lock goes back to 
 - the **scheduler lease** (key pair ``NAMESPACE, SCHEDULER``): the process holding it runs the periodic
   jobs (reminders, outbox, download retries, checkpoints); the others skip them;
 - a **chat lock** (single bigint key: the Telegram chat id) while an update of that chat is handled, so
-  that two updates of one chat arriving at two processes at once are handled one after the other.
+  that two updates of one chat arriving at two processes at once are handled one after the other. The
+  webhook takes the locks of a round's chats in one statement and lets them go in one (:meth:`chats`).
 
 PostgreSQL releases a session's locks when its connection ends, so a process killed with SIGKILL releases
 everything at once (the kernel closes its socket) and another process takes the lease at its next try.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from typing import Any
 
 from sqlalchemy import text
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 NAMESPACE = 0x4C48  # "LH": the two-key space of advisory locks is ours; one-key locks are chat ids
 SCHEDULER = 1
 STARTUP = 2
+# a round's chats: the locks nobody else holds are taken (the others are left out), then let go together
+TAKE_MANY = "SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE pg_try_advisory_lock(k)"
+LET_GO_MANY = "SELECT pg_advisory_unlock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"
 QUERY_TIMEOUT = 10.0  # a lock query that hangs (network partition) counts as a lost connection
 
 
@@ -126,9 +130,41 @@ class ProcessLocks:
                 with contextlib.suppress(Exception):  # a lost connection has released it already
                     await self._scalar("SELECT pg_advisory_unlock(:k)", k=chat_id)
 
+    @contextlib.asynccontextmanager
+    async def chats(self, chat_ids: Collection[int]) -> AsyncIterator[set[int]]:
+        """The locks of many chats, taken in one statement and let go in one: yields the chats that may be
+        handled now (all of them on SQLite, or without a working lock connection, as :meth:`chat`). A chat
+        another process holds is left out: its caller waits for it with :meth:`chat`."""
+        keys = sorted(set(chat_ids))
+        if not self.enabled or not keys:
+            yield set(keys)
+            return
+        held: set[int] = set()
+        try:
+            rows = await self._query(TAKE_MANY, keys=keys)
+            held = {int(k) for k in rows}
+            free = held
+        except Exception as exc:
+            log.warning("chat locks unavailable: %r", exc)
+            free = set(keys)
+        try:
+            yield free
+        finally:
+            if held:
+                with contextlib.suppress(Exception):  # a lost connection has released them already
+                    await self._query(LET_GO_MANY, keys=sorted(held))
+
     # the connection --------------------------------------------------------------------------------------
 
+    async def _query(self, sql: str, **params: Any) -> list[Any]:
+        """The first column of every row (one round trip on the lock connection)."""
+        return list(await self._on_connection(lambda conn: conn.scalars(text(sql), params)))
+
+
     async def _scalar(self, sql: str, **params: Any) -> Any:
+        return await self._on_connection(lambda conn: conn.scalar(text(sql), params))
+
+    async def _on_connection(self, run: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
         async with self._mutex:
             if self._conn is None:
                 if self._engine is None:
@@ -137,7 +173,7 @@ class ProcessLocks:
                     )
                 self._conn = await asyncio.wait_for(self._engine.connect(), QUERY_TIMEOUT)
             try:
-                return await asyncio.wait_for(self._conn.scalar(text(sql), params), QUERY_TIMEOUT)
+                return await asyncio.wait_for(run(self._conn), QUERY_TIMEOUT)
             except BaseException:  # failed, timed out or cancelled mid-query: start a new session
                 await self._drop()
                 raise

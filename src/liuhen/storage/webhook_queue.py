@@ -57,15 +57,23 @@ class WebhookQueue:
 
     async def pending(self, chat_id: int) -> list[Queued]:
         """The chat's stored updates, oldest first (those given up on left out)."""
+        return (await self.pending_many([chat_id])).get(chat_id, [])
+
+    async def pending_many(self, chat_ids: Collection[int]) -> dict[int, list[Queued]]:
+        """The stored updates of these chats, in one statement: each chat's oldest first (those given up
+        on left out); a chat with none is not in the answer."""
         c = t.webhook_updates.c
         stmt = (
             select(c.update_id, c.chat_id, c.body)
-            .where(c.chat_id == chat_id, c.attempts < MAX_ATTEMPTS)
+            .where(c.chat_id.in_(sorted(set(chat_ids))), c.attempts < MAX_ATTEMPTS)
             .order_by(c.update_id)
         )
         async with self.database.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [Queued(r.update_id, r.chat_id, r.body) for r in rows]
+        found: dict[int, list[Queued]] = {}
+        for r in rows:
+            found.setdefault(r.chat_id, []).append(Queued(r.update_id, r.chat_id, r.body))
+        return found
 
     async def waiting(self, received_before: datetime) -> tuple[list[int], int]:
         """The chats with updates stored before ``received_before`` and not handled (what a crash or a
