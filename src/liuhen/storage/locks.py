@@ -160,7 +160,6 @@ class ProcessLocks:
         """The first column of every row (one round trip on the lock connection)."""
         return list(await self._on_connection(lambda conn: conn.scalars(text(sql), params)))
 
-
     async def _scalar(self, sql: str, **params: Any) -> Any:
         return await self._on_connection(lambda conn: conn.scalar(text(sql), params))
 
