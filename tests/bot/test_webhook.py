@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import signal
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from liuhen.sandbox.client import SandboxClient
 from liuhen.sandbox.server import SandboxServer
 from liuhen.storage.database import Database
 from liuhen.storage.locks import ProcessLocks
+from liuhen.storage.webhook_queue import Queued
 from tests.bot.harness import START, TOKEN, Harness, text_of
 from tests.bot.procs import prepare
 from tests.bot.test_intake import png
@@ -211,6 +214,57 @@ async def test_forged_updates_get_401_and_a_valid_one_is_stored_answered_and_han
                 alive = response.status
         await hook.database.dispose()
         assert unready == (503, "database unreachable") and alive == 200
+
+
+async def test_the_chats_a_crash_left_in_the_queue_are_handled_in_one_round(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Three judges' updates found in the queue (stored, never handled: a crash) are handled together, each
+    receipted once. With other instances possible (PostgreSQL) the round takes the three chats' locks with
+    one call and reads the queue once, instead of a lock and a read per chat."""
+    async with webhook_bot(db_url, tmp_path) as (h, hook):
+        judges = [
+            await h.enrol("j001", "张法官"),
+            await h.enrol("j002", "钱法官"),
+            await h.enrol("h001", "李庭长"),
+        ]
+        before = await evidence_count(h)
+        rounds: list[list[int]] = []
+        one_by_one: list[int | None] = []
+        reads: list[list[int]] = []
+        take_many, take_one, read = hook.locks.chats, hook.locks.chat, hook.queue.pending_many
+
+        def counted_many(chats: Any) -> Any:
+            rounds.append(sorted(chats))
+            return take_many(chats)
+
+        def counted_one(chat: int | None) -> Any:
+            one_by_one.append(chat)
+            return take_one(chat)
+
+        async def counted_read(chats: Any) -> Any:
+            reads.append(sorted(chats))
+            return await read(chats)
+
+        hook.locks.chats, hook.locks.chat = counted_many, counted_one  # type: ignore[method-assign]
+        hook.queue.pending_many = counted_read  # type: ignore[method-assign]
+        left = [forged_message(judge, f"队列里的证据{n}", 900_100 + n) for n, judge in enumerate(judges)]
+        await hook.queue.put_many(
+            [Queued(u["update_id"], judge, json.dumps(u)) for u, judge in zip(left, judges, strict=True)]
+        )
+        assert await hook.sweep(timedelta(0)) == 3
+
+        async def handled() -> bool:
+            return await evidence_count(h) == before + 3
+
+        await until(handled, what="the three updates handled")
+        for judge in judges:  # each receipted once
+            assert sum("已留存证据 #1" in t for t in await h.bot_texts(judge)) == 1
+        if hook.locks.enabled:
+            assert rounds == [sorted(judges)] and one_by_one == []
+            assert reads == [sorted(judges)]
+        else:  # one process: no locks, each chat read from the queue on its own
+            assert rounds == [] and sorted(r[0] for r in reads) == sorted(judges)
 
 
 @contextlib.asynccontextmanager
