@@ -76,8 +76,8 @@ class AiohttpRequest(BaseRequest):
         self._session = None
 
     def parse_json_payload(self, payload: bytes) -> Any:  # type: ignore[override]
-        """Telegram's answer, decoded once; the updates of getUpdates (the only method of the request kept
-        for it, PTB's ``get_updates_request``) are kept as they came."""
+        """Telegram's answer, decoded once. Given ``raw``, this request is PTB's ``get_updates_request``,
+        through which only getUpdates goes: its updates are kept as they came (bot/raw.py)."""
         data = BaseRequest.parse_json_payload(payload)
         if self._raw is not None and isinstance(data, dict) and isinstance(data.get("result"), list):
             self._raw.keep(data["result"])
