@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from liuhen.app import integrity
 from liuhen.app.settings import Settings
 from liuhen.app.usecases.records import list_records
 from liuhen.domain.clock import FixedClock
 from liuhen.domain.complaints import Destination
+from liuhen.domain.ledger import canonical_json
+from liuhen.storage import tables
 from liuhen.texts import common as texts
 from tests.bot.harness import START, Harness, start_harness, text_of
 from tests.bot.test_intake import png
@@ -58,7 +61,8 @@ async def test_a_complaint_goes_to_the_discipline_office_only(h: Harness, tmp_pa
     assert "本系统没有接入上一级法院" in text_of(intro) and "请直接向上一级法院纪检监察部门提出" in text_of(
         intro
     )
-    first = await h.say(judge, RETALIATION)
+    typed = await h.sim.send_text(judge, RETALIATION)
+    first = await h.reply_after(judge, typed["message"]["message_id"])
     assert "第 1 项" in text_of(first) and "本人说明" in text_of(first)
     shot = png("white")
     sent = await h.sim.send_file(judge, "photo", shot)
@@ -94,6 +98,11 @@ async def test_a_complaint_goes_to_the_discipline_office_only(h: Harness, tmp_pa
     report = await world.verify()
     assert report.ok, report.problems
     assert h.runtime.store.path_for(hashlib.sha256(shot).hexdigest()).read_bytes()[:4] == b"\x89LHE"
+    # each item's message is kept as Telegram sent it, nothing added by the library that decoded it
+    items = tables.complaint_items.c
+    async with h.runtime.db.engine.connect() as conn:
+        kept = (await conn.scalars(select(items.message_sha256).order_by(items.seq))).first()
+    assert kept is not None and await h.runtime.store.read(kept) == canonical_json(typed["message"])
 
 
 async def test_a_discipline_member_who_enrols_later_still_gets_it(h: Harness) -> None:
