@@ -39,6 +39,7 @@ class StandIn:
     failing: dict[int, int] = field(default_factory=dict)
     bot: Any = None
     running: bool = True
+    bot_data: dict[Any, Any] = field(default_factory=dict)
     update_processor: Passthrough = field(default_factory=Passthrough)
 
     async def process_update(self, update: Any) -> None:

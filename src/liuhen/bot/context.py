@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from liuhen.app.runtime import Runtime
 from liuhen.app.usecases.enrolment import Member
-from liuhen.bot.raw import RAW_KEY, RawUpdates
+from liuhen.bot.raw import RawUpdates, raw_updates
 
 RUNTIME_KEY = "liuhen.runtime"
 
@@ -36,11 +36,7 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict
     @property
     def raw(self) -> RawUpdates:
         """The messages as Telegram sent them (bot/raw.py); an empty store where nothing keeps them."""
-        raw = self.application.bot_data.get(RAW_KEY)
-        if raw is None:
-            raw = self.application.bot_data[RAW_KEY] = RawUpdates()
-        assert isinstance(raw, RawUpdates)
-        return raw
+        return raw_updates(self.application.bot_data)
 
     @property
     def me(self) -> Member:

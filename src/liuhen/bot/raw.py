@@ -13,7 +13,7 @@ by newer ones) is written from PTB's objects, as before.
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 from telegram import Message, Update
@@ -22,6 +22,13 @@ from liuhen.domain.ledger import canonical_json
 
 RAW_KEY = "liuhen.raw_updates"
 KEPT = 1_000  # messages kept at most; a batch of getUpdates brings 100, the webhook a round of chats
+
+
+def raw_updates(bot_data: MutableMapping[Any, Any]) -> RawUpdates:
+    """The application's store (``bot_data``), made empty where nothing has made it (a test's stand-in)."""
+    raw = bot_data.setdefault(RAW_KEY, RawUpdates())
+    assert isinstance(raw, RawUpdates)
+    return raw
 
 
 class RawUpdates:

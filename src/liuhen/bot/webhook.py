@@ -40,7 +40,7 @@ from telegram import Update
 
 from liuhen.app.batching import GroupCommit
 from liuhen.app.settings import Settings
-from liuhen.bot.raw import RAW_KEY, RawUpdates
+from liuhen.bot.raw import raw_updates
 from liuhen.storage.database import Database
 from liuhen.storage.locks import ProcessLocks
 from liuhen.storage.webhook_queue import Queued, WebhookQueue
@@ -186,8 +186,7 @@ class WebhookServer:
         self._runner: web.AppRunner | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._port: int | None = None
-        raw = app.bot_data.get(RAW_KEY) if isinstance(getattr(app, "bot_data", None), dict) else None
-        self.raw: RawUpdates = raw if isinstance(raw, RawUpdates) else RawUpdates()
+        self.raw = raw_updates(app.bot_data)  # what the handlers take the messages from (bot/raw.py)
 
     @property
     def port(self) -> int:
